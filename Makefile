@@ -1,0 +1,110 @@
+# authalign - non-recursive build. `make deps` installs what everything needs.
+#   make            build/authalign.so and build/authalign (the tool)
+#   make check      unit tests, conformance suites, integration tests (real Exim + DNS)
+#   make demo       the hermetic mail world: real messages through Exim, verdicts printed
+#   make bench      benchmark through the real Exim (not part of check)
+
+CC       ?= cc
+BUILD    := build
+EXIM_INC := /usr/include/exim4
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
+            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude
+LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lresolv -lcrypto
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+CORE_SRC    := $(sort $(wildcard core/*.c))
+CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
+PLUGIN_SRC  := $(sort $(wildcard local_scan/*.c lookups/*.c))
+PLUGIN_OBJ  := $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
+TOOL_SRC    := $(sort $(wildcard tools/*.c))
+TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC    := $(sort $(wildcard test/unit/check_*.c))
+UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o)
+UNIT_SUITES := $(patsubst test/unit/check_%.c,%,$(UNIT_SRC))
+ITEST_SRC   := $(sort $(wildcard test/itest/check_*.c))
+ITEST_OBJ   := $(ITEST_SRC:%.c=$(BUILD)/%.o)
+ITEST_SUITES:= $(patsubst test/itest/check_%.c,%,$(ITEST_SRC))
+
+SO := $(BUILD)/authalign.so
+
+.PHONY: all check unit conformance itest demo bench deps clean fuzz
+
+all: $(SO) $(BUILD)/authalign
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -c $< -o $@
+
+# The Exim adapters see local_scan.h; core never does.
+$(BUILD)/local_scan/%.o: local_scan/%.c $(wildcard include/*.h local_scan/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DLOCAL_SCAN -c $< -o $@
+$(BUILD)/lookups/%.o: lookups/%.c $(wildcard include/*.h local_scan/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -c $< -o $@
+
+$(BUILD)/libauthalign.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map abi-check
+	$(CC) -shared -Wl,--version-script=authalign.map \
+	    -o $@ $(PLUGIN_OBJ) $(BUILD)/libauthalign.a $(LIBS)
+
+# The exported ABI numbers must be the ones of the installed Exim.
+.PHONY: abi-check
+abi-check:
+	@want=$$(exim4-localscan-plugin-config --localscan-apiversion 2>/dev/null); \
+	have=$$(sed -n 's/^#define LOCAL_SCAN_ABI_VERSION_MAJOR \([0-9]*\).*/\1/p' $(EXIM_INC)/local_scan.h).$$(sed -n 's/^#define LOCAL_SCAN_ABI_VERSION_MINOR \([0-9]*\).*/\1/p' $(EXIM_INC)/local_scan.h); \
+	if [ "$$want" != "$$have" ]; then echo "local_scan ABI mismatch: exim says '$$want', local_scan.h says '$$have'"; exit 1; fi
+
+$(BUILD)/authalign: $(TOOL_OBJ) $(BUILD)/libauthalign.a
+	@if [ -n "$(TOOL_OBJ)" ]; then $(CC) -o $@ $(TOOL_OBJ) $(BUILD)/libauthalign.a $(LIBS); else touch $@; fi
+
+# ---- tests ----
+$(BUILD)/test/unit_suites.h: Makefile $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	@{ for s in $(UNIT_SUITES); do echo "Suite *suite_$$s(void);"; done; \
+	   echo "#define UNIT_SUITES \\"; for s in $(UNIT_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
+$(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
+	@mkdir -p $(dir $@)
+	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
+	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
+
+$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -c $< -o $@
+$(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itest/unit -Itest/itest -c $< -o $@
+
+$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(BUILD)/libauthalign.a
+	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+$(BUILD)/test/run_itest: test/unit/run_suites.c $(BUILD)/test/itest_suites.h $(ITEST_OBJ) $(BUILD)/libauthalign.a
+	$(CC) $(CFLAGS) -I$(BUILD)/test -DSUITES_HEADER='"itest_suites.h"' -o $@ test/unit/run_suites.c $(ITEST_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+
+unit: $(BUILD)/test/run_unit
+	$(BUILD)/test/run_unit
+
+conformance: $(BUILD)/test/run_unit
+	test/conformance/run-all
+
+itest: all $(BUILD)/test/run_itest
+	$(BUILD)/test/run_itest
+
+check: all unit conformance itest
+
+demo: all
+	test/world/demo
+
+bench: all
+	bench/run
+
+deps:
+	sh ./deps.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

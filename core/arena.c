@@ -1,0 +1,137 @@
+/* arena.c - bump allocator for per-message data. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aa_arena.h"
+
+#define ARENA_BLOCK_SIZE 16384
+#define ARENA_ALIGN 16
+
+struct arena_block {
+	struct arena_block *next;
+	size_t size;
+	size_t used;
+	unsigned char data[];
+};
+
+struct aa_arena {
+	struct arena_block *head;
+	size_t used_total;
+};
+
+struct aa_arena *aa_arena_new(void)
+{
+	return calloc(1, sizeof(struct aa_arena));
+}
+
+static void free_blocks(struct arena_block *b)
+{
+	while (b != NULL) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+}
+
+void aa_arena_free(struct aa_arena **arena)
+{
+	if (*arena == NULL)
+		return;
+	free_blocks((*arena)->head);
+	free(*arena);
+	*arena = NULL;
+}
+
+void aa_arena_reset(struct aa_arena *arena)
+{
+	struct arena_block *keep = arena->head;
+
+	if (keep == NULL)
+		return;
+	/* keep the oldest (last) block only if it is a standard one */
+	while (keep->next != NULL)
+		keep = keep->next;
+	for (struct arena_block *b = arena->head; b != keep;) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
+	keep->used = 0;
+	arena->head = keep;
+	arena->used_total = 0;
+}
+
+void *aa_arena_alloc(struct aa_arena *arena, size_t size)
+{
+	struct arena_block *b = arena->head;
+	size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+
+	if (size == 0)
+		need = ARENA_ALIGN;
+	if (need < size)
+		return NULL;
+	if (b == NULL || b->size - b->used < need) {
+		size_t bsize = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;
+
+		if (bsize > SIZE_MAX - sizeof(*b))
+			return NULL;
+		b = malloc(sizeof(*b) + bsize);
+		if (b == NULL)
+			return NULL;
+		b->size = bsize;
+		b->used = 0;
+		b->next = arena->head;
+		arena->head = b;
+	}
+	void *p = b->data + b->used;
+	b->used += need;
+	arena->used_total += need;
+	memset(p, 0, size);
+	return p;
+}
+
+char *aa_arena_strndup(struct aa_arena *arena, const char *src, size_t len)
+{
+	char *p;
+
+	if (src == NULL || len == SIZE_MAX)
+		return NULL;
+	p = aa_arena_alloc(arena, len + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, src, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *aa_arena_strdup(struct aa_arena *arena, const char *src)
+{
+	return src == NULL ? NULL : aa_arena_strndup(arena, src, strlen(src));
+}
+
+char *aa_arena_printf(struct aa_arena *arena, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	p = aa_arena_alloc(arena, (size_t)n + 1);
+	if (p == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+size_t aa_arena_used(const struct aa_arena *arena)
+{
+	return arena->used_total;
+}

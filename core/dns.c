@@ -1,0 +1,655 @@
+/* dns.c - bounded, cached DNS questions: system resolver or fixed zone. */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_dns.h"
+
+#define DNS_NAME_MAX 253		/* RFC 1035 2.3.4, in text form */
+#define DNS_LABEL_MAX 63
+#define DNS_ANSWER_MAX 65536		/* largest TCP answer */
+#define DNS_RR_MAX 64			/* records kept per answer */
+#define DNS_CACHE_MAX 512		/* answers kept per message */
+#define DNS_ZONE_LINE_MAX 4096
+
+struct cache_entry {
+	struct cache_entry *next;
+	char *name;
+	enum aa_dns_type type;
+	struct aa_dns_answer answer;
+};
+
+struct zone_rec {
+	struct zone_rec *next;
+	char *name;
+	enum aa_dns_type type;		/* 0 with fail set: every type */
+	enum aa_dns_status fail;	/* AA_DNS_OK: a record */
+	struct aa_dns_rr rr;
+};
+
+struct aa_dns {
+	struct aa_dns_config config;
+	int use_zone;
+	struct zone_rec *zone;
+	struct __res_state res;
+	int res_ready;
+	struct cache_entry *cache;
+	unsigned cache_count;
+	unsigned long queries;
+	struct aa_dns_answer tempfail_answer;
+	struct aa_dns_answer badname_answer;
+};
+
+static const struct aa_dns_config default_config = {
+	.timeout_ms = 2000,
+	.tries = 2,
+	.zone_file = NULL,
+};
+
+const char *aa_dns_status_name(enum aa_dns_status s)
+{
+	switch (s) {
+	case AA_DNS_OK: return "ok";
+	case AA_DNS_NXDOMAIN: return "nxdomain";
+	case AA_DNS_NODATA: return "nodata";
+	case AA_DNS_TEMPFAIL: return "tempfail";
+	case AA_DNS_MALFORMED: return "malformed";
+	case AA_DNS_BADNAME: return "badname";
+	}
+	return "tempfail";
+}
+
+const char *aa_dns_type_name(enum aa_dns_type t)
+{
+	switch (t) {
+	case AA_DNS_A: return "A";
+	case AA_DNS_CNAME: return "CNAME";
+	case AA_DNS_PTR: return "PTR";
+	case AA_DNS_MX: return "MX";
+	case AA_DNS_TXT: return "TXT";
+	case AA_DNS_AAAA: return "AAAA";
+	}
+	return "?";
+}
+
+static int type_parse(const char *word, enum aa_dns_type *t)
+{
+	static const enum aa_dns_type all[] = { AA_DNS_A, AA_DNS_CNAME, AA_DNS_PTR,
+						AA_DNS_MX, AA_DNS_TXT, AA_DNS_AAAA };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcasecmp(word, aa_dns_type_name(all[i])) == 0) {
+			*t = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A name we are willing to ask: printable ASCII without space, labels of
+ * 1..63 octets, at most 253 octets without the trailing dot. */
+static int name_is_askable(const char *name, size_t *len_r)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= 0x20 || c >= 0x7f)
+			return 0;
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (++label > DNS_LABEL_MAX) {
+			return 0;
+		}
+	}
+	*len_r = len;
+	return 1;
+}
+
+static char *name_key(const char *name, size_t len)
+{
+	char *k = malloc(len + 1);
+
+	if (k == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		k[i] = (char)tolower((unsigned char)name[i]);
+	k[len] = '\0';
+	return k;
+}
+
+static void answer_clear(struct aa_dns_answer *a)
+{
+	for (size_t i = 0; i < a->count; i++)
+		free(a->rr[i].text);
+	free(a->rr);
+	a->rr = NULL;
+	a->count = 0;
+}
+
+static int rr_copy(struct aa_dns_rr *dst, const struct aa_dns_rr *src)
+{
+	*dst = *src;
+	dst->text = NULL;
+	if (src->text != NULL) {
+		dst->text = malloc(src->text_len + 1);
+		if (dst->text == NULL)
+			return -1;
+		memcpy(dst->text, src->text, src->text_len + 1);
+	}
+	return 0;
+}
+
+/* ---- the fixed zone ---- */
+
+static int zone_parse_txt(const char *p, char **text_r, size_t *len_r, unsigned *chunks_r)
+{
+	size_t cap = strlen(p) + 1, n = 0;
+	char *out = malloc(cap);
+	unsigned chunks = 0;
+
+	if (out == NULL)
+		return -1;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p != '"') {
+		n = strlen(p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		memcpy(out, p, n);
+		chunks = 1;
+	} else {
+		while (*p == '"') {
+			p++;
+			chunks++;
+			while (*p != '"') {
+				if (*p == '\0')
+					goto bad;
+				if (*p == '\\') {
+					p++;
+					if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
+					    isdigit((unsigned char)p[2])) {
+						int v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+						if (v > 255)
+							goto bad;
+						out[n++] = (char)v;
+						p += 3;
+						continue;
+					}
+					if (*p == '\0')
+						goto bad;
+				}
+				out[n++] = *p++;
+			}
+			p++;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
+		if (*p != '\0')
+			goto bad;
+	}
+	out[n] = '\0';
+	*text_r = out;
+	*len_r = n;
+	*chunks_r = chunks;
+	return 0;
+bad:
+	free(out);
+	return -1;
+}
+
+int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
+{
+	char name[DNS_NAME_MAX + 2], tword[16];
+	const char *p = line;
+	size_t nlen = 0, tlen = 0;
+	struct zone_rec *z;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '#' || *p == '\0' || *p == '\n')
+		return 0;
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		if (nlen >= sizeof(name) - 1)
+			return -1;
+		name[nlen++] = *p++;
+	}
+	name[nlen] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		if (tlen >= sizeof(tword) - 1)
+			return -1;
+		tword[tlen++] = *p++;
+	}
+	tword[tlen] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (nlen > 0 && name[nlen - 1] == '.')
+		name[--nlen] = '\0';
+	if (nlen == 0 || tlen == 0)
+		return -1;
+
+	z = calloc(1, sizeof(*z));
+	if (z == NULL)
+		return -1;
+	z->name = name_key(name, nlen);
+	if (z->name == NULL)
+		goto bad;
+	if (strcasecmp(tword, "ANY") == 0) {
+		z->type = 0;
+	} else if (type_parse(tword, &z->type) < 0) {
+		goto bad;
+	}
+	if (strncmp(p, "SERVFAIL", 8) == 0 || strncmp(p, "TIMEOUT", 7) == 0) {
+		z->fail = AA_DNS_TEMPFAIL;
+	} else if (z->type == 0) {
+		goto bad;
+	} else {
+		z->rr.type = z->type;
+		z->rr.ttl = 300;
+		switch (z->type) {
+		case AA_DNS_A:
+			if (inet_pton(AF_INET, p, &z->rr.a) != 1)
+				goto bad;
+			break;
+		case AA_DNS_AAAA:
+			if (inet_pton(AF_INET6, p, &z->rr.aaaa) != 1)
+				goto bad;
+			break;
+		case AA_DNS_MX: {
+			char *end;
+			unsigned long pref = strtoul(p, &end, 10);
+
+			if (end == p || pref > 65535)
+				goto bad;
+			z->rr.pref = (unsigned short)pref;
+			p = end;
+			while (*p == ' ' || *p == '\t')
+				p++;
+		}
+			/* FALLTHROUGH */
+		case AA_DNS_PTR:
+		case AA_DNS_CNAME: {
+			size_t l = strcspn(p, " \t\n");
+
+			if (l > 0 && p[l - 1] == '.')
+				l--;
+			z->rr.text = name_key(p, l);
+			if (z->rr.text == NULL)
+				goto bad;
+			z->rr.text_len = l;
+			break;
+		}
+		case AA_DNS_TXT:
+			if (zone_parse_txt(p, &z->rr.text, &z->rr.text_len, &z->rr.chunks) < 0)
+				goto bad;
+			break;
+		}
+	}
+	/* append, so records keep the file's order */
+	struct zone_rec **tail = &dns->zone;
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = z;
+	return 0;
+bad:
+	free(z->rr.text);
+	free(z->name);
+	free(z);
+	return -1;
+}
+
+static int zone_load(struct aa_dns *dns, const char *path, const char **err_r)
+{
+	FILE *f = fopen(path, "r");
+	char line[DNS_ZONE_LINE_MAX];
+	static char errbuf[64];
+	unsigned lineno = 0;
+
+	if (f == NULL) {
+		*err_r = "cannot open the zone file";
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		if (aa_dns_zone_add_line(dns, line) < 0) {
+			snprintf(errbuf, sizeof(errbuf), "zone file line %u is malformed", lineno);
+			*err_r = errbuf;
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void zone_lookup(struct aa_dns *dns, const char *key, enum aa_dns_type type,
+			struct aa_dns_answer *out)
+{
+	int name_seen = 0;
+	size_t n = 0;
+
+	out->status = AA_DNS_NXDOMAIN;
+	for (struct zone_rec *z = dns->zone; z != NULL; z = z->next) {
+		if (strcmp(z->name, key) != 0)
+			continue;
+		name_seen = 1;
+		if (z->fail != AA_DNS_OK && (z->type == 0 || z->type == type)) {
+			out->status = z->fail;
+			return;
+		}
+		if (z->type == type)
+			n++;
+	}
+	if (!name_seen)
+		return;
+	out->status = AA_DNS_NODATA;
+	if (n == 0)
+		return;
+	if (n > DNS_RR_MAX)
+		n = DNS_RR_MAX;
+	out->rr = calloc(n, sizeof(*out->rr));
+	if (out->rr == NULL) {
+		out->status = AA_DNS_TEMPFAIL;
+		return;
+	}
+	for (struct zone_rec *z = dns->zone; z != NULL && out->count < n; z = z->next) {
+		if (strcmp(z->name, key) != 0 || z->type != type || z->fail != AA_DNS_OK)
+			continue;
+		if (rr_copy(&out->rr[out->count], &z->rr) < 0) {
+			answer_clear(out);
+			out->status = AA_DNS_TEMPFAIL;
+			return;
+		}
+		out->count++;
+	}
+	out->status = AA_DNS_OK;
+}
+
+/* ---- the system resolver ---- */
+
+static int res_prepare(struct aa_dns *dns)
+{
+	if (dns->res_ready)
+		return 0;
+	memset(&dns->res, 0, sizeof(dns->res));
+	if (res_ninit(&dns->res) != 0)
+		return -1;
+	dns->res.retrans = (int)((dns->config.timeout_ms + 999) / 1000);
+	if (dns->res.retrans < 1)
+		dns->res.retrans = 1;
+	dns->res.retry = (int)dns->config.tries;
+	if (dns->res.retry < 1)
+		dns->res.retry = 1;
+	dns->res.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
+	dns->res_ready = 1;
+	return 0;
+}
+
+static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
+{
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr);
+	char name[NS_MAXDNAME];
+
+	out->type = (enum aa_dns_type)ns_rr_type(*rr);
+	out->ttl = ns_rr_ttl(*rr);
+	switch (out->type) {
+	case AA_DNS_A:
+		if (rdlen != 4)
+			return -1;
+		memcpy(&out->a, rd, 4);
+		return 0;
+	case AA_DNS_AAAA:
+		if (rdlen != 16)
+			return -1;
+		memcpy(&out->aaaa, rd, 16);
+		return 0;
+	case AA_DNS_MX:
+		if (rdlen < 3)
+			return -1;
+		out->pref = (unsigned short)((rd[0] << 8) | rd[1]);
+		rd += 2;
+		/* FALLTHROUGH */
+	case AA_DNS_PTR:
+	case AA_DNS_CNAME:
+		if (ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg), rd, name,
+				       sizeof(name)) < 0)
+			return -1;
+		out->text_len = strlen(name);
+		if (out->text_len > 0 && name[out->text_len - 1] == '.')
+			name[--out->text_len] = '\0';
+		out->text = strdup(name);
+		return out->text == NULL ? -1 : 0;
+	case AA_DNS_TXT: {
+		/* every character-string must lie inside rdata (RFC 1035 3.3.14) */
+		size_t pos = 0, n = 0;
+
+		out->text = malloc(rdlen + 1);
+		if (out->text == NULL)
+			return -1;
+		while (pos < rdlen) {
+			size_t l = rd[pos++];
+
+			if (l > rdlen - pos) {
+				free(out->text);
+				out->text = NULL;
+				return -1;
+			}
+			memcpy(out->text + n, rd + pos, l);
+			n += l;
+			pos += l;
+			out->chunks++;
+		}
+		out->text[n] = '\0';
+		out->text_len = n;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_type type,
+			    struct aa_dns_answer *out)
+{
+	unsigned char *buf;
+	ns_msg msg;
+	int len, count;
+
+	out->status = AA_DNS_TEMPFAIL;
+	if (res_prepare(dns) < 0)
+		return;
+	buf = malloc(DNS_ANSWER_MAX);
+	if (buf == NULL)
+		return;
+	len = res_nquery(&dns->res, name, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
+	if (len < 0) {
+		switch (dns->res.res_h_errno) {
+		case HOST_NOT_FOUND:
+			out->status = AA_DNS_NXDOMAIN;
+			break;
+		case NO_DATA:
+			out->status = AA_DNS_NODATA;
+			break;
+		default:	/* TRY_AGAIN, NO_RECOVERY, timeouts */
+			out->status = AA_DNS_TEMPFAIL;
+			break;
+		}
+		free(buf);
+		return;
+	}
+	if (len > DNS_ANSWER_MAX || ns_initparse(buf, len, &msg) < 0) {
+		out->status = AA_DNS_MALFORMED;
+		free(buf);
+		return;
+	}
+	if (ns_msg_getflag(msg, ns_f_tc)) {
+		out->status = AA_DNS_TEMPFAIL;	/* truncated even after TCP */
+		free(buf);
+		return;
+	}
+	count = ns_msg_count(msg, ns_s_an);
+	out->rr = calloc(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1),
+			 sizeof(*out->rr));
+	if (out->rr == NULL) {
+		free(buf);
+		return;
+	}
+	for (int i = 0; i < count && out->count < DNS_RR_MAX; i++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
+			answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			free(buf);
+			return;
+		}
+		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
+			continue;	/* CNAME chain links and strays */
+		if (parse_rr(&msg, &rr, &out->rr[out->count]) < 0) {
+			answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			free(buf);
+			return;
+		}
+		out->count++;
+	}
+	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
+	free(buf);
+}
+
+/* ---- the common front ---- */
+
+struct aa_dns *aa_dns_new(const struct aa_dns_config *config, const char **err_r)
+{
+	struct aa_dns *dns = calloc(1, sizeof(*dns));
+	const char *err = "out of memory";
+
+	if (dns == NULL)
+		goto fail;
+	dns->config = config != NULL ? *config : default_config;
+	if (dns->config.timeout_ms == 0)
+		dns->config.timeout_ms = default_config.timeout_ms;
+	if (dns->config.tries == 0)
+		dns->config.tries = default_config.tries;
+	dns->tempfail_answer.status = AA_DNS_TEMPFAIL;
+	dns->badname_answer.status = AA_DNS_BADNAME;
+	if (dns->config.zone_file != NULL) {
+		dns->use_zone = 1;
+		if (zone_load(dns, dns->config.zone_file, &err) < 0) {
+			aa_dns_free(&dns);
+			goto fail;
+		}
+		dns->config.zone_file = NULL;	/* do not keep the caller's string */
+	}
+	return dns;
+fail:
+	if (err_r != NULL)
+		*err_r = err;
+	return NULL;
+}
+
+struct aa_dns *aa_dns_new_zone(void)
+{
+	struct aa_dns *dns = aa_dns_new(NULL, NULL);
+
+	if (dns != NULL)
+		dns->use_zone = 1;
+	return dns;
+}
+
+void aa_dns_flush(struct aa_dns *dns)
+{
+	struct cache_entry *c = dns->cache;
+
+	while (c != NULL) {
+		struct cache_entry *next = c->next;
+
+		answer_clear(&c->answer);
+		free(c->name);
+		free(c);
+		c = next;
+	}
+	dns->cache = NULL;
+	dns->cache_count = 0;
+}
+
+void aa_dns_free(struct aa_dns **dnsp)
+{
+	struct aa_dns *dns = *dnsp;
+
+	if (dns == NULL)
+		return;
+	aa_dns_flush(dns);
+	for (struct zone_rec *z = dns->zone; z != NULL;) {
+		struct zone_rec *next = z->next;
+
+		free(z->rr.text);
+		free(z->name);
+		free(z);
+		z = next;
+	}
+	if (dns->res_ready)
+		res_nclose(&dns->res);
+	free(dns);
+	*dnsp = NULL;
+}
+
+const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
+					  enum aa_dns_type type)
+{
+	struct cache_entry *c;
+	size_t len;
+	char *key;
+
+	if (name == NULL || !name_is_askable(name, &len))
+		return &dns->badname_answer;
+	key = name_key(name, len);
+	if (key == NULL)
+		return &dns->tempfail_answer;
+	for (c = dns->cache; c != NULL; c = c->next) {
+		if (c->type == type && strcmp(c->name, key) == 0) {
+			free(key);
+			return &c->answer;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		free(key);
+		return &dns->tempfail_answer;
+	}
+	c->name = key;
+	c->type = type;
+	c->answer.type = type;
+	dns->queries++;
+	if (dns->use_zone)
+		zone_lookup(dns, key, type, &c->answer);
+	else
+		resolver_lookup(dns, key, type, &c->answer);
+	if (dns->cache_count >= DNS_CACHE_MAX)
+		aa_dns_flush(dns);	/* bounded: start again rather than grow */
+	c->next = dns->cache;
+	dns->cache = c;
+	dns->cache_count++;
+	return &c->answer;
+}
+
+unsigned long aa_dns_queries(const struct aa_dns *dns)
+{
+	return dns->queries;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# Install every Debian package that the build, the tests and the demo need.
+# Idempotent; run as root. Used by `make deps` and .ci/run.
+set -eu
+PKGS="build-essential pkg-config
+exim4-daemon-heavy exim4-dev
+libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev publicsuffix libssl-dev
+check
+knot knot-dnsutils
+swaks iproute2 util-linux procps
+python3 python3-yaml
+openssl valgrind"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+# Debian starts the daemons it installs; the tests run their own, never these.
+for svc in exim4 knot; do
+	if command -v invoke-rc.d >/dev/null 2>&1; then invoke-rc.d "$svc" stop >/dev/null 2>&1 || true; fi
+done
+echo "deps: all packages present"

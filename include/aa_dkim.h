@@ -1,0 +1,55 @@
+/* aa_dkim.h - DKIM verification (RFC 6376, 8301, 8463) through libopendkim.
+ *
+ * Streaming: headers one field at a time, then the body in chunks in the
+ * spool's LF form (CRLF is accepted too); core/dkim.c makes it CRLF for
+ * the library. Keys come through aa_dns. rsa-sha1 and RSA keys under
+ * 1024 bits fail (RFC 8301); l= signatures are flagged.
+ */
+#ifndef AA_DKIM_H
+#define AA_DKIM_H
+
+#include <stddef.h>
+#include "aa_ctx.h"
+#include "aa_result.h"
+
+#define AA_DKIM_SIGS_MAX 16	/* signatures evaluated per message */
+
+struct aa_dkim_sig {
+	enum aa_result result;		/* pass fail neutral temperror permerror policy */
+	const char *domain;		/* d= (lower case) */
+	const char *selector;		/* s= */
+	const char *algorithm;		/* a= */
+	const char *b_prefix;		/* first 8 characters of b=, for header.b */
+	const char *reason;		/* short, human, not yet escaped */
+	unsigned key_bits;		/* 0 when unknown */
+	int body_length_limited;	/* l= was present */
+};
+
+struct aa_dkim_result {
+	size_t count;			/* signatures found (up to AA_DKIM_SIGS_MAX) */
+	struct aa_dkim_sig *sigs;	/* in the arena */
+	int temp_failed;		/* a key lookup failed temporarily */
+};
+
+struct aa_dkim_verify;
+
+/* Start verifying one message. NULL when the library cannot start
+ * (then the caller reports dkim=temperror). */
+struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx);
+
+/* One header field, name and value, folded lines included, with or
+ * without its final line end. */
+int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t len);
+
+/* Body bytes in any chunking, LF or CRLF line ends. */
+int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len);
+
+/* Finish, fill *r, free v. Returns 0, or -1 when verification could not
+ * run (every signature is then temperror). */
+int aa_dkim_verify_finish(struct aa_dkim_verify **v, struct aa_dkim_result *r);
+
+/* Convenience: a whole message (headers, blank line, body). */
+int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,
+			   struct aa_dkim_result *r);
+
+#endif

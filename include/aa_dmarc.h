@@ -1,0 +1,120 @@
+/* aa_dmarc.h - RFC 5322 From, organizational domain, DMARC evaluation.
+ *
+ * RFC 9989 (DNS tree walk, np=, psd=, t=, no pct) is the default; RFC 7489
+ * with the Public Suffix List is the other mode. Both are computed on
+ * every evaluation and a disagreement is reported. libopendmarc parses
+ * records; the From address, the organizational domain and alignment are
+ * ours (libopendmarc mis-parses quoted display names and falls back to
+ * org-domain comparison under adkim=s).
+ */
+#ifndef AA_DMARC_H
+#define AA_DMARC_H
+
+#include <stddef.h>
+#include "aa_ctx.h"
+#include "aa_dkim.h"
+#include "aa_result.h"
+#include "aa_spf.h"
+
+/* ---- From (core/from.c) ---- */
+
+enum aa_from_status {
+	AA_FROM_OK,			/* exactly one address with a domain */
+	AA_FROM_NONE,			/* no From header */
+	AA_FROM_MULTIPLE_HEADERS,
+	AA_FROM_MULTIPLE_ADDRESSES,
+	AA_FROM_MALFORMED,		/* no parseable address, or no domain */
+};
+
+struct aa_from {
+	enum aa_from_status status;
+	const char *domain;		/* lower case, in the arena; NULL unless OK */
+	size_t addresses;		/* addresses seen in the value */
+};
+
+/* Parse one From header value (after "From:"), len bytes, may be folded. */
+int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_from *r);
+
+const char *aa_from_status_name(enum aa_from_status s);
+
+/* ---- organizational domain (core/orgdomain.c) ---- */
+
+enum aa_dmarc_mode {
+	AA_DMARC_RFC9989 = 0,		/* default: DNS tree walk */
+	AA_DMARC_RFC7489,		/* Public Suffix List */
+};
+
+/* The organizational domain of domain. RFC 7489: from the PSL (no DNS).
+ * RFC 9989: the tree walk (may ask DNS; a temporary error gives
+ * AA_TEMPERROR). Returns AA_PASS with *org_r set, AA_TEMPERROR, or
+ * AA_PERMERROR for a name that is not a domain. */
+enum aa_result aa_org_domain(struct aa_ctx *ctx, const char *domain,
+			     enum aa_dmarc_mode mode, const char **org_r);
+
+/* ---- records and evaluation (core/dmarc.c) ---- */
+
+enum aa_dmarc_policy {
+	AA_POLICY_UNSPEC = 0,
+	AA_POLICY_NONE,
+	AA_POLICY_QUARANTINE,
+	AA_POLICY_REJECT,
+};
+
+struct aa_dmarc_record {
+	const char *domain;		/* where the record was found */
+	const char *raw;		/* the record text (not escaped) */
+	enum aa_dmarc_policy p, sp, np;	/* UNSPEC when absent */
+	int adkim_strict, aspf_strict;
+	int pct;			/* 100 when absent; ignored by RFC 9989 */
+	int testing;			/* t=y */
+	char psd;			/* 'y', 'n' or 'u' */
+};
+
+/* Outcome of looking a policy up for a From domain: pass = found,
+ * none = no record, temperror, permerror = malformed record. */
+struct aa_dmarc_lookup {
+	enum aa_result status;
+	const char *from_domain;
+	const char *org_domain;
+	struct aa_dmarc_record record;	/* valid when status == AA_PASS */
+	enum aa_dmarc_policy effective;	/* p, sp or np as it applies to from_domain */
+	const char *reason;
+};
+
+int aa_dmarc_lookup(struct aa_ctx *ctx, const char *from_domain,
+		    enum aa_dmarc_mode mode, struct aa_dmarc_lookup *r);
+
+struct aa_dmarc_input {
+	const struct aa_from *from;
+	const struct aa_spf_result *spf;	/* the one that counts (mailfrom or helo) */
+	const struct aa_dkim_result *dkim;
+	enum aa_dmarc_mode mode;
+};
+
+struct aa_dmarc_result {
+	enum aa_result result;		/* pass fail none temperror permerror */
+	enum aa_dmarc_policy policy;	/* what to apply on fail, after t=y; NONE on pass */
+	enum aa_dmarc_policy published;	/* p= of the record that applied */
+	const char *from_domain;
+	const char *policy_domain;	/* where the record was found */
+	const char *org_domain;
+	int spf_aligned, dkim_aligned;
+	const char *dkim_domain;	/* the aligned d= that passed, or NULL */
+	const char *reason;		/* short, human, not yet escaped */
+	/* the other mode's answer, for the differential log */
+	enum aa_result other_result;
+	enum aa_dmarc_policy other_policy;
+	int modes_disagree;
+};
+
+int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
+		      struct aa_dmarc_result *r);
+
+const char *aa_dmarc_policy_name(enum aa_dmarc_policy p);
+
+/* Alignment (RFC 9989 4.4): relaxed compares organizational domains,
+ * strict needs equality. Returns 1 aligned, 0 not, -1 temperror. */
+int aa_dmarc_aligned(struct aa_ctx *ctx, const char *from_domain, const char *auth_domain,
+		     int strict, enum aa_dmarc_mode mode);
+
+#endif

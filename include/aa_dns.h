@@ -1,0 +1,108 @@
+/* aa_dns.h - the one place authalign asks DNS questions.
+ *
+ * SPF (through a libspf2 DNS layer), DKIM (through libopendkim's query
+ * hooks) and DMARC all fetch here, so every question is bounded in time,
+ * cached for the life of one message, counted, and mapped to one status
+ * vocabulary. Two back ends: the system resolver (res_nquery with our own
+ * timeouts), or a fixed zone loaded from a text file for unit tests and
+ * the offline tool.
+ */
+#ifndef AA_DNS_H
+#define AA_DNS_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+
+enum aa_dns_status {
+	AA_DNS_OK = 0,		/* at least one record of the type */
+	AA_DNS_NXDOMAIN,	/* the name does not exist */
+	AA_DNS_NODATA,		/* the name exists, no record of the type */
+	AA_DNS_TEMPFAIL,	/* SERVFAIL, timeout, truncation, no memory */
+	AA_DNS_MALFORMED,	/* an answer we could not parse (temp too) */
+	AA_DNS_BADNAME,		/* the name cannot be asked: not sent */
+};
+
+/* RR types we use; the values are the IANA ones. */
+enum aa_dns_type {
+	AA_DNS_A = 1,
+	AA_DNS_CNAME = 5,
+	AA_DNS_PTR = 12,
+	AA_DNS_MX = 15,
+	AA_DNS_TXT = 16,
+	AA_DNS_AAAA = 28,
+};
+
+struct aa_dns_rr {
+	enum aa_dns_type type;
+	unsigned ttl;
+	unsigned short pref;		/* MX only */
+	/* A/AAAA: addr; MX/PTR/CNAME: name in text (no trailing dot);
+	 * TXT: the character-strings concatenated, text_len bytes (may hold
+	 * NUL bytes) plus a terminating NUL that is not counted. */
+	struct in_addr a;
+	struct in6_addr aaaa;
+	char *text;
+	size_t text_len;
+	/* TXT only: how many character-strings made up the record. */
+	unsigned chunks;
+};
+
+struct aa_dns_answer {
+	enum aa_dns_status status;
+	enum aa_dns_type type;
+	size_t count;
+	struct aa_dns_rr *rr;
+};
+
+struct aa_dns_config {
+	unsigned timeout_ms;	/* per try; default 2000 */
+	unsigned tries;		/* default 2 */
+	const char *zone_file;	/* NULL: system resolver */
+};
+
+struct aa_dns;
+
+/* NULL config means the defaults. Returns NULL when out of memory or the
+ * zone file cannot be read (errno set, *err_r says which line). */
+struct aa_dns *aa_dns_new(const struct aa_dns_config *config, const char **err_r);
+void aa_dns_free(struct aa_dns **dns);
+
+/* Ask (name, type). The answer is owned by dns and valid until
+ * aa_dns_flush() or aa_dns_free(). Never NULL: no memory gives a
+ * TEMPFAIL answer. name need not be NUL-free: names with NUL, non-ASCII,
+ * an empty label or over 253 octets give MALFORMED without a query. */
+const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
+					  enum aa_dns_type type);
+
+/* Forget cached answers (between messages). */
+void aa_dns_flush(struct aa_dns *dns);
+
+/* Questions sent to the back end since aa_dns_new() (cache hits excluded). */
+unsigned long aa_dns_queries(const struct aa_dns *dns);
+
+/* The fixed zone: add records, or make a name fail. Only for a dns made
+ * with a zone_file, or with aa_dns_new_zone(). Returns 0 or -1.
+ * One record a line, '#' starts a comment:
+ *   name A 192.0.2.1
+ *   name AAAA 2001:db8::1
+ *   name MX 10 mx.example.com
+ *   name TXT "v=spf1 " "-all"      (quoted strings, \" and \DDD escapes)
+ *   name TXT v=spf1 -all           (unquoted: the rest of the line)
+ *   name PTR host.example.com      (CNAME likewise)
+ *   name TXT SERVFAIL              (that type fails temporarily)
+ *   name ANY TIMEOUT               (every type fails temporarily)
+ * A name with no line is NXDOMAIN; a name with lines of other types only
+ * is NODATA. Names compare without case and without a trailing dot. */
+struct aa_dns *aa_dns_new_zone(void);
+int aa_dns_zone_add_line(struct aa_dns *dns, const char *line);
+
+/* True when the status counts as a temporary DNS error. */
+static inline int aa_dns_is_temp(enum aa_dns_status s)
+{
+	return s == AA_DNS_TEMPFAIL || s == AA_DNS_MALFORMED;
+}
+
+const char *aa_dns_status_name(enum aa_dns_status s);
+const char *aa_dns_type_name(enum aa_dns_type t);
+
+#endif

@@ -1,0 +1,40 @@
+/* aa_spf.h - SPF (RFC 7208) through libspf2, with its gaps closed.
+ *
+ * libspf2 evaluates; core/spf.c feeds it DNS from aa_dns (a libspf2 DNS
+ * layer), and core/spf_guard.c closes what libspf2 gets wrong: the
+ * void-lookup limit (RFC 7208 4.6.4), more than 10 MX names, record
+ * syntax it accepts, its "(invalid)" result, and its rule that every
+ * 127.0.0.0/8 client passes (a loopback client is never evaluated: it
+ * gets "none" with reason "loopback client not evaluated").
+ */
+#ifndef AA_SPF_H
+#define AA_SPF_H
+
+#include "aa_ctx.h"
+#include "aa_result.h"
+
+struct aa_spf_result {
+	enum aa_result result;
+	const char *identity;		/* "mailfrom" or "helo" */
+	const char *domain;		/* domain whose record was checked */
+	const char *sender;		/* the address checked (postmaster@helo for helo) */
+	const char *mechanism;		/* the mechanism that matched, or NULL */
+	const char *reason;		/* short, human, not yet escaped */
+	const char *explanation;	/* exp= text on fail, or NULL */
+};
+
+/* Check the HELO identity and, when mail_from is not empty, the MAIL FROM
+ * identity, for client ip (text, v4 or v6). mail_from "" means the null
+ * sender; then *mailfrom_r is the HELO result with identity "helo", as
+ * RFC 7208 2.4 says. Results point into ctx->arena.
+ * Returns 0 when evaluation ran (whatever the result), -1 when it could
+ * not (results are then temperror). */
+int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
+		 const char *mail_from, struct aa_spf_result *mailfrom_r,
+		 struct aa_spf_result *helo_r);
+
+/* Value for a Received-SPF header (RFC 7208 9.1), escaped, in the arena. */
+const char *aa_spf_received_spf(struct aa_ctx *ctx, const struct aa_spf_result *r,
+				const char *ip, const char *helo, const char *receiver);
+
+#endif
