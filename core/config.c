@@ -1,0 +1,493 @@
+/* config.c - the settings file and the per-domain table. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include "aa_config.h"
+
+#define CONFIG_LINE_MAX 4096
+#define DOMAIN_DATA_MAX 4096
+#define DOMAIN_ENTRIES_MAX 100000
+
+struct aa_domain_entry {
+	char *key;			/* lower case: "a.example", "*.a.example", "*" */
+	int has_mode, has_forced, has_quarantine;
+	enum aa_mode mode;
+	enum aa_dmarc_policy forced;
+	enum aa_quarantine quarantine;
+};
+
+static void set_err(char *err, size_t errlen, const char *file, unsigned line,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void set_err(char *err, size_t errlen, const char *file, unsigned line,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = line > 0 ? snprintf(err, errlen, "%s:%u: ", file, line)
+		     : snprintf(err, errlen, "%s: ", file);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+const char *aa_mode_name(enum aa_mode m)
+{
+	switch (m) {
+	case AA_MODE_OFF: return "off";
+	case AA_MODE_MONITOR: return "monitor";
+	case AA_MODE_ENFORCE: return "enforce";
+	}
+	return "off";
+}
+
+static int parse_mode(const char *v, enum aa_mode *m)
+{
+	if (strcmp(v, "off") == 0)
+		*m = AA_MODE_OFF;
+	else if (strcmp(v, "monitor") == 0)
+		*m = AA_MODE_MONITOR;
+	else if (strcmp(v, "enforce") == 0)
+		*m = AA_MODE_ENFORCE;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_policy(const char *v, enum aa_dmarc_policy *p)
+{
+	if (strcmp(v, "none") == 0)
+		*p = AA_POLICY_NONE;
+	else if (strcmp(v, "quarantine") == 0)
+		*p = AA_POLICY_QUARANTINE;
+	else if (strcmp(v, "reject") == 0)
+		*p = AA_POLICY_REJECT;
+	else if (strcmp(v, "published") == 0)
+		*p = AA_POLICY_UNSPEC;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_quarantine(const char *v, enum aa_quarantine *q)
+{
+	if (strcmp(v, "header") == 0)
+		*q = AA_QUARANTINE_HEADER;
+	else if (strcmp(v, "freeze") == 0)
+		*q = AA_QUARANTINE_FREEZE;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_bool(const char *v, int *b)
+{
+	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
+		*b = 1;
+	else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0)
+		*b = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/* Exim-style time: "2s", "500ms" is not Exim's, so: digits + s|m or bare seconds. */
+static int parse_seconds_ms(const char *v, unsigned *ms)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || errno != 0 || n > 600)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		*ms = (unsigned)n * 1000;
+	else if (strcmp(end, "m") == 0 && n <= 10)
+		*ms = (unsigned)n * 60000;
+	else
+		return -1;
+	return *ms == 0 ? -1 : 0;
+}
+
+static int parse_uint(const char *v, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || *end != '\0' || errno != 0 || n == 0 || n > max)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+static int replace_str(char **dst, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (copy == NULL)
+		return -1;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+static int set_option(struct aa_config *cfg, const char *name, const char *value,
+		      const char **why)
+{
+	*why = "invalid value";
+	if (strcmp(name, "authserv_id") == 0) {
+		for (const char *p = value; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+				return -1;
+		return *value == '\0' ? -1 : replace_str(&cfg->authserv_id, value);
+	}
+	if (strcmp(name, "mode") == 0)
+		return parse_mode(value, &cfg->mode);
+	if (strcmp(name, "dmarc_mode") == 0) {
+		if (strcmp(value, "rfc9989") == 0)
+			cfg->dmarc_mode = AA_DMARC_RFC9989;
+		else if (strcmp(value, "rfc7489") == 0)
+			cfg->dmarc_mode = AA_DMARC_RFC7489;
+		else
+			return -1;
+		return 0;
+	}
+	if (strcmp(name, "quarantine_action") == 0)
+		return parse_quarantine(value, &cfg->quarantine);
+	if (strcmp(name, "received_spf") == 0)
+		return parse_bool(value, &cfg->received_spf);
+	if (strcmp(name, "domains_file") == 0)
+		return replace_str(&cfg->domains_file, value);
+	if (strcmp(name, "psl_file") == 0)
+		return replace_str(&cfg->psl_file, value);
+	if (strcmp(name, "dns_zone_file") == 0)
+		return replace_str(&cfg->dns_zone_file, value);
+	if (strcmp(name, "dns_timeout") == 0)
+		return parse_seconds_ms(value, &cfg->dns.timeout_ms);
+	if (strcmp(name, "dns_tries") == 0)
+		return parse_uint(value, 5, &cfg->dns.tries);
+	*why = "unknown option";
+	return -1;
+}
+
+static struct aa_config *config_defaults(void)
+{
+	struct aa_config *cfg = calloc(1, sizeof(*cfg));
+
+	if (cfg == NULL)
+		return NULL;
+	cfg->mode = AA_MODE_MONITOR;
+	cfg->dmarc_mode = AA_DMARC_RFC9989;
+	cfg->quarantine = AA_QUARANTINE_HEADER;
+	cfg->dns.timeout_ms = 2000;
+	cfg->dns.tries = 2;
+	return cfg;
+}
+
+void aa_config_free(struct aa_config **cfgp)
+{
+	struct aa_config *cfg = *cfgp;
+
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->domain_count; i++)
+		free(cfg->domains[i].key);
+	free(cfg->domains);
+	free(cfg->path);
+	free(cfg->authserv_id);
+	free(cfg->domains_file);
+	free(cfg->psl_file);
+	free(cfg->dns_zone_file);
+	free(cfg);
+	*cfgp = NULL;
+}
+
+static int key_is_valid(const char *k)
+{
+	if (strcmp(k, "*") == 0)
+		return 1;
+	if (k[0] == '*' && k[1] == '.')
+		k += 2;
+	if (*k == '\0' || *k == '.')
+		return 0;
+	for (; *k != '\0'; k++)
+		if (!isalnum((unsigned char)*k) && *k != '.' && *k != '-' && *k != '_')
+			return 0;
+	return 1;
+}
+
+static int domain_entry_parse(struct aa_domain_entry *e, char *data, const char **why)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(data, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		char *eq = strchr(tok, '=');
+
+		*why = "expected name=value";
+		if (eq == NULL)
+			return -1;
+		*eq++ = '\0';
+		*why = "invalid value";
+		if (strcmp(tok, "mode") == 0) {
+			if (parse_mode(eq, &e->mode) < 0)
+				return -1;
+			e->has_mode = 1;
+		} else if (strcmp(tok, "policy") == 0) {
+			if (parse_policy(eq, &e->forced) < 0)
+				return -1;
+			e->has_forced = 1;
+		} else if (strcmp(tok, "quarantine_action") == 0) {
+			if (parse_quarantine(eq, &e->quarantine) < 0)
+				return -1;
+			e->has_quarantine = 1;
+		} else {
+			*why = "unknown option";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int domains_add(struct aa_config *cfg, const char *file, unsigned line,
+		       char *key, char *data, char *err, size_t errlen)
+{
+	struct aa_domain_entry e = { 0 };
+	const char *why = "";
+	struct aa_domain_entry *grown;
+
+	for (char *p = key; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (!key_is_valid(key)) {
+		set_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
+		return -1;
+	}
+	if (domain_entry_parse(&e, data, &why) < 0) {
+		set_err(err, errlen, file, line, "%s", why);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->domain_count; i++) {
+		if (strcmp(cfg->domains[i].key, key) == 0) {
+			set_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+			return -1;
+		}
+	}
+	if (cfg->domain_count >= DOMAIN_ENTRIES_MAX) {
+		set_err(err, errlen, file, line, "too many entries");
+		return -1;
+	}
+	grown = realloc(cfg->domains, (cfg->domain_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		goto nomem;
+	cfg->domains = grown;
+	e.key = strdup(key);
+	if (e.key == NULL)
+		goto nomem;
+	cfg->domains[cfg->domain_count++] = e;
+	return 0;
+nomem:
+	set_err(err, errlen, file, line, "out of memory");
+	return -1;
+}
+
+/* lsearch: "key: data" or "key data"; a quoted key may hold spaces/colons
+ * (not useful for domains, so refused); continuation lines start with
+ * white space. */
+int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[CONFIG_LINE_MAX];
+	char key[256] = "", data[DOMAIN_DATA_MAX] = "";
+	unsigned lineno = 0, keyline = 0;
+	int have = 0, rc = 0;
+
+	for (size_t i = 0; i < cfg->domain_count; i++)
+		free(cfg->domains[i].key);
+	free(cfg->domains);
+	cfg->domains = NULL;
+	cfg->domain_count = 0;
+	if (f == NULL) {
+		set_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			set_err(err, errlen, path, lineno, "line too long");
+			rc = -1;
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '#' || trim(line)[0] == '\0')
+			continue;
+		if (isspace((unsigned char)line[0])) {
+			if (!have) {
+				set_err(err, errlen, path, lineno, "continuation line without a key");
+				rc = -1;
+				break;
+			}
+			if (strlen(data) + strlen(line) + 2 > sizeof(data)) {
+				set_err(err, errlen, path, lineno, "data too long");
+				rc = -1;
+				break;
+			}
+			strcat(data, " ");
+			strcat(data, trim(line));
+			continue;
+		}
+		if (have)
+			rc = domains_add(cfg, path, keyline, key, data, err, errlen);
+		if (rc != 0)
+			break;
+		{
+			size_t klen = strcspn(line, ": \t");
+			char *rest = line + klen;
+
+			if (line[0] == '"' || klen == 0 || klen >= sizeof(key)) {
+				set_err(err, errlen, path, lineno, "malformed key");
+				rc = -1;
+				break;
+			}
+			memcpy(key, line, klen);
+			key[klen] = '\0';
+			while (isspace((unsigned char)*rest))
+				rest++;
+			if (*rest == ':')
+				rest++;
+			snprintf(data, sizeof(data), "%s", trim(rest));
+			have = 1;
+			keyline = lineno;
+		}
+	}
+	if (rc == 0 && have)
+		rc = domains_add(cfg, path, keyline, key, data, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen)
+{
+	struct aa_config *cfg = config_defaults();
+	FILE *f;
+	char line[CONFIG_LINE_MAX];
+	unsigned lineno = 0;
+	struct stat st;
+
+	*cfg_r = NULL;
+	if (cfg == NULL) {
+		set_err(err, errlen, path != NULL ? path : "(defaults)", 0, "out of memory");
+		return -1;
+	}
+	if (path == NULL) {
+		*cfg_r = cfg;
+		return 0;
+	}
+	if (replace_str(&cfg->path, path) < 0 || (f = fopen(path, "r")) == NULL) {
+		set_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		aa_config_free(&cfg);
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0)
+		cfg->mtime = st.st_mtime;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *name, *value, *eq;
+		const char *why;
+
+		lineno++;
+		line[strcspn(line, "\r\n")] = '\0';
+		name = trim(line);
+		if (*name == '#' || *name == '\0')
+			continue;
+		eq = strchr(name, '=');
+		if (eq == NULL) {
+			set_err(err, errlen, path, lineno, "expected name = value");
+			goto fail;
+		}
+		*eq = '\0';
+		name = trim(name);
+		value = trim(eq + 1);
+		if (set_option(cfg, name, value, &why) < 0) {
+			set_err(err, errlen, path, lineno, "%s: %.64s", why, name);
+			goto fail;
+		}
+	}
+	fclose(f);
+	f = NULL;
+	if (cfg->dns_zone_file != NULL)
+		cfg->dns.zone_file = cfg->dns_zone_file;
+	if (cfg->domains_file != NULL &&
+	    aa_config_load_domains(cfg, cfg->domains_file, err, errlen) < 0)
+		goto fail;
+	*cfg_r = cfg;
+	return 0;
+fail:
+	if (f != NULL)
+		fclose(f);
+	aa_config_free(&cfg);
+	return -1;
+}
+
+static const struct aa_domain_entry *find_key(const struct aa_config *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->domain_count; i++)
+		if (strcasecmp(cfg->domains[i].key, key) == 0)
+			return &cfg->domains[i];
+	return NULL;
+}
+
+void aa_config_domain(const struct aa_config *cfg, const char *domain,
+		      struct aa_domain_policy *out)
+{
+	const struct aa_domain_entry *e = NULL;
+	char wild[260];
+
+	out->mode = cfg->mode;
+	out->forced = AA_POLICY_UNSPEC;
+	out->quarantine = cfg->quarantine;
+	out->matched_key = NULL;
+	if (domain != NULL && *domain != '\0') {
+		e = find_key(cfg, domain);
+		/* "*.parent" for every parent, nearest first */
+		for (const char *p = strchr(domain, '.'); e == NULL && p != NULL; p = strchr(p + 1, '.')) {
+			if (snprintf(wild, sizeof(wild), "*%s", p) < (int)sizeof(wild))
+				e = find_key(cfg, wild);
+		}
+	}
+	if (e == NULL)
+		e = find_key(cfg, "*");
+	if (e == NULL)
+		return;
+	out->matched_key = e->key;
+	if (e->has_mode)
+		out->mode = e->mode;
+	if (e->has_forced)
+		out->forced = e->forced;
+	if (e->has_quarantine)
+		out->quarantine = e->quarantine;
+}

@@ -1,0 +1,109 @@
+/* judge.c - from the three results to one action, and how to say it. */
+#include <string.h>
+#include "aa_judge.h"
+
+const char *aa_action_name(enum aa_action a)
+{
+	switch (a) {
+	case AA_ACTION_ACCEPT: return "accept";
+	case AA_ACTION_QUARANTINE_HEADER: return "quarantine-header";
+	case AA_ACTION_FREEZE: return "freeze";
+	case AA_ACTION_REJECT: return "reject";
+	case AA_ACTION_DEFER: return "defer";
+	}
+	return "defer";
+}
+
+/* The policy that applies on failure: a forced one from the table, else
+ * the published one (already reduced by t=y). */
+static enum aa_dmarc_policy applied_policy(const struct aa_judge_result *r)
+{
+	if (r->policy.forced != AA_POLICY_UNSPEC)
+		return r->policy.forced;
+	return r->dmarc.policy;
+}
+
+static void decide(struct aa_ctx *ctx, struct aa_judge_result *r)
+{
+	const struct aa_dmarc_result *d = &r->dmarc;
+	const char *dom = aa_escz(ctx, d->from_domain);
+	enum aa_dmarc_policy p = applied_policy(r);
+
+	r->action = AA_ACTION_ACCEPT;
+	if (r->policy.mode != AA_MODE_ENFORCE)
+		return;
+	switch (d->result) {
+	case AA_FAIL:
+		if (p == AA_POLICY_REJECT) {
+			r->action = AA_ACTION_REJECT;
+			r->smtp_text = aa_arena_printf(ctx->arena,
+				"5.7.1 Message rejected: the From domain %s fails DMARC and its policy is reject (%s)",
+				dom, aa_escz(ctx, d->reason != NULL ? d->reason : "not aligned"));
+		} else if (p == AA_POLICY_QUARANTINE) {
+			r->action = r->policy.quarantine == AA_QUARANTINE_FREEZE
+					    ? AA_ACTION_FREEZE : AA_ACTION_QUARANTINE_HEADER;
+			r->quarantine_header = aa_arena_printf(ctx->arena,
+				"yes (dmarc=fail p=quarantine header.from=%s)", dom);
+		}
+		return;
+	case AA_TEMPERROR:
+		/* a lost query never rejects; it defers unless nothing could come of it */
+		if (p != AA_POLICY_NONE) {
+			r->action = AA_ACTION_DEFER;
+			r->smtp_text = aa_arena_printf(ctx->arena,
+				"4.7.5 Temporary DNS failure checking DMARC for %s, try again later (%s)",
+				dom, aa_escz(ctx, d->reason != NULL ? d->reason : "temperror"));
+		}
+		return;
+	default:
+		return;
+	}
+}
+
+int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r)
+{
+	struct aa_dmarc_input din = {
+		.from = in->from,
+		.spf = in->spf_mailfrom,
+		.dkim = in->dkim,
+		.mode = in->cfg->dmarc_mode,
+	};
+	struct aa_authres_input ain = {
+		.authserv_id = in->authserv_id,
+		.spf_mailfrom = in->spf_mailfrom,
+		.spf_helo = in->spf_helo,
+		.dkim = in->dkim,
+		.dmarc = &r->dmarc,
+	};
+	const char *oneline;
+
+	memset(r, 0, sizeof(*r));
+	if (aa_dmarc_evaluate(ctx, &din, &r->dmarc) < 0 && r->dmarc.result != AA_TEMPERROR) {
+		r->dmarc.result = AA_TEMPERROR;
+		r->dmarc.reason = "internal error evaluating DMARC";
+	}
+	aa_config_domain(in->cfg, r->dmarc.from_domain, &r->policy);
+	decide(ctx, r);
+	r->authres = aa_authres_build(ctx, &ain);
+	if (r->authres == NULL) {
+		r->action = AA_ACTION_DEFER;
+		r->smtp_text = "4.3.0 Temporary local problem, try again later";
+		return -1;
+	}
+	/* the log line is the header on one line, plus what we did */
+	oneline = aa_arena_strdup(ctx->arena, r->authres);
+	if (oneline != NULL) {
+		char *w = (char *)oneline;
+
+		for (const char *p = oneline; *p != '\0'; p++)
+			if (*p != '\n')
+				*w++ = *p == '\t' ? ' ' : *p;
+		*w = '\0';
+	}
+	r->log_line = aa_arena_printf(ctx->arena, "%s; mode=%s action=%s%s%s",
+				      oneline != NULL ? oneline : "", aa_mode_name(r->policy.mode),
+				      aa_action_name(r->action),
+				      r->dmarc.modes_disagree ? " dmarc-modes-disagree=" : "",
+				      r->dmarc.modes_disagree ? aa_result_name(r->dmarc.other_result) : "");
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* aa_config.h - authalign's settings file and per-domain table.
+ *
+ * Settings: one "name = value" a line, '#' comments (authalign.conf(5)).
+ * Per-domain table: Exim's lsearch format, "key: data", data lines may
+ * continue on lines that start with white space. A key is a From domain,
+ * "*.domain" (every subdomain of domain) or "*" (every domain); data is
+ * white-space separated name=value options. The most specific key wins.
+ * Any error names the file and line.
+ */
+#ifndef AA_CONFIG_H
+#define AA_CONFIG_H
+
+#include <stddef.h>
+#include <time.h>
+#include "aa_dmarc.h"
+#include "aa_dns.h"
+
+enum aa_mode {
+	AA_MODE_OFF = 0,	/* do nothing */
+	AA_MODE_MONITOR,	/* headers and log only */
+	AA_MODE_ENFORCE,	/* reject, defer, quarantine */
+};
+
+enum aa_quarantine {
+	AA_QUARANTINE_HEADER = 0,	/* add X-AuthAlign-Quarantine: for a router or filter */
+	AA_QUARANTINE_FREEZE,		/* freeze the message */
+};
+
+/* What applies to one From domain. */
+struct aa_domain_policy {
+	enum aa_mode mode;
+	enum aa_dmarc_policy forced;	/* UNSPEC: the published policy applies */
+	enum aa_quarantine quarantine;
+	const char *matched_key;	/* the table key that applied, or NULL */
+};
+
+struct aa_domain_entry;
+
+struct aa_config {
+	char *path;
+	time_t mtime;
+	char *authserv_id;		/* NULL: Exim's $primary_hostname */
+	enum aa_mode mode;
+	enum aa_dmarc_mode dmarc_mode;
+	enum aa_quarantine quarantine;
+	int received_spf;
+	int helo_spf_header;
+	char *domains_file;
+	char *psl_file;
+	char *dns_zone_file;		/* testing only: fixed zone instead of DNS */
+	struct aa_dns_config dns;
+	struct aa_domain_entry *domains;
+	size_t domain_count;
+};
+
+/* Load a settings file (and the per-domain table it names). On error
+ * returns -1 and writes "file:line: what" into err. A NULL path gives the
+ * defaults. */
+int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen);
+void aa_config_free(struct aa_config **cfg);
+
+/* Load only a per-domain table into cfg (replacing any). */
+int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, size_t errlen);
+
+/* The policy for a From domain (NULL domain: the global one). */
+void aa_config_domain(const struct aa_config *cfg, const char *domain,
+		      struct aa_domain_policy *out);
+
+const char *aa_mode_name(enum aa_mode m);
+
+#endif

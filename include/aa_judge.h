@@ -1,0 +1,49 @@
+/* aa_judge.h - one message's verdict: DMARC, the domain's policy, the action.
+ *
+ * The Exim adapter gathers SPF, DKIM and the From header; this decides.
+ * Only a definite DMARC fail under an enforced reject policy rejects; a
+ * temporary error that could change the outcome defers; everything else
+ * is accepted with its Authentication-Results.
+ */
+#ifndef AA_JUDGE_H
+#define AA_JUDGE_H
+
+#include "aa_authres.h"
+#include "aa_config.h"
+#include "aa_dkim.h"
+#include "aa_dmarc.h"
+#include "aa_spf.h"
+
+enum aa_action {
+	AA_ACTION_ACCEPT = 0,
+	AA_ACTION_QUARANTINE_HEADER,	/* accept, add X-AuthAlign-Quarantine */
+	AA_ACTION_FREEZE,
+	AA_ACTION_REJECT,		/* 550 5.7.1 */
+	AA_ACTION_DEFER,		/* 451 4.7.x */
+};
+
+struct aa_judge_input {
+	const char *authserv_id;
+	const struct aa_config *cfg;
+	const struct aa_spf_result *spf_mailfrom;	/* the one that counts for DMARC */
+	const struct aa_spf_result *spf_helo;
+	const struct aa_dkim_result *dkim;
+	const struct aa_from *from;
+};
+
+struct aa_judge_result {
+	enum aa_action action;
+	struct aa_dmarc_result dmarc;
+	struct aa_domain_policy policy;
+	const char *authres;		/* header value, folded */
+	const char *smtp_text;		/* for REJECT/DEFER: "5.7.1 ..." */
+	const char *log_line;		/* one line, escaped */
+	const char *quarantine_header;	/* value for X-AuthAlign-Quarantine, or NULL */
+};
+
+/* Returns 0; on an internal error -1 with action DEFER. */
+int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r);
+
+const char *aa_action_name(enum aa_action a);
+
+#endif

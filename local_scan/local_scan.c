@@ -1,0 +1,199 @@
+/* local_scan.c - Exim's local_scan(): verify one received message.
+ *
+ * SPF (from the ACL memo or computed here), DKIM over the headers and the
+ * spool data file, DMARC and the domain's policy; then: remove forged
+ * Authentication-Results that claim our authserv-id, add ours, log the
+ * verdict, and accept, freeze, reject (550) or defer (451).
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include "local_scan.h"
+#include "aa_authres.h"
+#include "aa_judge.h"
+#include "plugin.h"
+
+#define BODY_CHUNK 65536
+#define QUARANTINE_HEADER "X-AuthAlign-Quarantine"
+
+AA_EXPORT int local_scan(int fd, uschar **return_text);
+
+static int is_deleted(const header_line *h)
+{
+	return h->type == '*';
+}
+
+static int name_is(const header_line *h, const char *name)
+{
+	size_t n = strlen(name);
+
+	if ((size_t)h->slen <= n || strncasecmp((const char *)h->text, name, n) != 0)
+		return 0;
+	for (size_t i = n; i < (size_t)h->slen; i++) {
+		if (h->text[i] == ':')
+			return 1;
+		if (h->text[i] != ' ' && h->text[i] != '\t')
+			return 0;
+	}
+	return 0;
+}
+
+/* The From header(s): exactly one is parsed, more is a status of its own. */
+static void find_from(struct aa_ctx *ctx, struct aa_from *from)
+{
+	const header_line *only = NULL;
+	unsigned count = 0;
+
+	memset(from, 0, sizeof(*from));
+	for (const header_line *h = header_list; h != NULL; h = h->next) {
+		if (!is_deleted(h) && name_is(h, "From")) {
+			only = h;
+			count++;
+		}
+	}
+	if (count == 0) {
+		from->status = AA_FROM_NONE;
+	} else if (count > 1) {
+		from->status = AA_FROM_MULTIPLE_HEADERS;
+	} else {
+		const char *colon = memchr(only->text, ':', (size_t)only->slen);
+		size_t off = (size_t)(colon - (const char *)only->text) + 1;
+
+		aa_from_parse(ctx, (const char *)only->text + off, (size_t)only->slen - off, from);
+	}
+}
+
+/* Feed every live header and the body (spool data file) to DKIM. */
+static int verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
+{
+	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
+	char *buf = aa_arena_alloc(ctx->arena, BODY_CHUNK);
+	ssize_t n;
+
+	memset(r, 0, sizeof(*r));
+	if (v == NULL || buf == NULL)
+		goto temp;
+	for (const header_line *h = header_list; h != NULL; h = h->next)
+		if (!is_deleted(h))
+			aa_dkim_verify_header(v, (const char *)h->text, (size_t)h->slen);
+	if (lseek(fd, SPOOL_DATA_START_OFFSET, SEEK_SET) < 0)
+		goto temp_v;
+	while ((n = read(fd, buf, BODY_CHUNK)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			goto temp_v;
+		}
+		aa_dkim_verify_body(v, buf, (size_t)n);
+	}
+	return aa_dkim_verify_finish(&v, r);
+temp_v:
+	aa_log(ctx, AA_LOG_PANIC, "cannot read the spool data file: %s", strerror(errno));
+	aa_dkim_verify_finish(&v, r);
+temp:
+	r->temp_failed = 1;
+	for (size_t i = 0; i < r->count; i++)
+		r->sigs[i].result = AA_TEMPERROR;
+	return -1;
+}
+
+/* Mark every Authentication-Results field that claims our id as deleted. */
+static unsigned remove_forged_authres(const char *authserv_id)
+{
+	unsigned removed = 0;
+
+	for (header_line *h = header_list; h != NULL; h = h->next) {
+		if (!is_deleted(h) &&
+		    aa_authres_is_ours((const char *)h->text, (size_t)h->slen, authserv_id)) {
+			h->type = '*';
+			removed++;
+		}
+	}
+	return removed;
+}
+
+static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char *text)
+{
+	if (text != NULL)
+		*return_text = plugin_store_copy(text);
+	plugin_end_message(pl);
+	return rc;
+}
+
+int local_scan(int fd, uschar **return_text)
+{
+	const char *err = NULL;
+	struct aa_plugin *pl = plugin_get(&err);
+	struct aa_ctx *ctx;
+	const struct aa_spf_result *spf_mailfrom, *spf_helo;
+	struct aa_dkim_result dkim;
+	struct aa_from from;
+	struct aa_judge_result jr;
+	struct aa_judge_input in;
+	unsigned removed;
+
+	if (pl == NULL) {
+		log_write(0, LOG_MAIN | LOG_PANIC, "%s authalign: %s", message_id, err);
+		*return_text = US"4.3.5 Temporary local problem (authalign settings), try again later";
+		return LOCAL_SCAN_TEMPREJECT;
+	}
+	ctx = pl->ctx;
+	ctx->msgid = (const char *)message_id;
+	if (pl->cfg->mode == AA_MODE_OFF && pl->cfg->domain_count == 0)
+		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+
+	removed = remove_forged_authres(pl->authserv_id);
+	if (removed > 0)
+		aa_log(ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
+		       removed, aa_escz(ctx, pl->authserv_id));
+
+	/* mail that is not inbound SMTP from a remote client is not judged here */
+	if (sender_host_address == NULL || sender_host_authenticated != NULL)
+		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+
+	plugin_spf(pl, (const char *)sender_host_address,
+		   (const char *)expand_string(US"$sender_helo_name"),
+		   (const char *)sender_address, &spf_mailfrom, &spf_helo);
+	ctx->msgid = (const char *)message_id;	/* plugin_spf may start a new transaction */
+	verify_dkim(ctx, fd, &dkim);
+	find_from(ctx, &from);
+
+	in = (struct aa_judge_input){
+		.authserv_id = pl->authserv_id,
+		.cfg = pl->cfg,
+		.spf_mailfrom = spf_mailfrom,
+		.spf_helo = spf_helo,
+		.dkim = &dkim,
+		.from = &from,
+	};
+	if (aa_judge(ctx, &in, &jr) < 0) {
+		aa_log(ctx, AA_LOG_PANIC, "internal error judging the message");
+		return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT, jr.smtp_text);
+	}
+	if (jr.policy.mode == AA_MODE_OFF)
+		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+	aa_log(ctx, AA_LOG_INFO, "%s", jr.log_line);
+
+	switch (jr.action) {
+	case AA_ACTION_REJECT:
+		return finish(pl, return_text, LOCAL_SCAN_REJECT, jr.smtp_text);
+	case AA_ACTION_DEFER:
+		return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT, jr.smtp_text);
+	default:
+		break;
+	}
+	header_add_at_position(FALSE, NULL, FALSE, ' ', "Authentication-Results: %s\n", jr.authres);
+	if (pl->cfg->received_spf && spf_mailfrom != NULL) {
+		const char *rs = aa_spf_received_spf(ctx, spf_mailfrom, (const char *)sender_host_address,
+						     (const char *)expand_string(US"$sender_helo_name"),
+						     pl->authserv_id);
+		if (rs != NULL)
+			header_add_at_position(FALSE, NULL, FALSE, ' ', "Received-SPF: %s\n", rs);
+	}
+	if (jr.action == AA_ACTION_QUARANTINE_HEADER)
+		header_add(' ', "%s: %s\n", QUARANTINE_HEADER, jr.quarantine_header);
+	if (jr.action == AA_ACTION_FREEZE)
+		return finish(pl, return_text, LOCAL_SCAN_ACCEPT_FREEZE, NULL);
+	return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+}

@@ -1,0 +1,52 @@
+/* lookup.h - how every authalign ${dlfunc} answers, like an Exim lookup.
+ *
+ *   a definite answer      OK, the value (an RFC 8601 word, a record, a domain)
+ *   no record              OK, the empty string
+ *   DNS temporary failure  FAIL: the expansion fails with "authalign: temperror: ...";
+ *                          an ACL then defers (4xx), a router defers
+ *   could not evaluate     ERROR: the expansion fails, Exim writes the panic log
+ *
+ * authalign_spf is the exception: its answer is always one of the seven
+ * SPF words, "temperror" included, so ACLs can test it with eq.
+ * No function returns FAIL_FORCED: a forced failure makes an ACL
+ * condition true, and a deny built on it would reject.
+ */
+#ifndef AA_LOOKUP_H
+#define AA_LOOKUP_H
+
+#include "local_scan.h"
+#include "plugin.h"
+
+/* Start a lookup: the plugin, or NULL with *yield and the status set. */
+static inline struct aa_plugin *lookup_start(uschar **yield, int argc, int want_min,
+					     int want_max, const char *usage, int *status_r)
+{
+	const char *err = NULL;
+	struct aa_plugin *pl;
+
+	if (argc < want_min || argc > want_max) {
+		*yield = plugin_store_copy(usage);
+		*status_r = ERROR;
+		return NULL;
+	}
+	pl = plugin_get(&err);
+	if (pl == NULL) {
+		*yield = plugin_store_copy(err);
+		*status_r = ERROR;
+	}
+	return pl;
+}
+
+static inline int lookup_answer(uschar **yield, const char *value)
+{
+	*yield = plugin_store_copy(value != NULL ? value : "");
+	return OK;
+}
+
+static inline int lookup_temperror(uschar **yield, const char *what)
+{
+	*yield = plugin_store_copy(what);
+	return FAIL;
+}
+
+#endif

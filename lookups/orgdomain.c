@@ -1,0 +1,44 @@
+/* orgdomain.c - ${dlfunc{authalign.so}{authalign_org_domain}{domain}{mode}}
+ *
+ * The organizational domain; mode is "rfc9989" (DNS tree walk) or
+ * "rfc7489" (Public Suffix List), default the dmarc_mode setting.
+ * A name that is not a domain gives "".
+ */
+#include <string.h>
+#include "aa_dmarc.h"
+#include "lookup.h"
+
+AA_EXPORT int authalign_org_domain(uschar **yield, int argc, uschar *argv[]);
+
+int authalign_org_domain(uschar **yield, int argc, uschar *argv[])
+{
+	enum aa_dmarc_mode mode;
+	const char *org = NULL;
+	struct aa_plugin *pl;
+	int status = OK;
+
+	pl = lookup_start(yield, argc, 1, 2,
+			  "authalign: usage: ${dlfunc{authalign.so}{authalign_org_domain}{domain}{rfc9989|rfc7489}}",
+			  &status);
+	if (pl == NULL)
+		return status;
+	mode = pl->cfg->dmarc_mode;
+	if (argc == 2 && strcmp((const char *)argv[1], "rfc7489") == 0)
+		mode = AA_DMARC_RFC7489;
+	else if (argc == 2 && strcmp((const char *)argv[1], "rfc9989") == 0)
+		mode = AA_DMARC_RFC9989;
+	else if (argc == 2) {
+		*yield = plugin_store_copy("authalign: mode must be rfc9989 or rfc7489");
+		return ERROR;
+	}
+	switch (aa_org_domain(pl->ctx, (const char *)argv[0], mode, &org)) {
+	case AA_PASS:
+		return lookup_answer(yield, org);
+	case AA_TEMPERROR:
+		return lookup_temperror(yield, aa_arena_printf(pl->ctx->arena,
+			"authalign: temperror: DNS temporary failure finding the organizational domain of %s",
+			aa_escz(pl->ctx, (const char *)argv[0])));
+	default:
+		return lookup_answer(yield, "");
+	}
+}

@@ -1,0 +1,147 @@
+/* check_config.c - settings file and per-domain table: values, errors with file:line. */
+#include <stdlib.h>
+#include <unistd.h>
+#include "aa_config.h"
+#include "aa_test.h"
+
+static char *write_tmp(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/aa-config-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return strdup(path);
+}
+
+START_TEST(config_defaults_are_monitor_rfc9989)
+{
+	struct aa_config *cfg;
+	char err[256];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg->mode, AA_MODE_MONITOR);
+	ck_assert_int_eq(cfg->dmarc_mode, AA_DMARC_RFC9989);
+	ck_assert_uint_eq(cfg->dns.timeout_ms, 2000);
+	aa_config_free(&cfg);
+	ck_assert_ptr_null(cfg);
+}
+END_TEST
+
+START_TEST(config_settings_and_domains_are_read)
+{
+	char *domains = write_tmp("# per-domain\n"
+				  "strict.example: mode=enforce\n"
+				  "*.lists.example: mode=off\n"
+				  "forced.example  mode=enforce\n"
+				  "   policy=reject quarantine_action=freeze\n"
+				  "*: mode=monitor\n");
+	char text[512];
+	char *settings;
+	struct aa_config *cfg;
+	struct aa_domain_policy p;
+	char err[256];
+
+	snprintf(text, sizeof(text),
+		 "authserv_id = mx.test.example\nmode = off\ndmarc_mode = rfc7489\n"
+		 "quarantine_action = freeze\nreceived_spf = yes\ndns_timeout = 3s\n"
+		 "dns_tries = 1\ndomains_file = %s\n", domains);
+	settings = write_tmp(text);
+	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg->authserv_id, "mx.test.example");
+	ck_assert_int_eq(cfg->dmarc_mode, AA_DMARC_RFC7489);
+	ck_assert_int_eq(cfg->received_spf, 1);
+	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
+	ck_assert_uint_eq(cfg->dns.tries, 1);
+
+	aa_config_domain(cfg, "strict.example", &p);
+	ck_assert_int_eq(p.mode, AA_MODE_ENFORCE);
+	aa_config_domain(cfg, "a.b.lists.example", &p);
+	ck_assert_int_eq(p.mode, AA_MODE_OFF);
+	ck_assert_str_eq(p.matched_key, "*.lists.example");
+	aa_config_domain(cfg, "FORCED.example", &p);
+	ck_assert_int_eq(p.forced, AA_POLICY_REJECT);
+	ck_assert_int_eq(p.quarantine, AA_QUARANTINE_FREEZE);
+	aa_config_domain(cfg, "other.example", &p);
+	ck_assert_int_eq(p.mode, AA_MODE_MONITOR);
+	ck_assert_str_eq(p.matched_key, "*");
+	aa_config_free(&cfg);
+	unlink(settings);
+	unlink(domains);
+	free(settings);
+	free(domains);
+}
+END_TEST
+
+struct bad_case {
+	const char *settings;
+	const char *domains;
+	const char *expect;	/* substring of the error */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "mode = sometimes\n", NULL, ":1: invalid value: mode" },
+	{ "\n\nfrobnicate = 1\n", NULL, ":3: unknown option: frobnicate" },
+	{ "just words\n", NULL, ":1: expected name = value" },
+	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
+	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
+	{ "", "a.example: mode=enforce\nb.example: colour=blue\n", ":2: unknown option" },
+	{ "", "a.example: mode\n", ":1: expected name=value" },
+	{ "", "a.example: policy=maybe\n", ":1: invalid value" },
+	{ "", "bad!key: mode=off\n", ":1: key" },
+	{ "", "a.example: mode=off\nA.example: mode=enforce\n", ":2: key \"a.example\" given twice" },
+	{ "", "   mode=off\n", ":1: continuation line without a key" },
+};
+
+START_TEST(config_errors_name_file_and_line)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	char *domains = c->domains != NULL ? write_tmp(c->domains) : NULL;
+	char text[512];
+	char *settings;
+	struct aa_config *cfg = NULL;
+	char err[256] = "";
+
+	snprintf(text, sizeof(text), "%s%s%s%s", c->settings, domains != NULL ? "domains_file = " : "",
+		 domains != NULL ? domains : "", domains != NULL ? "\n" : "");
+	settings = write_tmp(text);
+	ck_assert_int_eq(aa_config_load(settings, &cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_msg(strstr(err, c->expect) != NULL, "error \"%s\" lacks \"%s\"", err, c->expect);
+	ck_assert_msg(strstr(err, domains != NULL ? domains : settings) == err,
+		      "error \"%s\" does not start with the file name", err);
+	unlink(settings);
+	free(settings);
+	if (domains != NULL) {
+		unlink(domains);
+		free(domains);
+	}
+}
+END_TEST
+
+START_TEST(config_missing_file_is_an_error)
+{
+	struct aa_config *cfg;
+	char err[256];
+
+	ck_assert_int_eq(aa_config_load("/nonexistent/authalign.conf", &cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+Suite *suite_config(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+
+	tcase_add_test(tc, config_defaults_are_monitor_rfc9989);
+	tcase_add_test(tc, config_settings_and_domains_are_read);
+	tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
+			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, config_missing_file_is_an_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
