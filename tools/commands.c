@@ -1,0 +1,173 @@
+/* commands.c - each subcommand: read arguments, call the core, print. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_authres.h"
+#include "aa_dkim.h"
+#include "aa_dmarc.h"
+#include "aa_judge.h"
+#include "aa_spf.h"
+#include "tool.h"
+
+#define MESSAGE_MAX (64u * 1024 * 1024)
+
+enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2 };
+
+int tool_check_config(const char *path)
+{
+	struct aa_config *cfg;
+	char err[512];
+
+	if (aa_config_load(path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_BAD;
+	}
+	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
+	aa_config_free(&cfg);
+	return EXIT_ANSWER;
+}
+
+static int cmd_spf(struct aa_ctx *ctx, char **argv)
+{
+	struct aa_spf_result mf, helo;
+
+	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
+	printf("%s\n", aa_result_name(mf.result));
+	printf("identity=%s domain=%s mechanism=%s reason=%s\n", mf.identity, aa_escz(ctx, mf.domain),
+	       aa_escz(ctx, mf.mechanism), aa_escz(ctx, mf.reason));
+	printf("helo=%s (%s)\n", aa_result_name(helo.result), aa_escz(ctx, helo.reason));
+	return mf.result == AA_TEMPERROR ? EXIT_TEMP : EXIT_ANSWER;
+}
+
+static int cmd_dmarc(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+{
+	struct aa_dmarc_lookup lk;
+
+	aa_dmarc_lookup(ctx, argv[0], cfg->dmarc_mode, &lk);
+	switch (lk.status) {
+	case AA_PASS:
+		printf("policy=%s domain=%s org=%s\nrecord=%s\n", aa_dmarc_policy_name(lk.effective),
+		       aa_escz(ctx, lk.record.domain), aa_escz(ctx, lk.org_domain), aa_escz(ctx, lk.record.raw));
+		return EXIT_ANSWER;
+	case AA_TEMPERROR:
+		printf("temperror (%s)\n", aa_escz(ctx, lk.reason));
+		return EXIT_TEMP;
+	default:
+		printf("none (%s)\n", aa_escz(ctx, lk.reason));
+		return EXIT_ANSWER;
+	}
+}
+
+static int cmd_orgdomain(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
+{
+	enum aa_dmarc_mode mode = cfg->dmarc_mode;
+	const char *org = NULL;
+	enum aa_result r;
+
+	if (argc == 2)
+		mode = strcmp(argv[1], "rfc7489") == 0 ? AA_DMARC_RFC7489 : AA_DMARC_RFC9989;
+	r = aa_org_domain(ctx, argv[0], mode, &org);
+	if (r == AA_PASS)
+		printf("%s\n", aa_escz(ctx, org));
+	else
+		printf("%s\n", aa_result_name(r));
+	return r == AA_TEMPERROR ? EXIT_TEMP : r == AA_PASS ? EXIT_ANSWER : EXIT_BAD;
+}
+
+static char *read_all(FILE *f, size_t *len_r)
+{
+	size_t cap = 65536, len = 0, n;
+	char *buf = malloc(cap);
+
+	while (buf != NULL && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			char *grown = cap < MESSAGE_MAX ? realloc(buf, cap * 2) : NULL;
+
+			if (grown == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	*len_r = len;
+	return buf;
+}
+
+/* The single From header's value, or the status for none or several. */
+static void message_from(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_from *from)
+{
+	const char *p = msg, *end = msg + len, *value = NULL;
+	size_t vlen = 0;
+	unsigned count = 0;
+
+	memset(from, 0, sizeof(*from));
+	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
+		const char *line_end = memchr(p, '\n', (size_t)(end - p));
+		const char *field_end = line_end != NULL ? line_end + 1 : end;
+
+		while (field_end < end && (*field_end == ' ' || *field_end == '\t')) {
+			line_end = memchr(field_end, '\n', (size_t)(end - field_end));
+			field_end = line_end != NULL ? line_end + 1 : end;
+		}
+		if ((size_t)(field_end - p) > 5 && strncasecmp(p, "From:", 5) == 0) {
+			count++;
+			value = p + 5;
+			vlen = (size_t)(field_end - value);
+		}
+		p = field_end;
+	}
+	if (count == 0)
+		from->status = AA_FROM_NONE;
+	else if (count > 1)
+		from->status = AA_FROM_MULTIPLE_HEADERS;
+	else
+		aa_from_parse(ctx, value, vlen, from);
+}
+
+static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+{
+	struct aa_spf_result mf, helo;
+	struct aa_dkim_result dkim;
+	struct aa_from from;
+	struct aa_judge_result jr;
+	struct aa_judge_input in = { .cfg = cfg, .spf_mailfrom = &mf, .spf_helo = &helo,
+				     .dkim = &dkim, .from = &from };
+	size_t len;
+	char *msg = read_all(stdin, &len);
+
+	if (msg == NULL) {
+		fprintf(stderr, "authalign: cannot read the message\n");
+		return EXIT_BAD;
+	}
+	in.authserv_id = cfg->authserv_id != NULL ? cfg->authserv_id : "authalign";
+	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
+	aa_dkim_verify_message(ctx, msg, len, &dkim);
+	message_from(ctx, msg, len, &from);
+	aa_judge(ctx, &in, &jr);
+	printf("Authentication-Results: %s\n", jr.authres);
+	printf("action: %s%s%s\n", aa_action_name(jr.action), jr.smtp_text != NULL ? " " : "",
+	       jr.smtp_text != NULL ? jr.smtp_text : "");
+	free(msg);
+	return jr.action == AA_ACTION_DEFER ? EXIT_TEMP : EXIT_ANSWER;
+}
+
+int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	argc--;
+	argv++;
+	if (strcmp(cmd, "spf") == 0 && argc == 3)
+		return cmd_spf(ctx, argv);
+	if (strcmp(cmd, "dmarc") == 0 && argc == 1)
+		return cmd_dmarc(ctx, cfg, argv);
+	if (strcmp(cmd, "orgdomain") == 0 && (argc == 1 || argc == 2))
+		return cmd_orgdomain(ctx, cfg, argc, argv);
+	if (strcmp(cmd, "verify") == 0 && argc == 3)
+		return cmd_verify(ctx, cfg, argv);
+	return -1;
+}

@@ -1,0 +1,85 @@
+/* main.c - authalign(1): the core library from the command line.
+ *
+ *   authalign check-config FILE
+ *   authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER
+ *   authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN
+ *   authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]
+ *   authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE
+ *
+ * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "aa_config.h"
+#include "aa_ctx.h"
+#include "tool.h"
+
+static void usage(void)
+{
+	fputs("usage: authalign check-config FILE\n"
+	      "       authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER\n"
+	      "       authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN\n"
+	      "       authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]\n"
+	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n",
+	      stderr);
+}
+
+static void log_stderr(void *arg, enum aa_log_level level, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "authalign: %s%s\n", level >= AA_LOG_WARN ? "warning: " : "", line);
+}
+
+int main(int argc, char **argv)
+{
+	const char *zone = NULL, *config = NULL, *err = NULL;
+	struct aa_config *cfg = NULL;
+	struct aa_ctx *ctx;
+	char errbuf[512];
+	int opt, rc;
+
+	while ((opt = getopt(argc, argv, "z:c:h")) != -1) {
+		switch (opt) {
+		case 'z': zone = optarg; break;
+		case 'c': config = optarg; break;
+		default: usage(); return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage();
+		return 1;
+	}
+	if (strcmp(argv[0], "check-config") == 0) {
+		if (argc != 2) {
+			usage();
+			return 1;
+		}
+		return tool_check_config(argv[1]);
+	}
+	if (aa_config_load(config, &cfg, errbuf, sizeof(errbuf)) < 0) {
+		fprintf(stderr, "authalign: %s\n", errbuf);
+		return 1;
+	}
+	if (zone != NULL)
+		cfg->dns.zone_file = zone;
+	ctx = aa_ctx_new(&cfg->dns, &err);
+	if (ctx == NULL) {
+		fprintf(stderr, "authalign: cannot start: %s\n", err != NULL ? err : "?");
+		aa_config_free(&cfg);
+		return 1;
+	}
+	aa_ctx_set_log(ctx, log_stderr, NULL);
+	ctx->psl_file = cfg->psl_file;
+	rc = tool_run(ctx, cfg, argc, argv);
+	if (rc < 0) {
+		usage();
+		rc = 1;
+	}
+	aa_ctx_free(&ctx);
+	aa_config_free(&cfg);
+	return rc;
+}
