@@ -391,6 +391,18 @@ int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, s
 	return rc;
 }
 
+int aa_config_is_current(const struct aa_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->path == NULL)
+		return 1;
+	if (stat(cfg->path, &st) < 0)
+		return 0;
+	return st.st_mtim.tv_sec == cfg->mtime.tv_sec && st.st_mtim.tv_nsec == cfg->mtime.tv_nsec &&
+	       (long long)st.st_size == cfg->size && (unsigned long long)st.st_ino == cfg->ino;
+}
+
 int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen)
 {
 	struct aa_config *cfg = config_defaults();
@@ -413,8 +425,11 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		aa_config_free(&cfg);
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0)
-		cfg->mtime = st.st_mtime;
+	if (fstat(fileno(f), &st) == 0) {
+		cfg->mtime = st.st_mtim;
+		cfg->size = (long long)st.st_size;
+		cfg->ino = (unsigned long long)st.st_ino;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *name, *value, *eq;
 		const char *why;

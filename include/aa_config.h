@@ -38,7 +38,9 @@ struct aa_domain_entry;
 
 struct aa_config {
 	char *path;
-	time_t mtime;
+	struct timespec mtime;		/* of the settings file, to notice edits */
+	long long size;
+	unsigned long long ino;
 	char *authserv_id;		/* NULL: Exim's $primary_hostname */
 	enum aa_mode mode;
 	enum aa_dmarc_mode dmarc_mode;
@@ -58,6 +60,10 @@ struct aa_config {
  * defaults. */
 int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen);
 void aa_config_free(struct aa_config **cfg);
+
+/* 1 when the settings file is unchanged since it was loaded (the per-domain
+ * table is re-read with it: touch the settings file after editing it). */
+int aa_config_is_current(const struct aa_config *cfg);
 
 /* Load only a per-domain table into cfg (replacing any). */
 int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, size_t errlen);

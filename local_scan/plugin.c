@@ -83,7 +83,7 @@ static int plugin_load_config(const char *path, int explicit)
 		int same_path = (use == NULL && plugin.cfg->path == NULL) ||
 				(use != NULL && plugin.cfg->path != NULL && strcmp(use, plugin.cfg->path) == 0);
 
-		if (same_path && (use == NULL || (stat(use, &st) == 0 && st.st_mtime == plugin.cfg->mtime)))
+		if (same_path && aa_config_is_current(plugin.cfg))
 			return 0;
 	}
 	if (aa_config_load(use, &cfg, plugin_err, sizeof(plugin_err)) < 0)
