@@ -71,6 +71,7 @@ struct aa_dkim_verify {
 	bool eoh_done;
 	bool body_skipped;	/* the library has nothing to verify */
 	bool prev_cr;		/* the last body byte handed on was CR */
+	bool body_open;		/* body bytes since the last line end */
 	size_t fields;
 	int lib_sigs;		/* DKIM-Signature fields handed to the library */
 	size_t nsig;
@@ -577,8 +578,21 @@ int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len)
 			body_put(v, '\r');
 		body_put(v, c);
 		v->prev_cr = c == '\r';
+		v->body_open = c != '\n';
 	}
 	return 0;
+}
+
+/* RFC 6376 3.4.3 and 3.4.4: a body that does not end in a line end is
+ * hashed as if it did; libopendkim refuses it otherwise. */
+static void body_close(struct aa_dkim_verify *v)
+{
+	if (!v->body_open)
+		return;
+	if (!v->prev_cr)
+		body_put(v, '\r');
+	body_put(v, '\n');
+	v->body_open = false;
 }
 
 /* ---- results ---- */
@@ -716,6 +730,7 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	*vp = NULL;
 	end_of_headers(v);
 	if (!v->body_skipped && !v->lib_broken) {
+		body_close(v);
 		body_flush(v);
 		st = dkim_eom(v->dkim, NULL);
 		if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)

@@ -135,7 +135,7 @@ static inline char *aa_test_sign(const struct aa_test_sign *o, const char *msg,
 	dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags));
 	if (o->oversign_from)
 		dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_OVERSIGNHDRS,
-			     oversign, sizeof(oversign));
+			     oversign, sizeof(char **));
 	dkim = dkim_sign(lib, (const unsigned char *)"test", NULL,
 			 (dkim_sigkey_t)key, (const unsigned char *)o->selector,
 			 (const unsigned char *)o->domain,
