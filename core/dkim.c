@@ -6,8 +6,8 @@
  * maps every outcome to one aa_result with a short reason.
  *
  * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX).
- * An entry is either decided here (field too long, NUL byte, bad d= or
- * s=, rsa-sha1) or handed to the library, whose siglist keeps header
+ * An entry is either decided here (field too long, NUL byte, too many
+ * fields, a tag twice, bad d= or s=, rsa-sha1) or handed to the library, whose siglist keeps header
  * order, so the n-th field handed over is the library's n-th signature
  * (DKIM_LIBFLAGS_BADSIGHANDLES keeps unparsable ones in that list).
  */
@@ -54,7 +54,7 @@ struct sig_tags {
 };
 
 struct sig_entry {
-	struct sig_tags tags;	/* slices into field, valid until the end */
+	struct sig_tags tags;	/* slices into field */
 	const char *field;	/* the value, a copy in the arena */
 	int lib_index;		/* -1: never handed to the library */
 	DKIM_SIGINFO *lib_sig;	/* set by the prescreen callback */
@@ -474,7 +474,7 @@ static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
 	size_t vlen = len - name_len;
 	struct sig_entry *e;
 
-	/* skip blanks and the colon: the slices point into the value */
+	/* step past the blanks and the colon after the name */
 	while (vlen > 0 && *value != ':') {
 		value++;
 		vlen--;
