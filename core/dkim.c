@@ -7,8 +7,8 @@
  *
  * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX).
  * An entry is either decided here (field too long, NUL byte, too many
- * fields, a tag twice, bad d= or s=, rsa-sha1) or handed to the library, whose siglist keeps header
- * order, so the n-th field handed over is the library's n-th signature
+ * fields, a tag twice, bad d= or s=, rsa-sha1) or handed to the library,
+ * whose siglist keeps header order, so the n-th field handed over is the library's n-th signature
  * (DKIM_LIBFLAGS_BADSIGHANDLES keeps unparsable ones in that list).
  */
 #include <stdbool.h>
