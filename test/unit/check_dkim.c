@@ -1,0 +1,588 @@
+/* check_dkim.c - DKIM verification: results, RFC 8301 rules, DNS failures,
+ * hostile signature fields, and the spool's LF line ends in any chunking.
+ *
+ * Messages are signed here with the keys in test/data/dkim/ (see its
+ * README); keys are published in a fixed zone. Run from the top directory.
+ */
+#include <stdlib.h>
+#include "aa_test.h"
+#include "aa_dkim.h"
+#include "aa_dkim_testsign.h"
+
+#define DATA_DIR "test/data/dkim/"
+
+static const char lf_message[] =
+	"From: Alice <alice@example.com>\n"
+	"To: Bob <bob@example.net>\n"
+	"Subject: a folded\n"
+	"  subject line\n"
+	"Date: Mon, 2 Jan 2023 10:00:00 +0000\n"
+	"Message-ID: <1@example.com>\n"
+	"\n"
+	"Hello Bob,\n"
+	"\n"
+	"two  spaces and a trailing blank \n"
+	"-- \n"
+	"Alice\n";
+
+static char *read_data(const char *name)
+{
+	char path[256];
+	FILE *f;
+	char *buf = calloc(1, 8192);
+	size_t n;
+
+	snprintf(path, sizeof(path), DATA_DIR "%s", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s (run from the top directory)", path);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, 8191, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* "<name> TXT <the record in 200-octet quoted strings>" */
+static void publish(struct aa_ctx *ctx, const char *name, const char *file)
+{
+	char *rec = read_data(file);
+	char line[9000];
+	size_t len = strlen(rec);
+	int k = snprintf(line, sizeof(line), "%s TXT", name);
+
+	for (size_t i = 0; i < len; i += 200)
+		k += snprintf(line + k, sizeof(line) - (size_t)k, " \"%.200s\"", rec + i);
+	ck_assert_int_eq(aa_dns_zone_add_line(ctx->dns, line), 0);
+	free(rec);
+}
+
+/* A context with the three test keys published under example.com. */
+static struct aa_ctx *keys_ctx(void)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+
+	publish(ctx, "rsa._domainkey.example.com", "rsa2048.txt");
+	publish(ctx, "small._domainkey.example.com", "rsa512.txt");
+	publish(ctx, "ed._domainkey.example.com", "ed25519.txt");
+	return ctx;
+}
+
+static char *sign_with(const char *keyfile, const char *alg, const char *selector,
+		       bool with_l, const char *msg, size_t len, size_t *len_r)
+{
+	char *key = read_data(keyfile);
+	struct aa_test_sign o = {
+		.key = key, .algorithm = alg, .domain = "example.com",
+		.selector = selector, .with_l = with_l,
+	};
+	char *out = aa_test_sign(&o, msg, len, len_r);
+
+	ck_assert_msg(out != NULL, "test signer refused %s/%s", keyfile, alg);
+	free(key);
+	return out;
+}
+
+static char *sign_rsa(const char *msg, size_t len, size_t *len_r)
+{
+	return sign_with("rsa2048.pem", "rsa-sha256", "rsa", false, msg, len, len_r);
+}
+
+static void verify_one(struct aa_ctx *ctx, const char *msg, size_t len,
+		       struct aa_dkim_result *r)
+{
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, r), 0);
+	ck_assert_uint_eq(r->count, 1);
+}
+
+/* The b= tag of the first DKIM-Signature: "b=" after a blank or ';'. */
+static char *find_b(char *msg)
+{
+	for (char *p = msg + 1; (p = strstr(p, "b=")) != NULL; p++)
+		if (p[-1] == ' ' || p[-1] == '\t' || p[-1] == ';')
+			return p;
+	ck_abort_msg("no b= tag");
+	return NULL;
+}
+
+/* b= of the first DKIM-Signature, without white space, 8 characters. */
+static void expect_b_prefix(char *signed_msg, const char *got)
+{
+	const char *b = find_b(signed_msg);
+	char want[9];
+	size_t k = 0;
+
+	for (b += 2; *b != '\0' && k < 8; b++)
+		if (*b != ' ' && *b != '\t' && *b != '\r' && *b != '\n')
+			want[k++] = *b;
+	want[k] = '\0';
+	ck_assert_str_eq(got, want);
+}
+
+START_TEST(dkim_relaxed_signature_over_lf_body_passes)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	ck_assert_str_eq(r.sigs[0].domain, "example.com");
+	ck_assert_str_eq(r.sigs[0].selector, "rsa");
+	ck_assert_str_eq(r.sigs[0].algorithm, "rsa-sha256");
+	ck_assert_uint_eq(r.sigs[0].key_bits, 2048);
+	ck_assert_int_eq(r.sigs[0].body_length_limited, 0);
+	ck_assert_int_eq(r.temp_failed, 0);
+	expect_b_prefix(msg, r.sigs[0].b_prefix);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* The same message with CRLF line ends, as it came over SMTP. */
+START_TEST(dkim_crlf_message_passes_too)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	char crlf[2 * sizeof(lf_message)];
+	size_t n = 0;
+	size_t len;
+	char *msg;
+
+	for (size_t i = 0; i < sizeof(lf_message) - 1; i++) {
+		if (lf_message[i] == '\n')
+			crlf[n++] = '\r';
+		crlf[n++] = lf_message[i];
+	}
+	msg = sign_rsa(crlf, n, &len);
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_body_altered_gives_fail)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	char *hello = strstr(msg, "Hello Bob");
+
+	hello[0] = 'J';
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_str_eq(r.sigs[0].reason, "body hash did not verify");
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_signed_header_altered_gives_fail)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	char *alice = strstr(msg, "From: Alice");
+
+	alice[6] = 'M';
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_str_eq(r.sigs[0].reason, "signature did not verify");
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Key lookup failures: table of (zone line, result, temp_failed). */
+static const struct {
+	const char *zone;
+	enum aa_result result;
+	int temp;
+	const char *reason;
+} key_failures[] = {
+	{ "rsa._domainkey.example.com TXT SERVFAIL", AA_TEMPERROR, 1, "key lookup failed temporarily" },
+	{ "rsa._domainkey.example.com ANY TIMEOUT", AA_TEMPERROR, 1, "key lookup failed temporarily" },
+	{ "other.example.com TXT \"unrelated\"", AA_PERMERROR, 0, "no key record" },
+	{ "rsa._domainkey.example.com A 192.0.2.1", AA_PERMERROR, 0, "no key record" },
+	{ "rsa._domainkey.example.com TXT \"v=DKIM1; k=rsa; p=\"", AA_PERMERROR, 0, "key revoked" },
+	{ "rsa._domainkey.example.com TXT \"\"", AA_PERMERROR, 0, "empty key record" },
+	{ "rsa._domainkey.example.com TXT \"v=DKIM1; p=A\\000B\"", AA_PERMERROR, 0, "NUL byte in key record" },
+	{ "rsa._domainkey.example.com TXT \"v=DKIM1; k=rsa; p=BARF\"", AA_PERMERROR, 0, NULL },
+	{ "rsa._domainkey.example.com TXT \"v=DKIM1; k=ed2024; p=MCowBQ==\"", AA_PERMERROR, 0, NULL },
+};
+
+START_TEST(dkim_key_lookup_failures_map_to_results)
+{
+	const char *zone[] = { key_failures[_i].zone, NULL };
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_msg(r.sigs[0].result == key_failures[_i].result, "%s: got %s (%s)",
+		      key_failures[_i].zone, aa_result_name(r.sigs[0].result), r.sigs[0].reason);
+	ck_assert_int_eq(r.temp_failed, key_failures[_i].temp);
+	if (key_failures[_i].reason != NULL)
+		ck_assert_str_eq(r.sigs[0].reason, key_failures[_i].reason);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_two_key_records_give_permerror)
+{
+	const char *zone[] = {
+		"rsa._domainkey.example.com TXT \"v=DKIM1; p=AAAA\"",
+		"rsa._domainkey.example.com TXT \"v=DKIM1; p=BBBB\"",
+		NULL,
+	};
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
+	ck_assert_str_eq(r.sigs[0].reason, "more than one key record");
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_rsa_sha1_gives_fail_without_a_lookup)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_with("rsa2048.pem", "rsa-sha1", "rsa", false,
+			      lf_message, sizeof(lf_message) - 1, &len);
+	unsigned long before = aa_dns_queries(ctx->dns);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_str_eq(r.sigs[0].algorithm, "rsa-sha1");
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301"));
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), before);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_512_bit_key_gives_fail)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_with("rsa512.pem", "rsa-sha256", "small", false,
+			      lf_message, sizeof(lf_message) - 1, &len);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_uint_eq(r.sigs[0].key_bits, 512);
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301"));
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_ed25519_passes)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_with("ed25519.pem", "ed25519-sha256", "ed", false,
+			      lf_message, sizeof(lf_message) - 1, &len);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	ck_assert_str_eq(r.sigs[0].algorithm, "ed25519-sha256");
+	ck_assert_uint_eq(r.sigs[0].key_bits, 256);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* l= still verifies, also with text added after the signed length, but
+ * the signature is flagged so later layers can distrust the body. */
+START_TEST(dkim_l_tag_is_flagged_and_verified)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_with("rsa2048.pem", "rsa-sha256", "rsa", true,
+			      lf_message, sizeof(lf_message) - 1, &len);
+	char *longer = calloc(1, len + 64);
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	ck_assert_int_eq(r.sigs[0].body_length_limited, 1);
+	memcpy(longer, msg, len);
+	strcpy(longer + len, "Click here: http://evil.example/\n");
+	aa_ctx_end_message(ctx);
+	verify_one(ctx, longer, strlen(longer), &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	ck_assert_int_eq(r.sigs[0].body_length_limited, 1);
+	free(longer);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Hostile DKIM-Signature fields: explicit lengths, so NUL bytes fit. */
+static const struct {
+	const char *name;
+	const char *field;
+	size_t len;
+} malformed[] = {
+#define F(name, s) { name, s, sizeof(s) - 1 }
+	F("empty", "DKIM-Signature:\n"),
+	F("garbage", "DKIM-Signature: ;;;===;;; =\n"),
+	F("no tags but v", "DKIM-Signature: v=1\n"),
+	F("no b", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; bh=AAAA\n"),
+	F("bad d", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com(.evil.example; s=rsa;\n"
+		   " h=from; bh=AAAA; b=AAAA\n"),
+	F("duplicate d", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; d=evil.example;\n"
+			 " s=rsa; h=from; bh=AAAA; b=AAAA\n"),
+	F("unknown a", "DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=rsa; h=from; bh=AAAA; b=AAAA\n"),
+	F("version 2", "DKIM-Signature: v=2; a=rsa-sha256; d=example.com; s=rsa; h=from; bh=AAAA; b=AAAA\n"),
+	F("8-bit bytes", "DKIM-Signature: v=1; a=rsa-sha256; d=ex\xe4mple.com; s=rsa; h=from; bh=AAAA; b=AAAA\n"),
+	F("NUL byte", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com\0; s=rsa; h=from; bh=AAAA; b=AAAA\n"),
+	F("l= not a number", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; l=-1;\n"
+			     " bh=AAAA; b=AAAA\n"),
+	F("h= without from", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=subject;\n"
+			     " bh=AAAA; b=AAAA\n"),
+	F("selector with space", "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=r sa; h=from;\n"
+				 " bh=AAAA; b=AAAA\n"),
+#undef F
+};
+
+START_TEST(dkim_malformed_signature_is_permerror_not_crash)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	const char *rest = lf_message;
+	size_t len = malformed[_i].len + sizeof(lf_message) - 1;
+	char *msg = malloc(len);
+
+	memcpy(msg, malformed[_i].field, malformed[_i].len);
+	memcpy(msg + malformed[_i].len, rest, sizeof(lf_message) - 1);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), 0);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_msg(r.sigs[0].result == AA_PERMERROR || r.sigs[0].result == AA_NEUTRAL,
+		      "%s: got %s (%s)", malformed[_i].name,
+		      aa_result_name(r.sigs[0].result), r.sigs[0].reason);
+	ck_assert_ptr_nonnull(r.sigs[0].reason);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_oversized_signature_field_is_permerror)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t big = 40000;
+	char *msg = malloc(big + sizeof(lf_message));
+	size_t k = 0;
+
+	k += (size_t)sprintf(msg, "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from");
+	while (k < big - 20)
+		k += (size_t)sprintf(msg + k, ":\n\tsubject");
+	k += (size_t)sprintf(msg + k, "; bh=AAAA; b=AAAA\n");
+	memcpy(msg + k, lf_message, sizeof(lf_message) - 1);
+	k += sizeof(lf_message) - 1;
+	verify_one(ctx, msg, k, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
+	ck_assert_str_eq(r.sigs[0].reason, "signature field too long");
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_no_signature_counts_zero)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, lf_message, sizeof(lf_message) - 1, &r), 0);
+	ck_assert_uint_eq(r.count, 0);
+	ck_assert_int_eq(r.temp_failed, 0);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Feed a message field by field and the body in chunks of `step`
+ * bytes starting at offset `first` of the body. */
+static void stream(struct aa_dkim_verify *v, const char *msg, size_t len,
+		   size_t first, size_t step)
+{
+	const char *p = msg;
+	const char *end = msg + len;
+	const char *body;
+
+	for (;;) {
+		const char *q = p;
+
+		while (q < end) {	/* end of this field */
+			const char *lf = memchr(q, '\n', (size_t)(end - q));
+
+			ck_assert_ptr_nonnull(lf);
+			q = lf + 1;
+			if (*q != ' ' && *q != '\t')
+				break;
+		}
+		if (*p == '\r' || *p == '\n')
+			break;
+		ck_assert_int_eq(aa_dkim_verify_header(v, p, (size_t)(q - p)), 0);
+		p = q;
+	}
+	body = p + (*p == '\r' ? 2 : 1);
+	ck_assert_int_eq(aa_dkim_verify_body(v, body, first), 0);
+	for (const char *c = body + first; c < end; c += step) {
+		size_t n = (size_t)(end - c) < step ? (size_t)(end - c) : step;
+
+		ck_assert_int_eq(aa_dkim_verify_body(v, c, n), 0);
+	}
+}
+
+START_TEST(dkim_chunk_boundary_between_cr_and_lf)
+{
+	static const char crlf_message[] =
+		"From: alice@example.com\r\nSubject: x\r\n\r\nline one\r\nline two\r\n";
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(crlf_message, sizeof(crlf_message) - 1, &len);
+	struct aa_dkim_verify *v;
+
+	/* "line one\r" | "\n..." : the first chunk ends on the CR */
+	v = aa_dkim_verify_new(ctx);
+	ck_assert_ptr_nonnull(v);
+	stream(v, msg, len, 9, 5);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	/* one byte at a time */
+	aa_ctx_end_message(ctx);
+	v = aa_dkim_verify_new(ctx);
+	stream(v, msg, len, 0, 1);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_body_without_final_line_end_verifies)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+
+	ck_assert_int_eq(msg[len - 1], '\n');
+	verify_one(ctx, msg, len - 1, &r);	/* drop the last LF */
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* A broken signature above a good one must not spoil it. */
+START_TEST(dkim_bad_signature_does_not_hide_good_one)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	size_t len2;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	char *two = sign_with("ed25519.pem", "ed25519-sha256", "ed", false, msg, len, &len2);
+	char *b = find_b(two);
+
+	b[5] = b[5] == 'A' ? 'B' : 'A';		/* spoil the ed25519 b= */
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, two, len2, &r), 0);
+	ck_assert_uint_eq(r.count, 2);
+	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_int_eq(r.sigs[1].result, AA_PASS);
+	free(two);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_signatures_are_capped)
+{
+	static const char junk[] = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=nokey;"
+				   " h=from; bh=AAAA; b=AAAA\n";
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t n = 3 * AA_DKIM_SIGS_MAX;
+	size_t len = n * (sizeof(junk) - 1) + sizeof(lf_message) - 1;
+	char *msg = malloc(len);
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++, k += sizeof(junk) - 1)
+		memcpy(msg + k, junk, sizeof(junk) - 1);
+	memcpy(msg + k, lf_message, sizeof(lf_message) - 1);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), 0);
+	ck_assert_uint_eq(r.count, AA_DKIM_SIGS_MAX);
+	for (size_t i = 0; i < r.count; i++)
+		ck_assert_int_eq(r.sigs[i].result, AA_PERMERROR);
+	/* one question: the cache answers the other signatures */
+	ck_assert_uint_le(aa_dns_queries(ctx->dns), 1);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dkim_misuse_is_refused)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
+
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(aa_dkim_verify_body(v, "x\n", 2), 0);
+	ck_assert_int_eq(aa_dkim_verify_header(v, "From: a@b.c\n", 12), -1);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), -1);
+	ck_assert_int_eq(aa_dkim_verify_header(NULL, "a: b", 4), -1);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+Suite *suite_dkim(void)
+{
+	Suite *s = suite_create("dkim");
+	TCase *tc = tcase_create("verify");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, dkim_relaxed_signature_over_lf_body_passes);
+	tcase_add_test(tc, dkim_crlf_message_passes_too);
+	tcase_add_test(tc, dkim_body_altered_gives_fail);
+	tcase_add_test(tc, dkim_signed_header_altered_gives_fail);
+	tcase_add_loop_test(tc, dkim_key_lookup_failures_map_to_results, 0,
+			    sizeof(key_failures) / sizeof(key_failures[0]));
+	tcase_add_test(tc, dkim_two_key_records_give_permerror);
+	tcase_add_test(tc, dkim_rsa_sha1_gives_fail_without_a_lookup);
+	tcase_add_test(tc, dkim_512_bit_key_gives_fail);
+	tcase_add_test(tc, dkim_ed25519_passes);
+	tcase_add_test(tc, dkim_l_tag_is_flagged_and_verified);
+	tcase_add_loop_test(tc, dkim_malformed_signature_is_permerror_not_crash, 0,
+			    sizeof(malformed) / sizeof(malformed[0]));
+	tcase_add_test(tc, dkim_oversized_signature_field_is_permerror);
+	tcase_add_test(tc, dkim_no_signature_counts_zero);
+	tcase_add_test(tc, dkim_chunk_boundary_between_cr_and_lf);
+	tcase_add_test(tc, dkim_body_without_final_line_end_verifies);
+	tcase_add_test(tc, dkim_bad_signature_does_not_hide_good_one);
+	tcase_add_test(tc, dkim_signatures_are_capped);
+	tcase_add_test(tc, dkim_misuse_is_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
