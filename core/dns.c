@@ -17,7 +17,7 @@
 #define DNS_ANSWER_MAX 65536		/* largest TCP answer */
 #define DNS_RR_MAX 64			/* records kept per answer */
 #define DNS_CACHE_MAX 512		/* answers kept per message */
-#define DNS_ZONE_LINE_MAX 4096
+#define DNS_ZONE_LINE_MAX 16384
 
 struct cache_entry {
 	struct cache_entry *next;

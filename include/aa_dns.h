@@ -69,8 +69,9 @@ void aa_dns_free(struct aa_dns **dns);
 
 /* Ask (name, type). The answer is owned by dns and valid until
  * aa_dns_flush() or aa_dns_free(). Never NULL: no memory gives a
- * TEMPFAIL answer. name need not be NUL-free: names with NUL, non-ASCII,
- * an empty label or over 253 octets give MALFORMED without a query. */
+ * TEMPFAIL answer. Names with control or non-ASCII bytes or spaces, an
+ * empty label, a label over 63 or a name over 253 octets give BADNAME
+ * without a query. */
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type);
 
