@@ -103,6 +103,18 @@ itest: all $(BUILD)/test/run_itest
 
 check: all unit conformance itest
 
+# Fuzzing (not part of check): each test/fuzz/fuzz_<parser>.c for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(sort $(wildcard test/fuzz/fuzz_*.c))
+fuzz:
+	@mkdir -p $(BUILD)/fuzz
+	@for f in $(FUZZ_SRC); do \
+	  n=$$(basename $$f .c); s=$${n#fuzz_}; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -o $(BUILD)/fuzz/$$n $$f $(CORE_SRC) $(LIBS) || exit 1; \
+	  mkdir -p $(BUILD)/fuzz/corpus-$$s; \
+	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$s test/fuzz/seeds/$$s || exit 1; \
+	done
+
 demo: all
 	test/world/demo
 

@@ -9,7 +9,8 @@ check
 knot knot-dnsutils
 swaks iproute2 util-linux procps
 python3 python3-yaml
-openssl valgrind"
+openssl valgrind
+clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
