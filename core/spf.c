@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <spf2/spf.h>
 #include <spf2/spf_dns.h>
+#include <spf2/spf_record.h>
 #include "aa_spf.h"
 #include "spf_guard.h"
 
@@ -196,6 +197,7 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req,
 	const char *why;
 	char *norm;
 	int count;
+	unsigned mechs;
 	SPF_errcode_t err;
 
 	*recp = NULL;
@@ -217,9 +219,17 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req,
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_MULTIPLE_RECORDS,
 				   "more than one SPF record");
 	if (aa_spf_guard_record(g->ctx->arena, rec->text, rec->text_len, g->client.family,
-				g->any_label, &norm, &why) < 0)
+				g->any_label, &norm, &mechs, &why) < 0)
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_SYNTAX, why);
 	err = SPF_record_compile(server, resp, recp, norm);
+	if (err == SPF_E_SUCCESS && (*recp)->num_mech != mechs) {
+		/* libspf2 stops adding mechanisms past 511 bytes of compiled
+		 * data and still says success: never evaluate a cut record */
+		SPF_record_free(*recp);
+		*recp = NULL;
+		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_BIG_MECH,
+				   "record has more mechanisms than libspf2 can hold");
+	}
 	if (err != SPF_E_SUCCESS) {
 		if (*recp != NULL) {
 			SPF_record_free(*recp);

@@ -118,6 +118,13 @@ const char *aa_spf_guard_shorten(const char *name)
 
 /* ---- record syntax (RFC 7208 4.5, 4.6, 5, 6, 7.1) ---- */
 
+/* libspf2 compiles each term's domain-spec into a 511-byte buffer and
+ * underflows a length when it nearly fills (CVE-2023-42118, not fixed in
+ * Debian's 1.2.10). A domain-spec whose compiled size could come near that
+ * is refused as a permerror; no real domain name gets close. */
+#define SPF_CHUNK_COST 8	/* header of one compiled literal run or macro */
+#define SPF_COMPILED_MAX 400	/* well under libspf2's SPF_MAX_MECH_LEN */
+
 struct out {
 	char *buf;
 	size_t n, cap;
@@ -178,10 +185,13 @@ static size_t macro_expand_len(const char *s, size_t n, int exp_only)
 }
 
 /* macro-string: macro-expand / %x21-24 / %x26-7E. *ends_macro_r says
- * whether the last token was a macro-expand. */
-static int macro_string_ok(const char *s, size_t n, int exp_only, int *ends_macro_r)
+ * whether the last token was a macro-expand; *cost_r estimates the bytes
+ * libspf2 compiles it into (each literal run or macro takes a header). */
+static int macro_string_ok(const char *s, size_t n, int exp_only, int *ends_macro_r,
+			   size_t *cost_r)
 {
 	int ends_macro = 0;
+	size_t cost = 0;
 
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
@@ -193,15 +203,21 @@ static int macro_string_ok(const char *s, size_t n, int exp_only, int *ends_macr
 				return 0;
 			i += m;
 			ends_macro = 1;
+			cost += SPF_CHUNK_COST;
 		} else if (c >= 0x21 && c <= 0x7e) {
+			if (i == 0 || ends_macro)
+				cost += SPF_CHUNK_COST;
 			i++;
 			ends_macro = 0;
+			cost++;
 		} else {
 			return 0;
 		}
 	}
 	if (ends_macro_r != NULL)
 		*ends_macro_r = ends_macro;
+	if (cost_r != NULL)
+		*cost_r = cost;
 	return 1;
 }
 
@@ -210,16 +226,16 @@ static int macro_string_ok(const char *s, size_t n, int exp_only, int *ends_macr
 static int domain_spec_ok(const char *s, size_t n)
 {
 	int ends_macro;
-	size_t end = n, dot;
+	size_t end = n, dot, cost;
 
-	if (n == 0 || !macro_string_ok(s, n, 0, &ends_macro))
+	if (n == 0 || !macro_string_ok(s, n, 0, &ends_macro, &cost) || cost > SPF_COMPILED_MAX)
 		return 0;
 	if (ends_macro)
 		return 1;
 	if (s[end - 1] == '.') {
 		end--;
 		/* "%{d}." : a macro-expand followed by the root dot */
-		if (end > 0 && s[end - 1] == '}' && macro_string_ok(s, end, 0, &ends_macro) &&
+		if (end > 0 && s[end - 1] == '}' && macro_string_ok(s, end, 0, &ends_macro, NULL) &&
 		    ends_macro)
 			return 1;
 	}
@@ -323,10 +339,13 @@ struct rec_state {
 	const char *redirect;
 	size_t redirect_len;
 	int has_all, has_exp;
+	unsigned mechs;			/* mechanisms written */
 };
 
+/* Start a mechanism in the output. */
 static void emit_qual(struct rec_state *st, char q)
 {
+	st->mechs++;
 	out_add(st->o, " ", 1);
 	if (q != '\0')
 		out_add(st->o, &q, 1);
@@ -492,13 +511,14 @@ static const char *term_modifier(struct rec_state *st, const char *t, size_t nl,
 		return NULL;
 	}
 	/* unknown modifier: checked, then dropped (RFC 7208 6) */
-	if (!macro_string_ok(v, vn, 1, NULL))
+	if (!macro_string_ok(v, vn, 1, NULL, NULL))
 		return "bad macro in modifier";
 	return NULL;
 }
 
 int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
-			const char *any_label, char **norm_r, const char **why_r)
+			const char *any_label, char **norm_r, unsigned *mechs_r,
+			const char **why_r)
 {
 	struct out o = { 0 };
 	struct rec_state st = { .o = &o, .family = family, .any_label = any_label };
@@ -545,6 +565,7 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 	if (st.redirect != NULL && !st.has_all) {
 		out_str(&o, " redirect=");
 		out_add(&o, st.redirect, st.redirect_len);
+		st.mechs++;	/* libspf2 keeps redirect= as a mechanism */
 	}
 	if (o.full) {
 		*why_r = "record too long";
@@ -552,6 +573,7 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 	}
 	o.buf[o.n] = '\0';
 	*norm_r = o.buf;
+	*mechs_r = st.mechs;
 	return 0;
 }
 
@@ -601,20 +623,30 @@ int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
 		e->limit = "more than 10 MX names";
 		return -1;
 	}
+	/* copies: a later lookup may empty the aa_dns cache that holds a */
 	aa_spf_guard_follow_reset(e);
-	for (size_t i = 0; i < a->count && i < AA_SPF_MAX_MX; i++)
-		e->follow[e->follow_n++] = a->rr[i].text != NULL ? a->rr[i].text : "";
+	for (size_t i = 0; i < a->count && i < AA_SPF_MAX_MX; i++) {
+		const char *name = aa_arena_strdup(e->ctx->arena,
+						   a->rr[i].text != NULL ? a->rr[i].text : "");
+
+		if (name == NULL)
+			break;	/* out of memory: the lookup then counts as a term */
+		e->follow[e->follow_n++] = name;
+	}
 	return 0;
 }
 
 /* ---- explanations (RFC 7208 6.2, 7) ---- */
 
-/* The validated domain of the client (RFC 7208 5.5), or "unknown". */
+/* The validated domain of the client (RFC 7208 5.5), "unknown", or NULL
+ * when out of memory. */
 static const char *validated_name(struct aa_spf_eval *e)
 {
 	char rev[80];
 	const struct aa_dns_answer *ptr;
 	enum aa_dns_type t = e->client.family == AF_INET ? AA_DNS_A : AA_DNS_AAAA;
+	const char *names[AA_SPF_MAX_PTR];
+	size_t nn = 0;
 	int n = 0;
 
 	if (e->client.family == AF_INET) {
@@ -630,14 +662,22 @@ static const char *validated_name(struct aa_spf_eval *e)
 		snprintf(rev + n, sizeof(rev) - (size_t)n, "ip6.arpa");
 	}
 	ptr = aa_dns_lookup(e->ctx->dns, rev, AA_DNS_PTR);
-	for (size_t i = 0; ptr->status == AA_DNS_OK && i < ptr->count && i < AA_SPF_MAX_PTR; i++) {
-		const char *name = ptr->rr[i].text;
+	for (size_t i = 0; ptr->status == AA_DNS_OK && i < ptr->count && i < AA_SPF_MAX_PTR; i++)
+		names[nn++] = ptr->rr[i].text;
+	/* copies: the lookups below may empty the aa_dns cache that holds ptr */
+	for (size_t i = 0; i < nn; i++) {
+		names[i] = aa_arena_strdup(e->ctx->arena, names[i]);
+		if (names[i] == NULL)
+			return NULL;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		const char *name = names[i];
 		const struct aa_dns_answer *a = aa_dns_lookup(e->ctx->dns, name, t);
 
 		for (size_t j = 0; a->status == AA_DNS_OK && j < a->count; j++) {
 			if (t == AA_DNS_A ? a->rr[j].a.s_addr == e->client.v4.s_addr
 					  : memcmp(&a->rr[j].aaaa, &e->client.v6, 16) == 0)
-				return aa_arena_strdup(e->ctx->arena, name);
+				return name;
 		}
 	}
 	return "unknown";

@@ -69,10 +69,12 @@ int aa_spf_guard_domain(const char *d);
  * ABNF, and rewrite it into a form libspf2 evaluates as RFC 7208 says:
  * redirect= last (and gone when there is an "all"), unknown modifiers
  * dropped, /0 prefixes made matchable (see any_label). family is the
- * client's. Returns 0 with *norm_r (in the arena), or -1 with *why_r
- * (static text): the record is a permerror. */
+ * client's. Returns 0 with *norm_r (in the arena) and *mechs_r, the number
+ * of mechanisms libspf2 must compile from it (redirect= counts), or -1
+ * with *why_r (static text): the record is a permerror. */
 int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
-			const char *any_label, char **norm_r, const char **why_r);
+			const char *any_label, char **norm_r, unsigned *mechs_r,
+			const char **why_r);
 
 /* Shorten an expanded name to at most 253 octets by dropping labels from
  * the left (RFC 7208 7.3). Returns name itself or a suffix of it. */
