@@ -105,7 +105,7 @@ const char *aa_spf_guard_shorten(const char *name)
 {
 	size_t len = strlen(name);
 
-	while (len > AA_SPF_NAME_MAX + (name[len - 1] == '.')) {
+	while (len > AA_SPF_NAME_MAX && len > AA_SPF_NAME_MAX + (name[len - 1] == '.')) {
 		const char *dot = memchr(name, '.', len);
 
 		if (dot == NULL)

@@ -18,7 +18,8 @@ struct aa_spf_result {
 	const char *identity;		/* "mailfrom" or "helo" */
 	const char *domain;		/* domain whose record was checked */
 	const char *sender;		/* the address checked (postmaster@helo for helo) */
-	const char *mechanism;		/* the mechanism that matched, or NULL */
+	const char *mechanism;		/* the mechanism that matched, or NULL (always
+					 * NULL for now: libspf2 does not say which) */
 	const char *reason;		/* short, human, not yet escaped */
 	const char *explanation;	/* exp= text on fail, or NULL */
 };
