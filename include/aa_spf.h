@@ -18,7 +18,8 @@ struct aa_spf_result {
 	const char *identity;		/* "mailfrom" or "helo" */
 	const char *domain;		/* domain whose record was checked */
 	const char *sender;		/* the address checked (postmaster@helo for helo) */
-	const char *mechanism;		/* the mechanism that matched, or NULL */
+	const char *mechanism;		/* the mechanism that matched, or NULL (always
+					 * NULL for now: libspf2 does not say which) */
 	const char *reason;		/* short, human, not yet escaped */
 	const char *explanation;	/* exp= text on fail, or NULL */
 };
@@ -32,6 +33,10 @@ struct aa_spf_result {
 int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 		 const char *mail_from, struct aa_spf_result *mailfrom_r,
 		 struct aa_spf_result *helo_r);
+
+/* The receiving host's name for the %{r} macro in explanations (default
+ * "unknown"). Returns 0, or -1 when out of memory. */
+int aa_spf_set_receiver(struct aa_ctx *ctx, const char *receiver);
 
 /* Value for a Received-SPF header (RFC 7208 9.1), escaped, in the arena. */
 const char *aa_spf_received_spf(struct aa_ctx *ctx, const struct aa_spf_result *r,

@@ -1,0 +1,100 @@
+/* spf_guard.h - private to core/spf.c and core/spf_guard.c.
+ *
+ * The per-evaluation state that the libspf2 DNS layer reaches through its
+ * hook pointer, and the guard functions that close libspf2's gaps: the
+ * client address (loopback, IPv4-mapped IPv6), the check_host domain, the
+ * record syntax (RFC 7208 ABNF), the lookup limits (RFC 7208 4.6.4), name
+ * shortening (RFC 7208 7.3) and explanation text (RFC 7208 6.2).
+ */
+#ifndef AA_SPF_GUARD_H
+#define AA_SPF_GUARD_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include "aa_ctx.h"
+#include "aa_dns.h"
+
+#define AA_SPF_MAX_TERMS 10	/* RFC 7208 4.6.4: DNS-querying terms */
+#define AA_SPF_MAX_VOID 2	/* RFC 7208 4.6.4: void lookups */
+#define AA_SPF_MAX_MX 10	/* RFC 7208 4.6.4: more MX names is permerror */
+#define AA_SPF_MAX_PTR 10	/* RFC 7208 4.6.4: only the first 10 PTR names */
+#define AA_SPF_NAME_MAX 253	/* RFC 7208 7.3: longer names are shortened */
+#define AA_SPF_EXP_KEEP 8	/* explanation texts remembered per evaluation */
+
+struct aa_spf_client {
+	int family;			/* AF_INET (also for ::ffff:a.b.c.d) or AF_INET6 */
+	struct in_addr v4;
+	struct in6_addr v6;
+	int loopback;			/* 127.0.0.0/8, ::1, ::ffff:127.x */
+	char text[64];			/* canonical text form */
+};
+
+/* What one check_host() evaluation has done so far. Reached from the
+ * libspf2 DNS layer through its hook pointer; lives in ctx->arena. */
+struct aa_spf_eval {
+	struct aa_ctx *ctx;
+	struct aa_spf_client client;
+	const char *sender;		/* local@domain, never empty */
+	const char *helo;
+	const char *receiver;		/* for %{r}; "unknown" when not set */
+	const char *cur_dom;		/* set by the caller at each record: %{d} */
+	unsigned records;		/* SPF records fetched; the first is the top */
+	unsigned terms;			/* DNS-querying terms evaluated */
+	unsigned voids;			/* lookups that gave NXDOMAIN or NODATA */
+	const char *limit;		/* a limit was exceeded: result is permerror */
+	int dns_temp;			/* some lookup failed temporarily */
+	/* names whose A/AAAA lookups belong to the MX or PTR term just asked */
+	const char *follow[AA_SPF_MAX_MX];
+	unsigned follow_n, follow_next;
+	const char *exp_texts[AA_SPF_EXP_KEEP];
+	unsigned exp_n;
+	/* libspf2 cannot express a /0 prefix on a or mx. The record rewrite
+	 * puts this label, random per evaluation so that no record or macro
+	 * can forge it, in front of such a term's domain; the DNS layer strips
+	 * it and answers with the client's own address when the name has any
+	 * address of the client's family (what /0 matches). */
+	char any_label[24];
+};
+
+/* Parse ip (v4 or v6 text). An IPv4-mapped IPv6 address becomes IPv4.
+ * Returns 0, or -1 when ip is not an address. */
+int aa_spf_guard_client(const char *ip, struct aa_spf_client *c);
+
+/* 1 when d can be the <domain> of check_host(): a fully qualified name of
+ * letters, digits, '-' and '_', labels of 1..63 octets, at most 253, a top
+ * label that is not all digits (RFC 7208 4.3). 0 otherwise ("none"). */
+int aa_spf_guard_domain(const char *d);
+
+/* Check one SPF record (len bytes, NUL bytes allowed) against the RFC 7208
+ * ABNF, and rewrite it into a form libspf2 evaluates as RFC 7208 says:
+ * redirect= last (and gone when there is an "all"), unknown modifiers
+ * dropped, /0 prefixes made matchable (see any_label). family is the
+ * client's. Returns 0 with *norm_r (in the arena) and *mechs_r, the number
+ * of mechanisms libspf2 must compile from it (redirect= counts), or -1
+ * with *why_r (static text): the record is a permerror. */
+int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
+			const char *any_label, char **norm_r, unsigned *mechs_r,
+			const char **why_r);
+
+/* Shorten an expanded name to at most 253 octets by dropping labels from
+ * the left (RFC 7208 7.3). Returns name itself or a suffix of it. */
+const char *aa_spf_guard_shorten(const char *name);
+
+/* Account one DNS-querying term (a, mx, ptr, exists, include, redirect)
+ * before its first lookup. Returns 0, or -1 when the limit is now
+ * exceeded (e->limit is set; evaluation must stop). */
+int aa_spf_guard_term(struct aa_spf_eval *e);
+/* Account the answer: void lookups, MX count, temp errors, and names to
+ * follow. Returns 0 or -1 as above. */
+int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
+			const struct aa_dns_answer *a);
+/* 1 when an A/AAAA lookup of name is part of the MX or PTR term just
+ * answered (then it is not a new term); consumes it. */
+int aa_spf_guard_is_follow(struct aa_spf_eval *e, const char *name);
+void aa_spf_guard_follow_reset(struct aa_spf_eval *e);
+
+/* Expand an explanation TXT (RFC 7208 6.2, 7): returns 0 with the text in
+ * the arena, or -1 when it is not valid (then no explanation is used). */
+int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r);
+
+#endif
