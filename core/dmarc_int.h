@@ -16,8 +16,9 @@
 #define AA_LABEL_MAX 63		/* RFC 1035 2.3.4 */
 
 enum aa_name_rule {
-	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain: letters, digits, inner hyphens */
-	AA_NAME_LOOSE,		/* also '_' and UTF-8 bytes (DKIM d=, PSL input) */
+	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain (letters, digits, inner
+				 * hyphens) plus '_', which DNS names may hold */
+	AA_NAME_LOOSE,		/* also UTF-8 bytes and outer hyphens (PSL input) */
 };
 
 /* A lower-cased copy of len bytes in the arena, one final dot removed;

@@ -4,9 +4,9 @@
 
 static int byte_ok(unsigned char c, enum aa_name_rule rule)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')
+	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
 		return 1;
-	return rule == AA_NAME_LOOSE && (c == '_' || c >= 0x80);
+	return rule == AA_NAME_LOOSE && c >= 0x80;
 }
 
 /* One label of dst[0..len): length and, for LDH, no hyphen at either end. */

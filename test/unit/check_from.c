@@ -54,7 +54,7 @@ static const struct from_case cases[] = {
 	BAD("text after the angle addr is malformed", "<u@example.com> x", AA_FROM_MALFORMED, 0),
 	BAD("empty label is malformed", "u@example..com", AA_FROM_MALFORMED, 0),
 	BAD("leading hyphen label is malformed", "u@-x.example", AA_FROM_MALFORMED, 0),
-	BAD("underscore in domain is malformed", "u@a_b.example", AA_FROM_MALFORMED, 0),
+	OK("underscore in a DNS name is kept", "u@zero_pct.example", "zero_pct.example"),
 	BAD("64-octet label is malformed",
 	    "u@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
 	    AA_FROM_MALFORMED, 0),
