@@ -44,7 +44,7 @@ static enum aa_result find_7489(struct aa_ctx *ctx, const char *d, struct aa_dma
 	return rc;
 }
 
-/* RFC 9989 4.10.1: the author domain's record, else the Organizational
+/* RFC 9989 "DMARC Policy Discovery": the author domain's record, else the Organizational
  * Domain's, else the PSD's (the psd=y record that ended the walk). */
 static enum aa_result find_9989(struct aa_ctx *ctx, const char *d, struct aa_dmarc_lookup *r,
 				const char **txt, size_t *len)
@@ -70,7 +70,7 @@ static enum aa_result find_9989(struct aa_ctx *ctx, const char *d, struct aa_dma
 }
 
 /* p at the author domain or at its Organizational Domain; sp or np below
- * the Organizational Domain (RFC 9989 4.7 "sp", "np"). */
+ * the Organizational Domain (RFC 9989 "DMARC Policy Record Format", tags sp and np). */
 static enum aa_result apply(struct aa_ctx *ctx, struct aa_dmarc_lookup *r)
 {
 	const char *d = r->from_domain;

@@ -5,7 +5,7 @@
  * psd= and t= pass through it unread (they are read here). It also always
  * applies pct=, which RFC 9989 removed: under RFC 9989 pct= and rf= are
  * not given to the library at all (unknown tags are ignored, RFC 9989
- * 4.7). Here too: which of p, sp and np applies, the t=y step down, and
+ * "DMARC Policy Record Format"). Here too: which of p, sp and np applies, the t=y step down, and
  * whether the author domain exists (np=).
  */
 #include <string.h>
@@ -28,8 +28,8 @@ static enum aa_dmarc_policy policy_word(const struct aa_tag *t)
 	return AA_POLICY_UNSPEC;
 }
 
-/* A one-letter flag out of allowed, or def (RFC 9989 4.7: syntax errors
- * give the default). */
+/* A one-letter flag out of allowed, or def (RFC 9989 "Formal Definition": syntax
+ * errors give the default). */
 static char flag(const struct aa_tag *t, const char *allowed, char def)
 {
 	char c;

@@ -1,4 +1,5 @@
-/* dmarc_eval.c - the DMARC verdict from From, SPF and DKIM (RFC 9989 4.4).
+/* dmarc_eval.c - the DMARC verdict from From, SPF and DKIM
+ * (RFC 9989 "Identifier Alignment Explained").
  *
  * Alignment is ours (aa_dmarc_aligned), never libopendmarc's. Combining
  * follows STYLE.md: an aligned pass wins; otherwise a temporary error

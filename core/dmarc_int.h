@@ -47,7 +47,7 @@ enum aa_result aa_psl_registrable(struct aa_ctx *ctx, const char *domain, const 
 
 /* ---- the RFC 9989 DNS tree walk (core/orgdomain.c) ---- */
 
-#define AA_WALK_MAX 8		/* RFC 9989 4.10: at most eight queries */
+#define AA_WALK_MAX 8		/* RFC 9989 "DNS Tree Walk": at most eight queries */
 
 struct aa_walk_step {
 	const char *name;	/* the name asked (without "_dmarc.") */
@@ -67,22 +67,22 @@ struct aa_walk {
 enum aa_result aa_dmarc_walk(struct aa_ctx *ctx, const char *domain, struct aa_walk *w,
 			     const char **reason_r);
 
-/* RFC 9989 4.10.2 selection of the Organizational Domain from a walk. */
+/* RFC 9989 "Identifier Alignment Evaluation": selection of the Organizational Domain from a walk. */
 const char *aa_walk_org_domain(struct aa_ctx *ctx, const struct aa_walk *w);
 
 /* The DMARC record at _dmarc.<name>: AA_PASS with *txt_r (exactly one
- * record starts with v=DMARC1), AA_NONE (none, or several: RFC 9989 4.10
+ * record starts with v=DMARC1), AA_NONE (none, or several: RFC 9989 "DNS Tree Walk"
  * discards them all), AA_TEMPERROR. */
 enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
 				  const char **txt_r, size_t *len_r);
 
 /* ---- records (core/dmarc_record.c, core/dmarc_bis.c) ---- */
 
-/* 1 when the text starts with the version tag v=DMARC1 (RFC 9989 4.7). */
+/* 1 when the text starts with the version tag v=DMARC1 (RFC 9989 "DMARC Policy Record Format"). */
 int aa_dmarc_is_record(const char *txt, size_t len);
 
 /* Parse a record. AA_PASS: usable (*rec filled, p set). AA_NONE: no
- * DMARC processing (RFC 9989 4.10.1: p, sp or np invalid or absent and no
+ * DMARC processing (RFC 9989 "DMARC Policy Discovery": p, sp or np invalid or absent and no
  * valid rua). AA_PERMERROR: broken (bad bytes, too long, bad value of a
  * tag that decides the verdict, duplicate tag). AA_TEMPERROR: no memory. */
 enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
@@ -106,7 +106,7 @@ struct aa_bis_tags {
 };
 
 /* Read np=, psd=, t= into rec. Returns 0, or -1 when np= is present but
- * invalid (the caller applies the rua rule of RFC 9989 4.10.1). */
+ * invalid (the caller applies the rua rule of RFC 9989 "DMARC Policy Discovery"). */
 int aa_bis_apply_tags(const struct aa_bis_tags *tags, struct aa_dmarc_record *rec);
 
 /* 1 when mode ignores this tag (RFC 9989 removed pct= and rf=). */
@@ -124,7 +124,7 @@ int aa_bis_needs_existence(const struct aa_dmarc_record *rec);
 enum aa_dmarc_policy aa_bis_disposition(const struct aa_dmarc_record *rec,
 					enum aa_dmarc_policy effective, enum aa_dmarc_mode mode);
 
-/* Does the From domain exist (RFC 9989 3.2.8: NXDOMAIN means no)?
+/* Does the From domain exist (RFC 9989 "Non-existent Domains": NXDOMAIN means no)?
  * 1 yes, 0 no, -1 temporary error. */
 int aa_bis_domain_exists(struct aa_ctx *ctx, const char *domain);
 

@@ -7,7 +7,7 @@
  * opendmarc_util_cleanup, #344), does not check that v= comes first,
  * and stops at the first bad value. Reporting tags (rua, ruf, rf, ri, fo)
  * never decide a verdict, so their syntax errors are discarded as RFC
- * 9989 4.7 says; we only ask whether rua holds a usable URI.
+ * 9989 "Formal Definition" says; we only ask whether rua holds a usable URI.
  */
 #include <opendmarc/dmarc.h>
 #include <stddef.h>
@@ -62,7 +62,7 @@ int aa_dmarc_is_record(const char *txt, size_t len)
 		return 0;
 	while (s < e && is_wsp(*s))
 		s++;
-	/* RFC 9989 4.7: the value is case sensitive */
+	/* RFC 9989 "DMARC Policy Record Format": the value is case sensitive */
 	return e - s == 6 && memcmp(s, "DMARC1", 6) == 0;
 }
 
@@ -87,7 +87,7 @@ static struct aa_tag *tag_slot(struct terms *t, const char *tag, size_t len)
 }
 
 /* One "tag=value" term in [s, e). Terms without '=' are syntax errors,
- * discarded (RFC 9989 4.7). */
+ * discarded (RFC 9989 "Formal Definition"). */
 static void scan_term(struct terms *t, const char *s, const char *e, enum aa_dmarc_mode mode)
 {
 	const char *eq = memchr(s, '=', (size_t)(e - s)), *ts = s, *te, *vs, *ve = e;
@@ -130,7 +130,7 @@ static int scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode
 	return 0;
 }
 
-/* rua= holds at least one mailto: URI with an address (RFC 9989 4.10.1). */
+/* rua= holds at least one mailto: URI with an address (RFC 9989 "DMARC Policy Discovery"). */
 static int rua_usable(const struct aa_tag *rua)
 {
 	const char *s = rua->v, *end = rua->v + rua->len;
@@ -250,8 +250,8 @@ static void fill(struct aa_dmarc_record *rec, const struct lib_out *o, int with_
 	rec->pct = o->pct;
 }
 
-/* p, sp or np unusable: RFC 9989 4.10.1 (RFC 7489 6.6.3 step 6). A PSD
- * record may leave p out (RFC 9989 4.7 "p": treated as p=none). */
+/* p, sp or np unusable: RFC 9989 "DMARC Policy Discovery" (RFC 7489 6.6.3 step 6). A PSD
+ * record may leave p out (RFC 9989 "DMARC Policy Record Format", tag p: treated as p=none). */
 static enum aa_result policy_fallback(const struct terms *t, struct aa_dmarc_record *rec,
 				      enum aa_dmarc_mode mode, const char **reason_r)
 {

@@ -1,5 +1,5 @@
 /* orgdomain.c - the Organizational Domain: PSL (RFC 7489 3.2) or the DNS
- * tree walk (RFC 9989 4.10), and fetching the DMARC record at one name. */
+ * tree walk (RFC 9989 "DNS Tree Walk"), and fetching the DMARC record at one name. */
 #include <string.h>
 #include "dmarc_int.h"
 
@@ -36,7 +36,7 @@ enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
 	return AA_NONE;			/* several records are all discarded */
 }
 
-/* The next target of the walk after name (RFC 9989 4.10 steps 4 and 7):
+/* The next target of the walk after name (RFC 9989 "DNS Tree Walk" steps 4 and 7):
  * one label less, but never more than seven labels. NULL at the top. */
 static const char *walk_next(const char *name)
 {
