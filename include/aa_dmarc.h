@@ -47,7 +47,9 @@ enum aa_dmarc_mode {
 /* The organizational domain of domain. RFC 7489: from the PSL (no DNS).
  * RFC 9989: the tree walk (may ask DNS; a temporary error gives
  * AA_TEMPERROR). Returns AA_PASS with *org_r set, AA_TEMPERROR, or
- * AA_PERMERROR for a name that is not a domain. */
+ * AA_PERMERROR for a name that is not a domain. RFC 7489 mode also
+ * returns AA_NONE, with *org_r = the name itself, for a public suffix
+ * (it has no registrable domain). *org_r is in the arena. */
 enum aa_result aa_org_domain(struct aa_ctx *ctx, const char *domain,
 			     enum aa_dmarc_mode mode, const char **org_r);
 
@@ -105,6 +107,7 @@ struct aa_dmarc_result {
 	enum aa_result other_result;
 	enum aa_dmarc_policy other_policy;
 	int modes_disagree;
+	enum aa_dmarc_policy applied;	/* p, sp or np for from_domain, before t=y/pct */
 };
 
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,

@@ -1,0 +1,131 @@
+/* dmarc_int.h - what the DMARC files of core/ share with each other only.
+ *
+ * from.c, domain.c, psl.c, orgdomain.c, dmarc.c, dmarc_record.c and
+ * dmarc_bis.c. Nothing here is exported from the plugin
+ * (-fvisibility=hidden); the public interface is include/aa_dmarc.h.
+ */
+#ifndef AA_DMARC_INT_H
+#define AA_DMARC_INT_H
+
+#include <stddef.h>
+#include "aa_dmarc.h"
+
+/* ---- domain names (core/domain.c) ---- */
+
+#define AA_DOMAIN_MAX 253	/* RFC 1035 2.3.4, without the final dot */
+#define AA_LABEL_MAX 63		/* RFC 1035 2.3.4 */
+
+enum aa_name_rule {
+	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain (letters, digits, inner
+				 * hyphens) plus '_', which DNS names may hold */
+	AA_NAME_LOOSE,		/* also UTF-8 bytes and outer hyphens (PSL input) */
+};
+
+/* A lower-cased copy of len bytes in the arena, one final dot removed;
+ * NULL when it is not a domain under rule (empty label, bad byte, label
+ * or name too long, no memory). */
+char *aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule);
+
+size_t aa_domain_labels(const char *domain);
+
+/* The name with its first n labels removed (a pointer into domain), or
+ * NULL when domain has n labels or fewer. */
+const char *aa_domain_strip(const char *domain, size_t n);
+
+/* The last n labels of domain (a pointer into domain). */
+const char *aa_domain_tail(const char *domain, size_t n);
+
+/* 1 when sub equals parent or lies below it (case already folded). */
+int aa_domain_within(const char *sub, const char *parent);
+
+/* ---- the Public Suffix List (core/psl.c) ---- */
+
+/* The registrable domain of a normalized name through libpsl: AA_PASS
+ * with *org_r, AA_NONE when the name is itself a public suffix (*org_r =
+ * the name), AA_TEMPERROR when the list cannot be loaded. */
+enum aa_result aa_psl_registrable(struct aa_ctx *ctx, const char *domain, const char **org_r);
+
+/* ---- the RFC 9989 DNS tree walk (core/orgdomain.c) ---- */
+
+#define AA_WALK_MAX 8		/* RFC 9989 "DNS Tree Walk": at most eight queries */
+
+struct aa_walk_step {
+	const char *name;	/* the name asked (without "_dmarc.") */
+	const char *txt;	/* the one DMARC record there, or NULL */
+	size_t txt_len;
+	char psd;		/* 'y', 'n' or 'u' (also when txt is NULL) */
+};
+
+struct aa_walk {
+	const char *start;
+	size_t n;
+	struct aa_walk_step step[AA_WALK_MAX];
+};
+
+/* Walk from domain (asked first) towards the root. AA_PASS when the walk
+ * finished (records or not), AA_TEMPERROR when a query failed. */
+enum aa_result aa_dmarc_walk(struct aa_ctx *ctx, const char *domain, struct aa_walk *w,
+			     const char **reason_r);
+
+/* RFC 9989 "Identifier Alignment Evaluation": selection of the Organizational Domain from a walk. */
+const char *aa_walk_org_domain(struct aa_ctx *ctx, const struct aa_walk *w);
+
+/* The DMARC record at _dmarc.<name>: AA_PASS with *txt_r (exactly one
+ * record starts with v=DMARC1), AA_NONE (none, or several: RFC 9989 "DNS Tree Walk"
+ * discards them all), AA_TEMPERROR. */
+enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
+				  const char **txt_r, size_t *len_r);
+
+/* ---- records (core/dmarc_record.c, core/dmarc_bis.c) ---- */
+
+/* 1 when the text starts with the version tag v=DMARC1 (RFC 9989 "DMARC Policy Record Format"). */
+int aa_dmarc_is_record(const char *txt, size_t len);
+
+/* Parse a record. AA_PASS: usable (*rec filled, p set). AA_NONE: no
+ * DMARC processing (RFC 9989 "DMARC Policy Discovery": p, sp or np invalid or absent and no
+ * valid rua). AA_PERMERROR: broken (bad bytes, too long, bad value of a
+ * tag that decides the verdict, duplicate tag). AA_TEMPERROR: no memory. */
+enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
+				     size_t len, enum aa_dmarc_mode mode,
+				     struct aa_dmarc_record *rec, const char **reason_r);
+
+/* Just the psd= flag of a record, 'u' when absent or invalid. */
+char aa_dmarc_record_psd(const char *txt, size_t len);
+
+/* ---- RFC 9989 extensions to libopendmarc (core/dmarc_bis.c) ---- */
+
+/* A tag value as the record scanner found it. */
+struct aa_tag {
+	const char *v;
+	size_t len;
+	int seen;
+};
+
+struct aa_bis_tags {
+	struct aa_tag np, psd, t;
+};
+
+/* Read np=, psd=, t= into rec. Returns 0, or -1 when np= is present but
+ * invalid (the caller applies the rua rule of RFC 9989 "DMARC Policy Discovery"). */
+int aa_bis_apply_tags(const struct aa_bis_tags *tags, struct aa_dmarc_record *rec);
+
+/* 1 when mode ignores this tag (RFC 9989 removed pct= and rf=). */
+int aa_bis_tag_ignored(const char *tag, size_t len, enum aa_dmarc_mode mode);
+
+/* The policy for from_domain: p at the Organizational Domain itself, sp
+ * for an existing subdomain, np for a non-existent one (exists: 1, 0). */
+enum aa_dmarc_policy aa_bis_effective(const struct aa_dmarc_record *rec, int is_org, int exists);
+
+/* 1 when np would change the answer, so existence must be asked. */
+int aa_bis_needs_existence(const struct aa_dmarc_record *rec);
+
+/* What to apply on fail: t=y (RFC 9989) and pct<100 (RFC 7489) lower the
+ * policy one step (reject -> quarantine -> none). */
+enum aa_dmarc_policy aa_bis_disposition(const struct aa_dmarc_record *rec,
+					enum aa_dmarc_policy effective, enum aa_dmarc_mode mode);
+
+/* Does the From domain exist (RFC 9989 "Non-existent Domains": NXDOMAIN means no)?
+ * 1 yes, 0 no, -1 temporary error. */
+int aa_bis_domain_exists(struct aa_ctx *ctx, const char *domain);
+
+#endif

@@ -1,0 +1,337 @@
+/* dmarc_record.c - one DMARC record: our tag scanner, libopendmarc's parser.
+ *
+ * libopendmarc 1.4.2 is fed a rebuilt record holding only the tags that
+ * decide a verdict (p, sp, adkim, aspf, and pct under RFC 7489), each
+ * checked for length first: its parser copies into fixed buffers
+ * (BUFSIZ for the record, 512 a value, with an off-by-one in
+ * opendmarc_util_cleanup, #344), does not check that v= comes first,
+ * and stops at the first bad value. Reporting tags (rua, ruf, rf, ri, fo)
+ * never decide a verdict, so their syntax errors are discarded as RFC
+ * 9989 "Formal Definition" says; we only ask whether rua holds a usable URI.
+ */
+#include <opendmarc/dmarc.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "dmarc_int.h"
+
+#define RECORD_LEN_MAX 2048	/* bytes; far above any real record, below BUFSIZ */
+#define VALUE_LEN_MAX 32	/* p, sp, adkim, aspf, pct values */
+
+struct terms {
+	struct aa_tag p, sp, adkim, aspf, pct, rua;
+	struct aa_bis_tags bis;
+	int dup;
+};
+
+static int is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Trim WSP, and a backslash before ';' as some DNS tools publish it. */
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && is_wsp(**s))
+		(*s)++;
+	while (*e > *s && is_wsp((*e)[-1]))
+		(*e)--;
+	if (*e > *s && (*e)[-1] == '\\') {
+		(*e)--;
+		while (*e > *s && is_wsp((*e)[-1]))
+			(*e)--;
+	}
+}
+
+int aa_dmarc_is_record(const char *txt, size_t len)
+{
+	const char *s = txt, *e = txt + len, *semi;
+
+	if (txt == NULL)
+		return 0;
+	semi = memchr(txt, ';', len);
+	if (semi != NULL)
+		e = semi;
+	trim(&s, &e);
+	if (s == e || (*s != 'v' && *s != 'V'))
+		return 0;
+	for (s++; s < e && is_wsp(*s); s++)
+		;
+	if (s == e || *s++ != '=')
+		return 0;
+	while (s < e && is_wsp(*s))
+		s++;
+	/* RFC 9989 "DMARC Policy Record Format": the value is case sensitive */
+	return e - s == 6 && memcmp(s, "DMARC1", 6) == 0;
+}
+
+static struct aa_tag *tag_slot(struct terms *t, const char *tag, size_t len)
+{
+	static const struct { const char *name; size_t off; } slots[] = {
+		{ "p", offsetof(struct terms, p) },
+		{ "sp", offsetof(struct terms, sp) },
+		{ "adkim", offsetof(struct terms, adkim) },
+		{ "aspf", offsetof(struct terms, aspf) },
+		{ "pct", offsetof(struct terms, pct) },
+		{ "rua", offsetof(struct terms, rua) },
+		{ "np", offsetof(struct terms, bis.np) },
+		{ "psd", offsetof(struct terms, bis.psd) },
+		{ "t", offsetof(struct terms, bis.t) },
+	};
+
+	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (len == strlen(slots[i].name) && strncasecmp(tag, slots[i].name, len) == 0)
+			return (struct aa_tag *)((char *)t + slots[i].off);
+	return NULL;		/* unknown or reporting-only: ignored */
+}
+
+/* One "tag=value" term in [s, e). Terms without '=' are syntax errors,
+ * discarded (RFC 9989 "Formal Definition"). */
+static void scan_term(struct terms *t, const char *s, const char *e, enum aa_dmarc_mode mode)
+{
+	const char *eq = memchr(s, '=', (size_t)(e - s)), *ts = s, *te, *vs, *ve = e;
+	struct aa_tag *slot;
+
+	if (eq == NULL)
+		return;
+	te = eq;
+	vs = eq + 1;
+	trim(&ts, &te);
+	trim(&vs, &ve);
+	if (aa_bis_tag_ignored(ts, (size_t)(te - ts), mode))
+		return;
+	slot = tag_slot(t, ts, (size_t)(te - ts));
+	if (slot == NULL)
+		return;
+	if (slot->seen)
+		t->dup = 1;
+	*slot = (struct aa_tag){ vs, (size_t)(ve - vs), 1 };
+}
+
+/* Split the record at ';' after the version term. -1 on bad bytes. */
+static int scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode mode)
+{
+	const char *s, *end = txt + len, *semi;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)txt[i];
+
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return -1;
+	}
+	semi = memchr(txt, ';', len);
+	for (s = semi != NULL ? semi + 1 : end; s < end; s = semi + 1) {
+		semi = memchr(s, ';', (size_t)(end - s));
+		if (semi == NULL)
+			semi = end;
+		scan_term(t, s, semi, mode);
+	}
+	return 0;
+}
+
+/* rua= holds at least one mailto: URI with an address (RFC 9989 "DMARC Policy Discovery"). */
+static int rua_usable(const struct aa_tag *rua)
+{
+	const char *s = rua->v, *end = rua->v + rua->len;
+
+	if (!rua->seen)
+		return 0;
+	while (s < end) {
+		const char *comma = memchr(s, ',', (size_t)(end - s));
+		const char *us = s, *ue = comma != NULL ? comma : end, *at;
+
+		trim(&us, &ue);
+		if (ue - us > 7 && strncasecmp(us, "mailto:", 7) == 0) {
+			at = memchr(us + 7, '@', (size_t)(ue - us - 7));
+			if (at != NULL && at > us + 7 && at + 1 < ue)
+				return 1;
+		}
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	return 0;
+}
+
+struct lib_out {
+	int p, sp, adkim, aspf, pct;
+};
+
+/* Run libopendmarc's parser on text. Returns its status, or -1 when it
+ * could not start (no memory). */
+static int lib_parse(const char *domain, const char *text, struct lib_out *o)
+{
+	DMARC_POLICY_T *pctx = opendmarc_policy_connect_init((u_char *)"0.0.0.0", 0);
+	int st;
+
+	if (pctx == NULL)
+		return -1;
+	st = opendmarc_policy_parse_dmarc(pctx, (u_char *)domain, (u_char *)text);
+	if (o != NULL && st == DMARC_PARSE_OKAY) {
+		opendmarc_policy_fetch_p(pctx, &o->p);
+		opendmarc_policy_fetch_sp(pctx, &o->sp);
+		opendmarc_policy_fetch_adkim(pctx, &o->adkim);
+		opendmarc_policy_fetch_aspf(pctx, &o->aspf);
+		opendmarc_policy_fetch_pct(pctx, &o->pct);
+	}
+	opendmarc_policy_connect_shutdown(pctx);
+	return st;
+}
+
+/* Append "; tag=value" when the tag was seen. -1 when it does not fit. */
+static int add(char *buf, size_t size, const char *tag, const struct aa_tag *t)
+{
+	size_t have = strlen(buf);
+	int n;
+
+	if (!t->seen)
+		return 0;
+	n = snprintf(buf + have, size - have, "; %s=%.*s", tag, (int)t->len, t->v);
+	return n < 0 || (size_t)n >= size - have ? -1 : 0;
+}
+
+/* The record for the library: version, then p and sp only when wanted. */
+static int rebuild(char *buf, size_t size, const struct terms *t, int with_policy)
+{
+	snprintf(buf, size, "v=DMARC1");
+	if (with_policy && (add(buf, size, "p", &t->p) < 0 || add(buf, size, "sp", &t->sp) < 0))
+		return -1;
+	if (!with_policy && snprintf(buf + strlen(buf), size - strlen(buf), "; p=none") < 0)
+		return -1;
+	if (add(buf, size, "adkim", &t->adkim) < 0 || add(buf, size, "aspf", &t->aspf) < 0 ||
+	    add(buf, size, "pct", &t->pct) < 0)
+		return -1;
+	return 0;
+}
+
+static enum aa_dmarc_policy lib_policy(int c)
+{
+	switch (c) {
+	case DMARC_RECORD_P_NONE:
+		return AA_POLICY_NONE;
+	case DMARC_RECORD_P_QUARANTINE:
+		return AA_POLICY_QUARANTINE;
+	case DMARC_RECORD_P_REJECT:
+		return AA_POLICY_REJECT;
+	}
+	return AA_POLICY_UNSPEC;
+}
+
+/* Is one policy tag valid to the library? ("v=DMARC1; p=none; sp=x") */
+static int lib_policy_ok(const char *domain, const char *tag, const struct aa_tag *t)
+{
+	char buf[64];
+
+	if (!t->seen)
+		return 1;
+	if (t->len > VALUE_LEN_MAX)
+		return 0;
+	snprintf(buf, sizeof(buf), "v=DMARC1; p=none; %s=%.*s", tag, (int)t->len, t->v);
+	return lib_parse(domain, buf, NULL) == DMARC_PARSE_OKAY;
+}
+
+static int values_fit(const struct terms *t)
+{
+	const struct aa_tag *v[] = { &t->p, &t->sp, &t->adkim, &t->aspf, &t->pct };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i]->seen && v[i]->len > VALUE_LEN_MAX)
+			return 0;
+	return 1;
+}
+
+static void fill(struct aa_dmarc_record *rec, const struct lib_out *o, int with_policy)
+{
+	rec->p = with_policy ? lib_policy(o->p) : AA_POLICY_NONE;
+	rec->sp = with_policy ? lib_policy(o->sp) : AA_POLICY_UNSPEC;
+	rec->adkim_strict = o->adkim == DMARC_RECORD_A_STRICT;
+	rec->aspf_strict = o->aspf == DMARC_RECORD_A_STRICT;
+	rec->pct = o->pct;
+}
+
+/* p, sp or np unusable: RFC 9989 "DMARC Policy Discovery" (RFC 7489 6.6.3 step 6). A PSD
+ * record may leave p out (RFC 9989 "DMARC Policy Record Format", tag p: treated as p=none). */
+static enum aa_result policy_fallback(const struct terms *t, struct aa_dmarc_record *rec,
+				      enum aa_dmarc_mode mode, const char **reason_r)
+{
+	int psd_without_p = mode == AA_DMARC_RFC9989 && !t->p.seen && rec->psd == 'y';
+
+	if (!rua_usable(&t->rua) && !psd_without_p) {
+		*reason_r = t->p.seen ? "record has an invalid policy" : "record has no policy";
+		return AA_NONE;
+	}
+	rec->p = AA_POLICY_NONE;
+	rec->sp = AA_POLICY_UNSPEC;
+	rec->np = AA_POLICY_UNSPEC;
+	return AA_PASS;
+}
+
+enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
+				     size_t len, enum aa_dmarc_mode mode,
+				     struct aa_dmarc_record *rec, const char **reason_r)
+{
+	struct terms t;
+	struct lib_out o = { 0, 0, 0, 0, 100 };
+	char buf[256];
+	int np_bad, policy_ok, st;
+
+	memset(&t, 0, sizeof(t));
+	memset(rec, 0, sizeof(*rec));
+	rec->pct = 100;
+	rec->psd = 'u';
+	*reason_r = NULL;
+	if (!aa_dmarc_is_record(txt, len)) {
+		*reason_r = "not a DMARC record";
+		return AA_NONE;
+	}
+	rec->domain = domain;
+	rec->raw = aa_arena_strndup(ctx->arena, txt, len);
+	if (rec->raw == NULL)
+		return AA_TEMPERROR;
+	if (len > RECORD_LEN_MAX || scan(&t, txt, len, mode) < 0) {
+		*reason_r = len > RECORD_LEN_MAX ? "record too long" : "record has bad bytes";
+		return AA_PERMERROR;
+	}
+	if (t.dup || !values_fit(&t)) {
+		*reason_r = t.dup ? "record repeats a tag" : "record has an overlong value";
+		return AA_PERMERROR;
+	}
+	np_bad = aa_bis_apply_tags(&t.bis, rec) < 0;
+	if (np_bad && mode == AA_DMARC_RFC7489)
+		np_bad = 0;	/* np= is RFC 9091's; RFC 7489 ignores what it cannot read */
+	policy_ok = t.p.seen && lib_policy_ok(domain, "p", &t.p) && lib_policy_ok(domain, "sp", &t.sp);
+	if (rebuild(buf, sizeof(buf), &t, policy_ok) < 0)
+		return AA_PERMERROR;
+	st = lib_parse(domain, buf, &o);
+	if (st < 0)
+		return AA_TEMPERROR;
+	if (st != DMARC_PARSE_OKAY) {
+		*reason_r = aa_arena_printf(ctx->arena, "record rejected by libopendmarc: %s",
+					    opendmarc_policy_status_to_str(st));
+		return AA_PERMERROR;
+	}
+	fill(rec, &o, policy_ok);
+	if (!policy_ok || np_bad)
+		return policy_fallback(&t, rec, mode, reason_r);
+	return AA_PASS;
+}
+
+char aa_dmarc_record_psd(const char *txt, size_t len)
+{
+	struct terms t;
+
+	memset(&t, 0, sizeof(t));
+	if (!aa_dmarc_is_record(txt, len) || len > RECORD_LEN_MAX ||
+	    scan(&t, txt, len, AA_DMARC_RFC9989) < 0 || t.dup)
+		return 'u';
+	if (!t.bis.psd.seen || t.bis.psd.len != 1)
+		return 'u';
+	switch (t.bis.psd.v[0]) {
+	case 'y': case 'Y':
+		return 'y';
+	case 'n': case 'N':
+		return 'n';
+	}
+	return 'u';
+}
