@@ -143,14 +143,17 @@ static const char *join(struct aa_ctx *ctx, const char *acc, const char *part)
 const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *in)
 {
 	const char *out = val(ctx, in->authserv_id);
-	int any = 0;
+	int any = 0, mailfrom_is_helo = 0;
 
 	if (in->spf_mailfrom != NULL) {
+		mailfrom_is_helo = strcmp(in->spf_mailfrom->identity, "helo") == 0;
 		out = join(ctx, out, spf_part(ctx, in->spf_mailfrom,
-					      strcmp(in->spf_mailfrom->identity, "helo") == 0 ? "helo" : "mailfrom"));
+					      mailfrom_is_helo ? "helo" : "mailfrom"));
 		any = 1;
 	}
-	if (in->spf_helo != NULL && in->spf_helo != in->spf_mailfrom) {
+	/* with the null sender the mailfrom result is a copy of the HELO
+	 * one (RFC 7208 2.4): say it once */
+	if (in->spf_helo != NULL && in->spf_helo != in->spf_mailfrom && !mailfrom_is_helo) {
 		out = join(ctx, out, spf_part(ctx, in->spf_helo, "helo"));
 		any = 1;
 	}

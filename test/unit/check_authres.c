@@ -66,6 +66,36 @@ START_TEST(authres_builds_all_three_methods)
 }
 END_TEST
 
+START_TEST(authres_null_sender_reports_the_helo_check_once)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_spf_result helo = { .result = AA_NONE, .identity = "helo", .domain = "h.example",
+				      .sender = "postmaster@h.example" };
+	struct aa_spf_result mf = helo;	/* what aa_spf_check gives for MAIL FROM:<> */
+	struct aa_authres_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				       .spf_helo = &helo };
+
+	ck_assert_str_eq(aa_authres_build(ctx, &in), "mx.test.example;\n\tspf=none smtp.helo=h.example");
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(authres_reports_mailfrom_and_helo_checks)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_spf_result helo = { .result = AA_PASS, .identity = "helo", .domain = "h.example",
+				      .sender = "postmaster@h.example" };
+	struct aa_spf_result mf = { .result = AA_FAIL, .identity = "mailfrom", .domain = "a.example",
+				    .sender = "bob@a.example" };
+	struct aa_authres_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				       .spf_helo = &helo };
+
+	ck_assert_str_eq(aa_authres_build(ctx, &in), "mx.test.example;\n\tspf=fail smtp.mailfrom=bob@a.example;"
+			 "\n\tspf=pass smtp.helo=h.example");
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(authres_hostile_values_are_quoted_not_injected)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
@@ -104,6 +134,8 @@ Suite *suite_authres(void)
 			    (int)(sizeof(ours_cases) / sizeof(ours_cases[0])));
 	tcase_add_test(tc, authres_length_is_respected);
 	tcase_add_test(tc, authres_builds_all_three_methods);
+	tcase_add_test(tc, authres_null_sender_reports_the_helo_check_once);
+	tcase_add_test(tc, authres_reports_mailfrom_and_helo_checks);
 	tcase_add_test(tc, authres_hostile_values_are_quoted_not_injected);
 	tcase_add_test(tc, authres_value_quotes_quotes_and_backslashes);
 	suite_add_tcase(s, tc);
