@@ -9,7 +9,8 @@
  *   align MODE r|s FROM AUTH            -> 1|0|-1
  *   eval  MODE FROM SPF DKIM            -> RESULT APPLIED DISPOSITION OTHER OTHERPOLICY
  * MODE is 9989 or 7489. FROM is "domain:D", "msg:PATH" or "none"; SPF is
- * "D RESULT" or "-"; DKIM is "D RESULT[,D RESULT...]" or "-".
+ * "D RESULT" or "-"; DKIM is "D RESULT[,D RESULT...]", "-", or "verify"
+ * (with "msg:PATH": verify the message's signatures against the zone).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,21 +40,32 @@ static struct aa_ctx *ctx_new(void)
 	return ctx;
 }
 
+static char msg_buf[MSG_MAX];
+
+/* Read a message into msg_buf, NUL-terminated. Returns its length or -1. */
+static long message_read(const char *path)
+{
+	size_t n;
+	FILE *fp = fopen(path, "rb");
+
+	if (fp == NULL)
+		return -1;
+	n = fread(msg_buf, 1, sizeof(msg_buf) - 1, fp);
+	fclose(fp);
+	msg_buf[n] = '\0';
+	return (long)n;
+}
+
 /* Unfolded values of every From field in the header of a message. */
 static void message_from(struct aa_ctx *ctx, const char *path, struct aa_from *f)
 {
-	static char buf[MSG_MAX];
-	char *value = NULL;
-	size_t n, vlen = 0, headers = 0;
-	FILE *fp = fopen(path, "rb");
+	char *buf = msg_buf, *value = NULL;
+	size_t vlen = 0, headers = 0;
 
 	memset(f, 0, sizeof(*f));
 	f->status = AA_FROM_NONE;
-	if (fp == NULL)
+	if (message_read(path) < 0)
 		return;
-	n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
 	for (char *line = buf; line != NULL && *line != '\0';) {
 		char *next = strchr(line, '\n');
 		size_t len = next != NULL ? (size_t)(next - line) : strlen(line);
@@ -119,6 +131,13 @@ static void eval(struct aa_ctx *ctx, char **f)
 			spf.result = result_of(sp + 1);
 			in.spf = &spf;
 		}
+	}
+	if (strcmp(f[4], "verify") == 0) {
+		long len = strncmp(f[2], "msg:", 4) == 0 ? message_read(f[2] + 4) : -1;
+
+		if (len >= 0)
+			aa_dkim_verify_message(ctx, msg_buf, (size_t)len, &dkim);
+		f[4] = "-";
 	}
 	for (char *t = strcmp(f[4], "-") != 0 ? strtok_r(f[4], ",", &save) : NULL;
 	     t != NULL && dkim.count < AA_DKIM_SIGS_MAX; t = strtok_r(NULL, ",", &save)) {
