@@ -8,14 +8,19 @@
  * Lenient where it cannot change which domain is meant: obsolete empty
  * list elements, a group without its final ";", a bare addr-spec after
  * display words. Never lenient about the domain, and never picks one of
- * several addresses.
+ * several addresses: every distinct domain is kept (aa_dmarc_evaluate
+ * judges them all). An element that is not a mailbox with a usable
+ * domain ("user", "user@", "u@[192.0.2.1]") counts as an address
+ * without a domain; a field whose addresses all lack one is malformed.
  */
 #include <string.h>
 #include "dmarc_int.h"
 
 #define FROM_LEN_MAX 16384	/* bytes of one field value; RFC 5322 2.1.1 allows 998 a line */
 #define FROM_TOKENS_MAX 1024
-#define FROM_ADDR_MAX 64	/* stop counting here: several is several */
+#define FROM_ADDR_MAX 64	/* addresses in one field; more sets truncated */
+#define FROM_FIELDS_MAX 64	/* From fields parsed; more sets truncated */
+#define FROM_DOMAINS_KEEP (AA_FROM_DOMAINS_MAX + 1)	/* one more than judged: "too many" */
 #define COMMENT_DEPTH_MAX 32
 
 enum tok_type { T_ATOM, T_QSTR, T_DLIT, T_SPECIAL };
@@ -220,10 +225,31 @@ static const char *mailbox(struct aa_ctx *ctx, const struct toks *ts, size_t fro
 	return addr_spec(ctx, ts, lt + 1, gt, 0);
 }
 
+/* Distinct domains across all the fields of one message. */
+struct domain_set {
+	const char **d;
+	size_t n;
+	int truncated;
+};
+
+static void domain_set_add(struct domain_set *set, const char *d)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->d[i], d) == 0)
+			return;
+	if (set->n >= FROM_DOMAINS_KEEP) {
+		set->truncated = 1;
+		return;
+	}
+	set->d[set->n++] = d;
+}
+
 struct walk {
-	size_t count;
-	const char *domain;
+	size_t count;		/* addresses, with or without a domain */
+	size_t with_domain;
+	struct domain_set *set;
 	int bad;
+	int truncated;
 };
 
 /* The end of the element starting at i: the next ',' ';' or ':' outside
@@ -268,10 +294,11 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 		} else if (j > i) {
 			const char *d = mailbox(ctx, ts, i, j);
 
-			if (d == NULL)
-				w->bad = 1;
-			else if (w->count++ == 0)
-				w->domain = d;
+			w->count++;
+			if (d != NULL) {
+				w->with_domain++;
+				domain_set_add(w->set, d);
+			}
 		}
 		if (sep == ';') {
 			if (!in_group)
@@ -280,34 +307,70 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 		}
 		i = j + 1;
 	}
+	if (!w->bad && i < ts->n)
+		w->truncated = 1;	/* stopped at FROM_ADDR_MAX with more to read */
 }
 
-int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_from *r)
+/* One field value into w (its domains go to w->set). */
+static void parse_field(struct aa_ctx *ctx, struct toks *ts, const char *value, size_t len,
+			struct walk *w)
+{
+	ts->n = 0;
+	if (value == NULL || len > FROM_LEN_MAX || tokenize(value, value + len, ts) < 0) {
+		w->bad = 1;
+		return;
+	}
+	parse_list(ctx, ts, w);
+}
+
+int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const size_t *lens,
+			 size_t n, struct aa_from *r)
 {
 	struct toks ts = { NULL, 0 };
-	struct walk w = { 0, NULL, 0 };
+	struct domain_set set = { NULL, 0, 0 };
+	size_t with_domain = 0;
+	int bad = 0;
 
+	memset(r, 0, sizeof(*r));
+	r->status = AA_FROM_NONE;
+	if (n == 0)
+		return 0;
 	r->status = AA_FROM_MALFORMED;
-	r->domain = NULL;
-	r->addresses = 0;
-	if (value == NULL || len > FROM_LEN_MAX)
-		return 0;
 	ts.t = aa_arena_alloc(ctx->arena, FROM_TOKENS_MAX * sizeof(*ts.t));
-	if (ts.t == NULL)
+	set.d = aa_arena_alloc(ctx->arena, FROM_DOMAINS_KEEP * sizeof(*set.d));
+	if (ts.t == NULL || set.d == NULL)
 		return -1;
-	if (tokenize(value, value + len, &ts) < 0)
+	for (size_t i = 0; i < n && i < FROM_FIELDS_MAX; i++) {
+		struct walk w = { 0, 0, &set, 0, 0 };
+
+		parse_field(ctx, &ts, values[i], lens[i], &w);
+		r->addresses += w.count;
+		with_domain += w.with_domain;
+		bad |= w.bad;
+		r->truncated |= w.truncated;
+	}
+	r->truncated |= set.truncated || n > FROM_FIELDS_MAX;
+	r->domains = set.d;
+	r->domain_count = set.n;
+	if (n > 1) {
+		/* a malformed field adds nothing, but does not hide the others */
+		r->status = AA_FROM_MULTIPLE_HEADERS;
 		return 0;
-	parse_list(ctx, &ts, &w);
-	r->addresses = w.count;
-	if (w.bad || w.count == 0)
+	}
+	if (bad || with_domain == 0)
 		return 0;
-	if (w.count > 1) {
+	if (r->addresses > 1) {
 		r->status = AA_FROM_MULTIPLE_ADDRESSES;
 		return 0;
 	}
 	r->status = AA_FROM_OK;
-	r->domain = w.domain;
+	r->domain = set.d[0];
 	return 0;
+}
+
+int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_from *r)
+{
+	return aa_from_parse_fields(ctx, &value, &len, 1, r);
 }
 
 const char *aa_from_status_name(enum aa_from_status s)

@@ -19,21 +19,40 @@
 /* ---- From (core/from.c) ---- */
 
 enum aa_from_status {
-	AA_FROM_OK,			/* exactly one address with a domain */
+	AA_FROM_OK,			/* exactly one address, and it has a domain */
 	AA_FROM_NONE,			/* no From header */
-	AA_FROM_MULTIPLE_HEADERS,
-	AA_FROM_MULTIPLE_ADDRESSES,
-	AA_FROM_MALFORMED,		/* no parseable address, or no domain */
+	AA_FROM_MULTIPLE_HEADERS,	/* several From fields (domains: their union) */
+	AA_FROM_MULTIPLE_ADDRESSES,	/* one field, several addresses, one or more with a domain */
+	AA_FROM_MALFORMED,		/* no parseable address with a domain */
 };
+
+/* Distinct From domains judged for one message (aa_dmarc_evaluate); a
+ * message with more is judged without the rest, see there. */
+#define AA_FROM_DOMAINS_MAX 8
 
 struct aa_from {
 	enum aa_from_status status;
 	const char *domain;		/* lower case, in the arena; NULL unless OK */
-	size_t addresses;		/* addresses seen in the value */
+	size_t addresses;		/* addresses seen, with or without a domain */
+	const char **domains;		/* distinct domains in the order seen, lower
+					 * case, in the arena (for MALFORMED: those
+					 * found before the error, not judged) */
+	size_t domain_count;		/* at most AA_FROM_DOMAINS_MAX + 1 */
+	int truncated;			/* more fields, addresses or domains than
+					 * were read: domains is incomplete */
 };
 
-/* Parse one From header value (after "From:"), len bytes, may be folded. */
+/* Parse one From header value (after "From:"), len bytes, may be folded.
+ * Returns 0, or -1 when out of memory (status MALFORMED). */
 int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_from *r);
+
+/* Parse the values of all n From fields of a message (values[i] of
+ * lens[i] bytes, after "From:"): n == 0 gives NONE, n == 1 is
+ * aa_from_parse, n > 1 gives MULTIPLE_HEADERS with the union of the
+ * fields' domains (a malformed field adds none but hides no other).
+ * Returns 0, or -1 when out of memory. */
+int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const size_t *lens,
+			 size_t n, struct aa_from *r);
 
 const char *aa_from_status_name(enum aa_from_status s);
 
