@@ -5,6 +5,9 @@
  * follows STYLE.md: an aligned pass wins; otherwise a temporary error
  * that could have become an aligned pass (the record lookup, an SPF or
  * DKIM temperror for an aligned domain, an alignment walk) beats fail.
+ *
+ * Several From addresses or fields never pass (verdict_several): each
+ * distinct domain is judged alone and the strictest outcome is kept.
  */
 #include <string.h>
 #include "dmarc_int.h"
@@ -12,7 +15,8 @@
 struct verdict {
 	enum aa_result result;
 	enum aa_dmarc_policy policy, applied, published;
-	const char *policy_domain, *org_domain, *dkim_domain, *reason;
+	enum aa_dmarc_policy on_fail;	/* what failing mail would get; UNSPEC: no record */
+	const char *from_domain, *policy_domain, *org_domain, *dkim_domain, *reason;
 	int spf_aligned, dkim_aligned, temp;
 };
 
@@ -59,21 +63,28 @@ static const char *from_problem(const struct aa_from *from, enum aa_result *res_
 		return "no From header";
 	}
 	*res_r = AA_PERMERROR;
-	if (from->status != AA_FROM_OK || from->domain == NULL)
-		return aa_from_status_name(from->status == AA_FROM_OK ? AA_FROM_MALFORMED : from->status);
-	return NULL;
+	switch (from->status) {
+	case AA_FROM_OK:
+		return from->domain == NULL ? aa_from_status_name(AA_FROM_MALFORMED) : NULL;
+	case AA_FROM_MULTIPLE_HEADERS:
+	case AA_FROM_MULTIPLE_ADDRESSES:
+		if (from->domains == NULL || from->domain_count == 0)
+			return "several From addresses, none with a domain";
+		return NULL;
+	default:
+		return aa_from_status_name(AA_FROM_MALFORMED);
+	}
 }
 
-static void verdict_of(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
-		       enum aa_dmarc_mode mode, struct verdict *v)
+/* The verdict for one From domain. */
+static void verdict_one(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
+			enum aa_dmarc_mode mode, const char *domain, struct verdict *v)
 {
 	struct aa_dmarc_lookup lk;
 
 	memset(v, 0, sizeof(*v));
-	v->reason = from_problem(in->from, &v->result);
-	if (v->reason != NULL)
-		return;
-	aa_dmarc_lookup(ctx, in->from->domain, mode, &lk);
+	v->from_domain = domain;
+	aa_dmarc_lookup(ctx, domain, mode, &lk);
 	v->org_domain = lk.org_domain;
 	v->policy_domain = lk.record.domain;
 	v->reason = lk.reason;
@@ -82,6 +93,7 @@ static void verdict_of(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		return;
 	v->applied = lk.effective;
 	v->published = lk.record.p;
+	v->on_fail = aa_bis_disposition(&lk.record, lk.effective, mode);
 	judge_auth(ctx, in, &lk, mode, v);
 	if (v->spf_aligned || v->dkim_aligned) {
 		v->result = AA_PASS;
@@ -92,10 +104,98 @@ static void verdict_of(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		v->reason = "an aligned check failed temporarily";
 	} else {
 		v->result = AA_FAIL;
-		v->policy = aa_bis_disposition(&lk.record, lk.effective, mode);
+		v->policy = v->on_fail;
 		v->reason = lk.record.testing && mode == AA_DMARC_RFC9989 ?
 			"no aligned pass (t=y: policy one step lower)" : "no aligned SPF or DKIM pass";
 	}
+}
+
+/* Keep the verdict with the stricter on_fail (the first one on a tie). */
+static const struct verdict *stricter(const struct verdict *best, const struct verdict *v)
+{
+	return best == NULL || v->on_fail > best->on_fail ? v : best;
+}
+
+/* Several From domains (aa_dmarc.h): never pass; the strictest outcome. */
+static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
+			    enum aa_dmarc_mode mode, struct verdict *v)
+{
+	const struct aa_from *from = in->from;
+	struct verdict each[AA_FROM_DOMAINS_MAX];
+	const struct verdict *fail = NULL, *temp = NULL, *pass = NULL, *perm = NULL, *decided = NULL;
+	const struct verdict *use;
+	size_t n = from->domain_count < AA_FROM_DOMAINS_MAX ? from->domain_count : AA_FROM_DOMAINS_MAX;
+	int capped = from->truncated || from->domain_count > AA_FROM_DOMAINS_MAX;
+	const char *why;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct verdict *e = &each[i];
+
+		verdict_one(ctx, in, mode, from->domains[i], &each[i]);
+		if (e->result == AA_FAIL)
+			fail = stricter(fail, e);
+		else if (e->result == AA_PASS)
+			pass = stricter(pass, e);
+		else if (e->result == AA_TEMPERROR && temp == NULL)
+			temp = e;
+		else if (e->result == AA_PERMERROR && perm == NULL)
+			perm = e;
+		if (e->result == AA_FAIL || e->result == AA_PASS)
+			decided = stricter(decided, e);
+	}
+	if (capped) {
+		/* not every domain was judged: fail, never pass, never defer */
+		*v = decided != NULL ? *decided : each[0];
+		v->result = AA_FAIL;
+		v->policy = decided != NULL ? decided->on_fail : AA_POLICY_NONE;
+		v->reason = from->domain_count > AA_FROM_DOMAINS_MAX ?
+			aa_arena_printf(ctx->arena, "permerror: more than %d From domains, "
+					"the first %zu judged; strictest policy found: %s",
+					AA_FROM_DOMAINS_MAX, n, aa_dmarc_policy_name(v->policy)) :
+			aa_arena_printf(ctx->arena, "permerror: too many From fields or addresses, "
+					"%zu From domains judged; strictest policy found: %s",
+					n, aa_dmarc_policy_name(v->policy));
+		return;
+	}
+	if (fail != NULL && fail->policy == AA_POLICY_REJECT) {
+		use = fail;		/* a definite reject stands over a temp failure */
+		why = "fails";
+	} else if (temp != NULL) {
+		use = temp;		/* could be reject: never guess */
+		why = "undecided";
+	} else if (fail != NULL) {
+		use = fail;
+		why = "fails";
+	} else if (pass != NULL) {
+		use = pass;
+		why = "passes, but several authors never pass";
+	} else if (perm != NULL) {
+		use = perm;
+		why = "permerror";
+	} else {
+		use = &each[0];
+		why = "no policy";
+	}
+	*v = *use;
+	if (use == pass) {
+		v->result = AA_FAIL;
+		v->policy = pass->on_fail;
+	}
+	v->reason = aa_arena_printf(ctx->arena, "%zu From domains; %s %s: %s", n, use->from_domain,
+				    why, use->reason != NULL ? use->reason : "");
+}
+
+static void verdict_of(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
+		       enum aa_dmarc_mode mode, struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->reason = from_problem(in->from, &v->result);
+	if (v->reason != NULL)
+		return;
+	if (in->from->status == AA_FROM_OK)
+		verdict_one(ctx, in, mode, in->from->domain, v);
+	else
+		verdict_several(ctx, in, mode, v);
 }
 
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
@@ -111,7 +211,7 @@ int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	r->policy = v.policy;
 	r->applied = v.applied;
 	r->published = v.published;
-	r->from_domain = in->from != NULL ? in->from->domain : NULL;
+	r->from_domain = v.from_domain;
 	r->policy_domain = v.policy_domain;
 	r->org_domain = v.org_domain;
 	r->spf_aligned = v.spf_aligned;

@@ -129,6 +129,30 @@ struct aa_dmarc_result {
 	enum aa_dmarc_policy applied;	/* p, sp or np for from_domain, before t=y/pct */
 };
 
+/* The verdict for one message, in in->mode and (other_*) in the other.
+ *
+ * Several From addresses or fields (MULTIPLE_*) NEVER pass: RFC 7489
+ * 6.6.1 lets a receiver reject them outright; we judge each distinct
+ * From domain alone, both modes alike, and keep the strictest outcome,
+ * in this order:
+ *   1. a domain that fails with policy reject: fail, reject (a definite
+ *      reject stands even when another domain's lookup failed);
+ *   2. else a domain left undecided by a temporary failure: temperror
+ *      (it might have been reject; a temp failure never becomes one);
+ *   3. else the failing domain with the strictest policy: fail;
+ *   4. else, when every domain with a record passes: still fail, with
+ *      the strictest policy those records publish for their domain (p,
+ *      sp or np after t=y/pct, what failing mail would get). So two
+ *      From domains that both pass under p=reject give fail, reject;
+ *   5. else permerror if a record is broken, else none.
+ * Over AA_FROM_DOMAINS_MAX domains, or From fields/addresses past the
+ * parser's caps: the first AA_FROM_DOMAINS_MAX are judged and the
+ * result is fail with the strictest policy a passing or failing domain
+ * gave (none if none did), reason "permerror: ...". from_domain names
+ * the domain whose verdict was applied (policy_domain, org_domain,
+ * applied, published and the alignment flags are that domain's); the
+ * reason starts with the number of From domains. MULTIPLE_* with no
+ * domain, and MALFORMED, give permerror; NONE gives none. */
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		      struct aa_dmarc_result *r);
 

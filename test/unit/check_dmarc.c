@@ -34,6 +34,8 @@ static const char *const zone[] = {
 	"_dmarc.long.example TXT v=DMARC1; p=rejectrejectrejectrejectrejectrejectreject",
 	"_dmarc.psd.test TXT v=DMARC1; psd=y",
 	"_dmarc.gov.test TXT v=DMARC1; p=reject; sp=none; psd=y",
+	"_dmarc.none.example TXT v=DMARC1; p=none",
+	"_dmarc.quar.example TXT v=DMARC1; p=quarantine",
 	NULL,
 };
 
@@ -112,8 +114,8 @@ static const struct eval_case cases[] = {
 	{ "non-DMARC TXT gives none", "notdmarc.example", NOAUTH, { NOAUTH }, AA_NONE, U, AA_NONE, U },
 	{ "v= not first is not a record", "vlate.example", NOAUTH, { NOAUTH }, AA_NONE, U, AA_NONE, U },
 	{ "terms without = are ignored", "junk.example", NOAUTH, { NOAUTH }, AA_FAIL, R, AA_FAIL, R },
-	{ "two addresses never pass", "@two", PASS("relaxed.example"), { NOAUTH },
-	  AA_PERMERROR, U, AA_PERMERROR, U },
+	{ "several addresses without a domain give permerror", "@", PASS("relaxed.example"),
+	  { NOAUTH }, AA_PERMERROR, U, AA_PERMERROR, U },
 	{ "no From header gives none", NULL, PASS("relaxed.example"), { NOAUTH },
 	  AA_NONE, U, AA_NONE, U },
 	{ "SPF temperror on an aligned domain gives temperror", "relaxed.example",
@@ -138,7 +140,7 @@ static void set_from(struct aa_from *f, const char *from)
 	if (from == NULL) {
 		f->status = AA_FROM_NONE;
 	} else if (from[0] == '@') {
-		f->status = AA_FROM_MULTIPLE_ADDRESSES;
+		f->status = AA_FROM_MULTIPLE_ADDRESSES;	/* none with a domain */
 		f->addresses = 2;
 	} else {
 		f->status = AA_FROM_OK;
@@ -174,6 +176,141 @@ START_TEST(dmarc_eval_table)
 	ck_assert_int_eq(r.modes_disagree, c->result != c->other || c->policy != c->other_policy);
 	ck_assert_ptr_nonnull(r.reason);
 	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Several From addresses or fields, parsed from header values: never a
+ * pass, the strictest outcome (aa_dmarc.h). */
+struct multi_case {
+	const char *name;
+	const char *fields[2];		/* From values; fields[1] NULL: one field */
+	struct auth spf;
+	struct auth dkim[2];
+	enum aa_result result;		/* the same in both modes */
+	enum aa_dmarc_policy policy;
+	const char *from_domain;	/* whose verdict applied */
+	const char *reason;		/* how the reason starts */
+};
+
+static const struct multi_case multi_cases[] = {
+	{ "two From domains, one p=reject and failing, gives fail with reject",
+	  { "ceo@relaxed.example, x@none.example" }, PASS("none.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "2 From domains; relaxed.example fails" },
+	{ "the order of the From addresses does not change the verdict",
+	  { "x@none.example, ceo@relaxed.example" }, PASS("none.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "2 From domains; relaxed.example fails" },
+	{ "two From headers, one p=reject and failing, gives fail with reject",
+	  { "x@none.example", "ceo@relaxed.example" }, PASS("none.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "2 From domains;" },
+	{ "two From headers both aligned and passing still fail with the strictest published policy",
+	  { "a@relaxed.example", "b@quar.example" }, NOAUTH,
+	  { PASS("relaxed.example"), PASS("quar.example") },
+	  AA_FAIL, R, "relaxed.example", "2 From domains; relaxed.example passes, but" },
+	{ "two passing addresses under none and quarantine fail with quarantine",
+	  { "a@none.example, b@quar.example" }, PASS("none.example"), { PASS("quar.example") },
+	  AA_FAIL, Q, "quar.example", "2 From domains; quar.example passes, but" },
+	{ "two addresses of one passing domain still fail with its policy",
+	  { "a@relaxed.example, b@relaxed.example" }, PASS("relaxed.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "1 From domains;" },
+	{ "DNS temp failure on one domain and reject on the other gives fail/reject",
+	  { "a@servfail.example, b@relaxed.example" }, NOAUTH, { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "2 From domains; relaxed.example fails" },
+	{ "temp failure on one and p=none on the other gives temperror",
+	  { "a@none.example, b@servfail.example" }, NOAUTH, { NOAUTH },
+	  AA_TEMPERROR, U, "servfail.example", "2 From domains; servfail.example undecided" },
+	{ "temp failure on one and no record on the other gives temperror",
+	  { "a@nothing.example", "b@servfail.example" }, NOAUTH, { NOAUTH },
+	  AA_TEMPERROR, U, "servfail.example", "2 From domains; servfail.example undecided" },
+	{ "temp failure on one and quarantine on the other gives temperror",
+	  { "a@quar.example, b@servfail.example" }, NOAUTH, { NOAUTH },
+	  AA_TEMPERROR, U, "servfail.example", "2 From domains;" },
+	{ "failing quarantine and failing none give fail with quarantine",
+	  { "a@none.example, b@quar.example" }, NOAUTH, { NOAUTH },
+	  AA_FAIL, Q, "quar.example", "2 From domains; quar.example fails" },
+	{ "a failing domain decides over a passing stricter one",
+	  { "a@relaxed.example, b@none.example" }, PASS("relaxed.example"), { NOAUTH },
+	  AA_FAIL, N, "none.example", "2 From domains; none.example fails" },
+	{ "passing domain next to one without a record still fails",
+	  { "a@relaxed.example, b@nothing.example" }, PASS("relaxed.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "2 From domains; relaxed.example passes, but" },
+	{ "two domains without a record give none",
+	  { "a@nothing.example, b@nothing2.example" }, NOAUTH, { NOAUTH },
+	  AA_NONE, U, "nothing.example", "2 From domains;" },
+	{ "a broken record next to no record gives permerror",
+	  { "a@nothing.example, b@dup.example" }, NOAUTH, { NOAUTH },
+	  AA_PERMERROR, U, "dup.example", "2 From domains; dup.example permerror" },
+	{ "an address without a domain does not hide a failing reject",
+	  { "\"Bank\", ceo@relaxed.example" }, NOAUTH, { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "1 From domains;" },
+	{ "a malformed From field does not hide a failing reject in another",
+	  { "<<x@none.example>>", "ceo@relaxed.example" }, NOAUTH, { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "1 From domains;" },
+	{ "nine domains are capped: fail with the strictest policy of the first eight",
+	  { "a@none.example, a@quar.example, a@n1.example, a@n2.example, a@n3.example, "
+	    "a@n4.example, a@n5.example, a@n6.example, a@relaxed.example" },
+	  PASS("none.example"), { NOAUTH },
+	  AA_FAIL, Q, "quar.example", "permerror: more than 8 From domains" },
+	{ "nine domains with a passing reject among the first eight give fail with reject",
+	  { "a@relaxed.example, a@n1.example, a@n2.example, a@n3.example, a@n4.example, "
+	    "a@n5.example, a@n6.example, a@n7.example, a@n8.example" },
+	  PASS("relaxed.example"), { NOAUTH },
+	  AA_FAIL, R, "relaxed.example", "permerror: more than 8 From domains" },
+	{ "nine domains without any record give fail with none",
+	  { "a@n1.example, a@n2.example, a@n3.example, a@n4.example, "
+	    "a@n5.example, a@n6.example, a@n7.example, a@n8.example, a@n9.example" },
+	  NOAUTH, { NOAUTH }, AA_FAIL, N, "n1.example", "permerror: more than 8 From domains" },
+	{ "several From fields without a domain give permerror", { "user", "\"Name\"" },
+	  PASS("relaxed.example"), { NOAUTH }, AA_PERMERROR, U, NULL, "several From addresses" },
+	{ "a malformed single From stays permerror", { "ceo@relaxed.example;" }, NOAUTH,
+	  { NOAUTH }, AA_PERMERROR, U, NULL, "malformed From" },
+};
+
+static void eval_multi(const struct multi_case *c, enum aa_dmarc_mode mode)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = c->spf.result, .domain = c->spf.domain };
+	struct aa_dkim_sig sigs[2];
+	struct aa_dkim_result dkim = { 0, sigs, 0 };
+	struct aa_dmarc_input in = { &from, &spf, &dkim, mode };
+	struct aa_dmarc_result r;
+	size_t lens[2] = { strlen(c->fields[0]), c->fields[1] != NULL ? strlen(c->fields[1]) : 0 };
+
+	memset(sigs, 0, sizeof(sigs));
+	for (size_t i = 0; i < 2 && c->dkim[i].domain != NULL; i++) {
+		sigs[i].domain = c->dkim[i].domain;
+		sigs[i].result = c->dkim[i].result;
+		dkim.count++;
+	}
+	ck_assert_int_eq(aa_from_parse_fields(ctx, c->fields, lens, c->fields[1] != NULL ? 2 : 1,
+					      &from), 0);
+	ck_assert_int_eq(aa_dmarc_evaluate(ctx, &in, &r), 0);
+	ck_assert_msg(r.result == c->result && r.policy == c->policy, "%s (%d): %s/%s (%s)",
+		      c->name, (int)mode, aa_result_name(r.result), aa_dmarc_policy_name(r.policy),
+		      r.reason);
+	ck_assert_msg(r.other_result == c->result && r.other_policy == c->policy,
+		      "%s (%d): other %s/%s", c->name, (int)mode, aa_result_name(r.other_result),
+		      aa_dmarc_policy_name(r.other_policy));
+	ck_assert_int_eq(r.modes_disagree, 0);
+	if (c->from_domain != NULL)
+		ck_assert_msg(r.from_domain != NULL && strcmp(r.from_domain, c->from_domain) == 0,
+			      "%s: from_domain %s", c->name, r.from_domain ? r.from_domain : "(null)");
+	else
+		ck_assert_ptr_null(r.from_domain);
+	ck_assert_msg(r.reason != NULL && strncmp(r.reason, c->reason, strlen(c->reason)) == 0,
+		      "%s: reason '%s'", c->name, r.reason ? r.reason : "(null)");
+	aa_ctx_free(&ctx);
+}
+
+START_TEST(dmarc_multi_table_rfc9989)
+{
+	eval_multi(&multi_cases[_i], AA_DMARC_RFC9989);
+}
+END_TEST
+
+START_TEST(dmarc_multi_table_rfc7489)
+{
+	eval_multi(&multi_cases[_i], AA_DMARC_RFC7489);
 }
 END_TEST
 
@@ -239,6 +376,10 @@ Suite *suite_dmarc(void)
 	TCase *tc = tcase_create("dmarc");
 
 	tcase_add_loop_test(tc, dmarc_eval_table, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_loop_test(tc, dmarc_multi_table_rfc9989, 0,
+			    sizeof(multi_cases) / sizeof(multi_cases[0]));
+	tcase_add_loop_test(tc, dmarc_multi_table_rfc7489, 0,
+			    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	tcase_add_test(tc, dmarc_mode_7489_as_primary_swaps_the_answers);
 	tcase_add_test(tc, dmarc_lookup_reports_where_and_what);
 	tcase_add_test(tc, dmarc_strict_alignment_never_falls_back_to_org_domain);
