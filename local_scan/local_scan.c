@@ -39,29 +39,33 @@ static int name_is(const header_line *h, const char *name)
 	return 0;
 }
 
-/* The From header(s): exactly one is parsed, more is a status of its own. */
+/* The From header(s): the value after the colon of every live one, all
+ * parsed together (several fields are a status of their own). */
 static void find_from(struct aa_ctx *ctx, struct aa_from *from)
 {
-	const header_line *only = NULL;
-	unsigned count = 0;
+	const char **values;
+	size_t *lens, n = 0;
 
 	memset(from, 0, sizeof(*from));
+	from->status = AA_FROM_MALFORMED;	/* when out of memory */
+	for (const header_line *h = header_list; h != NULL; h = h->next)
+		if (!is_deleted(h) && name_is(h, "From"))
+			n++;
+	values = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*values));
+	lens = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*lens));
+	if (values == NULL || lens == NULL)
+		return;
+	n = 0;
 	for (const header_line *h = header_list; h != NULL; h = h->next) {
 		if (!is_deleted(h) && name_is(h, "From")) {
-			only = h;
-			count++;
+			const char *colon = memchr(h->text, ':', (size_t)h->slen);
+			size_t off = (size_t)(colon - (const char *)h->text) + 1;
+
+			values[n] = (const char *)h->text + off;
+			lens[n++] = (size_t)h->slen - off;
 		}
 	}
-	if (count == 0) {
-		from->status = AA_FROM_NONE;
-	} else if (count > 1) {
-		from->status = AA_FROM_MULTIPLE_HEADERS;
-	} else {
-		const char *colon = memchr(only->text, ':', (size_t)only->slen);
-		size_t off = (size_t)(colon - (const char *)only->text) + 1;
-
-		aa_from_parse(ctx, (const char *)only->text + off, (size_t)only->slen - off, from);
-	}
+	aa_from_parse_fields(ctx, values, lens, n, from);
 }
 
 /* Feed every live header and the body (spool data file) to DKIM. */

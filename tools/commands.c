@@ -97,35 +97,53 @@ static char *read_all(FILE *f, size_t *len_r)
 	return buf;
 }
 
-/* The single From header's value, or the status for none or several. */
+/* End of the header field that starts at p (continuation lines included). */
+static const char *field_end(const char *p, const char *end)
+{
+	const char *line_end = memchr(p, '\n', (size_t)(end - p));
+	const char *fe = line_end != NULL ? line_end + 1 : end;
+
+	while (fe < end && (*fe == ' ' || *fe == '\t')) {
+		line_end = memchr(fe, '\n', (size_t)(end - fe));
+		fe = line_end != NULL ? line_end + 1 : end;
+	}
+	return fe;
+}
+
+static int is_from_field(const char *p, const char *fe)
+{
+	return (size_t)(fe - p) > 5 && strncasecmp(p, "From:", 5) == 0;
+}
+
+static int header_ended(const char *p, const char *end)
+{
+	return p >= end || *p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n');
+}
+
+/* Every From field's value in the header, parsed together. */
 static void message_from(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_from *from)
 {
-	const char *p = msg, *end = msg + len, *value = NULL;
-	size_t vlen = 0;
-	unsigned count = 0;
+	const char *p, *end = msg + len, *fe;
+	const char **values;
+	size_t *lens, n = 0;
 
 	memset(from, 0, sizeof(*from));
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
-		const char *line_end = memchr(p, '\n', (size_t)(end - p));
-		const char *field_end = line_end != NULL ? line_end + 1 : end;
-
-		while (field_end < end && (*field_end == ' ' || *field_end == '\t')) {
-			line_end = memchr(field_end, '\n', (size_t)(end - field_end));
-			field_end = line_end != NULL ? line_end + 1 : end;
+	from->status = AA_FROM_MALFORMED;	/* when out of memory */
+	for (p = msg; !header_ended(p, end); p = fe)
+		if (is_from_field(p, fe = field_end(p, end)))
+			n++;
+	values = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*values));
+	lens = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*lens));
+	if (values == NULL || lens == NULL)
+		return;
+	n = 0;
+	for (p = msg; !header_ended(p, end); p = fe) {
+		if (is_from_field(p, fe = field_end(p, end))) {
+			values[n] = p + 5;
+			lens[n++] = (size_t)(fe - (p + 5));
 		}
-		if ((size_t)(field_end - p) > 5 && strncasecmp(p, "From:", 5) == 0) {
-			count++;
-			value = p + 5;
-			vlen = (size_t)(field_end - value);
-		}
-		p = field_end;
 	}
-	if (count == 0)
-		from->status = AA_FROM_NONE;
-	else if (count > 1)
-		from->status = AA_FROM_MULTIPLE_HEADERS;
-	else
-		aa_from_parse(ctx, value, vlen, from);
+	aa_from_parse_fields(ctx, values, lens, n, from);
 }
 
 static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
