@@ -21,6 +21,7 @@
 #define LINE_MAX_LEN 65536
 #define FIELDS_MAX 6
 #define MSG_MAX (1024 * 1024)
+#define FROM_FIELDS_MAX 128
 
 static enum aa_dmarc_mode mode_of(const char *s)
 {
@@ -56,11 +57,13 @@ static long message_read(const char *path)
 	return (long)n;
 }
 
-/* Unfolded values of every From field in the header of a message. */
+/* Every From field in the header of a message, parsed together as the
+ * Exim adapter does (aa_from_parse_fields). */
 static void message_from(struct aa_ctx *ctx, const char *path, struct aa_from *f)
 {
-	char *buf = msg_buf, *value = NULL;
-	size_t vlen = 0, headers = 0;
+	const char *values[FROM_FIELDS_MAX];
+	size_t lens[FROM_FIELDS_MAX], n = 0;
+	char *buf = msg_buf;
 
 	memset(f, 0, sizeof(*f));
 	f->status = AA_FROM_NONE;
@@ -72,20 +75,16 @@ static void message_from(struct aa_ctx *ctx, const char *path, struct aa_from *f
 
 		if (len == 0 || (len == 1 && line[0] == '\r'))
 			break;		/* end of header */
-		if (strncasecmp(line, "From:", 5) == 0) {
-			headers++;
-			value = line + 5;
-			vlen = len - 5;
-		} else if ((line[0] == ' ' || line[0] == '\t') && value != NULL &&
-			   value + vlen == line - 1) {
-			vlen = (size_t)(line + len - value);	/* folded: keep going */
+		if (strncasecmp(line, "From:", 5) == 0 && n < FROM_FIELDS_MAX) {
+			values[n] = line + 5;
+			lens[n++] = len - 5;
+		} else if ((line[0] == ' ' || line[0] == '\t') && n > 0 &&
+			   values[n - 1] + lens[n - 1] == line - 1) {
+			lens[n - 1] = (size_t)(line + len - values[n - 1]);	/* folded */
 		}
 		line = next != NULL ? next + 1 : NULL;
 	}
-	if (headers > 1)
-		f->status = AA_FROM_MULTIPLE_HEADERS;
-	else if (headers == 1)
-		aa_from_parse(ctx, value, vlen, f);
+	aa_from_parse_fields(ctx, values, lens, n, f);
 }
 
 static void from_spec(struct aa_ctx *ctx, const char *spec, struct aa_from *f)
@@ -95,6 +94,8 @@ static void from_spec(struct aa_ctx *ctx, const char *spec, struct aa_from *f)
 	if (strncmp(spec, "domain:", 7) == 0) {
 		f->status = AA_FROM_OK;
 		f->domain = aa_arena_strdup(ctx->arena, spec + 7);
+		f->domains = &f->domain;
+		f->domain_count = 1;
 		f->addresses = 1;
 	} else if (strncmp(spec, "msg:", 4) == 0) {
 		message_from(ctx, spec + 4, f);

@@ -31,6 +31,7 @@
 #define LINE_MAX_LEN 65536
 #define FIELDS_MAX 8
 #define MSG_MAX (1024 * 1024)
+#define FROM_FIELDS_MAX 128
 
 static struct aa_ctx *ctx_new(void)
 {
@@ -58,34 +59,28 @@ static const char *field_end(const char *p, const char *end)
 	return end;
 }
 
-/* Walk the header: the From status, and how many A-R fields claim our id. */
+/* Walk the header: every From field parsed together as the Exim adapter
+ * does, and how many A-R fields claim our id. */
 static void scan_header(struct aa_ctx *ctx, const char *msg, size_t len, const char *authserv_id,
 			struct aa_from *from, unsigned *ours_r)
 {
-	const char *p = msg, *end = msg + len, *value = NULL;
-	size_t vlen = 0;
-	unsigned froms = 0;
+	const char *p = msg, *end = msg + len;
+	const char *values[FROM_FIELDS_MAX];
+	size_t lens[FROM_FIELDS_MAX], n = 0;
 
-	memset(from, 0, sizeof(*from));
 	*ours_r = 0;
 	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
 		const char *fe = field_end(p, end);
 
-		if (fe - p > 5 && strncasecmp(p, "From:", 5) == 0) {
-			froms++;
-			value = p + 5;
-			vlen = (size_t)(fe - value);
+		if (fe - p > 5 && strncasecmp(p, "From:", 5) == 0 && n < FROM_FIELDS_MAX) {
+			values[n] = p + 5;
+			lens[n++] = (size_t)(fe - (p + 5));
 		}
 		if (aa_authres_is_ours(p, (size_t)(fe - p), authserv_id))
 			(*ours_r)++;
 		p = fe;
 	}
-	if (froms == 0)
-		from->status = AA_FROM_NONE;
-	else if (froms > 1)
-		from->status = AA_FROM_MULTIPLE_HEADERS;
-	else
-		aa_from_parse(ctx, value, vlen, from);
+	aa_from_parse_fields(ctx, values, lens, n, from);
 }
 
 static void print_oneline(const char *s)
