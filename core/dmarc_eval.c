@@ -122,7 +122,7 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 {
 	const struct aa_from *from = in->from;
 	struct verdict each[AA_FROM_DOMAINS_MAX];
-	const struct verdict *fail = NULL, *temp = NULL, *pass = NULL, *perm = NULL, *decided = NULL;
+	const struct verdict *temp = NULL, *perm = NULL, *decided = NULL;
 	const struct verdict *use;
 	size_t n = from->domain_count < AA_FROM_DOMAINS_MAX ? from->domain_count : AA_FROM_DOMAINS_MAX;
 	int capped = from->truncated || from->domain_count > AA_FROM_DOMAINS_MAX;
@@ -132,11 +132,7 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		const struct verdict *e = &each[i];
 
 		verdict_one(ctx, in, mode, from->domains[i], &each[i]);
-		if (e->result == AA_FAIL)
-			fail = stricter(fail, e);
-		else if (e->result == AA_PASS)
-			pass = stricter(pass, e);
-		else if (e->result == AA_TEMPERROR && temp == NULL)
+		if (e->result == AA_TEMPERROR && temp == NULL)
 			temp = e;
 		else if (e->result == AA_PERMERROR && perm == NULL)
 			perm = e;
@@ -157,18 +153,17 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 					n, aa_dmarc_policy_name(v->policy));
 		return;
 	}
-	if (fail != NULL && fail->policy == AA_POLICY_REJECT) {
-		use = fail;		/* a definite reject stands over a temp failure */
-		why = "fails";
+	/* Every decided domain, passing or failing, offers its policy: several
+	 * authors never pass, so the strictest published policy applies. A
+	 * definite reject stands over a temporary failure elsewhere; otherwise a
+	 * temporary failure defers, since the undecided domain could be reject. */
+	if (decided != NULL && decided->on_fail == AA_POLICY_REJECT) {
+		use = decided;
 	} else if (temp != NULL) {
-		use = temp;		/* could be reject: never guess */
+		use = temp;
 		why = "undecided";
-	} else if (fail != NULL) {
-		use = fail;
-		why = "fails";
-	} else if (pass != NULL) {
-		use = pass;
-		why = "passes, but several authors never pass";
+	} else if (decided != NULL) {
+		use = decided;
 	} else if (perm != NULL) {
 		use = perm;
 		why = "permerror";
@@ -177,9 +172,10 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		why = "no policy";
 	}
 	*v = *use;
-	if (use == pass) {
+	if (use == decided) {
+		why = use->result == AA_PASS ? "passes, but several authors never pass" : "fails";
 		v->result = AA_FAIL;
-		v->policy = pass->on_fail;
+		v->policy = use->on_fail;
 	}
 	v->reason = aa_arena_printf(ctx->arena, "%zu From domains; %s %s: %s", n, use->from_domain,
 				    why, use->reason != NULL ? use->reason : "");

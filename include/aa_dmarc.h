@@ -135,16 +135,16 @@ struct aa_dmarc_result {
  * 6.6.1 lets a receiver reject them outright; we judge each distinct
  * From domain alone, both modes alike, and keep the strictest outcome,
  * in this order:
- *   1. a domain that fails with policy reject: fail, reject (a definite
- *      reject stands even when another domain's lookup failed);
+ *   1. a domain with a record (passing or failing) whose policy for
+ *      failing mail is reject: fail, reject. It stands even when another
+ *      domain's lookup failed temporarily;
  *   2. else a domain left undecided by a temporary failure: temperror
  *      (it might have been reject; a temp failure never becomes one);
- *   3. else the failing domain with the strictest policy: fail;
- *   4. else, when every domain with a record passes: still fail, with
- *      the strictest policy those records publish for their domain (p,
- *      sp or np after t=y/pct, what failing mail would get). So two
- *      From domains that both pass under p=reject give fail, reject;
- *   5. else permerror if a record is broken, else none.
+ *   3. else fail, with the strictest policy (p, sp or np after t=y/pct)
+ *      any domain with a record publishes for itself, whether that
+ *      domain's own checks passed or failed: several authors never pass,
+ *      so better-authenticated mail is never treated more leniently;
+ *   4. else permerror if a record is broken, else none.
  * Over AA_FROM_DOMAINS_MAX domains, or From fields/addresses past the
  * parser's caps: the first AA_FROM_DOMAINS_MAX are judged and the
  * result is fail with the strictest policy a passing or failing domain
