@@ -21,8 +21,22 @@ static int is_token(const char *s, size_t len)
 	return 1;
 }
 
-/* A quoted-string with quoted-pairs; bytes outside printable ASCII
- * become '?'. */
+/* A copy with bytes outside printable ASCII replaced by '?': the text
+ * that will be written, so that quoting is decided on it. */
+static char *printable(struct aa_ctx *ctx, const char *s, size_t len)
+{
+	char *out = aa_arena_strndup(ctx->arena, s, len);
+
+	for (size_t i = 0; out != NULL && i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			out[i] = '?';
+	}
+	return out;
+}
+
+/* A quoted-string with quoted-pairs around printable text. */
 static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 {
 	char *out = aa_arena_alloc(ctx->arena, len * 2 + 3), *o;
@@ -32,11 +46,9 @@ static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 	o = out;
 	*o++ = '"';
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
+		if (s[i] == '"' || s[i] == '\\')
 			*o++ = '\\';
-		*o++ = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		*o++ = s[i];
 	}
 	*o++ = '"';
 	*o = '\0';
@@ -45,24 +57,28 @@ static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 
 const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
 {
+	char *t;
+
 	if (s == NULL)
 		return "\"\"";
 	if (len > AA_AUTHRES_ITEM_MAX)
 		len = AA_AUTHRES_ITEM_MAX;
-	if (aa_authres_pvalue_is_plain(s, len))
-		return aa_arena_strndup(ctx->arena, s, len);
-	return quoted(ctx, s, len);
+	if ((t = printable(ctx, s, len)) == NULL)
+		return "\"\"";
+	return aa_authres_pvalue_is_plain(t, len) ? t : quoted(ctx, t, len);
 }
 
 const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len)
 {
+	char *t;
+
 	if (s == NULL)
 		return "\"\"";
 	if (len > AA_AUTHRES_ITEM_MAX)
 		len = AA_AUTHRES_ITEM_MAX;
-	if (is_token(s, len))
-		return aa_arena_strndup(ctx->arena, s, len);
-	return quoted(ctx, s, len);
+	if ((t = printable(ctx, s, len)) == NULL)
+		return "\"\"";
+	return is_token(t, len) ? t : quoted(ctx, t, len);
 }
 
 static const char *val(struct aa_ctx *ctx, const char *s)

@@ -68,6 +68,11 @@ static int is_ldh(int ch)
 	return is_let_dig(ch) || ch == '-';
 }
 
+static int ascii_lower(int ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
+}
+
 static int is_wsp(int ch)
 {
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
@@ -456,8 +461,8 @@ static char *span_str(struct aa_ctx *ctx, const struct span *s, int lower)
 			continue;	/* unfolding */
 		if (s->quoted && ch == '\\' && i + 1 < s->n)
 			ch = s->p[++i];
-		if (lower && ch >= 'A' && ch <= 'Z')
-			ch = (unsigned char)(ch - 'A' + 'a');
+		if (lower)
+			ch = (unsigned char)ascii_lower(ch);
 		out[o++] = (char)ch;
 	}
 	out[o] = '\0';
@@ -640,6 +645,11 @@ int aa_authres_parse(struct aa_ctx *ctx, const char *value, size_t len, enum aa_
 	out->version = version.n > 0 ? span_str(ctx, &version, 0) : NULL;
 	if (out->authserv_id == NULL || (version.n > 0 && out->version == NULL))
 		return -1;
+	if (out->authserv_id[0] == '\0') {
+		if (err_r != NULL)
+			*err_r = "empty authserv-id at byte 0";
+		return 0;
+	}
 	*parsed_r = out;
 	return 1;
 }
@@ -684,12 +694,10 @@ int aa_authres_id_is(const char *value, size_t len, const char *id)
 			continue;
 		if (s.quoted && ch == '\\' && i + 1 < s.n)
 			ch = s.p[++i];
-		if (id[j] == '\0')
+		unsigned char want = (unsigned char)id[j++];
+
+		if (want == '\0' || ascii_lower(ch) != ascii_lower(want))
 			return 0;
-		if ((ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch) !=
-		    (id[j] >= 'A' && id[j] <= 'Z' ? id[j] - 'A' + 'a' : id[j]))
-			return 0;
-		j++;
 	}
 	return id[j] == '\0';
 }

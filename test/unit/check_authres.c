@@ -2,6 +2,8 @@
 #include "aa_authres.h"
 #include "aa_test.h"
 
+#define V(s) s, sizeof(s) - 1
+
 struct ours_case {
 	const char *field;
 	int ours;
@@ -34,6 +36,14 @@ static const struct ours_case ours_cases[] = {
 	{ "Authentication-Results: mx.test.example(c); dmarc=pass", 1 },
 	{ "Authentication-Results: mx.test.example/x; dmarc=pass", 1 },
 };
+
+START_TEST(authres_id_is_compares_8bit_ids)
+{
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "MX.\xc3\xa9.example"), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "mx.\xc3\xa8.example"), 0);
+	ck_assert_int_eq(aa_authres_id_is(V("mx.test.example; none"), "mx.test.example.evil"), 0);
+}
+END_TEST
 
 START_TEST(authres_recognises_fields_claiming_our_id)
 {
@@ -106,8 +116,6 @@ END_TEST
 
 /* ---- the parser ---- */
 
-#define V(s) s, sizeof(s) - 1
-
 struct parse_case {
 	const char *what;
 	const char *value;
@@ -137,6 +145,7 @@ static const struct parse_case parse_cases[] = {
 
 	{ "an empty value is rejected", V(""), AA_AUTHRES_STRICT, 0, 0 },
 	{ "a missing authserv-id is rejected", V("; none"), AA_AUTHRES_STRICT, 0, 0 },
+	{ "an empty quoted authserv-id is rejected", V("\"\"; none"), AA_AUTHRES_LENIENT, 0, 0 },
 	{ "an id without results is rejected", V("a.example"), AA_AUTHRES_STRICT, 0, 0 },
 	{ "a trailing semicolon is rejected", V("a.example; spf=pass;"), AA_AUTHRES_STRICT, 0, 0 },
 	{ "none followed by a result is rejected", V("a.example; none dkim=pass"), AA_AUTHRES_STRICT, 0, 0 },
@@ -387,6 +396,7 @@ Suite *suite_authres(void)
 	tcase_add_loop_test(tc, authres_recognises_fields_claiming_our_id, 0,
 			    (int)(sizeof(ours_cases) / sizeof(ours_cases[0])));
 	tcase_add_test(tc, authres_length_is_respected);
+	tcase_add_test(tc, authres_id_is_compares_8bit_ids);
 	tcase_add_test(tc, authres_builds_all_three_methods);
 	tcase_add_test(tc, authres_hostile_values_are_quoted_not_injected);
 	tcase_add_test(tc, authres_value_quotes_quotes_and_backslashes);
