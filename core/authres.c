@@ -2,7 +2,6 @@
 #include <string.h>
 #include "aa_authres.h"
 
-
 /* RFC 2045 token characters (RFC 8601 2.2 uses them for values). */
 static int is_token_char(unsigned char c)
 {
