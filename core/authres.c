@@ -1,11 +1,6 @@
 /* authres.c - build our Authentication-Results, recognise forged ones. */
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 #include "aa_authres.h"
-
-#define AUTHRES_NAME "Authentication-Results"
-#define AUTHRES_COMMENT_DEPTH_MAX 8
 
 /* RFC 2045 token characters (RFC 8601 2.2 uses them for values). */
 static int is_token_char(unsigned char c)
@@ -15,59 +10,84 @@ static int is_token_char(unsigned char c)
 	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-/* A domain-ish or token value, or an addr-spec local@domain with a
- * token local part (RFC 8601 2.3 pvalue), may stand unquoted. */
-static int is_plain_pvalue(const char *s, size_t len)
+static int is_token(const char *s, size_t len)
 {
-	size_t at = 0;
-	int ats = 0;
-
 	if (len == 0)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '@') {
-			ats++;
-			at = i;
-			continue;
-		}
-		if (!is_token_char(c))
+	for (size_t i = 0; i < len; i++)
+		if (!is_token_char((unsigned char)s[i]))
 			return 0;
-	}
-	return ats == 0 || (ats == 1 && at + 1 < len);
+	return 1;
 }
 
-const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
+/* A copy with bytes outside printable ASCII replaced by '?': the text
+ * that will be written, so that quoting is decided on it. */
+static char *printable(struct aa_ctx *ctx, const char *s, size_t len)
 {
-	char *out, *o;
+	char *out = aa_arena_strndup(ctx->arena, s, len);
 
-	if (s == NULL)
-		return "\"\"";
-	if (len > 512)
-		len = 512;
-	if (is_plain_pvalue(s, len))
-		return aa_arena_strndup(ctx->arena, s, len);
-	out = aa_arena_alloc(ctx->arena, len * 2 + 3);
+	for (size_t i = 0; out != NULL && i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			out[i] = '?';
+	}
+	return out;
+}
+
+/* A quoted-string with quoted-pairs around printable text. */
+static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
+{
+	char *out = aa_arena_alloc(ctx->arena, len * 2 + 3), *o;
+
 	if (out == NULL)
 		return "\"\"";
 	o = out;
 	*o++ = '"';
 	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
+		if (s[i] == '"' || s[i] == '\\')
 			*o++ = '\\';
-		*o++ = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+		*o++ = s[i];
 	}
 	*o++ = '"';
 	*o = '\0';
 	return out;
 }
 
+const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
+{
+	char *t;
+
+	if (s == NULL)
+		return "\"\"";
+	if (len > AA_AUTHRES_ITEM_MAX)
+		len = AA_AUTHRES_ITEM_MAX;
+	if ((t = printable(ctx, s, len)) == NULL)
+		return "\"\"";
+	return aa_authres_pvalue_is_plain(t, len) ? t : quoted(ctx, t, len);
+}
+
+const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len)
+{
+	char *t;
+
+	if (s == NULL)
+		return "\"\"";
+	if (len > AA_AUTHRES_ITEM_MAX)
+		len = AA_AUTHRES_ITEM_MAX;
+	if ((t = printable(ctx, s, len)) == NULL)
+		return "\"\"";
+	return is_token(t, len) ? t : quoted(ctx, t, len);
+}
+
 static const char *val(struct aa_ctx *ctx, const char *s)
 {
 	return aa_authres_value(ctx, s, s == NULL ? 0 : strlen(s));
+}
+
+static const char *tval(struct aa_ctx *ctx, const char *s)
+{
+	return aa_authres_token_value(ctx, s, s == NULL ? 0 : strlen(s));
 }
 
 /* Text inside a comment: printable, no parentheses or backslashes. */
@@ -107,7 +127,7 @@ static const char *dkim_part(struct aa_ctx *ctx, const struct aa_dkim_sig *s)
 	const char *reason = "";
 
 	if (s->result != AA_PASS && s->reason != NULL)
-		reason = aa_arena_printf(ctx->arena, " reason=%s", val(ctx, s->reason));
+		reason = aa_arena_printf(ctx->arena, " reason=%s", tval(ctx, s->reason));
 	else if (s->body_length_limited)
 		reason = " (body length limited)";
 	return aa_arena_printf(ctx->arena, "dkim=%s%s header.d=%s header.s=%s header.a=%s%s%s",
@@ -142,7 +162,7 @@ static const char *join(struct aa_ctx *ctx, const char *acc, const char *part)
 
 const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *in)
 {
-	const char *out = val(ctx, in->authserv_id);
+	const char *out = tval(ctx, in->authserv_id);
 	int any = 0, mailfrom_is_helo = 0;
 
 	if (in->spf_mailfrom != NULL) {
@@ -175,83 +195,12 @@ const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *
 
 /* ---- recognising ours ---- */
 
-struct cursor {
-	const unsigned char *p, *end;
-};
-
-/* Skip folding white space and (nested) comments. -1 on an unclosed one. */
-static int skip_cfws(struct cursor *c)
-{
-	while (c->p < c->end) {
-		if (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n') {
-			c->p++;
-		} else if (*c->p == '(') {
-			int depth = 0;
-
-			do {
-				if (*c->p == '\\' && c->p + 1 < c->end)
-					c->p++;
-				else if (*c->p == '(' && ++depth > AUTHRES_COMMENT_DEPTH_MAX)
-					return -1;
-				else if (*c->p == ')')
-					depth--;
-				c->p++;
-			} while (c->p < c->end && depth > 0);
-			if (depth > 0)
-				return -1;
-		} else {
-			break;
-		}
-	}
-	return 0;
-}
-
-/* Read the authserv-id (token or quoted-string) into buf. */
-static int read_value(struct cursor *c, char *buf, size_t buflen)
-{
-	size_t n = 0;
-
-	if (c->p < c->end && *c->p == '"') {
-		c->p++;
-		while (c->p < c->end && *c->p != '"') {
-			if (*c->p == '\\' && c->p + 1 < c->end)
-				c->p++;
-			if (n + 1 >= buflen)
-				return -1;
-			buf[n++] = (char)*c->p++;
-		}
-		if (c->p >= c->end)
-			return -1;
-		c->p++;
-	} else {
-		while (c->p < c->end && is_token_char(*c->p) && *c->p != ';') {
-			if (n + 1 >= buflen)
-				return -1;
-			buf[n++] = (char)*c->p++;
-		}
-	}
-	buf[n] = '\0';
-	return n > 0 ? 0 : -1;
-}
-
 int aa_authres_is_ours(const char *field, size_t len, const char *authserv_id)
 {
-	size_t name_len = sizeof(AUTHRES_NAME) - 1;
-	struct cursor c;
-	char id[256];
-	size_t i = name_len;
+	size_t off;
 
-	if (authserv_id == NULL || len < name_len || strncasecmp(field, AUTHRES_NAME, name_len) != 0)
+	if (authserv_id == NULL || !aa_authres_field_value(field, len, &off))
 		return 0;
-	while (i < len && (field[i] == ' ' || field[i] == '\t'))
-		i++;
-	if (i >= len || field[i] != ':')
-		return 0;
-	c.p = (const unsigned char *)field + i + 1;
-	c.end = (const unsigned char *)field + len;
-	if (skip_cfws(&c) < 0)
-		return 1;	/* unparseable: removing a forged claim is the safe side */
-	if (read_value(&c, id, sizeof(id)) < 0)
-		return 0;
-	return strcasecmp(id, authserv_id) == 0;
+	/* -1, a start that cannot be read: removing a forged claim is the safe side */
+	return aa_authres_id_is(field + off, len - off, authserv_id) != 0;
 }
