@@ -23,7 +23,7 @@ static enum aa_dmarc_policy applied_policy(const struct aa_judge_result *r)
 	return r->dmarc.policy;
 }
 
-static void decide(struct aa_ctx *ctx, struct aa_judge_result *r)
+static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r)
 {
 	const struct aa_dmarc_result *d = &r->dmarc;
 	const char *dom = aa_escz(ctx, d->from_domain);
@@ -32,6 +32,12 @@ static void decide(struct aa_ctx *ctx, struct aa_judge_result *r)
 	r->action = AA_ACTION_ACCEPT;
 	if (r->policy.mode != AA_MODE_ENFORCE)
 		return;
+	if (in->from != NULL && in->from->status == AA_FROM_MALFORMED) {
+		/* an author nobody can check must not slip past every policy */
+		r->action = AA_ACTION_REJECT;
+		r->smtp_text = "5.7.1 Message rejected: the From header cannot be parsed, so its domain cannot be checked";
+		return;
+	}
 	switch (d->result) {
 	case AA_FAIL:
 		if (p == AA_POLICY_REJECT) {
@@ -83,7 +89,7 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 		r->dmarc.reason = "internal error evaluating DMARC";
 	}
 	aa_config_domain(in->cfg, r->dmarc.from_domain, &r->policy);
-	decide(ctx, r);
+	decide(ctx, in, r);
 	r->authres = aa_authres_build(ctx, &ain);
 	if (r->authres == NULL) {
 		r->action = AA_ACTION_DEFER;

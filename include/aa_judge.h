@@ -1,9 +1,11 @@
 /* aa_judge.h - one message's verdict: DMARC, the domain's policy, the action.
  *
  * The Exim adapter gathers SPF, DKIM and the From header; this decides.
- * Only a definite DMARC fail under an enforced reject policy rejects; a
- * temporary error that could change the outcome defers; everything else
- * is accepted with its Authentication-Results.
+ * In enforce mode only a definite DMARC fail under a reject policy, or a
+ * From header that cannot be parsed at all, rejects; a temporary error
+ * that could change the outcome defers; everything else is accepted with
+ * its Authentication-Results. A message without From is accepted: it
+ * names no author domain to protect.
  */
 #ifndef AA_JUDGE_H
 #define AA_JUDGE_H
