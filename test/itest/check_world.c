@@ -176,11 +176,13 @@ Suite *suite_world(void)
 	TCase *smtp = tcase_create("smtp");
 	TCase *faults = tcase_create("faults");
 
+	tcase_add_checked_fixture(dns, world_require, NULL);
 	tcase_add_test(dns, world_resolv_conf_points_at_our_knotd);
 	tcase_add_test(dns, world_dns_answers_aligned_spf_txt);
 	tcase_set_timeout(dns, 60);
 	suite_add_tcase(s, dns);
 
+	tcase_add_checked_fixture(smtp, world_require, NULL);
 	tcase_add_test(smtp, world_plain_message_from_authorised_sender_is_delivered);
 	tcase_add_test(smtp, world_ipv6_message_is_delivered);
 	tcase_add_test(smtp, world_unknown_recipient_ends_at_rcpt_with_550);
@@ -189,6 +191,7 @@ Suite *suite_world(void)
 	tcase_set_timeout(smtp, 60);
 	suite_add_tcase(s, smtp);
 
+	tcase_add_checked_fixture(faults, world_require, NULL);
 	tcase_add_checked_fixture(faults, world_dns_heal, NULL);
 	tcase_add_unchecked_fixture(faults, NULL, world_dns_heal);
 	tcase_add_test(faults, world_servfail_switch_breaks_one_zone_and_restore_mends_it);

@@ -17,6 +17,8 @@
  *   world_queue_run()   exim -qff, bounded
  *   world_sh()          any shell command, bounded, output captured
  *
+ *   world_require()     fails the test outside the world: first checked setup
+ *
  * Every wait is bounded. Functions return -1 when they could not run; the
  * tests decide what that means. Strings handed out are malloc()ed.
  * Check's default test timeout (4 s) is too short for the world: give each
@@ -91,6 +93,16 @@ static inline const char *world_env(const char *name)
 	if (v == NULL)
 		ck_abort_msg("%s unset: run the tests inside test/world/in-world", name);
 	return v;
+}
+
+/* Fails the test unless it runs inside in-world: use as the first checked
+ * setup of every TCase, so that nothing (not even a DNS query) goes to the
+ * host's resolver or mail server when the runner is started by mistake
+ * outside the world. */
+static inline void world_require(void)
+{
+	world_env("AA_WORLD");
+	world_env("AA_WORLD_BIN");
 }
 
 static inline long world_now_ms(void)
@@ -233,9 +245,14 @@ static inline int world_sh(char **out_r, int timeout_s, const char *fmt, ...)
 static inline int world_script(char **out_r, int timeout_s, const char *script,
 			       const char *a1, const char *a2, const char *a3)
 {
+	const char *bin = getenv("AA_WORLD_BIN");	/* no abort: fixtures call this */
 	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", world_env("AA_WORLD_BIN"), script);
+	if (bin == NULL) {
+		fprintf(stderr, "world: AA_WORLD_BIN unset, cannot run %s outside test/world/in-world\n", script);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s", bin, script);
 	char *argv[] = { path, (char *)a1, (char *)a2, (char *)a3, NULL };
 	return world_run(argv, NULL, out_r, timeout_s);
 }
