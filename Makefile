@@ -98,8 +98,10 @@ $(BUILD)/test/driver_%: test/conformance/driver_%.c $(BUILD)/libauthalign.a $(wi
 conformance: $(CONF_DRIVERS)
 	test/conformance/run-all
 
-itest: all $(BUILD)/test/run_itest
-	$(BUILD)/test/run_itest
+# The integration tests run inside the hermetic world (test/world/in-world):
+# private namespaces, Knot DNS and an Exim daemon with the plugin.
+itest: all $(BUILD)/test/run_itest test/world/in-world
+	test/world/in-world $(BUILD)/test/run_itest
 
 check: all unit conformance itest
 

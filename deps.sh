@@ -21,8 +21,6 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
-# Debian starts the daemons it installs; the tests run their own, never these.
-for svc in exim4 knot; do
-	if command -v invoke-rc.d >/dev/null 2>&1; then invoke-rc.d "$svc" stop >/dev/null 2>&1 || true; fi
-done
+# Debian may start the exim4 and knot services it installs; the tests never
+# use them (they run their own inside a private network namespace).
 echo "deps: all packages present"

@@ -141,10 +141,13 @@ static const char *dmarc_part(struct aa_ctx *ctx, const struct aa_dmarc_result *
 {
 	const char *comment = "";
 
-	if (r->published != AA_POLICY_UNSPEC)
+	if (r->published != AA_POLICY_UNSPEC && (r->result == AA_PASS || r->result == AA_FAIL))
 		comment = aa_arena_printf(ctx->arena, " (p=%s dis=%s)",
 					  aa_dmarc_policy_name(r->published),
 					  aa_dmarc_policy_name(r->result == AA_PASS ? AA_POLICY_NONE : r->policy));
+	else if (r->published != AA_POLICY_UNSPEC && r->reason != NULL)
+		comment = aa_arena_printf(ctx->arena, " (p=%s; %s)", aa_dmarc_policy_name(r->published),
+					  comment_text(ctx, r->reason));
 	else if (r->reason != NULL)
 		comment = aa_arena_printf(ctx->arena, " (%s)", comment_text(ctx, r->reason));
 	if (r->from_domain == NULL)

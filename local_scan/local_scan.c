@@ -138,7 +138,7 @@ int local_scan(int fd, uschar **return_text)
 	unsigned removed;
 
 	if (pl == NULL) {
-		log_write(0, LOG_MAIN | LOG_PANIC, "%s authalign: %s", message_id, err);
+		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
 		*return_text = US"4.3.5 Temporary local problem (authalign settings), try again later";
 		return LOCAL_SCAN_TEMPREJECT;
 	}

@@ -28,20 +28,16 @@ static void memo_clear(void)
 
 static void log_bridge(void *arg, enum aa_log_level level, const char *line)
 {
-	struct aa_plugin *pl = arg;
-	const char *id = pl->ctx != NULL ? pl->ctx->msgid : "";
 	int which = LOG_MAIN;
-
+	(void)arg;
 	if (level == AA_LOG_PANIC)
 		which |= LOG_PANIC;
 	if (level == AA_LOG_DEBUG) {
 		debug_printf("authalign: %s\n", line);
 		return;
 	}
-	if (id != NULL && *id != '\0')
-		log_write(0, which, "%s authalign: %s", id, line);
-	else
-		log_write(0, which, "authalign: %s", line);
+	/* Exim puts the message id in front once there is one */
+	log_write(0, which, "authalign: %s", line);
 }
 
 unsigned char *plugin_store_copy(const char *s)

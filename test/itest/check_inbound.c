@@ -5,6 +5,7 @@
  * documentation-range source addresses. Each test writes the plugin's
  * settings it needs (the plugin re-reads them when they change).
  */
+#define _GNU_SOURCE
 #include "world.h"
 
 #define AUTHSERV_ID "mx.test.example"
@@ -148,7 +149,7 @@ START_TEST(spoofed_reject_domain_is_delivered_with_dmarc_fail_in_monitor_mode)
 	assert_has(ar, "spf=fail");
 	assert_has(ar, "dmarc=fail");
 	assert_has(ar, "header.from=reject.example");
-	ck_assert_int_ge(world_log_wait(r.id, "authalign:", 10, &lines), 1);
+	ck_assert_int_eq(world_log_wait(r.id, "authalign:", 10, &lines), 0);
 	assert_has(lines, "dmarc=fail");
 	assert_has(lines, "mode=monitor action=accept");
 	free(lines);
