@@ -13,6 +13,7 @@
  * domain ("user", "user@", "u@[192.0.2.1]") counts as an address
  * without a domain; a field whose addresses all lack one is malformed.
  */
+#include <ctype.h>
 #include <string.h>
 #include "dmarc_int.h"
 
@@ -323,6 +324,28 @@ static void parse_field(struct aa_ctx *ctx, struct toks *ts, const char *value, 
 	parse_list(ctx, ts, w);
 }
 
+/* A From we cannot parse may still name a domain (`ceo@bank.example;`,
+ * an unterminated quote before it): collect every "@domain" it shows, so
+ * that a broken header cannot hide its author domain from enforcement. */
+static void salvage_domains(struct aa_ctx *ctx, const char *value, size_t len,
+			    struct domain_set *set)
+{
+	for (size_t i = 0; value != NULL && i < len && i < FROM_LEN_MAX; i++) {
+		size_t j = i + 1;
+		const char *d;
+
+		if (value[i] != '@')
+			continue;
+		while (j < len && (isalnum((unsigned char)value[j]) || value[j] == '.' ||
+				   value[j] == '-' || value[j] == '_'))
+			j++;
+		d = aa_domain_norm(ctx->arena, value + i + 1, j - i - 1, AA_NAME_LDH);
+		if (d != NULL && strchr(d, '.') != NULL)
+			domain_set_add(set, d);
+		i = j - 1;
+	}
+}
+
 int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const size_t *lens,
 			 size_t n, struct aa_from *r)
 {
@@ -357,8 +380,13 @@ int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const si
 		r->status = AA_FROM_MULTIPLE_HEADERS;
 		return 0;
 	}
-	if (bad || with_domain == 0)
+	if (bad || with_domain == 0) {
+		if (set.n == 0) {
+			salvage_domains(ctx, values[0], lens[0], &set);
+			r->domain_count = set.n;
+		}
 		return 0;
+	}
 	if (r->addresses > 1) {
 		r->status = AA_FROM_MULTIPLE_ADDRESSES;
 		return 0;

@@ -32,10 +32,10 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 	r->action = AA_ACTION_ACCEPT;
 	if (r->policy.mode != AA_MODE_ENFORCE)
 		return;
-	if (in->from != NULL && in->from->status == AA_FROM_MALFORMED) {
-		/* an author nobody can check must not slip past every policy */
+	if (in->from != NULL && in->from->status == AA_FROM_MALFORMED && in->from->domain_count > 0) {
+		/* a broken From that still shows a domain must not slip past its policy */
 		r->action = AA_ACTION_REJECT;
-		r->smtp_text = "5.7.1 Message rejected: the From header cannot be parsed, so its domain cannot be checked";
+		r->smtp_text = "5.7.1 Message rejected: the From header names a domain but cannot be parsed, so DMARC cannot be checked";
 		return;
 	}
 	switch (d->result) {

@@ -36,7 +36,8 @@ struct aa_from {
 	size_t addresses;		/* addresses seen, with or without a domain */
 	const char **domains;		/* distinct domains in the order seen, lower
 					 * case, in the arena (for MALFORMED: those
-					 * found before the error, not judged) */
+					 * found before the error, or else every
+					 * "@domain" the raw value shows; not judged) */
 	size_t domain_count;		/* at most AA_FROM_DOMAINS_MAX + 1 */
 	int truncated;			/* more fields, addresses or domains than
 					 * were read: domains is incomplete */

@@ -2,10 +2,10 @@
  *
  * The Exim adapter gathers SPF, DKIM and the From header; this decides.
  * In enforce mode only a definite DMARC fail under a reject policy, or a
- * From header that cannot be parsed at all, rejects; a temporary error
+ * From header that cannot be parsed but shows a domain, rejects; a temporary error
  * that could change the outcome defers; everything else is accepted with
- * its Authentication-Results. A message without From is accepted: it
- * names no author domain to protect.
+ * its Authentication-Results. A message without From, or whose From shows
+ * no domain at all, is accepted: it names no author domain to protect.
  */
 #ifndef AA_JUDGE_H
 #define AA_JUDGE_H
