@@ -54,7 +54,10 @@ static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 	return out;
 }
 
-const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
+/* Printable copy of at most AA_AUTHRES_ITEM_MAX bytes, left bare when
+ * plain(copy) says so, else quoted. Never NULL. */
+static const char *write_value(struct aa_ctx *ctx, const char *s, size_t len,
+			       int (*plain)(const char *, size_t))
 {
 	char *t;
 
@@ -64,20 +67,17 @@ const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
 		len = AA_AUTHRES_ITEM_MAX;
 	if ((t = printable(ctx, s, len)) == NULL)
 		return "\"\"";
-	return aa_authres_pvalue_is_plain(t, len) ? t : quoted(ctx, t, len);
+	return plain(t, len) ? t : quoted(ctx, t, len);
+}
+
+const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
+{
+	return write_value(ctx, s, len, aa_authres_pvalue_is_plain);
 }
 
 const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len)
 {
-	char *t;
-
-	if (s == NULL)
-		return "\"\"";
-	if (len > AA_AUTHRES_ITEM_MAX)
-		len = AA_AUTHRES_ITEM_MAX;
-	if ((t = printable(ctx, s, len)) == NULL)
-		return "\"\"";
-	return is_token(t, len) ? t : quoted(ctx, t, len);
+	return write_value(ctx, s, len, is_token);
 }
 
 static const char *val(struct aa_ctx *ctx, const char *s)

@@ -5,28 +5,13 @@
  * a forced failure that a deny would turn into a 5xx.
  */
 #define _GNU_SOURCE
-#include "world.h"
-
-static void settings(const char *mode)
-{
-	const char *path = world_env("AA_AUTHALIGN_CONFIG");
-	char tmp[4096];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "authserv_id = mx.test.example\nmode = %s\ndns_timeout = 1s\ndns_tries = 1\n", mode);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(tmp, 0644), 0);
-	ck_assert_int_eq(rename(tmp, path), 0);
-}
+#include "itest.h"
 
 static void setup(void)
 {
 	world_require();
 	world_dns_heal();
-	settings("enforce");
+	itest_settings("enforce", NULL);
 }
 
 /* Expand one string with the world's Exim (-be); the output in *out_r,
@@ -171,7 +156,7 @@ START_TEST(dlfunc_in_a_router_routes_and_defers_on_dns_failure)
 	struct world_reply r;
 	char *copy = NULL, *out = NULL;
 
-	settings("off");	/* let reception through; the router decides */
+	itest_settings("off", NULL);	/* let reception through; the router decides */
 
 	/* p=reject sender: redirected to alice */
 	rcpt_to(world_env("AA_GOOD_IP4"), "x@reject.example", "routecheck@test.example", &r);

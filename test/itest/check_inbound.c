@@ -6,32 +6,15 @@
  * settings it needs (the plugin re-reads them when they change).
  */
 #define _GNU_SOURCE
-#include "world.h"
+#include "itest.h"
 
-#define AUTHSERV_ID "mx.test.example"
-
-/* Settings for the plugin: mode for every domain, plus extra lines. */
-static void settings(const char *mode, const char *extra)
-{
-	const char *path = world_env("AA_AUTHALIGN_CONFIG");
-	char tmp[4096];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "authserv_id = %s\nmode = %s\ndns_timeout = 1s\ndns_tries = 1\n%s",
-		AUTHSERV_ID, mode, extra != NULL ? extra : "");
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(chmod(tmp, 0644), 0);
-	ck_assert_int_eq(rename(tmp, path), 0);	/* a new inode: the plugin notices */
-}
+#define AUTHSERV_ID ITEST_AUTHSERV_ID
 
 static void setup(void)
 {
 	world_require();
 	world_dns_heal();
-	settings("enforce", NULL);
+	itest_settings("enforce", NULL);
 }
 
 /* A message text with the given From header line(s) and extra headers. */
@@ -143,7 +126,7 @@ START_TEST(spoofed_reject_domain_is_delivered_with_dmarc_fail_in_monitor_mode)
 	struct world_reply r;
 	char *copy, *ar, *lines = NULL, *text = message("From: CEO <ceo@reject.example>\n", NULL);
 
-	settings("monitor", NULL);
+	itest_settings("monitor", NULL);
 	send_msg(world_env("AA_BAD_IP4"), "ceo@reject.example", text, NULL, &r, &copy);
 	ar = our_authres(copy);
 	assert_has(ar, "spf=fail");
@@ -229,7 +212,7 @@ START_TEST(several_from_headers_or_addresses_never_pass)
 	struct world_reply r;
 	char *copy, *ar, *text = message(several_from[_i], NULL);
 
-	settings("monitor", NULL);
+	itest_settings("monitor", NULL);
 	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, "aligned.example", &r, &copy);
 	ar = our_authres(copy);
 	assert_has(ar, "dkim=pass");
@@ -238,7 +221,7 @@ START_TEST(several_from_headers_or_addresses_never_pass)
 	free(ar);
 	free(copy);
 
-	settings("enforce", NULL);
+	itest_settings("enforce", NULL);
 	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, "aligned.example", &r, NULL);
 	ck_assert_int_eq(r.code, 550);
 	free(text);
@@ -250,7 +233,7 @@ START_TEST(strict_dkim_alignment_does_not_accept_a_subdomain_signature)
 	struct world_reply r;
 	char *copy, *ar, *text = message("From: <dave@strict.example>\n", NULL);
 
-	settings("monitor", NULL);
+	itest_settings("monitor", NULL);
 	send_msg(world_env("AA_BAD_IP4"), "dave@strict.example", text, "sub.strict.example", &r, &copy);
 	ar = our_authres(copy);
 	assert_has(ar, "dkim=pass");
@@ -259,7 +242,7 @@ START_TEST(strict_dkim_alignment_does_not_accept_a_subdomain_signature)
 	free(ar);
 	free(copy);
 
-	settings("enforce", NULL);
+	itest_settings("enforce", NULL);
 	send_msg(world_env("AA_BAD_IP4"), "dave@strict.example", text, "sub.strict.example", &r, NULL);
 	ck_assert_int_eq(r.code, 550);
 	free(text);
