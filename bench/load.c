@@ -17,8 +17,9 @@
  * Bounds: each reply is awaited at most REPLY_S seconds (default 30); after
  * WALL_S seconds (default 120) no new message is started. Prints one line:
  *
- *   sent=N accepted=N failed=N connections=N seconds=S
+ *   sent=N accepted=N failed=N connections=N seconds=S cpu=S
  *
+ * (cpu: this client's own user + system time, all threads)
  * and exits 0 when every one of TOTAL messages got 250 at end of data, 1
  * when some did not, 2 on a usage or setup error.
  */
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -411,8 +413,14 @@ int main(int argc, char **argv)
 
 	long acc = atomic_load(&st.accepted), fail = atomic_load(&st.failed);
 
-	printf("sent=%ld accepted=%ld failed=%ld connections=%ld seconds=%.3f\n",
-	       acc + fail, acc, fail, atomic_load(&st.connections), secs);
+	struct rusage ru;
+	double cpu = -1;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)	/* all threads */
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	printf("sent=%ld accepted=%ld failed=%ld connections=%ld seconds=%.3f cpu=%.3f\n",
+	       acc + fail, acc, fail, atomic_load(&st.connections), secs, cpu);
 	free(o.data);
 	return acc == o.total ? 0 : 1;
 }
