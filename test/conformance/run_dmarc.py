@@ -26,6 +26,14 @@ def report(name, results):
     return conformance.report(name, results, check_listed=False)
 
 
+def load_set(d, name, zone_of):
+    """$CONF/<name>: its directory and its cases; zone_of(its dns.yml)
+    is the driver's zone from now on."""
+    base = os.path.join(CONF, name)
+    d.zone(zone_of(os.path.join(base, "dns.yml")))
+    return base, load_yaml(os.path.join(base, "cases.yml"))["cases"]
+
+
 def txt_zone_line(name, text):
     esc = "".join("\\%03d" % ord(c) if c in '"\\' or ord(c) < 32 else c for c in text)
     return f'{name} TXT "{esc}"'
@@ -125,11 +133,9 @@ def authheaders_zone(path):
 
 
 def run_authheaders(d):
-    base = os.path.join(CONF, "authheaders")
-    cases = load_yaml(os.path.join(base, "cases.yml"))
-    d.zone(authheaders_zone(os.path.join(base, "dns.yml")))
+    base, cases = load_set(d, "authheaders", authheaders_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         exp = c["expect"]
         # the DKIM results upstream injected, else the message's own, verified
         dkim = [(k["d"], k["result"]) for k in c["dkim_given"]] if "dkim_given" in c else "verify"
@@ -165,11 +171,9 @@ def rspamd_zone(path):
 
 
 def run_rspamd(d):
-    base = os.path.join(CONF, "rspamd")
-    cases = load_yaml(os.path.join(base, "cases.yml"))
-    d.zone(rspamd_zone(os.path.join(base, "dns.yml")))
+    base, cases = load_set(d, "rspamd", rspamd_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         s = c.get("spf")
         spf = (s["domain"], s["result"]) if s else None
         dkim = [(k["d"], k["result"]) for k in c.get("dkim", [])]

@@ -49,8 +49,8 @@ import os
 import re
 import sys
 
-import run_dmarc  # shared: zones, report
-from conformance import Driver, driver_path, load_yaml, run_sets
+import run_dmarc  # shared: sets, zones, report
+from conformance import Driver, driver_path, run_sets
 
 CONF = run_dmarc.CONF
 
@@ -197,11 +197,9 @@ def brief(got):
 
 
 def run_authheaders(d):
-    base = os.path.join(CONF, "authheaders")
-    cases = load_yaml(os.path.join(base, "cases.yml"))
-    d.zone(run_dmarc.authheaders_zone(os.path.join(base, "dns.yml")))
+    base, cases = run_dmarc.load_set(d, "authheaders", run_dmarc.authheaders_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         exp = c["expect"]
         got = d.message("9989", os.path.join(base, c["message"]), DEFAULT_IP, DEFAULT_HELO, "")
         want = {"result": exp["result"]}
@@ -226,11 +224,9 @@ def rspamd_problems(c, got):
 
 
 def run_rspamd(d):
-    base = os.path.join(CONF, "rspamd")
-    cases = load_yaml(os.path.join(base, "cases.yml"))
-    d.zone(run_dmarc.rspamd_zone(os.path.join(base, "dns.yml")))
+    base, cases = run_dmarc.load_set(d, "rspamd", run_dmarc.rspamd_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         got = d.message("7489", os.path.join(base, c["message"]), c.get("client_ip", DEFAULT_IP),
                         DEFAULT_HELO, c.get("mail_from", ""))
         want = {k: v for k, v in c["expect"].items() if k in ("result", "policy", "disposition")}
