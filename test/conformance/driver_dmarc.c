@@ -2,7 +2,7 @@
  *
  * Reads one command a line on stdin, fields separated by tabs, and
  * answers one line each (run_dmarc.py does the comparing):
- *   reset                               new context, empty zone
+ *   reset                               new context, empty zone (driver_loop.h)
  *   zone  LINE                          add a fixed-zone line (aa_dns.h)
  *   from  VALUE                         -> STATUS DOMAIN|null ADDRESSES
  *   record MODE TEXT                    -> RESULT P
@@ -18,27 +18,15 @@
 #include <strings.h>
 #include "aa_dmarc.h"
 
-#define LINE_MAX_LEN 65536
 #define FIELDS_MAX 6
 #define MSG_MAX (1024 * 1024)
 #define FROM_FIELDS_MAX 128
 
+#include "driver_loop.h"
+
 static enum aa_dmarc_mode mode_of(const char *s)
 {
 	return strcmp(s, "7489") == 0 ? AA_DMARC_RFC7489 : AA_DMARC_RFC9989;
-}
-
-static struct aa_ctx *ctx_new(void)
-{
-	struct aa_ctx *ctx = aa_ctx_new(NULL, NULL);
-
-	if (ctx == NULL)
-		exit(2);
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new_zone();
-	if (ctx->dns == NULL)
-		exit(2);
-	return ctx;
 }
 
 static char msg_buf[MSG_MAX];
@@ -156,19 +144,13 @@ static void eval(struct aa_ctx *ctx, char **f)
 	       aa_dmarc_policy_name(r.other_policy));
 }
 
-static void command(struct aa_ctx **ctx, char **f, int n)
+static void command(struct aa_ctx *ctx, char **f, int n)
 {
 	struct aa_from from;
 	struct aa_dmarc_lookup lk;
 
-	if (strcmp(f[0], "reset") == 0) {
-		aa_ctx_free(ctx);
-		*ctx = ctx_new();
-		printf("ok\n");
-	} else if (strcmp(f[0], "zone") == 0 && n == 2) {
-		printf("%s\n", aa_dns_zone_add_line((*ctx)->dns, f[1]) == 0 ? "ok" : "bad");
-	} else if (strcmp(f[0], "from") == 0 && n == 2) {
-		aa_from_parse(*ctx, f[1], strlen(f[1]), &from);
+	if (strcmp(f[0], "from") == 0 && n == 2) {
+		aa_from_parse(ctx, f[1], strlen(f[1]), &from);
 		printf("%d %s %zu\n", (int)from.status, from.domain != NULL ? from.domain : "null",
 		       from.addresses);
 	} else if (strcmp(f[0], "record") == 0 && n == 3) {
@@ -176,37 +158,19 @@ static void command(struct aa_ctx **ctx, char **f, int n)
 		char line[LINE_MAX_LEN + 64];
 
 		snprintf(line, sizeof(line), "_dmarc.record.test TXT %s", f[2]);
-		aa_dns_zone_add_line((*ctx)->dns, line);
-		aa_dmarc_lookup(*ctx, "record.test", mode_of(f[1]), &lk);
+		aa_dns_zone_add_line(ctx->dns, line);
+		aa_dmarc_lookup(ctx, "record.test", mode_of(f[1]), &lk);
 		printf("%s %s\n", aa_result_name(lk.status), aa_dmarc_policy_name(lk.record.p));
 	} else if (strcmp(f[0], "align") == 0 && n == 5) {
-		printf("%d\n", aa_dmarc_aligned(*ctx, f[3], f[4], f[2][0] == 's', mode_of(f[1])));
+		printf("%d\n", aa_dmarc_aligned(ctx, f[3], f[4], f[2][0] == 's', mode_of(f[1])));
 	} else if (strcmp(f[0], "eval") == 0 && n == 5) {
-		eval(*ctx, f);
+		eval(ctx, f);
 	} else {
 		printf("error\n");
 	}
-	aa_ctx_end_message(*ctx);
 }
 
 int main(void)
 {
-	static char line[LINE_MAX_LEN];
-	struct aa_ctx *ctx = ctx_new();
-
-	while (fgets(line, sizeof(line), stdin) != NULL) {
-		char *f[FIELDS_MAX], *save = NULL;
-		int n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		for (char *t = strtok_r(line, "\t", &save); t != NULL && n < FIELDS_MAX;
-		     t = strtok_r(NULL, "\t", &save))
-			f[n++] = t;
-		if (n == 0)
-			continue;
-		command(&ctx, f, n);
-		fflush(stdout);
-	}
-	aa_ctx_free(&ctx);
-	return 0;
+	return driver_loop(command);
 }

@@ -4,7 +4,7 @@
  * is computed the way the Exim adapter does it, against a fixed zone.
  * Reads one command a line on stdin, fields separated by tabs, and
  * answers one line each (run_dmarcmsg.py does the comparing):
- *   reset                               new context, empty zone
+ *   reset                               new context, empty zone (driver_loop.h)
  *   zone  LINE                          add a fixed-zone line (aa_dns.h)
  *   msg   MODE ID PATH IP HELO MAILFROM -> see below
  * MODE is 9989 or 7489; ID is the authserv-id; MAILFROM "<>" is the null
@@ -28,23 +28,11 @@
 #include "aa_judge.h"
 #include "aa_spf.h"
 
-#define LINE_MAX_LEN 65536
 #define FIELDS_MAX 8
 #define MSG_MAX (1024 * 1024)
 #define FROM_FIELDS_MAX 128
 
-static struct aa_ctx *ctx_new(void)
-{
-	struct aa_ctx *ctx = aa_ctx_new(NULL, NULL);
-
-	if (ctx == NULL)
-		exit(2);
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new_zone();
-	if (ctx->dns == NULL)
-		exit(2);
-	return ctx;
-}
+#include "driver_loop.h"
 
 /* End of the header field that starts at p (continuation lines included). */
 static const char *field_end(const char *p, const char *end)
@@ -154,40 +142,15 @@ static void run_message(struct aa_ctx *ctx, char **f)
 	aa_config_free(&cfg);
 }
 
-static void command(struct aa_ctx **ctx, char **f, int n)
+static void command(struct aa_ctx *ctx, char **f, int n)
 {
-	if (strcmp(f[0], "reset") == 0) {
-		aa_ctx_free(ctx);
-		*ctx = ctx_new();
-		printf("ok\n");
-	} else if (strcmp(f[0], "zone") == 0 && n == 2) {
-		printf("%s\n", aa_dns_zone_add_line((*ctx)->dns, f[1]) == 0 ? "ok" : "bad");
-	} else if (strcmp(f[0], "msg") == 0 && n == 7) {
-		run_message(*ctx, f);
-	} else {
+	if (strcmp(f[0], "msg") == 0 && n == 7)
+		run_message(ctx, f);
+	else
 		printf("error\n");
-	}
-	aa_ctx_end_message(*ctx);
 }
 
 int main(void)
 {
-	static char line[LINE_MAX_LEN];
-	struct aa_ctx *ctx = ctx_new();
-
-	while (fgets(line, sizeof(line), stdin) != NULL) {
-		char *f[FIELDS_MAX], *save = NULL;
-		int n = 0;
-
-		line[strcspn(line, "\n")] = '\0';
-		for (char *t = strtok_r(line, "\t", &save); t != NULL && n < FIELDS_MAX;
-		     t = strtok_r(NULL, "\t", &save))
-			f[n++] = t;
-		if (n == 0)
-			continue;
-		command(&ctx, f, n);
-		fflush(stdout);
-	}
-	aa_ctx_free(&ctx);
-	return 0;
+	return driver_loop(command);
 }

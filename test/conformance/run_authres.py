@@ -20,12 +20,10 @@ import re
 import subprocess
 import sys
 
-import yaml
+from conformance import CONF, driver_path, load_yaml, report as report_set, run_sets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VECTORS = os.path.join(os.environ.get("AA_CONFORMANCE_DIR", ""), "authres", "vectors.yml")
-DRIVER = os.path.join(os.environ.get("AA_BUILD", os.path.join(HERE, "../../build")),
-                      "test", "driver_authres")
+VECTORS = os.path.join(CONF, "authres", "vectors.yml")
+DRIVER = driver_path("authres")
 OUR_ID = "mx.test.example"
 NAME_RE = re.compile(r"^authentication-results[ \t]*:", re.I)
 
@@ -40,41 +38,9 @@ def run_driver(requests):
     return answers
 
 
-def deviations(name):
-    path = os.path.join(HERE, name + ".deviations")
-    out = {}
-    if os.path.exists(path):
-        for line in open(path, encoding="utf-8"):
-            line = line.strip()
-            if line and not line.startswith("#"):
-                cid, _, reason = line.partition(" ")
-                out[cid] = reason
-    return out
-
-
 def report(name, results):
     """results: list of (case id, ok, detail). Returns 0 or 1."""
-    file = "authres-" + name
-    dev = deviations(file)
-    bad = 0
-    passed = sum(1 for _, ok, _ in results if ok)
-    ids = {cid for cid, _, _ in results}
-    for cid, ok, detail in results:
-        if not ok and cid not in dev:
-            print(f"  FAIL authres/{name} {cid}: {detail}")
-            bad = 1
-        elif ok and cid in dev:
-            print(f"  NOW PASSES authres/{name} {cid} (remove it from {file}.deviations)")
-            bad = 1
-    for cid in sorted(set(dev) - ids):
-        print(f"  {file}.deviations names {cid}, which is not a case")
-        bad = 1
-    known = sum(1 for cid, ok, _ in results if not ok and cid in dev)
-    line = f"authres/{name} {passed}/{len(results)} passed"
-    if known:
-        line += f", {known} known deviations"
-    print(line)
-    return bad
+    return report_set("authres/" + name, results, file="authres-" + name)
 
 
 def as_field(header):
@@ -205,12 +171,7 @@ def main():
     if not os.path.exists(VECTORS):
         print(f"authres: {VECTORS} not present, skipped")
         return 0
-    with open(VECTORS, encoding="utf-8") as f:
-        v = yaml.safe_load(f)
-    status = 0
-    for run in (run_parse, run_real_world, run_icloud, run_syntax):
-        status |= run(v)
-    return status
+    return run_sets((run_parse, run_real_world, run_icloud, run_syntax), load_yaml(VECTORS))
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ import subprocess
 import sys
 import tempfile
 
-import yaml
+import conformance
+from conformance import driver_path, load_yaml, report
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CONF = os.path.join(os.environ.get("AA_CONFORMANCE_DIR", os.path.join(HERE, "../../../shared/conformance")), "dkim")
-BUILD = os.environ.get("AA_BUILD", os.path.join(HERE, "../../build"))
-DRIVER = os.path.join(BUILD, "test", "driver_dkim")
+CONF = os.path.join(conformance.CONF, "dkim")
+DRIVER = driver_path("dkim")
 TMP = tempfile.mkdtemp(prefix="aa-dkim-conf-")
 
 # The best result of a message, for sets that give one word per message.
@@ -155,8 +154,7 @@ def mutate(data, how):
 
 def set_dkimpy():
     base = os.path.join(CONF, "dkimpy")
-    with open(os.path.join(base, "cases.yml")) as f:
-        spec = yaml.safe_load(f)
+    spec = load_yaml(os.path.join(base, "cases.yml"))
     for case in spec["verify"]:
         dns = dict(spec["dns"])
         dns.update(case.get("dns_extra") or {})
@@ -201,8 +199,7 @@ def roundtrip(base, case):
 
 
 def rspamd_zone():
-    with open(os.path.join(CONF, "rspamd", "dns.yml")) as f:
-        recs = yaml.safe_load(f)["records"]
+    recs = load_yaml(os.path.join(CONF, "rspamd", "dns.yml"))["records"]
     lines = []
     for r in recs:
         name, rtype = r["name"], r["type"].upper()
@@ -225,8 +222,7 @@ def rspamd_zone():
 
 def set_rspamd():
     base = os.path.join(CONF, "rspamd")
-    with open(os.path.join(base, "cases.yml")) as f:
-        cases = yaml.safe_load(f)["cases"]
+    cases = load_yaml(os.path.join(base, "cases.yml"))["cases"]
     zone = rspamd_zone()
     for case in cases:
         sigs, err = verify(zone, os.path.join(base, case["message"]))
@@ -264,8 +260,7 @@ def mail_dkim_zone():
 
 def set_mail_dkim():
     base = os.path.join(CONF, "mail-dkim")
-    with open(os.path.join(base, "cases.yml")) as f:
-        cases = yaml.safe_load(f)["cases"]
+    cases = load_yaml(os.path.join(base, "cases.yml"))["cases"]
     zone = mail_dkim_zone()
     for case in cases:
         cid = os.path.splitext(os.path.basename(case["file"]))[0]
@@ -285,19 +280,6 @@ SETS = [("rfc8463", set_rfc8463), ("dkimpy", set_dkimpy), ("rspamd", set_rspamd)
         ("mail-dkim", set_mail_dkim)]
 
 
-def deviations(name):
-    path = os.path.join(HERE, "dkim-%s.deviations" % name)
-    out = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    cid, _, reason = line.partition(" ")
-                    out[cid] = reason.strip()
-    return out
-
-
 def main():
     if not os.path.isdir(CONF):
         print("dkim: %s not present, skipped" % CONF)
@@ -305,39 +287,13 @@ def main():
     if not os.access(DRIVER, os.X_OK):
         print("dkim: %s not built" % DRIVER)
         return 1
-    verbose = os.environ.get("AA_CONFORMANCE_VERBOSE") == "1"
     status = 0
     for name, fn in SETS:
         if not os.path.isdir(os.path.join(CONF, name)):
             print("dkim/%s not present, skipped" % name)
             continue
-        dev = deviations(name)
-        total = passed = expected = 0
-        problems = []
-        seen = set()
-        for cid, ok, detail in fn():
-            total += 1
-            seen.add(cid)
-            if ok:
-                passed += 1
-                if cid in dev:
-                    problems.append("  %s: listed as a deviation but now passes" % cid)
-            elif cid in dev:
-                expected += 1
-                if verbose:
-                    print("  %s: expected deviation (%s): %s" % (cid, dev[cid], detail))
-            else:
-                problems.append("  %s: FAILED: %s" % (cid, detail))
-        for cid in sorted(set(dev) - seen):
-            problems.append("  %s: listed as a deviation but there is no such case" % cid)
-        line = "dkim/%s %d/%d passed" % (name, passed, total)
-        if expected:
-            line += " (%d expected deviations)" % expected
-        print(line)
-        for p in problems:
-            print(p)
-        if problems:
-            status = 1
+        status |= report("dkim/" + name, fn(), file="dkim-" + name,
+                         note=" ({} expected deviations)")
     return status
 
 

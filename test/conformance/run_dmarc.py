@@ -11,72 +11,27 @@ not in test/conformance/<set>.deviations, or a listed case now passes.
 """
 import os
 import re
-import subprocess
 import sys
 
-import yaml
+import conformance
+from conformance import Driver, driver_path, load_yaml, run_sets
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CONF = os.path.join(os.environ.get("AA_CONFORMANCE_DIR", ""), "dmarc")
-DRIVER = os.path.join(os.environ.get("AA_BUILD", os.path.join(HERE, "../../build")),
-                      "test", "driver_dmarc")
+CONF = os.path.join(conformance.CONF, "dmarc")
 
 
-class Driver:
-    def __init__(self):
-        self.p = subprocess.Popen([DRIVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, encoding="utf-8", errors="surrogateescape")
-
-    def ask(self, *fields):
-        line = "\t".join(str(f) for f in fields)
-        assert "\n" not in line
-        self.p.stdin.write(line + "\n")
-        self.p.stdin.flush()
-        return self.p.stdout.readline().rstrip("\n")
-
-    def zone(self, lines):
-        self.ask("reset")
-        for line in lines:
-            if self.ask("zone", line) != "ok":
-                raise ValueError("zone line refused: " + line)
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait()
+def report(name, results):
+    """results: list of (case id, ok, detail). Returns 0 or 1. As it always
+    was for the DMARC sets, an id <name>.deviations lists that is no case
+    is not looked for."""
+    return conformance.report(name, results, check_listed=False)
 
 
-def deviations(name):
-    path = os.path.join(HERE, name + ".deviations")
-    out = {}
-    if os.path.exists(path):
-        for line in open(path, encoding="utf-8"):
-            line = line.strip()
-            if line and not line.startswith("#"):
-                cid, _, reason = line.partition(" ")
-                out[cid] = reason
-    return out
-
-
-def report(name, results, skipped=()):
-    """results: list of (case id, ok, detail). Returns 0 or 1."""
-    dev = deviations(name)
-    bad = 0
-    passed = sum(1 for _, ok, _ in results if ok)
-    for cid, ok, detail in results:
-        if not ok and cid not in dev:
-            print(f"  FAIL {name} {cid}: {detail}")
-            bad = 1
-        elif ok and cid in dev:
-            print(f"  NOW PASSES {name} {cid} (remove it from {name}.deviations)")
-            bad = 1
-    known = sum(1 for cid, ok, _ in results if not ok and cid in dev)
-    line = f"{name} {passed}/{len(results)} passed"
-    if known:
-        line += f", {known} known deviations"
-    if skipped:
-        line += f", {len(skipped)} skipped ({'; '.join(sorted(set(skipped)))})"
-    print(line)
-    return bad
+def load_set(d, name, zone_of):
+    """$CONF/<name>: its directory and its cases; zone_of(its dns.yml)
+    is the driver's zone from now on."""
+    base = os.path.join(CONF, name)
+    d.zone(zone_of(os.path.join(base, "dns.yml")))
+    return base, load_yaml(os.path.join(base, "cases.yml"))["cases"]
 
 
 def txt_zone_line(name, text):
@@ -87,7 +42,7 @@ def txt_zone_line(name, text):
 # ---- vectors.yml ----
 
 def run_vectors(d):
-    v = yaml.safe_load(open(os.path.join(CONF, "vectors.yml"), encoding="utf-8"))
+    v = load_yaml(os.path.join(CONF, "vectors.yml"))
     res = []
     for i, c in enumerate(v["record_syntax"], 1):
         rec = c["record"]
@@ -148,7 +103,7 @@ def compare(got, want):
 
 
 def run_mail_dmarc(d):
-    cases = yaml.safe_load(open(os.path.join(CONF, "mail-dmarc", "cases.yml"), encoding="utf-8"))
+    cases = load_yaml(os.path.join(CONF, "mail-dmarc", "cases.yml"))
     d.zone(master_zone(os.path.join(CONF, "mail-dmarc", "dns.zone")))
     res = []
     for c in cases["cases"]:
@@ -165,7 +120,7 @@ def run_mail_dmarc(d):
 # ---- authheaders ----
 
 def authheaders_zone(path):
-    dns = yaml.safe_load(open(path, encoding="utf-8"))
+    dns = load_yaml(path)
     lines = []
     for name, val in dns["txt"].items():
         if isinstance(val, dict):
@@ -178,11 +133,9 @@ def authheaders_zone(path):
 
 
 def run_authheaders(d):
-    base = os.path.join(CONF, "authheaders")
-    cases = yaml.safe_load(open(os.path.join(base, "cases.yml"), encoding="utf-8"))
-    d.zone(authheaders_zone(os.path.join(base, "dns.yml")))
+    base, cases = load_set(d, "authheaders", authheaders_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         exp = c["expect"]
         # the DKIM results upstream injected, else the message's own, verified
         dkim = [(k["d"], k["result"]) for k in c["dkim_given"]] if "dkim_given" in c else "verify"
@@ -201,7 +154,7 @@ def run_authheaders(d):
 # ---- rspamd ----
 
 def rspamd_zone(path):
-    dns = yaml.safe_load(open(path, encoding="utf-8"))
+    dns = load_yaml(path)
     lines = []
     for r in dns["records"]:
         name, rtype, rcode = r["name"], r["type"].upper(), r.get("rcode")
@@ -218,11 +171,9 @@ def rspamd_zone(path):
 
 
 def run_rspamd(d):
-    base = os.path.join(CONF, "rspamd")
-    cases = yaml.safe_load(open(os.path.join(base, "cases.yml"), encoding="utf-8"))
-    d.zone(rspamd_zone(os.path.join(base, "dns.yml")))
+    base, cases = load_set(d, "rspamd", rspamd_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         s = c.get("spf")
         spf = (s["domain"], s["result"]) if s else None
         dkim = [(k["d"], k["result"]) for k in c.get("dkim", [])]
@@ -237,12 +188,8 @@ def main():
     if not os.path.isdir(CONF):
         print(f"dmarc: {CONF} not present, skipped")
         return 0
-    d = Driver()
-    status = 0
-    for run in (run_vectors, run_mail_dmarc, run_authheaders, run_rspamd):
-        status |= run(d)
-    d.close()
-    return status
+    with Driver(driver_path("dmarc")) as d:
+        return run_sets((run_vectors, run_mail_dmarc, run_authheaders, run_rspamd), d)
 
 
 if __name__ == "__main__":

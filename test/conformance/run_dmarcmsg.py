@@ -47,28 +47,21 @@ or a listed case now passes.
 """
 import os
 import re
-import subprocess
 import sys
 
-import yaml
+import run_dmarc  # shared: sets, zones, report
+from conformance import Driver, driver_path, run_sets
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import run_dmarc  # noqa: E402  (shared: Driver protocol, zones, report)
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-CONF = os.path.join(os.environ.get("AA_CONFORMANCE_DIR", ""), "dmarc")
-DRIVER = os.path.join(os.environ.get("AA_BUILD", os.path.join(HERE, "../../build")),
-                      "test", "driver_dmarcmsg")
+CONF = run_dmarc.CONF
 
 DEFAULT_IP = "192.0.2.1"
 DEFAULT_HELO = "client.test.invalid"
 AUTHSERV_ID = "example.com"
 
 
-class Driver(run_dmarc.Driver):
-    def __init__(self):  # pylint: disable=super-init-not-called
-        self.p = subprocess.Popen([DRIVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, encoding="utf-8", errors="surrogateescape")
+class MessageDriver(Driver):
+    def __init__(self):
+        super().__init__(driver_path("dmarcmsg"))
 
     def message(self, mode, path, ip, helo, mail_from):
         line = self.ask("msg", mode, AUTHSERV_ID, path, ip, helo, mail_from or "<>")
@@ -204,11 +197,9 @@ def brief(got):
 
 
 def run_authheaders(d):
-    base = os.path.join(CONF, "authheaders")
-    cases = yaml.safe_load(open(os.path.join(base, "cases.yml"), encoding="utf-8"))
-    d.zone(run_dmarc.authheaders_zone(os.path.join(base, "dns.yml")))
+    base, cases = run_dmarc.load_set(d, "authheaders", run_dmarc.authheaders_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         exp = c["expect"]
         got = d.message("9989", os.path.join(base, c["message"]), DEFAULT_IP, DEFAULT_HELO, "")
         want = {"result": exp["result"]}
@@ -233,11 +224,9 @@ def rspamd_problems(c, got):
 
 
 def run_rspamd(d):
-    base = os.path.join(CONF, "rspamd")
-    cases = yaml.safe_load(open(os.path.join(base, "cases.yml"), encoding="utf-8"))
-    d.zone(run_dmarc.rspamd_zone(os.path.join(base, "dns.yml")))
+    base, cases = run_dmarc.load_set(d, "rspamd", run_dmarc.rspamd_zone)
     res = []
-    for c in cases["cases"]:
+    for c in cases:
         got = d.message("7489", os.path.join(base, c["message"]), c.get("client_ip", DEFAULT_IP),
                         DEFAULT_HELO, c.get("mail_from", ""))
         want = {k: v for k, v in c["expect"].items() if k in ("result", "policy", "disposition")}
@@ -250,12 +239,8 @@ def main():
     if not os.path.isdir(CONF):
         print(f"dmarc messages: {CONF} not present, skipped")
         return 0
-    d = Driver()
-    status = 0
-    for run in (run_authheaders, run_rspamd):
-        status |= run(d)
-    d.close()
-    return status
+    with MessageDriver() as d:
+        return run_sets((run_authheaders, run_rspamd), d)
 
 
 if __name__ == "__main__":

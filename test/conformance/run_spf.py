@@ -19,7 +19,8 @@ import sys
 
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from conformance import CONF, driver_path, report
+
 TYPES = ("A", "AAAA", "MX", "PTR", "TXT", "CNAME")
 
 
@@ -94,22 +95,8 @@ def zone_lines(zonedata):
     return lines, skipped
 
 
-def load_deviations(path):
-    dev = {}
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    tid, _, why = line.partition(" ")
-                    dev[tid] = why.strip()
-    return dev
-
-
 def main():
-    conf = os.environ.get("AA_CONFORMANCE_DIR", os.path.join(HERE, "../../../shared/conformance"))
-    build = os.environ.get("AA_BUILD", os.path.join(HERE, "../../build"))
-    suite = os.path.join(conf, "spf", "rfc7208-tests.yml")
+    suite = os.path.join(CONF, "spf", "rfc7208-tests.yml")
     if not os.path.exists(suite):
         print("spf/rfc7208 skipped: %s not present" % suite)
         return 0
@@ -124,7 +111,7 @@ def main():
             cases[tid] = t
             script.append("C\t%s\t%s\t%s\t%s" % (tid, t["host"], t.get("helo", ""),
                                                   t.get("mailfrom", "")))
-    proc = subprocess.run([os.path.join(build, "test", "driver_spf")],
+    proc = subprocess.run([driver_path("spf")],
                           input="\n".join(script) + "\n", capture_output=True, text=True,
                           timeout=300)
     if proc.stderr:
@@ -133,32 +120,19 @@ def main():
     for line in proc.stdout.splitlines():
         tid, result, exp = line.split("\t")
         got[tid] = (result, "" if exp == "-" else bytes.fromhex(exp).decode("latin-1"))
-    dev = load_deviations(os.path.join(HERE, "spf-rfc7208.deviations"))
-    passed, unexpected, stale = 0, [], []
+    res = []
     for tid, t in cases.items():
         want = t["result"] if isinstance(t["result"], list) else [t["result"]]
         result, exp = got.get(tid, ("(no answer)", ""))
         ok = result in want
         if ok and "explanation" in t and exp != t["explanation"]:
             ok = False
-        if ok:
-            passed += 1
-            if tid in dev:
-                stale.append(tid)
-        elif tid not in dev:
-            unexpected.append("  FAIL %s: want %s%s, got %s%s" % (
-                tid, "/".join(want),
-                " exp=%r" % t["explanation"] if "explanation" in t else "",
-                result, " exp=%r" % exp if "explanation" in t else ""))
-    for line in unexpected:
-        print(line)
-    for tid in stale:
-        print("  NOTE %s passes now: remove it from spf-rfc7208.deviations" % tid)
-    for tid in sorted(set(dev) - set(cases)):
-        print("  NOTE %s in spf-rfc7208.deviations is not a case of the suite" % tid)
-        stale.append(tid)
-    print("spf/rfc7208 %d/%d passed (%d expected deviations)" % (passed, len(cases), len(dev)))
-    return 1 if unexpected or stale or proc.returncode != 0 else 0
+        res.append((tid, ok, "want %s%s, got %s%s" % (
+            "/".join(want), " exp=%r" % t["explanation"] if "explanation" in t else "",
+            result, " exp=%r" % exp if "explanation" in t else "")))
+    status = report("spf/rfc7208", res, file="spf-rfc7208", note=" ({} expected deviations)",
+                    note_always=True)
+    return 1 if status or proc.returncode != 0 else 0
 
 
 if __name__ == "__main__":
