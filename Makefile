@@ -112,9 +112,12 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); s=$${n#fuzz_}; \
-	  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -o $(BUILD)/fuzz/$$n $$f $(CORE_SRC) $(LIBS) || exit 1; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude \
+	    -o $(BUILD)/fuzz/$$n $$f $(CORE_SRC) $(LIBS) || exit 1; \
 	  mkdir -p $(BUILD)/fuzz/corpus-$$s; \
-	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD)/fuzz/corpus-$$s test/fuzz/seeds/$$s || exit 1; \
+	  dict=; [ -f test/fuzz/$$s.dict ] && dict=-dict=test/fuzz/$$s.dict; \
+	  $(BUILD)/fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict \
+	    $(BUILD)/fuzz/corpus-$$s test/fuzz/seeds/$$s || exit 1; \
 	done
 
 demo: all

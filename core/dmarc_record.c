@@ -133,10 +133,12 @@ static int scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode
 /* rua= holds at least one mailto: URI with an address (RFC 9989 "DMARC Policy Discovery"). */
 static int rua_usable(const struct aa_tag *rua)
 {
-	const char *s = rua->v, *end = rua->v + rua->len;
+	const char *s, *end;
 
-	if (!rua->seen)
+	if (!rua->seen || rua->v == NULL)
 		return 0;
+	s = rua->v;
+	end = rua->v + rua->len;
 	while (s < end) {
 		const char *comma = memchr(s, ',', (size_t)(end - s));
 		const char *us = s, *ue = comma != NULL ? comma : end, *at;
