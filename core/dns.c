@@ -211,23 +211,58 @@ bad:
 	return -1;
 }
 
+/* One name field of a zone line, up to a blank: \DDD (001..255) and \\
+ * give that octet, a final '.' is dropped. An escaped '.' is refused (a
+ * '.' always separates labels here), and so are NUL and any other '\'.
+ * Returns the length put in out (NUL-terminated), or -1. */
+static int zone_name(const char **pp, char *out, size_t size)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		unsigned char c = (unsigned char)*p++;
+
+		if (c == '\\' && *p == '\\') {
+			p++;
+		} else if (c == '\\') {
+			int v;
+
+			if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
+			    !isdigit((unsigned char)p[2]))
+				return -1;
+			v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+			if (v == 0 || v == '.' || v > 255)
+				return -1;
+			c = (unsigned char)v;
+			p += 3;
+		}
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = (char)c;
+	}
+	if (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	*pp = p;
+	return (int)n;
+}
+
 int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 {
 	char name[DNS_NAME_MAX + 2], tword[16];
 	const char *p = line;
-	size_t nlen = 0, tlen = 0;
+	size_t tlen = 0;
 	struct zone_rec *z;
+	int nlen;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p == '#' || *p == '\0' || *p == '\n')
 		return 0;
-	while (*p != '\0' && *p != ' ' && *p != '\t') {
-		if (nlen >= sizeof(name) - 1)
-			return -1;
-		name[nlen++] = *p++;
-	}
-	name[nlen] = '\0';
+	nlen = zone_name(&p, name, sizeof(name));
+	if (nlen < 0)
+		return -1;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	while (*p != '\0' && *p != ' ' && *p != '\t') {
@@ -238,15 +273,13 @@ int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 	tword[tlen] = '\0';
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (nlen > 0 && name[nlen - 1] == '.')
-		name[--nlen] = '\0';
 	if (nlen == 0 || tlen == 0)
 		return -1;
 
 	z = calloc(1, sizeof(*z));
 	if (z == NULL)
 		return -1;
-	z->name = name_key(name, nlen);
+	z->name = name_key(name, (size_t)nlen);
 	if (z->name == NULL)
 		goto bad;
 	if (strcasecmp(tword, "ANY") == 0) {
@@ -284,14 +317,14 @@ int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 			/* FALLTHROUGH */
 		case AA_DNS_PTR:
 		case AA_DNS_CNAME: {
-			size_t l = strcspn(p, " \t\n");
+			int l = zone_name(&p, name, sizeof(name));
 
-			if (l > 0 && p[l - 1] == '.')
-				l--;
-			z->rr.text = name_key(p, l);
+			if (l < 0)
+				goto bad;
+			z->rr.text = name_key(name, (size_t)l);
 			if (z->rr.text == NULL)
 				goto bad;
-			z->rr.text_len = l;
+			z->rr.text_len = (size_t)l;
 			break;
 		}
 		case AA_DNS_TXT:

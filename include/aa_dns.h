@@ -93,7 +93,11 @@ unsigned long aa_dns_queries(const struct aa_dns *dns);
  *   name TXT SERVFAIL              (that type fails temporarily)
  *   name ANY TIMEOUT               (every type fails temporarily)
  * A name with no line is NXDOMAIN; a name with lines of other types only
- * is NODATA. Names compare without case and without a trailing dot. */
+ * is NODATA. Names compare without case and without a trailing dot.
+ * Names (the first field, and MX/PTR/CNAME targets) end at a blank and
+ * take escapes: \DDD is the octet of decimal value DDD (001..255) and
+ * \\ is a '\', so "a\032b.example" is the name "a b.example". An escaped
+ * '.' (\046) or NUL, and any other '\', make the line malformed. */
 struct aa_dns *aa_dns_new_zone(void);
 int aa_dns_zone_add_line(struct aa_dns *dns, const char *line);
 

@@ -11,6 +11,7 @@ static const char *const zone[] = {
 	"broken.example ANY SERVFAIL",
 	"half.example TXT TIMEOUT",
 	"half.example A 198.51.100.7",
+	"\\065\\066.example MX 5 m\\032x.example.",
 	NULL,
 };
 
@@ -91,6 +92,40 @@ START_TEST(dns_bad_names_are_never_asked)
 }
 END_TEST
 
+START_TEST(dns_zone_names_take_decimal_escapes)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, "ab.example", AA_DNS_MX);
+
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	ck_assert_str_eq(a->rr[0].text, "m x.example");
+	ck_assert_uint_eq(a->rr[0].text_len, 11);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Zone lines whose name field is refused: an escaped dot or NUL, a value
+ * over 255, a '\' not followed by three digits or a '\'. */
+static const char *const bad_zone_names[] = {
+	"a\\046b.example A 192.0.2.1",
+	"a\\000b.example A 192.0.2.1",
+	"a\\256b.example A 192.0.2.1",
+	"a\\32b.example A 192.0.2.1",
+	"a\\xb.example A 192.0.2.1",
+	"a.example\\ A 192.0.2.1",
+	"x.example MX 10 m\\046x.example",
+};
+
+START_TEST(dns_bad_zone_name_escape_is_refused)
+{
+	struct aa_dns *dns = aa_dns_new_zone();
+
+	ck_assert_msg(aa_dns_zone_add_line(dns, bad_zone_names[_i]) == -1, "accepted: %s",
+		      bad_zone_names[_i]);
+	aa_dns_free(&dns);
+}
+END_TEST
+
 START_TEST(dns_malformed_zone_line_is_refused)
 {
 	struct aa_dns *dns = aa_dns_new_zone();
@@ -116,6 +151,9 @@ Suite *suite_dns(void)
 	tcase_add_test(tc, dns_servfail_and_timeout_are_temporary);
 	tcase_add_test(tc, dns_same_question_is_asked_once_per_message);
 	tcase_add_test(tc, dns_bad_names_are_never_asked);
+	tcase_add_test(tc, dns_zone_names_take_decimal_escapes);
+	tcase_add_loop_test(tc, dns_bad_zone_name_escape_is_refused, 0,
+			    sizeof(bad_zone_names) / sizeof(bad_zone_names[0]));
 	tcase_add_test(tc, dns_malformed_zone_line_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
