@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_dns.h"
+#include "dns_int.h"
 
 #define DNS_NAME_MAX 253		/* RFC 1035 2.3.4, in text form */
 #define DNS_LABEL_MAX 63
@@ -92,8 +93,13 @@ static int type_parse(const char *word, enum aa_dns_type *t)
 	return -1;
 }
 
-/* A name we are willing to ask: printable ASCII without space, labels of
- * 1..63 octets, at most 253 octets without the trailing dot. */
+/* A name we are willing to ask. A label may hold any octet (RFC 2181
+ * 11), but we send only printable ASCII, space included (0x20..0x7e):
+ * SPF macros make names with spaces and '%' (RFC 7208 7.1), while
+ * control bytes, DEL and 8-bit bytes have no use in a name we look up.
+ * Labels of 1..63 octets, at most 253 octets without the trailing dot
+ * (RFC 1035 2.3.4). '.' always separates labels; '\' is an ordinary
+ * octet (aa_dns_escape_name() keeps the resolver from reading it). */
 static int name_is_askable(const char *name, size_t *len_r)
 {
 	size_t len = strlen(name), label = 0;
@@ -105,7 +111,7 @@ static int name_is_askable(const char *name, size_t *len_r)
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (c <= 0x20 || c >= 0x7f)
+		if (c < 0x20 || c > 0x7e)
 			return 0;
 		if (c == '.') {
 			if (label == 0)
@@ -117,6 +123,49 @@ static int name_is_askable(const char *name, size_t *len_r)
 	}
 	*len_r = len;
 	return 1;
+}
+
+int aa_dns_escape_name(const char *name, size_t len, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t need = n + (name[i] == '\\' ? 2 : 1) + 1;
+
+		if (need > size)
+			return -1;
+		if (name[i] == '\\')
+			buf[n++] = '\\';
+		buf[n++] = name[i];
+	}
+	if (n + 1 > size)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+int aa_dns_unpack_name(const unsigned char *msg, const unsigned char *eom,
+		       const unsigned char *src, char *buf, size_t size)
+{
+	unsigned char wire[NS_MAXCDNAME];
+	size_t n = 0;
+
+	if (size == 0 || ns_name_unpack(msg, eom, src, wire, sizeof(wire)) < 0)
+		return -1;
+	/* ns_name_unpack() leaves plain labels of at most 63 octets */
+	for (const unsigned char *w = wire; *w != 0; w += 1 + *w) {
+		if (n + (n > 0) + *w + 1 > size)
+			return -1;
+		if (n > 0)
+			buf[n++] = '.';
+		for (unsigned i = 1; i <= *w; i++) {
+			if (w[i] == '.' || w[i] == '\0')
+				return -1;
+			buf[n++] = (char)w[i];
+		}
+	}
+	buf[n] = '\0';
+	return 0;
 }
 
 static char *name_key(const char *name, size_t len)
@@ -211,23 +260,58 @@ bad:
 	return -1;
 }
 
+/* One name field of a zone line, up to a blank: \DDD (001..255) and \\
+ * give that octet, a final '.' is dropped. An escaped '.' is refused (a
+ * '.' always separates labels here), and so are NUL and any other '\'.
+ * Returns the length put in out (NUL-terminated), or -1. */
+static int zone_name(const char **pp, char *out, size_t size)
+{
+	const char *p = *pp;
+	size_t n = 0;
+
+	while (*p != '\0' && *p != ' ' && *p != '\t') {
+		unsigned char c = (unsigned char)*p++;
+
+		if (c == '\\' && *p == '\\') {
+			p++;
+		} else if (c == '\\') {
+			int v;
+
+			if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
+			    !isdigit((unsigned char)p[2]))
+				return -1;
+			v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+			if (v == 0 || v == '.' || v > 255)
+				return -1;
+			c = (unsigned char)v;
+			p += 3;
+		}
+		if (n + 1 >= size)
+			return -1;
+		out[n++] = (char)c;
+	}
+	if (n > 0 && out[n - 1] == '.')
+		n--;
+	out[n] = '\0';
+	*pp = p;
+	return (int)n;
+}
+
 int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 {
 	char name[DNS_NAME_MAX + 2], tword[16];
 	const char *p = line;
-	size_t nlen = 0, tlen = 0;
+	size_t tlen = 0;
 	struct zone_rec *z;
+	int nlen;
 
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p == '#' || *p == '\0' || *p == '\n')
 		return 0;
-	while (*p != '\0' && *p != ' ' && *p != '\t') {
-		if (nlen >= sizeof(name) - 1)
-			return -1;
-		name[nlen++] = *p++;
-	}
-	name[nlen] = '\0';
+	nlen = zone_name(&p, name, sizeof(name));
+	if (nlen < 0)
+		return -1;
 	while (*p == ' ' || *p == '\t')
 		p++;
 	while (*p != '\0' && *p != ' ' && *p != '\t') {
@@ -238,15 +322,13 @@ int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 	tword[tlen] = '\0';
 	while (*p == ' ' || *p == '\t')
 		p++;
-	if (nlen > 0 && name[nlen - 1] == '.')
-		name[--nlen] = '\0';
 	if (nlen == 0 || tlen == 0)
 		return -1;
 
 	z = calloc(1, sizeof(*z));
 	if (z == NULL)
 		return -1;
-	z->name = name_key(name, nlen);
+	z->name = name_key(name, (size_t)nlen);
 	if (z->name == NULL)
 		goto bad;
 	if (strcasecmp(tword, "ANY") == 0) {
@@ -284,14 +366,14 @@ int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 			/* FALLTHROUGH */
 		case AA_DNS_PTR:
 		case AA_DNS_CNAME: {
-			size_t l = strcspn(p, " \t\n");
+			int l = zone_name(&p, name, sizeof(name));
 
-			if (l > 0 && p[l - 1] == '.')
-				l--;
-			z->rr.text = name_key(p, l);
+			if (l < 0)
+				goto bad;
+			z->rr.text = name_key(name, (size_t)l);
 			if (z->rr.text == NULL)
 				goto bad;
-			z->rr.text_len = l;
+			z->rr.text_len = (size_t)l;
 			break;
 		}
 		case AA_DNS_TXT:
@@ -428,12 +510,10 @@ static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
 		/* FALLTHROUGH */
 	case AA_DNS_PTR:
 	case AA_DNS_CNAME:
-		if (ns_name_uncompress(ns_msg_base(*msg), ns_msg_end(*msg), rd, name,
+		if (aa_dns_unpack_name(ns_msg_base(*msg), ns_msg_end(*msg), rd, name,
 				       sizeof(name)) < 0)
 			return -1;
 		out->text_len = strlen(name);
-		if (out->text_len > 0 && name[out->text_len - 1] == '.')
-			name[--out->text_len] = '\0';
 		out->text = strdup(name);
 		return out->text == NULL ? -1 : 0;
 	case AA_DNS_TXT: {
@@ -467,17 +547,19 @@ static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
 static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 			    struct aa_dns_answer *out)
 {
+	char text[2 * DNS_NAME_MAX + 1];
 	unsigned char *buf;
 	ns_msg msg;
 	int len, count;
 
 	out->status = AA_DNS_TEMPFAIL;
-	if (res_prepare(dns) < 0)
+	if (aa_dns_escape_name(name, strlen(name), text, sizeof(text)) < 0 ||
+	    res_prepare(dns) < 0)
 		return;
 	buf = malloc(DNS_ANSWER_MAX);
 	if (buf == NULL)
 		return;
-	len = res_nquery(&dns->res, name, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
+	len = res_nquery(&dns->res, text, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
 	if (len < 0) {
 		switch (dns->res.res_h_errno) {
 		case HOST_NOT_FOUND:

@@ -39,8 +39,9 @@ static struct spf_eval *layer_eval(SPF_dns_server_t *layer)
 }
 
 /* aa_dns status to the h_errno libspf2 expects. A name aa_dns will not
- * ask (BADNAME: NUL, non-ASCII, an empty or over-long label) cannot
- * exist, so it is HOST_NOT_FOUND; it is not counted as a void lookup. */
+ * ask (BADNAME: a control or non-ASCII byte, an empty or over-long label,
+ * an over-long name) is taken as absent, HOST_NOT_FOUND; it is not
+ * counted as a void lookup. */
 static SPF_dns_stat_t herrno_of(enum aa_dns_status s)
 {
 	switch (s) {

@@ -36,7 +36,9 @@ struct aa_dns_rr {
 	enum aa_dns_type type;
 	unsigned ttl;
 	unsigned short pref;		/* MX only */
-	/* A/AAAA: addr; MX/PTR/CNAME: name in text (no trailing dot);
+	/* A/AAAA: addr; MX/PTR/CNAME: name in the same text form as asked
+	 * (label octets as they are, no trailing dot; a name with '.' or
+	 * NUL inside a label makes the answer MALFORMED);
 	 * TXT: the character-strings concatenated, text_len bytes (may hold
 	 * NUL bytes) plus a terminating NUL that is not counted. */
 	struct in_addr a;
@@ -69,9 +71,14 @@ void aa_dns_free(struct aa_dns **dns);
 
 /* Ask (name, type). The answer is owned by dns and valid until
  * aa_dns_flush() or aa_dns_free(). Never NULL: no memory gives a
- * TEMPFAIL answer. Names with control or non-ASCII bytes or spaces, an
- * empty label, a label over 63 or a name over 253 octets give BADNAME
- * without a query. */
+ * TEMPFAIL answer.
+ * A name is its label octets as they are, '.' between labels, one final
+ * '.' optional; it is compared without ASCII case (RFC 4343) and
+ * otherwise exactly. Labels may hold printable ASCII including space
+ * (0x20..0x7e), so SPF macro names such as "a%b  c.example" can be asked;
+ * '\' is an ordinary octet, never an escape ("a\032b" is not "a b").
+ * Control bytes, DEL, 8-bit bytes, an empty label, a label over 63 or a
+ * name over 253 octets give BADNAME without a query. */
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type);
 
@@ -93,7 +100,11 @@ unsigned long aa_dns_queries(const struct aa_dns *dns);
  *   name TXT SERVFAIL              (that type fails temporarily)
  *   name ANY TIMEOUT               (every type fails temporarily)
  * A name with no line is NXDOMAIN; a name with lines of other types only
- * is NODATA. Names compare without case and without a trailing dot. */
+ * is NODATA. Names compare without case and without a trailing dot.
+ * Names (the first field, and MX/PTR/CNAME targets) end at a blank and
+ * take escapes: \DDD is the octet of decimal value DDD (001..255) and
+ * \\ is a '\', so "a\032b.example" is the name "a b.example". An escaped
+ * '.' (\046) or NUL, and any other '\', make the line malformed. */
 struct aa_dns *aa_dns_new_zone(void);
 int aa_dns_zone_add_line(struct aa_dns *dns, const char *line);
 

@@ -10,8 +10,11 @@ the rules in $AA_CONFORMANCE_DIR/spf/README.md:
   4. absent names are NXDOMAIN, absent types NODATA;
   5. a CNAME is answered with the target's records (one level), and the
      alias exists (a CNAME line) so other types are NODATA.
+Names go into zone lines with \\DDD escapes (zone_name), so a name with
+spaces, as macro-mania-in-domain needs, is served as it is.
 Prints one summary line. Exits non-zero when a case fails that is not in
-spf-rfc7208.deviations, or when a listed case now passes.
+spf-rfc7208.deviations (none now; a missing file lists nothing), or when a
+listed case now passes.
 """
 import os
 import subprocess
@@ -42,6 +45,13 @@ def quote_txt(value):
     return " ".join(out)
 
 
+def zone_name(name):
+    """A name for a zone line: bytes other than printable ASCII, and '\\'
+    and '#', as \\DDD; '.' stays the label separator."""
+    return "".join(chr(b) if 0x20 < b < 0x7f and chr(b) not in "\\#" else "\\%03d" % b
+                   for b in name.encode("utf-8"))
+
+
 def records_of(entries):
     """(rrs, timeout_types): rrs is a list of (type, value text); after a
     TIMEOUT item, the types not answered so far."""
@@ -62,7 +72,7 @@ def records_of(entries):
             spf_vals.append(val)
             continue
         if rtype == "MX":
-            val = "%d %s" % (val[0], val[1] if val[1] else "")
+            val = "%d %s" % (val[0], zone_name(val[1]) if val[1] else "")
         elif rtype == "TXT":
             val = quote_txt(val)
         answered.add(rtype)
@@ -79,20 +89,19 @@ def zone_lines(zonedata):
     names = {}
     for name, entries in zonedata.items():
         names[name.lower().rstrip(".")] = records_of(entries)
-    lines, skipped = [], []
+    lines = []
     for name, (rrs, failing) in names.items():
-        if any(c.isspace() for c in name):
-            skipped.append(name)  # the zone line format cannot say it
-            continue
         cname = [v for t, v in rrs if t == "CNAME"]
         if cname:
             target = names.get(cname[0].lower().rstrip("."), ([], None))[0]
             rrs = [r for r in rrs if r[0] == "CNAME"] + [r for r in target if r[0] != "CNAME"]
         for rtype, val in rrs:
-            lines.append("%s %s %s" % (name, rtype, val))
+            if rtype in ("PTR", "CNAME"):
+                val = zone_name(val)
+            lines.append("%s %s %s" % (zone_name(name), rtype, val))
         for rtype in failing or []:
-            lines.append("%s %s SERVFAIL" % (name, rtype))
-    return lines, skipped
+            lines.append("%s %s SERVFAIL" % (zone_name(name), rtype))
+    return lines
 
 
 def main():
@@ -105,7 +114,7 @@ def main():
     script, cases = [], {}
     for doc in docs:
         script.append("S")
-        lines, _ = zone_lines(doc.get("zonedata") or {})
+        lines = zone_lines(doc.get("zonedata") or {})
         script += ["Z " + l for l in lines]
         for tid, t in doc["tests"].items():
             cases[tid] = t
@@ -130,8 +139,7 @@ def main():
         res.append((tid, ok, "want %s%s, got %s%s" % (
             "/".join(want), " exp=%r" % t["explanation"] if "explanation" in t else "",
             result, " exp=%r" % exp if "explanation" in t else "")))
-    status = report("spf/rfc7208", res, file="spf-rfc7208", note=" ({} expected deviations)",
-                    note_always=True)
+    status = report("spf/rfc7208", res, file="spf-rfc7208", note=" ({} expected deviations)")
     return 1 if status or proc.returncode != 0 else 0
 
 

@@ -382,6 +382,39 @@ START_TEST(dkim_malformed_signature_is_permerror_not_crash)
 }
 END_TEST
 
+/* d= and s= that aa_dns would ask (printable ASCII, space included) but
+ * that are no DKIM names: checked here, so nothing goes on the wire. */
+static const char *const odd_names[] = {
+	"d=exa mple.com; s=rsa",
+	"d=ex%20ample.com; s=rsa",
+	"d=ex\\046ample.com; s=rsa",
+	"d=example.com; s=r\\032sa",
+	"d=example.com; s=r\"sa",
+};
+
+START_TEST(dkim_odd_key_names_are_permerror_without_a_lookup)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	char *msg = NULL;
+	size_t len = 0;
+	unsigned long before = aa_dns_queries(ctx->dns);
+	FILE *f = open_memstream(&msg, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "DKIM-Signature: v=1; a=rsa-sha256; %s; h=from; bh=AAAA; b=AAAA\n%s",
+		odd_names[_i], lf_message);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), 0);
+	ck_assert_uint_eq(r.count, 1);
+	ck_assert_msg(r.sigs[0].result == AA_PERMERROR, "%s: got %s (%s)", odd_names[_i],
+		      aa_result_name(r.sigs[0].result), r.sigs[0].reason);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), before);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(dkim_oversized_signature_field_is_permerror)
 {
 	struct aa_ctx *ctx = keys_ctx();
@@ -576,6 +609,8 @@ Suite *suite_dkim(void)
 	tcase_add_test(tc, dkim_l_tag_is_flagged_and_verified);
 	tcase_add_loop_test(tc, dkim_malformed_signature_is_permerror_not_crash, 0,
 			    sizeof(malformed) / sizeof(malformed[0]));
+	tcase_add_loop_test(tc, dkim_odd_key_names_are_permerror_without_a_lookup, 0,
+			    sizeof(odd_names) / sizeof(odd_names[0]));
 	tcase_add_test(tc, dkim_oversized_signature_field_is_permerror);
 	tcase_add_test(tc, dkim_no_signature_counts_zero);
 	tcase_add_test(tc, dkim_chunk_boundary_between_cr_and_lf);

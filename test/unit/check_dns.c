@@ -1,6 +1,10 @@
 /* check_dns.c - the fixed zone, caching, name checks and status mapping. */
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <resolv.h>
 #include <stdlib.h>
 #include "aa_test.h"
+#include "../../core/dns_int.h"
 
 static const char *const zone[] = {
 	"a.example A 192.0.2.1",
@@ -11,6 +15,10 @@ static const char *const zone[] = {
 	"broken.example ANY SERVFAIL",
 	"half.example TXT TIMEOUT",
 	"half.example A 198.51.100.7",
+	"a\\032b.example A 192.0.2.9",
+	"macro%percent\\032\\032space%20url-space.example A 192.0.2.10",
+	"back\\\\slash.example A 192.0.2.11",
+	"\\065\\066.example MX 5 m\\032x.example.",
 	NULL,
 };
 
@@ -74,20 +82,161 @@ START_TEST(dns_same_question_is_asked_once_per_message)
 }
 END_TEST
 
+/* Names aa_dns_lookup() refuses without a query: (bytes, why). */
+static const struct {
+	const char *name;
+	const char *why;
+} bad_names[] = {
+	{ "a..example", "empty label" },
+	{ "", "empty name" },
+	{ ".", "root only" },
+	{ "a\tb.example", "tab" },
+	{ "a\x01" "b.example", "control byte" },
+	{ "a\x1f" "b.example", "control byte below space" },
+	{ "a\x7f" "b.example", "DEL" },
+	{ "\xc3\xa9.example", "8-bit bytes" },
+	{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
+	  "64-octet label" },
+};
+
 START_TEST(dns_bad_names_are_never_asked)
 {
 	struct aa_ctx *ctx = aa_test_ctx(zone);
-	char longname[300];
 
-	memset(longname, 'a', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
-	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a..example", AA_DNS_A)->status, AA_DNS_BADNAME);
-	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a b.example", AA_DNS_A)->status, AA_DNS_BADNAME);
-	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "\xc3\xa9.example", AA_DNS_A)->status, AA_DNS_BADNAME);
-	ck_assert_int_eq(aa_dns_lookup(ctx->dns, longname, AA_DNS_A)->status, AA_DNS_BADNAME);
-	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "", AA_DNS_A)->status, AA_DNS_BADNAME);
+	ck_assert_msg(aa_dns_lookup(ctx->dns, bad_names[_i].name, AA_DNS_A)->status == AA_DNS_BADNAME,
+		      "%s is asked", bad_names[_i].why);
 	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 0);
 	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dns_names_over_253_octets_are_never_asked)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	char name[260];
+
+	/* 254 octets in labels of at most 63 is one too many; 253 with a
+	 * final dot is the same name as without */
+	memset(name, 'a', sizeof(name));
+	name[63] = name[127] = name[191] = '.';
+	name[254] = '\0';
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, name, AA_DNS_A)->status, AA_DNS_BADNAME);
+	name[253] = '.';
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, name, AA_DNS_A)->status, AA_DNS_NXDOMAIN);
+	name[253] = '\0';
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, name, AA_DNS_A)->status, AA_DNS_NXDOMAIN);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 1);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dns_name_with_spaces_and_percents_is_asked)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, "A B.Example.", AA_DNS_A);
+
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	ck_assert_str_eq(inet_ntoa(a->rr[0].a), "192.0.2.9");
+	a = aa_dns_lookup(ctx->dns, "macro%percent  space%20url-space.example", AA_DNS_A);
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	ck_assert_str_eq(inet_ntoa(a->rr[0].a), "192.0.2.10");
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, " .example", AA_DNS_A)->status, AA_DNS_NXDOMAIN);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 3);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* A '\' in a name is that octet, never an escape: "a\032b" is not "a b". */
+START_TEST(dns_backslash_is_an_ordinary_octet)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, "back\\slash.example", AA_DNS_A);
+
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	ck_assert_str_eq(inet_ntoa(a->rr[0].a), "192.0.2.11");
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a\\032b.example", AA_DNS_A)->status,
+			 AA_DNS_NXDOMAIN);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a b.example", AA_DNS_A)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 3);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dns_zone_names_take_decimal_escapes)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, "ab.example", AA_DNS_MX);
+
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	ck_assert_str_eq(a->rr[0].text, "m x.example");
+	ck_assert_uint_eq(a->rr[0].text_len, 11);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Zone lines whose name field is refused: an escaped dot or NUL, a value
+ * over 255, a '\' not followed by three digits or a '\'. */
+static const char *const bad_zone_names[] = {
+	"a\\046b.example A 192.0.2.1",
+	"a\\000b.example A 192.0.2.1",
+	"a\\256b.example A 192.0.2.1",
+	"a\\32b.example A 192.0.2.1",
+	"a\\xb.example A 192.0.2.1",
+	"a.example\\ A 192.0.2.1",
+	"x.example MX 10 m\\046x.example",
+};
+
+START_TEST(dns_bad_zone_name_escape_is_refused)
+{
+	struct aa_dns *dns = aa_dns_new_zone();
+
+	ck_assert_msg(aa_dns_zone_add_line(dns, bad_zone_names[_i]) == -1, "accepted: %s",
+		      bad_zone_names[_i]);
+	aa_dns_free(&dns);
+}
+END_TEST
+
+/* The system resolver gets the presentation form: what it puts in the
+ * question must be exactly our label octets, space and '\' included. */
+START_TEST(dns_resolver_question_holds_the_label_octets)
+{
+	static const char name[] = "a b\\046c\\\\.ex%ample";
+	static const unsigned char wire[] = "\x0a" "a b\\046c\\\\" "\x08" "ex%ample";
+	char text[64];
+	unsigned char q[NS_PACKETSZ];
+	int n;
+
+	ck_assert_int_eq(aa_dns_escape_name(name, strlen(name), text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "a b\\\\046c\\\\\\\\.ex%ample");
+	n = res_mkquery(ns_o_query, text, ns_c_in, ns_t_a, NULL, 0, NULL, q, sizeof(q));
+	ck_assert_int_eq(n, NS_HFIXEDSZ + (int)sizeof(wire) + NS_QFIXEDSZ);
+	ck_assert_int_eq(memcmp(q + NS_HFIXEDSZ, wire, sizeof(wire)), 0);
+	ck_assert_int_eq(aa_dns_escape_name(name, strlen(name), text, 22), -1);
+	ck_assert_int_eq(aa_dns_escape_name(name, strlen(name), text, 23), 0);
+}
+END_TEST
+
+START_TEST(dns_answer_names_come_back_as_label_octets)
+{
+	/* "a b.example" at 0, then "m\\x" plus a pointer to it */
+	static const unsigned char msg[] = "\x03" "a b" "\x07" "example" "\x00"
+					   "\x03" "m\\x" "\xc0\x00"
+					   "\x03" "a.b" "\x00"
+					   "\x03" "a\x00" "b" "\x00"
+					   "\x00";
+	const unsigned char *eom = msg + sizeof(msg) - 1;
+	char buf[NS_MAXDNAME];
+
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "a b.example");
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg + 13, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "m\\x.a b.example");
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg + 19, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg + 24, buf, sizeof(buf)), -1);
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg + 29, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg, buf, 11), -1);
+	ck_assert_int_eq(aa_dns_unpack_name(msg, eom, msg, buf, 12), 0);
 }
 END_TEST
 
@@ -115,7 +264,16 @@ Suite *suite_dns(void)
 	tcase_add_test(tc, dns_missing_name_is_nxdomain_missing_type_is_nodata);
 	tcase_add_test(tc, dns_servfail_and_timeout_are_temporary);
 	tcase_add_test(tc, dns_same_question_is_asked_once_per_message);
-	tcase_add_test(tc, dns_bad_names_are_never_asked);
+	tcase_add_loop_test(tc, dns_bad_names_are_never_asked, 0,
+			    sizeof(bad_names) / sizeof(bad_names[0]));
+	tcase_add_test(tc, dns_names_over_253_octets_are_never_asked);
+	tcase_add_test(tc, dns_name_with_spaces_and_percents_is_asked);
+	tcase_add_test(tc, dns_backslash_is_an_ordinary_octet);
+	tcase_add_test(tc, dns_zone_names_take_decimal_escapes);
+	tcase_add_loop_test(tc, dns_bad_zone_name_escape_is_refused, 0,
+			    sizeof(bad_zone_names) / sizeof(bad_zone_names[0]));
+	tcase_add_test(tc, dns_resolver_question_holds_the_label_octets);
+	tcase_add_test(tc, dns_answer_names_come_back_as_label_octets);
 	tcase_add_test(tc, dns_malformed_zone_line_is_refused);
 	suite_add_tcase(s, tc);
 	return s;
