@@ -120,6 +120,28 @@ static int parse_seconds_ms(const char *v, unsigned *ms)
 	return *ms == 0 ? -1 : 0;
 }
 
+/* An RFC 3463 permanent status: "5." 1-3 digits "." 1-3 digits. */
+static int parse_status(const char *v, char *out, size_t outlen)
+{
+	const char *p = v;
+	size_t d;
+
+	if (p[0] != '5' || p[1] != '.')
+		return -1;
+	p += 2;
+	for (int part = 0; part < 2; part++) {
+		for (d = 0; isdigit((unsigned char)p[d]); d++)
+			;
+		if (d == 0 || d > 3 || (part == 0 && p[d] != '.') || (part == 1 && p[d] != '\0'))
+			return -1;
+		p += d + (part == 0);
+	}
+	if (strlen(v) >= outlen)
+		return -1;
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
 static int parse_uint(const char *v, unsigned max, unsigned *out)
 {
 	char *end;
@@ -181,6 +203,8 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_quarantine(value, &cfg->quarantine);
 	if (strcmp(name, "received_spf") == 0)
 		return parse_bool(value, &cfg->received_spf);
+	if (strcmp(name, "reject_status") == 0)
+		return parse_status(value, cfg->reject_status, sizeof(cfg->reject_status));
 	if (strcmp(name, "domains_file") == 0)
 		return replace_str(&cfg->domains_file, value);
 	if (strcmp(name, "psl_file") == 0)
@@ -206,6 +230,7 @@ static struct aa_config *config_defaults(void)
 	cfg->quarantine = AA_QUARANTINE_HEADER;
 	cfg->dns.timeout_ms = 2000;
 	cfg->dns.tries = 2;
+	memcpy(cfg->reject_status, "5.7.1", sizeof("5.7.1"));
 	return cfg;
 }
 

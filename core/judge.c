@@ -43,8 +43,9 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 		if (p == AA_POLICY_REJECT) {
 			r->action = AA_ACTION_REJECT;
 			r->smtp_text = aa_arena_printf(ctx->arena,
-				"5.7.1 Message rejected: the From domain %s fails DMARC and its policy is reject (%s)",
-				dom, aa_escz(ctx, d->reason != NULL ? d->reason : "not aligned"));
+				"%s Message rejected: the From domain %s fails DMARC and its policy is reject (%s)",
+				in->cfg->reject_status, dom,
+				aa_escz(ctx, d->reason != NULL ? d->reason : "not aligned"));
 		} else if (p == AA_POLICY_QUARANTINE) {
 			r->action = r->policy.quarantine == AA_QUARANTINE_FREEZE
 					    ? AA_ACTION_FREEZE : AA_ACTION_QUARANTINE_HEADER;

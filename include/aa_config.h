@@ -46,6 +46,7 @@ struct aa_config {
 	enum aa_dmarc_mode dmarc_mode;
 	enum aa_quarantine quarantine;
 	int received_spf;
+	char reject_status[8];		/* enhanced status of a DMARC reject, "5.7.1" */
 	int helo_spf_header;
 	char *domains_file;
 	char *psl_file;

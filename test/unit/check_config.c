@@ -48,7 +48,7 @@ START_TEST(config_settings_and_domains_are_read)
 	snprintf(text, sizeof(text),
 		 "authserv_id = mx.test.example\nmode = off\ndmarc_mode = rfc7489\n"
 		 "quarantine_action = freeze\nreceived_spf = yes\ndns_timeout = 3s\n"
-		 "dns_tries = 1\ndomains_file = %s\n", domains);
+		 "dns_tries = 1\nreject_status = 5.7.509\ndomains_file = %s\n", domains);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(cfg->authserv_id, "mx.test.example");
@@ -56,6 +56,7 @@ START_TEST(config_settings_and_domains_are_read)
 	ck_assert_int_eq(cfg->received_spf, 1);
 	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
 	ck_assert_uint_eq(cfg->dns.tries, 1);
+	ck_assert_str_eq(cfg->reject_status, "5.7.509");
 
 	aa_config_domain(cfg, "strict.example", &p);
 	ck_assert_int_eq(p.mode, AA_MODE_ENFORCE);
@@ -88,6 +89,8 @@ static const struct bad_case bad_cases[] = {
 	{ "just words\n", NULL, ":1: expected name = value" },
 	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
 	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
+	{ "reject_status = 4.7.1\n", NULL, ":1: invalid value: reject_status" },
+	{ "reject_status = 5.7\n", NULL, ":1: invalid value: reject_status" },
 	{ "", "a.example: mode=enforce\nb.example: colour=blue\n", ":2: unknown option" },
 	{ "", "a.example: mode\n", ":1: expected name=value" },
 	{ "", "a.example: policy=maybe\n", ":1: invalid value" },
