@@ -1,0 +1,192 @@
+/* aa_outbound.h - predict the receiver's verdict for an outgoing message, and plan around it.
+ *
+ * For each candidate route (direct from this host, or a configured
+ * smarthost) predict what the destination will conclude: SPF of the
+ * envelope domain (HELO when null) evaluated against the route's egress
+ * address, the DKIM signatures that will be valid and aligned on arrival
+ * (those already on the message that survive, plus ours or the relay's),
+ * the From domain's DMARC policy, and the destination's profile (what that
+ * receiver actually enforces). Then choose the least invasive fix in the
+ * domain's order: direct, sign with an aligned d=, rewrite the envelope
+ * sender, a smarthost whose route passes, or refuse with the reason.
+ *
+ * Everything an admin writes lives in files in Exim's lsearch format and
+ * is validated with file and line (authalign check-config).
+ */
+#ifndef AA_OUTBOUND_H
+#define AA_OUTBOUND_H
+
+#include <stddef.h>
+#include "aa_ctx.h"
+#include "aa_dkim.h"
+#include "aa_dmarc.h"
+#include "aa_result.h"
+
+/* ---- destination profiles (core/profile.c): data, not code ----
+ * profiles file, one profile a key, first match wins, "default" last:
+ *   m365:    mx=*.mail.protection.outlook.com dmarc=policy status=5.7.509
+ *   outlook: rcpt=outlook.com,hotmail.com,live.com require=spf,dkim dmarc=policy status=5.7.515
+ *   gmail:   rcpt=gmail.com,googlemail.com dmarc=policy always=gmail.com status=5.7.26
+ *   default: dmarc=policy status=5.7.1
+ */
+struct aa_profile {
+	const char *name;
+	const char *const *rcpt_domains;	/* NULL-terminated; NULL: any */
+	const char *const *mx_patterns;		/* "*.suffix" or exact; NULL: any */
+	int require_spf;		/* SPF must pass (not only align), as Outlook.com bulk */
+	int require_dkim;		/* a valid DKIM signature must pass */
+	int dmarc_policy;		/* a DMARC fail under p=reject is refused */
+	int quarantine_refused;		/* ... and under p=quarantine too */
+	const char *const *always;	/* From domains refused on DMARC fail whatever p= says */
+	const char *status;		/* enhanced status of the refusal, "5.7.509" */
+};
+
+struct aa_profiles;
+
+int aa_profiles_load(const char *path, struct aa_profiles **r, char *err, size_t errlen);
+void aa_profiles_free(struct aa_profiles **p);
+/* The profile for a recipient domain and its MX host names (mx may be
+ * NULL/0: matched by recipient domain only). Never NULL once loaded: a
+ * built-in RFC receiver ("default") when nothing matches. */
+const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const char *rcpt_domain,
+					  const char *const *mx, size_t mx_count);
+
+/* ---- routes (core/route.c) ----
+ * smarthosts file, one smarthost a key:
+ *   m365:  hosts=example-com.mail.protection.outlook.com port=25 transport=remote_smtp_m365
+ *          egress=203.0.113.77 helo=relay.example.net resigns=*
+ *   relay: hosts=relay1.example.net:relay2.example.net port=587 transport=remote_smtp_smarthost
+ *          egress=198.51.100.25 resigns=example.com,example.org
+ * hosts is an Exim host list (colon separated, no domain part, no port in
+ * it: port= says that); a value that looks like a route list written with
+ * the wrong separator ("* relay.example", "*:relay.example",
+ * "relay.example:587") is refused with file and line.
+ */
+struct aa_route {
+	const char *name;		/* "direct" or the smarthost's key */
+	const char *egress_ip;		/* the address receivers see; never loopback */
+	const char *helo;
+	const char *hosts;		/* Exim host list; NULL for direct */
+	unsigned port;			/* 25 unless given */
+	const char *transport;		/* Exim transport name; NULL for direct */
+	const char *const *resigns;	/* From domains the relay signs with an aligned d=;
+					 * "*" any; NULL none */
+};
+
+struct aa_routes;
+
+int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t errlen);
+void aa_routes_free(struct aa_routes **r);
+const struct aa_route *aa_route_find(const struct aa_routes *r, const char *name);
+size_t aa_route_count(const struct aa_routes *r);
+const struct aa_route *aa_route_at(const struct aa_routes *r, size_t i);
+
+/* The route_data of a manualroute router for this route: hosts with the
+ * port appended Exim's way ("h1::587:h2::587"), in the arena. */
+const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r);
+
+/* ---- outbound policy per From domain (core/outpolicy.c) ----
+ * outbound domains file (lsearch, keys as in the inbound table):
+ *   example.com: mode=route order=direct,sign,rewrite,smarthost
+ *                dkim=s1:/etc/exim4/dkim/example.com.pem return_path=bounces@example.com
+ *   legacy.example: mode=enforce pin=relay
+ *   *:           mode=monitor
+ */
+enum aa_out_mode {
+	AA_OUT_OFF = 0,
+	AA_OUT_MONITOR,		/* predict and log only */
+	AA_OUT_ROUTE,		/* apply the plan */
+	AA_OUT_ENFORCE,		/* apply it, and refuse at submission when nothing passes */
+};
+
+enum aa_step {
+	AA_STEP_DIRECT = 0,
+	AA_STEP_SIGN,		/* direct, signed by our transport with an aligned d= */
+	AA_STEP_REWRITE,	/* direct, envelope sender rewritten to return_path */
+	AA_STEP_SMARTHOST,	/* the first smarthost whose route passes */
+	AA_STEP_REFUSE,
+};
+
+#define AA_STEPS_MAX 8
+
+struct aa_out_policy {
+	enum aa_out_mode mode;
+	enum aa_step order[AA_STEPS_MAX];
+	size_t order_len;
+	const char *pin;		/* route name every message of the domain takes */
+	const char *dkim_selector;	/* key for an aligned d= = the From domain */
+	const char *dkim_key_file;
+	const char *return_path;	/* aligned, SPF-authorised envelope sender */
+};
+
+struct aa_outbound {
+	struct aa_profiles *profiles;
+	struct aa_routes *routes;
+	struct aa_route direct;		/* egress and HELO of this host */
+	struct aa_out_policy_table *table;
+	enum aa_out_mode mode;		/* for domains the table does not name */
+};
+
+/* Load the outbound settings named in authalign.conf (core/config.c calls
+ * this for the outbound_* options), checking that every pinned or ordered
+ * smarthost exists. */
+int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
+		     const char *domains_file, char *err, size_t errlen);
+void aa_outbound_free(struct aa_outbound *ob);
+void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
+			struct aa_out_policy *out);
+
+/* ---- prediction (core/predict.c) ---- */
+struct aa_out_msg {
+	const char *env_sender;			/* "" for the null sender */
+	const char *helo_default;		/* HELO when the route names none */
+	const struct aa_from *from;
+	const struct aa_dkim_result *dkim;	/* signatures on the message now, verified */
+	const char *rcpt_domain;
+	const char *const *mx;			/* destination MX names; NULL: looked up */
+	size_t mx_count;
+};
+
+struct aa_prediction {
+	const struct aa_route *route;
+	const struct aa_profile *profile;
+	const char *env_sender;		/* as it will be sent (after a rewrite) */
+	struct aa_spf_result spf;	/* against route->egress_ip */
+	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
+	const char *dkim_domain;	/* its d= */
+	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */
+	struct aa_dmarc_result dmarc;
+	int refused;			/* the destination will refuse */
+	int temp;			/* a DNS temporary failure left it undecided */
+	const char *status;		/* when refused: the profile's status */
+	const char *reason;		/* short, human, not yet escaped */
+};
+
+/* sign_domain: the d= our transport will add (NULL: none). return_path:
+ * the envelope sender after a rewrite (NULL: unchanged). */
+int aa_predict(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+	       const struct aa_route *route, const char *sign_domain, const char *return_path,
+	       struct aa_prediction *r);
+
+/* ---- the plan (core/plan.c) ---- */
+struct aa_plan {
+	enum aa_step step;
+	const struct aa_route *route;	/* &ob->direct or a smarthost */
+	const char *sign_domain;	/* AA_STEP_SIGN */
+	const char *dkim_selector, *dkim_key_file;
+	const char *return_path;	/* AA_STEP_REWRITE */
+	enum aa_out_mode mode;
+	struct aa_prediction direct;	/* what direct delivery would get */
+	struct aa_prediction chosen;	/* what the chosen route gets */
+	int temp;			/* undecided: defer (451), never refuse */
+	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
+	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
+};
+
+int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+		    struct aa_plan *r);
+
+const char *aa_step_name(enum aa_step s);
+const char *aa_out_mode_name(enum aa_out_mode m);
+
+#endif
