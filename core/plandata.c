@@ -1,0 +1,174 @@
+/* plandata.c - encode and decode the plan carried in $local_scan_data. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_plandata.h"
+
+#define PLANDATA_TAG "aa1"
+
+static const char *const step_words[] = {
+	[AA_STEP_DIRECT] = "direct",
+	[AA_STEP_SIGN] = "sign",
+	[AA_STEP_REWRITE] = "rewrite",
+	[AA_STEP_SMARTHOST] = "smarthost",
+	[AA_STEP_REFUSE] = "refuse",
+};
+
+/* Letters, digits, '-', '.', '_', and for addresses one '@' and '+'. */
+static int plain(const char *s, int address)
+{
+	int at = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '.' || c == '_')
+			continue;
+		if (address && c == '+')
+			continue;
+		if (address && c == '@' && at++ == 0)
+			continue;
+		return 0;
+	}
+	return !address || at == 1;
+}
+
+static int entry_ok(const struct aa_plandata_entry *e)
+{
+	if (e->step > AA_STEP_REFUSE)
+		return 0;
+	if (strcmp(e->domain, "*") != 0 && !plain(e->domain, 0))
+		return 0;
+	switch (e->step) {
+	case AA_STEP_SMARTHOST:
+	case AA_STEP_SIGN:
+		return plain(e->arg, 0);
+	case AA_STEP_REWRITE:
+		return plain(e->arg, 1);
+	default:
+		return e->arg == NULL;
+	}
+}
+
+const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
+{
+	char *out = aa_arena_alloc(ctx->arena, AA_PLANDATA_MAX + 1);
+	size_t n;
+	int w;
+
+	if (out == NULL)
+		return NULL;
+	n = (size_t)snprintf(out, AA_PLANDATA_MAX + 1, PLANDATA_TAG " t=%lld", (long long)pd->made);
+	if (pd->dkim_count > 0) {
+		size_t mark = n;
+
+		w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, " dkim=");
+		n += (size_t)w;
+		for (size_t i = 0, k = 0; i < pd->dkim_count && i < AA_PLANDATA_DKIM_MAX; i++) {
+			if (!plain(pd->dkim[i], 0))
+				continue;
+			w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, "%s%s", k++ > 0 ? "," : "", pd->dkim[i]);
+			if (w < 0 || n + (size_t)w > AA_PLANDATA_MAX) {
+				n = mark;	/* leave dkim= out rather than half of it */
+				out[n] = '\0';
+				break;
+			}
+			n += (size_t)w;
+		}
+		if (out[n - 1] == '=')
+			out[n = mark] = '\0';
+	}
+	for (size_t i = 0; i < pd->count && i < AA_PLANDATA_DOMAINS_MAX; i++) {
+		const struct aa_plandata_entry *e = &pd->entry[i];
+
+		if (!entry_ok(e))
+			continue;
+		w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, " %s=%s%s%s", e->domain, step_words[e->step],
+			     e->arg != NULL ? ":" : "", e->arg != NULL ? e->arg : "");
+		if (w < 0 || n + (size_t)w > AA_PLANDATA_MAX) {
+			out[n] = '\0';	/* the rest is planned at routing time */
+			break;
+		}
+		n += (size_t)w;
+	}
+	return out;
+}
+
+static int parse_step(const char *w, size_t len, enum aa_step *s)
+{
+	for (size_t i = 0; i < sizeof(step_words) / sizeof(step_words[0]); i++) {
+		if (strlen(step_words[i]) == len && strncmp(w, step_words[i], len) == 0) {
+			*s = (enum aa_step)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata *pd)
+{
+	char *copy, *save = NULL, *tok;
+	char *end;
+
+	memset(pd, 0, sizeof(*pd));
+	if (text == NULL || strlen(text) > AA_PLANDATA_MAX ||
+	    strncmp(text, PLANDATA_TAG " ", sizeof(PLANDATA_TAG)) != 0)
+		return -1;
+	copy = aa_arena_strdup(ctx->arena, text + sizeof(PLANDATA_TAG));
+	if (copy == NULL)
+		return -1;
+	for (tok = strtok_r(copy, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (eq == NULL)
+			return -1;
+		*eq++ = '\0';
+		if (strcmp(tok, "t") == 0) {
+			long long t = strtoll(eq, &end, 10);
+
+			if (end == eq || *end != '\0' || t < 0)
+				return -1;
+			pd->made = (time_t)t;
+		} else if (strcmp(tok, "dkim") == 0) {
+			char *dsave = NULL;
+
+			for (char *d = strtok_r(eq, ",", &dsave); d != NULL; d = strtok_r(NULL, ",", &dsave)) {
+				if (pd->dkim_count >= AA_PLANDATA_DKIM_MAX || !plain(d, 0))
+					return -1;
+				pd->dkim[pd->dkim_count++] = d;
+			}
+		} else {
+			struct aa_plandata_entry *e;
+			char *colon = strchr(eq, ':');
+
+			if (pd->count >= AA_PLANDATA_DOMAINS_MAX)
+				return -1;
+			e = &pd->entry[pd->count];
+			e->domain = tok;
+			if (parse_step(eq, colon != NULL ? (size_t)(colon - eq) : strlen(eq), &e->step) < 0)
+				return -1;
+			e->arg = colon != NULL ? colon + 1 : NULL;
+			if (!entry_ok(e))
+				return -1;
+			pd->count++;
+		}
+	}
+	return 0;
+}
+
+const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain)
+{
+	const struct aa_plandata_entry *any = NULL;
+
+	for (size_t i = 0; i < pd->count; i++) {
+		if (domain != NULL && strcasecmp(pd->entry[i].domain, domain) == 0)
+			return &pd->entry[i];
+		if (strcmp(pd->entry[i].domain, "*") == 0)
+			any = &pd->entry[i];
+	}
+	return any;
+}

@@ -1,0 +1,108 @@
+/* check_plandata.c - the plan carried in $local_scan_data: round trip, limits, hostile input. */
+#include "aa_plandata.h"
+#include "aa_test.h"
+
+START_TEST(plandata_round_trip)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .made = 1795000000, .dkim = { "a.example", "b.example" }, .dkim_count = 2,
+				  .entry = { { "rfc.example", AA_STEP_SMARTHOST, "relay" },
+					     { "gmail.com", AA_STEP_SIGN, "a.example" },
+					     { "outlook.com", AA_STEP_REWRITE, "bounces+x@a.example" },
+					     { "*", AA_STEP_DIRECT, NULL } },
+				  .count = 4 };
+	struct aa_plandata back;
+	const char *text = aa_plandata_encode(ctx, &pd);
+	const struct aa_plandata_entry *e;
+
+	ck_assert_str_eq(text, "aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
+			       "gmail.com=sign:a.example outlook.com=rewrite:bounces+x@a.example *=direct");
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_int_eq(back.made, 1795000000);
+	ck_assert_uint_eq(back.dkim_count, 2);
+	ck_assert_str_eq(back.dkim[1], "b.example");
+	e = aa_plandata_find(&back, "RFC.example");
+	ck_assert_int_eq(e->step, AA_STEP_SMARTHOST);
+	ck_assert_str_eq(e->arg, "relay");
+	e = aa_plandata_find(&back, "other.example");
+	ck_assert_str_eq(e->domain, "*");
+	ck_assert_int_eq(e->step, AA_STEP_DIRECT);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(plandata_hostile_names_are_left_out)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .made = 1, .dkim = { "a b.example", "ok.example" }, .dkim_count = 2,
+				  .entry = { { "x.example=direct y.example", AA_STEP_DIRECT, NULL },
+					     { "ok.example", AA_STEP_REWRITE, "a@b@c.example" },
+					     { "fine.example", AA_STEP_SMARTHOST, "relay" } },
+				  .count = 3 };
+	const char *text = aa_plandata_encode(ctx, &pd);
+
+	ck_assert_str_eq(text, "aa1 t=1 dkim=ok.example fine.example=smarthost:relay");
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(plandata_never_exceeds_exim_limit)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .made = 1 };
+	char names[AA_PLANDATA_DOMAINS_MAX][64];
+	struct aa_plandata back;
+	const char *text;
+
+	for (size_t i = 0; i < AA_PLANDATA_DOMAINS_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "a-rather-long-recipient-domain-number-%02zu.example", i);
+		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name" };
+	}
+	pd.count = AA_PLANDATA_DOMAINS_MAX;
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_uint_le(strlen(text), AA_PLANDATA_MAX);
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_uint_gt(back.count, 0);
+	ck_assert_uint_lt(back.count, AA_PLANDATA_DOMAINS_MAX);	/* the rest is planned at routing */
+	ck_assert_ptr_null(aa_plandata_find(&back, names[AA_PLANDATA_DOMAINS_MAX - 1]));
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+static const char *const bad_texts[] = {
+	"",
+	"spam",
+	"aa2 t=1",
+	"aa1 t=x",
+	"aa1 t=1 rfc.example",
+	"aa1 t=1 rfc.example=teleport",
+	"aa1 t=1 rfc.example=smarthost",
+	"aa1 t=1 rfc.example=direct:extra",
+	"aa1 t=1 rfc.example=rewrite:not-an-address",
+	"aa1 t=1 dkim=a\"b.example",
+	"aa1 t=1 a;b.example=direct",
+};
+
+START_TEST(plandata_malformed_text_is_refused)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd;
+
+	ck_assert_msg(aa_plandata_decode(ctx, bad_texts[_i], &pd) == -1, "accepted: %s", bad_texts[_i]);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+Suite *suite_plandata(void)
+{
+	Suite *s = suite_create("plandata");
+	TCase *tc = tcase_create("plandata");
+
+	tcase_add_test(tc, plandata_round_trip);
+	tcase_add_test(tc, plandata_hostile_names_are_left_out);
+	tcase_add_test(tc, plandata_never_exceeds_exim_limit);
+	tcase_add_loop_test(tc, plandata_malformed_text_is_refused, 0,
+			    (int)(sizeof(bad_texts) / sizeof(bad_texts[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
