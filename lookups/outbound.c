@@ -1,0 +1,148 @@
+/* outbound.c - ${dlfunc} lookups for routers and transports of outgoing mail.
+ *
+ * ${dlfunc{authalign.so}{authalign_route}{$domain}}
+ *     manualroute route_data: the smarthost's hosts ("h1::587:h2::587") when
+ *     the plan says smarthost, else "" (the router declines, the next one,
+ *     usually dnslookup, delivers directly)
+ * ${dlfunc{authalign.so}{authalign_transport}{$domain}{DEFAULT}}
+ *     the smarthost's transport name, else DEFAULT
+ * ${dlfunc{authalign.so}{authalign_dkim}{domain|selector|key}{$domain}}
+ *     smtp transport dkim_domain / dkim_selector / dkim_private_key when the
+ *     plan signs with an aligned d=, else "" (no signing)
+ * ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}
+ *     smtp transport return_path: the aligned envelope sender when the plan
+ *     rewrites, else the current one unchanged
+ *
+ * A DNS temporary failure fails the expansion (the address is deferred);
+ * see authalign-dlfunc(3) for the three outcomes.
+ */
+#include <string.h>
+#include "aa_outbound.h"
+#include "lookup.h"
+#include "outplan.h"
+
+AA_EXPORT int authalign_route(uschar **yield, int argc, uschar *argv[]);
+AA_EXPORT int authalign_transport(uschar **yield, int argc, uschar *argv[]);
+AA_EXPORT int authalign_dkim(uschar **yield, int argc, uschar *argv[]);
+AA_EXPORT int authalign_return_path(uschar **yield, int argc, uschar *argv[]);
+
+/* The plan entry for argv[domain_arg], or a status to return. */
+static int plan_entry(struct aa_plugin *pl, uschar **yield, const char *domain,
+		      const struct aa_plandata_entry **e_r, int *done)
+{
+	const char *why = "";
+
+	*done = 1;
+	switch (outplan_for(pl, domain, e_r, &why)) {
+	case OUTPLAN_OK:
+		*done = 0;
+		return OK;
+	case OUTPLAN_NONE:
+		*e_r = NULL;
+		*done = 0;
+		return OK;
+	case OUTPLAN_TEMP:
+		return lookup_temperror(yield, why);
+	default:
+		*yield = plugin_store_copy(why);
+		return ERROR;
+	}
+}
+
+static const struct aa_route *planned_route(struct aa_plugin *pl, const struct aa_plandata_entry *e)
+{
+	if (e == NULL || e->step != AA_STEP_SMARTHOST || e->arg == NULL)
+		return NULL;
+	return aa_route_find(pl->cfg->outbound.routes, e->arg);
+}
+
+int authalign_route(uschar **yield, int argc, uschar *argv[])
+{
+	const struct aa_plandata_entry *e;
+	const struct aa_route *r;
+	struct aa_plugin *pl;
+	int status = OK, done;
+
+	pl = lookup_start(yield, argc, 1, 1,
+			  "authalign: usage: ${dlfunc{authalign.so}{authalign_route}{$domain}}", &status);
+	if (pl == NULL)
+		return status;
+	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
+	if (done)
+		return status;
+	r = planned_route(pl, e);
+	if (e != NULL && e->step == AA_STEP_SMARTHOST && r == NULL) {
+		*yield = plugin_store_copy("authalign: the plan names a smarthost the routes file no longer has");
+		return ERROR;
+	}
+	return lookup_answer(yield, r != NULL ? aa_route_data(pl->ctx, r) : "");
+}
+
+int authalign_transport(uschar **yield, int argc, uschar *argv[])
+{
+	const struct aa_plandata_entry *e;
+	const struct aa_route *r;
+	struct aa_plugin *pl;
+	int status = OK, done;
+
+	pl = lookup_start(yield, argc, 2, 2,
+			  "authalign: usage: ${dlfunc{authalign.so}{authalign_transport}{$domain}{DEFAULT}}",
+			  &status);
+	if (pl == NULL)
+		return status;
+	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
+	if (done)
+		return status;
+	r = planned_route(pl, e);
+	return lookup_answer(yield, r != NULL && r->transport != NULL ? r->transport : (const char *)argv[1]);
+}
+
+int authalign_dkim(uschar **yield, int argc, uschar *argv[])
+{
+	const struct aa_plandata_entry *e;
+	struct aa_out_policy pol;
+	struct aa_plugin *pl;
+	const char *field;
+	int status = OK, done;
+
+	pl = lookup_start(yield, argc, 2, 2,
+			  "authalign: usage: ${dlfunc{authalign.so}{authalign_dkim}{domain|selector|key}{$domain}}",
+			  &status);
+	if (pl == NULL)
+		return status;
+	field = (const char *)argv[0];
+	if (strcmp(field, "domain") != 0 && strcmp(field, "selector") != 0 && strcmp(field, "key") != 0) {
+		*yield = plugin_store_copy("authalign: authalign_dkim wants domain, selector or key");
+		return ERROR;
+	}
+	status = plan_entry(pl, yield, (const char *)argv[1], &e, &done);
+	if (done)
+		return status;
+	if (e == NULL || e->step != AA_STEP_SIGN || e->arg == NULL)
+		return lookup_answer(yield, "");
+	aa_outbound_policy(&pl->cfg->outbound, e->arg, &pol);
+	if (pol.dkim_selector == NULL || pol.dkim_key_file == NULL)
+		return lookup_answer(yield, "");	/* the key went away: send unsigned */
+	if (strcmp(field, "domain") == 0)
+		return lookup_answer(yield, e->arg);
+	return lookup_answer(yield, strcmp(field, "selector") == 0 ? pol.dkim_selector : pol.dkim_key_file);
+}
+
+int authalign_return_path(uschar **yield, int argc, uschar *argv[])
+{
+	const struct aa_plandata_entry *e;
+	struct aa_plugin *pl;
+	int status = OK, done;
+
+	pl = lookup_start(yield, argc, 2, 2,
+			  "authalign: usage: ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}",
+			  &status);
+	if (pl == NULL)
+		return status;
+	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
+	if (done)
+		return status;
+	if (e != NULL && e->step == AA_STEP_REWRITE && e->arg != NULL)
+		return lookup_answer(yield, e->arg);
+	return lookup_answer(yield, (const char *)argv[1]);
+}
