@@ -12,6 +12,8 @@
 #include "local_scan.h"
 #include "aa_authres.h"
 #include "aa_judge.h"
+#include "message.h"
+#include "outscan.h"
 #include "plugin.h"
 
 #define BODY_CHUNK 65536
@@ -41,7 +43,7 @@ static int name_is(const header_line *h, const char *name)
 
 /* The From header(s): the value after the colon of every live one, all
  * parsed together (several fields are a status of their own). */
-static void find_from(struct aa_ctx *ctx, struct aa_from *from)
+void find_from(struct aa_ctx *ctx, struct aa_from *from)
 {
 	const char **values;
 	size_t *lens, n = 0;
@@ -69,7 +71,7 @@ static void find_from(struct aa_ctx *ctx, struct aa_from *from)
 }
 
 /* Feed every live header and the body (spool data file) to DKIM. */
-static int verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
+int verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
 {
 	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
 	char *buf = aa_arena_alloc(ctx->arena, BODY_CHUNK);
@@ -125,42 +127,24 @@ static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char
 	return rc;
 }
 
-int local_scan(int fd, uschar **return_text)
+/* Inbound: judge a message from a remote, unauthenticated client that has
+ * a local recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
+ * (reject, defer, freeze) with *text_r. */
+static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
+		   const char **text_r)
 {
-	const char *err = NULL;
-	struct aa_plugin *pl = plugin_get(&err);
-	struct aa_ctx *ctx;
+	struct aa_ctx *ctx = pl->ctx;
 	const struct aa_spf_result *spf_mailfrom, *spf_helo;
-	struct aa_dkim_result dkim;
 	struct aa_from from;
 	struct aa_judge_result jr;
 	struct aa_judge_input in;
-	unsigned removed;
-
-	if (pl == NULL) {
-		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
-		*return_text = US"4.3.5 Temporary local problem (authalign settings), try again later";
-		return LOCAL_SCAN_TEMPREJECT;
-	}
-	ctx = pl->ctx;
-	ctx->msgid = (const char *)message_id;
-	if (pl->cfg->mode == AA_MODE_OFF && pl->cfg->domain_count == 0)
-		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
-
-	removed = remove_forged_authres(pl->authserv_id);
-	if (removed > 0)
-		aa_log(ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
-		       removed, aa_escz(ctx, pl->authserv_id));
-
-	/* mail that is not inbound SMTP from a remote client is not judged here */
-	if (sender_host_address == NULL || sender_host_authenticated != NULL)
-		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
 
 	plugin_spf(pl, (const char *)sender_host_address,
 		   (const char *)expand_string(US"$sender_helo_name"),
 		   (const char *)sender_address, &spf_mailfrom, &spf_helo);
 	ctx->msgid = (const char *)message_id;	/* plugin_spf may start a new transaction */
-	verify_dkim(ctx, fd, &dkim);
+	verify_dkim(ctx, fd, dkim);
+	*dkim_done = 1;
 	find_from(ctx, &from);
 
 	in = (struct aa_judge_input){
@@ -168,22 +152,25 @@ int local_scan(int fd, uschar **return_text)
 		.cfg = pl->cfg,
 		.spf_mailfrom = spf_mailfrom,
 		.spf_helo = spf_helo,
-		.dkim = &dkim,
+		.dkim = dkim,
 		.from = &from,
 	};
 	if (aa_judge(ctx, &in, &jr) < 0) {
 		aa_log(ctx, AA_LOG_PANIC, "internal error judging the message");
-		return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT, jr.smtp_text);
+		*text_r = jr.smtp_text;
+		return LOCAL_SCAN_TEMPREJECT;
 	}
 	if (jr.policy.mode == AA_MODE_OFF)
-		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+		return LOCAL_SCAN_ACCEPT;
 	aa_log(ctx, AA_LOG_INFO, "%s", jr.log_line);
 
 	switch (jr.action) {
 	case AA_ACTION_REJECT:
-		return finish(pl, return_text, LOCAL_SCAN_REJECT, jr.smtp_text);
+		*text_r = jr.smtp_text;
+		return LOCAL_SCAN_REJECT;
 	case AA_ACTION_DEFER:
-		return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT, jr.smtp_text);
+		*text_r = jr.smtp_text;
+		return LOCAL_SCAN_TEMPREJECT;
 	default:
 		break;
 	}
@@ -197,7 +184,44 @@ int local_scan(int fd, uschar **return_text)
 	}
 	if (jr.action == AA_ACTION_QUARANTINE_HEADER)
 		header_add(' ', "%s: %s\n", QUARANTINE_HEADER, jr.quarantine_header);
-	if (jr.action == AA_ACTION_FREEZE)
-		return finish(pl, return_text, LOCAL_SCAN_ACCEPT_FREEZE, NULL);
-	return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+	return jr.action == AA_ACTION_FREEZE ? LOCAL_SCAN_ACCEPT_FREEZE : LOCAL_SCAN_ACCEPT;
+}
+
+int local_scan(int fd, uschar **return_text)
+{
+	const char *err = NULL, *text = NULL;
+	struct aa_plugin *pl = plugin_get(&err);
+	struct aa_dkim_result dkim;
+	int dkim_done = 0, rc = LOCAL_SCAN_ACCEPT, out_rc;
+	unsigned removed;
+
+	if (pl == NULL) {
+		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
+		*return_text = US"4.3.5 Temporary local problem (authalign settings), try again later";
+		return LOCAL_SCAN_TEMPREJECT;
+	}
+	pl->ctx->msgid = (const char *)message_id;
+	memset(&dkim, 0, sizeof(dkim));
+	if (pl->cfg->mode == AA_MODE_OFF && pl->cfg->domain_count == 0 &&
+	    pl->cfg->outbound.mode == AA_OUT_OFF && pl->cfg->outbound.table == NULL)
+		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
+
+	removed = remove_forged_authres(pl->authserv_id);
+	if (removed > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
+		       removed, aa_escz(pl->ctx, pl->authserv_id));
+
+	/* inbound: from a remote client that did not authenticate, for us */
+	if ((pl->cfg->mode != AA_MODE_OFF || pl->cfg->domain_count > 0) &&
+	    sender_host_address != NULL && sender_host_authenticated == NULL &&
+	    message_has_local_recipient()) {
+		rc = inbound(pl, fd, &dkim, &dkim_done, &text);
+		if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
+			return finish(pl, return_text, rc, text);
+	}
+	/* outbound: whatever leaves this host gets a plan */
+	out_rc = outbound_scan(pl, fd, &dkim, &dkim_done, &text);
+	if (out_rc != LOCAL_SCAN_ACCEPT)
+		return finish(pl, return_text, out_rc, text);
+	return finish(pl, return_text, rc, text);
 }
