@@ -194,6 +194,24 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_seconds_ms(value, &cfg->dns.timeout_ms);
 	if (strcmp(name, "dns_tries") == 0)
 		return parse_uint(value, 5, &cfg->dns.tries);
+	if (strcmp(name, "outbound_mode") == 0)
+		return aa_out_mode_parse(value, &cfg->outbound.mode);
+	if (strcmp(name, "outbound_profiles_file") == 0)
+		return replace_str(&cfg->outbound_profiles_file, value);
+	if (strcmp(name, "outbound_routes_file") == 0)
+		return replace_str(&cfg->outbound_routes_file, value);
+	if (strcmp(name, "outbound_domains_file") == 0)
+		return replace_str(&cfg->outbound_domains_file, value);
+	if (strcmp(name, "outbound_egress") == 0) {
+		if (aa_route_check_egress(value, why) < 0)
+			return -1;
+		return replace_str(&cfg->outbound_egress, value);
+	}
+	if (strcmp(name, "outbound_helo") == 0) {
+		if (!aa_lsearch_is_name(value))
+			return -1;
+		return replace_str(&cfg->outbound_helo, value);
+	}
 	*why = "unknown option";
 	return -1;
 }
@@ -227,6 +245,12 @@ void aa_config_free(struct aa_config **cfgp)
 	free(cfg->domains_file);
 	free(cfg->psl_file);
 	free(cfg->dns_zone_file);
+	aa_outbound_free(&cfg->outbound);
+	free(cfg->outbound_profiles_file);
+	free(cfg->outbound_routes_file);
+	free(cfg->outbound_domains_file);
+	free(cfg->outbound_egress);
+	free(cfg->outbound_helo);
 	free(cfg);
 	*cfgp = NULL;
 }
@@ -311,6 +335,27 @@ int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, s
 	return aa_lsearch_read(path, domains_add, cfg, err, errlen);
 }
 
+/* The outbound side: direct route from the settings, then the files. */
+static int outbound_load(struct aa_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct aa_outbound *ob = &cfg->outbound;
+
+	ob->direct.name = "direct";
+	ob->direct.egress_ip = cfg->outbound_egress;
+	ob->direct.helo = cfg->outbound_helo;
+	ob->direct.port = 25;
+	ob->dmarc_mode = cfg->dmarc_mode;
+	if (cfg->outbound_egress == NULL &&
+	    (ob->mode != AA_OUT_OFF || cfg->outbound_domains_file != NULL)) {
+		aa_lsearch_err(err, errlen, path, 0, "outbound_egress is required when outbound_mode "
+			       "is not off or outbound_domains_file is set: the address receivers see "
+			       "for direct delivery");
+		return -1;
+	}
+	return aa_outbound_load(ob, cfg->outbound_profiles_file, cfg->outbound_routes_file,
+				cfg->outbound_domains_file, err, errlen);
+}
+
 int aa_config_is_current(const struct aa_config *cfg)
 {
 	struct stat st;
@@ -337,6 +382,10 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		return -1;
 	}
 	if (path == NULL) {
+		if (outbound_load(cfg, "(defaults)", err, errlen) < 0) {
+			aa_config_free(&cfg);
+			return -1;
+		}
 		*cfg_r = cfg;
 		return 0;
 	}
@@ -378,6 +427,8 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		cfg->dns.zone_file = cfg->dns_zone_file;
 	if (cfg->domains_file != NULL &&
 	    aa_config_load_domains(cfg, cfg->domains_file, err, errlen) < 0)
+		goto fail;
+	if (outbound_load(cfg, path, err, errlen) < 0)
 		goto fail;
 	*cfg_r = cfg;
 	return 0;

@@ -182,6 +182,8 @@ struct aa_prediction {
 	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
 	const char *dkim_domain;	/* its d= */
 	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */
+	size_t dkim_count;		/* signatures expected on arrival (ours included) */
+	int mx_temp;			/* the MX lookup failed temporarily */
 	struct aa_dmarc_result dmarc;
 	int refused;			/* the destination will refuse */
 	int temp;			/* a DNS temporary failure left it undecided */
