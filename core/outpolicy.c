@@ -359,6 +359,16 @@ size_t aa_outbound_domain_count(const struct aa_outbound *ob)
 	return ob->table != NULL ? ob->table->n : 0;
 }
 
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
+			 const char **key_file_r)
+{
+	if (ob->table == NULL || i >= ob->table->n)
+		return 0;
+	*key_r = ob->table->v[i].key;
+	*key_file_r = ob->table->v[i].dkim_key_file;
+	return 1;
+}
+
 static const void *find_key(const void *arg, const char *key)
 {
 	const struct aa_out_policy_table *t = arg;

@@ -179,6 +179,18 @@ static int walk(struct planner *pl, struct aa_plan *r)
 	return 0;
 }
 
+/* 1 when the domain's order (or pin) lets the plan use this smarthost. */
+static int smarthost_allowed(const struct aa_out_policy *pol, const char *name)
+{
+	if (pol->pin != NULL)
+		return strcmp(pol->pin, name) == 0;
+	for (size_t i = 0; i < pol->order_len && i < AA_STEPS_MAX; i++)
+		if (pol->order[i] == AA_STEP_SMARTHOST &&
+		    (pol->order_route[i] == NULL || strcmp(pol->order_route[i], name) == 0))
+			return 1;
+	return 0;
+}
+
 static void add_fix(struct aa_ctx *ctx, const char **acc, const char *fix, const char *joiner)
 {
 	if (fix != NULL)
@@ -228,7 +240,22 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	}
 	if (d->dmarc_missing)
 		add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish a DMARC record at _dmarc.%s", from), ", and ");
-	return fix != NULL ? fix : "route the domain through a smarthost whose egress its SPF permits";
+	if (fix == NULL)
+		fix = "route the domain through a smarthost whose egress its SPF permits";
+	/* the first smarthost the plan tried, as an alternative */
+	for (size_t k = 0; d->spf_failed && !d->always_failed && d->spf.domain != NULL &&
+			   k < aa_route_count(pl->ob->routes); k++) {
+		const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
+
+		if (!smarthost_allowed(&pl->pol, rt->name))
+			continue;
+		fix = aa_arena_printf(ctx->arena, "%s. Or route it through smarthost %s after adding %s:%s to "
+				      "%s's SPF record", fix, aa_escz(ctx, rt->name),
+				      strchr(rt->egress_ip, ':') != NULL ? "ip6" : "ip4",
+				      aa_escz(ctx, rt->egress_ip), aa_escz(ctx, d->spf.domain));
+		break;
+	}
+	return fix;
 }
 
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

@@ -162,6 +162,10 @@ void aa_outbound_free(struct aa_outbound *ob);
 void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 			struct aa_out_policy *out);
 size_t aa_outbound_domain_count(const struct aa_outbound *ob);
+/* Entry i of the outbound domains table: its key and DKIM key file
+ * (NULL without dkim=). 0 past the end. */
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
+			 const char **key_file_r);
 
 /* ---- prediction (core/predict.c) ---- */
 struct aa_out_msg {
