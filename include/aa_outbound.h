@@ -238,7 +238,8 @@ struct aa_plan {
 	const struct aa_route *planned_route;
 	int none_pass;			/* no step passes (REFUSE in enforce; route
 					 * mode delivers direct and logs it) */
-	int temp;			/* undecided: defer (451), never refuse */
+	int temp;			/* undecided: defer (451), never refuse;
+					 * 0 in monitor mode (the log says temp) */
 	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 };
