@@ -1,16 +1,15 @@
 /* config.c - the settings file and the per-domain table. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include "aa_config.h"
+#include "aa_lsearch.h"
 
 #define CONFIG_LINE_MAX 4096
-#define DOMAIN_DATA_MAX 4096
 #define DOMAIN_ENTRIES_MAX 100000
 
 struct aa_domain_entry {
@@ -20,26 +19,6 @@ struct aa_domain_entry {
 	enum aa_dmarc_policy forced;
 	enum aa_quarantine quarantine;
 };
-
-static void set_err(char *err, size_t errlen, const char *file, unsigned line,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void set_err(char *err, size_t errlen, const char *file, unsigned line,
-		    const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (err == NULL || errlen == 0)
-		return;
-	n = line > 0 ? snprintf(err, errlen, "%s:%u: ", file, line)
-		     : snprintf(err, errlen, "%s: ", file);
-	if (n < 0 || (size_t)n >= errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-	va_end(ap);
-}
 
 const char *aa_mode_name(enum aa_mode m)
 {
@@ -215,6 +194,24 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_seconds_ms(value, &cfg->dns.timeout_ms);
 	if (strcmp(name, "dns_tries") == 0)
 		return parse_uint(value, 5, &cfg->dns.tries);
+	if (strcmp(name, "outbound_mode") == 0)
+		return aa_out_mode_parse(value, &cfg->outbound.mode);
+	if (strcmp(name, "outbound_profiles_file") == 0)
+		return replace_str(&cfg->outbound_profiles_file, value);
+	if (strcmp(name, "outbound_routes_file") == 0)
+		return replace_str(&cfg->outbound_routes_file, value);
+	if (strcmp(name, "outbound_domains_file") == 0)
+		return replace_str(&cfg->outbound_domains_file, value);
+	if (strcmp(name, "outbound_egress") == 0) {
+		if (aa_route_check_egress(value, why) < 0)
+			return -1;
+		return replace_str(&cfg->outbound_egress, value);
+	}
+	if (strcmp(name, "outbound_helo") == 0) {
+		if (!aa_lsearch_is_name(value))
+			return -1;
+		return replace_str(&cfg->outbound_helo, value);
+	}
 	*why = "unknown option";
 	return -1;
 }
@@ -248,46 +245,36 @@ void aa_config_free(struct aa_config **cfgp)
 	free(cfg->domains_file);
 	free(cfg->psl_file);
 	free(cfg->dns_zone_file);
+	aa_outbound_free(&cfg->outbound);
+	free(cfg->outbound_profiles_file);
+	free(cfg->outbound_routes_file);
+	free(cfg->outbound_domains_file);
+	free(cfg->outbound_egress);
+	free(cfg->outbound_helo);
 	free(cfg);
 	*cfgp = NULL;
 }
 
-static int key_is_valid(const char *k)
-{
-	if (strcmp(k, "*") == 0)
-		return 1;
-	if (k[0] == '*' && k[1] == '.')
-		k += 2;
-	if (*k == '\0' || *k == '.')
-		return 0;
-	for (; *k != '\0'; k++)
-		if (!isalnum((unsigned char)*k) && *k != '.' && *k != '-' && *k != '_')
-			return 0;
-	return 1;
-}
-
 static int domain_entry_parse(struct aa_domain_entry *e, char *data, const char **why)
 {
-	char *save = NULL;
+	char *name, *value;
+	int got;
 
-	for (char *tok = strtok_r(data, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
-		char *eq = strchr(tok, '=');
-
+	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		*why = "expected name=value";
-		if (eq == NULL)
+		if (got < 0)
 			return -1;
-		*eq++ = '\0';
 		*why = "invalid value";
-		if (strcmp(tok, "mode") == 0) {
-			if (parse_mode(eq, &e->mode) < 0)
+		if (strcmp(name, "mode") == 0) {
+			if (parse_mode(value, &e->mode) < 0)
 				return -1;
 			e->has_mode = 1;
-		} else if (strcmp(tok, "policy") == 0) {
-			if (parse_policy(eq, &e->forced) < 0)
+		} else if (strcmp(name, "policy") == 0) {
+			if (parse_policy(value, &e->forced) < 0)
 				return -1;
 			e->has_forced = 1;
-		} else if (strcmp(tok, "quarantine_action") == 0) {
-			if (parse_quarantine(eq, &e->quarantine) < 0)
+		} else if (strcmp(name, "quarantine_action") == 0) {
+			if (parse_quarantine(value, &e->quarantine) < 0)
 				return -1;
 			e->has_quarantine = 1;
 		} else {
@@ -298,31 +285,30 @@ static int domain_entry_parse(struct aa_domain_entry *e, char *data, const char 
 	return 0;
 }
 
-static int domains_add(struct aa_config *cfg, const char *file, unsigned line,
-		       char *key, char *data, char *err, size_t errlen)
+static int domains_add(void *arg, const char *file, unsigned line, char *key, char *data,
+		       char *err, size_t errlen)
 {
+	struct aa_config *cfg = arg;
 	struct aa_domain_entry e = { 0 };
 	const char *why = "";
 	struct aa_domain_entry *grown;
 
-	for (char *p = key; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (!key_is_valid(key)) {
-		set_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
+	if (!aa_lsearch_domain_key(key)) {
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
 		return -1;
 	}
 	if (domain_entry_parse(&e, data, &why) < 0) {
-		set_err(err, errlen, file, line, "%s", why);
+		aa_lsearch_err(err, errlen, file, line, "%s", why);
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->domain_count; i++) {
 		if (strcmp(cfg->domains[i].key, key) == 0) {
-			set_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+			aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
 			return -1;
 		}
 	}
 	if (cfg->domain_count >= DOMAIN_ENTRIES_MAX) {
-		set_err(err, errlen, file, line, "too many entries");
+		aa_lsearch_err(err, errlen, file, line, "too many entries");
 		return -1;
 	}
 	grown = realloc(cfg->domains, (cfg->domain_count + 1) * sizeof(*grown));
@@ -335,85 +321,39 @@ static int domains_add(struct aa_config *cfg, const char *file, unsigned line,
 	cfg->domains[cfg->domain_count++] = e;
 	return 0;
 nomem:
-	set_err(err, errlen, file, line, "out of memory");
+	aa_lsearch_err(err, errlen, file, line, "out of memory");
 	return -1;
 }
 
-/* lsearch: "key: data" or "key data"; a quoted key may hold spaces/colons
- * (not useful for domains, so refused); continuation lines start with
- * white space. */
 int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	char line[CONFIG_LINE_MAX];
-	char key[256] = "", data[DOMAIN_DATA_MAX] = "";
-	unsigned lineno = 0, keyline = 0;
-	int have = 0, rc = 0;
-
 	for (size_t i = 0; i < cfg->domain_count; i++)
 		free(cfg->domains[i].key);
 	free(cfg->domains);
 	cfg->domains = NULL;
 	cfg->domain_count = 0;
-	if (f == NULL) {
-		set_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+	return aa_lsearch_read(path, domains_add, cfg, err, errlen);
+}
+
+/* The outbound side: direct route from the settings, then the files. */
+static int outbound_load(struct aa_config *cfg, const char *path, char *err, size_t errlen)
+{
+	struct aa_outbound *ob = &cfg->outbound;
+
+	ob->direct.name = "direct";
+	ob->direct.egress_ip = cfg->outbound_egress;
+	ob->direct.helo = cfg->outbound_helo;
+	ob->direct.port = 25;
+	ob->dmarc_mode = cfg->dmarc_mode;
+	if (cfg->outbound_egress == NULL &&
+	    (ob->mode != AA_OUT_OFF || cfg->outbound_domains_file != NULL)) {
+		aa_lsearch_err(err, errlen, path, 0, "outbound_egress is required when outbound_mode "
+			       "is not off or outbound_domains_file is set: the address receivers see "
+			       "for direct delivery");
 		return -1;
 	}
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-
-		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			set_err(err, errlen, path, lineno, "line too long");
-			rc = -1;
-			break;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '#' || trim(line)[0] == '\0')
-			continue;
-		if (isspace((unsigned char)line[0])) {
-			if (!have) {
-				set_err(err, errlen, path, lineno, "continuation line without a key");
-				rc = -1;
-				break;
-			}
-			if (strlen(data) + strlen(line) + 2 > sizeof(data)) {
-				set_err(err, errlen, path, lineno, "data too long");
-				rc = -1;
-				break;
-			}
-			strcat(data, " ");
-			strcat(data, trim(line));
-			continue;
-		}
-		if (have)
-			rc = domains_add(cfg, path, keyline, key, data, err, errlen);
-		if (rc != 0)
-			break;
-		{
-			size_t klen = strcspn(line, ": \t");
-			char *rest = line + klen;
-
-			if (line[0] == '"' || klen == 0 || klen >= sizeof(key)) {
-				set_err(err, errlen, path, lineno, "malformed key");
-				rc = -1;
-				break;
-			}
-			memcpy(key, line, klen);
-			key[klen] = '\0';
-			while (isspace((unsigned char)*rest))
-				rest++;
-			if (*rest == ':')
-				rest++;
-			snprintf(data, sizeof(data), "%s", trim(rest));
-			have = 1;
-			keyline = lineno;
-		}
-	}
-	if (rc == 0 && have)
-		rc = domains_add(cfg, path, keyline, key, data, err, errlen);
-	fclose(f);
-	return rc;
+	return aa_outbound_load(ob, cfg->outbound_profiles_file, cfg->outbound_routes_file,
+				cfg->outbound_domains_file, err, errlen);
 }
 
 int aa_config_is_current(const struct aa_config *cfg)
@@ -438,15 +378,19 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 
 	*cfg_r = NULL;
 	if (cfg == NULL) {
-		set_err(err, errlen, path != NULL ? path : "(defaults)", 0, "out of memory");
+		aa_lsearch_err(err, errlen, path != NULL ? path : "(defaults)", 0, "out of memory");
 		return -1;
 	}
 	if (path == NULL) {
+		if (outbound_load(cfg, "(defaults)", err, errlen) < 0) {
+			aa_config_free(&cfg);
+			return -1;
+		}
 		*cfg_r = cfg;
 		return 0;
 	}
 	if (replace_str(&cfg->path, path) < 0 || (f = fopen(path, "r")) == NULL) {
-		set_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
 		aa_config_free(&cfg);
 		return -1;
 	}
@@ -466,14 +410,14 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 			continue;
 		eq = strchr(name, '=');
 		if (eq == NULL) {
-			set_err(err, errlen, path, lineno, "expected name = value");
+			aa_lsearch_err(err, errlen, path, lineno, "expected name = value");
 			goto fail;
 		}
 		*eq = '\0';
 		name = trim(name);
 		value = trim(eq + 1);
 		if (set_option(cfg, name, value, &why) < 0) {
-			set_err(err, errlen, path, lineno, "%s: %.64s", why, name);
+			aa_lsearch_err(err, errlen, path, lineno, "%s: %.64s", why, name);
 			goto fail;
 		}
 	}
@@ -484,6 +428,8 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 	if (cfg->domains_file != NULL &&
 	    aa_config_load_domains(cfg, cfg->domains_file, err, errlen) < 0)
 		goto fail;
+	if (outbound_load(cfg, path, err, errlen) < 0)
+		goto fail;
 	*cfg_r = cfg;
 	return 0;
 fail:
@@ -493,8 +439,10 @@ fail:
 	return -1;
 }
 
-static const struct aa_domain_entry *find_key(const struct aa_config *cfg, const char *key)
+static const void *find_key(const void *arg, const char *key)
 {
+	const struct aa_config *cfg = arg;
+
 	for (size_t i = 0; i < cfg->domain_count; i++)
 		if (strcasecmp(cfg->domains[i].key, key) == 0)
 			return &cfg->domains[i];
@@ -504,23 +452,13 @@ static const struct aa_domain_entry *find_key(const struct aa_config *cfg, const
 void aa_config_domain(const struct aa_config *cfg, const char *domain,
 		      struct aa_domain_policy *out)
 {
-	const struct aa_domain_entry *e = NULL;
-	char wild[260];
+	const struct aa_domain_entry *e;
 
 	out->mode = cfg->mode;
 	out->forced = AA_POLICY_UNSPEC;
 	out->quarantine = cfg->quarantine;
 	out->matched_key = NULL;
-	if (domain != NULL && *domain != '\0') {
-		e = find_key(cfg, domain);
-		/* "*.parent" for every parent, nearest first */
-		for (const char *p = strchr(domain, '.'); e == NULL && p != NULL; p = strchr(p + 1, '.')) {
-			if (snprintf(wild, sizeof(wild), "*%s", p) < (int)sizeof(wild))
-				e = find_key(cfg, wild);
-		}
-	}
-	if (e == NULL)
-		e = find_key(cfg, "*");
+	e = aa_lsearch_best(domain, find_key, cfg);
 	if (e == NULL)
 		return;
 	out->matched_key = e->key;

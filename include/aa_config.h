@@ -14,6 +14,7 @@
 #include <time.h>
 #include "aa_dmarc.h"
 #include "aa_dns.h"
+#include "aa_outbound.h"
 
 enum aa_mode {
 	AA_MODE_OFF = 0,	/* do nothing */
@@ -54,9 +55,17 @@ struct aa_config {
 	struct aa_dns_config dns;
 	struct aa_domain_entry *domains;
 	size_t domain_count;
+	/* outbound prediction and planning (authalign-outbound(5)) */
+	char *outbound_profiles_file;	/* NULL: the built-in "default" profile only */
+	char *outbound_routes_file;
+	char *outbound_domains_file;
+	char *outbound_egress;		/* this host's egress address, for direct */
+	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
+	struct aa_outbound outbound;	/* loaded by aa_config_load; mode from outbound_mode */
 };
 
-/* Load a settings file (and the per-domain table it names). On error
+/* Load a settings file (and the per-domain table and outbound files it
+ * names). On error
  * returns -1 and writes "file:line: what" into err. A NULL path gives the
  * defaults. */
 int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen);

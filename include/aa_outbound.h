@@ -23,11 +23,18 @@
 #include "aa_result.h"
 
 /* ---- destination profiles (core/profile.c): data, not code ----
- * profiles file, one profile a key, first match wins, "default" last:
+ * profiles file, one profile a key, first match in file order wins; the
+ * profile named "default" (no rcpt= or mx=) is used when none matches:
  *   m365:    mx=*.mail.protection.outlook.com dmarc=policy status=5.7.509
- *   outlook: rcpt=outlook.com,hotmail.com,live.com require=spf,dkim dmarc=policy status=5.7.515
- *   gmail:   rcpt=gmail.com,googlemail.com dmarc=policy always=gmail.com status=5.7.26
+ *   outlook: rcpt=outlook.com,hotmail.com,live.com,msn.com require=spf,dkim,dmarc
+ *            dmarc=policy status=5.7.515
+ *   gmail:   rcpt=gmail.com,googlemail.com mx=*.google.com,*.googlemail.com
+ *            dmarc=policy always=gmail.com,googlemail.com status=5.7.26
  *   default: dmarc=policy status=5.7.1
+ * A profile matches when the recipient domain is in rcpt= or any MX name
+ * matches mx=. Options: rcpt=, mx=, require=spf,dkim,dmarc,
+ * dmarc=policy|strict|ignore (strict: p=quarantine refused too),
+ * always=, status=. Reference: authalign-outbound(5).
  */
 struct aa_profile {
 	const char *name;
@@ -35,6 +42,7 @@ struct aa_profile {
 	const char *const *mx_patterns;		/* "*.suffix" or exact; NULL: any */
 	int require_spf;		/* SPF must pass (not only align), as Outlook.com bulk */
 	int require_dkim;		/* a valid DKIM signature must pass */
+	int require_dmarc;		/* DMARC must pass: a record, and an aligned pass */
 	int dmarc_policy;		/* a DMARC fail under p=reject is refused */
 	int quarantine_refused;		/* ... and under p=quarantine too */
 	const char *const *always;	/* From domains refused on DMARC fail whatever p= says */
@@ -45,6 +53,9 @@ struct aa_profiles;
 
 int aa_profiles_load(const char *path, struct aa_profiles **r, char *err, size_t errlen);
 void aa_profiles_free(struct aa_profiles **p);
+/* The built-in profiles alone (a file is optional). NULL when out of memory. */
+struct aa_profiles *aa_profiles_builtin(void);
+size_t aa_profiles_count(const struct aa_profiles *p);
 /* The profile for a recipient domain and its MX host names (mx may be
  * NULL/0: matched by recipient domain only). Never NULL once loaded: a
  * built-in RFC receiver ("default") when nothing matches. */
@@ -85,6 +96,12 @@ const struct aa_route *aa_route_at(const struct aa_routes *r, size_t i);
  * port appended Exim's way ("h1::587:h2::587"), in the arena. */
 const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r);
 
+/* 0 when ip can be a route's egress: an IPv4 or IPv6 address, neither
+ * loopback (127/8, ::1, ::ffff:127/104) nor unspecified; else -1, *why_r
+ * says which. (libspf2 passes every loopback client, so a prediction
+ * from one would be a lie.) */
+int aa_route_check_egress(const char *ip, const char **why_r);
+
 /* ---- outbound policy per From domain (core/outpolicy.c) ----
  * outbound domains file (lsearch, keys as in the inbound table):
  *   example.com: mode=route order=direct,sign,rewrite,smarthost
@@ -112,11 +129,17 @@ enum aa_step {
 struct aa_out_policy {
 	enum aa_out_mode mode;
 	enum aa_step order[AA_STEPS_MAX];
+	const char *order_route[AA_STEPS_MAX];	/* SMARTHOST: "smarthost:NAME", else NULL (any) */
 	size_t order_len;
-	const char *pin;		/* route name every message of the domain takes */
-	const char *dkim_selector;	/* key for an aligned d= = the From domain */
+	const char *pin;		/* route name every message of the domain takes;
+					 * "direct" pins to direct delivery */
+	const char *dkim_selector;	/* key for an aligned d= */
 	const char *dkim_key_file;
+	const char *dkim_domain;	/* the d=: the key's domain ("example.com" for
+					 * both example.com and *.example.com), the From
+					 * domain for "*"; NULL without dkim= */
 	const char *return_path;	/* aligned, SPF-authorised envelope sender */
+	const char *matched_key;	/* the table key that applied, or NULL */
 };
 
 struct aa_outbound {
@@ -125,16 +148,24 @@ struct aa_outbound {
 	struct aa_route direct;		/* egress and HELO of this host */
 	struct aa_out_policy_table *table;
 	enum aa_out_mode mode;		/* for domains the table does not name */
+	enum aa_dmarc_mode dmarc_mode;	/* how receivers are assumed to evaluate */
 };
 
 /* Load the outbound settings named in authalign.conf (core/config.c calls
  * this for the outbound_* options), checking that every pinned or ordered
- * smarthost exists. */
+ * smarthost exists. Any file may be NULL: built-in profiles, no routes, no
+ * table. ob->direct, ob->mode and ob->dmarc_mode are the caller's and are
+ * left alone; on error nothing stays allocated. */
 int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
 		     const char *domains_file, char *err, size_t errlen);
 void aa_outbound_free(struct aa_outbound *ob);
 void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 			struct aa_out_policy *out);
+size_t aa_outbound_domain_count(const struct aa_outbound *ob);
+/* Entry i of the outbound domains table: its key and DKIM key file
+ * (NULL without dkim=). 0 past the end. */
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
+			 const char **key_file_r);
 
 /* ---- prediction (core/predict.c) ---- */
 struct aa_out_msg {
@@ -155,30 +186,60 @@ struct aa_prediction {
 	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
 	const char *dkim_domain;	/* its d= */
 	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */
+	size_t dkim_count;		/* signatures expected on arrival (ours included) */
+	int mx_temp;			/* the MX lookup failed temporarily */
 	struct aa_dmarc_result dmarc;
 	int refused;			/* the destination will refuse */
 	int temp;			/* a DNS temporary failure left it undecided */
 	const char *status;		/* when refused: the profile's status */
 	const char *reason;		/* short, human, not yet escaped */
+	/* what failed, for the planner's "Fix:" */
+	int spf_failed;			/* SPF was not pass (require=spf or unaligned) */
+	int dkim_key_missing;		/* sign_selector's key record is absent/revoked */
+	int always_failed;		/* the From domain is one the receiver always enforces */
+	int dmarc_missing;		/* require=dmarc and no DMARC record */
 };
 
-/* sign_domain: the d= our transport will add (NULL: none). return_path:
- * the envelope sender after a rewrite (NULL: unchanged). */
+/* sign_domain: the d= our transport will add (NULL: none); its key is
+ * assumed published. return_path: the envelope sender after a rewrite
+ * (NULL: unchanged). Returns 0, or -1 when the route cannot be predicted
+ * (no usable egress; r->temp is then set, never refused). */
 int aa_predict(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
 	       const struct aa_route *route, const char *sign_domain, const char *return_path,
 	       struct aa_prediction *r);
+
+/* What a step changes before the message leaves. */
+struct aa_out_change {
+	const char *sign_domain;	/* d= our transport adds, or NULL */
+	const char *sign_selector;	/* its s=: when set, the key record
+					 * s._domainkey.d is looked up and a
+					 * missing or revoked key makes it fail */
+	const char *return_path;	/* rewritten envelope sender, or NULL */
+};
+
+int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob,
+		      const struct aa_out_msg *msg, const struct aa_route *route,
+		      const struct aa_out_change *chg, struct aa_prediction *r);
 
 /* ---- the plan (core/plan.c) ---- */
 struct aa_plan {
 	enum aa_step step;
 	const struct aa_route *route;	/* &ob->direct or a smarthost */
-	const char *sign_domain;	/* AA_STEP_SIGN */
+	const char *sign_domain;	/* our transport signs: SIGN, and any later
+					 * step once SIGN was applicable (signing
+					 * is kept when escalating) */
 	const char *dkim_selector, *dkim_key_file;
 	const char *return_path;	/* AA_STEP_REWRITE */
 	enum aa_out_mode mode;
 	struct aa_prediction direct;	/* what direct delivery would get */
 	struct aa_prediction chosen;	/* what the chosen route gets */
-	int temp;			/* undecided: defer (451), never refuse */
+	enum aa_step planned;		/* what the plan found, whatever the mode
+					 * (monitor: step stays DIRECT) */
+	const struct aa_route *planned_route;
+	int none_pass;			/* no step passes (REFUSE in enforce; route
+					 * mode delivers direct and logs it) */
+	int temp;			/* undecided: defer (451), never refuse;
+					 * 0 in monitor mode (the log says temp) */
 	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 };
@@ -188,5 +249,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 
 const char *aa_step_name(enum aa_step s);
 const char *aa_out_mode_name(enum aa_out_mode m);
+/* "off", "monitor", "route", "enforce"; -1 when none of them. */
+int aa_out_mode_parse(const char *v, enum aa_out_mode *m);
 
 #endif

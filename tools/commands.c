@@ -3,16 +3,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "aa_authres.h"
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
 #include "aa_judge.h"
+#include "aa_outbound.h"
 #include "aa_spf.h"
 #include "tool.h"
 
 #define MESSAGE_MAX (64u * 1024 * 1024)
 
 enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2 };
+
+/* The key files are read by Exim's transport, maybe as another user: only warn. */
+static void tool_warn_keys(const struct aa_config *cfg)
+{
+	const char *key, *file;
+
+	for (size_t i = 0; aa_outbound_entry_at(&cfg->outbound, i, &key, &file); i++)
+		if (file != NULL && access(file, R_OK) != 0)
+			printf("warning: %s: dkim key file %s is not readable by this user\n", key, file);
+}
 
 int tool_check_config(const char *path)
 {
@@ -24,6 +36,18 @@ int tool_check_config(const char *path)
 		return EXIT_BAD;
 	}
 	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
+	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries\n",
+	       aa_out_mode_name(cfg->outbound.mode),
+	       cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
+	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
+	       aa_profiles_count(cfg->outbound.profiles), aa_route_count(cfg->outbound.routes),
+	       aa_outbound_domain_count(&cfg->outbound));
+	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
+		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
+
+		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
+	}
+	tool_warn_keys(cfg);
 	aa_config_free(&cfg);
 	return EXIT_ANSWER;
 }
@@ -173,6 +197,82 @@ static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **ar
 	return jr.action == AA_ACTION_DEFER ? EXIT_TEMP : EXIT_ANSWER;
 }
 
+static void print_prediction(struct aa_ctx *ctx, const char *label, const struct aa_prediction *p)
+{
+	printf("%-22s %s", label, p->temp ? "temp" : p->refused ? "refused" : "pass");
+	if (p->profile != NULL)
+		printf(" profile=%s", aa_escz(ctx, p->profile->name));
+	if (p->refused)
+		printf(" status=%s", aa_escz(ctx, p->status));
+	printf(" env=<%s>", aa_escz(ctx, p->env_sender));
+	printf("\n    %s\n", aa_escz(ctx, p->reason));
+}
+
+static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+{
+	const struct aa_outbound *ob = &cfg->outbound;
+	struct aa_dkim_result dkim;
+	struct aa_from from;
+	struct aa_out_msg msg = { .env_sender = argv[0], .from = &from, .dkim = &dkim,
+				  .rcpt_domain = argv[1] };
+	struct aa_out_policy pol;
+	struct aa_prediction p;
+	struct aa_plan plan;
+	size_t len;
+	char *text = read_all(stdin, &len);
+
+	if (text == NULL) {
+		fprintf(stderr, "authalign: cannot read the message\n");
+		return EXIT_BAD;
+	}
+	if (ob->direct.egress_ip == NULL) {
+		fprintf(stderr, "authalign: predict needs outbound_egress in the settings (-c)\n");
+		free(text);
+		return EXIT_BAD;
+	}
+	aa_dkim_verify_message(ctx, text, len, &dkim);
+	message_from(ctx, text, len, &from);
+	aa_outbound_policy(ob, from.domain, &pol);
+	printf("from=%s rcpt_domain=%s mode=%s%s%s\n", aa_escz(ctx, from.domain), aa_escz(ctx, argv[1]),
+	       aa_out_mode_name(pol.mode), pol.matched_key != NULL ? " key=" : "",
+	       pol.matched_key != NULL ? pol.matched_key : "");
+	aa_predict(ctx, ob, &msg, &ob->direct, NULL, NULL, &p);
+	print_prediction(ctx, "direct", &p);
+	if (pol.dkim_selector != NULL && from.domain != NULL) {
+		struct aa_out_change chg = { .sign_domain = pol.dkim_domain, .sign_selector = pol.dkim_selector };
+
+		aa_predict_change(ctx, ob, &msg, &ob->direct, &chg, &p);
+		print_prediction(ctx, "sign", &p);
+	}
+	if (pol.return_path != NULL) {
+		aa_predict(ctx, ob, &msg, &ob->direct, NULL, pol.return_path, &p);
+		print_prediction(ctx, "rewrite", &p);
+	}
+	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
+		const struct aa_route *r = aa_route_at(ob->routes, i);
+		char label[80];
+
+		snprintf(label, sizeof(label), "smarthost:%s", r->name);
+		aa_predict(ctx, ob, &msg, r, NULL, NULL, &p);
+		print_prediction(ctx, label, &p);
+	}
+	aa_plan_message(ctx, ob, &msg, &plan);
+	printf("plan: step=%s route=%s%s%s%s%s%s\n", aa_step_name(plan.step),
+	       plan.route != NULL ? aa_escz(ctx, plan.route->name) : "-",
+	       plan.route != NULL && plan.route->hosts != NULL ? " route_data=" : "",
+	       plan.route != NULL && plan.route->hosts != NULL ? aa_route_data(ctx, plan.route) : "",
+	       plan.sign_domain != NULL ? " sign=" : "", plan.sign_domain != NULL ? aa_escz(ctx, plan.sign_domain) : "",
+	       plan.temp ? " temp" : "");
+	if (plan.return_path != NULL)
+		printf("return_path: %s\n", aa_escz(ctx, plan.return_path));
+	if (plan.smtp_text != NULL)
+		printf("smtp: 550 %s\n", plan.smtp_text);
+	if (plan.log_line != NULL)
+		printf("log: %s\n", plan.log_line);
+	free(text);
+	return plan.temp ? EXIT_TEMP : EXIT_ANSWER;
+}
+
 int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -187,5 +287,7 @@ int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **a
 		return cmd_orgdomain(ctx, cfg, argc, argv);
 	if (strcmp(cmd, "verify") == 0 && argc == 3)
 		return cmd_verify(ctx, cfg, argv);
+	if (strcmp(cmd, "predict") == 0 && argc == 2)
+		return cmd_predict(ctx, cfg, argv);
 	return -1;
 }

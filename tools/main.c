@@ -5,6 +5,7 @@
  *   authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN
  *   authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]
  *   authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE
+ *   authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE
  *
  * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure.
  */
@@ -22,7 +23,8 @@ static void usage(void)
 	      "       authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n",
+	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n"
+	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n",
 	      stderr);
 }
 

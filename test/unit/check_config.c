@@ -97,6 +97,11 @@ static const struct bad_case bad_cases[] = {
 	{ "", "bad!key: mode=off\n", ":1: key" },
 	{ "", "a.example: mode=off\nA.example: mode=enforce\n", ":2: key \"a.example\" given twice" },
 	{ "", "   mode=off\n", ":1: continuation line without a key" },
+	{ "outbound_mode = sometimes\n", NULL, ":1: invalid value: outbound_mode" },
+	{ "\noutbound_egress = 127.0.0.1\n", NULL, ":2: egress is a loopback address" },
+	{ "outbound_egress = mail.example\n", NULL, ":1: egress is not an IPv4 or IPv6 address" },
+	{ "outbound_helo = bad_helo!\n", NULL, ":1: invalid value: outbound_helo" },
+	{ "outbound_mode = route\n", NULL, "outbound_egress is required" },
 };
 
 START_TEST(config_errors_name_file_and_line)
@@ -125,6 +130,40 @@ START_TEST(config_errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(config_outbound_settings_are_loaded)
+{
+	char *routes = write_tmp("relay: hosts=relay.example.net egress=198.51.100.25\n");
+	char *domains = write_tmp("example.com: mode=enforce pin=relay\n");
+	char text[512];
+	char *settings;
+	struct aa_config *cfg;
+	struct aa_out_policy p;
+	char err[256];
+
+	snprintf(text, sizeof(text),
+		 "outbound_mode = monitor\noutbound_egress = 203.0.113.5\noutbound_helo = mail.example.net\n"
+		 "outbound_profiles_file = conf.d-examples/authalign-profiles\n"
+		 "outbound_routes_file = %s\noutbound_domains_file = %s\n", routes, domains);
+	settings = write_tmp(text);
+	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(cfg->outbound.mode, AA_OUT_MONITOR);
+	ck_assert_str_eq(cfg->outbound.direct.egress_ip, "203.0.113.5");
+	ck_assert_str_eq(cfg->outbound.direct.helo, "mail.example.net");
+	ck_assert_uint_eq(aa_profiles_count(cfg->outbound.profiles), 4);
+	ck_assert_uint_eq(aa_route_count(cfg->outbound.routes), 1);
+	aa_outbound_policy(&cfg->outbound, "example.com", &p);
+	ck_assert_int_eq(p.mode, AA_OUT_ENFORCE);
+	ck_assert_str_eq(p.pin, "relay");
+	aa_config_free(&cfg);
+	unlink(settings);
+	unlink(routes);
+	unlink(domains);
+	free(settings);
+	free(routes);
+	free(domains);
+}
+END_TEST
+
 START_TEST(config_missing_file_is_an_error)
 {
 	struct aa_config *cfg;
@@ -144,6 +183,7 @@ Suite *suite_config(void)
 	tcase_add_test(tc, config_settings_and_domains_are_read);
 	tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, config_outbound_settings_are_loaded);
 	tcase_add_test(tc, config_missing_file_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,0 +1,258 @@
+/* lsearch.c - the one reader of Exim's lsearch format (aa_lsearch.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aa_lsearch.h"
+
+#define NAME_MAX_OCTETS 253	/* RFC 1035 2.3.4, without the final dot */
+#define LABEL_MAX_OCTETS 63	/* RFC 1035 2.3.4 */
+
+void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (err == NULL || errlen == 0)
+		return;
+	n = line > 0 ? snprintf(err, errlen, "%s:%u: ", file, line) : snprintf(err, errlen, "%s: ", file);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+struct reader {
+	const char *path;
+	aa_lsearch_entry_fn *fn;
+	void *arg;
+	char key[AA_LSEARCH_KEY_MAX + 1];
+	char data[AA_LSEARCH_DATA_MAX];
+	unsigned keyline;
+	int have;
+};
+
+static int flush(struct reader *rd, char *err, size_t errlen)
+{
+	if (!rd->have)
+		return 0;
+	rd->have = 0;
+	return rd->fn(rd->arg, rd->path, rd->keyline, rd->key, rd->data, err, errlen);
+}
+
+/* One line, already without its line end. */
+static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, size_t errlen)
+{
+	size_t klen;
+	char *rest;
+
+	if (line[0] == '#' || trim(line)[0] == '\0')
+		return 0;
+	if (isspace((unsigned char)line[0])) {
+		const char *more = trim(line);
+
+		if (!rd->have) {
+			aa_lsearch_err(err, errlen, rd->path, lineno, "continuation line without a key");
+			return -1;
+		}
+		if (strlen(rd->data) + strlen(more) + 2 > sizeof(rd->data)) {
+			aa_lsearch_err(err, errlen, rd->path, lineno, "data too long");
+			return -1;
+		}
+		if (rd->data[0] != '\0')
+			strcat(rd->data, " ");
+		strcat(rd->data, more);
+		return 0;
+	}
+	if (flush(rd, err, errlen) < 0)
+		return -1;
+	klen = strcspn(line, ": \t");
+	if (line[0] == '"' || klen == 0 || klen >= sizeof(rd->key)) {
+		aa_lsearch_err(err, errlen, rd->path, lineno, "malformed key");
+		return -1;
+	}
+	memcpy(rd->key, line, klen);
+	rd->key[klen] = '\0';
+	rest = line + klen;
+	while (isspace((unsigned char)*rest))
+		rest++;
+	if (*rest == ':')
+		rest++;
+	snprintf(rd->data, sizeof(rd->data), "%s", trim(rest));
+	rd->have = 1;
+	rd->keyline = lineno;
+	return 0;
+}
+
+int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err, size_t errlen)
+{
+	struct reader *rd;
+	char line[AA_LSEARCH_LINE_MAX];
+	unsigned lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	rd = calloc(1, sizeof(*rd));
+	if (rd == NULL) {
+		fclose(f);
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		return -1;
+	}
+	rd->path = path;
+	rd->fn = fn;
+	rd->arg = arg;
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			aa_lsearch_err(err, errlen, path, lineno, "line too long");
+			rc = -1;
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		rc = take_line(rd, line, lineno, err, errlen);
+	}
+	if (rc == 0 && ferror(f)) {
+		aa_lsearch_err(err, errlen, path, lineno, "read error");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = flush(rd, err, errlen);
+	free(rd);
+	fclose(f);
+	return rc;
+}
+
+int aa_lsearch_is_name(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+
+	if (len == 0 || len > NAME_MAX_OCTETS || name[0] == '.' || name[len - 1] == '.')
+		return 0;
+	for (const char *p = name; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return 0;
+		if (++label > LABEL_MAX_OCTETS)
+			return 0;
+	}
+	return 1;
+}
+
+int aa_lsearch_domain_key(char *key)
+{
+	for (char *p = key; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strcmp(key, "*") == 0)
+		return 1;
+	return aa_lsearch_is_name(key[0] == '*' && key[1] == '.' ? key + 2 : key);
+}
+
+int aa_lsearch_option(char **cursor, char **name, char **value)
+{
+	char *p = *cursor, *tok, *eq;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0') {
+		*cursor = p;
+		return 0;
+	}
+	tok = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t')
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	*cursor = p;
+	*name = tok;
+	eq = strchr(tok, '=');
+	if (eq == NULL) {
+		*value = NULL;
+		return -1;
+	}
+	*eq = '\0';
+	*value = eq + 1;
+	return 1;
+}
+
+const void *aa_lsearch_best(const char *domain, const void *(*find)(const void *arg, const char *key),
+			    const void *arg)
+{
+	const void *e = NULL;
+	char wild[AA_LSEARCH_KEY_MAX + 2];
+
+	if (domain != NULL && *domain != '\0') {
+		e = find(arg, domain);
+		/* "*.parent" for every parent, nearest first */
+		for (const char *p = strchr(domain, '.'); e == NULL && p != NULL; p = strchr(p + 1, '.')) {
+			if (snprintf(wild, sizeof(wild), "*%s", p) < (int)sizeof(wild))
+				e = find(arg, wild);
+		}
+	}
+	return e != NULL ? e : find(arg, "*");
+}
+
+char **aa_lsearch_list(const char *v, char sep, int fold, size_t *n_r, int *empty_r)
+{
+	size_t n = 1, len = strlen(v), i = 0;
+	char **vec, *copy, *item;
+
+	*empty_r = 0;
+	for (const char *p = v; *p != '\0'; p++)
+		n += *p == sep;
+	vec = malloc((n + 1) * sizeof(*vec) + len + 1);
+	if (vec == NULL)
+		return NULL;
+	copy = (char *)(vec + n + 1);
+	memcpy(copy, v, len + 1);
+	for (item = copy;; item++) {
+		char *end = strchr(item, sep);
+
+		if (end != NULL)
+			*end = '\0';
+		if (*item == '\0') {
+			*empty_r = 1;
+			free(vec);
+			return NULL;
+		}
+		if (fold)
+			for (char *p = item; *p != '\0'; p++)
+				*p = (char)tolower((unsigned char)*p);
+		vec[i++] = item;
+		if (end == NULL)
+			break;
+		item = end;
+	}
+	vec[i] = NULL;
+	if (n_r != NULL)
+		*n_r = i;
+	return vec;
+}

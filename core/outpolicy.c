@@ -1,0 +1,414 @@
+/* outpolicy.c - the outbound domains table and loading the outbound side.
+ *
+ * Per From domain (lsearch keys as in the inbound table, most specific
+ * wins): mode, the order of remedies, a pinned route, the DKIM key for an
+ * aligned d= and the return path for a rewrite. aa_outbound_load reads
+ * the profiles, routes and this table and checks that every pin= and
+ * "smarthost:NAME" names a route (file:line of the domain entry).
+ *
+ * The DKIM key file is checked for syntax only (an absolute path): this
+ * is loaded by whichever user runs authalign, while the key is read by
+ * Exim's transport, maybe as another user. `authalign check-config`
+ * warns when the file is not readable by the user running it.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_lsearch.h"
+#include "aa_outbound.h"
+
+#define OUT_ENTRIES_MAX 100000
+
+struct out_entry {
+	char *key;
+	unsigned line;
+	int has_mode, has_order;
+	enum aa_out_mode mode;
+	enum aa_step order[AA_STEPS_MAX];
+	char *order_route[AA_STEPS_MAX];
+	size_t order_len;
+	char *pin, *dkim_selector, *dkim_key_file, *return_path;
+};
+
+struct aa_out_policy_table {
+	struct out_entry *v;
+	size_t n;
+};
+
+static const enum aa_step default_order[] = {
+	AA_STEP_DIRECT, AA_STEP_SIGN, AA_STEP_REWRITE, AA_STEP_SMARTHOST,
+};
+
+const char *aa_step_name(enum aa_step s)
+{
+	switch (s) {
+	case AA_STEP_DIRECT: return "direct";
+	case AA_STEP_SIGN: return "sign";
+	case AA_STEP_REWRITE: return "rewrite";
+	case AA_STEP_SMARTHOST: return "smarthost";
+	case AA_STEP_REFUSE: return "refuse";
+	}
+	return "refuse";
+}
+
+const char *aa_out_mode_name(enum aa_out_mode m)
+{
+	switch (m) {
+	case AA_OUT_OFF: return "off";
+	case AA_OUT_MONITOR: return "monitor";
+	case AA_OUT_ROUTE: return "route";
+	case AA_OUT_ENFORCE: return "enforce";
+	}
+	return "off";
+}
+
+int aa_out_mode_parse(const char *v, enum aa_out_mode *m)
+{
+	static const enum aa_out_mode all[] = { AA_OUT_OFF, AA_OUT_MONITOR, AA_OUT_ROUTE, AA_OUT_ENFORCE };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (strcmp(v, aa_out_mode_name(all[i])) == 0) {
+			*m = all[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void entry_clear(struct out_entry *e)
+{
+	free(e->key);
+	for (size_t i = 0; i < e->order_len; i++)
+		free(e->order_route[i]);
+	free(e->pin);
+	free(e->dkim_selector);
+	free(e->dkim_key_file);
+	free(e->return_path);
+}
+
+static void table_free(struct aa_out_policy_table **tp)
+{
+	struct aa_out_policy_table *t = *tp;
+
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->n; i++)
+		entry_clear(&t->v[i]);
+	free(t->v);
+	free(t);
+	*tp = NULL;
+}
+
+static int dup_once(char **dst, const char *v, const char **why)
+{
+	if (*dst != NULL) {
+		*why = "given twice";
+		return -1;
+	}
+	*dst = strdup(v);
+	*why = "out of memory";
+	return *dst != NULL ? 0 : -1;
+}
+
+static int parse_order(struct out_entry *e, const char *value, const char **why)
+{
+	size_t n;
+	int empty;
+	char **items = aa_lsearch_list(value, ',', 1, &n, &empty);
+
+	if (items == NULL) {
+		*why = empty ? "empty list, or an empty item in it" : "out of memory";
+		return -1;
+	}
+	*why = "given twice";
+	if (e->has_order)
+		goto bad;
+	e->has_order = 1;
+	*why = "too many steps";
+	if (n > AA_STEPS_MAX)
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		const char *it = items[i];
+		enum aa_step s;
+
+		if (strcmp(it, "direct") == 0)
+			s = AA_STEP_DIRECT;
+		else if (strcmp(it, "sign") == 0)
+			s = AA_STEP_SIGN;
+		else if (strcmp(it, "rewrite") == 0)
+			s = AA_STEP_REWRITE;
+		else if (strcmp(it, "smarthost") == 0 || strncmp(it, "smarthost:", 10) == 0)
+			s = AA_STEP_SMARTHOST;
+		else {
+			*why = "steps are direct, sign, rewrite, smarthost and smarthost:NAME";
+			goto bad;
+		}
+		for (size_t j = 0; j < e->order_len; j++) {
+			int same_route = (e->order_route[j] == NULL && it[9] == '\0') ||
+					 (e->order_route[j] != NULL && it[9] == ':' &&
+					  strcmp(e->order_route[j], it + 10) == 0);
+
+			if (e->order[j] == s && (s != AA_STEP_SMARTHOST || same_route)) {
+				*why = "a step given twice";
+				goto bad;
+			}
+		}
+		e->order[e->order_len] = s;
+		e->order_route[e->order_len] = NULL;
+		if (s == AA_STEP_SMARTHOST && it[9] == ':') {
+			*why = "smarthost: needs a route name";
+			if (it[10] == '\0')
+				goto bad;
+			e->order_route[e->order_len] = strdup(it + 10);
+			*why = "out of memory";
+			if (e->order_route[e->order_len] == NULL)
+				goto bad;
+		}
+		e->order_len++;
+	}
+	free(items);
+	return 0;
+bad:
+	free(items);
+	return -1;
+}
+
+static int parse_dkim(struct out_entry *e, const char *value, const char **why)
+{
+	const char *colon = strchr(value, ':');
+	char sel[256];
+
+	*why = "dkim= takes selector:/absolute/path/of/the/private/key";
+	if (colon == NULL || colon == value || (size_t)(colon - value) >= sizeof(sel) || colon[1] != '/')
+		return -1;
+	memcpy(sel, value, (size_t)(colon - value));
+	sel[colon - value] = '\0';
+	for (char *p = sel; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	*why = "dkim=: the selector is not a DNS name";
+	if (!aa_lsearch_is_name(sel))
+		return -1;
+	if (e->dkim_selector != NULL) {
+		*why = "given twice";
+		return -1;
+	}
+	e->dkim_selector = strdup(sel);
+	e->dkim_key_file = strdup(colon + 1);
+	*why = "out of memory";
+	return e->dkim_selector != NULL && e->dkim_key_file != NULL ? 0 : -1;
+}
+
+static int parse_return_path(struct out_entry *e, const char *value, const char **why)
+{
+	const char *at = strrchr(value, '@');
+
+	*why = "return_path= takes local@domain";
+	if (at == NULL || at == value || !aa_lsearch_is_name(at + 1))
+		return -1;
+	for (const char *p = value; p < at; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' || *p == '"')
+			return -1;
+	return dup_once(&e->return_path, value, why);
+}
+
+static int entry_option(struct out_entry *e, const char *name, const char *value, const char **why)
+{
+	if (strcmp(name, "mode") == 0) {
+		*why = "mode= takes off, monitor, route or enforce";
+		if (e->has_mode || aa_out_mode_parse(value, &e->mode) < 0) {
+			if (e->has_mode)
+				*why = "given twice";
+			return -1;
+		}
+		e->has_mode = 1;
+		return 0;
+	}
+	if (strcmp(name, "order") == 0)
+		return parse_order(e, value, why);
+	if (strcmp(name, "pin") == 0) {
+		*why = "pin= takes a route name or direct";
+		for (const char *p = value; *p != '\0'; p++)
+			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+				return -1;
+		return *value == '\0' ? -1 : dup_once(&e->pin, value, why);
+	}
+	if (strcmp(name, "dkim") == 0)
+		return parse_dkim(e, value, why);
+	if (strcmp(name, "return_path") == 0)
+		return parse_return_path(e, value, why);
+	*why = "unknown option";
+	return -1;
+}
+
+static int table_entry(void *arg, const char *file, unsigned line, char *key, char *data,
+		       char *err, size_t errlen)
+{
+	struct aa_out_policy_table *t = arg;
+	struct out_entry *e, *grown;
+	const char *why = "";
+	char *name, *value;
+	int got;
+
+	if (!aa_lsearch_domain_key(key)) {
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (strcmp(t->v[i].key, key) == 0) {
+			aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+			return -1;
+		}
+	}
+	if (t->n >= OUT_ENTRIES_MAX || (grown = realloc(t->v, (t->n + 1) * sizeof(*grown))) == NULL) {
+		aa_lsearch_err(err, errlen, file, line, t->n >= OUT_ENTRIES_MAX ? "too many entries" : "out of memory");
+		return -1;
+	}
+	t->v = grown;
+	e = &t->v[t->n++];
+	memset(e, 0, sizeof(*e));
+	e->line = line;
+	e->key = strdup(key);
+	if (e->key == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "out of memory");
+		return -1;
+	}
+	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
+		if (got < 0) {
+			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
+			return -1;
+		}
+		if (entry_option(e, name, value, &why) < 0) {
+			aa_lsearch_err(err, errlen, file, line, "%.32s: %s", name, why);
+			return -1;
+		}
+	}
+	if (e->pin != NULL && e->has_order) {
+		aa_lsearch_err(err, errlen, file, line, "pin= and order= together: a pin is the only route");
+		return -1;
+	}
+	return 0;
+}
+
+/* Every pin= and smarthost:NAME must name a route. */
+static int cross_check(const struct aa_out_policy_table *t, const struct aa_routes *routes,
+		       const char *file, char *err, size_t errlen)
+{
+	for (size_t i = 0; t != NULL && i < t->n; i++) {
+		const struct out_entry *e = &t->v[i];
+
+		if (e->pin != NULL && strcmp(e->pin, "direct") != 0 && aa_route_find(routes, e->pin) == NULL) {
+			aa_lsearch_err(err, errlen, file, e->line, "pin=%s: no such route in the routes file%s",
+				       e->pin, routes == NULL ? " (outbound_routes_file is not set)" : "");
+			return -1;
+		}
+		for (size_t j = 0; j < e->order_len; j++) {
+			if (e->order_route[j] != NULL && aa_route_find(routes, e->order_route[j]) == NULL) {
+				aa_lsearch_err(err, errlen, file, e->line,
+					       "order: smarthost:%s: no such route in the routes file%s",
+					       e->order_route[j],
+					       routes == NULL ? " (outbound_routes_file is not set)" : "");
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+void aa_outbound_free(struct aa_outbound *ob)
+{
+	aa_profiles_free(&ob->profiles);
+	aa_routes_free(&ob->routes);
+	table_free(&ob->table);
+}
+
+int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
+		     const char *domains_file, char *err, size_t errlen)
+{
+	ob->profiles = NULL;
+	ob->routes = NULL;
+	ob->table = NULL;
+	if (profiles_file != NULL) {
+		if (aa_profiles_load(profiles_file, &ob->profiles, err, errlen) < 0)
+			goto fail;
+	} else if ((ob->profiles = aa_profiles_builtin()) == NULL) {
+		aa_lsearch_err(err, errlen, "(built-in profiles)", 0, "out of memory");
+		goto fail;
+	}
+	if (routes_file != NULL && aa_routes_load(routes_file, &ob->routes, err, errlen) < 0)
+		goto fail;
+	if (domains_file != NULL) {
+		ob->table = calloc(1, sizeof(*ob->table));
+		if (ob->table == NULL) {
+			aa_lsearch_err(err, errlen, domains_file, 0, "out of memory");
+			goto fail;
+		}
+		if (aa_lsearch_read(domains_file, table_entry, ob->table, err, errlen) < 0 ||
+		    cross_check(ob->table, ob->routes, domains_file, err, errlen) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	aa_outbound_free(ob);
+	return -1;
+}
+
+size_t aa_outbound_domain_count(const struct aa_outbound *ob)
+{
+	return ob->table != NULL ? ob->table->n : 0;
+}
+
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
+			 const char **key_file_r)
+{
+	if (ob->table == NULL || i >= ob->table->n)
+		return 0;
+	*key_r = ob->table->v[i].key;
+	*key_file_r = ob->table->v[i].dkim_key_file;
+	return 1;
+}
+
+static const void *find_key(const void *arg, const char *key)
+{
+	const struct aa_out_policy_table *t = arg;
+
+	for (size_t i = 0; t != NULL && i < t->n; i++)
+		if (strcasecmp(t->v[i].key, key) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
+			struct aa_out_policy *out)
+{
+	const struct out_entry *e;
+
+	memset(out, 0, sizeof(*out));
+	out->mode = ob->mode;
+	out->order_len = sizeof(default_order) / sizeof(default_order[0]);
+	memcpy(out->order, default_order, sizeof(default_order));
+	e = ob->table != NULL ? aa_lsearch_best(from_domain, find_key, ob->table) : NULL;
+	if (e == NULL)
+		return;
+	out->matched_key = e->key;
+	if (e->has_mode)
+		out->mode = e->mode;
+	if (e->has_order) {
+		out->order_len = e->order_len;
+		for (size_t i = 0; i < e->order_len; i++) {
+			out->order[i] = e->order[i];
+			out->order_route[i] = e->order_route[i];
+		}
+	}
+	out->pin = e->pin;
+	out->return_path = e->return_path;
+	if (e->dkim_selector != NULL) {
+		out->dkim_selector = e->dkim_selector;
+		out->dkim_key_file = e->dkim_key_file;
+		if (strcmp(e->key, "*") == 0)
+			out->dkim_domain = from_domain;
+		else
+			out->dkim_domain = e->key[0] == '*' ? e->key + 2 : e->key;
+	}
+}

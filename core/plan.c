@@ -1,0 +1,327 @@
+/* plan.c - the least invasive way to get a message accepted, or why not.
+ *
+ * Steps in the From domain's order (default direct, sign, rewrite,
+ * smarthost; a pin= allows that one route only). The first step whose
+ * prediction is not refused wins. A step that does not apply is skipped:
+ * sign without a DKIM key, rewrite without a return_path or for the null
+ * sender (a bounce must keep <>, RFC 5321 4.5.5), smarthost without
+ * routes. Once sign applied, later steps keep signing: an aligned
+ * signature never hurts, and Outlook.com wants SPF and DKIM together.
+ * A step left undecided by a DNS temporary failure stops the plan: temp
+ * (the caller defers with 451, never refuses).
+ *
+ * Modes: off does nothing; monitor plans and logs, step stays DIRECT;
+ * route applies the plan (nothing passes: deliver direct, log it);
+ * enforce applies it and, when nothing passes, REFUSE with an SMTP text
+ * that names the record or route that would fix it.
+ */
+#include <string.h>
+#include "aa_outbound.h"
+
+#define STEPS_LOG_MAX 1500	/* bytes of per-step verdicts in one log line */
+
+struct planner {
+	struct aa_ctx *ctx;
+	const struct aa_outbound *ob;
+	const struct aa_out_msg *msg;
+	struct aa_out_policy pol;
+	const char *from;		/* From domain, or NULL */
+	const char *steps;		/* "direct=refused(...) sign=pass(...)" */
+	struct aa_out_change carry;	/* signing kept for later steps */
+	const struct aa_prediction *sign_pred;
+};
+
+static const char *verdict_word(const struct aa_prediction *p)
+{
+	return p->temp ? "temp" : p->refused ? "refused" : "pass";
+}
+
+/* One prediction for the log, every untrusted string escaped. */
+static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
+{
+	const struct aa_dmarc_result *d = &p->dmarc;
+	const char *spf, *dkim, *dmarc;
+
+	if (p->profile == NULL)
+		return aa_arena_printf(ctx->arena, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+	if (p->spf.result == AA_PASS || p->spf.result == AA_FAIL || p->spf.result == AA_SOFTFAIL ||
+	    p->spf.result == AA_NEUTRAL)
+		spf = aa_arena_printf(ctx->arena, "spf=%s %s %s %s", aa_result_name(p->spf.result),
+				      aa_escz(ctx, p->route->egress_ip),
+				      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
+				      aa_escz(ctx, p->spf.domain));
+	else
+		spf = aa_arena_printf(ctx->arena, "spf=%s %s", aa_result_name(p->spf.result),
+				      aa_escz(ctx, p->spf.domain));
+	if (p->dkim_aligned_pass)
+		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
+	else if (p->dkim_any_pass)
+		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
+	else if (p->dkim_key_missing)
+		dkim = "dkim=fail key not published";
+	else
+		dkim = p->dkim_count > 0 ? "dkim=temperror" : "dkim=none";
+	dmarc = aa_arena_printf(ctx->arena, "dmarc=%s p=%s", aa_result_name(d->result),
+				aa_dmarc_policy_name(d->result == AA_FAIL ? d->policy : d->published));
+	return aa_arena_printf(ctx->arena, "%s(%s; %s; %s; profile=%s%s%s)", verdict_word(p), spf, dkim, dmarc,
+			       aa_escz(ctx, p->profile->name), p->refused ? " " : "",
+			       p->refused ? aa_escz(ctx, p->status) : "");
+}
+
+static void log_step(struct planner *pl, const char *name, const char *what)
+{
+	const char *s = aa_arena_printf(pl->ctx->arena, "%s%s%s=%s", pl->steps != NULL ? pl->steps : "",
+					pl->steps != NULL ? " " : "", name, what);
+
+	if (s != NULL && strlen(s) <= STEPS_LOG_MAX)
+		pl->steps = s;
+}
+
+/* Predict one candidate; 1 when it decides the plan (pass or temp). */
+static int try(struct planner *pl, const char *name, const struct aa_route *route,
+	       const struct aa_out_change *chg, struct aa_prediction *p)
+{
+	aa_predict_change(pl->ctx, pl->ob, pl->msg, route, chg, p);
+	log_step(pl, name, summary(pl->ctx, p));
+	return !p->refused;
+}
+
+static void choose(struct aa_plan *r, enum aa_step step, const struct aa_route *route,
+		   const struct aa_out_change *chg, const struct aa_out_policy *pol,
+		   const struct aa_prediction *p)
+{
+	r->planned = step;
+	r->planned_route = route;
+	r->chosen = *p;
+	r->temp = p->temp;
+	r->sign_domain = chg->sign_domain;
+	if (chg->sign_domain != NULL) {
+		r->dkim_selector = pol->dkim_selector;
+		r->dkim_key_file = pol->dkim_key_file;
+	}
+	r->return_path = chg->return_path;
+}
+
+/* Walk the steps; 1 when one was chosen (pass or temp). */
+static int walk(struct planner *pl, struct aa_plan *r)
+{
+	enum aa_step order[AA_STEPS_MAX];
+	const char *named[AA_STEPS_MAX];
+	size_t n = pl->pol.order_len;
+	struct aa_prediction p;
+
+	memcpy(order, pl->pol.order, sizeof(order));
+	memcpy(named, pl->pol.order_route, sizeof(named));
+	if (pl->pol.pin != NULL) {
+		n = 1;
+		order[0] = strcmp(pl->pol.pin, "direct") == 0 ? AA_STEP_DIRECT : AA_STEP_SMARTHOST;
+		named[0] = pl->pol.pin;
+	}
+	for (size_t i = 0; i < n && i < AA_STEPS_MAX; i++) {
+		struct aa_out_change chg = pl->carry;
+
+		switch (order[i]) {
+		case AA_STEP_DIRECT:
+			log_step(pl, "direct", summary(pl->ctx, &r->direct));
+			if (!r->direct.refused) {
+				choose(r, AA_STEP_DIRECT, &pl->ob->direct, &chg, &pl->pol, &r->direct);
+				return 1;
+			}
+			break;
+		case AA_STEP_SIGN:
+			if (pl->pol.dkim_selector == NULL || pl->from == NULL) {
+				log_step(pl, "sign", "n/a(no dkim= key)");
+				break;
+			}
+			chg.sign_domain = pl->pol.dkim_domain;
+			chg.sign_selector = pl->pol.dkim_selector;
+			pl->carry = chg;
+			if (try(pl, "sign", &pl->ob->direct, &chg, &p)) {
+				choose(r, AA_STEP_SIGN, &pl->ob->direct, &chg, &pl->pol, &p);
+				return 1;
+			}
+			break;
+		case AA_STEP_REWRITE:
+			if (pl->pol.return_path == NULL) {
+				log_step(pl, "rewrite", "n/a(no return_path=)");
+				break;
+			}
+			if (pl->msg->env_sender == NULL || pl->msg->env_sender[0] == '\0') {
+				log_step(pl, "rewrite", "n/a(null sender stays null)");
+				break;
+			}
+			chg.return_path = pl->pol.return_path;
+			if (try(pl, "rewrite", &pl->ob->direct, &chg, &p)) {
+				choose(r, AA_STEP_REWRITE, &pl->ob->direct, &chg, &pl->pol, &p);
+				return 1;
+			}
+			break;
+		case AA_STEP_SMARTHOST:
+			for (size_t k = 0; k < aa_route_count(pl->ob->routes); k++) {
+				const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
+				const char *label;
+
+				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
+					continue;
+				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
+				if (try(pl, label != NULL ? label : "smarthost", rt, &chg, &p)) {
+					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
+					return 1;
+				}
+			}
+			if (aa_route_count(pl->ob->routes) == 0)
+				log_step(pl, "smarthost", "n/a(no routes)");
+			break;
+		case AA_STEP_REFUSE:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* 1 when the domain's order (or pin) lets the plan use this smarthost. */
+static int smarthost_allowed(const struct aa_out_policy *pol, const char *name)
+{
+	if (pol->pin != NULL)
+		return strcmp(pol->pin, name) == 0;
+	for (size_t i = 0; i < pol->order_len && i < AA_STEPS_MAX; i++)
+		if (pol->order[i] == AA_STEP_SMARTHOST &&
+		    (pol->order_route[i] == NULL || strcmp(pol->order_route[i], name) == 0))
+			return 1;
+	return 0;
+}
+
+static void add_fix(struct aa_ctx *ctx, const char **acc, const char *fix, const char *joiner)
+{
+	if (fix != NULL)
+		*acc = *acc == NULL ? fix : aa_arena_printf(ctx->arena, "%s%s%s", *acc, joiner, fix);
+}
+
+/* What would make direct delivery pass, naming the record to change. */
+static const char *fixes(struct planner *pl, const struct aa_plan *r)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	const struct aa_prediction *d = &r->direct;
+	const char *from = aa_escz(ctx, pl->from);
+	const char *ip = aa_escz(ctx, pl->ob->direct.egress_ip);
+	const char *fix = NULL;
+	const char *joiner = d->profile != NULL && d->profile->require_spf && d->profile->require_dkim ?
+		", and " : ", or ";
+
+	if (d->always_failed)
+		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
+				       "no record you control can fix it", from, from);
+	if (d->spf_failed) {
+		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
+		int aligned = sd != NULL && pl->from != NULL &&
+			      aa_dmarc_aligned(ctx, pl->from, sd, 0, pl->ob->dmarc_mode) == 1;
+		const char *mech = strchr(pl->ob->direct.egress_ip, ':') != NULL ? "ip6" : "ip4";
+
+		if (sd != NULL && (aligned || (d->profile != NULL && d->profile->require_spf) ||
+				   d->spf.result != AA_PASS)) {
+			if (d->spf.result == AA_NONE)
+				add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish an SPF record for %s "
+								   "with %s:%s", aa_escz(ctx, sd), mech, ip), joiner);
+			else if (d->spf.result != AA_PASS)
+				add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "add %s:%s to %s's SPF record",
+								   mech, ip, aa_escz(ctx, sd)), joiner);
+		}
+		if (!aligned && pl->from != NULL && pl->pol.return_path == NULL)
+			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "set return_path= for %s to an address "
+							   "at %s whose SPF permits %s", from, from, ip), joiner);
+	}
+	if (!d->dkim_aligned_pass && pl->from != NULL) {
+		if (pl->pol.dkim_selector == NULL)
+			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "configure a DKIM key for %s", from), joiner);
+		else if (pl->sign_pred != NULL && pl->sign_pred->dkim_key_missing)
+			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish the DKIM key at %s._domainkey.%s",
+							   aa_escz(ctx, pl->pol.dkim_selector),
+							   aa_escz(ctx, pl->pol.dkim_domain)), joiner);
+	}
+	if (d->dmarc_missing)
+		add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish a DMARC record at _dmarc.%s", from), ", and ");
+	if (fix == NULL)
+		fix = "route the domain through a smarthost whose egress its SPF permits";
+	/* the first smarthost the plan tried, as an alternative */
+	for (size_t k = 0; d->spf_failed && !d->always_failed && d->spf.domain != NULL &&
+			   k < aa_route_count(pl->ob->routes); k++) {
+		const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
+
+		if (!smarthost_allowed(&pl->pol, rt->name))
+			continue;
+		fix = aa_arena_printf(ctx->arena, "%s. Or route it through smarthost %s after adding %s:%s to "
+				      "%s's SPF record", fix, aa_escz(ctx, rt->name),
+				      strchr(rt->egress_ip, ':') != NULL ? "ip6" : "ip4",
+				      aa_escz(ctx, rt->egress_ip), aa_escz(ctx, d->spf.domain));
+		break;
+	}
+	return fix;
+}
+
+int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+		    struct aa_plan *r)
+{
+	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg };
+	struct aa_prediction sign_p;
+	const char *chosen;
+	int decided;
+
+	memset(r, 0, sizeof(*r));
+	if (msg->from != NULL && msg->from->domain != NULL)
+		pl.from = msg->from->domain;
+	else if (msg->from != NULL && msg->from->domain_count > 0 && msg->from->domains != NULL)
+		pl.from = msg->from->domains[0];
+	aa_outbound_policy(ob, pl.from, &pl.pol);
+	r->mode = pl.pol.mode;
+	r->step = r->planned = AA_STEP_DIRECT;
+	r->route = r->planned_route = &ob->direct;
+	if (r->mode == AA_OUT_OFF)
+		return 0;
+	aa_predict_change(ctx, ob, msg, &ob->direct, NULL, &r->direct);
+	decided = walk(&pl, r);
+	if (!decided) {
+		r->none_pass = 1;
+		r->planned = AA_STEP_REFUSE;
+		r->planned_route = NULL;
+		r->chosen = r->direct;
+	}
+	/* apply the mode */
+	if (r->mode == AA_OUT_MONITOR || r->temp || (r->none_pass && r->mode == AA_OUT_ROUTE)) {
+		r->step = AA_STEP_DIRECT;
+		r->route = &ob->direct;
+		if (r->mode == AA_OUT_MONITOR || r->none_pass) {
+			r->sign_domain = r->dkim_selector = r->dkim_key_file = r->return_path = NULL;
+		}
+	} else {
+		r->step = r->planned;
+		r->route = r->planned_route;
+	}
+	if (r->temp && r->mode == AA_OUT_MONITOR)
+		r->temp = 0;	/* monitor never defers; the log says temp */
+	if (r->none_pass && pl.pol.dkim_selector != NULL && pl.from != NULL) {
+		struct aa_out_change chg = { .sign_domain = pl.pol.dkim_domain,
+					     .sign_selector = pl.pol.dkim_selector };
+
+		aa_predict_change(ctx, ob, msg, &ob->direct, &chg, &sign_p);
+		pl.sign_pred = &sign_p;
+	}
+	if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
+		r->step = AA_STEP_REFUSE;
+		r->route = NULL;
+		r->smtp_text = aa_arena_printf(ctx->arena,
+			"5.7.1 authalign: mail from %s to %s would be refused (%s: %s). Fix: %s",
+			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"),
+			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
+			aa_escz(ctx, r->direct.reason), fixes(&pl, r));
+	}
+	chosen = r->none_pass ? aa_arena_printf(ctx->arena, "none fix:(%s)", fixes(&pl, r)) :
+		 r->temp || (r->chosen.temp) ? "temp" : aa_step_name(r->planned);
+	r->log_line = aa_arena_printf(ctx->arena,
+		"authalign outbound mode=%s from=%s to=%s route=%s %s chosen=%s%s%s action=%s",
+		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), aa_escz(ctx, msg->rcpt_domain),
+		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
+		pl.steps != NULL ? pl.steps : "", chosen, r->chosen.temp && !r->none_pass ? ":" : "",
+		r->chosen.temp && !r->none_pass ? aa_step_name(r->planned) : "",
+		r->temp ? "defer" : aa_step_name(r->step));
+	return 0;
+}

@@ -1,0 +1,361 @@
+/* predict.c - what the destination will conclude about one route.
+ *
+ * SPF: the envelope domain (the HELO name for the null sender, RFC 7208
+ * 2.4) against the route's egress address and HELO, never loopback
+ * (libspf2 passes every loopback client). DKIM on arrival: the
+ * signatures that verify now (the ones that temporarily failed stay
+ * temperror), plus ours (its key record looked up when the selector is
+ * known) and the relay's when it re-signs the From domain. DMARC:
+ * aa_dmarc_evaluate on those synthetic results, in ob->dmarc_mode.
+ *
+ * Then the destination's profile. Each rule is yes, no or undecided:
+ *   dmarc=policy   DMARC fail and the applied policy is reject (or
+ *                  quarantine under dmarc=strict)
+ *   always=        the From domain is listed and DMARC fails
+ *   require=spf    SPF is not pass
+ *   require=dkim   no signature verifies
+ *   require=dmarc  DMARC is not pass (no record counts as not pass)
+ * Refused when one rule is yes: a definite reason stands whatever else
+ * is undecided. Otherwise temp when one is undecided (a temperror that
+ * could flip it). An MX lookup that failed temporarily leaves the
+ * profile unknown, so the prediction is temp whatever the rules say: a
+ * lost query never becomes a refusal.
+ *
+ * require= applies to every sender, although Outlook.com's 5.7.515 rule
+ * is for senders of 5,000 messages a day or more: volume is not
+ * something a host can see per message, and the fix it leads to (an
+ * aligned DKIM key, an SPF-authorised return path) is good practice
+ * anyway. A profile that should not apply it leaves require= out.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_outbound.h"
+
+#define MX_NAMES_MAX 16		/* MX names of a destination matched against profiles */
+#define DKIM_OURS_MAX 2		/* our signature and the relay's */
+
+enum tri { NO = 0, YES, UNDECIDED };
+
+/* The destination's MX names: given, looked up, or the domain itself (RFC 5321 5.1 implicit MX). */
+static void destination_mx(struct aa_ctx *ctx, const struct aa_out_msg *msg, const char *const **mx_r,
+			   size_t *n_r, int *temp_r)
+{
+	const struct aa_dns_answer *a;
+	const char **names;
+	size_t n = 0;
+
+	*mx_r = msg->mx;
+	*n_r = msg->mx_count;
+	*temp_r = 0;
+	if (msg->mx != NULL || msg->rcpt_domain == NULL)
+		return;
+	a = aa_dns_lookup(ctx->dns, msg->rcpt_domain, AA_DNS_MX);
+	if (aa_dns_is_temp(a->status)) {
+		*temp_r = 1;
+		*n_r = 0;
+		return;
+	}
+	names = aa_arena_alloc(ctx->arena, MX_NAMES_MAX * sizeof(*names));
+	if (names == NULL) {
+		*temp_r = 1;
+		return;
+	}
+	if (a->status == AA_DNS_OK) {
+		for (size_t i = 0; i < a->count && n < MX_NAMES_MAX; i++)
+			if (a->rr[i].type == AA_DNS_MX && a->rr[i].text != NULL)
+				names[n++] = a->rr[i].text;
+	} else {
+		names[n++] = msg->rcpt_domain;
+	}
+	*mx_r = names;
+	*n_r = n;
+}
+
+/* The result a receiver will get verifying a signature of ours: the key
+ * record must be published and not revoked (an empty p=). */
+static enum aa_result key_published(struct aa_ctx *ctx, const char *selector, const char *domain)
+{
+	const char *name = aa_arena_printf(ctx->arena, "%s._domainkey.%s", selector, domain);
+	const struct aa_dns_answer *a;
+
+	if (name == NULL)
+		return AA_TEMPERROR;
+	a = aa_dns_lookup(ctx->dns, name, AA_DNS_TXT);
+	if (aa_dns_is_temp(a->status))
+		return AA_TEMPERROR;
+	for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++) {
+		const char *t = a->rr[i].text, *end;
+
+		if (a->rr[i].type != AA_DNS_TXT || t == NULL)
+			continue;
+		end = t + a->rr[i].text_len;
+		/* the p= tag, at the start or after ';' (RFC 6376 3.2) */
+		for (const char *p = t; p < end; p++) {
+			const char *q = p;
+
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (end - q >= 2 && q[0] == 'p' && (q[1] == '=' || q[1] == ' ' || q[1] == '\t')) {
+				q++;
+				while (q < end && (*q == ' ' || *q == '\t'))
+					q++;
+				if (q < end && *q == '=') {
+					q++;
+					while (q < end && (*q == ' ' || *q == '\t'))
+						q++;
+					return q < end && *q != ';' ? AA_PASS : AA_FAIL;
+				}
+			}
+			p = memchr(p, ';', (size_t)(end - p));
+			if (p == NULL)
+				break;
+		}
+	}
+	return AA_FAIL;
+}
+
+/* "*", "x.example" or "*.x.example" (strictly below). */
+static int resign_covers(const char *const *list, const char *domain)
+{
+	size_t ld = domain != NULL ? strlen(domain) : 0;
+
+	for (size_t i = 0; list != NULL && domain != NULL && list[i] != NULL; i++) {
+		const char *p = list[i];
+
+		if (strcmp(p, "*") == 0 || strcasecmp(p, domain) == 0)
+			return 1;
+		if (p[0] == '*' && p[1] == '.' && ld > strlen(p + 1) &&
+		    strcasecmp(domain + ld - strlen(p + 1), p + 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int list_has(const char *const *list, const char *domain)
+{
+	for (size_t i = 0; list != NULL && domain != NULL && list[i] != NULL; i++)
+		if (strcasecmp(list[i], domain) == 0)
+			return 1;
+	return 0;
+}
+
+/* The signatures the receiver will verify. */
+static int dkim_on_arrival(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struct aa_route *route,
+			   const struct aa_out_change *chg, struct aa_dkim_result *d, struct aa_prediction *r)
+{
+	const char *from = msg->from != NULL && msg->from->status == AA_FROM_OK ? msg->from->domain : NULL;
+
+	memset(d, 0, sizeof(*d));
+	d->sigs = aa_arena_alloc(ctx->arena, AA_DKIM_SIGS_MAX * sizeof(*d->sigs));
+	if (d->sigs == NULL)
+		return -1;
+	/* what verifies now survives: we and the relay only add header fields */
+	for (size_t i = 0; msg->dkim != NULL && i < msg->dkim->count && i < AA_DKIM_SIGS_MAX; i++) {
+		const struct aa_dkim_sig *s = &msg->dkim->sigs[i];
+
+		if (d->count >= AA_DKIM_SIGS_MAX - DKIM_OURS_MAX)
+			break;
+		if (s->result == AA_PASS || s->result == AA_TEMPERROR)
+			d->sigs[d->count++] = *s;
+	}
+	if (chg->sign_domain != NULL) {
+		struct aa_dkim_sig *s = &d->sigs[d->count++];
+
+		memset(s, 0, sizeof(*s));
+		s->domain = chg->sign_domain;
+		s->selector = chg->sign_selector;
+		s->result = chg->sign_selector != NULL ? key_published(ctx, chg->sign_selector, chg->sign_domain)
+						       : AA_PASS;
+		s->reason = s->result == AA_FAIL ? "key not published" : "signed by our transport";
+		r->dkim_key_missing = s->result == AA_FAIL;
+	}
+	if (from != NULL && route->resigns != NULL && resign_covers(route->resigns, from)) {
+		struct aa_dkim_sig *s = &d->sigs[d->count++];
+
+		memset(s, 0, sizeof(*s));
+		s->domain = from;
+		s->result = AA_PASS;
+		s->reason = "signed by the relay";
+	}
+	return 0;
+}
+
+static const char *spf_words(struct aa_ctx *ctx, const struct aa_spf_result *s, const char *ip)
+{
+	const char *d = s->domain != NULL && *s->domain != '\0' ? s->domain : "(no domain)";
+
+	switch (s->result) {
+	case AA_PASS:
+		return aa_arena_printf(ctx->arena, "SPF pass, %s permitted by %s", ip, d);
+	case AA_FAIL:
+	case AA_SOFTFAIL:
+	case AA_NEUTRAL:
+		return aa_arena_printf(ctx->arena, "SPF %s, %s not permitted by %s", aa_result_name(s->result), ip, d);
+	case AA_NONE:
+		return aa_arena_printf(ctx->arena, "SPF none, no SPF record for %s", d);
+	default:
+		return aa_arena_printf(ctx->arena, "SPF %s for %s (%s)", aa_result_name(s->result), d,
+				       s->reason != NULL ? s->reason : "");
+	}
+}
+
+static const char *dkim_words(struct aa_ctx *ctx, const struct aa_prediction *r, int any_temp,
+			      const char *sign_domain, const char *sign_selector)
+{
+	if (r->dkim_key_missing)
+		return aa_arena_printf(ctx->arena, "no DKIM key published at %s._domainkey.%s",
+				       sign_selector, sign_domain);
+	if (r->dkim_aligned_pass)
+		return aa_arena_printf(ctx->arena, "DKIM pass, d=%s aligned", r->dkim_domain);
+	if (r->dkim_any_pass)
+		return aa_arena_printf(ctx->arena, "DKIM pass for d=%s only, not aligned", r->dkim_domain);
+	if (any_temp)
+		return "DKIM undecided (key lookup failed temporarily)";
+	return "no DKIM";
+}
+
+static void add(struct aa_ctx *ctx, const char **acc, const char *part)
+{
+	if (part == NULL)
+		return;
+	*acc = *acc == NULL ? part : aa_arena_printf(ctx->arena, "%s; %s", *acc, part);
+}
+
+static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struct aa_out_change *chg,
+		   int dkim_temp, struct aa_prediction *r)
+{
+	const struct aa_profile *p = r->profile;
+	const struct aa_dmarc_result *dm = &r->dmarc;
+	const char *from = dm->from_domain;
+	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO;
+	const char *why = NULL, *spf_txt = spf_words(ctx, &r->spf, r->route->egress_ip);
+	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg->sign_domain, chg->sign_selector);
+	const char *dmarc_txt;
+
+	(void)msg;
+	if (p->dmarc_policy && dm->result == AA_FAIL &&
+	    (dm->policy == AA_POLICY_REJECT || (p->quarantine_refused && dm->policy == AA_POLICY_QUARANTINE)))
+		dmarc = YES;
+	else if (p->dmarc_policy && dm->result == AA_TEMPERROR)
+		dmarc = UNDECIDED;
+	if (list_has(p->always, from))
+		always = dm->result == AA_FAIL ? YES : dm->result == AA_TEMPERROR ? UNDECIDED : NO;
+	if (p->require_spf)
+		spf = r->spf.result == AA_PASS ? NO : r->spf.result == AA_TEMPERROR ? UNDECIDED : YES;
+	if (p->require_dkim)
+		dkim = r->dkim_any_pass ? NO : dkim_temp ? UNDECIDED : YES;
+	if (p->require_dmarc)
+		dmarc_req = dm->result == AA_PASS ? NO : dm->result == AA_TEMPERROR ? UNDECIDED : YES;
+	dmarc_txt = dm->result == AA_NONE || dm->result == AA_PERMERROR ?
+		aa_arena_printf(ctx->arena, "DMARC %s for %s", aa_result_name(dm->result), from != NULL ? from : "(no From domain)") :
+		aa_arena_printf(ctx->arena, "DMARC %s under p=%s", aa_result_name(dm->result),
+				aa_dmarc_policy_name(dm->result == AA_PASS ? dm->published : dm->policy));
+	r->spf_failed = r->spf.result != AA_PASS || (dm->result == AA_FAIL && !dm->spf_aligned);
+	r->always_failed = always == YES;
+	r->dmarc_missing = dmarc_req == YES && dm->result == AA_NONE;
+	if (!r->mx_temp && (dmarc == YES || always == YES || spf == YES || dkim == YES || dmarc_req == YES)) {
+		r->refused = 1;
+		r->status = p->status;
+		if (spf == YES || dmarc == YES || always == YES || dmarc_req == YES)
+			add(ctx, &why, spf_txt);
+		if (dkim == YES || dmarc == YES || always == YES || dmarc_req == YES)
+			add(ctx, &why, dkim_txt);
+		if (dmarc == YES || dmarc_req == YES || always == YES)
+			add(ctx, &why, dmarc_txt);
+		if (always == YES)
+			add(ctx, &why, aa_arena_printf(ctx->arena, "%s enforces DMARC for %s whatever its policy",
+						       p->name, from));
+		r->reason = why;
+		return;
+	}
+	if (r->mx_temp || dmarc == UNDECIDED || always == UNDECIDED || spf == UNDECIDED ||
+	    dkim == UNDECIDED || dmarc_req == UNDECIDED) {
+		r->temp = 1;
+		if (r->mx_temp)
+			add(ctx, &why, aa_arena_printf(ctx->arena, "MX lookup for %s failed temporarily",
+						       msg->rcpt_domain));
+		if (spf == UNDECIDED || (r->spf.result == AA_TEMPERROR && dm->result == AA_TEMPERROR))
+			add(ctx, &why, spf_txt);
+		if (dkim == UNDECIDED || (dkim_temp && dm->result == AA_TEMPERROR))
+			add(ctx, &why, dkim_txt);
+		if (dm->result == AA_TEMPERROR)
+			add(ctx, &why, aa_arena_printf(ctx->arena, "DMARC temperror (%s)",
+						       dm->reason != NULL ? dm->reason : ""));
+		r->reason = why != NULL ? why : "a DNS lookup failed temporarily";
+		return;
+	}
+	add(ctx, &why, spf_txt);
+	add(ctx, &why, dkim_txt);
+	add(ctx, &why, dmarc_txt);
+	r->reason = why;
+}
+
+int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+		      const struct aa_route *route, const struct aa_out_change *chg, struct aa_prediction *r)
+{
+	static const struct aa_out_change none;
+	struct aa_spf_result helo_r;
+	struct aa_dkim_result *arrival;
+	struct aa_dmarc_input din;
+	const char *const *mx;
+	const char *helo, *why;
+	size_t mx_count;
+	int dkim_temp = 0;
+
+	if (chg == NULL)
+		chg = &none;
+	memset(r, 0, sizeof(*r));
+	r->route = route;
+	if (route == NULL || aa_route_check_egress(route->egress_ip, &why) < 0) {
+		r->temp = 1;
+		r->reason = route == NULL ? "no route" : why;
+		return -1;
+	}
+	destination_mx(ctx, msg, &mx, &mx_count, &r->mx_temp);
+	r->profile = aa_profile_match(ob->profiles, msg->rcpt_domain, mx, mx_count);
+	if (r->profile == NULL) {
+		r->temp = 1;
+		r->reason = "no destination profiles loaded";
+		return -1;
+	}
+	r->env_sender = chg->return_path != NULL ? chg->return_path :
+			msg->env_sender != NULL ? msg->env_sender : "";
+	helo = route->helo != NULL ? route->helo : msg->helo_default != NULL ? msg->helo_default : "";
+	aa_spf_check(ctx, route->egress_ip, helo, r->env_sender, &r->spf, &helo_r);
+
+	arrival = aa_arena_alloc(ctx->arena, sizeof(*arrival));
+	if (arrival == NULL || dkim_on_arrival(ctx, msg, route, chg, arrival, r) < 0) {
+		r->temp = 1;
+		r->reason = "out of memory";
+		return -1;
+	}
+	r->dkim_count = arrival->count;
+	for (size_t i = 0; i < arrival->count; i++) {
+		if (arrival->sigs[i].result == AA_PASS && !r->dkim_any_pass) {
+			r->dkim_any_pass = 1;
+			r->dkim_domain = arrival->sigs[i].domain;
+		}
+		dkim_temp |= arrival->sigs[i].result == AA_TEMPERROR;
+	}
+	din.from = msg->from;
+	din.spf = &r->spf;
+	din.dkim = arrival;
+	din.mode = ob->dmarc_mode;
+	aa_dmarc_evaluate(ctx, &din, &r->dmarc);
+	if (r->dmarc.dkim_aligned) {
+		r->dkim_aligned_pass = 1;
+		r->dkim_domain = r->dmarc.dkim_domain;
+	}
+	decide(ctx, msg, chg, dkim_temp, r);
+	return 0;
+}
+
+int aa_predict(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+	       const struct aa_route *route, const char *sign_domain, const char *return_path,
+	       struct aa_prediction *r)
+{
+	struct aa_out_change chg = { .sign_domain = sign_domain, .return_path = return_path };
+
+	return aa_predict_change(ctx, ob, msg, route, &chg, r);
+}

@@ -1,0 +1,334 @@
+/* profile.c - destination profiles: what each receiver actually enforces.
+ *
+ * Data, not code: the shipped conf.d-examples/authalign-profiles holds the
+ * real receivers (Microsoft 365, Outlook.com, Gmail); without a "default"
+ * profile the built-in RFC receiver is added (a DMARC fail under p=reject
+ * is refused with 5.7.1). Reference: authalign-outbound(5).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_lsearch.h"
+#include "aa_outbound.h"
+
+#define PROFILES_MAX 1000
+#define DEFAULT_NAME "default"
+
+struct aa_profiles {
+	struct aa_profile *v;
+	size_t n;
+	const struct aa_profile *fallback;	/* "default" */
+};
+
+static void profile_clear(struct aa_profile *p)
+{
+	free((char *)p->name);
+	free((char **)p->rcpt_domains);
+	free((char **)p->mx_patterns);
+	free((char **)p->always);
+	free((char *)p->status);
+	memset(p, 0, sizeof(*p));
+}
+
+void aa_profiles_free(struct aa_profiles **pp)
+{
+	struct aa_profiles *p = *pp;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n; i++)
+		profile_clear(&p->v[i]);
+	free(p->v);
+	free(p);
+	*pp = NULL;
+}
+
+size_t aa_profiles_count(const struct aa_profiles *p)
+{
+	return p != NULL ? p->n : 0;
+}
+
+/* An RFC 3463 permanent status: "5." 1-3 digits "." 1-3 digits. */
+static int status_ok(const char *v)
+{
+	const char *p = v;
+	size_t d;
+
+	if (p[0] != '5' || p[1] != '.')
+		return 0;
+	p += 2;
+	for (int part = 0; part < 2; part++) {
+		for (d = 0; isdigit((unsigned char)p[d]); d++)
+			;
+		if (d == 0 || d > 3 || (part == 0 && p[d] != '.') || (part == 1 && p[d] != '\0'))
+			return 0;
+		p += d + (part == 0);
+	}
+	return 1;
+}
+
+/* "name" or "*.name" */
+static int pattern_ok(const char *v)
+{
+	return aa_lsearch_is_name(v[0] == '*' && v[1] == '.' ? v + 2 : v);
+}
+
+static int profile_add(struct aa_profiles *ps, const char *name, int dmarc_policy,
+		       const char *status)
+{
+	struct aa_profile *grown = realloc(ps->v, (ps->n + 1) * sizeof(*grown));
+	struct aa_profile *p;
+
+	if (grown == NULL)
+		return -1;
+	ps->v = grown;
+	p = &ps->v[ps->n];
+	memset(p, 0, sizeof(*p));
+	p->name = strdup(name);
+	p->status = strdup(status);
+	p->dmarc_policy = dmarc_policy;
+	if (p->name == NULL || p->status == NULL) {
+		profile_clear(p);
+		return -1;
+	}
+	ps->n++;
+	return 0;
+}
+
+/* A comma list option; every item must pass ok(). */
+static int take_list(const char *value, int (*ok)(const char *), const char *const **dst,
+		     const char **why)
+{
+	size_t n;
+	int empty;
+	char **v;
+
+	if (*dst != NULL) {
+		*why = "option given twice";
+		return -1;
+	}
+	v = aa_lsearch_list(value, ',', 1, &n, &empty);
+	if (v == NULL) {
+		*why = empty ? "empty list, or an empty item in it" : "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ok(v[i])) {
+			*why = "not a domain or *.domain in the list";
+			free(v);
+			return -1;
+		}
+	}
+	*dst = (const char *const *)v;
+	return 0;
+}
+
+static int take_require(struct aa_profile *p, const char *value, const char **why)
+{
+	size_t n;
+	int empty;
+	char **v = aa_lsearch_list(value, ',', 1, &n, &empty);
+
+	if (v == NULL) {
+		*why = empty ? "empty list, or an empty item in it" : "out of memory";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i], "spf") == 0)
+			p->require_spf = 1;
+		else if (strcmp(v[i], "dkim") == 0)
+			p->require_dkim = 1;
+		else if (strcmp(v[i], "dmarc") == 0)
+			p->require_dmarc = 1;
+		else {
+			*why = "require= takes spf, dkim and dmarc";
+			free(v);
+			return -1;
+		}
+	}
+	free(v);
+	return 0;
+}
+
+static int take_option(struct aa_profile *p, const char *name, const char *value, const char **why)
+{
+	if (strcmp(name, "rcpt") == 0)
+		return take_list(value, pattern_ok, &p->rcpt_domains, why);
+	if (strcmp(name, "mx") == 0)
+		return take_list(value, pattern_ok, &p->mx_patterns, why);
+	if (strcmp(name, "always") == 0)
+		return take_list(value, aa_lsearch_is_name, &p->always, why);
+	if (strcmp(name, "require") == 0)
+		return take_require(p, value, why);
+	if (strcmp(name, "dmarc") == 0) {
+		p->dmarc_policy = strcmp(value, "ignore") != 0;
+		p->quarantine_refused = strcmp(value, "strict") == 0;
+		*why = "dmarc= takes policy, strict or ignore";
+		return strcmp(value, "policy") == 0 || strcmp(value, "strict") == 0 ||
+		       strcmp(value, "ignore") == 0 ? 0 : -1;
+	}
+	if (strcmp(name, "status") == 0) {
+		char *copy;
+
+		*why = "status= takes a permanent enhanced status, 5.x.y";
+		if (!status_ok(value))
+			return -1;
+		copy = strdup(value);
+		if (copy == NULL)
+			return -1;
+		free((char *)p->status);
+		p->status = copy;
+		return 0;
+	}
+	*why = "unknown option";
+	return -1;
+}
+
+static int name_ok(char *k)
+{
+	if (*k == '\0')
+		return 0;
+	for (char *p = k; *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	}
+	return 1;
+}
+
+static int profile_entry(void *arg, const char *file, unsigned line, char *key, char *data,
+			 char *err, size_t errlen)
+{
+	struct aa_profiles *ps = arg;
+	struct aa_profile *p;
+	const char *why = "out of memory";
+	char *name, *value;
+	int got;
+
+	if (!name_ok(key)) {
+		aa_lsearch_err(err, errlen, file, line, "profile name \"%.64s\": letters, digits, - and _ only", key);
+		return -1;
+	}
+	for (size_t i = 0; i < ps->n; i++) {
+		if (strcmp(ps->v[i].name, key) == 0) {
+			aa_lsearch_err(err, errlen, file, line, "profile \"%s\" given twice", key);
+			return -1;
+		}
+	}
+	if (ps->n >= PROFILES_MAX) {
+		aa_lsearch_err(err, errlen, file, line, "too many profiles");
+		return -1;
+	}
+	/* the RFC receiver's defaults: a DMARC fail under p=reject is refused */
+	if (profile_add(ps, key, 1, "5.7.1") < 0) {
+		aa_lsearch_err(err, errlen, file, line, "out of memory");
+		return -1;
+	}
+	p = &ps->v[ps->n - 1];
+	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
+		if (got < 0) {
+			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
+			return -1;
+		}
+		if (take_option(p, name, value, &why) < 0) {
+			aa_lsearch_err(err, errlen, file, line, "%.32s: %s", name, why);
+			return -1;
+		}
+	}
+	if (strcmp(key, DEFAULT_NAME) == 0 && (p->rcpt_domains != NULL || p->mx_patterns != NULL)) {
+		aa_lsearch_err(err, errlen, file, line,
+			       "profile \"default\" applies when no other matches: no rcpt= or mx=");
+		return -1;
+	}
+	if (strcmp(key, DEFAULT_NAME) != 0 && p->rcpt_domains == NULL && p->mx_patterns == NULL) {
+		aa_lsearch_err(err, errlen, file, line,
+			       "profile \"%s\" matches no destination: give rcpt= or mx=", key);
+		return -1;
+	}
+	return 0;
+}
+
+static int finish(struct aa_profiles *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (strcmp(ps->v[i].name, DEFAULT_NAME) == 0)
+			ps->fallback = &ps->v[i];
+	if (ps->fallback == NULL) {
+		if (profile_add(ps, DEFAULT_NAME, 1, "5.7.1") < 0)
+			return -1;
+		ps->fallback = &ps->v[ps->n - 1];
+	}
+	return 0;
+}
+
+struct aa_profiles *aa_profiles_builtin(void)
+{
+	struct aa_profiles *ps = calloc(1, sizeof(*ps));
+
+	if (ps != NULL && finish(ps) < 0)
+		aa_profiles_free(&ps);
+	return ps;
+}
+
+int aa_profiles_load(const char *path, struct aa_profiles **r, char *err, size_t errlen)
+{
+	struct aa_profiles *ps = calloc(1, sizeof(*ps));
+
+	*r = NULL;
+	if (ps == NULL) {
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		return -1;
+	}
+	if (aa_lsearch_read(path, profile_entry, ps, err, errlen) < 0) {
+		aa_profiles_free(&ps);
+		return -1;
+	}
+	if (finish(ps) < 0) {
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		aa_profiles_free(&ps);
+		return -1;
+	}
+	*r = ps;
+	return 0;
+}
+
+/* name against "x.example" (equal) or "*.x.example" (strictly below),
+ * without case and without a final dot on name. */
+static int pattern_match(const char *pat, const char *name)
+{
+	size_t ln = strlen(name), lp;
+
+	if (ln > 0 && name[ln - 1] == '.')
+		ln--;
+	if (pat[0] == '*' && pat[1] == '.') {
+		lp = strlen(pat + 1);	/* ".x.example" */
+		return ln > lp && strncasecmp(name + ln - lp, pat + 1, lp) == 0;
+	}
+	return strlen(pat) == ln && strncasecmp(pat, name, ln) == 0;
+}
+
+static int list_match(const char *const *list, const char *name)
+{
+	for (size_t i = 0; list != NULL && name != NULL && list[i] != NULL; i++)
+		if (pattern_match(list[i], name))
+			return 1;
+	return 0;
+}
+
+const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const char *rcpt_domain,
+					  const char *const *mx, size_t mx_count)
+{
+	for (size_t i = 0; p != NULL && i < p->n; i++) {
+		const struct aa_profile *pr = &p->v[i];
+
+		if (pr == p->fallback)
+			continue;
+		if (list_match(pr->rcpt_domains, rcpt_domain))
+			return pr;
+		for (size_t m = 0; mx != NULL && m < mx_count; m++)
+			if (list_match(pr->mx_patterns, mx[m]))
+				return pr;
+	}
+	return p != NULL ? p->fallback : NULL;
+}

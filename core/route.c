@@ -1,0 +1,418 @@
+/* route.c - the smarthosts a message may leave through, and their checks.
+ *
+ * Each route is what a receiver will see: the egress address (SPF is
+ * checked against it), the HELO name, and whether the relay re-signs with
+ * an aligned d=. hosts= is an Exim host list for a manualroute router;
+ * the mistakes that turn one into something else are refused with file
+ * and line: a route_list entry pasted in ("* relay.example" or
+ * "*:relay.example"), a port glued on with one colon ("relay.example:587"
+ * is two hosts to Exim), an empty item, a loopback host.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "aa_lsearch.h"
+#include "aa_outbound.h"
+
+#define ROUTES_MAX 1000
+#define TRANSPORT_NAME_MAX 64
+#define HOSTS_MAX 32		/* hosts in one hosts= list */
+
+struct aa_routes {
+	struct aa_route *v;
+	size_t n;
+};
+
+static void route_clear(struct aa_route *r)
+{
+	free((char *)r->name);
+	free((char *)r->egress_ip);
+	free((char *)r->helo);
+	free((char *)r->hosts);
+	free((char *)r->transport);
+	free((char **)r->resigns);
+	memset(r, 0, sizeof(*r));
+}
+
+void aa_routes_free(struct aa_routes **rp)
+{
+	struct aa_routes *r = *rp;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		route_clear(&r->v[i]);
+	free(r->v);
+	free(r);
+	*rp = NULL;
+}
+
+size_t aa_route_count(const struct aa_routes *r)
+{
+	return r != NULL ? r->n : 0;
+}
+
+const struct aa_route *aa_route_at(const struct aa_routes *r, size_t i)
+{
+	return r != NULL && i < r->n ? &r->v[i] : NULL;
+}
+
+const struct aa_route *aa_route_find(const struct aa_routes *r, const char *name)
+{
+	for (size_t i = 0; r != NULL && name != NULL && i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+int aa_route_check_egress(const char *ip, const char **why_r)
+{
+	unsigned char a[16];
+	static const unsigned char zero[16];
+
+	if (ip == NULL || *ip == '\0') {
+		*why_r = "no egress address";
+		return -1;
+	}
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		if (a[0] == 127) {
+			*why_r = "egress is a loopback address: receivers never see it, and SPF passes every loopback client";
+			return -1;
+		}
+		if (memcmp(a, zero, 4) == 0) {
+			*why_r = "egress is the unspecified address";
+			return -1;
+		}
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if ((memcmp(a, zero, 15) == 0 && a[15] == 1) ||
+		    (memcmp(a, mapped, 12) == 0 && a[12] == 127)) {
+			*why_r = "egress is a loopback address: receivers never see it, and SPF passes every loopback client";
+			return -1;
+		}
+		if (memcmp(a, zero, 16) == 0) {
+			*why_r = "egress is the unspecified address";
+			return -1;
+		}
+		return 0;
+	}
+	*why_r = "egress is not an IPv4 or IPv6 address";
+	return -1;
+}
+
+static int is_loopback_host(const char *h)
+{
+	size_t n = strlen(h);
+	unsigned char a[4];
+
+	if (strcasecmp(h, "localhost") == 0 || strncasecmp(h, "localhost.", 10) == 0 ||
+	    (n > 10 && strcasecmp(h + n - 10, ".localhost") == 0) ||
+	    strcasecmp(h, "ip6-localhost") == 0)
+		return 1;
+	return inet_pton(AF_INET, h, a) == 1 && a[0] == 127;
+}
+
+static int all_digits(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* Check an Exim host list for a manualroute router. */
+static int hosts_check(const char *v, char *why, size_t whylen)
+{
+	size_t n;
+	int empty;
+	char **items;
+	unsigned char a[4];
+
+	if (strstr(v, "::") != NULL) {
+		snprintf(why, whylen, "hosts=\"%.128s\": a doubled colon; give the port with port= "
+			 "(the route_data gets it Exim's way), and hosts by name or IPv4", v);
+		return -1;
+	}
+	items = aa_lsearch_list(v, ':', 1, &n, &empty);
+	if (items == NULL) {
+		if (empty)
+			snprintf(why, whylen, "hosts=\"%.128s\": an empty host in the list", v);
+		else
+			snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (n > HOSTS_MAX) {
+		snprintf(why, whylen, "hosts=: more than %d hosts", HOSTS_MAX);
+		free(items);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *h = items[i];
+
+		if (i == 0 && (strcmp(h, "*") == 0 || (h[0] == '*' && h[1] == '.'))) {
+			snprintf(why, whylen, "hosts=\"%.128s\" starts with the domain pattern \"%.64s\": "
+				 "a manualroute route_list entry (domains, a space, hosts) written with ':'? "
+				 "hosts= takes the host list only; domains go in the outbound domains table", v, h);
+			goto bad;
+		}
+		if (i > 0 && all_digits(h)) {
+			snprintf(why, whylen, "hosts=\"%.128s\": Exim reads \"%.64s:%s\" as two hosts, "
+				 "\"%.64s\" and \"%s\"; write port=%s", v, items[i - 1], h, items[i - 1], h, h);
+			goto bad;
+		}
+		if (is_loopback_host(h)) {
+			snprintf(why, whylen, "hosts=: \"%.64s\" is this host (loopback): a route must leave it", h);
+			goto bad;
+		}
+		if (!aa_lsearch_is_name(h) && inet_pton(AF_INET, h, a) != 1) {
+			snprintf(why, whylen, "hosts=: \"%.64s\" is not a host name or IPv4 address", h);
+			goto bad;
+		}
+	}
+	free(items);
+	return 0;
+bad:
+	free(items);
+	return -1;
+}
+
+static int transport_ok(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > TRANSPORT_NAME_MAX || !isalpha((unsigned char)t[0]))
+		return 0;
+	for (; *t != '\0'; t++)
+		if (!isalnum((unsigned char)*t) && *t != '_')
+			return 0;
+	return 1;
+}
+
+static int resign_ok(const char *v)
+{
+	return strcmp(v, "*") == 0 || aa_lsearch_is_name(v[0] == '*' && v[1] == '.' ? v + 2 : v);
+}
+
+static int set_once(const char **dst, const char *value, char *why, size_t whylen, const char *name)
+{
+	char *copy;
+
+	if (*dst != NULL) {
+		snprintf(why, whylen, "%s= given twice", name);
+		return -1;
+	}
+	copy = strdup(value);
+	if (copy == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	*dst = copy;
+	return 0;
+}
+
+static int route_option(struct aa_route *r, const char *name, const char *value, int *have_port,
+			char *why, size_t whylen)
+{
+	if (strcmp(name, "hosts") == 0) {
+		if (hosts_check(value, why, whylen) < 0)
+			return -1;
+		return set_once(&r->hosts, value, why, whylen, name);
+	}
+	if (strcmp(name, "egress") == 0) {
+		const char *w;
+
+		if (aa_route_check_egress(value, &w) < 0) {
+			snprintf(why, whylen, "egress=%.64s: %s", value, w);
+			return -1;
+		}
+		return set_once(&r->egress_ip, value, why, whylen, name);
+	}
+	if (strcmp(name, "helo") == 0) {
+		if (!aa_lsearch_is_name(value)) {
+			snprintf(why, whylen, "helo=%.64s: not a host name", value);
+			return -1;
+		}
+		return set_once(&r->helo, value, why, whylen, name);
+	}
+	if (strcmp(name, "transport") == 0) {
+		if (!transport_ok(value)) {
+			snprintf(why, whylen, "transport=%.64s: an Exim transport name is a letter, then "
+				 "letters, digits and _ (at most %d)", value, TRANSPORT_NAME_MAX);
+			return -1;
+		}
+		return set_once(&r->transport, value, why, whylen, name);
+	}
+	if (strcmp(name, "port") == 0) {
+		char *end;
+		unsigned long p;
+
+		errno = 0;
+		p = strtoul(value, &end, 10);
+		if (*have_port || !isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+		    p == 0 || p > 65535) {
+			snprintf(why, whylen, *have_port ? "port= given twice" : "port=%.32s: 1 to 65535", value);
+			return -1;
+		}
+		r->port = (unsigned)p;
+		*have_port = 1;
+		return 0;
+	}
+	if (strcmp(name, "resigns") == 0) {
+		size_t n;
+		int empty;
+		char **v;
+
+		if (r->resigns != NULL) {
+			snprintf(why, whylen, "resigns= given twice");
+			return -1;
+		}
+		v = aa_lsearch_list(value, ',', 1, &n, &empty);
+		if (v == NULL) {
+			snprintf(why, whylen, "%s", empty ? "resigns=: empty list, or an empty item in it" : "out of memory");
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (!resign_ok(v[i])) {
+				snprintf(why, whylen, "resigns=: \"%.64s\" is not *, a domain or *.domain", v[i]);
+				free(v);
+				return -1;
+			}
+		}
+		r->resigns = (const char *const *)v;
+		return 0;
+	}
+	snprintf(why, whylen, "unknown option: %.32s", name);
+	return -1;
+}
+
+static int route_name_ok(char *k)
+{
+	if (*k == '\0' || strcmp(k, "direct") == 0)
+		return 0;
+	for (char *p = k; *p != '\0'; p++) {
+		*p = (char)tolower((unsigned char)*p);
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			return 0;
+	}
+	return strcmp(k, "direct") != 0;
+}
+
+static int route_entry(void *arg, const char *file, unsigned line, char *key, char *data,
+		       char *err, size_t errlen)
+{
+	struct aa_routes *rs = arg;
+	struct aa_route *r, *grown;
+	char why[512];
+	char *name, *value, *last = NULL, *last_value = NULL;
+	int got, have_port = 0;
+
+	if (!route_name_ok(key)) {
+		aa_lsearch_err(err, errlen, file, line, "route name \"%.64s\": letters, digits, - and _, "
+			       "and not \"direct\" (that is this host)", key);
+		return -1;
+	}
+	if (aa_route_find(rs, key) != NULL) {
+		aa_lsearch_err(err, errlen, file, line, "route \"%s\" given twice", key);
+		return -1;
+	}
+	if (rs->n >= ROUTES_MAX || (grown = realloc(rs->v, (rs->n + 1) * sizeof(*grown))) == NULL) {
+		aa_lsearch_err(err, errlen, file, line, rs->n >= ROUTES_MAX ? "too many routes" : "out of memory");
+		return -1;
+	}
+	rs->v = grown;
+	r = &rs->v[rs->n++];
+	memset(r, 0, sizeof(*r));
+	r->port = 25;
+	r->name = strdup(key);
+	if (r->name == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "out of memory");
+		return -1;
+	}
+	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
+		if (got < 0) {
+			if (last != NULL && strcmp(last, "hosts") == 0)
+				aa_lsearch_err(err, errlen, file, line,
+					       "hosts=\"%.64s %.64s\": a manualroute route_list entry (domains, "
+					       "a space, hosts)? hosts= takes the host list only; domains go "
+					       "in the outbound domains table", last_value, name);
+			else
+				aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
+			return -1;
+		}
+		if (route_option(r, name, value, &have_port, why, sizeof(why)) < 0) {
+			aa_lsearch_err(err, errlen, file, line, "%s", why);
+			return -1;
+		}
+		last = name;
+		last_value = value;
+	}
+	if (r->hosts == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "route \"%s\" has no hosts=", key);
+		return -1;
+	}
+	if (r->egress_ip == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "route \"%s\" has no egress= (the address "
+			       "receivers see, for SPF)", key);
+		return -1;
+	}
+	return 0;
+}
+
+int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t errlen)
+{
+	struct aa_routes *rs = calloc(1, sizeof(*rs));
+
+	*r = NULL;
+	if (rs == NULL) {
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		return -1;
+	}
+	if (aa_lsearch_read(path, route_entry, rs, err, errlen) < 0) {
+		aa_routes_free(&rs);
+		return -1;
+	}
+	*r = rs;
+	return 0;
+}
+
+const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r)
+{
+	size_t len, n = 1, cap;
+	char *out, *o;
+	const char *h;
+
+	if (r == NULL || r->hosts == NULL)
+		return NULL;
+	if (r->port == 25 || r->port == 0)
+		return aa_arena_strdup(ctx->arena, r->hosts);
+	len = strlen(r->hosts);
+	for (h = r->hosts; *h != '\0'; h++)
+		n += *h == ':';
+	cap = len + n * 8 + 1;	/* "::65535" per host */
+	out = aa_arena_alloc(ctx->arena, cap);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	for (h = r->hosts;;) {
+		size_t hl = strcspn(h, ":");
+
+		memcpy(o, h, hl);
+		o += hl;
+		o += snprintf(o, cap - (size_t)(o - out), "::%u", r->port);
+		if (h[hl] == '\0')
+			break;
+		*o++ = ':';
+		h += hl + 1;
+	}
+	*o = '\0';
+	return out;
+}

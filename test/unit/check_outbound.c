@@ -1,0 +1,210 @@
+/* check_outbound.c - prediction and planning against a fixed DNS zone and the shipped profiles. */
+#include <unistd.h>
+#include "aa_outbound.h"
+#include "aa_test.h"
+
+#define EGRESS "203.0.113.5"
+#define HELO "mail.example.net"
+
+static const char *const zone[] = {
+	/* m365 tenant, found by its MX */
+	"contoso.example MX 10 contoso-example.mail.protection.outlook.com",
+	"flaky.example MX SERVFAIL",
+	/* sender domains; our egress 203.0.113.5 is in none of these but spfok's */
+	"example.com TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.example.com TXT \"v=DMARC1; p=reject\"",
+	"mon.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.mon.example TXT \"v=DMARC1; p=reject\"",
+	"route.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.route.example TXT \"v=DMARC1; p=reject\"",
+	"signed.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.signed.example TXT \"v=DMARC1; p=reject\"",
+	"s1._domainkey.signed.example TXT \"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC\"",
+	"nokey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.nokey.example TXT \"v=DMARC1; p=reject\"",
+	"s1._domainkey.nokey.example TXT \"v=DKIM1; p=\"",
+	"flakykey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.flakykey.example TXT \"v=DMARC1; p=reject\"",
+	"s1._domainkey.flakykey.example TXT SERVFAIL",
+	"rp.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.rp.example TXT \"v=DMARC1; p=reject\"",
+	"bounce.rp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	"resigned.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.resigned.example TXT \"v=DMARC1; p=reject\"",
+	"spfok.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	"_dmarc.spfok.example TXT \"v=DMARC1; p=reject\"",
+	"gmail.com TXT \"v=spf1 ip4:172.217.0.0/16 ~all\"",
+	"_dmarc.gmail.com TXT \"v=DMARC1; p=none\"",
+	"mail.example.net TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	NULL,
+};
+
+static const char routes_text[] =
+	"relay: hosts=relay.example.net port=587 transport=remote_smtp_smarthost\n"
+	"       egress=198.51.100.25 resigns=resigned.example\n";
+
+static const char domains_text[] =
+	"example.com: mode=enforce\n"
+	"mon.example: mode=monitor\n"
+	"route.example: mode=route\n"
+	"signed.example: mode=enforce dkim=s1:/etc/exim4/dkim/signed.example.pem\n"
+	"nokey.example: mode=enforce dkim=s1:/etc/exim4/dkim/nokey.example.pem\n"
+	"flakykey.example: mode=enforce dkim=s1:/etc/exim4/dkim/flakykey.example.pem\n"
+	"rp.example: mode=enforce return_path=bounces@bounce.rp.example\n"
+	"resigned.example: mode=enforce order=direct,smarthost:relay\n"
+	"off.example: mode=off\n"
+	"*: mode=enforce\n";
+
+struct plan_case {
+	const char *name;
+	const char *from;		/* From address */
+	const char *env;		/* envelope sender */
+	const char *rcpt;		/* recipient domain */
+	enum aa_step step;		/* what the caller is told to do */
+	const char *route;		/* r->route->name, or NULL for none */
+	int direct_refused;
+	int temp;
+	const char *status;		/* direct.status, or NULL */
+	const char *text;		/* substring of smtp_text; NULL: no smtp_text */
+	const char *log;		/* substring of log_line; NULL: no log line */
+};
+
+static const struct plan_case cases[] = {
+	{ "direct from an IP outside SPF to m365 with p=reject is refused with 5.7.509",
+	  "a@example.com", "a@example.com", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "5.7.1 authalign: mail from example.com to contoso.example would be refused (5.7.509: SPF fail, "
+	  "203.0.113.5 not permitted by example.com; no DKIM; DMARC fail under p=reject). Fix: add "
+	  "ip4:203.0.113.5 to example.com's SPF record, or configure a DKIM key for example.com",
+	  "direct=refused(spf=fail 203.0.113.5 not permitted by example.com; dkim=none; dmarc=fail p=reject; profile=m365 5.7.509)" },
+	{ "an aligned DKIM key makes sign the plan", "a@signed.example", "a@signed.example",
+	  "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
+	  "sign=pass(spf=fail 203.0.113.5 not permitted by signed.example; dkim=pass d=signed.example aligned" },
+	{ "a revoked DKIM key does not make sign pass, and the fix names the key record",
+	  "a@nokey.example", "a@nokey.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "publish the DKIM key at s1._domainkey.nokey.example", "sign=refused(" },
+	{ "a DKIM key lookup SERVFAIL gives temp, not refused", "a@flakykey.example", "a@flakykey.example",
+	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 1, "5.7.509", NULL, "chosen=temp:sign action=defer" },
+	{ "rewrite to an SPF-authorised return path passes when DKIM is absent", "a@rp.example",
+	  "a@rp.example", "contoso.example", AA_STEP_REWRITE, "direct", 1, 0, "5.7.509", NULL,
+	  "rewrite=pass(spf=pass 203.0.113.5 permitted by bounce.rp.example" },
+	{ "a null sender is never rewritten", "a@rp.example", "", "contoso.example", AA_STEP_REFUSE, NULL,
+	  1, 0, "5.7.509", "5.7.1 authalign", "rewrite=n/a(null sender stays null)" },
+	{ "the relay that re-signs passes", "a@resigned.example", "a@resigned.example", "contoso.example",
+	  AA_STEP_SMARTHOST, "relay", 1, 0, "5.7.509", NULL,
+	  "smarthost:relay=pass(spf=fail 198.51.100.25 not permitted by resigned.example; dkim=pass d=resigned.example aligned" },
+	{ "outlook.com needs SPF and DKIM: SPF alone is refused", "a@spfok.example", "a@spfok.example",
+	  "outlook.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.515", "(5.7.515: no DKIM)", "profile=outlook 5.7.515" },
+	{ "SPF alone passes at m365", "a@spfok.example", "a@spfok.example", "contoso.example",
+	  AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "direct=pass(spf=pass" },
+	{ "gmail.com From failing under p=none is refused at Gmail", "someone@gmail.com", "someone@gmail.com",
+	  "gmail.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.26",
+	  "Fix: send mail with a From at gmail.com through gmail.com's own servers", "profile=gmail 5.7.26" },
+	{ "gmail.com From failing under p=none passes at an RFC receiver", "someone@gmail.com",
+	  "someone@gmail.com", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "chosen=direct" },
+	{ "no passing route refuses with the fixing record named", "a@example.com", "a@example.com",
+	  "outlook.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.515",
+	  "5.7.1 authalign: mail from example.com to outlook.com would be refused (5.7.515: SPF fail, "
+	  "203.0.113.5 not permitted by example.com; no DKIM; DMARC fail under p=reject). Fix: add "
+	  "ip4:203.0.113.5 to example.com's SPF record, and configure a DKIM key for example.com",
+	  "smarthost:relay=refused(" },
+	{ "MX SERVFAIL gives temp, not refused", "a@example.com", "a@example.com", "flaky.example",
+	  AA_STEP_DIRECT, "direct", 0, 1, NULL, NULL, "chosen=temp:direct action=defer" },
+	{ "monitor mode plans and logs but stays direct", "a@mon.example", "a@mon.example", "contoso.example",
+	  AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "mode=monitor" },
+	{ "route mode delivers direct when nothing passes", "a@route.example", "a@route.example",
+	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "chosen=none" },
+	{ "mode off does nothing", "a@off.example", "a@off.example", "contoso.example", AA_STEP_DIRECT,
+	  "direct", 0, 0, NULL, NULL, NULL },
+};
+
+START_TEST(plan_table)
+{
+	const struct plan_case *c = &cases[_i];
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
+	int fr = mkstemp(routes), fd = mkstemp(domains);
+	struct aa_outbound ob = { .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
+				  .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
+	struct aa_from from;
+	const char *values[] = { c->from };
+	size_t lens[] = { strlen(c->from) };
+	struct aa_dkim_result none = { 0 };
+	struct aa_out_msg msg = { .env_sender = c->env, .from = &from, .dkim = &none, .rcpt_domain = c->rcpt };
+	struct aa_plan r;
+	char err[256];
+
+	ck_assert(fr >= 0 && fd >= 0);
+	ck_assert(write(fr, routes_text, strlen(routes_text)) == (ssize_t)strlen(routes_text));
+	ck_assert(write(fd, domains_text, strlen(domains_text)) == (ssize_t)strlen(domains_text));
+	close(fr);
+	close(fd);
+	ck_assert_msg(aa_outbound_load(&ob, "conf.d-examples/authalign-profiles", routes, domains, err,
+				       sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == c->step, "%s: step %s (planned %s) log %s", c->name, aa_step_name(r.step),
+		      aa_step_name(r.planned), r.log_line != NULL ? r.log_line : "(none)");
+	if (c->route != NULL)
+		ck_assert_msg(r.route != NULL && strcmp(r.route->name, c->route) == 0, "%s: route %s", c->name,
+			      r.route != NULL ? r.route->name : "(none)");
+	else
+		ck_assert_ptr_null(r.route);
+	ck_assert_msg(r.direct.refused == c->direct_refused, "%s: direct refused %d (%s)", c->name,
+		      r.direct.refused, r.direct.reason != NULL ? r.direct.reason : "");
+	ck_assert_msg(r.temp == c->temp, "%s: temp %d", c->name, r.temp);
+	if (r.temp)
+		ck_assert_ptr_null(r.smtp_text);
+	if (c->status != NULL)
+		ck_assert_msg(r.direct.status != NULL && strcmp(r.direct.status, c->status) == 0,
+			      "%s: status %s", c->name, r.direct.status != NULL ? r.direct.status : "(none)");
+	if (c->text != NULL)
+		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, c->text) != NULL, "%s: smtp_text \"%s\"",
+			      c->name, r.smtp_text != NULL ? r.smtp_text : "(none)");
+	else
+		ck_assert_msg(r.smtp_text == NULL, "%s: unexpected smtp_text %s", c->name, r.smtp_text);
+	if (c->log != NULL)
+		ck_assert_msg(r.log_line != NULL && strstr(r.log_line, c->log) != NULL, "%s: log \"%s\"",
+			      c->name, r.log_line != NULL ? r.log_line : "(none)");
+	else
+		ck_assert_ptr_null(r.log_line);
+	if (r.step == AA_STEP_SIGN)
+		ck_assert_str_eq(r.sign_domain, "signed.example");
+	if (r.step == AA_STEP_REWRITE)
+		ck_assert_str_eq(r.return_path, "bounces@bounce.rp.example");
+	for (const char *p = r.log_line; p != NULL && *p != '\0'; p++)
+		ck_assert_msg(*p >= 0x20 && *p < 0x7f, "%s: log line has a control byte", c->name);
+	aa_outbound_free(&ob);
+	unlink(routes);
+	unlink(domains);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(predict_never_uses_a_loopback_egress)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_outbound ob = { .dmarc_mode = AA_DMARC_RFC9989 };
+	struct aa_route lo = { .name = "lo", .egress_ip = "127.0.0.1", .port = 25 };
+	struct aa_from from = { .status = AA_FROM_NONE };
+	struct aa_out_msg msg = { .env_sender = "a@example.com", .from = &from, .rcpt_domain = "contoso.example" };
+	struct aa_prediction p;
+	char err[128];
+
+	ck_assert_int_eq(aa_outbound_load(&ob, NULL, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(aa_predict(ctx, &ob, &msg, &lo, NULL, NULL, &p), -1);
+	ck_assert(p.temp && !p.refused);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+Suite *suite_outbound(void)
+{
+	Suite *s = suite_create("outbound");
+	TCase *tc = tcase_create("outbound");
+
+	tcase_add_loop_test(tc, plan_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	suite_add_tcase(s, tc);
+	return s;
+}
