@@ -1,5 +1,7 @@
 /* outplan.c - the plan for one recipient domain, from $local_scan_data or made now. */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include "local_scan.h"
 #include "aa_dmarc.h"
