@@ -12,6 +12,9 @@
  *   world_header()      a header's unfolded value
  *   world_log_grep()    main log lines holding a string (e.g. a message id)
  *   world_log_wait()    wait for a main log line holding two strings
+ *   world_log_grep_in(), world_log_wait_in(), world_mail_wait_in():
+ *                       the same for another log or Maildir root (the
+ *                       outbound world's sender, relay and receiver)
  *   world_dns_fault()   test/world/dns-fault: servfail/restore/stop/cont
  *   world_dns_heal()    undo every DNS fault (for a checked setup)
  *   world_queue_run()   exim -qff, bounded
@@ -56,11 +59,15 @@ enum world_stage {
 	WORLD_RCPT,
 	WORLD_DATA,		/* the DATA command */
 	WORLD_DOT,		/* end of data: where local_scan() answers */
+	WORLD_AUTH,		/* AUTH PLAIN (after EHLO, before MAIL) */
 };
 
 struct world_msg {
 	const char *src;	/* source address; NULL: $AA_GOOD_IP4 */
-	const char *server;	/* NULL: $AA_MX_IP4 (port 25) */
+	const char *server;	/* NULL: $AA_MX_IP4 */
+	int port;		/* 0: 25 */
+	const char *auth_user;	/* non-NULL: AUTH PLAIN with auth_pass after EHLO */
+	const char *auth_pass;
 	const char *helo;	/* NULL: mail.<domain of mail_from>, or client.example */
 	const char *mail_from;	/* NULL: user@aligned.example; "": null sender */
 	const char *rcpt;	/* NULL: alice@test.example; "a@x,b@x" for several */
@@ -80,7 +87,7 @@ struct world_reply {
 
 static inline const char *world_stage_name(enum world_stage s)
 {
-	static const char *const names[] = { "CONNECT", "EHLO", "MAIL", "RCPT", "DATA", "DOT" };
+	static const char *const names[] = { "CONNECT", "EHLO", "MAIL", "RCPT", "DATA", "DOT", "AUTH" };
 
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
@@ -423,11 +430,12 @@ static inline int world_sockaddr(const char *ip, int port, struct sockaddr_stora
 	return -1;
 }
 
-static inline int world_connect(const char *src, const char *server, int timeout_ms, char *err, size_t errsize)
+static inline int world_connect(const char *src, const char *server, int port, int timeout_ms,
+				char *err, size_t errsize)
 {
 	struct sockaddr_storage sa, da;
 	socklen_t sl, dl;
-	int af = world_sockaddr(server, 25, &da, &dl);
+	int af = world_sockaddr(server, port, &da, &dl);
 	int fd, soerr = 0;
 	socklen_t el = sizeof(soerr);
 	struct pollfd pfd;
@@ -515,6 +523,24 @@ static inline char *world_sign(const char *text, const char *domain, const char 
 	return out;
 }
 
+/* base64 (RFC 4648) of len bytes into out (4 * ((len + 2) / 3) + 1 bytes). */
+static inline void world_base64(const unsigned char *in, size_t len, char *out)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+			     (i + 2 < len ? in[i + 2] : 0);
+
+		out[o++] = abc[v >> 18 & 63];
+		out[o++] = abc[v >> 12 & 63];
+		out[o++] = i + 1 < len ? abc[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? abc[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
 /* One SMTP transaction. Returns r->code: 0 when no reply came (see r->text). */
 static inline int world_send(const struct world_msg *m, struct world_reply *r)
 {
@@ -547,7 +573,7 @@ static inline int world_send(const struct world_msg *m, struct world_reply *r)
 	}
 	data = world_smtp_data(text);
 	free(text);
-	c.fd = world_connect(src, server, c.timeout_ms, r->text, sizeof(r->text));
+	c.fd = world_connect(src, server, m->port > 0 ? m->port : 25, c.timeout_ms, r->text, sizeof(r->text));
 	if (c.fd < 0 || data == NULL)
 		goto out;
 	r->code = world_smtp_reply(&c, r->text, sizeof(r->text));
@@ -555,6 +581,21 @@ static inline int world_send(const struct world_msg *m, struct world_reply *r)
 		goto quit;
 	if (world_smtp_cmd(&c, r, WORLD_EHLO, "EHLO %s", helo) != 250)
 		goto quit;
+	if (m->auth_user != NULL) {
+		char plain[512], b64[700];
+		int pl = snprintf(plain, sizeof(plain), "%c%s%c%s", 0, m->auth_user, 0,
+				  m->auth_pass ? m->auth_pass : "");
+
+		if (pl < 0 || (size_t)pl >= sizeof(plain)) {
+			snprintf(r->text, sizeof(r->text), "(AUTH credentials too long)");
+			r->stage = WORLD_AUTH;
+			r->code = 0;
+			goto quit;
+		}
+		world_base64((const unsigned char *)plain, (size_t)pl, b64);
+		if (world_smtp_cmd(&c, r, WORLD_AUTH, "AUTH PLAIN %s", b64) != 235)
+			goto quit;
+	}
 	if (world_smtp_cmd(&c, r, WORLD_MAIL, "MAIL FROM:<%s>", from) / 100 != 2)
 		goto quit;
 	for (const char *p = rcpts; *p != '\0';) {
@@ -625,9 +666,10 @@ static inline char *world_read_file(const char *path)
 	return s;
 }
 
-/* Calls fn(path, arg) for every message file of the mailbox (new/ and cur/);
- * stops when fn returns non-zero and returns that. */
-static inline int world_mail_each(const char *mailbox, int (*fn)(const char *path, void *arg), void *arg)
+/* Calls fn(path, arg) for every message file of root/mailbox (new/ and
+ * cur/); stops when fn returns non-zero and returns that. */
+static inline int world_mail_each_in(const char *root, const char *mailbox,
+				     int (*fn)(const char *path, void *arg), void *arg)
 {
 	static const char *const subs[] = { "new", "cur" };
 
@@ -637,7 +679,7 @@ static inline int world_mail_each(const char *mailbox, int (*fn)(const char *pat
 		struct dirent *e;
 		int rc = 0;
 
-		snprintf(dir, sizeof(dir), "%s/%s/%s", world_env("AA_MAILDIR"), mailbox, subs[i]);
+		snprintf(dir, sizeof(dir), "%s/%s/%s", root, mailbox, subs[i]);
 		if ((d = opendir(dir)) == NULL)
 			continue;
 		while (rc == 0 && (e = readdir(d)) != NULL) {
@@ -653,6 +695,12 @@ static inline int world_mail_each(const char *mailbox, int (*fn)(const char *pat
 			return rc;
 	}
 	return 0;
+}
+
+/* The same for a mailbox of $AA_MAILDIR. */
+static inline int world_mail_each(const char *mailbox, int (*fn)(const char *path, void *arg), void *arg)
+{
+	return world_mail_each_in(world_env("AA_MAILDIR"), mailbox, fn, arg);
 }
 
 static inline int world_mail_count_one(const char *path, void *arg)
@@ -713,9 +761,11 @@ static inline int world_mail_find_newest(const char *path, void *arg)
 	return 0;
 }
 
-/* Wait (at most timeout_s) for the delivered copy of message id in mailbox.
- * Returns 0 and the text, or -1. Delivery runs after the 250, so wait. */
-static inline int world_mail_wait(const char *mailbox, const char *id, int timeout_s, char **text_r)
+/* Wait (at most timeout_s) for the delivered copy of message id in
+ * root/mailbox. Returns 0 and the text, or -1. Delivery runs after the 250,
+ * so wait. */
+static inline int world_mail_wait_in(const char *root, const char *mailbox, const char *id,
+				     int timeout_s, char **text_r)
 {
 	long deadline = world_now_ms() + (long)timeout_s * 1000;
 	struct world_mail_find f = { .id = id };
@@ -724,7 +774,7 @@ static inline int world_mail_wait(const char *mailbox, const char *id, int timeo
 	if (id == NULL || *id == '\0')
 		return -1;
 	for (;;) {
-		if (world_mail_each(mailbox, world_mail_find_id, &f) != 0) {
+		if (world_mail_each_in(root, mailbox, world_mail_find_id, &f) != 0) {
 			*text_r = f.text;
 			return 0;
 		}
@@ -732,6 +782,12 @@ static inline int world_mail_wait(const char *mailbox, const char *id, int timeo
 			return -1;
 		world_sleep_ms(50);
 	}
+}
+
+/* The same for a mailbox of $AA_MAILDIR. */
+static inline int world_mail_wait(const char *mailbox, const char *id, int timeout_s, char **text_r)
+{
+	return world_mail_wait_in(world_env("AA_MAILDIR"), mailbox, id, timeout_s, text_r);
 }
 
 /* The newest message of the mailbox (by mtime, then name), or NULL. */
@@ -776,11 +832,11 @@ static inline char *world_header(const char *msg, const char *name, int n)
 
 /* ---- the Exim main log ---- */
 
-/* The main log lines holding needle (e.g. a message id), in *lines_r
- * (may be NULL); returns how many, -1 when the log cannot be read. */
-static inline int world_log_grep(const char *needle, char **lines_r)
+/* The lines of the log file at path holding needle, in *lines_r (may be
+ * NULL); returns how many, -1 when the log cannot be read. */
+static inline int world_log_grep_in(const char *path, const char *needle, char **lines_r)
 {
-	char *log = world_read_file(world_env("AA_EXIM_LOG"));
+	char *log = world_read_file(path);
 	char *out = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -814,9 +870,17 @@ static inline int world_log_grep(const char *needle, char **lines_r)
 	return count;
 }
 
-/* Wait (at most timeout_s) for a main log line holding both a and b (b may
- * be NULL); returns 0 and the line in *line_r (may be NULL), or -1. */
-static inline int world_log_wait(const char *a, const char *b, int timeout_s, char **line_r)
+/* The main log lines holding needle (e.g. a message id), in *lines_r
+ * (may be NULL); returns how many, -1 when the log cannot be read. */
+static inline int world_log_grep(const char *needle, char **lines_r)
+{
+	return world_log_grep_in(world_env("AA_EXIM_LOG"), needle, lines_r);
+}
+
+/* Wait (at most timeout_s) for a line of the log at path holding both a and
+ * b (b may be NULL); returns 0 and the line in *line_r (may be NULL), or -1. */
+static inline int world_log_wait_in(const char *path, const char *a, const char *b, int timeout_s,
+				    char **line_r)
 {
 	long deadline = world_now_ms() + (long)timeout_s * 1000;
 
@@ -825,7 +889,7 @@ static inline int world_log_wait(const char *a, const char *b, int timeout_s, ch
 	for (;;) {
 		char *lines = NULL;
 
-		if (world_log_grep(a, &lines) > 0) {
+		if (world_log_grep_in(path, a, &lines) > 0) {
 			for (char *l = lines, *end; *l != '\0'; l = end + 1) {
 				end = strchr(l, '\n');
 				*end = '\0';
@@ -842,6 +906,12 @@ static inline int world_log_wait(const char *a, const char *b, int timeout_s, ch
 			return -1;
 		world_sleep_ms(50);
 	}
+}
+
+/* The same for the main log. */
+static inline int world_log_wait(const char *a, const char *b, int timeout_s, char **line_r)
+{
+	return world_log_wait_in(world_env("AA_EXIM_LOG"), a, b, timeout_s, line_r);
 }
 
 #endif
