@@ -1,4 +1,5 @@
 /* config.c - the settings file and the per-domain table. */
+#define _GNU_SOURCE	/* asprintf */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -157,6 +158,23 @@ static int replace_str(char **dst, const char *v)
 	return 0;
 }
 
+/* A file named in the settings: a relative path is taken from the settings
+ * file's directory, so the settings and their tables can live together. */
+static int replace_path(struct aa_config *cfg, char **dst, const char *v)
+{
+	const char *slash = cfg->path != NULL ? strrchr(cfg->path, '/') : NULL;
+	char *joined;
+	int rc;
+
+	if (*v == '/' || *v == '\0' || slash == NULL)
+		return replace_str(dst, v);
+	if (asprintf(&joined, "%.*s/%s", (int)(slash - cfg->path), cfg->path, v) < 0)
+		return -1;
+	rc = replace_str(dst, joined);
+	free(joined);
+	return rc;
+}
+
 static int set_option(struct aa_config *cfg, const char *name, const char *value,
 		      const char **why)
 {
@@ -185,11 +203,11 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 	if (strcmp(name, "reject_status") == 0)
 		return parse_status(value, cfg->reject_status, sizeof(cfg->reject_status));
 	if (strcmp(name, "domains_file") == 0)
-		return replace_str(&cfg->domains_file, value);
+		return replace_path(cfg, &cfg->domains_file, value);
 	if (strcmp(name, "psl_file") == 0)
-		return replace_str(&cfg->psl_file, value);
+		return replace_path(cfg, &cfg->psl_file, value);
 	if (strcmp(name, "dns_zone_file") == 0)
-		return replace_str(&cfg->dns_zone_file, value);
+		return replace_path(cfg, &cfg->dns_zone_file, value);
 	if (strcmp(name, "dns_timeout") == 0)
 		return parse_seconds_ms(value, &cfg->dns.timeout_ms);
 	if (strcmp(name, "dns_tries") == 0)
@@ -197,11 +215,11 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 	if (strcmp(name, "outbound_mode") == 0)
 		return aa_out_mode_parse(value, &cfg->outbound.mode);
 	if (strcmp(name, "outbound_profiles_file") == 0)
-		return replace_str(&cfg->outbound_profiles_file, value);
+		return replace_path(cfg, &cfg->outbound_profiles_file, value);
 	if (strcmp(name, "outbound_routes_file") == 0)
-		return replace_str(&cfg->outbound_routes_file, value);
+		return replace_path(cfg, &cfg->outbound_routes_file, value);
 	if (strcmp(name, "outbound_domains_file") == 0)
-		return replace_str(&cfg->outbound_domains_file, value);
+		return replace_path(cfg, &cfg->outbound_domains_file, value);
 	if (strcmp(name, "outbound_egress") == 0) {
 		if (aa_route_check_egress(value, why) < 0)
 			return -1;

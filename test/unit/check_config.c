@@ -134,16 +134,17 @@ START_TEST(config_outbound_settings_are_loaded)
 {
 	char *routes = write_tmp("relay: hosts=relay.example.net egress=198.51.100.25\n");
 	char *domains = write_tmp("example.com: mode=enforce pin=relay\n");
-	char text[512];
+	char text[1024], cwd[512];
 	char *settings;
 	struct aa_config *cfg;
 	struct aa_out_policy p;
 	char err[256];
 
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(text, sizeof(text),
 		 "outbound_mode = monitor\noutbound_egress = 203.0.113.5\noutbound_helo = mail.example.net\n"
-		 "outbound_profiles_file = conf.d-examples/authalign-profiles\n"
-		 "outbound_routes_file = %s\noutbound_domains_file = %s\n", routes, domains);
+		 "outbound_profiles_file = %s/conf.d-examples/authalign-profiles\n"
+		 "outbound_routes_file = %s\noutbound_domains_file = %s\n", cwd, routes, domains);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(cfg->outbound.mode, AA_OUT_MONITOR);
@@ -161,6 +162,35 @@ START_TEST(config_outbound_settings_are_loaded)
 	free(settings);
 	free(routes);
 	free(domains);
+}
+END_TEST
+
+START_TEST(config_relative_table_path_is_taken_from_the_settings_directory)
+{
+	char dir[] = "/tmp/aa-config-dir-XXXXXX";
+	char path[128], table[128];
+	struct aa_config *cfg;
+	struct aa_domain_policy p;
+	char err[256];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/authalign.conf", dir);
+	snprintf(table, sizeof(table), "%s/domains", dir);
+	f = fopen(table, "w");
+	fputs("rel.example: mode=enforce\n", f);
+	fclose(f);
+	f = fopen(path, "w");
+	fputs("domains_file = domains\n", f);
+	fclose(f);
+	ck_assert_msg(aa_config_load(path, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg->domains_file, table);
+	aa_config_domain(cfg, "rel.example", &p);
+	ck_assert_int_eq(p.mode, AA_MODE_ENFORCE);
+	aa_config_free(&cfg);
+	unlink(table);
+	unlink(path);
+	rmdir(dir);
 }
 END_TEST
 
@@ -184,6 +214,7 @@ Suite *suite_config(void)
 	tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_outbound_settings_are_loaded);
+	tcase_add_test(tc, config_relative_table_path_is_taken_from_the_settings_directory);
 	tcase_add_test(tc, config_missing_file_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;
