@@ -40,21 +40,30 @@ static void log_bridge(void *arg, enum aa_log_level level, const char *line)
 	log_write(0, which, "authalign: %s", line);
 }
 
-unsigned char *plugin_store_copy(const char *s)
+static unsigned char *store_copy(const char *s, const void *proto)
 {
 	size_t len;
+	unsigned char *p;
 
 	if (s == NULL)
 		s = "(no memory)";
 	len = strlen(s);
-	unsigned char *p;
-
 	if (len > 65535)
 		len = 65535;
-	p = store_get((int)len + 1, GET_TAINTED);
+	p = store_get((int)len + 1, proto);
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
+}
+
+unsigned char *plugin_store_copy(const char *s)
+{
+	return store_copy(s, GET_TAINTED);
+}
+
+unsigned char *plugin_store_copy_trusted(const char *s)
+{
+	return store_copy(s, GET_UNTAINTED);
 }
 
 static const char *config_path(void)

@@ -40,4 +40,8 @@ int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const cha
  * from the message). */
 unsigned char *plugin_store_copy(const char *s);
 
+/* The same, untainted: only for values from the admin's own files (a
+ * transport name, hosts, a key file), which Exim refuses when tainted. */
+unsigned char *plugin_store_copy_trusted(const char *s);
+
 #endif

@@ -49,6 +49,17 @@ static int plan_entry(struct aa_plugin *pl, uschar **yield, const char *domain,
 	}
 }
 
+static int transport_name_shaped(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') && !(*s >= '0' && *s <= '9') &&
+		    *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
 static const struct aa_route *planned_route(struct aa_plugin *pl, const struct aa_plandata_entry *e)
 {
 	if (e == NULL || e->step != AA_STEP_SMARTHOST || e->arg == NULL)
@@ -75,7 +86,7 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 		*yield = plugin_store_copy("authalign: the plan names a smarthost the routes file no longer has");
 		return ERROR;
 	}
-	return lookup_answer(yield, r != NULL ? aa_route_data(pl->ctx, r) : "");
+	return lookup_answer_trusted(yield, r != NULL ? aa_route_data(pl->ctx, r) : "");
 }
 
 int authalign_transport(uschar **yield, int argc, uschar *argv[])
@@ -94,7 +105,15 @@ int authalign_transport(uschar **yield, int argc, uschar *argv[])
 	if (done)
 		return status;
 	r = planned_route(pl, e);
-	return lookup_answer(yield, r != NULL && r->transport != NULL ? r->transport : (const char *)argv[1]);
+	if (r != NULL && r->transport != NULL)
+		return lookup_answer_trusted(yield, r->transport);
+	/* DEFAULT is the config's literal transport name; only that shape is
+	 * handed back untainted (Exim then still requires the transport to exist) */
+	if (!transport_name_shaped((const char *)argv[1])) {
+		*yield = plugin_store_copy("authalign: the DEFAULT transport is not a transport name");
+		return ERROR;
+	}
+	return lookup_answer_trusted(yield, (const char *)argv[1]);
 }
 
 int authalign_dkim(uschar **yield, int argc, uschar *argv[])
@@ -125,7 +144,7 @@ int authalign_dkim(uschar **yield, int argc, uschar *argv[])
 		return lookup_answer(yield, "");	/* the key went away: send unsigned */
 	if (strcmp(field, "domain") == 0)
 		return lookup_answer(yield, e->arg);
-	return lookup_answer(yield, strcmp(field, "selector") == 0 ? pol.dkim_selector : pol.dkim_key_file);
+	return lookup_answer_trusted(yield, strcmp(field, "selector") == 0 ? pol.dkim_selector : pol.dkim_key_file);
 }
 
 int authalign_return_path(uschar **yield, int argc, uschar *argv[])
