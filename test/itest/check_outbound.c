@@ -1,0 +1,347 @@
+/* check_outbound.c - authalign on the sending host of the outbound world.
+ *
+ * The README's matrix (test/world/README.md) goes through the sending host
+ * with authalign's outbound mode set to route, monitor and enforce, and the
+ * strict receiver (authalign enforcing, 550 5.7.509) judges the result:
+ *   route:   every message that bounces when sent directly is delivered and
+ *            passes DMARC; the ones that passed directly still go direct;
+ *   monitor: the prediction logged for each message equals the receiver's
+ *            verdict ("prediction agreement N/M");
+ *   enforce: with no passing route the submitter gets the 550 with the fix,
+ *            and nothing is queued;
+ * and broken routes or pins are reported with file and line.
+ */
+#define _GNU_SOURCE
+#include "outworld.h"
+
+/* The sending host's settings ($AA_SENDER_AUTHALIGN_CONFIG), rewritten with
+ * an outbound mode; the tables beside it stay. */
+static void sender_settings(const char *mode)
+{
+	const char *path = world_env("AA_SENDER_AUTHALIGN_CONFIG");
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "authserv_id = server.hosting.example\nmode = off\noutbound_mode = %s\n"
+		   "outbound_egress = 203.0.113.10\noutbound_helo = server.hosting.example\n"
+		   "outbound_profiles_file = sender-profiles\noutbound_routes_file = sender-routes\n"
+		   "outbound_domains_file = sender-domains\ndns_timeout = 1s\ndns_tries = 1\n", mode);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(tmp, 0644), 0);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+/* A table beside the settings: path of name, for rewriting and restoring. */
+static char *table_path(const char *name)
+{
+	char *p = NULL, *dir = strdup(world_env("AA_SENDER_AUTHALIGN_CONFIG"));
+
+	*strrchr(dir, '/') = '\0';
+	ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+	free(dir);
+	return p;
+}
+
+static void setup(void)
+{
+	world_require();
+	world_dns_heal();
+	if (strcmp(world_env("AA_PLUGIN"), "1") != 0)
+		ck_abort_msg("the world runs without the plugin");
+	sender_settings("off");
+}
+
+static void teardown(void)
+{
+	sender_settings("off");
+}
+
+/* The sending host's log lines for id. */
+static char *sender_lines(const char *id)
+{
+	char *lines = NULL;
+
+	world_log_grep_in(world_env("AA_SENDER_LOG"), id, &lines);
+	return lines != NULL ? lines : strdup("");
+}
+
+/* Submit every matrix row to the sending host; ids in ids[]. */
+static int submit_matrix(struct row *rows, char (*ids)[32])
+{
+	int n = matrix_read(rows, MATRIX_MAX);
+
+	ck_assert_int_ge(n, 20);
+	for (int i = 0; i < n; i++) {
+		char subject[64], *text;
+		struct world_reply r;
+
+		snprintf(subject, sizeof(subject), "outbound row %.16s", rows[i].n);
+		text = message(rows[i].from, rows[i].rcpt, subject);
+		submit(world_env("AA_SENDER_IP4"), 25, rows[i].mail_from, rows[i].rcpt, text, &r);
+		snprintf(ids[i], sizeof(ids[i]), "%s", r.id);
+		free(text);
+	}
+	return n;
+}
+
+START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct)
+{
+	static struct row rows[MATRIX_MAX];
+	char ids[MATRIX_MAX][32];
+	int n, fixed = 0, would_bounce = 0, kept = 0, passed_direct = 0, wrong = 0;
+
+	sender_settings("route");
+	n = submit_matrix(rows, ids);
+	for (int i = 0; i < n; i++) {
+		struct outcome o, o2;
+		const char *log = world_env("AA_SENDER_LOG");
+		char *copy, *ar;
+		int via_relay;
+
+		outcome_wait(log, ids[i], rows[i].rcpt, &o);
+		if (o.fate != FATE_DELIVERED) {
+			fprintf(stderr, "outbound: row %s not delivered in route mode: %s\n", rows[i].n, o.line);
+			wrong++;
+			free(o.line);
+			continue;
+		}
+		via_relay = strstr(o.line, "T=remote_smtp_relay") != NULL;
+		if (via_relay) {	/* follow it through the relay */
+			outcome_wait(world_env("AA_RELAY_LOG"), o.next_id, rows[i].rcpt, &o2);
+			ck_assert_msg(o2.fate == FATE_DELIVERED, "row %s: the relay did not deliver: %s",
+				      rows[i].n, o2.line);
+			snprintf(o.next_id, sizeof(o.next_id), "%s", o2.next_id);
+			free(o2.line);
+		}
+		copy = receiver_copy(rows[i].rcpt, o.next_id);
+		ar = receiver_authres(copy);
+		if (rows[i].direct == V_REJECT) {
+			would_bounce++;
+			if (strstr(ar, "dmarc=pass") != NULL)
+				fixed++;
+			else
+				fprintf(stderr, "outbound: row %s delivered without dmarc=pass: %s\n", rows[i].n, ar), wrong++;
+		} else {
+			char fenv[FIELD_MAX + 8];
+
+			passed_direct++;
+			snprintf(fenv, sizeof(fenv), "F=<%s>", rows[i].mail_from);
+			/* no needless reroute: direct, same envelope sender, not signed by us */
+			if (strstr(o.line, "R=dnslookup T=remote_smtp ") != NULL && strstr(o.line, fenv) != NULL &&
+			    strstr(ar, "header.s=rsa") == NULL)
+				kept++;
+			else
+				fprintf(stderr, "outbound: row %s passed directly but was changed: %s | %s\n",
+					rows[i].n, o.line, ar), wrong++;
+		}
+		free(ar);
+		free(copy);
+		free(o.line);
+	}
+	printf("outbound route mode: %d of %d would-bounce messages delivered with dmarc=pass; "
+	       "%d of %d that passed directly kept direct and unchanged\n", fixed, would_bounce, kept, passed_direct);
+	fflush(stdout);
+	ck_assert_int_gt(would_bounce, 0);
+	ck_assert_msg(wrong == 0, "%d rows wrong in route mode (see above)", wrong);
+}
+END_TEST
+
+/* The prediction logged for the direct route: "refused", "pass" or "temp". */
+static const char *predicted(const char *lines, const char *id)
+{
+	const char *p = strstr(lines, "authalign outbound mode=monitor");
+
+	ck_assert_msg(p != NULL, "no monitor line for %s in: %s", id, lines);
+	p = strstr(p, " direct=");
+	ck_assert_ptr_nonnull(p);
+	if (strncmp(p + 8, "refused", 7) == 0)
+		return "refused";
+	if (strncmp(p + 8, "temp", 4) == 0)
+		return "temp";
+	return "pass";
+}
+
+START_TEST(monitor_mode_prediction_equals_the_receiver_verdict)
+{
+	static struct row rows[MATRIX_MAX];
+	char ids[MATRIX_MAX][32];
+	int n, agree = 0;
+
+	sender_settings("monitor");
+	n = submit_matrix(rows, ids);
+	printf("%-3s %-38s %-32s %-9s %s\n", "n", "From", "recipient", "predicted", "receiver");
+	for (int i = 0; i < n; i++) {
+		char *why = NULL, *lines;
+		enum verdict got = matrix_outcome(world_env("AA_SENDER_LOG"), &rows[i], ids[i], &why);
+		const char *pred;
+		int same;
+
+		lines = sender_lines(ids[i]);
+		pred = predicted(lines, ids[i]);
+		same = (strcmp(pred, "refused") == 0) == (got == V_REJECT) && strcmp(pred, "temp") != 0;
+		agree += same;
+		printf("%-3s %-38s %-32s %-9s %s%s\n", rows[i].n, rows[i].from, rows[i].rcpt, pred,
+		       verdict_name(got), same ? "" : "   <-- differs");
+		free(lines);
+		free(why);
+	}
+	printf("prediction agreement %d/%d\n", agree, n);
+	fflush(stdout);
+	ck_assert_int_ge(n, 20);
+	ck_assert_msg(agree == n, "prediction agreement %d/%d", agree, n);
+}
+END_TEST
+
+static int queue_count(void)
+{
+	char *out = NULL;
+	int count;
+
+	ck_assert_int_eq(world_sh(&out, 30, "wexim-sender -bpc"), 0);
+	count = atoi(out);
+	free(out);
+	return count;
+}
+
+/* Deliveries to user@outlook.com the sending host has logged so far. */
+static int outlook_deliveries(void)
+{
+	char *out = NULL;
+	int n;
+
+	ck_assert_int_eq(world_sh(&out, 10, "grep -c ' => user@outlook.com' \"$AA_SENDER_LOG\" || true"), 0);
+	n = atoi(out);
+	free(out);
+	return n;
+}
+
+START_TEST(enforce_refuses_at_submission_when_no_route_passes)
+{
+	char *domains = table_path("sender-domains"), *saved = NULL, *out = NULL;
+	char *text = message("info@elsewhere.example", "user@outlook.com", "no route passes");
+	struct world_msg m = {
+		.src = world_env("AA_SENDER_IP4"), .server = world_env("AA_SENDER_IP4"),
+		.helo = "server.hosting.example", .mail_from = "info@elsewhere.example",
+		.rcpt = "user@outlook.com", .text = text,
+	};
+	struct world_reply r;
+	int before, delivered_before;
+
+	/* without the key this host holds for elsewhere.example nothing passes */
+	ck_assert_int_eq(world_sh(&saved, 10, "cat '%s'", domains), 0);
+	ck_assert_int_eq(world_sh(&out, 10, "sed -i '/^elsewhere.example:/d' '%s'", domains), 0);
+	free(out);
+	sender_settings("enforce");
+	before = queue_count();
+
+	world_send(&m, &r);
+	ck_assert_int_eq(r.stage, WORLD_DOT);
+	ck_assert_msg(r.code == 550, "got %d: %s", r.code, r.text);
+	ck_assert_msg(strstr(r.text, "elsewhere.example") != NULL && strstr(r.text, "Fix:") != NULL,
+		      "the refusal does not say what would fix it: %s", r.text);
+	ck_assert_int_eq(queue_count(), before);
+
+	/* a local submission (PHP mail(), cron) is refused too: exim -t fails,
+	 * the refusal goes back to the submitter by mail, nothing goes out */
+	delivered_before = outlook_deliveries();
+	ck_assert_int_ne(world_sh(&out, 30, "printf 'From: info@elsewhere.example\\nTo: user@outlook.com\\n"
+				  "Subject: local\\n\\nbody\\n' | wsend-local -f info@elsewhere.example"), 0);
+	free(out);
+	ck_assert_int_eq(world_log_wait_in(world_env("AA_SENDER_LOG"), "P=local rejected by local_scan(): 5.7.1 authalign",
+					   "Fix:", 10, &out), 0);
+	free(out);
+	ck_assert_int_eq(outlook_deliveries(), delivered_before);
+
+	/* a domain with a passing route still goes through in enforce mode */
+	free(text);
+	text = message("info@relayspf.example", "user@tenant.example", "a route passes");
+	m.mail_from = "info@relayspf.example";
+	m.rcpt = "user@tenant.example";
+	m.text = text;
+	world_send(&m, &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+
+	{
+		FILE *f = fopen(domains, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(saved, f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	free(saved);
+	free(domains);
+	free(text);
+}
+END_TEST
+
+struct bad_table {
+	const char *name;	/* which table */
+	const char *content;
+	const char *expect;	/* in check-config's output, after "<table>:" */
+};
+
+static const struct bad_table bad_tables[] = {
+	{ "sender-routes", "# a route list written with a colon where Exim wants a space\n"
+			   "relay: hosts=*:198.51.100.25 egress=198.51.100.25\n", "sender-routes:2:" },
+	{ "sender-routes", "relay: hosts=198.51.100.25:587 egress=198.51.100.25\n", "sender-routes:1:" },
+	{ "sender-domains", "hostspf.example: return_path=bounces@hostspf.example\n"
+			    "legacy.example: pin=nosuchrelay\n", "sender-domains:2:" },
+};
+
+START_TEST(broken_routes_and_pins_are_reported_with_file_and_line_and_defer)
+{
+	const struct bad_table *b = &bad_tables[_i];
+	char *path = table_path(b->name), *saved = NULL, *out = NULL;
+	char *text = message("info@relayspf.example", "user@tenant.example", "broken table");
+	struct world_reply r;
+	FILE *f;
+
+	ck_assert_int_eq(world_sh(&saved, 10, "cat '%s'", path), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(b->content, f);
+	fclose(f);
+	sender_settings("route");
+
+	ck_assert_int_ne(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\""), 0);
+	ck_assert_msg(strstr(out, b->expect) != NULL, "check-config said: %s", out);
+	free(out);
+
+	/* at run time the same mistake defers, never a 5xx, never a lost message */
+	{
+		struct world_msg m = { .src = world_env("AA_SENDER_IP4"), .server = world_env("AA_SENDER_IP4"),
+				       .helo = "server.hosting.example", .mail_from = "info@relayspf.example",
+				       .rcpt = "user@tenant.example", .text = text };
+
+		world_send(&m, &r);
+		ck_assert_msg(r.code >= 400 && r.code < 500, "a broken %s gave %d: %s", b->name, r.code, r.text);
+	}
+
+	f = fopen(path, "w");
+	fputs(saved, f);
+	fclose(f);
+	sender_settings("off");
+	free(saved);
+	free(path);
+	free(text);
+}
+END_TEST
+
+Suite *suite_outbound(void)
+{
+	Suite *s = suite_create("outbound");
+	TCase *tc = tcase_create("outbound");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
+	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
+	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
+	tcase_add_loop_test(tc, broken_routes_and_pins_are_reported_with_file_and_line_and_defer, 0,
+			    (int)(sizeof(bad_tables) / sizeof(bad_tables[0])));
+	suite_add_tcase(s, tc);
+	return s;
+}
