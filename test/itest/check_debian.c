@@ -86,6 +86,33 @@ START_TEST(debian_spf_reject_macro_rejects_spf_fail_at_rcpt)
 }
 END_TEST
 
+START_TEST(debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin)
+{
+	char *out = NULL;
+
+	build("AUTHALIGN_OUTBOUND=yes");
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
+	free(out);
+	/* the authalign router comes before Debian's dnslookup */
+	ck_assert_int_eq(world_sh(&out, 30, "grep -n -E '^(authalign_outbound|dnslookup):' '%s'", generated), 0);
+	ck_assert_msg(strstr(out, "authalign_outbound:") != NULL && strstr(out, "dnslookup:") != NULL &&
+		      strstr(out, "authalign_outbound:") < strstr(out, "dnslookup:"), "%s", out);
+	free(out);
+	/* remote_smtp signs and sets the return path through the plugin */
+	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP transport remote_smtp", generated), 0);
+	ck_assert_msg(strstr(out, "authalign_dkim}{domain}") != NULL && strstr(out, "authalign_dkim}{key}") != NULL &&
+		      strstr(out, "authalign_return_path") != NULL, "%s", out);
+	free(out);
+	/* and routing runs the plugin: with outbound off its router declines and
+	 * Debian's own routers carry on (whatever this machine's config type
+	 * makes of a remote domain: the stock "local" type refuses it) */
+	world_sh(&out, 60, "exim4 -C '%s' -d+route -bt user@rfc.example 2>&1", generated);
+	ck_assert_msg(strstr(out, "authalign_outbound router called for user@rfc.example") != NULL &&
+		      strstr(out, "authalign_outbound router declined for user@rfc.example") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_debian(void)
 {
 	Suite *s = suite_create("debian");
@@ -95,6 +122,7 @@ Suite *suite_debian(void)
 	tcase_add_test(tc, debian_split_config_with_the_snippets_is_valid);
 	tcase_add_test(tc, debian_rcpt_snippet_evaluates_spf_through_the_plugin);
 	tcase_add_test(tc, debian_spf_reject_macro_rejects_spf_fail_at_rcpt);
+	tcase_add_test(tc, debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin);
 	suite_add_tcase(s, tc);
 	return s;
 }
