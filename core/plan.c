@@ -317,7 +317,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 	chosen = r->none_pass ? aa_arena_printf(ctx->arena, "none fix:(%s)", fixes(&pl, r)) :
 		 r->temp || (r->chosen.temp) ? "temp" : aa_step_name(r->planned);
 	r->log_line = aa_arena_printf(ctx->arena,
-		"authalign outbound mode=%s from=%s to=%s route=%s %s chosen=%s%s%s action=%s",
+		"outbound mode=%s from=%s to=%s route=%s %s chosen=%s%s%s action=%s",
 		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), aa_escz(ctx, msg->rcpt_domain),
 		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
 		pl.steps != NULL ? pl.steps : "", chosen, r->chosen.temp && !r->none_pass ? ":" : "",

@@ -152,7 +152,7 @@ END_TEST
 /* The prediction logged for the direct route: "refused", "pass" or "temp". */
 static const char *predicted(const char *lines, const char *id)
 {
-	const char *p = strstr(lines, "authalign outbound mode=monitor");
+	const char *p = strstr(lines, "authalign: outbound mode=monitor");
 
 	ck_assert_msg(p != NULL, "no monitor line for %s in: %s", id, lines);
 	p = strstr(p, " direct=");
