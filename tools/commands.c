@@ -1,4 +1,5 @@
 /* commands.c - each subcommand: read arguments, call the core, print. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,47 @@ static void tool_warn_keys(const struct aa_config *cfg)
 			printf("warning: %s: dkim key file %s is not readable by this user\n", key, file);
 }
 
+/* Every smarthost host name must resolve (an IP address needs no lookup).
+ * Returns the number that do not; a DNS temporary failure only warns. */
+static size_t check_routes_resolve(const struct aa_config *cfg)
+{
+	const char *err = NULL;
+	struct aa_ctx *ctx = aa_ctx_new(&cfg->dns, &err);
+	size_t bad = 0;
+
+	if (ctx == NULL) {
+		fprintf(stderr, "warning: cannot check that the smarthosts resolve: %s\n", err != NULL ? err : "?");
+		return 0;
+	}
+	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
+		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
+		char *hosts = strdup(r->hosts != NULL ? r->hosts : ""), *save = NULL;
+
+		for (char *h = strtok_r(hosts, ":", &save); h != NULL; h = strtok_r(NULL, ":", &save)) {
+			struct in6_addr any;
+			const struct aa_dns_answer *a, *aaaa;
+
+			if (inet_pton(AF_INET, h, &any) == 1 || inet_pton(AF_INET6, h, &any) == 1)
+				continue;
+			a = aa_dns_lookup(ctx->dns, h, AA_DNS_A);
+			aaaa = aa_dns_lookup(ctx->dns, h, AA_DNS_AAAA);
+			if (a->status == AA_DNS_OK || aaaa->status == AA_DNS_OK)
+				continue;
+			if (aa_dns_is_temp(a->status) || aa_dns_is_temp(aaaa->status)) {
+				fprintf(stderr, "%s: route %s: warning: host %s: DNS temporary failure, not checked\n",
+					cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
+				continue;
+			}
+			fprintf(stderr, "%s: route %s: host %s does not resolve\n",
+				cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
+			bad++;
+		}
+		free(hosts);
+	}
+	aa_ctx_free(&ctx);
+	return bad;
+}
+
 int tool_check_config(const char *path)
 {
 	struct aa_config *cfg;
@@ -48,6 +90,10 @@ int tool_check_config(const char *path)
 		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
 	}
 	tool_warn_keys(cfg);
+	if (check_routes_resolve(cfg) > 0) {
+		aa_config_free(&cfg);
+		return EXIT_BAD;
+	}
 	aa_config_free(&cfg);
 	return EXIT_ANSWER;
 }

@@ -244,6 +244,20 @@ START_TEST(enforce_refuses_at_submission_when_no_route_passes)
 		      "the refusal does not say what would fix it: %s", r.text);
 	ck_assert_int_eq(queue_count(), before);
 
+	/* an authenticated user on the submission port gets the same answer */
+	{
+		struct world_msg a = m;
+
+		a.src = "198.51.100.66";	/* a customer at home: not a relay host */
+		a.port = 587;
+		a.auth_user = world_env("AA_SENDER_USER");
+		a.auth_pass = world_env("AA_SENDER_PASSWORD");
+		world_send(&a, &r);
+		ck_assert_msg(r.stage == WORLD_DOT && r.code == 550 && strstr(r.text, "Fix:") != NULL,
+			      "authenticated submission got %d at %s: %s", r.code, world_stage_name(r.stage), r.text);
+		ck_assert_int_eq(queue_count(), before);
+	}
+
 	/* a local submission (PHP mail(), cron) is refused too: exim -t fails,
 	 * the refusal goes back to the submitter by mail, nothing goes out */
 	delivered_before = outlook_deliveries();
@@ -290,6 +304,29 @@ static const struct bad_table bad_tables[] = {
 	{ "sender-domains", "hostspf.example: return_path=bounces@hostspf.example\n"
 			    "legacy.example: pin=nosuchrelay\n", "sender-domains:2:" },
 };
+
+START_TEST(check_config_reports_a_smarthost_that_does_not_resolve)
+{
+	char *path = table_path("sender-routes"), *saved = NULL, *out = NULL;
+	FILE *f;
+
+	ck_assert_int_eq(world_sh(&saved, 10, "cat '%s'", path), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("relay: hosts=smtp.relay.example egress=198.51.100.25\n"
+	      "gone: hosts=nowhere.relay.example egress=198.51.100.26\n", f);
+	fclose(f);
+	ck_assert_int_ne(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\""), 0);
+	ck_assert_msg(strstr(out, "route gone: host nowhere.relay.example does not resolve") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "smtp.relay.example does not resolve") == NULL, "%s", out);
+	free(out);
+	f = fopen(path, "w");
+	fputs(saved, f);
+	fclose(f);
+	free(saved);
+	free(path);
+}
+END_TEST
 
 START_TEST(broken_routes_and_pins_are_reported_with_file_and_line_and_defer)
 {
@@ -340,6 +377,7 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
+	tcase_add_test(tc, check_config_reports_a_smarthost_that_does_not_resolve);
 	tcase_add_loop_test(tc, broken_routes_and_pins_are_reported_with_file_and_line_and_defer, 0,
 			    (int)(sizeof(bad_tables) / sizeof(bad_tables[0])));
 	suite_add_tcase(s, tc);
