@@ -122,6 +122,26 @@ static int parse_status(const char *v, char *out, size_t outlen)
 	return 0;
 }
 
+/* Seconds, "Ns" or "Nm", 0 allowed, at most a day. */
+static int parse_ttl(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || errno != 0 || n > 86400)
+		return -1;
+	if (strcmp(end, "m") == 0)
+		n *= 60;
+	else if (*end != '\0' && strcmp(end, "s") != 0)
+		return -1;
+	if (n > 86400)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
 static int parse_uint(const char *v, unsigned max, unsigned *out)
 {
 	char *end;
@@ -225,6 +245,8 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 			return -1;
 		return replace_str(&cfg->outbound_egress, value);
 	}
+	if (strcmp(name, "outbound_plan_ttl") == 0)
+		return parse_ttl(value, &cfg->outbound_plan_ttl);
 	if (strcmp(name, "outbound_helo") == 0) {
 		if (!aa_lsearch_is_name(value))
 			return -1;
@@ -246,6 +268,7 @@ static struct aa_config *config_defaults(void)
 	cfg->dns.timeout_ms = 2000;
 	cfg->dns.tries = 2;
 	memcpy(cfg->reject_status, "5.7.1", sizeof("5.7.1"));
+	cfg->outbound_plan_ttl = 300;
 	return cfg;
 }
 

@@ -61,6 +61,7 @@ struct aa_config {
 	char *outbound_domains_file;
 	char *outbound_egress;		/* this host's egress address, for direct */
 	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
+	unsigned outbound_plan_ttl;	/* seconds a submission-time plan is trusted */
 	struct aa_outbound outbound;	/* loaded by aa_config_load; mode from outbound_mode */
 };
 

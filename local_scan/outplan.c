@@ -105,7 +105,7 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return OUTPLAN_NONE;
 	have_pd = data != NULL && aa_plandata_decode(pl->ctx, data, &pd) == 0;
-	if (have_pd && time(NULL) - pd.made <= AA_PLAN_TTL &&
+	if (have_pd && time(NULL) - pd.made < (time_t)pl->cfg->outbound_plan_ttl &&
 	    (*entry_r = aa_plandata_find(&pd, domain)) != NULL)
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)

@@ -3,7 +3,7 @@
  * Routers and transports ask for the plan of one recipient domain. It
  * comes from $local_scan_data (made at submission by local_scan), or is
  * made here when that has no entry for the domain, is not ours, or is
- * older than AA_PLAN_TTL (a queued message is planned again: DNS and
+ * older than the outbound_plan_ttl setting (a queued message is planned again: DNS and
  * routes may have changed). Plans made here are kept for the rest of
  * the message in this process and forgotten when the message id changes.
  */
@@ -14,7 +14,6 @@
 #include "aa_plandata.h"
 #include "plugin.h"
 
-#define AA_PLAN_TTL 300		/* seconds a submission-time plan is trusted */
 
 enum outplan_status {
 	OUTPLAN_OK,		/* *entry_r is the plan for the domain */

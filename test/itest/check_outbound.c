@@ -16,7 +16,7 @@
 
 /* The sending host's settings ($AA_SENDER_AUTHALIGN_CONFIG), rewritten with
  * an outbound mode; the tables beside it stay. */
-static void sender_settings(const char *mode)
+static void sender_settings_with(const char *mode, const char *extra)
 {
 	const char *path = world_env("AA_SENDER_AUTHALIGN_CONFIG");
 	char tmp[4096];
@@ -28,10 +28,29 @@ static void sender_settings(const char *mode)
 	fprintf(f, "authserv_id = server.hosting.example\nmode = off\noutbound_mode = %s\n"
 		   "outbound_egress = 203.0.113.10\noutbound_helo = server.hosting.example\n"
 		   "outbound_profiles_file = sender-profiles\noutbound_routes_file = sender-routes\n"
-		   "outbound_domains_file = sender-domains\ndns_timeout = 1s\ndns_tries = 1\n", mode);
+		   "outbound_domains_file = sender-domains\ndns_timeout = 1s\ndns_tries = 1\n%s", mode,
+		extra != NULL ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
 	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+static void sender_settings(const char *mode)
+{
+	sender_settings_with(mode, NULL);
+}
+
+/* How many times the sending host planned message id (one log line each). */
+static int plans_logged(const char *id)
+{
+	char *lines = NULL;
+	int n = 0;
+
+	world_log_grep_in(world_env("AA_SENDER_LOG"), id, &lines);
+	for (const char *p = lines; p != NULL && (p = strstr(p, "authalign: outbound mode=")) != NULL; p++)
+		n++;
+	free(lines);
+	return n;
 }
 
 /* A table beside the settings: path of name, for rewriting and restoring. */
@@ -108,6 +127,9 @@ START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_
 			free(o.line);
 			continue;
 		}
+		/* planned once, at submission: routing and transports used that plan */
+		if (plans_logged(ids[i]) != 1)
+			fprintf(stderr, "outbound: row %s planned %d times\n", rows[i].n, plans_logged(ids[i])), wrong++;
 		via_relay = strstr(o.line, "T=remote_smtp_relay") != NULL;
 		if (via_relay) {	/* follow it through the relay */
 			outcome_wait(world_env("AA_RELAY_LOG"), o.next_id, rows[i].rcpt, &o2);
@@ -146,6 +168,23 @@ START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_
 	fflush(stdout);
 	ck_assert_int_gt(would_bounce, 0);
 	ck_assert_msg(wrong == 0, "%d rows wrong in route mode (see above)", wrong);
+}
+END_TEST
+
+START_TEST(a_plan_older_than_its_ttl_is_made_again_at_routing)
+{
+	char *text = message("info@relayspf.example", "user@tenant.example", "planned again");
+	struct world_reply r;
+	struct outcome o;
+
+	/* ttl 0: every delivery attempt plans again, as a queued message would */
+	sender_settings_with("route", "outbound_plan_ttl = 0\n");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@relayspf.example", "user@tenant.example", text, &r);
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@tenant.example", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "R=authalign_outbound") != NULL, "%s", o.line);
+	ck_assert_int_eq(plans_logged(r.id), 2);	/* at submission, and again by the router */
+	free(o.line);
+	free(text);
 }
 END_TEST
 
@@ -375,6 +414,7 @@ Suite *suite_outbound(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
+	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
 	tcase_add_test(tc, check_config_reports_a_smarthost_that_does_not_resolve);
