@@ -155,18 +155,6 @@ static int parse_uint(const char *v, unsigned max, unsigned *out)
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 static int replace_str(char **dst, const char *v)
 {
 	char *copy = strdup(v);
@@ -446,7 +434,7 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 
 		lineno++;
 		line[strcspn(line, "\r\n")] = '\0';
-		name = trim(line);
+		name = aa_trim(line);
 		if (*name == '#' || *name == '\0')
 			continue;
 		eq = strchr(name, '=');
@@ -455,8 +443,8 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 			goto fail;
 		}
 		*eq = '\0';
-		name = trim(name);
-		value = trim(eq + 1);
+		name = aa_trim(name);
+		value = aa_trim(eq + 1);
 		if (set_option(cfg, name, value, &why) < 0) {
 			aa_lsearch_err(err, errlen, path, lineno, "%s: %.64s", why, name);
 			goto fail;

@@ -25,7 +25,7 @@ void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, c
 	va_end(ap);
 }
 
-static char *trim(char *s)
+char *aa_trim(char *s)
 {
 	char *e;
 
@@ -61,10 +61,10 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 	size_t klen;
 	char *rest;
 
-	if (line[0] == '#' || trim(line)[0] == '\0')
+	if (line[0] == '#' || aa_trim(line)[0] == '\0')
 		return 0;
 	if (isspace((unsigned char)line[0])) {
-		const char *more = trim(line);
+		const char *more = aa_trim(line);
 
 		if (!rd->have) {
 			aa_lsearch_err(err, errlen, rd->path, lineno, "continuation line without a key");
@@ -93,7 +93,7 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 		rest++;
 	if (*rest == ':')
 		rest++;
-	snprintf(rd->data, sizeof(rd->data), "%s", trim(rest));
+	snprintf(rd->data, sizeof(rd->data), "%s", aa_trim(rest));
 	rd->have = 1;
 	rd->keyline = lineno;
 	return 0;

@@ -40,6 +40,9 @@ void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, c
 /* Lower-case key in place; 1 when it is a domain, "*.domain" or "*". */
 int aa_lsearch_domain_key(char *key);
 
+/* s without leading and trailing white space (trailing cut in place). */
+char *aa_trim(char *s);
+
 /* 1 when name is a plain DNS name (letters, digits, '-', '_', dots
  * between non-empty labels, at most 253 octets). */
 int aa_lsearch_is_name(const char *name);

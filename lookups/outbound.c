@@ -26,26 +26,31 @@ AA_EXPORT int authalign_transport(uschar **yield, int argc, uschar *argv[]);
 AA_EXPORT int authalign_dkim(uschar **yield, int argc, uschar *argv[]);
 AA_EXPORT int authalign_return_path(uschar **yield, int argc, uschar *argv[]);
 
-/* The plan entry for argv[domain_arg], or a status to return. */
-static int plan_entry(struct aa_plugin *pl, uschar **yield, const char *domain,
-		      const struct aa_plandata_entry **e_r, int *done)
+/* Start an outbound lookup: the plugin and the plan entry for domain (NULL
+ * entry: deliver as Exim would). NULL plugin: return *status_r. */
+static struct aa_plugin *outbound_start(uschar **yield, int argc, int want, const char *usage,
+					const char *domain, const struct aa_plandata_entry **e_r,
+					int *status_r)
 {
+	struct aa_plugin *pl = lookup_start(yield, argc, want, want, usage, status_r);
 	const char *why = "";
 
-	*done = 1;
+	*e_r = NULL;
+	if (pl == NULL)
+		return NULL;
 	switch (outplan_for(pl, domain, e_r, &why)) {
 	case OUTPLAN_OK:
-		*done = 0;
-		return OK;
+		return pl;
 	case OUTPLAN_NONE:
 		*e_r = NULL;
-		*done = 0;
-		return OK;
+		return pl;
 	case OUTPLAN_TEMP:
-		return lookup_temperror(yield, why);
+		*status_r = lookup_temperror(yield, why);
+		return NULL;
 	default:
 		*yield = plugin_store_copy(why);
-		return ERROR;
+		*status_r = ERROR;
+		return NULL;
 	}
 }
 
@@ -72,14 +77,11 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 	const struct aa_plandata_entry *e;
 	const struct aa_route *r;
 	struct aa_plugin *pl;
-	int status = OK, done;
+	int status = OK;
 
-	pl = lookup_start(yield, argc, 1, 1,
-			  "authalign: usage: ${dlfunc{authalign.so}{authalign_route}{$domain}}", &status);
+	pl = outbound_start(yield, argc, 1, "authalign: usage: ${dlfunc{authalign.so}{authalign_route}{$domain}}",
+			    argc == 1 ? (const char *)argv[0] : "", &e, &status);
 	if (pl == NULL)
-		return status;
-	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
-	if (done)
 		return status;
 	r = planned_route(pl, e);
 	if (e != NULL && e->step == AA_STEP_SMARTHOST && r == NULL) {
@@ -94,15 +96,12 @@ int authalign_transport(uschar **yield, int argc, uschar *argv[])
 	const struct aa_plandata_entry *e;
 	const struct aa_route *r;
 	struct aa_plugin *pl;
-	int status = OK, done;
+	int status = OK;
 
-	pl = lookup_start(yield, argc, 2, 2,
-			  "authalign: usage: ${dlfunc{authalign.so}{authalign_transport}{$domain}{DEFAULT}}",
-			  &status);
+	pl = outbound_start(yield, argc, 2,
+			    "authalign: usage: ${dlfunc{authalign.so}{authalign_transport}{$domain}{DEFAULT}}",
+			    argc == 2 ? (const char *)argv[0] : "", &e, &status);
 	if (pl == NULL)
-		return status;
-	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
-	if (done)
 		return status;
 	r = planned_route(pl, e);
 	if (r != NULL && r->transport != NULL)
@@ -122,20 +121,18 @@ int authalign_dkim(uschar **yield, int argc, uschar *argv[])
 	struct aa_out_policy pol;
 	struct aa_plugin *pl;
 	const char *field;
-	int status = OK, done;
+	int status = OK;
 
-	pl = lookup_start(yield, argc, 2, 2,
-			  "authalign: usage: ${dlfunc{authalign.so}{authalign_dkim}{domain|selector|key}{$domain}}",
-			  &status);
-	if (pl == NULL)
-		return status;
-	field = (const char *)argv[0];
-	if (strcmp(field, "domain") != 0 && strcmp(field, "selector") != 0 && strcmp(field, "key") != 0) {
+	field = argc == 2 ? (const char *)argv[0] : "";
+	if (argc == 2 && strcmp(field, "domain") != 0 && strcmp(field, "selector") != 0 &&
+	    strcmp(field, "key") != 0) {
 		*yield = plugin_store_copy("authalign: authalign_dkim wants domain, selector or key");
 		return ERROR;
 	}
-	status = plan_entry(pl, yield, (const char *)argv[1], &e, &done);
-	if (done)
+	pl = outbound_start(yield, argc, 2,
+			    "authalign: usage: ${dlfunc{authalign.so}{authalign_dkim}{domain|selector|key}{$domain}}",
+			    argc == 2 ? (const char *)argv[1] : "", &e, &status);
+	if (pl == NULL)
 		return status;
 	if (e == NULL || e->step != AA_STEP_SIGN || e->arg == NULL)
 		return lookup_answer(yield, "");
@@ -151,15 +148,12 @@ int authalign_return_path(uschar **yield, int argc, uschar *argv[])
 {
 	const struct aa_plandata_entry *e;
 	struct aa_plugin *pl;
-	int status = OK, done;
+	int status = OK;
 
-	pl = lookup_start(yield, argc, 2, 2,
-			  "authalign: usage: ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}",
-			  &status);
+	pl = outbound_start(yield, argc, 2,
+			    "authalign: usage: ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}",
+			    argc == 2 ? (const char *)argv[0] : "", &e, &status);
 	if (pl == NULL)
-		return status;
-	status = plan_entry(pl, yield, (const char *)argv[0], &e, &done);
-	if (done)
 		return status;
 	if (e != NULL && e->step == AA_STEP_REWRITE && e->arg != NULL)
 		return lookup_answer(yield, e->arg);
