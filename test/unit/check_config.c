@@ -90,6 +90,8 @@ static const struct bad_case bad_cases[] = {
 	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
 	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
 	{ "reject_status = 4.7.1\n", NULL, ":1: invalid value: reject_status" },
+	{ "outbound_plan_ttl = 2d\n", NULL, ":1: invalid value: outbound_plan_ttl" },
+	{ "outbound_plan_ttl = 100000\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "reject_status = 5.7\n", NULL, ":1: invalid value: reject_status" },
 	{ "", "a.example: mode=enforce\nb.example: colour=blue\n", ":2: unknown option" },
 	{ "", "a.example: mode\n", ":1: expected name=value" },
