@@ -143,7 +143,7 @@ static const struct spf_case cases[] = {
 	    "%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}%{l}"
 	    ".example -all" }, V4, "h.example", "u@s.example", AA_PERMERROR, NULL, NULL },
 	{ "ip4 /0 matches every ipv4 client",
-	  { "s.example TXT v=spf1 ip4:10.0.0.0/0 -all" }, V4, "h.example", "u@s.example",
+	  { "s.example TXT v=spf1 ip4:203.0.113.0/0 -all" }, V4, "h.example", "u@s.example",
 	  AA_PASS, NULL, NULL },
 	{ "a with /0 matches when the name has an address",
 	  { "s.example TXT v=spf1 a:x.example/0 -all", "x.example A 198.51.100.1" }, V4,
