@@ -131,11 +131,10 @@ static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char
  * a local recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
  * (reject, defer, freeze) with *text_r. */
 static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
-		   const char **text_r)
+		   struct aa_from *from, int *from_done, const char **text_r)
 {
 	struct aa_ctx *ctx = pl->ctx;
 	const struct aa_spf_result *spf_mailfrom, *spf_helo;
-	struct aa_from from;
 	struct aa_judge_result jr;
 	struct aa_judge_input in;
 
@@ -145,7 +144,8 @@ static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, in
 	ctx->msgid = (const char *)message_id;	/* plugin_spf may start a new transaction */
 	verify_dkim(ctx, fd, dkim);
 	*dkim_done = 1;
-	find_from(ctx, &from);
+	find_from(ctx, from);
+	*from_done = 1;
 
 	in = (struct aa_judge_input){
 		.authserv_id = pl->authserv_id,
@@ -153,7 +153,7 @@ static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, in
 		.spf_mailfrom = spf_mailfrom,
 		.spf_helo = spf_helo,
 		.dkim = dkim,
-		.from = &from,
+		.from = from,
 	};
 	if (aa_judge(ctx, &in, &jr) < 0) {
 		aa_log(ctx, AA_LOG_PANIC, "internal error judging the message");
@@ -192,7 +192,8 @@ int local_scan(int fd, uschar **return_text)
 	const char *err = NULL, *text = NULL;
 	struct aa_plugin *pl = plugin_get(&err);
 	struct aa_dkim_result dkim;
-	int dkim_done = 0, rc = LOCAL_SCAN_ACCEPT, out_rc;
+	struct aa_from from;
+	int dkim_done = 0, from_done = 0, rc = LOCAL_SCAN_ACCEPT, out_rc;
 	unsigned removed;
 
 	if (pl == NULL) {
@@ -215,12 +216,12 @@ int local_scan(int fd, uschar **return_text)
 	if ((pl->cfg->mode != AA_MODE_OFF || pl->cfg->domain_count > 0) &&
 	    sender_host_address != NULL && sender_host_authenticated == NULL &&
 	    message_has_local_recipient()) {
-		rc = inbound(pl, fd, &dkim, &dkim_done, &text);
+		rc = inbound(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
 		if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
 			return finish(pl, return_text, rc, text);
 	}
 	/* outbound: whatever leaves this host gets a plan */
-	out_rc = outbound_scan(pl, fd, &dkim, &dkim_done, &text);
+	out_rc = outbound_scan(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
 	if (out_rc != LOCAL_SCAN_ACCEPT)
 		return finish(pl, return_text, out_rc, text);
 	return finish(pl, return_text, rc, text);

@@ -15,9 +15,24 @@ static const char *address_domain(const recipient_item *r)
 	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
 }
 
-static int is_local_domain(const char *domain)
+/* 1 local, 0 remote, -1 unknown: the config has no +local_domains list
+ * (then both halves apply: inbound judging and outbound planning). */
+static int domain_is_local(const char *domain)
 {
-	return lss_match_domain(US domain, US"+local_domains") == OK;
+	static int said;	/* once per process: the config does not change under it */
+
+	switch (lss_match_domain(US domain, US"+local_domains")) {
+	case OK:
+		return 1;
+	case FAIL:
+		return 0;
+	default:
+		if (!said++)
+			log_write(0, LOG_MAIN | LOG_PANIC, "authalign: cannot match domains against "
+				  "+local_domains (is the domainlist defined?): every recipient is "
+				  "judged inbound and planned outbound");
+		return -1;
+	}
 }
 
 int message_has_local_recipient(void)
@@ -25,7 +40,7 @@ int message_has_local_recipient(void)
 	for (int i = 0; i < recipients_count; i++) {
 		const char *d = address_domain(&recipients_list[i]);
 
-		if (d == NULL || is_local_domain(d))
+		if (d == NULL || domain_is_local(d) != 0)
 			return 1;	/* an unqualified address is local too */
 	}
 	return 0;
@@ -40,7 +55,7 @@ static size_t remote_domains(const char **out, size_t max)
 		const char *d = address_domain(&recipients_list[i]);
 		size_t j;
 
-		if (d == NULL || is_local_domain(d))
+		if (d == NULL || domain_is_local(d) == 1)
 			continue;
 		for (j = 0; j < n && strcasecmp(out[j], d) != 0; j++)
 			;
@@ -66,13 +81,12 @@ static void plan_to_entry(const struct aa_plan *p, const char *domain, struct aa
 }
 
 int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
-		  const char **text_r)
+		  struct aa_from *from, int *from_done, const char **text_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	struct aa_ctx *ctx = pl->ctx;
 	const char *domains[AA_PLANDATA_DOMAINS_MAX];
 	size_t n;
-	struct aa_from from;
 	struct aa_plandata pd;
 	struct aa_out_msg m;
 
@@ -85,7 +99,10 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 		verify_dkim(ctx, fd, dkim);
 		*dkim_done = 1;
 	}
-	find_from(ctx, &from);
+	if (!*from_done) {
+		find_from(ctx, from);
+		*from_done = 1;
+	}
 	memset(&pd, 0, sizeof(pd));
 	pd.made = time(NULL);
 	for (size_t i = 0; i < dkim->count && pd.dkim_count < AA_PLANDATA_DKIM_MAX; i++)
@@ -98,7 +115,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 		m = (struct aa_out_msg){
 			.env_sender = sender_address != NULL ? (const char *)sender_address : "",
 			.helo_default = (const char *)expand_string(US"$primary_hostname"),
-			.from = &from,
+			.from = from,
 			.dkim = dkim,
 			.rcpt_domain = domains[i],
 		};

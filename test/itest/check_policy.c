@@ -161,6 +161,28 @@ START_TEST(broken_domain_table_defers_too)
 }
 END_TEST
 
+/* An Exim config without a +local_domains list: authalign cannot tell local
+ * from remote recipients, so it judges every message inbound (and says so)
+ * rather than silently judging none. */
+START_TEST(without_a_local_domains_list_mail_is_still_judged)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 60,
+		"set -e; d=\"$AA_WORLD/nolocal\"; mkdir -p \"$d/spool\" \"$d/log\" \"$d/run\" \"$d/mail/alice\"; cd \"$d\";"
+		" sed 's/local_domains/hosted_domains/g' \"$AA_EXIM_CONF\" >exim.conf; ! grep -q local_domains exim.conf;"
+		" printf 'authserv_id = mx.test.example\\nmode = enforce\\ndns_timeout = 1s\\ndns_tries = 1\\n' >authalign.conf;"
+		" chmod 0644 authalign.conf; chown -R Debian-exim:Debian-exim spool log run mail;"
+		" printf 'EHLO mail.reject.example\\r\\nMAIL FROM:<ceo@reject.example>\\r\\nRCPT TO:<alice@test.example>\\r\\n"
+		"DATA\\r\\nFrom: <ceo@reject.example>\\r\\nSubject: spoof\\r\\n\\r\\nhi\\r\\n.\\r\\nQUIT\\r\\n' |"
+		" \"$AA_EXIM\" -C \"$d/exim.conf\" -DWORLD=\"$d\" -DAUTHALIGN_SO=\"$AA_SO\" -DAUTHALIGN_CONFIG=\"$d/authalign.conf\""
+		" -bs -odq -oMa 198.51.100.66 -oMs mail.reject.example; grep authalign \"$d/log/paniclog\""), 0);
+	ck_assert_msg(strstr(out, "550 5.7.1 Message rejected: the From domain reject.example") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "cannot match domains against +local_domains") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_policy(void)
 {
 	Suite *s = suite_create("policy");
@@ -175,6 +197,7 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, received_spf_header_when_asked);
 	tcase_add_test(tc, broken_settings_defer_with_a_panic_log_line_naming_file_and_line);
 	tcase_add_test(tc, broken_domain_table_defers_too);
+	tcase_add_test(tc, without_a_local_domains_list_mail_is_still_judged);
 	suite_add_tcase(s, tc);
 	return s;
 }
