@@ -228,6 +228,17 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return replace_path(cfg, &cfg->outbound_routes_file, value);
 	if (strcmp(name, "outbound_domains_file") == 0)
 		return replace_path(cfg, &cfg->outbound_domains_file, value);
+	if (strcmp(name, "outbound_owners_file") == 0)
+		return replace_path(cfg, &cfg->outbound_owners_file, value);
+	if (strcmp(name, "outbound_trusted_hosts") == 0) {
+		struct aa_hostnets *h;
+
+		if (aa_hostnets_parse(value, &h, why) < 0)
+			return -1;
+		aa_hostnets_free(&cfg->outbound.trusted_hosts);
+		cfg->outbound.trusted_hosts = h;
+		return 0;
+	}
 	if (strcmp(name, "outbound_egress") == 0) {
 		if (aa_route_check_egress(value, why) < 0)
 			return -1;
@@ -278,6 +289,7 @@ void aa_config_free(struct aa_config **cfgp)
 	free(cfg->outbound_profiles_file);
 	free(cfg->outbound_routes_file);
 	free(cfg->outbound_domains_file);
+	free(cfg->outbound_owners_file);
 	free(cfg->outbound_egress);
 	free(cfg->outbound_helo);
 	free(cfg);
@@ -381,8 +393,11 @@ static int outbound_load(struct aa_config *cfg, const char *path, char *err, siz
 			       "for direct delivery");
 		return -1;
 	}
-	return aa_outbound_load(ob, cfg->outbound_profiles_file, cfg->outbound_routes_file,
-				cfg->outbound_domains_file, err, errlen);
+	if (aa_outbound_load(ob, cfg->outbound_profiles_file, cfg->outbound_routes_file,
+			     cfg->outbound_domains_file, err, errlen) < 0)
+		return -1;
+	return cfg->outbound_owners_file != NULL ?
+	       aa_owners_load(cfg->outbound_owners_file, &ob->owners, err, errlen) : 0;
 }
 
 int aa_config_is_current(const struct aa_config *cfg)

@@ -316,11 +316,18 @@ static int cross_check(const struct aa_out_policy_table *t, const struct aa_rout
 	return 0;
 }
 
-void aa_outbound_free(struct aa_outbound *ob)
+static void loaded_free(struct aa_outbound *ob)
 {
 	aa_profiles_free(&ob->profiles);
 	aa_routes_free(&ob->routes);
 	table_free(&ob->table);
+}
+
+void aa_outbound_free(struct aa_outbound *ob)
+{
+	loaded_free(ob);
+	aa_owners_free(&ob->owners);
+	aa_hostnets_free(&ob->trusted_hosts);
 }
 
 int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
@@ -350,7 +357,7 @@ int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const ch
 	}
 	return 0;
 fail:
-	aa_outbound_free(ob);
+	loaded_free(ob);
 	return -1;
 }
 

@@ -10,12 +10,18 @@
  * A step left undecided by a DNS temporary failure stops the plan: temp
  * (the caller defers with 451, never refuses).
  *
+ * The From domain's powers (its key, its return path, its pin, a relay
+ * that signs it) serve only its owners (aa_owner.h): for any other
+ * submitter they are withheld, the plan goes on as for a domain without
+ * them, and enforce refuses with a text naming the submitter and domain.
+ *
  * Modes: off does nothing; monitor plans and logs, step stays DIRECT;
  * route applies the plan (nothing passes: deliver direct, log it);
  * enforce applies it and, when nothing passes, REFUSE with an SMTP text
  * that names the record or route that would fix it.
  */
 #include <string.h>
+#include <strings.h>
 #include "aa_outbound.h"
 
 #define STEPS_LOG_MAX 1500	/* bytes of per-step verdicts in one log line */
@@ -29,6 +35,7 @@ struct planner {
 	const char *steps;		/* "direct=refused(...) sign=pass(...)" */
 	struct aa_out_change carry;	/* signing kept for later steps */
 	const struct aa_prediction *sign_pred;
+	int not_owner;			/* powers withheld: relays that sign From are skipped */
 };
 
 static const char *verdict_word(const struct aa_prediction *p)
@@ -163,6 +170,11 @@ static int walk(struct planner *pl, struct aa_plan *r)
 
 				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
 					continue;
+				if (pl->not_owner && aa_route_resigns(rt, pl->from)) {
+					log_step(pl, aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name)),
+						 "n/a(the relay signs the From domain: not an owner)");
+					continue;
+				}
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
 				if (try(pl, label != NULL ? label : "smarthost", rt, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
@@ -258,12 +270,57 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	return fix;
 }
 
+static int owns(const struct planner *pl, const char *domain, const char **why_r)
+{
+	return aa_owner_check(pl->ob->owners, pl->ob->trusted_hosts, pl->msg->submitter, domain, why_r);
+}
+
+/* 1 when the policy or a route gives the From domain a power. */
+static int has_powers(const struct planner *pl)
+{
+	if (pl->pol.dkim_selector != NULL || pl->pol.return_path != NULL || pl->pol.pin != NULL)
+		return 1;
+	for (size_t k = 0; pl->from != NULL && k < aa_route_count(pl->ob->routes); k++)
+		if (aa_route_resigns(aa_route_at(pl->ob->routes, k), pl->from))
+			return 1;
+	return 0;
+}
+
+/* Withhold the From domain's powers unless the submitter owns it (every
+ * From domain, and the d= of a key that signs for a parent domain).
+ * Returns the log words ("" when nothing was at stake). */
+static const char *check_owner(struct planner *pl, struct aa_plan *r)
+{
+	const struct aa_from *f = pl->msg->from;
+	const char *why = "no From domain";
+	int owner = pl->from != NULL && owns(pl, pl->from, &why);
+
+	if (!has_powers(pl))
+		return "";
+	for (size_t i = 0; owner && f != NULL && f->domains != NULL && i < f->domain_count; i++)
+		owner = owns(pl, f->domains[i], &why);
+	r->owner_why = why;
+	if (!owner) {
+		r->not_owner = pl->not_owner = 1;
+		pl->pol.dkim_selector = pl->pol.dkim_key_file = pl->pol.dkim_domain = NULL;
+		pl->pol.return_path = NULL;
+		pl->pol.pin = NULL;
+	} else if (pl->pol.dkim_domain != NULL && strcasecmp(pl->pol.dkim_domain, pl->from) != 0 &&
+		   !owns(pl, pl->pol.dkim_domain, &why)) {
+		pl->pol.dkim_selector = pl->pol.dkim_key_file = pl->pol.dkim_domain = NULL;
+		return aa_arena_printf(pl->ctx->arena, " owner=yes(%s; %s) key=withheld(not an owner of its d=)",
+				       aa_submitter_text(pl->ctx, pl->msg->submitter), r->owner_why);
+	}
+	return aa_arena_printf(pl->ctx->arena, " owner=%s(%s; %s)", owner ? "yes" : "no",
+			       aa_submitter_text(pl->ctx, pl->msg->submitter), r->owner_why);
+}
+
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
 		    struct aa_plan *r)
 {
 	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg };
 	struct aa_prediction sign_p;
-	const char *chosen;
+	const char *chosen, *owner_words;
 	int decided;
 
 	memset(r, 0, sizeof(*r));
@@ -272,6 +329,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 	else if (msg->from != NULL && msg->from->domain_count > 0 && msg->from->domains != NULL)
 		pl.from = msg->from->domains[0];
 	aa_outbound_policy(ob, pl.from, &pl.pol);
+	owner_words = check_owner(&pl, r);
 	r->mode = pl.pol.mode;
 	r->step = r->planned = AA_STEP_DIRECT;
 	r->route = r->planned_route = &ob->direct;
@@ -305,7 +363,17 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		aa_predict_change(ctx, ob, msg, &ob->direct, &chg, &sign_p);
 		pl.sign_pred = &sign_p;
 	}
-	if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
+	if (r->none_pass && r->mode == AA_OUT_ENFORCE && r->not_owner) {
+		r->step = AA_STEP_REFUSE;
+		r->route = NULL;
+		r->smtp_text = aa_arena_printf(ctx->arena,
+			"5.7.1 authalign: %s may not send as %s: not an owner of that domain (%s), so "
+			"this host does not sign, rewrite or route for it, and mail to %s would be refused (%s: %s)",
+			aa_submitter_text(ctx, msg->submitter),
+			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"), aa_escz(ctx, r->owner_why),
+			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
+			aa_escz(ctx, r->direct.reason));
+	} else if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
 		r->step = AA_STEP_REFUSE;
 		r->route = NULL;
 		r->smtp_text = aa_arena_printf(ctx->arena,
@@ -314,11 +382,13 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
 			aa_escz(ctx, r->direct.reason), fixes(&pl, r));
 	}
-	chosen = r->none_pass ? aa_arena_printf(ctx->arena, "none fix:(%s)", fixes(&pl, r)) :
+	chosen = r->none_pass && r->not_owner ? "none(the From domain's powers withheld: not an owner)" :
+		 r->none_pass ? aa_arena_printf(ctx->arena, "none fix:(%s)", fixes(&pl, r)) :
 		 r->temp || (r->chosen.temp) ? "temp" : aa_step_name(r->planned);
 	r->log_line = aa_arena_printf(ctx->arena,
-		"outbound mode=%s from=%s to=%s route=%s %s chosen=%s%s%s action=%s",
-		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), aa_escz(ctx, msg->rcpt_domain),
+		"outbound mode=%s from=%s%s to=%s route=%s %s chosen=%s%s%s action=%s",
+		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words != NULL ? owner_words : "",
+		aa_escz(ctx, msg->rcpt_domain),
 		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
 		pl.steps != NULL ? pl.steps : "", chosen, r->chosen.temp && !r->none_pass ? ":" : "",
 		r->chosen.temp && !r->none_pass ? aa_step_name(r->planned) : "",

@@ -115,23 +115,6 @@ static enum aa_result key_published(struct aa_ctx *ctx, const char *selector, co
 	return AA_FAIL;
 }
 
-/* "*", "x.example" or "*.x.example" (strictly below). */
-static int resign_covers(const char *const *list, const char *domain)
-{
-	size_t ld = domain != NULL ? strlen(domain) : 0;
-
-	for (size_t i = 0; list != NULL && domain != NULL && list[i] != NULL; i++) {
-		const char *p = list[i];
-
-		if (strcmp(p, "*") == 0 || strcasecmp(p, domain) == 0)
-			return 1;
-		if (p[0] == '*' && p[1] == '.' && ld > strlen(p + 1) &&
-		    strcasecmp(domain + ld - strlen(p + 1), p + 1) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int list_has(const char *const *list, const char *domain)
 {
 	for (size_t i = 0; list != NULL && domain != NULL && list[i] != NULL; i++)
@@ -170,7 +153,7 @@ static int dkim_on_arrival(struct aa_ctx *ctx, const struct aa_out_msg *msg, con
 		s->reason = s->result == AA_FAIL ? "key not published" : "signed by our transport";
 		r->dkim_key_missing = s->result == AA_FAIL;
 	}
-	if (from != NULL && route->resigns != NULL && resign_covers(route->resigns, from)) {
+	if (from != NULL && aa_route_resigns(route, from)) {
 		struct aa_dkim_sig *s = &d->sigs[d->count++];
 
 		memset(s, 0, sizeof(*s));

@@ -416,3 +416,20 @@ const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r)
 	*o = '\0';
 	return out;
 }
+
+/* resigns=: "*", "x.example" or "*.x.example" (strictly below). */
+int aa_route_resigns(const struct aa_route *r, const char *domain)
+{
+	size_t ld = domain != NULL ? strlen(domain) : 0;
+
+	for (size_t i = 0; r != NULL && r->resigns != NULL && domain != NULL && r->resigns[i] != NULL; i++) {
+		const char *p = r->resigns[i];
+
+		if (strcmp(p, "*") == 0 || strcasecmp(p, domain) == 0)
+			return 1;
+		if (p[0] == '*' && p[1] == '.' && ld > strlen(p + 1) &&
+		    strcasecmp(domain + ld - strlen(p + 1), p + 1) == 0)
+			return 1;
+	}
+	return 0;
+}

@@ -59,6 +59,7 @@ struct aa_config {
 	char *outbound_profiles_file;	/* NULL: the built-in "default" profile only */
 	char *outbound_routes_file;
 	char *outbound_domains_file;
+	char *outbound_owners_file;	/* who owns which From domain (aa_owner.h) */
 	char *outbound_egress;		/* this host's egress address, for direct */
 	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
 	unsigned outbound_plan_ttl;	/* seconds a submission-time plan is trusted */

@@ -20,6 +20,7 @@
 #include "aa_ctx.h"
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
+#include "aa_owner.h"
 #include "aa_result.h"
 
 /* ---- destination profiles (core/profile.c): data, not code ----
@@ -102,6 +103,10 @@ const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r);
  * from one would be a lie.) */
 int aa_route_check_egress(const char *ip, const char **why_r);
 
+/* 1 when the route's relay signs mail From domain with an aligned d=
+ * (resigns= has "*", the domain, or "*.parent" of it). */
+int aa_route_resigns(const struct aa_route *r, const char *domain);
+
 /* ---- outbound policy per From domain (core/outpolicy.c) ----
  * outbound domains file (lsearch, keys as in the inbound table):
  *   example.com: mode=route order=direct,sign,rewrite,smarthost
@@ -149,13 +154,16 @@ struct aa_outbound {
 	struct aa_out_policy_table *table;
 	enum aa_out_mode mode;		/* for domains the table does not name */
 	enum aa_dmarc_mode dmarc_mode;	/* how receivers are assumed to evaluate */
+	struct aa_owners *owners;	/* outbound_owners_file, or NULL (aa_owner.h) */
+	struct aa_hostnets *trusted_hosts; /* outbound_trusted_hosts, or NULL */
 };
 
 /* Load the outbound settings named in authalign.conf (core/config.c calls
  * this for the outbound_* options), checking that every pinned or ordered
  * smarthost exists. Any file may be NULL: built-in profiles, no routes, no
- * table. ob->direct, ob->mode and ob->dmarc_mode are the caller's and are
- * left alone; on error nothing stays allocated. */
+ * table. ob->direct, ob->mode, ob->dmarc_mode, ob->owners and
+ * ob->trusted_hosts are the caller's and are left alone (aa_outbound_free
+ * frees the last two); on error nothing else stays allocated. */
 int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
 		     const char *domains_file, char *err, size_t errlen);
 void aa_outbound_free(struct aa_outbound *ob);
@@ -176,6 +184,8 @@ struct aa_out_msg {
 	const char *rcpt_domain;
 	const char *const *mx;			/* destination MX names; NULL: looked up */
 	size_t mx_count;
+	const struct aa_submitter *submitter;	/* who handed it in; NULL: nobody, who
+						 * owns no domain (aa_owner.h) */
 };
 
 struct aa_prediction {
@@ -240,6 +250,10 @@ struct aa_plan {
 					 * mode delivers direct and logs it) */
 	int temp;			/* undecided: defer (451), never refuse;
 					 * 0 in monitor mode (the log says temp) */
+	int not_owner;			/* the From domain's powers (sign, rewrite,
+					 * pin, a relay that signs it) were withheld:
+					 * the submitter does not own it */
+	const char *owner_why;		/* why (or which rule granted it), plain */
 	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 };

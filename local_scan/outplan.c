@@ -6,6 +6,7 @@
 #include "local_scan.h"
 #include "aa_dmarc.h"
 #include "outplan.h"
+#include "submitter.h"
 
 #define OUTPLAN_MEMO_MAX AA_PLANDATA_DOMAINS_MAX
 
@@ -62,7 +63,7 @@ static const struct aa_plandata_entry *memo_add(const char *domain, const struct
 /* The message as it will leave, from what Exim knows at delivery time. */
 static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, int have_pd,
 			  const char *domain, struct aa_out_msg *m, struct aa_from *from,
-			  struct aa_dkim_result *dkim)
+			  struct aa_dkim_result *dkim, struct aa_submitter *who)
 {
 	const char *value = (const char *)expand_string(US"$rh_from:");
 	size_t len = value != NULL ? strlen(value) : 0;
@@ -86,6 +87,8 @@ static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, int 
 	m->from = from;
 	m->dkim = dkim;
 	m->rcpt_domain = domain;
+	submitter_from_exim(ctx, who);	/* a forward or queue run: the original submitter */
+	m->submitter = who;
 }
 
 enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
@@ -99,6 +102,7 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 	struct aa_from from;
 	struct aa_dkim_result dkim;
 	struct aa_plan plan;
+	struct aa_submitter who;
 
 	*entry_r = NULL;
 	*why_r = "";
@@ -110,7 +114,7 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)
 		return OUTPLAN_OK;
-	message_facts(pl->ctx, &pd, have_pd, domain, &m, &from, &dkim);
+	message_facts(pl->ctx, &pd, have_pd, domain, &m, &from, &dkim, &who);
 	if (aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
 		*why_r = "authalign: outbound plan could not be made";
 		return OUTPLAN_ERROR;

@@ -7,6 +7,7 @@
 #include "aa_plandata.h"
 #include "message.h"
 #include "outscan.h"
+#include "submitter.h"
 
 static const char *address_domain(const recipient_item *r)
 {
@@ -89,6 +90,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 	size_t n;
 	struct aa_plandata pd;
 	struct aa_out_msg m;
+	struct aa_submitter who;
 
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return LOCAL_SCAN_ACCEPT;
@@ -103,6 +105,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 		find_from(ctx, from);
 		*from_done = 1;
 	}
+	submitter_from_exim(ctx, &who);
 	memset(&pd, 0, sizeof(pd));
 	pd.made = time(NULL);
 	for (size_t i = 0; i < dkim->count && pd.dkim_count < AA_PLANDATA_DKIM_MAX; i++)
@@ -118,6 +121,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 			.from = from,
 			.dkim = dkim,
 			.rcpt_domain = domains[i],
+			.submitter = &who,
 		};
 		if (aa_plan_message(ctx, ob, &m, &plan) < 0) {
 			aa_log(ctx, AA_LOG_PANIC, "internal error planning delivery to %s", aa_escz(ctx, domains[i]));

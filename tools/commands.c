@@ -78,12 +78,14 @@ int tool_check_config(const char *path)
 		return EXIT_BAD;
 	}
 	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
-	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries\n",
+	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
+	       "%zu owners entries%s\n",
 	       aa_out_mode_name(cfg->outbound.mode),
 	       cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
 	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
 	       aa_profiles_count(cfg->outbound.profiles), aa_route_count(cfg->outbound.routes),
-	       aa_outbound_domain_count(&cfg->outbound));
+	       aa_outbound_domain_count(&cfg->outbound), aa_owners_count(cfg->outbound.owners),
+	       cfg->outbound.trusted_hosts != NULL ? ", trusted hosts set" : "");
 	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
 		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
 
@@ -259,8 +261,10 @@ static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **a
 	const struct aa_outbound *ob = &cfg->outbound;
 	struct aa_dkim_result dkim;
 	struct aa_from from;
+	/* what the From domain's owner would get: the tool does not know who submits */
+	static const struct aa_submitter owner = { .owns_all = 1 };
 	struct aa_out_msg msg = { .env_sender = argv[0], .from = &from, .dkim = &dkim,
-				  .rcpt_domain = argv[1] };
+				  .rcpt_domain = argv[1], .submitter = &owner };
 	struct aa_out_policy pol;
 	struct aa_prediction p;
 	struct aa_plan plan;

@@ -67,7 +67,25 @@ struct plan_case {
 	const char *status;		/* direct.status, or NULL */
 	const char *text;		/* substring of smtp_text; NULL: no smtp_text */
 	const char *log;		/* substring of log_line; NULL: no log line */
+	const struct aa_submitter *who;	/* NULL: the domain's owner */
 };
+
+/* Who owns what on this host (aa_owner.h), for the ownership cases. */
+static const char owners_text[] =
+	"rp.example: bob\n"
+	"signed.example: carol\n"
+	"*: nobody\n";
+#define TRUSTED_HOSTS "203.0.113.0/28, 2001:db8::/32"
+
+static const struct aa_submitter mallory = { .auth_id = "mallory@customer-a.example", .host = "198.51.100.66" };
+static const struct aa_submitter mallory_ctl = { .auth_id = "mal\r\nlory\x01@customer-a.example",
+						 .host = "198.51.100.66" };
+static const struct aa_submitter stranger = { .host = "198.51.100.66" };
+static const struct aa_submitter local_eve = { .local = 1, .login = "eve", .uid = 1001 };
+static const struct aa_submitter local_bob = { .local = 1, .login = "bob", .uid = 1002 };
+static const struct aa_submitter info_signed = { .auth_id = "info@Signed.Example", .host = "198.51.100.66" };
+static const struct aa_submitter web_host = { .host = "203.0.113.10" };
+static const struct aa_submitter nobody_user = { .local = 1, .login = "nobody", .uid = 65534 };
 
 static const struct plan_case cases[] = {
 	{ "direct from an IP outside SPF to m365 with p=reject is refused with 5.7.509",
@@ -75,46 +93,86 @@ static const struct plan_case cases[] = {
 	  "5.7.1 authalign: mail from example.com to contoso.example would be refused (5.7.509: SPF fail, "
 	  "203.0.113.5 not permitted by example.com; no DKIM; DMARC fail under p=reject). Fix: add "
 	  "ip4:203.0.113.5 to example.com's SPF record, or configure a DKIM key for example.com",
-	  "direct=refused(spf=fail 203.0.113.5 not permitted by example.com; dkim=none; dmarc=fail p=reject; profile=m365 5.7.509)" },
+	  "direct=refused(spf=fail 203.0.113.5 not permitted by example.com; dkim=none; dmarc=fail p=reject; profile=m365 5.7.509)", NULL },
 	{ "an aligned DKIM key makes sign the plan", "a@signed.example", "a@signed.example",
 	  "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
-	  "sign=pass(spf=fail 203.0.113.5 not permitted by signed.example; dkim=pass d=signed.example aligned" },
+	  "sign=pass(spf=fail 203.0.113.5 not permitted by signed.example; dkim=pass d=signed.example aligned", NULL },
 	{ "a revoked DKIM key does not make sign pass, and the fix names the key record",
 	  "a@nokey.example", "a@nokey.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
-	  "publish the DKIM key at s1._domainkey.nokey.example", "sign=refused(" },
+	  "publish the DKIM key at s1._domainkey.nokey.example", "sign=refused(", NULL },
 	{ "a DKIM key lookup SERVFAIL gives temp, not refused", "a@flakykey.example", "a@flakykey.example",
-	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 1, "5.7.509", NULL, "chosen=temp:sign action=defer" },
+	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 1, "5.7.509", NULL, "chosen=temp:sign action=defer", NULL },
 	{ "rewrite to an SPF-authorised return path passes when DKIM is absent", "a@rp.example",
 	  "a@rp.example", "contoso.example", AA_STEP_REWRITE, "direct", 1, 0, "5.7.509", NULL,
-	  "rewrite=pass(spf=pass 203.0.113.5 permitted by bounce.rp.example" },
+	  "rewrite=pass(spf=pass 203.0.113.5 permitted by bounce.rp.example", NULL },
 	{ "a null sender is never rewritten", "a@rp.example", "", "contoso.example", AA_STEP_REFUSE, NULL,
-	  1, 0, "5.7.509", "5.7.1 authalign", "rewrite=n/a(null sender stays null)" },
+	  1, 0, "5.7.509", "5.7.1 authalign", "rewrite=n/a(null sender stays null)", NULL },
 	{ "the relay that re-signs passes", "a@resigned.example", "a@resigned.example", "contoso.example",
 	  AA_STEP_SMARTHOST, "relay", 1, 0, "5.7.509", NULL,
-	  "smarthost:relay=pass(spf=fail 198.51.100.25 not permitted by resigned.example; dkim=pass d=resigned.example aligned" },
+	  "smarthost:relay=pass(spf=fail 198.51.100.25 not permitted by resigned.example; dkim=pass d=resigned.example aligned", NULL },
 	{ "outlook.com needs SPF and DKIM: SPF alone is refused", "a@spfok.example", "a@spfok.example",
-	  "outlook.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.515", "(5.7.515: no DKIM)", "profile=outlook 5.7.515" },
+	  "outlook.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.515", "(5.7.515: no DKIM)", "profile=outlook 5.7.515", NULL },
 	{ "SPF alone passes at m365", "a@spfok.example", "a@spfok.example", "contoso.example",
-	  AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "direct=pass(spf=pass" },
+	  AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "direct=pass(spf=pass", NULL },
 	{ "gmail.com From failing under p=none is refused at Gmail", "someone@gmail.com", "someone@gmail.com",
 	  "gmail.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.26",
-	  "Fix: send mail with a From at gmail.com through gmail.com's own servers", "profile=gmail 5.7.26" },
+	  "Fix: send mail with a From at gmail.com through gmail.com's own servers", "profile=gmail 5.7.26", NULL },
 	{ "gmail.com From failing under p=none passes at an RFC receiver", "someone@gmail.com",
-	  "someone@gmail.com", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "chosen=direct" },
+	  "someone@gmail.com", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "chosen=direct", NULL },
 	{ "no passing route refuses with the fixing record named", "a@example.com", "a@example.com",
 	  "outlook.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.515",
 	  "5.7.1 authalign: mail from example.com to outlook.com would be refused (5.7.515: SPF fail, "
 	  "203.0.113.5 not permitted by example.com; no DKIM; DMARC fail under p=reject). Fix: add "
 	  "ip4:203.0.113.5 to example.com's SPF record, and configure a DKIM key for example.com",
-	  "smarthost:relay=refused(" },
+	  "smarthost:relay=refused(", NULL },
 	{ "MX SERVFAIL gives temp, not refused", "a@example.com", "a@example.com", "flaky.example",
-	  AA_STEP_DIRECT, "direct", 0, 1, NULL, NULL, "chosen=temp:direct action=defer" },
+	  AA_STEP_DIRECT, "direct", 0, 1, NULL, NULL, "chosen=temp:direct action=defer", NULL },
 	{ "monitor mode plans and logs but stays direct", "a@mon.example", "a@mon.example", "contoso.example",
-	  AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "mode=monitor" },
+	  AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "mode=monitor", NULL },
 	{ "route mode delivers direct when nothing passes", "a@route.example", "a@route.example",
-	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "chosen=none" },
+	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "chosen=none", NULL },
 	{ "mode off does nothing", "a@off.example", "a@off.example", "contoso.example", AA_STEP_DIRECT,
-	  "direct", 0, 0, NULL, NULL, NULL },
+	  "direct", 0, 0, NULL, NULL, NULL, NULL },
+	/* ownership: a domain's key, return path and relay serve only its owners */
+	{ "an authenticated customer is not signed with another customer's key and is refused naming both",
+	  "ceo@signed.example", "ceo@signed.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "5.7.1 authalign: authenticated as mallory@customer-a.example may not send as signed.example: "
+	  "not an owner of that domain (the owners file names others for it)",
+	  "from=signed.example owner=no(authenticated as mallory@customer-a.example; the owners file names others for it)",
+	  &mallory },
+	{ "a non-owner's sign step does not apply", "ceo@signed.example", "ceo@signed.example",
+	  "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509", "may not send as signed.example",
+	  "sign=n/a(no dkim= key)", &mallory },
+	{ "a local user is not given another customer's return path", "ceo@rp.example", "ceo@rp.example",
+	  "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "5.7.1 authalign: local user eve (uid 1001) may not send as rp.example", "rewrite=n/a(no return_path=)",
+	  &local_eve },
+	{ "a forwarded stranger's message is not signed as the From domain", "ceo@signed.example",
+	  "ceo@signed.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "5.7.1 authalign: unauthenticated host 198.51.100.66 may not send as signed.example", "owner=no(",
+	  &stranger },
+	{ "a relay that signs the From domain is not used for a non-owner", "ceo@resigned.example",
+	  "ceo@resigned.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "may not send as resigned.example", "smarthost:relay=n/a(the relay signs the From domain: not an owner)",
+	  &mallory },
+	{ "an AUTH id user@domain owns domain, whatever its case, and is signed", "ceo@signed.example",
+	  "ceo@signed.example", "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
+	  "owner=yes(authenticated as info@Signed.Example; AUTH id in the domain)", &info_signed },
+	{ "the local user the owners file names gets the domain's return path", "ceo@rp.example",
+	  "ceo@rp.example", "contoso.example", AA_STEP_REWRITE, "direct", 1, 0, "5.7.509", NULL,
+	  "owner=yes(local user bob (uid 1002); owners file)", &local_bob },
+	{ "a trusted host is owner of every domain", "ceo@signed.example", "ceo@signed.example",
+	  "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
+	  "owner=yes(unauthenticated host 203.0.113.10; trusted host (outbound_trusted_hosts))", &web_host },
+	{ "cPanel's \"*: nobody\" makes nobody the owner of nothing", "ceo@signed.example", "ceo@signed.example",
+	  "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509", "local user nobody (uid 65534) may not send",
+	  "owner=no(", &nobody_user },
+	{ "a submitter's control bytes are escaped in the refusal and the log", "ceo@signed.example",
+	  "ceo@signed.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "may not send as signed.example", "owner=no(authenticated as mal", &mallory_ctl },
+	{ "a non-owner whose message passes directly is delivered as it is", "ceo@spfok.example",
+	  "ceo@spfok.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL,
+	  "chosen=direct", &mallory },
 };
 
 START_TEST(plan_table)
@@ -129,7 +187,12 @@ START_TEST(plan_table)
 	const char *values[] = { c->from };
 	size_t lens[] = { strlen(c->from) };
 	struct aa_dkim_result none = { 0 };
-	struct aa_out_msg msg = { .env_sender = c->env, .from = &from, .dkim = &none, .rcpt_domain = c->rcpt };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = c->env, .from = &from, .dkim = &none, .rcpt_domain = c->rcpt,
+				  .submitter = c->who != NULL ? c->who : &owner };
+	char owners[] = "/tmp/aa-owners-XXXXXX";
+	int fo = mkstemp(owners);
+	const char *why;
 	struct aa_plan r;
 	char err[256];
 
@@ -140,6 +203,11 @@ START_TEST(plan_table)
 	close(fd);
 	ck_assert_msg(aa_outbound_load(&ob, "conf.d-examples/authalign-profiles", routes, domains, err,
 				       sizeof(err)) == 0, "%s", err);
+	ck_assert(fo >= 0 && write(fo, owners_text, strlen(owners_text)) == (ssize_t)strlen(owners_text));
+	close(fo);
+	ck_assert_msg(aa_owners_load(owners, &ob.owners, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(aa_hostnets_parse(TRUSTED_HOSTS, &ob.trusted_hosts, &why), 0);
+	unlink(owners);
 	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
 	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
 	ck_assert_msg(r.step == c->step, "%s: step %s (planned %s) log %s", c->name, aa_step_name(r.step),
@@ -173,6 +241,12 @@ START_TEST(plan_table)
 		ck_assert_str_eq(r.return_path, "bounces@bounce.rp.example");
 	for (const char *p = r.log_line; p != NULL && *p != '\0'; p++)
 		ck_assert_msg(*p >= 0x20 && *p < 0x7f, "%s: log line has a control byte", c->name);
+	for (const char *p = r.smtp_text; p != NULL && *p != '\0'; p++)
+		ck_assert_msg(*p >= 0x20 && *p < 0x7f, "%s: SMTP text has a control byte", c->name);
+	if (c->who != NULL && r.step != AA_STEP_SIGN)
+		ck_assert_msg(r.sign_domain == NULL, "%s: signed d=%s for a non-owner", c->name, r.sign_domain);
+	if (c->who != NULL && r.step != AA_STEP_REWRITE)
+		ck_assert_ptr_null(r.return_path);
 	aa_outbound_free(&ob);
 	unlink(routes);
 	unlink(domains);
