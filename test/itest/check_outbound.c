@@ -9,6 +9,9 @@
  *            verdict ("prediction agreement N/M");
  *   enforce: with no passing route the submitter gets the 550 with the fix,
  *            and nothing is queued;
+ * a customer's key and return path serve only that customer (sender-owners):
+ * an authenticated customer, a local user and a forwarded stranger who write
+ * another customer's From domain get neither, and enforce refuses them;
  * and broken routes or pins are reported with file and line.
  */
 #define _GNU_SOURCE
@@ -28,7 +31,8 @@ static void sender_settings_with(const char *mode, const char *extra)
 	fprintf(f, "authserv_id = server.hosting.example\nmode = off\noutbound_mode = %s\n"
 		   "outbound_egress = 203.0.113.10\noutbound_helo = server.hosting.example\n"
 		   "outbound_profiles_file = sender-profiles\noutbound_routes_file = sender-routes\n"
-		   "outbound_domains_file = sender-domains\ndns_timeout = 1s\ndns_tries = 1\n%s", mode,
+		   "outbound_domains_file = sender-domains\noutbound_owners_file = sender-owners\n"
+		   "outbound_trusted_hosts = 203.0.113.10\ndns_timeout = 1s\ndns_tries = 1\n%s", mode,
 		extra != NULL ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
@@ -330,6 +334,163 @@ START_TEST(enforce_refuses_at_submission_when_no_route_passes)
 }
 END_TEST
 
+/* ---- ownership (test/world/sender-owners) ----
+ * elsewhere.example (the host's rsa key) is cpuser@hosting.example's, the
+ * AUTH account; news.subpolicy.example (return_path=bounces@...) is the
+ * local user www-data's (PHP mail() of that customer). */
+
+/* Submit over SMTP as the AUTH customer, from a customer's home address. */
+static void submit_as_customer(const char *from, const char *mail_from, const char *rcpt, struct world_reply *r)
+{
+	char *text = message(from, rcpt, "as a customer");
+	struct world_msg m = {
+		.src = "198.51.100.66", .server = world_env("AA_SENDER_IP4"), .port = 587,
+		.helo = "home.example", .mail_from = mail_from, .rcpt = rcpt, .text = text,
+		.auth_user = world_env("AA_SENDER_USER"), .auth_pass = world_env("AA_SENDER_PASSWORD"),
+	};
+
+	world_send(&m, r);
+	free(text);
+}
+
+/* A remote stranger's message to forward@hosting.example, which the host
+ * forwards to user@rfc.example. */
+static void submit_as_stranger(const char *from, struct world_reply *r)
+{
+	char *text = message(from, "forward@hosting.example", "forwarded");
+	struct world_msg m = {
+		.src = "198.51.100.66", .server = world_env("AA_SENDER_IP4"), .helo = "stranger.example",
+		.mail_from = from, .rcpt = "forward@hosting.example", .text = text,
+	};
+
+	world_send(&m, r);
+	free(text);
+}
+
+/* exim -t as the local user; the id, or "" when Exim refused it (*rc_r). */
+static char *submit_as_local(const char *user, const char *from, const char *rcpt, int *rc_r)
+{
+	char *out = NULL;
+
+	*rc_r = world_sh(&out, 60, "printf 'From: <%s>\\nTo: <%s>\\nSubject: PHP mail()\\n\\nbody\\n' | "
+			 "wsend-local -u %s 2>/dev/null", from, rcpt, user);
+	out[strcspn(out, "\n")] = '\0';
+	return out;
+}
+
+/* The plan's log line for id must say who did not own the domain. */
+static void assert_not_owner(const char *id, const char *who, const char *domain)
+{
+	char *lines = sender_lines(id), *want = NULL;
+
+	ck_assert_int_ge(asprintf(&want, "from=%s owner=no(%s", domain, who), 0);
+	ck_assert_msg(strstr(lines, want) != NULL, "no \"%s\" for %s in: %s", want, id, lines);
+	free(want);
+	free(lines);
+}
+
+/* What became of id for rcpt: bounced by the receiver, sent directly, the
+ * envelope sender unchanged, and no DKIM signature of ours. */
+static void assert_sent_as_a_stranger(const char *id, const char *rcpt, const char *env)
+{
+	struct outcome o;
+	char penv[FIELD_MAX + 8];
+
+	outcome_wait(world_env("AA_SENDER_LOG"), id, rcpt, &o);
+	snprintf(penv, sizeof(penv), "P=<%s>", env);
+	ck_assert_msg(o.fate == FATE_BOUNCED, "%s was not refused by the receiver: %s", id, o.line);
+	ck_assert_msg(strstr(o.line, "R=dnslookup T=remote_smtp ") != NULL && strstr(o.line, penv) != NULL,
+		      "%s not sent directly with its own return path %s: %s", id, penv, o.line);
+	assert_has(o.line, "fails DMARC");
+	free(o.line);
+}
+
+/* The owner's message: delivered, and the receiver saw DMARC pass. */
+static void assert_served(const char *id, const char *rcpt, const char *expect)
+{
+	struct outcome o;
+	char *copy, *ar;
+
+	outcome_wait(world_env("AA_SENDER_LOG"), id, rcpt, &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED, "the owner's %s was not delivered: %s", id, o.line);
+	assert_has(o.line, expect);
+	copy = receiver_copy(rcpt, o.next_id);
+	ar = receiver_authres(copy);
+	assert_has(ar, "dmarc=pass");
+	free(ar);
+	free(copy);
+	free(o.line);
+}
+
+START_TEST(another_customers_domain_gets_neither_its_key_nor_its_return_path)
+{
+	struct world_reply r;
+	char *id;
+	int rc;
+
+	sender_settings("route");
+	/* the AUTH customer writes www-data's domain: no return path, no relay that signs it */
+	submit_as_customer("x@news.subpolicy.example", "x@subpolicy.example", "user@tenant.example", &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	assert_sent_as_a_stranger(r.id, "user@tenant.example", "x@subpolicy.example");
+	assert_not_owner(r.id, "authenticated as cpuser@hosting.example", "news.subpolicy.example");
+
+	/* the local user www-data writes the AUTH customer's domain: not signed */
+	id = submit_as_local("www-data", "x@elsewhere.example", "user@gmail.com", &rc);
+	ck_assert_msg(rc == 0 && *id != '\0', "wsend-local -u www-data: %d", rc);
+	assert_sent_as_a_stranger(id, "user@gmail.com", "www-data@server.hosting.example");
+	assert_not_owner(id, "local user www-data (uid 33)", "elsewhere.example");
+	free(id);
+
+	/* a stranger's message, forwarded by a local alias: planned at delivery, not signed */
+	submit_as_stranger("ceo@elsewhere.example", &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	assert_sent_as_a_stranger(r.id, "user@rfc.example", "ceo@elsewhere.example");
+	assert_not_owner(r.id, "unauthenticated host 198.51.100.66", "elsewhere.example");
+
+	/* the owners themselves are still signed and rewritten */
+	submit_as_customer("info@elsewhere.example", "info@elsewhere.example", "user@gmail.com", &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	assert_served(r.id, "user@gmail.com", "R=dnslookup T=remote_smtp ");
+	id = submit_as_local("www-data", "x@news.subpolicy.example", "user@tenant.example", &rc);
+	ck_assert_msg(rc == 0 && *id != '\0', "wsend-local -u www-data: %d", rc);
+	assert_served(id, "user@tenant.example", "P=<bounces@news.subpolicy.example>");
+	free(id);
+}
+END_TEST
+
+START_TEST(enforce_refuses_another_customers_domain_naming_submitter_and_domain)
+{
+	struct world_reply r;
+	char *id, *line = NULL;
+	int rc;
+
+	sender_settings("enforce");
+	submit_as_customer("x@news.subpolicy.example", "x@subpolicy.example", "user@tenant.example", &r);
+	ck_assert_msg(r.stage == WORLD_DOT && r.code == 550, "got %d at %s: %s", r.code,
+		      world_stage_name(r.stage), r.text);
+	assert_has(r.text, "authenticated as cpuser@hosting.example may not send as news.subpolicy.example");
+
+	id = submit_as_local("www-data", "x@elsewhere.example", "user@gmail.com", &rc);
+	ck_assert_msg(rc != 0, "exim -t as www-data accepted %s", id);
+	free(id);
+	ck_assert_int_eq(world_log_wait_in(world_env("AA_SENDER_LOG"), "rejected by local_scan(): 5.7.1 authalign: "
+					   "local user www-data (uid 33) may not send as elsewhere.example", "U=www-data",
+					   10, &line), 0);
+	free(line);
+
+	/* a forward is planned at delivery, after the stranger was answered: not signed */
+	submit_as_stranger("ceo@elsewhere.example", &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	assert_sent_as_a_stranger(r.id, "user@rfc.example", "ceo@elsewhere.example");
+
+	/* the owner goes through */
+	submit_as_customer("info@elsewhere.example", "info@elsewhere.example", "user@gmail.com", &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	assert_served(r.id, "user@gmail.com", "R=dnslookup T=remote_smtp ");
+}
+END_TEST
+
 struct bad_table {
 	const char *name;	/* which table */
 	const char *content;
@@ -417,6 +578,8 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
+	tcase_add_test(tc, another_customers_domain_gets_neither_its_key_nor_its_return_path);
+	tcase_add_test(tc, enforce_refuses_another_customers_domain_naming_submitter_and_domain);
 	tcase_add_test(tc, check_config_reports_a_smarthost_that_does_not_resolve);
 	tcase_add_loop_test(tc, broken_routes_and_pins_are_reported_with_file_and_line_and_defer, 0,
 			    (int)(sizeof(bad_tables) / sizeof(bad_tables[0])));
