@@ -10,10 +10,11 @@
  * A step left undecided by a DNS temporary failure stops the plan: temp
  * (the caller defers with 451, never refuses).
  *
- * The From domain's powers (its key, its return path, its pin, a relay
- * that signs it) serve only its owners (aa_owner.h): for any other
- * submitter they are withheld, the plan goes on as for a domain without
- * them, and enforce refuses with a text naming the submitter and domain.
+ * The From domain's powers (its key, its return path, its pin, the
+ * smarthosts) serve only its owners (aa_owner.h): for any other submitter
+ * they are withheld, the plan goes on as for a domain without them (direct
+ * delivery, as the message is), and enforce refuses with a text naming the
+ * submitter and the domain.
  *
  * Modes: off does nothing; monitor plans and logs, step stays DIRECT;
  * route applies the plan (nothing passes: deliver direct, log it);
@@ -35,7 +36,7 @@ struct planner {
 	const char *steps;		/* "direct=refused(...) sign=pass(...)" */
 	struct aa_out_change carry;	/* signing kept for later steps */
 	const struct aa_prediction *sign_pred;
-	int not_owner;			/* powers withheld: relays that sign From are skipped */
+	int not_owner;			/* powers withheld: no smarthost either */
 };
 
 static const char *verdict_word(const struct aa_prediction *p)
@@ -164,17 +165,16 @@ static int walk(struct planner *pl, struct aa_plan *r)
 			}
 			break;
 		case AA_STEP_SMARTHOST:
+			if (pl->not_owner) {
+				log_step(pl, "smarthost", "n/a(routes serve the From domain's owners only)");
+				break;
+			}
 			for (size_t k = 0; k < aa_route_count(pl->ob->routes); k++) {
 				const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
 				const char *label;
 
 				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
 					continue;
-				if (pl->not_owner && aa_route_resigns(rt, pl->from)) {
-					log_step(pl, aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name)),
-						 "n/a(the relay signs the From domain: not an owner)");
-					continue;
-				}
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
 				if (try(pl, label != NULL ? label : "smarthost", rt, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
@@ -275,13 +275,15 @@ static int owns(const struct planner *pl, const char *domain, const char **why_r
 	return aa_owner_check(pl->ob->owners, pl->ob->trusted_hosts, pl->msg->submitter, domain, why_r);
 }
 
-/* 1 when the policy or a route gives the From domain a power. */
+/* 1 when the policy gives the From domain a power: a key, a return path,
+ * a pin, or a smarthost step (a relay that its SPF names or that signs it
+ * makes mail pass as the domain as surely as its key). */
 static int has_powers(const struct planner *pl)
 {
 	if (pl->pol.dkim_selector != NULL || pl->pol.return_path != NULL || pl->pol.pin != NULL)
 		return 1;
-	for (size_t k = 0; pl->from != NULL && k < aa_route_count(pl->ob->routes); k++)
-		if (aa_route_resigns(aa_route_at(pl->ob->routes, k), pl->from))
+	for (size_t i = 0; aa_route_count(pl->ob->routes) > 0 && i < pl->pol.order_len; i++)
+		if (pl->pol.order[i] == AA_STEP_SMARTHOST)
 			return 1;
 	return 0;
 }
@@ -320,7 +322,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 {
 	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg };
 	struct aa_prediction sign_p;
-	const char *chosen, *owner_words;
+	const char *chosen, *owner_words, *from_text;
 	int decided;
 
 	memset(r, 0, sizeof(*r));
@@ -363,16 +365,15 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		aa_predict_change(ctx, ob, msg, &ob->direct, &chg, &sign_p);
 		pl.sign_pred = &sign_p;
 	}
+	from_text = aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)");
 	if (r->none_pass && r->mode == AA_OUT_ENFORCE && r->not_owner) {
 		r->step = AA_STEP_REFUSE;
 		r->route = NULL;
 		r->smtp_text = aa_arena_printf(ctx->arena,
-			"5.7.1 authalign: %s may not send as %s: not an owner of that domain (%s), so "
-			"this host does not sign, rewrite or route for it, and mail to %s would be refused (%s: %s)",
-			aa_submitter_text(ctx, msg->submitter),
-			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"), aa_escz(ctx, r->owner_why),
-			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
-			aa_escz(ctx, r->direct.reason));
+			"5.7.1 authalign: %s may not send as %s (not an owner: %s). Fix: send it as an owner "
+			"of %s. This host does not sign, rewrite or route it for you, and %s would refuse it (%s: %s)",
+			aa_submitter_text(ctx, msg->submitter), from_text, aa_escz(ctx, r->owner_why), from_text,
+			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status), aa_escz(ctx, r->direct.reason));
 	} else if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
 		r->step = AA_STEP_REFUSE;
 		r->route = NULL;

@@ -27,6 +27,16 @@ static void tool_warn_keys(const struct aa_config *cfg)
 			printf("warning: %s: dkim key file %s is not readable by this user\n", key, file);
 }
 
+/* Keys and return paths without owners serve only the built-in rule. */
+static void tool_warn_owners(const struct aa_config *cfg)
+{
+	if (aa_outbound_domain_count(&cfg->outbound) > 0 && cfg->outbound.owners == NULL &&
+	    cfg->outbound.trusted_hosts == NULL)
+		printf("warning: outbound_domains_file without outbound_owners_file or outbound_trusted_hosts: "
+		       "a domain's key, return path and pin serve only AUTH ids user@thatdomain "
+		       "(authalign-outbound(5), Ownership)\n");
+}
+
 /* Every smarthost host name must resolve (an IP address needs no lookup).
  * Returns the number that do not; a DNS temporary failure only warns. */
 static size_t check_routes_resolve(const struct aa_config *cfg)
@@ -92,6 +102,7 @@ int tool_check_config(const char *path)
 		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
 	}
 	tool_warn_keys(cfg);
+	tool_warn_owners(cfg);
 	if (check_routes_resolve(cfg) > 0) {
 		aa_config_free(&cfg);
 		return EXIT_BAD;

@@ -104,6 +104,10 @@ static const struct bad_case bad_cases[] = {
 	{ "outbound_egress = mail.example\n", NULL, ":1: egress is not an IPv4 or IPv6 address" },
 	{ "outbound_helo = bad_helo!\n", NULL, ":1: invalid value: outbound_helo" },
 	{ "outbound_mode = route\n", NULL, "outbound_egress is required" },
+	{ "outbound_trusted_hosts = 203.0.113.0/33\n", NULL, ":1: an IPv4 or IPv6 address or network" },
+	{ "\noutbound_trusted_hosts = 127.0.0.1:25\n", NULL, ":2: an IPv4 or IPv6 address or network" },
+	{ "outbound_egress = 203.0.113.5\noutbound_owners_file = /nonexistent/userdomains\n", NULL,
+	  "/nonexistent/userdomains: cannot open" },
 };
 
 START_TEST(config_errors_name_file_and_line)
@@ -121,7 +125,7 @@ START_TEST(config_errors_name_file_and_line)
 	ck_assert_int_eq(aa_config_load(settings, &cfg, err, sizeof(err)), -1);
 	ck_assert_ptr_null(cfg);
 	ck_assert_msg(strstr(err, c->expect) != NULL, "error \"%s\" lacks \"%s\"", err, c->expect);
-	ck_assert_msg(strstr(err, domains != NULL ? domains : settings) == err,
+	ck_assert_msg(strstr(err, domains != NULL ? domains : settings) == err || strstr(err, "/nonexistent/") == err,
 		      "error \"%s\" does not start with the file name", err);
 	unlink(settings);
 	free(settings);
@@ -136,6 +140,9 @@ START_TEST(config_outbound_settings_are_loaded)
 {
 	char *routes = write_tmp("relay: hosts=relay.example.net egress=198.51.100.25\n");
 	char *domains = write_tmp("example.com: mode=enforce pin=relay\n");
+	char *owners = write_tmp("example.com: bob\n*: nobody\n");
+	const struct aa_submitter bob = { .local = 1, .login = "bob" }, web = { .host = "192.0.2.80" };
+	const char *why;
 	char text[1024], cwd[512];
 	char *settings;
 	struct aa_config *cfg;
@@ -146,7 +153,8 @@ START_TEST(config_outbound_settings_are_loaded)
 	snprintf(text, sizeof(text),
 		 "outbound_mode = monitor\noutbound_egress = 203.0.113.5\noutbound_helo = mail.example.net\n"
 		 "outbound_profiles_file = %s/conf.d-examples/authalign-profiles\n"
-		 "outbound_routes_file = %s\noutbound_domains_file = %s\n", cwd, routes, domains);
+		 "outbound_routes_file = %s\noutbound_domains_file = %s\noutbound_owners_file = %s\n"
+		 "outbound_trusted_hosts = 192.0.2.64/26, 2001:db8::1\n", cwd, routes, domains, owners);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(cfg->outbound.mode, AA_OUT_MONITOR);
@@ -157,7 +165,12 @@ START_TEST(config_outbound_settings_are_loaded)
 	aa_outbound_policy(&cfg->outbound, "example.com", &p);
 	ck_assert_int_eq(p.mode, AA_OUT_ENFORCE);
 	ck_assert_str_eq(p.pin, "relay");
+	ck_assert_uint_eq(aa_owners_count(cfg->outbound.owners), 1);
+	ck_assert_int_eq(aa_owner_check(cfg->outbound.owners, cfg->outbound.trusted_hosts, &bob, "example.com", &why), 1);
+	ck_assert_int_eq(aa_owner_check(cfg->outbound.owners, cfg->outbound.trusted_hosts, &web, "a.example", &why), 1);
 	aa_config_free(&cfg);
+	unlink(owners);
+	free(owners);
 	unlink(settings);
 	unlink(routes);
 	unlink(domains);

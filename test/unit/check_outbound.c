@@ -30,6 +30,8 @@ static const char *const zone[] = {
 	"_dmarc.rp.example TXT \"v=DMARC1; p=reject\"",
 	"bounce.rp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"resigned.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"pinned.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
+	"_dmarc.pinned.example TXT \"v=DMARC1; p=reject\"",
 	"_dmarc.resigned.example TXT \"v=DMARC1; p=reject\"",
 	"spfok.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.spfok.example TXT \"v=DMARC1; p=reject\"",
@@ -52,6 +54,7 @@ static const char domains_text[] =
 	"flakykey.example: mode=enforce dkim=s1:/etc/exim4/dkim/flakykey.example.pem\n"
 	"rp.example: mode=enforce return_path=bounces@bounce.rp.example\n"
 	"resigned.example: mode=enforce order=direct,smarthost:relay\n"
+	"pinned.example: mode=enforce pin=relay\n"
 	"off.example: mode=off\n"
 	"*: mode=enforce\n";
 
@@ -73,6 +76,7 @@ struct plan_case {
 /* Who owns what on this host (aa_owner.h), for the ownership cases. */
 static const char owners_text[] =
 	"rp.example: bob\n"
+	"pinned.example: bob\n"
 	"signed.example: carol\n"
 	"*: nobody\n";
 #define TRUSTED_HOSTS "203.0.113.0/28, 2001:db8::/32"
@@ -136,8 +140,8 @@ static const struct plan_case cases[] = {
 	/* ownership: a domain's key, return path and relay serve only its owners */
 	{ "an authenticated customer is not signed with another customer's key and is refused naming both",
 	  "ceo@signed.example", "ceo@signed.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
-	  "5.7.1 authalign: authenticated as mallory@customer-a.example may not send as signed.example: "
-	  "not an owner of that domain (the owners file names others for it)",
+	  "5.7.1 authalign: authenticated as mallory@customer-a.example may not send as signed.example "
+	  "(not an owner: the owners file names others for it). Fix: send it as an owner of signed.example.",
 	  "from=signed.example owner=no(authenticated as mallory@customer-a.example; the owners file names others for it)",
 	  &mallory },
 	{ "a non-owner's sign step does not apply", "ceo@signed.example", "ceo@signed.example",
@@ -153,7 +157,7 @@ static const struct plan_case cases[] = {
 	  &stranger },
 	{ "a relay that signs the From domain is not used for a non-owner", "ceo@resigned.example",
 	  "ceo@resigned.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
-	  "may not send as resigned.example", "smarthost:relay=n/a(the relay signs the From domain: not an owner)",
+	  "may not send as resigned.example", "smarthost=n/a(routes serve the From domain's owners only)",
 	  &mallory },
 	{ "an AUTH id user@domain owns domain, whatever its case, and is signed", "ceo@signed.example",
 	  "ceo@signed.example", "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
@@ -170,6 +174,11 @@ static const struct plan_case cases[] = {
 	{ "a submitter's control bytes are escaped in the refusal and the log", "ceo@signed.example",
 	  "ceo@signed.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
 	  "may not send as signed.example", "owner=no(authenticated as mal", &mallory_ctl },
+	{ "the owner of a pinned domain takes its pinned route", "ceo@pinned.example", "ceo@pinned.example",
+	  "contoso.example", AA_STEP_SMARTHOST, "relay", 1, 0, "5.7.509", NULL, "owner=yes(local user bob", &local_bob },
+	{ "a non-owner takes neither another customer's pinned route nor the relay its SPF names", "ceo@pinned.example",
+	  "ceo@pinned.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "local user eve (uid 1001) may not send as pinned.example", "owner=no(local user eve", &local_eve },
 	{ "a non-owner whose message passes directly is delivered as it is", "ceo@spfok.example",
 	  "ceo@spfok.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL,
 	  "chosen=direct", &mallory },
