@@ -303,17 +303,7 @@ static uint64_t test_clock_read(void *arg)
 
 static struct aa_ctx *budget_ctx(unsigned budget_ms, struct test_clock *clock)
 {
-	struct aa_dns_config cfg = { .budget_ms = budget_ms, .zone_file = "/dev/null" };
-	struct aa_ctx *ctx = aa_test_ctx(NULL);
-
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new(&cfg, NULL);
-	ck_assert_ptr_nonnull(ctx->dns);
-	aa_dns_set_arena(ctx->dns, ctx->arena);
-	aa_dns_set_clock(ctx->dns, test_clock_read, clock);
-	for (size_t i = 0; zone[i] != NULL; i++)
-		ck_assert_int_eq(aa_dns_zone_add_line(ctx->dns, zone[i]), 0);
-	return ctx;
+	return aa_test_ctx_budget(zone, budget_ms, test_clock_read, clock);
 }
 
 static const struct {

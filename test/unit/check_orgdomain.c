@@ -3,7 +3,6 @@
 #include "aa_test.h"
 #include "aa_dmarc.h"
 #include "../../core/dmarc_int.h"
-#include "../../core/dns_int.h"
 
 static const char *const zone[] = {
 	"_dmarc.example.com TXT v=DMARC1; p=none",
