@@ -576,12 +576,10 @@ static void res_limit(struct aa_dns *dns, uint64_t left_ms)
 {
 	uint64_t per_try = dns->config.timeout_ms, tries = dns->config.tries;
 
-	if (dns->config.budget_ms > 0) {
-		if (per_try > left_ms)
-			per_try = left_ms;
-		if (per_try > 0 && per_try * tries > left_ms)
-			tries = left_ms / per_try;
-	}
+	if (per_try > left_ms)
+		per_try = left_ms;
+	if (per_try > 0 && per_try * tries > left_ms)
+		tries = left_ms / per_try;
 	if (tries < 1)
 		tries = 1;
 	dns->res.retrans = (int)((per_try + 999) / 1000);
