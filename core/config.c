@@ -220,6 +220,8 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_seconds_ms(value, &cfg->dns.timeout_ms);
 	if (strcmp(name, "dns_tries") == 0)
 		return parse_uint(value, 5, &cfg->dns.tries);
+	if (strcmp(name, "dns_budget") == 0)
+		return parse_seconds_ms(value, &cfg->dns.budget_ms);
 	if (strcmp(name, "outbound_mode") == 0)
 		return aa_out_mode_parse(value, &cfg->outbound.mode);
 	if (strcmp(name, "outbound_profiles_file") == 0)
@@ -266,6 +268,7 @@ static struct aa_config *config_defaults(void)
 	cfg->quarantine = AA_QUARANTINE_HEADER;
 	cfg->dns.timeout_ms = 2000;
 	cfg->dns.tries = 2;
+	cfg->dns.budget_ms = AA_DNS_BUDGET_DEFAULT_MS;
 	memcpy(cfg->reject_status, "5.7.1", sizeof("5.7.1"));
 	cfg->outbound_plan_ttl = 300;
 	return cfg;

@@ -22,6 +22,7 @@ struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **e
 		aa_ctx_free(&ctx);
 		return NULL;
 	}
+	aa_dns_set_arena(ctx->dns, ctx->arena);
 	return ctx;
 }
 
@@ -42,8 +43,9 @@ void aa_ctx_free(struct aa_ctx **ctxp)
 
 void aa_ctx_end_message(struct aa_ctx *ctx)
 {
+	aa_dns_flush(ctx->dns);		/* its answers are in the arena */
+	aa_dns_budget_restart(ctx->dns);
 	aa_arena_reset(ctx->arena);
-	aa_dns_flush(ctx->dns);
 	ctx->msgid = "";
 }
 

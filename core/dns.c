@@ -1,4 +1,11 @@
-/* dns.c - bounded, cached DNS questions: system resolver or fixed zone. */
+/* dns.c - bounded, cached DNS questions: system resolver or fixed zone.
+ *
+ * Answers live in the message's arena (or the dns's own one), so every
+ * answer handed out stays valid until the message ends, however many
+ * questions come after it. Each message (SMTP transaction) also has a
+ * time budget: the time spent waiting for the back end is summed, and
+ * once it reaches the budget no further question is sent.
+ */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <ctype.h>
@@ -10,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include "aa_arena.h"
 #include "aa_dns.h"
 #include "dns_int.h"
 
@@ -17,7 +26,6 @@
 #define DNS_LABEL_MAX 63
 #define DNS_ANSWER_MAX 65536		/* largest TCP answer */
 #define DNS_RR_MAX 64			/* records kept per answer */
-#define DNS_CACHE_MAX 512		/* answers kept per message */
 #define DNS_ZONE_LINE_MAX 16384
 
 struct cache_entry {
@@ -41,9 +49,17 @@ struct aa_dns {
 	struct zone_rec *zone;
 	struct __res_state res;
 	int res_ready;
+	/* answers and cache entries: the message's arena, or own_arena */
+	struct aa_arena *arena;
+	struct aa_arena *own_arena;
 	struct cache_entry *cache;
 	unsigned cache_count;
 	unsigned long queries;
+	/* the time budget of the current message */
+	uint64_t spent_ms;
+	int budget_out;
+	aa_dns_clock_fn *clock;
+	void *clock_arg;
 	struct aa_dns_answer tempfail_answer;
 	struct aa_dns_answer badname_answer;
 };
@@ -51,8 +67,19 @@ struct aa_dns {
 static const struct aa_dns_config default_config = {
 	.timeout_ms = 2000,
 	.tries = 2,
+	.budget_ms = AA_DNS_BUDGET_DEFAULT_MS,
 	.zone_file = NULL,
 };
+
+static uint64_t clock_monotonic_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 const char *aa_dns_status_name(enum aa_dns_status s)
 {
@@ -180,21 +207,20 @@ static char *name_key(const char *name, size_t len)
 	return k;
 }
 
+/* Drop what an answer holds (its memory stays in the arena until the
+ * message ends). */
 static void answer_clear(struct aa_dns_answer *a)
 {
-	for (size_t i = 0; i < a->count; i++)
-		free(a->rr[i].text);
-	free(a->rr);
 	a->rr = NULL;
 	a->count = 0;
 }
 
-static int rr_copy(struct aa_dns_rr *dst, const struct aa_dns_rr *src)
+static int rr_copy(struct aa_dns *dns, struct aa_dns_rr *dst, const struct aa_dns_rr *src)
 {
 	*dst = *src;
 	dst->text = NULL;
 	if (src->text != NULL) {
-		dst->text = malloc(src->text_len + 1);
+		dst->text = aa_arena_alloc(dns->arena, src->text_len + 1);
 		if (dst->text == NULL)
 			return -1;
 		memcpy(dst->text, src->text, src->text_len + 1);
@@ -445,7 +471,7 @@ static void zone_lookup(struct aa_dns *dns, const char *key, enum aa_dns_type ty
 		return;
 	if (n > DNS_RR_MAX)
 		n = DNS_RR_MAX;
-	out->rr = calloc(n, sizeof(*out->rr));
+	out->rr = aa_arena_alloc(dns->arena, n * sizeof(*out->rr));
 	if (out->rr == NULL) {
 		out->status = AA_DNS_TEMPFAIL;
 		return;
@@ -453,7 +479,7 @@ static void zone_lookup(struct aa_dns *dns, const char *key, enum aa_dns_type ty
 	for (struct zone_rec *z = dns->zone; z != NULL && out->count < n; z = z->next) {
 		if (strcmp(z->name, key) != 0 || z->type != type || z->fail != AA_DNS_OK)
 			continue;
-		if (rr_copy(&out->rr[out->count], &z->rr) < 0) {
+		if (rr_copy(dns, &out->rr[out->count], &z->rr) < 0) {
 			answer_clear(out);
 			out->status = AA_DNS_TEMPFAIL;
 			return;
@@ -483,7 +509,7 @@ static int res_prepare(struct aa_dns *dns)
 	return 0;
 }
 
-static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
+static int parse_rr(struct aa_dns *dns, const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
 {
 	const unsigned char *rd = ns_rr_rdata(*rr);
 	size_t rdlen = ns_rr_rdlen(*rr);
@@ -514,20 +540,19 @@ static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
 				       sizeof(name)) < 0)
 			return -1;
 		out->text_len = strlen(name);
-		out->text = strdup(name);
+		out->text = aa_arena_strndup(dns->arena, name, out->text_len);
 		return out->text == NULL ? -1 : 0;
 	case AA_DNS_TXT: {
 		/* every character-string must lie inside rdata (RFC 1035 3.3.14) */
 		size_t pos = 0, n = 0;
 
-		out->text = malloc(rdlen + 1);
+		out->text = aa_arena_alloc(dns->arena, rdlen + 1);
 		if (out->text == NULL)
 			return -1;
 		while (pos < rdlen) {
 			size_t l = rd[pos++];
 
 			if (l > rdlen - pos) {
-				free(out->text);
 				out->text = NULL;
 				return -1;
 			}
@@ -544,8 +569,27 @@ static int parse_rr(const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
 	return -1;
 }
 
+/* Time per try and tries for the next question: the settings, cut down
+ * so that one question cannot run far past what is left of the budget
+ * (the resolver counts whole seconds, so it may overrun by less than one). */
+static void res_limit(struct aa_dns *dns, uint64_t left_ms)
+{
+	uint64_t per_try = dns->config.timeout_ms, tries = dns->config.tries;
+
+	if (per_try > left_ms)
+		per_try = left_ms;
+	if (per_try > 0 && per_try * tries > left_ms)
+		tries = left_ms / per_try;
+	if (tries < 1)
+		tries = 1;
+	dns->res.retrans = (int)((per_try + 999) / 1000);
+	if (dns->res.retrans < 1)
+		dns->res.retrans = 1;
+	dns->res.retry = (int)tries;
+}
+
 static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_type type,
-			    struct aa_dns_answer *out)
+			    uint64_t left_ms, struct aa_dns_answer *out)
 {
 	char text[2 * DNS_NAME_MAX + 1];
 	unsigned char *buf;
@@ -556,6 +600,7 @@ static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_ty
 	if (aa_dns_escape_name(name, strlen(name), text, sizeof(text)) < 0 ||
 	    res_prepare(dns) < 0)
 		return;
+	res_limit(dns, left_ms);
 	buf = malloc(DNS_ANSWER_MAX);
 	if (buf == NULL)
 		return;
@@ -586,8 +631,8 @@ static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_ty
 		return;
 	}
 	count = ns_msg_count(msg, ns_s_an);
-	out->rr = calloc(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1),
-			 sizeof(*out->rr));
+	out->rr = aa_arena_alloc(dns->arena, (size_t)(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1)) *
+				 sizeof(*out->rr));
 	if (out->rr == NULL) {
 		free(buf);
 		return;
@@ -603,7 +648,7 @@ static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_ty
 		}
 		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
 			continue;	/* CNAME chain links and strays */
-		if (parse_rr(&msg, &rr, &out->rr[out->count]) < 0) {
+		if (parse_rr(dns, &msg, &rr, &out->rr[out->count]) < 0) {
 			answer_clear(out);
 			out->status = AA_DNS_MALFORMED;
 			free(buf);
@@ -629,8 +674,17 @@ struct aa_dns *aa_dns_new(const struct aa_dns_config *config, const char **err_r
 		dns->config.timeout_ms = default_config.timeout_ms;
 	if (dns->config.tries == 0)
 		dns->config.tries = default_config.tries;
+	if (dns->config.budget_ms == 0)
+		dns->config.budget_ms = default_config.budget_ms;
+	dns->clock = clock_monotonic_ms;
 	dns->tempfail_answer.status = AA_DNS_TEMPFAIL;
 	dns->badname_answer.status = AA_DNS_BADNAME;
+	dns->own_arena = aa_arena_new();
+	if (dns->own_arena == NULL) {
+		aa_dns_free(&dns);
+		goto fail;
+	}
+	dns->arena = dns->own_arena;
 	if (dns->config.zone_file != NULL) {
 		dns->use_zone = 1;
 		if (zone_load(dns, dns->config.zone_file, &err) < 0) {
@@ -655,20 +709,18 @@ struct aa_dns *aa_dns_new_zone(void)
 	return dns;
 }
 
+void aa_dns_set_arena(struct aa_dns *dns, struct aa_arena *arena)
+{
+	aa_dns_flush(dns);
+	dns->arena = arena != NULL ? arena : dns->own_arena;
+}
+
 void aa_dns_flush(struct aa_dns *dns)
 {
-	struct cache_entry *c = dns->cache;
-
-	while (c != NULL) {
-		struct cache_entry *next = c->next;
-
-		answer_clear(&c->answer);
-		free(c->name);
-		free(c);
-		c = next;
-	}
 	dns->cache = NULL;
 	dns->cache_count = 0;
+	if (dns->arena == dns->own_arena)
+		aa_arena_reset(dns->own_arena);
 }
 
 void aa_dns_free(struct aa_dns **dnsp)
@@ -677,7 +729,6 @@ void aa_dns_free(struct aa_dns **dnsp)
 
 	if (dns == NULL)
 		return;
-	aa_dns_flush(dns);
 	for (struct zone_rec *z = dns->zone; z != NULL;) {
 		struct zone_rec *next = z->next;
 
@@ -688,46 +739,81 @@ void aa_dns_free(struct aa_dns **dnsp)
 	}
 	if (dns->res_ready)
 		res_nclose(&dns->res);
+	aa_arena_free(&dns->own_arena);
 	free(dns);
 	*dnsp = NULL;
+}
+
+void aa_dns_budget_restart(struct aa_dns *dns)
+{
+	dns->spent_ms = 0;
+	dns->budget_out = 0;
+}
+
+int aa_dns_budget_exhausted(const struct aa_dns *dns)
+{
+	return dns->budget_out;
+}
+
+unsigned aa_dns_budget_ms(const struct aa_dns *dns)
+{
+	return dns->config.budget_ms;
+}
+
+void aa_dns_set_clock(struct aa_dns *dns, aa_dns_clock_fn *fn, void *arg)
+{
+	dns->clock = fn != NULL ? fn : clock_monotonic_ms;
+	dns->clock_arg = arg;
+}
+
+static struct cache_entry *cache_find(struct aa_dns *dns, const char *key, enum aa_dns_type type)
+{
+	for (struct cache_entry *c = dns->cache; c != NULL; c = c->next)
+		if (c->type == type && strcmp(c->name, key) == 0)
+			return c;
+	return NULL;
 }
 
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type)
 {
+	char key[DNS_NAME_MAX + 1];
 	struct cache_entry *c;
+	uint64_t start, end;
 	size_t len;
-	char *key;
 
 	if (name == NULL || !name_is_askable(name, &len))
 		return &dns->badname_answer;
-	key = name_key(name, len);
-	if (key == NULL)
-		return &dns->tempfail_answer;
-	for (c = dns->cache; c != NULL; c = c->next) {
-		if (c->type == type && strcmp(c->name, key) == 0) {
-			free(key);
-			return &c->answer;
-		}
-	}
-	c = calloc(1, sizeof(*c));
-	if (c == NULL) {
-		free(key);
+	for (size_t i = 0; i < len; i++)
+		key[i] = (char)tolower((unsigned char)name[i]);
+	key[len] = '\0';
+	c = cache_find(dns, key, type);
+	if (c != NULL)
+		return &c->answer;
+	if (dns->spent_ms >= dns->config.budget_ms) {
+		dns->budget_out = 1;	/* RFC 7208 4.6.4: an overall limit */
 		return &dns->tempfail_answer;
 	}
-	c->name = key;
+	c = aa_arena_alloc(dns->arena, sizeof(*c));
+	if (c == NULL || (c->name = aa_arena_strndup(dns->arena, key, len)) == NULL)
+		return &dns->tempfail_answer;
 	c->type = type;
 	c->answer.type = type;
 	dns->queries++;
+	start = dns->clock(dns->clock_arg);
 	if (dns->use_zone)
-		zone_lookup(dns, key, type, &c->answer);
+		zone_lookup(dns, c->name, type, &c->answer);
 	else
-		resolver_lookup(dns, key, type, &c->answer);
-	if (dns->cache_count >= DNS_CACHE_MAX)
-		aa_dns_flush(dns);	/* bounded: start again rather than grow */
-	c->next = dns->cache;
-	dns->cache = c;
-	dns->cache_count++;
+		resolver_lookup(dns, c->name, type, dns->config.budget_ms - dns->spent_ms, &c->answer);
+	end = dns->clock(dns->clock_arg);
+	dns->spent_ms += end > start ? end - start : 0;
+	/* past the cap an answer is still kept (in the arena) but no longer
+	 * indexed, so the search stays short */
+	if (dns->cache_count < AA_DNS_CACHE_MAX) {
+		c->next = dns->cache;
+		dns->cache = c;
+		dns->cache_count++;
+	}
 	return &c->answer;
 }
 

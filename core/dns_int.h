@@ -9,6 +9,18 @@
 #define AA_DNS_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct aa_dns;
+
+/* Answers indexed for the cache per message; answers past it are still
+ * kept valid (in the arena), only asked again if asked again. */
+#define AA_DNS_CACHE_MAX 512
+
+/* The clock the budget reads, in milliseconds: a monotonic clock, or a
+ * test's. Read once before and once after each question sent. */
+typedef uint64_t aa_dns_clock_fn(void *arg);
+void aa_dns_set_clock(struct aa_dns *dns, aa_dns_clock_fn *fn, void *arg);
 
 /* The presentation form res_nquery() takes for the text name (len octets):
  * every '\' doubled, so the resolver reads no escape and the question

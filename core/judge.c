@@ -59,7 +59,9 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 			r->action = AA_ACTION_DEFER;
 			r->smtp_text = aa_arena_printf(ctx->arena,
 				"4.7.5 Temporary DNS failure checking DMARC for %s, try again later (%s)",
-				dom, aa_escz(ctx, d->reason != NULL ? d->reason : "temperror"));
+				dom, aa_dns_budget_exhausted(ctx->dns)
+					     ? "the DNS time budget ran out"
+					     : aa_escz(ctx, d->reason != NULL ? d->reason : "temperror"));
 		}
 		return;
 	default:
@@ -107,10 +109,12 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 				*w++ = *p == '\t' ? ' ' : *p;
 		*w = '\0';
 	}
-	r->log_line = aa_arena_printf(ctx->arena, "%s; mode=%s action=%s%s%s",
+	r->log_line = aa_arena_printf(ctx->arena, "%s; mode=%s action=%s%s%s%s",
 				      oneline != NULL ? oneline : "", aa_mode_name(r->policy.mode),
 				      aa_action_name(r->action),
 				      r->dmarc.modes_disagree ? " dmarc-modes-disagree=" : "",
-				      r->dmarc.modes_disagree ? aa_result_name(r->dmarc.other_result) : "");
+				      r->dmarc.modes_disagree ? aa_result_name(r->dmarc.other_result) : "",
+				      aa_dns_budget_exhausted(ctx->dns)
+					      ? "; the DNS time budget ran out: later lookups were temperrors" : "");
 	return 0;
 }

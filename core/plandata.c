@@ -172,3 +172,21 @@ const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, c
 	}
 	return any;
 }
+
+const struct aa_plandata_entry *aa_plandata_lookup(struct aa_ctx *ctx, const char *text,
+						   const char *domain, time_t now, unsigned ttl,
+						   const struct aa_plandata **pd_r)
+{
+	/* in the arena, not on this stack: the caller reads the entry */
+	struct aa_plandata *pd = aa_arena_alloc(ctx->arena, sizeof(*pd));
+
+	if (pd_r != NULL)
+		*pd_r = NULL;
+	if (pd == NULL || aa_plandata_decode(ctx, text, pd) < 0)
+		return NULL;
+	if (pd_r != NULL)
+		*pd_r = pd;
+	if (now - pd->made >= (time_t)ttl)
+		return NULL;	/* too old: DNS and routes may have changed */
+	return aa_plandata_find(pd, domain);
+}

@@ -1,8 +1,9 @@
 /* aa_ctx.h - what every core call gets: arena, DNS, logging, library handles.
  *
  * One context a process (Exim forks one process per connection). Per
- * message state lives in the arena and the DNS cache, both emptied by
- * aa_ctx_end_message(); nothing else carries from one message to the next.
+ * message state lives in the arena (DNS answers included) and the DNS
+ * cache and time budget, all emptied by aa_ctx_end_message(); nothing else
+ * carries from one message to the next.
  */
 #ifndef AA_CTX_H
 #define AA_CTX_H
@@ -27,7 +28,7 @@ struct aa_psl;
 
 struct aa_ctx {
 	struct aa_arena *arena;		/* per message */
-	struct aa_dns *dns;		/* cache is per message */
+	struct aa_dns *dns;		/* answers in arena; cache and budget per message */
 	const char *msgid;		/* for log lines; "" before DATA */
 	aa_log_fn *log_fn;
 	void *log_arg;
@@ -44,7 +45,8 @@ struct aa_ctx {
 struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **err_r);
 void aa_ctx_free(struct aa_ctx **ctx);
 
-/* Empty the arena and the DNS cache; call after each message. */
+/* Empty the arena and the DNS cache, restart the DNS time budget; call
+ * after each message (and when a new SMTP transaction starts). */
 void aa_ctx_end_message(struct aa_ctx *ctx);
 
 void aa_ctx_set_log(struct aa_ctx *ctx, aa_log_fn *fn, void *arg);

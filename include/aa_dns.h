@@ -3,7 +3,8 @@
  * SPF (through a libspf2 DNS layer), DKIM (through libopendkim's query
  * hooks) and DMARC all fetch here, so every question is bounded in time,
  * cached for the life of one message, counted, and mapped to one status
- * vocabulary. Two back ends: the system resolver (res_nquery with our own
+ * vocabulary; and all the questions of one message (SMTP transaction)
+ * share a total time budget (RFC 7208 4.6.4 asks for an overall limit). Two back ends: the system resolver (res_nquery with our own
  * timeouts), or a fixed zone loaded from a text file for unit tests and
  * the offline tool.
  */
@@ -12,6 +13,11 @@
 
 #include <netinet/in.h>
 #include <stddef.h>
+
+struct aa_arena;
+
+/* The default total time of one message's questions (dns_budget). */
+#define AA_DNS_BUDGET_DEFAULT_MS 20000
 
 enum aa_dns_status {
 	AA_DNS_OK = 0,		/* at least one record of the type */
@@ -59,6 +65,7 @@ struct aa_dns_answer {
 struct aa_dns_config {
 	unsigned timeout_ms;	/* per try; default 2000 */
 	unsigned tries;		/* default 2 */
+	unsigned budget_ms;	/* per message, all questions; default 20000 */
 	const char *zone_file;	/* NULL: system resolver */
 };
 
@@ -69,9 +76,15 @@ struct aa_dns;
 struct aa_dns *aa_dns_new(const struct aa_dns_config *config, const char **err_r);
 void aa_dns_free(struct aa_dns **dns);
 
-/* Ask (name, type). The answer is owned by dns and valid until
- * aa_dns_flush() or aa_dns_free(). Never NULL: no memory gives a
- * TEMPFAIL answer.
+/* Put answers in arena (the message's; NULL: the dns's own one, emptied
+ * by aa_dns_flush()). The owner of arena calls aa_dns_flush() before it
+ * resets the arena. Forgets the cache. */
+void aa_dns_set_arena(struct aa_dns *dns, struct aa_arena *arena);
+
+/* Ask (name, type). The answer lives in the arena and stays valid until
+ * aa_dns_flush() (the message's end), whatever the number of questions
+ * asked after it. Never NULL: no memory gives a TEMPFAIL answer, and so
+ * does a question once the time budget is spent (below).
  * A name is its label octets as they are, '.' between labels, one final
  * '.' optional; it is compared without ASCII case (RFC 4343) and
  * otherwise exactly. Labels may hold printable ASCII including space
@@ -84,6 +97,17 @@ const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 
 /* Forget cached answers (between messages). */
 void aa_dns_flush(struct aa_dns *dns);
+
+/* The time budget: the time spent waiting for answers (the fixed zone
+ * included) is summed from the last restart; a question that is not in
+ * the cache and comes when the sum has reached budget_ms gets TEMPFAIL
+ * without being sent. The question that crosses the limit runs with its
+ * tries and time per try cut to what was left (whole seconds for the
+ * resolver). Restart at the start of each SMTP transaction. */
+void aa_dns_budget_restart(struct aa_dns *dns);
+/* 1 when a question was refused for the budget since the restart. */
+int aa_dns_budget_exhausted(const struct aa_dns *dns);
+unsigned aa_dns_budget_ms(const struct aa_dns *dns);
 
 /* Questions sent to the back end since aa_dns_new() (cache hits excluded). */
 unsigned long aa_dns_queries(const struct aa_dns *dns);

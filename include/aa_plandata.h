@@ -49,4 +49,13 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 /* The entry for a recipient domain (exact, else "*"), or NULL. */
 const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain);
 
+/* What a router or transport lookup reads: the entry for domain in text
+ * ($local_scan_data) when text is ours and was made less than ttl seconds
+ * before now; else NULL (plan again). *pd_r (may be NULL) gets the decoded
+ * plan whenever text is ours, even when too old, or NULL. The entry and
+ * the plan live in the ctx arena: valid until the message ends. */
+const struct aa_plandata_entry *aa_plandata_lookup(struct aa_ctx *ctx, const char *text,
+						   const char *domain, time_t now, unsigned ttl,
+						   const struct aa_plandata **pd_r);
+
 #endif

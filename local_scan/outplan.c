@@ -96,8 +96,7 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	const char *data = (const char *)expand_string(US"$local_scan_data");
-	struct aa_plandata pd;
-	int have_pd;
+	const struct aa_plandata *pd;
 	struct aa_out_msg m;
 	struct aa_from from;
 	struct aa_dkim_result dkim;
@@ -108,13 +107,12 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 	*why_r = "";
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return OUTPLAN_NONE;
-	have_pd = data != NULL && aa_plandata_decode(pl->ctx, data, &pd) == 0;
-	if (have_pd && time(NULL) - pd.made < (time_t)pl->cfg->outbound_plan_ttl &&
-	    (*entry_r = aa_plandata_find(&pd, domain)) != NULL)
+	*entry_r = aa_plandata_lookup(pl->ctx, data, domain, time(NULL), pl->cfg->outbound_plan_ttl, &pd);
+	if (*entry_r != NULL)
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)
 		return OUTPLAN_OK;
-	message_facts(pl->ctx, &pd, have_pd, domain, &m, &from, &dkim, &who);
+	message_facts(pl->ctx, pd, pd != NULL, domain, &m, &from, &dkim, &who);
 	if (aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
 		*why_r = "authalign: outbound plan could not be made";
 		return OUTPLAN_ERROR;

@@ -155,10 +155,15 @@ int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const cha
 		*helo_r = &memo.helo_r;
 		return 0;
 	}
-	/* a new transaction: nothing of the previous one is kept */
+	/* a new transaction: nothing of the previous one is kept, and its
+	 * DNS time budget starts again (aa_ctx_end_message) */
 	plugin_end_message(pl);
 	rc = aa_spf_check(pl->ctx, ip != NULL ? ip : "", helo != NULL ? helo : "",
 			  sender != NULL ? sender : "", &memo.mailfrom, &memo.helo_r);
+	if (aa_dns_budget_exhausted(pl->ctx->dns))
+		aa_log(pl->ctx, AA_LOG_WARN, "the DNS time budget (%u ms) ran out during SPF for %s: "
+		       "every further lookup of this transaction is a temperror",
+		       aa_dns_budget_ms(pl->ctx->dns), aa_escz(pl->ctx, sender != NULL ? sender : ""));
 	memo.ip = strdup(ip != NULL ? ip : "");
 	memo.helo = strdup(helo != NULL ? helo : "");
 	memo.sender = strdup(sender != NULL ? sender : "");

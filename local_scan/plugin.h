@@ -3,8 +3,11 @@
  * Exim forks a process per connection; each one builds this state on
  * first use. Per-message data lives in the context's arena and DNS cache,
  * emptied when a message ends (plugin_end_message) or when the ACLs start
- * a new transaction (a different SPF memo key). Results handed to Exim
- * are copied into Exim's store by the callers.
+ * a new transaction (a different SPF memo key). These two events also
+ * start the transaction's DNS time budget (dns_budget) again: it covers
+ * the SPF checks of the RCPT ACL and local_scan()'s DKIM and DMARC of the
+ * same message. Results handed to Exim are copied into Exim's store by
+ * the callers.
  */
 #ifndef AA_PLUGIN_H
 #define AA_PLUGIN_H

@@ -35,6 +35,7 @@ static struct aa_ctx *ctx_new(void)
 	ctx->dns = aa_dns_new_zone();
 	if (ctx->dns == NULL)
 		exit(2);
+	aa_dns_set_arena(ctx->dns, ctx->arena);
 	return ctx;
 }
 

@@ -26,6 +26,7 @@ START_TEST(config_defaults_are_monitor_rfc9989)
 	ck_assert_int_eq(cfg->mode, AA_MODE_MONITOR);
 	ck_assert_int_eq(cfg->dmarc_mode, AA_DMARC_RFC9989);
 	ck_assert_uint_eq(cfg->dns.timeout_ms, 2000);
+	ck_assert_uint_eq(cfg->dns.budget_ms, 20000);
 	aa_config_free(&cfg);
 	ck_assert_ptr_null(cfg);
 }
@@ -48,7 +49,7 @@ START_TEST(config_settings_and_domains_are_read)
 	snprintf(text, sizeof(text),
 		 "authserv_id = mx.test.example\nmode = off\ndmarc_mode = rfc7489\n"
 		 "quarantine_action = freeze\nreceived_spf = yes\ndns_timeout = 3s\n"
-		 "dns_tries = 1\nreject_status = 5.7.509\ndomains_file = %s\n", domains);
+		 "dns_tries = 1\ndns_budget = 3s\nreject_status = 5.7.509\ndomains_file = %s\n", domains);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(cfg->authserv_id, "mx.test.example");
@@ -56,6 +57,7 @@ START_TEST(config_settings_and_domains_are_read)
 	ck_assert_int_eq(cfg->received_spf, 1);
 	ck_assert_uint_eq(cfg->dns.timeout_ms, 3000);
 	ck_assert_uint_eq(cfg->dns.tries, 1);
+	ck_assert_uint_eq(cfg->dns.budget_ms, 3000);
 	ck_assert_str_eq(cfg->reject_status, "5.7.509");
 
 	aa_config_domain(cfg, "strict.example", &p);
@@ -88,6 +90,9 @@ static const struct bad_case bad_cases[] = {
 	{ "\n\nfrobnicate = 1\n", NULL, ":3: unknown option: frobnicate" },
 	{ "just words\n", NULL, ":1: expected name = value" },
 	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
+	{ "dns_budget = 0\n", NULL, ":1: invalid value: dns_budget" },
+	{ "dns_budget = 11m\n", NULL, ":1: invalid value: dns_budget" },
+	{ "dns_budget = 20 s\n", NULL, ":1: invalid value: dns_budget" },
 	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
 	{ "reject_status = 4.7.1\n", NULL, ":1: invalid value: reject_status" },
 	{ "outbound_plan_ttl = 2d\n", NULL, ":1: invalid value: outbound_plan_ttl" },

@@ -254,6 +254,115 @@ START_TEST(dns_malformed_zone_line_is_refused)
 }
 END_TEST
 
+/* An answer is read after any number of further questions in the same
+ * message (the DMARC tree walk holds its records while it asks on), even
+ * more than the cache indexes. Under ASan a freed answer is caught. */
+static const int later_questions[] = { 0, 1, AA_DNS_CACHE_MAX - 2, AA_DNS_CACHE_MAX - 1,
+				       AA_DNS_CACHE_MAX, 2 * AA_DNS_CACHE_MAX + 1 };
+
+START_TEST(dns_answers_stay_valid_after_more_lookups_than_the_cache_holds)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const struct aa_dns_answer *txt, *mx;
+	int n = later_questions[_i];
+	char name[32];
+
+	txt = aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT);
+	mx = aa_dns_lookup(ctx->dns, "a.example", AA_DNS_MX);
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		ck_assert_int_eq(aa_dns_lookup(ctx->dns, name, AA_DNS_A)->status, AA_DNS_NXDOMAIN);
+	}
+	ck_assert_int_eq(txt->status, AA_DNS_OK);
+	ck_assert_uint_eq(txt->count, 1);
+	ck_assert_str_eq(txt->rr[0].text, "v=spf1 -all");
+	ck_assert_int_eq(mx->status, AA_DNS_OK);
+	ck_assert_str_eq(mx->rr[0].text, "mx.a.example");
+	/* and the first questions are still answered from the cache */
+	ck_assert_ptr_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT), txt);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), (unsigned long)n + 2);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* ---- the time budget, on a clock that moves only when asked ---- */
+
+struct test_clock {
+	uint64_t now;
+	uint64_t step;		/* per reading: what each question "takes" */
+};
+
+static uint64_t test_clock_read(void *arg)
+{
+	struct test_clock *c = arg;
+	uint64_t t = c->now;
+
+	c->now += c->step;
+	return t;
+}
+
+static struct aa_ctx *budget_ctx(unsigned budget_ms, struct test_clock *clock)
+{
+	return aa_test_ctx_budget(zone, budget_ms, test_clock_read, clock);
+}
+
+static const struct {
+	const char *what;
+	unsigned budget_ms;	/* 0: the default */
+	unsigned step_ms;	/* time of one question */
+	int asked;		/* distinct questions */
+	int sent;		/* questions sent before the budget ran out */
+	int exhausted;
+} budgets[] = {
+	{ "slow answers stop at the budget", 3000, 800, 10, 4, 1 },
+	{ "the question that reaches the budget is the last", 3000, 1000, 10, 3, 1 },
+	{ "one question longer than the budget", 3000, 5000, 3, 1, 1 },
+	{ "fast answers never reach it", 3000, 0, 300, 300, 0 },
+	{ "just under the budget in total", 3000, 100, 29, 29, 0 },
+	{ "the default is 20 s", 0, 900, 30, 23, 1 },
+};
+
+START_TEST(dns_budget_turns_further_questions_into_tempfail)
+{
+	struct test_clock clock = { .now = 1000, .step = budgets[_i].step_ms };
+	struct aa_ctx *ctx = budget_ctx(budgets[_i].budget_ms, &clock);
+	char name[32];
+	int temp = 0;
+
+	ck_assert_uint_eq(aa_dns_budget_ms(ctx->dns),
+			  budgets[_i].budget_ms != 0 ? budgets[_i].budget_ms : AA_DNS_BUDGET_DEFAULT_MS);
+	for (int i = 0; i < budgets[_i].asked; i++) {
+		snprintf(name, sizeof(name), "q%d.example", i);
+		temp += aa_dns_lookup(ctx->dns, name, AA_DNS_A)->status == AA_DNS_TEMPFAIL;
+	}
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), (unsigned long)budgets[_i].sent);
+	ck_assert_int_eq(temp, budgets[_i].asked - budgets[_i].sent);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), budgets[_i].exhausted);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dns_budget_keeps_cached_answers_and_restarts_with_the_next_message)
+{
+	struct test_clock clock = { .now = 0, .step = 2000 };
+	struct aa_ctx *ctx = budget_ctx(3000, &clock);
+
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT)->status, AA_DNS_OK);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_A)->status, AA_DNS_OK);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 0);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_MX)->status, AA_DNS_TEMPFAIL);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 1);
+	/* asked before: still the answer, at no cost */
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 2);
+	aa_ctx_end_message(ctx);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 0);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_MX)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 3);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_dns(void)
 {
 	Suite *s = suite_create("dns");
@@ -275,6 +384,11 @@ Suite *suite_dns(void)
 	tcase_add_test(tc, dns_resolver_question_holds_the_label_octets);
 	tcase_add_test(tc, dns_answer_names_come_back_as_label_octets);
 	tcase_add_test(tc, dns_malformed_zone_line_is_refused);
+	tcase_add_loop_test(tc, dns_answers_stay_valid_after_more_lookups_than_the_cache_holds, 0,
+			    (int)(sizeof(later_questions) / sizeof(later_questions[0])));
+	tcase_add_loop_test(tc, dns_budget_turns_further_questions_into_tempfail, 0,
+			    (int)(sizeof(budgets) / sizeof(budgets[0])));
+	tcase_add_test(tc, dns_budget_keeps_cached_answers_and_restarts_with_the_next_message);
 	suite_add_tcase(s, tc);
 	return s;
 }

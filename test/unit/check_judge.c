@@ -123,12 +123,55 @@ START_TEST(judge_table)
 }
 END_TEST
 
+/* Every question takes 600 ms on this clock. */
+static uint64_t slow_clock(void *arg)
+{
+	uint64_t *now = arg;
+
+	return *now += 600;
+}
+
+/* SPF asks two questions (MAIL FROM, HELO) in a 1 s budget; the DMARC
+ * record is then never asked: temperror, 451, and both texts say why. */
+START_TEST(judge_defers_when_the_dns_time_budget_ran_out)
+{
+	uint64_t now = 0;
+	struct aa_ctx *ctx = aa_test_ctx_budget(zone, 1000, slow_clock, &now);
+	struct aa_config *cfg = NULL;
+	struct aa_spf_result mf, helo;
+	struct aa_dkim_result dkim = { 0 };
+	const char *values[] = { "a@reject.example" };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_judge_result r;
+	struct aa_judge_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				     .spf_helo = &helo, .dkim = &dkim, .from = &from };
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	cfg->mode = AA_MODE_ENFORCE;
+	in.cfg = cfg;
+	aa_spf_check(ctx, "198.51.100.66", "mail.client.example", "x@reject.example", &mf, &helo);
+	aa_from_parse_fields(ctx, values, lens, 1, &from);
+	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 1);
+	ck_assert_int_eq(r.dmarc.result, AA_TEMPERROR);
+	ck_assert_int_eq(r.action, AA_ACTION_DEFER);
+	ck_assert_msg(strstr(r.smtp_text, "4.7.5 ") == r.smtp_text && strstr(r.smtp_text, "DNS time budget ran out"),
+		      "text: %s", r.smtp_text);
+	ck_assert_msg(strstr(r.log_line, "DNS time budget ran out") != NULL, "log: %s", r.log_line);
+	aa_config_free(&cfg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
 	TCase *tc = tcase_create("judge");
 
 	tcase_add_loop_test(tc, judge_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
 	suite_add_tcase(s, tc);
 	return s;
 }

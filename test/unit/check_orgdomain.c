@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "aa_test.h"
 #include "aa_dmarc.h"
+#include "../../core/dmarc_int.h"
 
 static const char *const zone[] = {
 	"_dmarc.example.com TXT v=DMARC1; p=none",
@@ -109,6 +110,36 @@ START_TEST(org_psl_is_loaded_once_per_context)
 }
 END_TEST
 
+/* The walk holds the records it found while it asks on; the cache may
+ * fill up at any step of it (the message asked that many questions
+ * before). Every record it holds is still readable at the end. */
+static const int asked_before[] = { 0, AA_DNS_CACHE_MAX - 4, AA_DNS_CACHE_MAX - 3, AA_DNS_CACHE_MAX - 2,
+				    AA_DNS_CACHE_MAX - 1, AA_DNS_CACHE_MAX };
+
+START_TEST(walk_records_stay_valid_whatever_the_number_of_lookups_before)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	const char *reason = NULL;
+	struct aa_walk w;
+	char name[32];
+
+	for (int i = 0; i < asked_before[_i]; i++) {
+		snprintf(name, sizeof(name), "n%d.example", i);
+		aa_dns_lookup(ctx->dns, name, AA_DNS_A);
+	}
+	ck_assert_int_eq(aa_dmarc_walk(ctx, "x.y.signing.example.com", &w, &reason), AA_PASS);
+	ck_assert_uint_eq(w.n, 5);
+	ck_assert_ptr_null(w.step[0].txt);
+	ck_assert_ptr_null(w.step[1].txt);
+	ck_assert_ptr_nonnull(w.step[2].txt);
+	ck_assert_int_eq(memcmp(w.step[2].txt, "v=DMARC1; p=none", w.step[2].txt_len), 0);
+	ck_assert_ptr_nonnull(w.step[3].txt);
+	ck_assert_int_eq(memcmp(w.step[3].txt, "v=DMARC1; p=none", w.step[3].txt_len), 0);
+	ck_assert_str_eq(aa_walk_org_domain(ctx, &w), "example.com");
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_orgdomain(void)
 {
 	Suite *s = suite_create("orgdomain");
@@ -118,6 +149,8 @@ Suite *suite_orgdomain(void)
 	tcase_add_test(tc, org_walk_asks_at_most_eight_names);
 	tcase_add_test(tc, org_null_is_permerror);
 	tcase_add_test(tc, org_psl_is_loaded_once_per_context);
+	tcase_add_loop_test(tc, walk_records_stay_valid_whatever_the_number_of_lookups_before, 0,
+			    (int)(sizeof(asked_before) / sizeof(asked_before[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -93,6 +93,64 @@ START_TEST(plandata_malformed_text_is_refused)
 }
 END_TEST
 
+/* What a router's ${dlfunc} does with $local_scan_data: the entry comes
+ * back from the lookup and is read after it returned (the answer is
+ * copied into Exim's store only then). Under ASan with
+ * detect_stack_use_after_return=1 (make sanitize), an entry left in the
+ * lookup's stack frame is caught here. */
+static const struct {
+	const char *what;
+	const char *domain;
+	time_t now;
+	unsigned ttl;
+	int found;
+	enum aa_step step;
+	const char *arg;
+} lookups[] = {
+	{ "exact domain", "RFC.example", 1795000010, 300, 1, AA_STEP_SMARTHOST, "relay" },
+	{ "sign", "gmail.com", 1795000010, 300, 1, AA_STEP_SIGN, "a.example" },
+	{ "rewrite", "outlook.com", 1795000299, 300, 1, AA_STEP_REWRITE, "bounces+x@a.example" },
+	{ "any other domain", "other.example", 1795000000, 300, 1, AA_STEP_DIRECT, NULL },
+	{ "too old", "gmail.com", 1795000300, 300, 0, AA_STEP_DIRECT, NULL },
+	{ "ttl 0 plans again", "gmail.com", 1795000000, 0, 0, AA_STEP_DIRECT, NULL },
+};
+
+static void scribble_stack(void)
+{
+	volatile char junk[4096];
+
+	memset((char *)junk, 0x5a, sizeof(junk));
+}
+
+START_TEST(plandata_lookup_answer_is_valid_after_the_lookup_returns)
+{
+	static const char text[] = "aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
+				   "gmail.com=sign:a.example outlook.com=rewrite:bounces+x@a.example *=direct";
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	const struct aa_plandata *pd = NULL;
+	const struct aa_plandata_entry *e;
+
+	e = aa_plandata_lookup(ctx, text, lookups[_i].domain, lookups[_i].now, lookups[_i].ttl, &pd);
+	scribble_stack();
+	ck_assert_ptr_nonnull(pd);
+	ck_assert_uint_eq(pd->dkim_count, 2);
+	ck_assert_str_eq(pd->dkim[1], "b.example");
+	if (!lookups[_i].found) {
+		ck_assert_ptr_null(e);
+	} else {
+		ck_assert_ptr_nonnull(e);
+		ck_assert_int_eq(e->step, lookups[_i].step);
+		if (lookups[_i].arg == NULL)
+			ck_assert_ptr_null(e->arg);
+		else
+			ck_assert_str_eq(e->arg, lookups[_i].arg);
+	}
+	ck_assert_ptr_null(aa_plandata_lookup(ctx, "spam", "gmail.com", 0, 300, &pd));
+	ck_assert_ptr_null(pd);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_plandata(void)
 {
 	Suite *s = suite_create("plandata");
@@ -103,6 +161,8 @@ Suite *suite_plandata(void)
 	tcase_add_test(tc, plandata_never_exceeds_exim_limit);
 	tcase_add_loop_test(tc, plandata_malformed_text_is_refused, 0,
 			    (int)(sizeof(bad_texts) / sizeof(bad_texts[0])));
+	tcase_add_loop_test(tc, plandata_lookup_answer_is_valid_after_the_lookup_returns, 0,
+			    (int)(sizeof(lookups) / sizeof(lookups[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
