@@ -2,21 +2,33 @@
  *
  * The library hashes and checks signatures; this file feeds it, fetches
  * keys through aa_dns (a key-lookup callback, so the library never asks
- * DNS itself), applies RFC 8301 before the library sees a signature, and
- * maps every outcome to one aa_result with a short reason.
+ * DNS itself; the record itself is made fit in dkim_key.c), applies
+ * RFC 8301 to the signatures as the library parsed them, and maps every
+ * outcome to one aa_result with a short reason.
  *
- * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX).
- * An entry is either decided here (field too long, NUL byte, too many
- * fields, a tag twice, bad d= or s=, rsa-sha1) or handed to the library,
- * whose siglist keeps header order, so the n-th field handed over is the library's n-th signature
- * (DKIM_LIBFLAGS_BADSIGHANDLES keeps unparsable ones in that list).
+ * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX;
+ * the fields over that are counted and reported as one policy result).
+ * An entry is decided here (field too long, NUL byte, too many fields),
+ * or refused by the library (permerror), or paired with the library's
+ * own signature whose d=, s= and b= are the entry's: never by position,
+ * since a field the library refuses but Exim accepts (such as
+ * "DKIM-Signature<TAB>:") would shift every later pairing and hand
+ * another signature's pass to the forged field's d=. A library signature
+ * that pairs with no entry is never verified.
+ *
+ * Anything that stops verification from running (no memory, a library
+ * error, the caller's unreadable spool) makes the undecided signatures
+ * temperror and the result incomplete: DMARC then defers rather than
+ * fails (core/dmarc_eval.c), and the header says dkim=temperror.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <opendkim/dkim.h>
 #include "aa_dkim.h"
+#include "dkim_int.h"
 
 /* One header field (name, colon, value): RFC 5322 sets no limit on a
  * folded field; 16 KiB is far above any real one. */
@@ -42,6 +54,13 @@ enum key_state {
 	KEY_PERM,		/* no usable record: reason says why */
 };
 
+/* What became of a field we may hand to the library. */
+enum lib_state {
+	LIB_KEPT = 0,		/* never handed over */
+	LIB_TAKEN,		/* dkim_header() took it: the library has its signature */
+	LIB_REFUSED,		/* dkim_header() refused it */
+};
+
 /* A (pointer, length) slice of the field being parsed. */
 struct slice {
 	const char *p;
@@ -56,8 +75,8 @@ struct sig_tags {
 struct sig_entry {
 	struct sig_tags tags;	/* slices into field */
 	const char *field;	/* the value, a copy in the arena */
-	int lib_index;		/* -1: never handed to the library */
-	DKIM_SIGINFO *lib_sig;	/* set by the prescreen callback */
+	enum lib_state lib;
+	DKIM_SIGINFO *lib_sig;	/* the library's signature with our d=, s=, b= */
 	enum aa_result early;	/* AA_NONE unless decided before the library */
 	const char *early_reason;
 	enum key_state key;
@@ -68,13 +87,15 @@ struct aa_dkim_verify {
 	struct aa_ctx *ctx;
 	DKIM *dkim;
 	bool lib_broken;	/* the library failed: undecided sigs are temperror */
+	bool lib_unsafe;	/* ... and its handle cannot be freed (see finish) */
+	bool oom;		/* an allocation of ours failed */
 	bool eoh_done;
 	bool body_skipped;	/* the library has nothing to verify */
 	bool prev_cr;		/* the last body byte handed on was CR */
 	bool body_open;		/* body bytes since the last line end */
 	size_t fields;
-	int lib_sigs;		/* DKIM-Signature fields handed to the library */
 	size_t nsig;
+	size_t over_cap;	/* DKIM-Signature fields over AA_DKIM_SIGS_MAX */
 	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
 	char *scratch;		/* one header field in CRLF form */
 	size_t body_len;
@@ -99,30 +120,67 @@ static struct slice slice_trim(const char *p, size_t n)
 	return (struct slice){ p, n };
 }
 
+/* Tag names are case-sensitive (RFC 6376 3.2), as in the library. */
 static bool slice_is(struct slice s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.p != NULL && s.n == n && strncasecmp(s.p, lit, n) == 0;
+	return s.p != NULL && s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* Copy a slice into the arena, lower-cased when asked. */
-static const char *slice_dup(struct aa_ctx *ctx, struct slice s, bool lower)
+/* A slice equals the library's value of the same tag: the library drops
+ * every white space byte (its dkim_collapse()); both absent is equal. */
+static bool slice_same(struct slice s, const unsigned char *lib)
+{
+	size_t k = 0;
+
+	if (s.p == NULL || lib == NULL)
+		return s.p == NULL && lib == NULL;
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (isspace(c))
+			continue;
+		if (lib[k] != c)
+			return false;
+		k++;
+	}
+	return lib[k] == '\0';
+}
+
+/* Copy n bytes into the arena, lower-cased when asked; a failure is
+ * remembered (the result is then incomplete). */
+static const char *dup_text(struct aa_dkim_verify *v, const char *p, size_t n, bool lower)
 {
 	char *out;
 
-	if (s.p == NULL)
+	if (p == NULL)
 		return NULL;
-	out = aa_arena_strndup(ctx->arena, s.p, s.n);
-	if (out != NULL && lower)
-		for (size_t i = 0; i < s.n; i++)
+	out = aa_arena_strndup(v->ctx->arena, p, n);
+	if (out == NULL) {
+		v->oom = true;
+		return NULL;
+	}
+	if (lower)
+		for (size_t i = 0; i < n; i++)
 			if (out[i] >= 'A' && out[i] <= 'Z')
 				out[i] = (char)(out[i] - 'A' + 'a');
 	return out;
 }
 
-/* ---- the tag list of a DKIM-Signature (RFC 6376 3.2), for reporting
- * and for our own checks; the library parses it again for itself ---- */
+static const char *dup_slice(struct aa_dkim_verify *v, struct slice s, bool lower)
+{
+	return dup_text(v, s.p, s.n, lower);
+}
+
+static const char *dup_lib(struct aa_dkim_verify *v, const unsigned char *s, bool lower)
+{
+	return s == NULL ? NULL : dup_text(v, (const char *)s, strlen((const char *)s), lower);
+}
+
+/* ---- the tag list of a DKIM-Signature (RFC 6376 3.2), for our own
+ * checks, for pairing with the library's parse, and for reporting a
+ * field the library never parsed ---- */
 
 static void tags_store(struct sig_tags *t, struct slice name, struct slice value)
 {
@@ -167,18 +225,18 @@ static void tags_parse(const char *p, size_t n, struct sig_tags *t)
 	}
 }
 
-/* The first DKIM_B_PREFIX characters of b=, folding white space removed. */
-static const char *b_prefix(struct aa_ctx *ctx, struct slice b)
+/* The first DKIM_B_PREFIX characters of b=, white space removed. */
+static const char *b_prefix(struct aa_dkim_verify *v, const char *b, size_t n)
 {
-	char out[DKIM_B_PREFIX + 1];
+	char out[DKIM_B_PREFIX];
 	size_t k = 0;
 
-	if (b.p == NULL)
+	if (b == NULL)
 		return NULL;
-	for (size_t i = 0; i < b.n && k < DKIM_B_PREFIX; i++)
-		if (!is_wsp((unsigned char)b.p[i]))
-			out[k++] = b.p[i];
-	return aa_arena_strndup(ctx->arena, out, k);
+	for (size_t i = 0; i < n && k < DKIM_B_PREFIX; i++)
+		if (!isspace((unsigned char)b[i]))
+			out[k++] = b[i];
+	return dup_text(v, out, k, false);
 }
 
 /* A name we are willing to put in a DNS question: letters, digits,
@@ -217,6 +275,24 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 				      unsigned char *buf, size_t buflen);
 static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs);
 
+/* The library's per-message allocations: plain malloc(), but counted by
+ * the arena's test hook (aa_arena_fail_after), so that tests reach the
+ * library's out-of-memory paths too. closure is the verify handle. */
+static void *lib_malloc(void *closure, size_t n)
+{
+	struct aa_dkim_verify *v = closure;
+
+	if (v != NULL && !aa_arena_may_alloc(v->ctx->arena))
+		return NULL;
+	return malloc(n);
+}
+
+static void lib_free(void *closure, void *p)
+{
+	(void)closure;
+	free(p);
+}
+
 static int lib_setup(DKIM_LIB *lib)
 {
 	unsigned int flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_DELAYSIGPROC;
@@ -239,7 +315,7 @@ static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
-	l->lib = dkim_init(NULL, NULL);
+	l->lib = dkim_init(lib_malloc, lib_free);
 	if (l->lib == NULL || lib_setup(l->lib) < 0) {
 		aa_dkim_lib_free(&l);
 		return NULL;
@@ -262,11 +338,25 @@ void aa_dkim_lib_free(struct aa_dkim_lib **lp)
 
 /* ---- callbacks from the library ---- */
 
-static struct sig_entry *entry_for_lib_index(struct aa_dkim_verify *v, int idx)
+/* The first entry the library took whose d=, s= and b= are the ones the
+ * library parsed for sig and that has no signature yet. A refused field
+ * may leave a (bad) signature in the library's list, and an identical
+ * copy of a field gets the copy's result: neither can give an entry a
+ * result for other d=, s= or b= values than its own. */
+static struct sig_entry *entry_pair(struct aa_dkim_verify *v, DKIM_SIGINFO *sig)
 {
-	for (size_t i = 0; i < v->nsig; i++)
-		if (v->sigs[i].lib_index == idx)
-			return &v->sigs[i];
+	const unsigned char *d = dkim_sig_gettagvalue(sig, false, (u_char *)"d");
+	const unsigned char *s = dkim_sig_gettagvalue(sig, false, (u_char *)"s");
+	const unsigned char *b = dkim_sig_gettagvalue(sig, false, (u_char *)"b");
+
+	for (size_t i = 0; i < v->nsig; i++) {
+		struct sig_entry *e = &v->sigs[i];
+
+		if (e->lib == LIB_TAKEN && e->lib_sig == NULL &&
+		    slice_same(e->tags.d, d) && slice_same(e->tags.s, s) &&
+		    slice_same(e->tags.b, b))
+			return e;
+	}
 	return NULL;
 }
 
@@ -288,6 +378,8 @@ static void entry_decide(struct sig_entry *e, enum aa_result r, const char *reas
  * when it should go on to the library. */
 static bool entry_screen(struct sig_entry *e)
 {
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+
 	if (e->tags.duplicate) {
 		entry_decide(e, AA_PERMERROR, "a tag occurs twice");
 		return false;
@@ -300,8 +392,18 @@ static bool entry_screen(struct sig_entry *e)
 		entry_decide(e, AA_PERMERROR, "s= is not a valid selector");
 		return false;
 	}
-	if (slice_is(e->tags.a, "rsa-sha1")) {
-		entry_decide(e, AA_FAIL, "rsa-sha1 is not acceptable (RFC 8301)");
+	/* RFC 8301 3.1: rsa-sha1 "MUST NOT be used for signing or
+	 * verifying". A verifier without the algorithm cannot verify the
+	 * signature at all: permerror (RFC 8601 2.7.1, as for an unknown
+	 * a=; the conformance suites say so too), not fail, which would
+	 * claim the message was altered. Nor is its key fetched. The
+	 * algorithm is the one the library parsed and would use. */
+	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK) {
+		entry_decide(e, AA_PERMERROR, "unknown signature algorithm");
+		return false;
+	}
+	if (alg == DKIM_SIGN_RSASHA1) {
+		entry_decide(e, AA_PERMERROR, "rsa-sha1 is not verified (RFC 8301 3.1)");
 		return false;
 	}
 	return true;
@@ -314,9 +416,9 @@ static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 	if (v == NULL)
 		return DKIM_CBSTAT_ERROR;
 	for (int i = 0; i < nsigs; i++) {
-		struct sig_entry *e = entry_for_lib_index(v, i);
+		struct sig_entry *e = entry_pair(v, sigs[i]);
 
-		if (e == NULL) {	/* over AA_DKIM_SIGS_MAX */
+		if (e == NULL) {	/* refused, over the cap, or not as we read it */
 			dkim_sig_ignore(sigs[i]);
 			continue;
 		}
@@ -336,27 +438,33 @@ static DKIM_CBSTAT key_perm(struct sig_entry *e, const char *reason)
 	return DKIM_CBSTAT_NOTFOUND;
 }
 
-/* Fetch <s>._domainkey.<d> through aa_dns. The library copies the record
- * into a fixed buffer (1 KiB in 2.11) and would silently cut a longer
- * one, so a record that does not fit is refused here. */
+static DKIM_CBSTAT key_temp(struct sig_entry *e, const char *reason)
+{
+	e->key = KEY_TEMP;
+	e->key_reason = reason;
+	return DKIM_CBSTAT_TRYAGAIN;
+}
+
+/* Fetch <s>._domainkey.<d> (the library's own s= and d=, which entry_pair
+ * found equal to ours and entry_screen found to be DNS names) through
+ * aa_dns; dkim_key.c makes the record fit the library's buffer. */
 static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 				      unsigned char *buf, size_t buflen)
 {
 	struct aa_dkim_verify *v = dkim_get_user_context(dkim);
 	struct sig_entry *e = v != NULL ? entry_for_siginfo(v, sig) : NULL;
+	const unsigned char *d = dkim_sig_getdomain(sig);
+	const unsigned char *s = dkim_sig_getselector(sig);
 	const struct aa_dns_answer *a;
-	const struct aa_dns_rr *rr;
+	const char *why = NULL;
 	char *name;
 
-	if (e == NULL)
+	if (e == NULL || d == NULL || s == NULL)
 		return DKIM_CBSTAT_ERROR;
-	name = aa_arena_printf(v->ctx->arena, "%.*s._domainkey.%.*s",
-			       (int)e->tags.s.n, e->tags.s.p,
-			       (int)e->tags.d.n, e->tags.d.p);
+	name = aa_arena_printf(v->ctx->arena, "%s._domainkey.%s", (const char *)s, (const char *)d);
 	if (name == NULL) {
-		e->key = KEY_TEMP;
-		e->key_reason = "out of memory";
-		return DKIM_CBSTAT_TRYAGAIN;
+		v->oom = true;
+		return key_temp(e, "out of memory");
 	}
 	a = aa_dns_lookup(v->ctx->dns, name, AA_DNS_TXT);
 	switch (a->status) {
@@ -370,21 +478,12 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 	case AA_DNS_TEMPFAIL:
 	case AA_DNS_MALFORMED:
 	default:
-		e->key = KEY_TEMP;
-		e->key_reason = "key lookup failed temporarily";
-		return DKIM_CBSTAT_TRYAGAIN;
+		return key_temp(e, "key lookup failed temporarily");
 	}
 	if (a->count != 1)
 		return key_perm(e, "more than one key record");
-	rr = &a->rr[0];
-	if (rr->text_len == 0)
-		return key_perm(e, "empty key record");
-	if (memchr(rr->text, '\0', rr->text_len) != NULL)
-		return key_perm(e, "NUL byte in key record");
-	if (rr->text_len >= buflen)
-		return key_perm(e, "key record too long");
-	memcpy(buf, rr->text, rr->text_len);
-	buf[rr->text_len] = '\0';
+	if (aa_dkim_key_record(a->rr[0].text, a->rr[0].text_len, (char *)buf, buflen, &why) < 0)
+		return key_perm(e, why);
 	e->key = KEY_FOUND;
 	return DKIM_CBSTAT_CONTINUE;
 }
@@ -407,7 +506,7 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 	v->scratch = aa_arena_alloc(ctx->arena, 2 * DKIM_FIELD_MAX);
 	if (v->scratch == NULL)
 		return NULL;
-	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", NULL, &st);
+	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", v, &st);
 	if (v->dkim == NULL)
 		return NULL;
 	if (dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK) {
@@ -455,8 +554,7 @@ static struct sig_entry *entry_add(struct aa_dkim_verify *v, const char *value, 
 		return NULL;
 	e = &v->sigs[v->nsig++];
 	memset(e, 0, sizeof(*e));
-	e->lib_index = -1;
-	e->field = aa_arena_strndup(v->ctx->arena, value, len);
+	e->field = dup_text(v, value, len, false);
 	if (e->field == NULL) {
 		entry_decide(e, AA_TEMPERROR, "out of memory");
 		return e;
@@ -465,13 +563,15 @@ static struct sig_entry *entry_add(struct aa_dkim_verify *v, const char *value, 
 	return e;
 }
 
-/* A DKIM-Signature field: record it, and say whether the library may
- * have it. */
+/* A DKIM-Signature field: record it in *e_r (NULL over the cap, where it
+ * is only counted), and say whether the library may have it. */
 static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
-			    size_t name_len)
+			    size_t name_len, struct sig_entry **e_r)
 {
 	const char *value = f + name_len;
 	size_t vlen = len - name_len;
+	bool fits = len <= DKIM_FIELD_MAX && memchr(f, '\0', len) == NULL &&
+		    v->fields < DKIM_FIELDS_MAX;
 	struct sig_entry *e;
 
 	/* step past the blanks and the colon after the name */
@@ -481,29 +581,25 @@ static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
 	}
 	value++;
 	vlen--;
-	e = entry_add(v, value, len > DKIM_FIELD_MAX ? 0 : vlen);
-	if (e == NULL)		/* over the cap: counted by nobody */
-		return len <= DKIM_FIELD_MAX && memchr(f, '\0', len) == NULL;
+	e = *e_r = entry_add(v, value, len > DKIM_FIELD_MAX ? 0 : vlen);
+	if (e == NULL) {	/* over the cap: never verified, reported as a count */
+		v->over_cap++;
+		return fits;	/* other signatures may cover it */
+	}
 	if (e->early != AA_NONE)
 		return false;
-	if (len > DKIM_FIELD_MAX) {
+	if (len > DKIM_FIELD_MAX)
 		entry_decide(e, AA_PERMERROR, "signature field too long");
-		return false;
-	}
-	if (memchr(f, '\0', len) != NULL) {
+	else if (memchr(f, '\0', len) != NULL)
 		entry_decide(e, AA_PERMERROR, "NUL byte in signature field");
-		return false;
-	}
-	if (v->fields >= DKIM_FIELDS_MAX) {
+	else if (v->fields >= DKIM_FIELDS_MAX)
 		entry_decide(e, AA_PERMERROR, "too many header fields");
-		return false;
-	}
-	e->lib_index = v->lib_sigs;
-	return true;
+	return fits;
 }
 
 int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t len)
 {
+	struct sig_entry *e = NULL;
 	size_t name_len;
 	size_t n;
 	DKIM_STAT st;
@@ -512,9 +608,8 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 		return -1;
 	name_len = field_name_len(field, len);
 	if (name_len == 14 && strncasecmp(field, "DKIM-Signature", 14) == 0) {
-		if (!signature_field(v, field, len, name_len))
+		if (!signature_field(v, field, len, name_len, &e))
 			return 0;
-		v->lib_sigs++;
 	} else if (len > DKIM_FIELD_MAX || v->fields >= DKIM_FIELDS_MAX ||
 		   memchr(field, '\0', len) != NULL) {
 		return 0;	/* dropped: a signature over it fails */
@@ -524,9 +619,13 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 		return 0;
 	v->fields++;
 	st = dkim_header(v->dkim, (unsigned char *)v->scratch, n);
-	/* SYNTAX: the library refused the field, as a verifier should */
+	/* SYNTAX: the library refused the field, as a verifier should; a
+	 * refused signature field is that signature's permerror, whatever
+	 * Exim (which takes "DKIM-Signature<TAB>:") made of it */
 	if (st != DKIM_STAT_OK && st != DKIM_STAT_SYNTAX)
 		v->lib_broken = true;
+	else if (e != NULL)
+		e->lib = st == DKIM_STAT_OK ? LIB_TAKEN : LIB_REFUSED;
 	return 0;
 }
 
@@ -537,11 +636,18 @@ static void end_of_headers(struct aa_dkim_verify *v)
 	if (v->eoh_done)
 		return;
 	v->eoh_done = true;
+	if (v->lib_broken)
+		return;
 	st = dkim_eoh(v->dkim);
 	if (st == DKIM_STAT_NOSIG)
 		v->body_skipped = true;
 	else if (st != DKIM_STAT_OK)
 		v->lib_broken = true;
+	/* libopendkim 2.11's dkim_siglist_setup() keeps freed and unset
+	 * pointers in its list when an allocation fails, and dkim_free()
+	 * then walks them */
+	if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)
+		v->lib_unsafe = true;
 }
 
 static void body_flush(struct aa_dkim_verify *v)
@@ -597,13 +703,19 @@ static void body_close(struct aa_dkim_verify *v)
 
 /* ---- results ---- */
 
-static const char *keysmall_reason(struct aa_dkim_verify *v, unsigned bits)
+/* RFC 8301 3.2: "Verifiers MUST NOT consider signatures using RSA keys
+ * of less than 1024 bits as valid signatures." The algorithm is sound
+ * and the signature may well verify; it is the key that this ADMD does
+ * not accept, which RFC 8601 2.7.1 calls policy, not fail (fail would
+ * tell readers the message was altered). Not a pass for DMARC. */
+static enum aa_result key_too_small(struct aa_dkim_verify *v, unsigned bits, const char **reason_r)
 {
 	const char *r = aa_arena_printf(v->ctx->arena,
-					"RSA key of %u bits is under %u (RFC 8301)",
+					"RSA key of %u bits is under %u (RFC 8301 3.2)",
 					bits, DKIM_RSA_MIN_BITS);
 
-	return r != NULL ? r : "RSA key under 1024 bits (RFC 8301)";
+	*reason_r = r != NULL ? r : "RSA key under 1024 bits (RFC 8301 3.2)";
+	return AA_POLICY;
 }
 
 /* The library's verdict on a signature that it processed. */
@@ -639,8 +751,7 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 			*reason_r = "signature did not verify";
 		return AA_FAIL;
 	case DKIM_SIGERROR_KEYTOOSMALL:
-		*reason_r = keysmall_reason(v, bits);
-		return AA_FAIL;
+		return key_too_small(v, bits, reason_r);
 	case DKIM_SIGERROR_TOOLARGE_L:
 		*reason_r = "l= is longer than the body";
 		return AA_FAIL;
@@ -661,61 +772,133 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 	}
 }
 
+/* d=, s=, a= and b= as reported: the library's own values when it parsed
+ * the signature (they are what was verified), else our reading. */
+static void entry_names(struct aa_dkim_verify *v, struct sig_entry *e, struct aa_dkim_sig *out)
+{
+	const unsigned char *b;
+
+	if (e->lib_sig == NULL) {
+		out->domain = dup_slice(v, e->tags.d, true);
+		out->selector = dup_slice(v, e->tags.s, false);
+		out->algorithm = dup_slice(v, e->tags.a, true);
+		out->b_prefix = b_prefix(v, e->tags.b.p, e->tags.b.n);
+		return;
+	}
+	out->domain = dup_lib(v, dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"d"), true);
+	out->selector = dup_lib(v, dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"s"), false);
+	out->algorithm = dup_lib(v, dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"a"), true);
+	b = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"b");
+	out->b_prefix = b == NULL ? NULL : b_prefix(v, (const char *)b, strlen((const char *)b));
+}
+
 static void entry_result(struct aa_dkim_verify *v, struct sig_entry *e,
 			 struct aa_dkim_sig *out)
 {
-	struct aa_ctx *ctx = v->ctx;
 	unsigned int bits = 0;
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 
-	out->domain = slice_dup(ctx, e->tags.d, true);
-	out->selector = slice_dup(ctx, e->tags.s, false);
-	out->algorithm = slice_dup(ctx, e->tags.a, true);
-	out->b_prefix = b_prefix(ctx, e->tags.b);
+	entry_names(v, e, out);
 	out->body_length_limited = e->tags.l.p != NULL;
 	if (e->early != AA_NONE) {
 		out->result = e->early;
 		out->reason = e->early_reason;
 		return;
 	}
+	if (e->lib == LIB_REFUSED) {
+		out->result = AA_PERMERROR;
+		out->reason = "signature field refused as malformed";
+		return;
+	}
 	if (e->lib_sig == NULL) {
-		out->result = AA_TEMPERROR;
-		out->reason = "not evaluated";
+		out->result = v->lib_broken ? AA_TEMPERROR : AA_PERMERROR;
+		out->reason = v->lib_broken ? "verifier failed" : "signature field not parsed as it reads";
 		return;
 	}
 	if (dkim_sig_getkeysize(e->lib_sig, &bits) == DKIM_STAT_OK)
 		out->key_bits = bits;
+	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK)
+		alg = DKIM_SIGN_UNKNOWN;
 	/* the library sizes Ed25519 keys as 0; RFC 8463 keys are 256 bits */
-	if (out->key_bits == 0 && e->key == KEY_FOUND && slice_is(e->tags.a, "ed25519-sha256"))
+	if (out->key_bits == 0 && e->key == KEY_FOUND && alg == DKIM_SIGN_ED25519SHA256)
 		out->key_bits = 256;
 	out->result = lib_verdict(v, e, bits, &out->reason);
 	/* RFC 8301 3.2 once more, whatever the library's minimum was */
-	if (out->result == AA_PASS && slice_is(e->tags.a, "rsa-sha256") &&
-	    bits < DKIM_RSA_MIN_BITS) {
-		out->result = AA_FAIL;
-		out->reason = keysmall_reason(v, bits);
-	}
+	if (out->result == AA_PASS && alg != DKIM_SIGN_ED25519SHA256 && bits < DKIM_RSA_MIN_BITS)
+		out->result = key_too_small(v, bits, &out->reason);
 	if (out->result == AA_TEMPERROR && v->lib_broken)
 		out->reason = "verifier failed";
 }
 
+/* The fields over AA_DKIM_SIGS_MAX: one result without a domain, so that
+ * none disappears silently. policy (RFC 8601 2.7.1): a limit of this
+ * ADMD; a forger gains nothing, as no unverified signature is a pass. */
+static void over_cap_result(struct aa_dkim_verify *v, struct aa_dkim_sig *out)
+{
+	out->result = AA_POLICY;
+	out->reason = aa_arena_printf(v->ctx->arena,
+				      "%zu more signature(s) not verified: over %d per message",
+				      v->over_cap, AA_DKIM_SIGS_MAX);
+	if (out->reason == NULL)
+		out->reason = "more signatures not verified";
+}
+
 static void results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r)
 {
-	r->count = v->nsig;
+	size_t n = v->nsig + (v->over_cap > 0 ? 1 : 0);
+
+	r->count = 0;
 	r->sigs = NULL;
 	r->temp_failed = 0;
-	if (v->nsig == 0)
-		return;
-	r->sigs = aa_arena_alloc(v->ctx->arena, v->nsig * sizeof(*r->sigs));
+	r->incomplete = v->lib_broken;
+	if (n == 0)
+		goto done;
+	r->sigs = aa_arena_alloc(v->ctx->arena, n * sizeof(*r->sigs));
 	if (r->sigs == NULL) {
-		r->count = 0;
 		r->temp_failed = 1;
+		r->incomplete = 1;
 		return;
 	}
 	for (size_t i = 0; i < v->nsig; i++) {
-		memset(&r->sigs[i], 0, sizeof(r->sigs[i]));
-		entry_result(v, &v->sigs[i], &r->sigs[i]);
+		struct aa_dkim_sig *out = &r->sigs[r->count++];
+
+		memset(out, 0, sizeof(*out));
+		entry_result(v, &v->sigs[i], out);
 		if (v->sigs[i].key == KEY_TEMP)
 			r->temp_failed = 1;
+	}
+	if (v->over_cap > 0) {
+		memset(&r->sigs[r->count], 0, sizeof(r->sigs[0]));
+		over_cap_result(v, &r->sigs[r->count++]);
+	}
+done:
+	/* a copy that failed may have been a domain or a pass: unknown */
+	if (v->oom)
+		r->incomplete = 1;
+	for (size_t i = 0; i < r->count; i++) {
+		struct aa_dkim_sig *s = &r->sigs[i];
+
+		if (v->oom && s->result == AA_PASS && s->domain == NULL) {
+			s->result = AA_TEMPERROR;
+			s->reason = "out of memory";
+		}
+	}
+}
+
+/* Every library call that is not one of its verdicts is a failure. */
+static bool eom_ok(DKIM_STAT st)
+{
+	switch (st) {
+	case DKIM_STAT_OK:
+	case DKIM_STAT_BADSIG:
+	case DKIM_STAT_NOSIG:
+	case DKIM_STAT_NOKEY:
+	case DKIM_STAT_CANTVRFY:
+	case DKIM_STAT_REVOKED:
+	case DKIM_STAT_KEYFAIL:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -725,21 +908,37 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	DKIM_STAT st;
 
 	memset(r, 0, sizeof(*r));
-	if (v == NULL)
+	if (v == NULL) {
+		r->incomplete = 1;
 		return -1;
+	}
 	*vp = NULL;
 	end_of_headers(v);
 	if (!v->body_skipped && !v->lib_broken) {
 		body_close(v);
 		body_flush(v);
-		st = dkim_eom(v->dkim, NULL);
-		if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)
-			v->lib_broken = true;
+		if (!v->lib_broken) {
+			st = dkim_eom(v->dkim, NULL);
+			if (!eom_ok(st))
+				v->lib_broken = true;
+		}
 	}
 	results_fill(v, r);
-	dkim_free(v->dkim);
+	if (!v->lib_unsafe)	/* else leaked: only after a failed allocation */
+		dkim_free(v->dkim);
 	v->dkim = NULL;
-	return 0;
+	return r->incomplete ? -1 : 0;
+}
+
+int aa_dkim_verify_abort(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
+{
+	if (*vp != NULL) {
+		(*vp)->lib_broken = true;	/* undecided entries: temperror */
+		(*vp)->eoh_done = true;
+	}
+	aa_dkim_verify_finish(vp, r);
+	r->incomplete = 1;
+	return -1;
 }
 
 /* ---- a whole message ---- */
@@ -772,9 +971,8 @@ int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,
 	const char *p = msg;
 	const char *end = msg + len;
 
-	memset(r, 0, sizeof(*r));
 	if (v == NULL)
-		return -1;
+		return aa_dkim_verify_abort(&v, r);
 	while (p < end) {
 		const char *next;
 		const char *fe;
