@@ -286,6 +286,30 @@ START_TEST(dkim_rsa_sha1_is_permerror_not_fail_and_fetches_no_key)
 }
 END_TEST
 
+/* The rule reads a= as the library does (folding white space dropped),
+ * so "rsa-<fold>sha1" is not verified either, and asks no DNS. */
+START_TEST(dkim_rsa_sha1_is_judged_as_the_library_reads_a)
+{
+	static const char field[] = "DKIM-Signature: v=1; a=rsa-\n sha1; d=example.com; s=rsa;\n"
+				    " h=from; bh=AAAA; b=AAAA\n";
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len = sizeof(field) - 1 + sizeof(lf_message) - 1;
+	char *msg = malloc(len);
+	unsigned long before = aa_dns_queries(ctx->dns);
+
+	memcpy(msg, field, sizeof(field) - 1);
+	memcpy(msg + sizeof(field) - 1, lf_message, sizeof(lf_message) - 1);
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
+	ck_assert_str_eq(r.sigs[0].algorithm, "rsa-sha1");
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301 3.1"));
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), before);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* RFC 8301 3.2: an RSA key under 1024 bits is not acceptable to us:
  * policy (RFC 8601 2.7.1), not fail, and not a pass. */
 START_TEST(dkim_key_under_1024_bits_is_policy_not_fail)
@@ -841,6 +865,7 @@ Suite *suite_dkim(void)
 			    sizeof(key_failures) / sizeof(key_failures[0]));
 	tcase_add_test(tc, dkim_two_key_records_give_permerror);
 	tcase_add_test(tc, dkim_rsa_sha1_is_permerror_not_fail_and_fetches_no_key);
+	tcase_add_test(tc, dkim_rsa_sha1_is_judged_as_the_library_reads_a);
 	tcase_add_test(tc, dkim_key_under_1024_bits_is_policy_not_fail);
 	tcase_add_test(tc, dkim_ed25519_passes);
 	tcase_add_test(tc, dkim_l_tag_is_flagged_and_verified);
