@@ -23,6 +23,8 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,11 +85,14 @@ struct sig_entry {
 	const char *key_reason;
 };
 
+union lib_block;
+
 struct aa_dkim_verify {
 	struct aa_ctx *ctx;
 	DKIM *dkim;
 	bool lib_broken;	/* the library failed: undecided sigs are temperror */
-	bool lib_unsafe;	/* ... and its handle cannot be freed (see finish) */
+	bool lib_unsafe;	/* ... and dkim_free() must not run (see finish) */
+	union lib_block *lib_blocks;	/* what the library allocated for this message */
 	bool oom;		/* an allocation of ours failed */
 	bool eoh_done;
 	bool body_skipped;	/* the library has nothing to verify */
@@ -275,22 +280,66 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 				      unsigned char *buf, size_t buflen);
 static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs);
 
-/* The library's per-message allocations: plain malloc(), but counted by
- * the arena's test hook (aa_arena_fail_after), so that tests reach the
- * library's out-of-memory paths too. closure is the verify handle. */
+/* The library's per-message allocations (closure: the verify handle).
+ * Each block is linked into v->lib_blocks, so that a handle the library
+ * cannot free itself (see aa_dkim_verify_finish) is still released whole,
+ * and each is counted by the arena's test hook (aa_arena_fail_after), so
+ * that tests reach the library's out-of-memory paths too. */
+union lib_block {
+	struct {
+		union lib_block *prev, *next;
+	} l;
+	max_align_t align;
+};
+
 static void *lib_malloc(void *closure, size_t n)
 {
 	struct aa_dkim_verify *v = closure;
+	union lib_block *b;
 
-	if (v != NULL && !aa_arena_may_alloc(v->ctx->arena))
+	if (v == NULL)
+		return malloc(n);
+	if (n > SIZE_MAX - sizeof(*b) || !aa_arena_may_alloc(v->ctx->arena))
 		return NULL;
-	return malloc(n);
+	b = malloc(sizeof(*b) + n);
+	if (b == NULL)
+		return NULL;
+	b->l.prev = NULL;
+	b->l.next = v->lib_blocks;
+	if (b->l.next != NULL)
+		b->l.next->l.prev = b;
+	v->lib_blocks = b;
+	return b + 1;
 }
 
 static void lib_free(void *closure, void *p)
 {
-	(void)closure;
-	free(p);
+	struct aa_dkim_verify *v = closure;
+	union lib_block *b;
+
+	if (v == NULL || p == NULL) {
+		free(p);
+		return;
+	}
+	b = (union lib_block *)p - 1;
+	if (b->l.prev != NULL)
+		b->l.prev->l.next = b->l.next;
+	else
+		v->lib_blocks = b->l.next;
+	if (b->l.next != NULL)
+		b->l.next->l.prev = b->l.prev;
+	free(b);
+}
+
+/* Everything the library still holds for this message. */
+static void lib_free_all(struct aa_dkim_verify *v)
+{
+	while (v->lib_blocks != NULL) {
+		union lib_block *next = v->lib_blocks->l.next;
+
+		free(v->lib_blocks);
+		v->lib_blocks = next;
+	}
 }
 
 static int lib_setup(DKIM_LIB *lib)
@@ -924,8 +973,9 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 		}
 	}
 	results_fill(v, r);
-	if (!v->lib_unsafe)	/* else leaked: only after a failed allocation */
+	if (!v->lib_unsafe)
 		dkim_free(v->dkim);
+	lib_free_all(v);	/* all of it when dkim_free() could not run */
 	v->dkim = NULL;
 	return r->incomplete ? -1 : 0;
 }
