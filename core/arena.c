@@ -19,11 +19,39 @@ struct arena_block {
 struct aa_arena {
 	struct arena_block *head;
 	size_t used_total;
+	/* test hook (aa_arena_fail_after): allocations left before refusing */
+	size_t fail_after;
+	size_t refused;
 };
 
 struct aa_arena *aa_arena_new(void)
 {
-	return calloc(1, sizeof(struct aa_arena));
+	struct aa_arena *a = calloc(1, sizeof(struct aa_arena));
+
+	if (a != NULL)
+		a->fail_after = SIZE_MAX;
+	return a;
+}
+
+size_t aa_arena_fail_after(struct aa_arena *arena, size_t n)
+{
+	size_t refused = arena->refused;
+
+	arena->fail_after = n;
+	arena->refused = 0;
+	return refused;
+}
+
+int aa_arena_may_alloc(struct aa_arena *arena)
+{
+	if (arena->fail_after == SIZE_MAX)
+		return 1;
+	if (arena->fail_after == 0) {
+		arena->refused++;
+		return 0;
+	}
+	arena->fail_after--;
+	return 1;
 }
 
 static void free_blocks(struct arena_block *b)
@@ -48,6 +76,7 @@ void aa_arena_reset(struct aa_arena *arena)
 {
 	struct arena_block *keep = arena->head;
 
+	arena->fail_after = SIZE_MAX;
 	if (keep == NULL)
 		return;
 	/* keep the oldest (last) block only if it is a standard one */
@@ -70,7 +99,7 @@ void *aa_arena_alloc(struct aa_arena *arena, size_t size)
 
 	if (size == 0)
 		need = ARENA_ALIGN;
-	if (need < size)
+	if (need < size || !aa_arena_may_alloc(arena))
 		return NULL;
 	if (b == NULL || b->size - b->used < need) {
 		size_t bsize = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;

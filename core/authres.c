@@ -126,6 +126,11 @@ static const char *dkim_part(struct aa_ctx *ctx, const struct aa_dkim_sig *s)
 {
 	const char *reason = "";
 
+	/* a result for no one signature (the count of those over the limit) */
+	if (s->domain == NULL && s->selector == NULL)
+		return aa_arena_printf(ctx->arena, "dkim=%s reason=%s", aa_result_name(s->result),
+				       tval(ctx, s->reason != NULL ? s->reason : ""));
+
 	if (s->result != AA_PASS && s->reason != NULL)
 		reason = aa_arena_printf(ctx->arena, " reason=%s", tval(ctx, s->reason));
 	else if (s->body_length_limited)
@@ -181,7 +186,9 @@ const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *
 		any = 1;
 	}
 	if (in->dkim != NULL) {
-		if (in->dkim->count == 0)
+		if (in->dkim->count == 0 && in->dkim->incomplete)
+			out = join(ctx, out, "dkim=temperror reason=\"verification could not run\"");
+		else if (in->dkim->count == 0)
 			out = join(ctx, out, "dkim=none");
 		for (size_t i = 0; i < in->dkim->count; i++)
 			out = join(ctx, out, dkim_part(ctx, &in->dkim->sigs[i]));

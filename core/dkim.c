@@ -2,85 +2,44 @@
  *
  * The library hashes and checks signatures; this file feeds it, fetches
  * keys through aa_dns (a key-lookup callback, so the library never asks
- * DNS itself), applies RFC 8301 before the library sees a signature, and
+ * DNS itself; the record itself is made fit in dkim_key.c), applies
+ * RFC 8301 to the signatures as the library parsed them; dkim_result.c
  * maps every outcome to one aa_result with a short reason.
  *
- * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX).
- * An entry is either decided here (field too long, NUL byte, too many
- * fields, a tag twice, bad d= or s=, rsa-sha1) or handed to the library,
- * whose siglist keeps header order, so the n-th field handed over is the library's n-th signature
- * (DKIM_LIBFLAGS_BADSIGHANDLES keeps unparsable ones in that list).
+ * Each DKIM-Signature field found gets an entry (up to AA_DKIM_SIGS_MAX;
+ * the fields over that are counted and reported as one policy result).
+ * An entry is decided here (field too long, NUL byte, too many fields),
+ * or refused by the library (permerror), or paired with the library's
+ * own signature whose d=, s= and b= are the entry's: never by position,
+ * since a field the library refuses but Exim accepts (such as
+ * "DKIM-Signature<TAB>:") would shift every later pairing and hand
+ * another signature's pass to the forged field's d=. A library signature
+ * that pairs with no entry is never verified.
+ *
+ * Anything that stops verification from running (no memory, a library
+ * error, the caller's unreadable spool) makes the undecided signatures
+ * temperror and the result incomplete: DMARC then defers rather than
+ * fails (core/dmarc_eval.c), and the header says dkim=temperror.
  */
+#include <ctype.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <opendkim/dkim.h>
-#include "aa_dkim.h"
+#include "dkim_int.h"
 
 /* One header field (name, colon, value): RFC 5322 sets no limit on a
  * folded field; 16 KiB is far above any real one. */
 #define DKIM_FIELD_MAX 16384
 /* Header fields per message handed to the library. */
 #define DKIM_FIELDS_MAX 1000
-/* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
-#define DKIM_RSA_MIN_BITS 1024
-/* Body bytes gathered before one dkim_body() call. */
-#define DKIM_BODY_CHUNK 8192
-/* RFC 6008 2: header.b carries at least 8 characters of b=. */
-#define DKIM_B_PREFIX 8
 
 struct aa_dkim_lib {
 	DKIM_LIB *lib;
 };
-
-/* What the key-lookup callback learnt about one signature's key. */
-enum key_state {
-	KEY_NOT_ASKED = 0,
-	KEY_FOUND,		/* handed to the library */
-	KEY_TEMP,		/* DNS failed temporarily */
-	KEY_PERM,		/* no usable record: reason says why */
-};
-
-/* A (pointer, length) slice of the field being parsed. */
-struct slice {
-	const char *p;
-	size_t n;
-};
-
-struct sig_tags {
-	struct slice v, a, b, d, s, l;
-	bool duplicate;		/* a tag occurred twice (RFC 6376 3.2) */
-};
-
-struct sig_entry {
-	struct sig_tags tags;	/* slices into field */
-	const char *field;	/* the value, a copy in the arena */
-	int lib_index;		/* -1: never handed to the library */
-	DKIM_SIGINFO *lib_sig;	/* set by the prescreen callback */
-	enum aa_result early;	/* AA_NONE unless decided before the library */
-	const char *early_reason;
-	enum key_state key;
-	const char *key_reason;
-};
-
-struct aa_dkim_verify {
-	struct aa_ctx *ctx;
-	DKIM *dkim;
-	bool lib_broken;	/* the library failed: undecided sigs are temperror */
-	bool eoh_done;
-	bool body_skipped;	/* the library has nothing to verify */
-	bool prev_cr;		/* the last body byte handed on was CR */
-	bool body_open;		/* body bytes since the last line end */
-	size_t fields;
-	int lib_sigs;		/* DKIM-Signature fields handed to the library */
-	size_t nsig;
-	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
-	char *scratch;		/* one header field in CRLF form */
-	size_t body_len;
-	unsigned char body[DKIM_BODY_CHUNK];
-};
-
 /* ---- small helpers ---- */
 
 static inline bool is_wsp(unsigned char c)
@@ -99,30 +58,37 @@ static struct slice slice_trim(const char *p, size_t n)
 	return (struct slice){ p, n };
 }
 
+/* Tag names are case-sensitive (RFC 6376 3.2), as in the library. */
 static bool slice_is(struct slice s, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return s.p != NULL && s.n == n && strncasecmp(s.p, lit, n) == 0;
+	return s.p != NULL && s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-/* Copy a slice into the arena, lower-cased when asked. */
-static const char *slice_dup(struct aa_ctx *ctx, struct slice s, bool lower)
+/* A slice equals the library's value of the same tag: the library drops
+ * every white space byte (its dkim_collapse()); both absent is equal. */
+static bool slice_same(struct slice s, const unsigned char *lib)
 {
-	char *out;
+	size_t k = 0;
 
-	if (s.p == NULL)
-		return NULL;
-	out = aa_arena_strndup(ctx->arena, s.p, s.n);
-	if (out != NULL && lower)
-		for (size_t i = 0; i < s.n; i++)
-			if (out[i] >= 'A' && out[i] <= 'Z')
-				out[i] = (char)(out[i] - 'A' + 'a');
-	return out;
+	if (s.p == NULL || lib == NULL)
+		return s.p == NULL && lib == NULL;
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+
+		if (isspace(c))
+			continue;
+		if (lib[k] != c)
+			return false;
+		k++;
+	}
+	return lib[k] == '\0';
 }
 
-/* ---- the tag list of a DKIM-Signature (RFC 6376 3.2), for reporting
- * and for our own checks; the library parses it again for itself ---- */
+/* ---- the tag list of a DKIM-Signature (RFC 6376 3.2), for our own
+ * checks, for pairing with the library's parse, and for reporting a
+ * field the library never parsed ---- */
 
 static void tags_store(struct sig_tags *t, struct slice name, struct slice value)
 {
@@ -167,20 +133,6 @@ static void tags_parse(const char *p, size_t n, struct sig_tags *t)
 	}
 }
 
-/* The first DKIM_B_PREFIX characters of b=, folding white space removed. */
-static const char *b_prefix(struct aa_ctx *ctx, struct slice b)
-{
-	char out[DKIM_B_PREFIX + 1];
-	size_t k = 0;
-
-	if (b.p == NULL)
-		return NULL;
-	for (size_t i = 0; i < b.n && k < DKIM_B_PREFIX; i++)
-		if (!is_wsp((unsigned char)b.p[i]))
-			out[k++] = b.p[i];
-	return aa_arena_strndup(ctx->arena, out, k);
-}
-
 /* A name we are willing to put in a DNS question: letters, digits,
  * '-' and '_', dot-separated non-empty labels of at most 63 octets.
  * This refuses "legitimate.com(.attacker.com" style values
@@ -217,6 +169,68 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 				      unsigned char *buf, size_t buflen);
 static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs);
 
+/* The library's per-message allocations (closure: the verify handle).
+ * Each block is linked into v->lib_blocks, so that a handle the library
+ * cannot free itself (see aa_dkim_verify_finish) is still released whole,
+ * and each is counted by the arena's test hook (aa_arena_fail_after), so
+ * that tests reach the library's out-of-memory paths too. */
+union lib_block {
+	struct {
+		union lib_block *prev, *next;
+	} l;
+	max_align_t align;
+};
+
+static void *lib_malloc(void *closure, size_t n)
+{
+	struct aa_dkim_verify *v = closure;
+	union lib_block *b;
+
+	if (v == NULL)
+		return malloc(n);
+	if (n > SIZE_MAX - sizeof(*b) || !aa_arena_may_alloc(v->ctx->arena))
+		return NULL;
+	b = malloc(sizeof(*b) + n);
+	if (b == NULL)
+		return NULL;
+	b->l.prev = NULL;
+	b->l.next = v->lib_blocks;
+	if (b->l.next != NULL)
+		b->l.next->l.prev = b;
+	v->lib_blocks = b;
+	return b + 1;
+}
+
+static void lib_free(void *closure, void *p)
+{
+	struct aa_dkim_verify *v = closure;
+	union lib_block *b;
+
+	if (v == NULL || p == NULL) {
+		free(p);
+		return;
+	}
+	b = (union lib_block *)p - 1;
+	if (b->l.prev != NULL)
+		b->l.prev->l.next = b->l.next;
+	else
+		v->lib_blocks = b->l.next;
+	if (b->l.next != NULL)
+		b->l.next->l.prev = b->l.prev;
+	free(b);
+}
+
+/* Everything the library still holds for this message. */
+static void lib_free_all(struct aa_dkim_verify *v)
+{
+	while (v->lib_blocks != NULL) {
+		union lib_block *next = v->lib_blocks->l.next;
+
+		free(v->lib_blocks);
+		v->lib_blocks = next;
+	}
+}
+
 static int lib_setup(DKIM_LIB *lib)
 {
 	unsigned int flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_DELAYSIGPROC;
@@ -239,7 +253,7 @@ static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 	l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
-	l->lib = dkim_init(NULL, NULL);
+	l->lib = dkim_init(lib_malloc, lib_free);
 	if (l->lib == NULL || lib_setup(l->lib) < 0) {
 		aa_dkim_lib_free(&l);
 		return NULL;
@@ -262,11 +276,25 @@ void aa_dkim_lib_free(struct aa_dkim_lib **lp)
 
 /* ---- callbacks from the library ---- */
 
-static struct sig_entry *entry_for_lib_index(struct aa_dkim_verify *v, int idx)
+/* The first entry the library took whose d=, s= and b= are the ones the
+ * library parsed for sig and that has no signature yet. A refused field
+ * may leave a (bad) signature in the library's list, and an identical
+ * copy of a field gets the copy's result: neither can give an entry a
+ * result for other d=, s= or b= values than its own. */
+static struct sig_entry *entry_pair(struct aa_dkim_verify *v, DKIM_SIGINFO *sig)
 {
-	for (size_t i = 0; i < v->nsig; i++)
-		if (v->sigs[i].lib_index == idx)
-			return &v->sigs[i];
+	const unsigned char *d = dkim_sig_gettagvalue(sig, false, (u_char *)"d");
+	const unsigned char *s = dkim_sig_gettagvalue(sig, false, (u_char *)"s");
+	const unsigned char *b = dkim_sig_gettagvalue(sig, false, (u_char *)"b");
+
+	for (size_t i = 0; i < v->nsig; i++) {
+		struct sig_entry *e = &v->sigs[i];
+
+		if (e->lib == LIB_TAKEN && e->lib_sig == NULL &&
+		    slice_same(e->tags.d, d) && slice_same(e->tags.s, s) &&
+		    slice_same(e->tags.b, b))
+			return e;
+	}
 	return NULL;
 }
 
@@ -288,6 +316,8 @@ static void entry_decide(struct sig_entry *e, enum aa_result r, const char *reas
  * when it should go on to the library. */
 static bool entry_screen(struct sig_entry *e)
 {
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+
 	if (e->tags.duplicate) {
 		entry_decide(e, AA_PERMERROR, "a tag occurs twice");
 		return false;
@@ -300,8 +330,18 @@ static bool entry_screen(struct sig_entry *e)
 		entry_decide(e, AA_PERMERROR, "s= is not a valid selector");
 		return false;
 	}
-	if (slice_is(e->tags.a, "rsa-sha1")) {
-		entry_decide(e, AA_FAIL, "rsa-sha1 is not acceptable (RFC 8301)");
+	/* RFC 8301 3.1: rsa-sha1 "MUST NOT be used for signing or
+	 * verifying". A verifier without the algorithm cannot verify the
+	 * signature at all: permerror (RFC 8601 2.7.1, as for an unknown
+	 * a=; the conformance suites say so too), not fail, which would
+	 * claim the message was altered. Nor is its key fetched. The
+	 * algorithm is the one the library parsed and would use. */
+	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK) {
+		entry_decide(e, AA_PERMERROR, "unknown signature algorithm");
+		return false;
+	}
+	if (alg == DKIM_SIGN_RSASHA1) {
+		entry_decide(e, AA_PERMERROR, "rsa-sha1 is not verified (RFC 8301 3.1)");
 		return false;
 	}
 	return true;
@@ -314,9 +354,9 @@ static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 	if (v == NULL)
 		return DKIM_CBSTAT_ERROR;
 	for (int i = 0; i < nsigs; i++) {
-		struct sig_entry *e = entry_for_lib_index(v, i);
+		struct sig_entry *e = entry_pair(v, sigs[i]);
 
-		if (e == NULL) {	/* over AA_DKIM_SIGS_MAX */
+		if (e == NULL) {	/* refused, over the cap, or not as we read it */
 			dkim_sig_ignore(sigs[i]);
 			continue;
 		}
@@ -336,27 +376,33 @@ static DKIM_CBSTAT key_perm(struct sig_entry *e, const char *reason)
 	return DKIM_CBSTAT_NOTFOUND;
 }
 
-/* Fetch <s>._domainkey.<d> through aa_dns. The library copies the record
- * into a fixed buffer (1 KiB in 2.11) and would silently cut a longer
- * one, so a record that does not fit is refused here. */
+static DKIM_CBSTAT key_temp(struct sig_entry *e, const char *reason)
+{
+	e->key = KEY_TEMP;
+	e->key_reason = reason;
+	return DKIM_CBSTAT_TRYAGAIN;
+}
+
+/* Fetch <s>._domainkey.<d> (the library's own s= and d=, which entry_pair
+ * found equal to ours and entry_screen found to be DNS names) through
+ * aa_dns; dkim_key.c makes the record fit the library's buffer. */
 static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 				      unsigned char *buf, size_t buflen)
 {
 	struct aa_dkim_verify *v = dkim_get_user_context(dkim);
 	struct sig_entry *e = v != NULL ? entry_for_siginfo(v, sig) : NULL;
+	const unsigned char *d = dkim_sig_getdomain(sig);
+	const unsigned char *s = dkim_sig_getselector(sig);
 	const struct aa_dns_answer *a;
-	const struct aa_dns_rr *rr;
+	const char *why = NULL;
 	char *name;
 
-	if (e == NULL)
+	if (e == NULL || d == NULL || s == NULL)
 		return DKIM_CBSTAT_ERROR;
-	name = aa_arena_printf(v->ctx->arena, "%.*s._domainkey.%.*s",
-			       (int)e->tags.s.n, e->tags.s.p,
-			       (int)e->tags.d.n, e->tags.d.p);
+	name = aa_arena_printf(v->ctx->arena, "%s._domainkey.%s", (const char *)s, (const char *)d);
 	if (name == NULL) {
-		e->key = KEY_TEMP;
-		e->key_reason = "out of memory";
-		return DKIM_CBSTAT_TRYAGAIN;
+		v->oom = true;
+		return key_temp(e, "out of memory");
 	}
 	a = aa_dns_lookup(v->ctx->dns, name, AA_DNS_TXT);
 	switch (a->status) {
@@ -370,21 +416,12 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 	case AA_DNS_TEMPFAIL:
 	case AA_DNS_MALFORMED:
 	default:
-		e->key = KEY_TEMP;
-		e->key_reason = "key lookup failed temporarily";
-		return DKIM_CBSTAT_TRYAGAIN;
+		return key_temp(e, "key lookup failed temporarily");
 	}
 	if (a->count != 1)
 		return key_perm(e, "more than one key record");
-	rr = &a->rr[0];
-	if (rr->text_len == 0)
-		return key_perm(e, "empty key record");
-	if (memchr(rr->text, '\0', rr->text_len) != NULL)
-		return key_perm(e, "NUL byte in key record");
-	if (rr->text_len >= buflen)
-		return key_perm(e, "key record too long");
-	memcpy(buf, rr->text, rr->text_len);
-	buf[rr->text_len] = '\0';
+	if (aa_dkim_key_record(a->rr[0].text, a->rr[0].text_len, (char *)buf, buflen, &why) < 0)
+		return key_perm(e, why);
 	e->key = KEY_FOUND;
 	return DKIM_CBSTAT_CONTINUE;
 }
@@ -407,7 +444,7 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 	v->scratch = aa_arena_alloc(ctx->arena, 2 * DKIM_FIELD_MAX);
 	if (v->scratch == NULL)
 		return NULL;
-	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", NULL, &st);
+	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", v, &st);
 	if (v->dkim == NULL)
 		return NULL;
 	if (dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK) {
@@ -455,8 +492,7 @@ static struct sig_entry *entry_add(struct aa_dkim_verify *v, const char *value, 
 		return NULL;
 	e = &v->sigs[v->nsig++];
 	memset(e, 0, sizeof(*e));
-	e->lib_index = -1;
-	e->field = aa_arena_strndup(v->ctx->arena, value, len);
+	e->field = aa_dkim_dup(v, value, len, false);
 	if (e->field == NULL) {
 		entry_decide(e, AA_TEMPERROR, "out of memory");
 		return e;
@@ -465,13 +501,15 @@ static struct sig_entry *entry_add(struct aa_dkim_verify *v, const char *value, 
 	return e;
 }
 
-/* A DKIM-Signature field: record it, and say whether the library may
- * have it. */
+/* A DKIM-Signature field: record it in *e_r (NULL over the cap, where it
+ * is only counted), and say whether the library may have it. */
 static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
-			    size_t name_len)
+			    size_t name_len, struct sig_entry **e_r)
 {
 	const char *value = f + name_len;
 	size_t vlen = len - name_len;
+	bool fits = len <= DKIM_FIELD_MAX && memchr(f, '\0', len) == NULL &&
+		    v->fields < DKIM_FIELDS_MAX;
 	struct sig_entry *e;
 
 	/* step past the blanks and the colon after the name */
@@ -481,29 +519,25 @@ static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
 	}
 	value++;
 	vlen--;
-	e = entry_add(v, value, len > DKIM_FIELD_MAX ? 0 : vlen);
-	if (e == NULL)		/* over the cap: counted by nobody */
-		return len <= DKIM_FIELD_MAX && memchr(f, '\0', len) == NULL;
+	e = *e_r = entry_add(v, value, len > DKIM_FIELD_MAX ? 0 : vlen);
+	if (e == NULL) {	/* over the cap: never verified, reported as a count */
+		v->over_cap++;
+		return fits;	/* other signatures may cover it */
+	}
 	if (e->early != AA_NONE)
 		return false;
-	if (len > DKIM_FIELD_MAX) {
+	if (len > DKIM_FIELD_MAX)
 		entry_decide(e, AA_PERMERROR, "signature field too long");
-		return false;
-	}
-	if (memchr(f, '\0', len) != NULL) {
+	else if (memchr(f, '\0', len) != NULL)
 		entry_decide(e, AA_PERMERROR, "NUL byte in signature field");
-		return false;
-	}
-	if (v->fields >= DKIM_FIELDS_MAX) {
+	else if (v->fields >= DKIM_FIELDS_MAX)
 		entry_decide(e, AA_PERMERROR, "too many header fields");
-		return false;
-	}
-	e->lib_index = v->lib_sigs;
-	return true;
+	return fits;
 }
 
 int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t len)
 {
+	struct sig_entry *e = NULL;
 	size_t name_len;
 	size_t n;
 	DKIM_STAT st;
@@ -512,9 +546,8 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 		return -1;
 	name_len = field_name_len(field, len);
 	if (name_len == 14 && strncasecmp(field, "DKIM-Signature", 14) == 0) {
-		if (!signature_field(v, field, len, name_len))
+		if (!signature_field(v, field, len, name_len, &e))
 			return 0;
-		v->lib_sigs++;
 	} else if (len > DKIM_FIELD_MAX || v->fields >= DKIM_FIELDS_MAX ||
 		   memchr(field, '\0', len) != NULL) {
 		return 0;	/* dropped: a signature over it fails */
@@ -524,9 +557,13 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 		return 0;
 	v->fields++;
 	st = dkim_header(v->dkim, (unsigned char *)v->scratch, n);
-	/* SYNTAX: the library refused the field, as a verifier should */
+	/* SYNTAX: the library refused the field, as a verifier should; a
+	 * refused signature field is that signature's permerror, whatever
+	 * Exim (which takes "DKIM-Signature<TAB>:") made of it */
 	if (st != DKIM_STAT_OK && st != DKIM_STAT_SYNTAX)
 		v->lib_broken = true;
+	else if (e != NULL)
+		e->lib = st == DKIM_STAT_OK ? LIB_TAKEN : LIB_REFUSED;
 	return 0;
 }
 
@@ -537,11 +574,18 @@ static void end_of_headers(struct aa_dkim_verify *v)
 	if (v->eoh_done)
 		return;
 	v->eoh_done = true;
+	if (v->lib_broken)
+		return;
 	st = dkim_eoh(v->dkim);
 	if (st == DKIM_STAT_NOSIG)
 		v->body_skipped = true;
 	else if (st != DKIM_STAT_OK)
 		v->lib_broken = true;
+	/* libopendkim 2.11's dkim_siglist_setup() keeps freed and unset
+	 * pointers in its list when an allocation fails, and dkim_free()
+	 * then walks them */
+	if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)
+		v->lib_unsafe = true;
 }
 
 static void body_flush(struct aa_dkim_verify *v)
@@ -595,127 +639,20 @@ static void body_close(struct aa_dkim_verify *v)
 	v->body_open = false;
 }
 
-/* ---- results ---- */
-
-static const char *keysmall_reason(struct aa_dkim_verify *v, unsigned bits)
+/* Every library call that is not one of its verdicts is a failure. */
+static bool eom_ok(DKIM_STAT st)
 {
-	const char *r = aa_arena_printf(v->ctx->arena,
-					"RSA key of %u bits is under %u (RFC 8301)",
-					bits, DKIM_RSA_MIN_BITS);
-
-	return r != NULL ? r : "RSA key under 1024 bits (RFC 8301)";
-}
-
-/* The library's verdict on a signature that it processed. */
-static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
-				  unsigned bits, const char **reason_r)
-{
-	DKIM_SIGINFO *sig = e->lib_sig;
-	int err = dkim_sig_geterror(sig);
-	unsigned flags = dkim_sig_getflags(sig);
-
-	if (e->key == KEY_TEMP) {
-		*reason_r = e->key_reason;
-		return AA_TEMPERROR;
-	}
-	if (e->key == KEY_PERM) {
-		*reason_r = e->key_reason;
-		return AA_PERMERROR;
-	}
-	switch (err) {
-	case DKIM_SIGERROR_OK:
-	case DKIM_SIGERROR_UNKNOWN:
-		if ((flags & DKIM_SIGFLAG_PASSED) != 0 &&
-		    dkim_sig_getbh(sig) == DKIM_SIGBH_MATCH) {
-			*reason_r = "signature verified";
-			return AA_PASS;
-		}
-		*reason_r = "not evaluated";
-		return AA_TEMPERROR;
-	case DKIM_SIGERROR_BADSIG:
-		if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH)
-			*reason_r = "body hash did not verify";
-		else
-			*reason_r = "signature did not verify";
-		return AA_FAIL;
-	case DKIM_SIGERROR_KEYTOOSMALL:
-		*reason_r = keysmall_reason(v, bits);
-		return AA_FAIL;
-	case DKIM_SIGERROR_TOOLARGE_L:
-		*reason_r = "l= is longer than the body";
-		return AA_FAIL;
-	case DKIM_SIGERROR_KEYFAIL:
-		*reason_r = "key lookup failed temporarily";
-		return AA_TEMPERROR;
-	case DKIM_SIGERROR_NOKEY:
-		*reason_r = "no key record";
-		return AA_PERMERROR;
-	case DKIM_SIGERROR_KEYREVOKED:
-		*reason_r = "key revoked";
-		return AA_PERMERROR;
+	switch (st) {
+	case DKIM_STAT_OK:
+	case DKIM_STAT_BADSIG:
+	case DKIM_STAT_NOSIG:
+	case DKIM_STAT_NOKEY:
+	case DKIM_STAT_CANTVRFY:
+	case DKIM_STAT_REVOKED:
+	case DKIM_STAT_KEYFAIL:
+		return true;
 	default:
-		*reason_r = dkim_sig_geterrorstr(err);
-		if (*reason_r == NULL)
-			*reason_r = "unusable signature";
-		return AA_PERMERROR;
-	}
-}
-
-static void entry_result(struct aa_dkim_verify *v, struct sig_entry *e,
-			 struct aa_dkim_sig *out)
-{
-	struct aa_ctx *ctx = v->ctx;
-	unsigned int bits = 0;
-
-	out->domain = slice_dup(ctx, e->tags.d, true);
-	out->selector = slice_dup(ctx, e->tags.s, false);
-	out->algorithm = slice_dup(ctx, e->tags.a, true);
-	out->b_prefix = b_prefix(ctx, e->tags.b);
-	out->body_length_limited = e->tags.l.p != NULL;
-	if (e->early != AA_NONE) {
-		out->result = e->early;
-		out->reason = e->early_reason;
-		return;
-	}
-	if (e->lib_sig == NULL) {
-		out->result = AA_TEMPERROR;
-		out->reason = "not evaluated";
-		return;
-	}
-	if (dkim_sig_getkeysize(e->lib_sig, &bits) == DKIM_STAT_OK)
-		out->key_bits = bits;
-	/* the library sizes Ed25519 keys as 0; RFC 8463 keys are 256 bits */
-	if (out->key_bits == 0 && e->key == KEY_FOUND && slice_is(e->tags.a, "ed25519-sha256"))
-		out->key_bits = 256;
-	out->result = lib_verdict(v, e, bits, &out->reason);
-	/* RFC 8301 3.2 once more, whatever the library's minimum was */
-	if (out->result == AA_PASS && slice_is(e->tags.a, "rsa-sha256") &&
-	    bits < DKIM_RSA_MIN_BITS) {
-		out->result = AA_FAIL;
-		out->reason = keysmall_reason(v, bits);
-	}
-	if (out->result == AA_TEMPERROR && v->lib_broken)
-		out->reason = "verifier failed";
-}
-
-static void results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r)
-{
-	r->count = v->nsig;
-	r->sigs = NULL;
-	r->temp_failed = 0;
-	if (v->nsig == 0)
-		return;
-	r->sigs = aa_arena_alloc(v->ctx->arena, v->nsig * sizeof(*r->sigs));
-	if (r->sigs == NULL) {
-		r->count = 0;
-		r->temp_failed = 1;
-		return;
-	}
-	for (size_t i = 0; i < v->nsig; i++) {
-		memset(&r->sigs[i], 0, sizeof(r->sigs[i]));
-		entry_result(v, &v->sigs[i], &r->sigs[i]);
-		if (v->sigs[i].key == KEY_TEMP)
-			r->temp_failed = 1;
+		return false;
 	}
 }
 
@@ -725,21 +662,38 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	DKIM_STAT st;
 
 	memset(r, 0, sizeof(*r));
-	if (v == NULL)
+	if (v == NULL) {
+		r->incomplete = 1;
 		return -1;
+	}
 	*vp = NULL;
 	end_of_headers(v);
 	if (!v->body_skipped && !v->lib_broken) {
 		body_close(v);
 		body_flush(v);
-		st = dkim_eom(v->dkim, NULL);
-		if (st == DKIM_STAT_NORESOURCE || st == DKIM_STAT_INTERNAL)
-			v->lib_broken = true;
+		if (!v->lib_broken) {
+			st = dkim_eom(v->dkim, NULL);
+			if (!eom_ok(st))
+				v->lib_broken = true;
+		}
 	}
-	results_fill(v, r);
-	dkim_free(v->dkim);
+	aa_dkim_results_fill(v, r);
+	if (!v->lib_unsafe)
+		dkim_free(v->dkim);
+	lib_free_all(v);	/* all of it when dkim_free() could not run */
 	v->dkim = NULL;
-	return 0;
+	return r->incomplete ? -1 : 0;
+}
+
+int aa_dkim_verify_abort(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
+{
+	if (*vp != NULL) {
+		(*vp)->lib_broken = true;	/* undecided entries: temperror */
+		(*vp)->eoh_done = true;
+	}
+	aa_dkim_verify_finish(vp, r);
+	r->incomplete = 1;
+	return -1;
 }
 
 /* ---- a whole message ---- */
@@ -772,9 +726,8 @@ int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,
 	const char *p = msg;
 	const char *end = msg + len;
 
-	memset(r, 0, sizeof(*r));
 	if (v == NULL)
-		return -1;
+		return aa_dkim_verify_abort(&v, r);
 	while (p < end) {
 		const char *next;
 		const char *fe;

@@ -45,6 +45,10 @@ static void judge_auth(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	if (in->spf != NULL)
 		judge(ctx, from, in->spf->result, in->spf->domain, lk->record.aspf_strict, mode,
 		      &v->spf_aligned, &v->temp);
+	/* DKIM that could not run for every signature may have hidden an
+	 * aligned pass: like a temperror of an aligned domain, never a fail */
+	if (in->dkim != NULL && in->dkim->incomplete)
+		v->temp = 1;
 	for (size_t i = 0; in->dkim != NULL && i < in->dkim->count && i < AA_DKIM_SIGS_MAX; i++) {
 		const struct aa_dkim_sig *s = &in->dkim->sigs[i];
 		int was = v->dkim_aligned;
@@ -101,7 +105,8 @@ static void verdict_one(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		v->reason = v->dkim_aligned ? "aligned DKIM pass" : "aligned SPF pass";
 	} else if (v->temp) {
 		v->result = AA_TEMPERROR;
-		v->reason = "an aligned check failed temporarily";
+		v->reason = in->dkim != NULL && in->dkim->incomplete ? "DKIM verification could not run"
+			: "an aligned check failed temporarily";
 	} else {
 		v->result = AA_FAIL;
 		v->policy = v->on_fail;

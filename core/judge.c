@@ -58,7 +58,9 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 		if (p != AA_POLICY_NONE) {
 			r->action = AA_ACTION_DEFER;
 			r->smtp_text = aa_arena_printf(ctx->arena,
-				"4.7.5 Temporary DNS failure checking DMARC for %s, try again later (%s)",
+				"%s checking DMARC for %s, try again later (%s)",
+				in->dkim != NULL && in->dkim->incomplete ?
+					"4.3.0 Temporary local problem" : "4.7.5 Temporary DNS failure",
 				dom, aa_dns_budget_exhausted(ctx->dns)
 					     ? "the DNS time budget ran out"
 					     : aa_escz(ctx, d->reason != NULL ? d->reason : "temperror"));

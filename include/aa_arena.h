@@ -24,6 +24,16 @@ char *aa_arena_strdup(struct aa_arena *arena, const char *src);
 char *aa_arena_printf(struct aa_arena *arena, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Test hook for out-of-memory paths: the next n allocations succeed,
+ * every later one fails, until aa_arena_reset() or the next call;
+ * SIZE_MAX switches it off. Returns how many allocations the previous
+ * setting refused. */
+size_t aa_arena_fail_after(struct aa_arena *arena, size_t n);
+
+/* One allocation's worth of the hook, for memory taken outside the
+ * arena on the message's behalf (a library's allocator): 0 = refuse. */
+int aa_arena_may_alloc(struct aa_arena *arena);
+
 /* Bytes handed out since the last reset (for tests and benchmarks). */
 size_t aa_arena_used(const struct aa_arena *arena);
 

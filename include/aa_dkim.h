@@ -2,8 +2,9 @@
  *
  * Streaming: headers one field at a time, then the body in chunks in the
  * spool's LF form (CRLF is accepted too); core/dkim.c makes it CRLF for
- * the library. Keys come through aa_dns. rsa-sha1 and RSA keys under
- * 1024 bits fail (RFC 8301); l= signatures are flagged.
+ * the library. Keys come through aa_dns. rsa-sha1 is permerror and RSA
+ * keys under 1024 bits are policy (RFC 8301, RFC 8601 2.7.1); neither is
+ * a pass. l= signatures are flagged.
  */
 #ifndef AA_DKIM_H
 #define AA_DKIM_H
@@ -16,7 +17,8 @@
 
 struct aa_dkim_sig {
 	enum aa_result result;		/* pass fail neutral temperror permerror policy */
-	const char *domain;		/* d= (lower case) */
+	const char *domain;		/* d= (lower case); NULL for the one result that
+					   counts the fields over AA_DKIM_SIGS_MAX */
 	const char *selector;		/* s= */
 	const char *algorithm;		/* a= */
 	const char *b_prefix;		/* first 8 characters of b=, for header.b */
@@ -26,15 +28,21 @@ struct aa_dkim_sig {
 };
 
 struct aa_dkim_result {
-	size_t count;			/* signatures found (up to AA_DKIM_SIGS_MAX) */
+	size_t count;			/* results: one a signature up to AA_DKIM_SIGS_MAX,
+					   plus one policy result for any over it */
 	struct aa_dkim_sig *sigs;	/* in the arena */
 	int temp_failed;		/* a key lookup failed temporarily */
+	int incomplete;			/* verification could not run for every
+					   signature (no memory, a library error, an
+					   unreadable spool): a result that is missing
+					   or temperror might have been a pass, so
+					   DMARC defers rather than fails */
 };
 
 struct aa_dkim_verify;
 
-/* Start verifying one message. NULL when the library cannot start
- * (then the caller reports dkim=temperror). */
+/* Start verifying one message. NULL when the library cannot start;
+ * then aa_dkim_verify_abort(). */
 struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx);
 
 /* One header field, name and value, folded lines included, with or
@@ -45,8 +53,13 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len);
 
 /* Finish, fill *r, free v. Returns 0, or -1 when verification could not
- * run (every signature is then temperror). */
+ * run for every signature (r->incomplete; those are temperror). */
 int aa_dkim_verify_finish(struct aa_dkim_verify **v, struct aa_dkim_result *r);
+
+/* The caller cannot feed the whole message (v may be NULL: it could not
+ * start): fill *r with what is known, every undecided signature
+ * temperror, r->incomplete set; free v. Returns -1. */
+int aa_dkim_verify_abort(struct aa_dkim_verify **v, struct aa_dkim_result *r);
 
 /* Convenience: a whole message (headers, blank line, body). */
 int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,

@@ -70,38 +70,36 @@ void find_from(struct aa_ctx *ctx, struct aa_from *from)
 	aa_from_parse_fields(ctx, values, lens, n, from);
 }
 
-/* Feed every live header and the body (spool data file) to DKIM. */
+/* Feed every live header and the body (spool data file) to DKIM. A
+ * verifier that cannot start or a spool that cannot be read leaves the
+ * result incomplete (dkim=temperror, DMARC defers), never dkim=none. */
 int verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
 {
 	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
 	char *buf = aa_arena_alloc(ctx->arena, BODY_CHUNK);
 	ssize_t n;
 
-	memset(r, 0, sizeof(*r));
-	if (v == NULL || buf == NULL)
-		goto temp;
+	if (v == NULL || buf == NULL) {
+		aa_log(ctx, AA_LOG_PANIC, "cannot start DKIM verification");
+		return aa_dkim_verify_abort(&v, r);
+	}
 	for (const header_line *h = header_list; h != NULL; h = h->next)
 		if (!is_deleted(h))
 			aa_dkim_verify_header(v, (const char *)h->text, (size_t)h->slen);
 	if (lseek(fd, SPOOL_DATA_START_OFFSET, SEEK_SET) < 0)
-		goto temp_v;
+		goto spool;
 	while ((n = read(fd, buf, BODY_CHUNK)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			goto temp_v;
+			goto spool;
 		}
 		aa_dkim_verify_body(v, buf, (size_t)n);
 	}
 	return aa_dkim_verify_finish(&v, r);
-temp_v:
+spool:
 	aa_log(ctx, AA_LOG_PANIC, "cannot read the spool data file: %s", strerror(errno));
-	aa_dkim_verify_finish(&v, r);
-temp:
-	r->temp_failed = 1;
-	for (size_t i = 0; i < r->count; i++)
-		r->sigs[i].result = AA_TEMPERROR;
-	return -1;
+	return aa_dkim_verify_abort(&v, r);
 }
 
 /* Mark every Authentication-Results field that claims our id as deleted. */

@@ -271,6 +271,65 @@ START_TEST(np_reject_applies_to_a_non_existent_subdomain_only)
 }
 END_TEST
 
+/* A forged "DKIM-Signature<TAB>:" field (Exim takes it, libopendkim
+ * refuses it) copying a real signature of aligned.example but naming the
+ * p=reject victim, above that real signature: the victim gets permerror,
+ * the real pass stays with aligned.example, and DMARC for the victim
+ * fails (it used to take the real pass by position and be delivered). */
+static char *forge_tab_colon(const char *signed_text, const char *real_d, const char *victim)
+{
+	const char *end = signed_text, *d;
+	char *forged = NULL;
+
+	/* the first field: up to a line end not followed by a blank */
+	while ((end = strchr(end, '\n')) != NULL && (end[1] == ' ' || end[1] == '\t'))
+		end++;
+	ck_assert_ptr_nonnull(end);
+	end++;
+	ck_assert_int_eq(strncmp(signed_text, "DKIM-Signature:", 15), 0);
+	d = strstr(signed_text, real_d);
+	ck_assert_msg(d != NULL && d < end, "no %s in the first field", real_d);
+	ck_assert_int_ge(asprintf(&forged, "DKIM-Signature\t:%.*s%s%.*s%s", (int)(d - signed_text - 15),
+				  signed_text + 15, victim, (int)(end - d - strlen(real_d)), d + strlen(real_d),
+				  signed_text), 0);
+	return forged;
+}
+
+START_TEST(forged_tab_colon_signature_for_a_reject_domain_is_rejected_not_passed)
+{
+	struct world_reply r;
+	char *copy, *ar, *text = message("From: CEO <ceo@reject.example>\n", NULL);
+	char *signed_text = world_sign(text, "aligned.example", "rsa");
+	char *forged;
+	int before;
+
+	ck_assert_ptr_nonnull(signed_text);
+	forged = forge_tab_colon(signed_text, "d=aligned.example", "d=reject.example");
+	itest_settings("monitor", NULL);
+	send_msg(world_env("AA_BAD_IP4"), "ceo@reject.example", forged, NULL, &r, &copy);
+	ar = our_authres(copy);
+	assert_has(ar, "dkim=permerror");
+	assert_has(ar, "header.d=reject.example");
+	assert_has(ar, "dkim=pass");
+	assert_has(ar, "header.d=aligned.example");
+	assert_has(ar, "dmarc=fail");
+	assert_lacks(ar, "dmarc=pass");
+	free(ar);
+	free(copy);
+
+	itest_settings("enforce", NULL);
+	before = world_mail_count("alice");
+	send_msg(world_env("AA_BAD_IP4"), "ceo@reject.example", forged, NULL, &r, NULL);
+	ck_assert_int_eq(r.stage, WORLD_DOT);
+	ck_assert_msg(r.code == 550, "got %d: %s", r.code, r.text);
+	assert_has(r.text, "reject.example");
+	ck_assert_int_eq(world_mail_count("alice"), before);
+	free(forged);
+	free(signed_text);
+	free(text);
+}
+END_TEST
+
 Suite *suite_inbound(void)
 {
 	Suite *s = suite_create("inbound");
@@ -288,6 +347,7 @@ Suite *suite_inbound(void)
 			    (int)(sizeof(several_from) / sizeof(several_from[0])));
 	tcase_add_test(tc, strict_dkim_alignment_does_not_accept_a_subdomain_signature);
 	tcase_add_test(tc, np_reject_applies_to_a_non_existent_subdomain_only);
+	tcase_add_test(tc, forged_tab_colon_signature_for_a_reject_domain_is_rejected_not_passed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,8 +4,11 @@
  * Messages are signed here with the keys in test/data/dkim/ (see its
  * README); keys are published in a fixed zone. Run from the top directory.
  */
+#define _GNU_SOURCE
+#include <stdint.h>
 #include <stdlib.h>
 #include "aa_test.h"
+#include "aa_authres.h"
 #include "aa_dkim.h"
 #include "aa_dkim_testsign.h"
 
@@ -44,16 +47,23 @@ static char *read_data(const char *name)
 }
 
 /* "<name> TXT <the record in 200-octet quoted strings>" */
-static void publish(struct aa_ctx *ctx, const char *name, const char *file)
+static void publish_text(struct aa_ctx *ctx, const char *name, const char *rec)
 {
-	char *rec = read_data(file);
 	char line[9000];
 	size_t len = strlen(rec);
 	int k = snprintf(line, sizeof(line), "%s TXT", name);
 
 	for (size_t i = 0; i < len; i += 200)
 		k += snprintf(line + k, sizeof(line) - (size_t)k, " \"%.200s\"", rec + i);
+	ck_assert_int_lt(k, (int)sizeof(line));
 	ck_assert_int_eq(aa_dns_zone_add_line(ctx->dns, line), 0);
+}
+
+static void publish(struct aa_ctx *ctx, const char *name, const char *file)
+{
+	char *rec = read_data(file);
+
+	publish_text(ctx, name, rec);
 	free(rec);
 }
 
@@ -254,7 +264,10 @@ START_TEST(dkim_two_key_records_give_permerror)
 }
 END_TEST
 
-START_TEST(dkim_rsa_sha1_gives_fail_without_a_lookup)
+/* RFC 8301 3.1: rsa-sha1 is not verified at all. permerror (RFC 8601
+ * 2.7.1, as the conformance suites expect), never fail: fail would say
+ * the message was altered. No key is fetched for it. */
+START_TEST(dkim_rsa_sha1_is_permerror_not_fail_and_fetches_no_key)
 {
 	struct aa_ctx *ctx = keys_ctx();
 	struct aa_dkim_result r;
@@ -264,16 +277,42 @@ START_TEST(dkim_rsa_sha1_gives_fail_without_a_lookup)
 	unsigned long before = aa_dns_queries(ctx->dns);
 
 	verify_one(ctx, msg, len, &r);
-	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
 	ck_assert_str_eq(r.sigs[0].algorithm, "rsa-sha1");
-	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301"));
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301 3.1"));
 	ck_assert_uint_eq(aa_dns_queries(ctx->dns), before);
 	free(msg);
 	aa_ctx_free(&ctx);
 }
 END_TEST
 
-START_TEST(dkim_512_bit_key_gives_fail)
+/* The rule reads a= as the library does (folding white space dropped),
+ * so "rsa-<fold>sha1" is not verified either, and asks no DNS. */
+START_TEST(dkim_rsa_sha1_is_judged_as_the_library_reads_a)
+{
+	static const char field[] = "DKIM-Signature: v=1; a=rsa-\n sha1; d=example.com; s=rsa;\n"
+				    " h=from; bh=AAAA; b=AAAA\n";
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len = sizeof(field) - 1 + sizeof(lf_message) - 1;
+	char *msg = malloc(len);
+	unsigned long before = aa_dns_queries(ctx->dns);
+
+	memcpy(msg, field, sizeof(field) - 1);
+	memcpy(msg + sizeof(field) - 1, lf_message, sizeof(lf_message) - 1);
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
+	ck_assert_str_eq(r.sigs[0].algorithm, "rsa-sha1");
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301 3.1"));
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), before);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* RFC 8301 3.2: an RSA key under 1024 bits is not acceptable to us:
+ * policy (RFC 8601 2.7.1), not fail, and not a pass. */
+START_TEST(dkim_key_under_1024_bits_is_policy_not_fail)
 {
 	struct aa_ctx *ctx = keys_ctx();
 	struct aa_dkim_result r;
@@ -282,9 +321,9 @@ START_TEST(dkim_512_bit_key_gives_fail)
 			      lf_message, sizeof(lf_message) - 1, &len);
 
 	verify_one(ctx, msg, len, &r);
-	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
+	ck_assert_int_eq(r.sigs[0].result, AA_POLICY);
 	ck_assert_uint_eq(r.sigs[0].key_bits, 512);
-	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301"));
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "RFC 8301 3.2"));
 	free(msg);
 	aa_ctx_free(&ctx);
 }
@@ -549,7 +588,9 @@ START_TEST(dkim_bad_signature_does_not_hide_good_one)
 }
 END_TEST
 
-START_TEST(dkim_signatures_are_capped)
+/* Over AA_DKIM_SIGS_MAX signature fields: the rest are not verified
+ * (and ask no DNS), but none disappears: one policy result counts them. */
+START_TEST(dkim_signatures_over_the_cap_are_reported_not_dropped)
 {
 	static const char junk[] = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=nokey;"
 				   " h=from; bh=AAAA; b=AAAA\n";
@@ -558,17 +599,237 @@ START_TEST(dkim_signatures_are_capped)
 	size_t n = 3 * AA_DKIM_SIGS_MAX;
 	size_t len = n * (sizeof(junk) - 1) + sizeof(lf_message) - 1;
 	char *msg = malloc(len);
+	struct aa_authres_input ain = { .authserv_id = "mx.test.example", .dkim = &r };
+	const char *ar;
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++, k += sizeof(junk) - 1)
 		memcpy(msg + k, junk, sizeof(junk) - 1);
 	memcpy(msg + k, lf_message, sizeof(lf_message) - 1);
 	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), 0);
-	ck_assert_uint_eq(r.count, AA_DKIM_SIGS_MAX);
-	for (size_t i = 0; i < r.count; i++)
+	ck_assert_uint_eq(r.count, AA_DKIM_SIGS_MAX + 1);
+	for (size_t i = 0; i < AA_DKIM_SIGS_MAX; i++)
 		ck_assert_int_eq(r.sigs[i].result, AA_PERMERROR);
+	ck_assert_int_eq(r.sigs[AA_DKIM_SIGS_MAX].result, AA_POLICY);
+	ck_assert_ptr_null(r.sigs[AA_DKIM_SIGS_MAX].domain);
+	ck_assert_ptr_nonnull(strstr(r.sigs[AA_DKIM_SIGS_MAX].reason, "32 more"));
 	/* one question: the cache answers the other signatures */
 	ck_assert_uint_le(aa_dns_queries(ctx->dns), 1);
+	ar = aa_authres_build(ctx, &ain);
+	ck_assert_ptr_nonnull(ar);
+	ck_assert_msg(strstr(ar, "dkim=policy reason=\"32 more") != NULL, "%s", ar);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Fields the library refuses while Exim takes them as DKIM-Signature,
+ * each naming a victim domain; the real signature (d=example.com) is
+ * above or below. Pairing by position gave the victim the real pass
+ * (or, below it, a temperror that deferred instead of rejecting). */
+static const char *const refused_fields[] = {
+	"DKIM-Signature\t: v=1; a=rsa-sha256; d=victim.example; s=rsa; h=from; bh=AAAA; b=AAAA\n",
+	"DKIM-Signature \t : v=1; a=rsa-sha256; d=victim.example; s=rsa; h=from; bh=AAAA; b=AAAA\n",
+	"DKIM-Signature: v=1; a=rsa-sha256; d=victim.example; s=rsa; t=soon; h=from; bh=AAAA; b=AAAA\n",
+	"DKIM-Signature: v=1; a=rsa-sha256; d=victim.example; s=rsa; h=from; bh=AAAA; b=AAAA; \x01=x\n",
+	"DKIM-Signature: v=1; a=rsa-sha256; d=victim.example; s=rsa; h=from; bh=AAAA\n",
+	NULL,	/* a copy of the real field with d=victim.example: taken, fails alone */
+};
+
+START_TEST(dkim_refused_tab_colon_field_does_not_steal_another_pass)
+{
+	size_t variant = (size_t)_i / 2;
+	bool below = _i % 2 == 1;
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	char *forged, *text = NULL, *d;
+	size_t tlen = 0, real_len = (size_t)(strstr(msg, "\nFrom:") + 1 - msg);
+	const struct aa_dkim_sig *victim, *real;
+	FILE *f;
+
+	if (refused_fields[variant] != NULL) {
+		forged = strdup(refused_fields[variant]);
+	} else {
+		d = strstr(msg, "d=example.com");
+		ck_assert_ptr_nonnull(d);
+		ck_assert_int_ge(asprintf(&forged, "%.*sd=victim.example%.*s", (int)(d - msg), msg,
+					  (int)(real_len - (size_t)(d - msg) - strlen("d=example.com")),
+					  d + strlen("d=example.com")), 0);
+	}
+	f = open_memstream(&text, &tlen);
+	ck_assert_ptr_nonnull(f);
+	if (below)
+		fprintf(f, "%.*s%s%s", (int)real_len, msg, forged, msg + real_len);
+	else
+		fprintf(f, "%s%s", forged, msg);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, text, tlen, &r), 0);
+	ck_assert_uint_eq(r.count, 2);
+	victim = &r.sigs[below ? 1 : 0];
+	real = &r.sigs[below ? 0 : 1];
+	ck_assert_str_eq(victim->domain, "victim.example");
+	ck_assert_msg(victim->result == AA_PERMERROR, "variant %zu %s: victim got %s (%s)", variant,
+		      below ? "below" : "above", aa_result_name(victim->result), victim->reason);
+	ck_assert_str_eq(real->domain, "example.com");
+	ck_assert_msg(real->result == AA_PASS, "variant %zu: real got %s (%s)", variant,
+		      aa_result_name(real->result), real->reason);
+	free(text);
+	free(forged);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Key records over libopendkim's 1 KiB buffer: a 4096-bit key with a
+ * long n= note must verify (RFC 8301 3.2); the record is still checked
+ * whole (RFC 6376 3.2 tag-list) before it is rebuilt. */
+enum long_key_edit { AS_IS, FOLDED_P, TAG_WITHOUT_EQ, P_TWICE, EIGHT_BIT_NOTE };
+
+static const struct {
+	const char *name;
+	enum long_key_edit edit;
+	enum aa_result result;
+	const char *reason;
+} long_keys[] = {
+	{ "4096 bits with an n= note", AS_IS, AA_PASS, NULL },
+	{ "p= folded with blanks", FOLDED_P, AA_PASS, NULL },
+	{ "a tag without =", TAG_WITHOUT_EQ, AA_PERMERROR, "malformed key record" },
+	{ "p= twice", P_TWICE, AA_PERMERROR, "a key record tag occurs twice" },
+	{ "an 8-bit byte in the note", EIGHT_BIT_NOTE, AA_PERMERROR, "malformed key record" },
+};
+
+static char *long_key_record(enum long_key_edit edit)
+{
+	char *rec = read_data("rsa4096.txt");
+	char *out = calloc(1, strlen(rec) * 2 + 64);
+	char *p = strstr(rec, "p="), *n = strstr(rec, "n=");
+	size_t k = 0;
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_uint_gt(strlen(rec), 1024);
+	switch (edit) {
+	case AS_IS:
+		strcpy(out, rec);
+		break;
+	case FOLDED_P:
+		k = (size_t)(p + 2 - rec);
+		memcpy(out, rec, k);
+		for (size_t i = 0; p[2 + i] != '\0'; i++) {
+			if (i > 0 && i % 64 == 0)
+				out[k++] = ' ';
+			out[k++] = p[2 + i];
+		}
+		break;
+	case TAG_WITHOUT_EQ:
+		strcpy(out, rec);
+		out[n - rec + 1] = ' ';		/* "n authalign..." */
+		break;
+	case P_TWICE:
+		sprintf(out, "%s; p=AAAA", rec);
+		break;
+	case EIGHT_BIT_NOTE:
+		strcpy(out, rec);
+		out[n - rec + 5] = (char)0xe9;
+		break;
+	}
+	free(rec);
+	return out;
+}
+
+START_TEST(dkim_key_record_over_1k_verifies)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_dkim_result r;
+	size_t len;
+	char *rec = long_key_record(long_keys[_i].edit);
+	char *msg = sign_with("rsa4096.pem", "rsa-sha256", "big", false,
+			      lf_message, sizeof(lf_message) - 1, &len);
+
+	publish_text(ctx, "big._domainkey.example.com", rec);
+	verify_one(ctx, msg, len, &r);
+	ck_assert_msg(r.sigs[0].result == long_keys[_i].result, "%s: got %s (%s)", long_keys[_i].name,
+		      aa_result_name(r.sigs[0].result), r.sigs[0].reason);
+	if (long_keys[_i].result == AA_PASS)
+		ck_assert_uint_eq(r.sigs[0].key_bits, 4096);
+	if (long_keys[_i].reason != NULL)
+		ck_assert_str_eq(r.sigs[0].reason, long_keys[_i].reason);
+	free(msg);
+	free(rec);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* The verifier cannot start (no memory for its state, for its field
+ * buffer, or inside the library): no dkim=none (which lets DMARC fail
+ * and reject), but an incomplete result and dkim=temperror. */
+START_TEST(dkim_verifier_start_failure_is_temperror)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	struct aa_authres_input ain = { .authserv_id = "mx.test.example", .dkim = &r };
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	struct aa_dkim_verify *v;
+	const char *ar;
+
+	/* the library handle is made once per process, outside the arena */
+	v = aa_dkim_verify_new(ctx);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+	aa_ctx_end_message(ctx);
+	aa_arena_fail_after(ctx->arena, (size_t)_i);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), -1);
+	ck_assert_uint_gt(aa_arena_fail_after(ctx->arena, SIZE_MAX), 0);
+	ck_assert_int_eq(r.incomplete, 1);
+	ck_assert_uint_eq(r.count, 0);
+	ar = aa_authres_build(ctx, &ain);
+	ck_assert_ptr_nonnull(ar);
+	ck_assert_msg(strstr(ar, "dkim=temperror") != NULL, "%s", ar);
+	ck_assert_ptr_null(strstr(ar, "dkim=none"));
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* An allocation that fails anywhere (ours or the library's) never
+ * turns a good signature into fail, permerror, policy or none: each is
+ * still a pass, or temperror, or the result is incomplete (DMARC defers). */
+START_TEST(dkim_out_of_memory_anywhere_never_loses_a_pass)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len, len2;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	char *two = sign_with("ed25519.pem", "ed25519-sha256", "ed", false, msg, len, &len2);
+	size_t n, refused = 1;
+
+	for (n = 0; n < 5000 && refused > 0; n++) {
+		aa_ctx_end_message(ctx);
+		aa_arena_fail_after(ctx->arena, n);
+		aa_dkim_verify_message(ctx, two, len2, &r);
+		refused = aa_arena_fail_after(ctx->arena, SIZE_MAX);
+		for (size_t i = 0; i < r.count; i++) {
+			const struct aa_dkim_sig *s = &r.sigs[i];
+
+			ck_assert_msg(s->result == AA_PASS || s->result == AA_TEMPERROR,
+				      "allocation %zu refused: %s (%s)", n, aa_result_name(s->result), s->reason);
+			ck_assert_msg(s->result != AA_PASS || s->domain != NULL, "allocation %zu: pass without d=", n);
+		}
+		if (refused > 0)
+			ck_assert_msg(r.incomplete || (r.count == 2 && r.sigs[0].domain != NULL &&
+						       r.sigs[1].domain != NULL),
+				      "allocation %zu refused, result neither complete nor incomplete", n);
+		else
+			ck_assert_msg(!r.incomplete && r.count == 2 && r.sigs[0].result == AA_PASS &&
+				      r.sigs[1].result == AA_PASS, "no refusal at %zu but no pass", n);
+	}
+	ck_assert_uint_gt(n, 10);	/* the sweep went through the library too */
+	ck_assert_uint_lt(n, 5000);
+	free(two);
 	free(msg);
 	aa_ctx_free(&ctx);
 }
@@ -603,8 +864,9 @@ Suite *suite_dkim(void)
 	tcase_add_loop_test(tc, dkim_key_lookup_failures_map_to_results, 0,
 			    sizeof(key_failures) / sizeof(key_failures[0]));
 	tcase_add_test(tc, dkim_two_key_records_give_permerror);
-	tcase_add_test(tc, dkim_rsa_sha1_gives_fail_without_a_lookup);
-	tcase_add_test(tc, dkim_512_bit_key_gives_fail);
+	tcase_add_test(tc, dkim_rsa_sha1_is_permerror_not_fail_and_fetches_no_key);
+	tcase_add_test(tc, dkim_rsa_sha1_is_judged_as_the_library_reads_a);
+	tcase_add_test(tc, dkim_key_under_1024_bits_is_policy_not_fail);
 	tcase_add_test(tc, dkim_ed25519_passes);
 	tcase_add_test(tc, dkim_l_tag_is_flagged_and_verified);
 	tcase_add_loop_test(tc, dkim_malformed_signature_is_permerror_not_crash, 0,
@@ -616,7 +878,13 @@ Suite *suite_dkim(void)
 	tcase_add_test(tc, dkim_chunk_boundary_between_cr_and_lf);
 	tcase_add_test(tc, dkim_body_without_final_line_end_verifies);
 	tcase_add_test(tc, dkim_bad_signature_does_not_hide_good_one);
-	tcase_add_test(tc, dkim_signatures_are_capped);
+	tcase_add_test(tc, dkim_signatures_over_the_cap_are_reported_not_dropped);
+	tcase_add_loop_test(tc, dkim_refused_tab_colon_field_does_not_steal_another_pass, 0,
+			    2 * (int)(sizeof(refused_fields) / sizeof(refused_fields[0])));
+	tcase_add_loop_test(tc, dkim_key_record_over_1k_verifies, 0,
+			    (int)(sizeof(long_keys) / sizeof(long_keys[0])));
+	tcase_add_loop_test(tc, dkim_verifier_start_failure_is_temperror, 0, 3);
+	tcase_add_test(tc, dkim_out_of_memory_anywhere_never_loses_a_pass);
 	tcase_add_test(tc, dkim_misuse_is_refused);
 	suite_add_tcase(s, tc);
 	return s;

@@ -156,7 +156,7 @@ START_TEST(dmarc_eval_table)
 	struct aa_from from;
 	struct aa_spf_result spf = { .result = c->spf.result, .domain = c->spf.domain };
 	struct aa_dkim_sig sigs[2];
-	struct aa_dkim_result dkim = { 0, sigs, 0 };
+	struct aa_dkim_result dkim = { .sigs = sigs };
 	struct aa_dmarc_input in = { &from, &spf, &dkim, AA_DMARC_RFC9989 };
 	struct aa_dmarc_result r;
 
@@ -271,7 +271,7 @@ static void eval_multi(const struct multi_case *c, enum aa_dmarc_mode mode)
 	struct aa_from from;
 	struct aa_spf_result spf = { .result = c->spf.result, .domain = c->spf.domain };
 	struct aa_dkim_sig sigs[2];
-	struct aa_dkim_result dkim = { 0, sigs, 0 };
+	struct aa_dkim_result dkim = { .sigs = sigs };
 	struct aa_dmarc_input in = { &from, &spf, &dkim, mode };
 	struct aa_dmarc_result r;
 	size_t lens[2] = { strlen(c->fields[0]), c->fields[1] != NULL ? strlen(c->fields[1]) : 0 };

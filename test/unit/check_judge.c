@@ -165,6 +165,55 @@ START_TEST(judge_defers_when_the_dns_time_budget_ran_out)
 }
 END_TEST
 
+/* DKIM that could not run (verifier did not start, no memory, library
+ * error): the missing result may have been the aligned pass, so a DMARC
+ * fail becomes a defer, never a reject; a pass from SPF still wins. */
+static const struct {
+	const char *name;
+	const char *from;
+	const char *ip;
+	enum aa_action action;
+} dkim_down[] = {
+	{ "spoofed p=reject defers", "a@reject.example", "198.51.100.66", AA_ACTION_DEFER },
+	{ "spoofed p=quarantine defers", "a@quar.example", "198.51.100.66", AA_ACTION_DEFER },
+	{ "aligned SPF pass is accepted", "a@reject.example", "203.0.113.5", AA_ACTION_ACCEPT },
+	{ "no DMARC record is accepted", "a@nodmarc.example", "198.51.100.66", AA_ACTION_ACCEPT },
+};
+
+START_TEST(judge_dkim_that_could_not_run_defers_never_rejects)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_config *cfg = NULL;
+	struct aa_spf_result mf, helo;
+	struct aa_dkim_result dkim = { .incomplete = 1 };
+	struct aa_from from;
+	struct aa_judge_result r;
+	struct aa_judge_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				     .spf_helo = &helo, .dkim = &dkim, .from = &from };
+	const char *values[] = { dkim_down[_i].from };
+	size_t lens[] = { strlen(dkim_down[_i].from) };
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	cfg->mode = AA_MODE_ENFORCE;
+	in.cfg = cfg;
+	aa_spf_check(ctx, dkim_down[_i].ip, "mail.client.example", dkim_down[_i].from, &mf, &helo);
+	aa_from_parse_fields(ctx, values, lens, 1, &from);
+	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
+	ck_assert_msg(r.action == dkim_down[_i].action, "%s: action %s", dkim_down[_i].name,
+		      aa_action_name(r.action));
+	if (r.action == AA_ACTION_DEFER)
+		ck_assert_msg(strncmp(r.smtp_text, "4.3.0 ", 6) == 0 &&
+			      strstr(r.smtp_text, "DKIM verification could not run") != NULL,
+			      "%s: %s", dkim_down[_i].name, r.smtp_text);
+	ck_assert_msg(strstr(r.authres, "dkim=temperror") != NULL, "%s: %s", dkim_down[_i].name, r.authres);
+	ck_assert_ptr_null(strstr(r.authres, "dkim=none"));
+	aa_config_free(&cfg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
@@ -172,6 +221,8 @@ Suite *suite_judge(void)
 
 	tcase_add_loop_test(tc, judge_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
+	tcase_add_loop_test(tc, judge_dkim_that_could_not_run_defers_never_rejects, 0,
+			    (int)(sizeof(dkim_down) / sizeof(dkim_down[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,97 @@
+/* dkim_int.h - what the DKIM files of core/ share with each other only.
+ *
+ * dkim.c (the library, its callbacks, the input), dkim_result.c (from
+ * the library's per-signature state to results) and dkim_key.c (key
+ * records). Nothing here is exported from the plugin
+ * (-fvisibility=hidden); the public interface is include/aa_dkim.h.
+ */
+#ifndef AA_DKIM_INT_H
+#define AA_DKIM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <opendkim/dkim.h>
+#include "aa_dkim.h"
+
+/* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
+#define DKIM_RSA_MIN_BITS 1024
+/* Body bytes gathered before one dkim_body() call. */
+#define DKIM_BODY_CHUNK 8192
+
+/* What the key-lookup callback learnt about one signature's key. */
+enum key_state {
+	KEY_NOT_ASKED = 0,
+	KEY_FOUND,		/* handed to the library */
+	KEY_TEMP,		/* DNS failed temporarily */
+	KEY_PERM,		/* no usable record: reason says why */
+};
+
+/* What became of a field we may hand to the library. */
+enum lib_state {
+	LIB_KEPT = 0,		/* never handed over */
+	LIB_TAKEN,		/* dkim_header() took it: the library has its signature */
+	LIB_REFUSED,		/* dkim_header() refused it */
+};
+
+/* A (pointer, length) slice of the field being parsed. */
+struct slice {
+	const char *p;
+	size_t n;
+};
+
+struct sig_tags {
+	struct slice v, a, b, d, s, l;
+	bool duplicate;		/* a tag occurred twice (RFC 6376 3.2) */
+};
+
+struct sig_entry {
+	struct sig_tags tags;	/* slices into field */
+	const char *field;	/* the value, a copy in the arena */
+	enum lib_state lib;
+	DKIM_SIGINFO *lib_sig;	/* the library's signature with our d=, s=, b= */
+	enum aa_result early;	/* AA_NONE unless decided before the library */
+	const char *early_reason;
+	enum key_state key;
+	const char *key_reason;
+};
+
+union lib_block;
+
+struct aa_dkim_verify {
+	struct aa_ctx *ctx;
+	DKIM *dkim;
+	bool lib_broken;	/* the library failed: undecided sigs are temperror */
+	bool lib_unsafe;	/* ... and dkim_free() must not run (see finish) */
+	union lib_block *lib_blocks;	/* what the library allocated for this message */
+	bool oom;		/* an allocation of ours failed */
+	bool eoh_done;
+	bool body_skipped;	/* the library has nothing to verify */
+	bool prev_cr;		/* the last body byte handed on was CR */
+	bool body_open;		/* body bytes since the last line end */
+	size_t fields;
+	size_t nsig;
+	size_t over_cap;	/* DKIM-Signature fields over AA_DKIM_SIGS_MAX */
+	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
+	char *scratch;		/* one header field in CRLF form */
+	size_t body_len;
+	unsigned char body[DKIM_BODY_CHUNK];
+};
+
+/* ---- dkim_result.c ---- */
+
+/* Copy n bytes into the arena, lower-cased when asked; NULL p gives
+ * NULL. A failure is remembered in v->oom (the result is incomplete). */
+const char *aa_dkim_dup(struct aa_dkim_verify *v, const char *p, size_t n, bool lower);
+
+/* One result per entry, plus one for the fields over the cap. */
+void aa_dkim_results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r);
+
+/* ---- dkim_key.c ---- */
+
+/* Put the key record text[0..len) into the library's buffer buf (buflen
+ * bytes, NUL included) as libopendkim should parse it. Returns 0, or -1
+ * with *reason_r when the record cannot be used (permerror). */
+int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
+		       const char **reason_r);
+
+#endif

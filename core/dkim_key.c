@@ -1,0 +1,166 @@
+/* dkim_key.c - a DKIM key record (RFC 6376 3.6.1) made fit for libopendkim.
+ *
+ * libopendkim 2.11 gives the key-lookup callback a 1 KiB buffer (BUFRSZ
+ * in its dkim.c) and parses what is put there. A record that fits goes
+ * in as published. A longer one, such as a 4096-bit key with an n= note
+ * (RFC 8301 3.2: verifiers must take 1024- to 4096-bit keys), is checked
+ * whole against the tag-list grammar (RFC 6376 3.2) and rebuilt from the
+ * only tags the library reads (v, h, k, s, t, p), white space removed.
+ * What still does not fit (an 8192-bit key's p= alone is 1.4 kB) is
+ * refused: never cut, which would hand the library another key.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include "dkim_int.h"
+
+/* The key tags libopendkim 2.11 uses (dkim_get_key, dkim_key_smtp). */
+static const char kept_tags[] = "vhkstp";
+
+static inline bool is_fws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline bool is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* RFC 6376 3.2 VALCHAR: %x21-3A / %x3C-7E */
+static inline bool is_valchar(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e && c != ';';
+}
+
+static void trim(const char **p, const char **end)
+{
+	while (*p < *end && is_fws((unsigned char)**p))
+		(*p)++;
+	while (*end > *p && is_fws((unsigned char)(*end)[-1]))
+		(*end)--;
+}
+
+/* tag-name = ALPHA *ALNUMPUNC (ALPHA / DIGIT / "_") */
+static bool tag_name_ok(const char *p, const char *end)
+{
+	if (p == end || !is_alpha((unsigned char)*p))
+		return false;
+	for (p++; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '_')
+			return false;
+	}
+	return true;
+}
+
+/* tag-value: VALCHARs and folding white space */
+static bool tag_value_ok(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!is_valchar((unsigned char)*p) && !is_fws((unsigned char)*p))
+			return false;
+	return true;
+}
+
+/* Append "name=value;" without white space; false when it does not fit. */
+static bool put_tag(char *buf, size_t buflen, size_t *k, char name,
+		    const char *v, const char *vend)
+{
+	if (*k + 2 >= buflen)
+		return false;
+	buf[(*k)++] = name;
+	buf[(*k)++] = '=';
+	for (; v < vend; v++) {
+		if (is_fws((unsigned char)*v))
+			continue;
+		if (*k + 1 >= buflen)
+			return false;
+		buf[(*k)++] = *v;
+	}
+	if (*k + 1 >= buflen)
+		return false;
+	buf[(*k)++] = ';';
+	return true;
+}
+
+static int rebuild(const char *text, size_t len, char *buf, size_t buflen, const char **reason_r)
+{
+	const char *p = text, *end = text + len;
+	unsigned seen = 0;
+	size_t k = 0;
+
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *stop = semi != NULL ? semi : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		const char *name = p, *name_end = eq, *value, *value_end = stop;
+		const char *kept;
+
+		if (eq == NULL) {
+			/* only a final ";" may be followed by nothing */
+			trim(&name, &value_end);
+			if (name != value_end || semi != NULL) {
+				*reason_r = "malformed key record";
+				return -1;
+			}
+			break;
+		}
+		value = eq + 1;
+		trim(&name, &name_end);
+		trim(&value, &value_end);
+		if (!tag_name_ok(name, name_end) || !tag_value_ok(value, value_end)) {
+			*reason_r = "malformed key record";
+			return -1;
+		}
+		kept = name_end - name == 1 ? strchr(kept_tags, *name) : NULL;
+		if (kept != NULL) {
+			unsigned bit = 1u << (kept - kept_tags);
+
+			if ((seen & bit) != 0) {
+				*reason_r = "a key record tag occurs twice";
+				return -1;
+			}
+			seen |= bit;
+			if (!put_tag(buf, buflen, &k, *name, value, value_end)) {
+				*reason_r = "key record too long";
+				return -1;
+			}
+		}
+		p = semi != NULL ? semi + 1 : end;
+	}
+	buf[k] = '\0';
+	return 0;
+}
+
+int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
+		       const char **reason_r)
+{
+	if (buflen == 0) {
+		*reason_r = "key record too long";
+		return -1;
+	}
+	if (len == 0) {
+		*reason_r = "empty key record";
+		return -1;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		*reason_r = "NUL byte in key record";
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* what libopendkim itself refuses in a whole record */
+		if (c >= 0x7f || (c < 0x20 && !is_fws(c))) {
+			*reason_r = "malformed key record";
+			return -1;
+		}
+	}
+	if (len < buflen) {
+		memcpy(buf, text, len);
+		buf[len] = '\0';
+		return 0;
+	}
+	return rebuild(text, len, buf, buflen, reason_r);
+}
