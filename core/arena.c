@@ -19,11 +19,21 @@ struct arena_block {
 struct aa_arena {
 	struct arena_block *head;
 	size_t used_total;
+	size_t fail_after;	/* testing: allocations left before failing */
 };
 
 struct aa_arena *aa_arena_new(void)
 {
-	return calloc(1, sizeof(struct aa_arena));
+	struct aa_arena *a = calloc(1, sizeof(struct aa_arena));
+
+	if (a != NULL)
+		a->fail_after = SIZE_MAX;
+	return a;
+}
+
+void aa_arena_fail_after(struct aa_arena *arena, size_t n)
+{
+	arena->fail_after = n;
 }
 
 static void free_blocks(struct arena_block *b)
@@ -72,6 +82,10 @@ void *aa_arena_alloc(struct aa_arena *arena, size_t size)
 		need = ARENA_ALIGN;
 	if (need < size)
 		return NULL;
+	if (arena->fail_after != SIZE_MAX && arena->fail_after-- == 0) {
+		arena->fail_after = 0;
+		return NULL;
+	}
 	if (b == NULL || b->size - b->used < need) {
 		size_t bsize = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;
 

@@ -208,6 +208,15 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_quarantine(value, &cfg->quarantine);
 	if (strcmp(name, "received_spf") == 0)
 		return parse_bool(value, &cfg->received_spf);
+	if (strcmp(name, "from_unreadable") == 0) {
+		if (strcmp(value, "reject") == 0)
+			cfg->from_unreadable = AA_UNREADABLE_REJECT;
+		else if (strcmp(value, "monitor") == 0)
+			cfg->from_unreadable = AA_UNREADABLE_MONITOR;
+		else
+			return -1;
+		return 0;
+	}
 	if (strcmp(name, "reject_status") == 0)
 		return parse_status(value, cfg->reject_status, sizeof(cfg->reject_status));
 	if (strcmp(name, "domains_file") == 0)
@@ -253,6 +262,7 @@ static struct aa_config *config_defaults(void)
 	cfg->mode = AA_MODE_MONITOR;
 	cfg->dmarc_mode = AA_DMARC_RFC9989;
 	cfg->quarantine = AA_QUARANTINE_HEADER;
+	cfg->from_unreadable = AA_UNREADABLE_REJECT;
 	cfg->dns.timeout_ms = 2000;
 	cfg->dns.tries = 2;
 	memcpy(cfg->reject_status, "5.7.1", sizeof("5.7.1"));

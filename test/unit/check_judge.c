@@ -3,6 +3,9 @@
 #include "aa_judge.h"
 #include "aa_test.h"
 
+/* rows leave the trailing fields of judge_case out: NULL, 0 */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const char *const zone[] = {
 	"reject.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.reject.example TXT \"v=DMARC1; p=reject\"",
@@ -28,6 +31,9 @@ struct judge_case {
 	enum aa_dmarc_policy forced;
 	enum aa_action action;
 	const char *text;		/* substring of smtp_text, or NULL */
+	const char *from2;		/* a second From field, or NULL */
+	enum aa_unreadable unreadable;	/* from_unreadable */
+	size_t fail_after;		/* 0: memory enough; else allocations before none is left */
 };
 
 #define ENF AA_MODE_ENFORCE
@@ -63,10 +69,39 @@ static const struct judge_case cases[] = {
 	  "x@evil.example", MON, HDR, PUB, AA_ACTION_ACCEPT, NULL },
 	{ "an unterminated quote cannot hide the domain", "\"ceo <ceo@reject.example>", "198.51.100.66",
 	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "cannot be parsed" },
-	{ "a From without any address is accepted", "\"Test User\"", "198.51.100.66",
-	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL },
-	{ "no From header is accepted", NULL, "198.51.100.66", "x@evil.example",
-	  ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL },
+	{ "a From without any address is rejected", "\"Test User\"", "198.51.100.66",
+	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "5.7.1 Message rejected: a From address without a domain" },
+	{ "no From header is rejected", NULL, "203.0.113.5", "a@reject.example",
+	  ENF, HDR, PUB, AA_ACTION_REJECT, "5.7.1 Message rejected: no From field" },
+	{ "no From header is accepted in monitor mode", NULL, "203.0.113.5", "a@reject.example",
+	  MON, HDR, PUB, AA_ACTION_ACCEPT, NULL },
+	{ "two From fields are rejected even when both pass", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", ENF, HDR, PUB, AA_ACTION_REJECT, "several From fields",
+	  "b@reject.example" },
+	{ "two From fields are accepted when softened to monitor and both pass", "a@reject.example",
+	  "203.0.113.5", "a@reject.example", ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL,
+	  "b@reject.example", AA_UNREADABLE_MONITOR },
+	{ "a second From cannot hide a failing p=reject domain when softened", "a@none.example",
+	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT,
+	  "the From domain reject.example fails DMARC", "ceo@reject.example", AA_UNREADABLE_MONITOR },
+	{ "a broken From cannot hide a failing p=reject domain when softened",
+	  "\"ceo <ceo@reject.example>", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
+	  AA_ACTION_REJECT, "reject.example", NULL, AA_UNREADABLE_MONITOR },
+	{ "a broken From showing a failing p=quarantine domain is quarantined when softened",
+	  "ceo@quar.example;", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
+	  AA_ACTION_QUARANTINE_HEADER, NULL, NULL, AA_UNREADABLE_MONITOR },
+	{ "an empty label is rejected under p=reject", "ceo@.reject.example", "198.51.100.66",
+	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "not a valid host name" },
+	{ "a fullwidth dot is judged as the ASCII name", "ceo@reject\xef\xbc\x8e" "example",
+	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT,
+	  "the From domain reject.example fails DMARC" },
+	{ "two authors of one domain with an aligned pass are accepted",
+	  "a@reject.example, b@reject.example", "203.0.113.5", "a@reject.example", ENF, HDR, PUB,
+	  AA_ACTION_ACCEPT, NULL },
+	{ "out of memory reading From defers with 4.3.0", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", ENF, HDR, PUB, AA_ACTION_DEFER, "4.3.0", NULL, 0, 1 },
+	{ "out of memory reading From defers in monitor mode too", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", MON, HDR, PUB, AA_ACTION_DEFER, "4.3.0", NULL, 0, 1 },
 	{ "a second From address cannot dodge p=reject", "a@reject.example, b@evil.example",
 	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "reject.example" },
 	{ "mode off never rejects", "a@reject.example", "198.51.100.66", "x@evil.example",
@@ -89,6 +124,7 @@ START_TEST(judge_table)
 	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
 	cfg->mode = c->mode;
 	cfg->quarantine = c->quarantine;
+	cfg->from_unreadable = c->unreadable;
 	if (c->forced != PUB) {
 		char line[] = "mode=enforce policy=reject";
 		/* a one-entry table through the public loader is overkill here */
@@ -96,14 +132,17 @@ START_TEST(judge_table)
 	}
 	in.cfg = cfg;
 	aa_spf_check(ctx, c->ip, "mail.client.example", c->mail_from, &mf, &helo);
+	if (c->fail_after != 0)
+		aa_arena_fail_after(ctx->arena, c->fail_after - 1);
 	if (c->from != NULL) {
-		const char *values[] = { c->from };
-		size_t lens[] = { strlen(c->from) };
+		const char *values[] = { c->from, c->from2 };
+		size_t lens[] = { strlen(c->from), c->from2 != NULL ? strlen(c->from2) : 0 };
 
-		aa_from_parse_fields(ctx, values, lens, 1, &from);
+		aa_from_parse_fields(ctx, values, lens, c->from2 != NULL ? 2 : 1, &from);
 	} else {
 		aa_from_parse_fields(ctx, NULL, NULL, 0, &from);
 	}
+	aa_arena_fail_after(ctx->arena, (size_t)-1);
 	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
 	if (c->forced != PUB) {
 		/* forced policy: judge again with the table saying so */
