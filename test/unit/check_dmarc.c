@@ -319,6 +319,58 @@ START_TEST(dmarc_multi_table_rfc7489)
 }
 END_TEST
 
+/* Out of memory at any allocation while judging: temperror, never a
+ * fail ("not aligned") or a permerror ("not a domain"). */
+static const struct {
+	const char *name, *spf_domain;
+	enum aa_result want;
+} oom_cases[] = {
+	{ "out of memory with a relaxed aligned pass is pass or temperror", "bounce.relaxed.example",
+	  AA_PASS },
+	{ "out of memory with an exact aligned pass is pass or temperror", "relaxed.example", AA_PASS },
+	{ "out of memory with an unaligned pass is fail or temperror", "evil.example", AA_FAIL },
+};
+
+START_TEST(dmarc_out_of_memory_is_temperror_never_a_verdict)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = AA_PASS, .domain = oom_cases[_i].spf_domain };
+	struct aa_dmarc_input in = { &from, &spf, NULL, AA_DMARC_RFC9989 };
+	struct aa_dmarc_result r;
+	int temp = 0;
+
+	set_from(&from, "relaxed.example");
+	for (size_t n = 0; n < 400; n++) {
+		aa_ctx_end_message(ctx);	/* nothing cached from the last round */
+		aa_arena_fail_after(ctx->arena, n);
+		aa_dmarc_evaluate(ctx, &in, &r);
+		aa_arena_fail_after(ctx->arena, (size_t)-1);
+		ck_assert_msg(r.result == oom_cases[_i].want || r.result == AA_TEMPERROR,
+			      "%s: failing after %zu allocations: %s (%s)", oom_cases[_i].name, n,
+			      aa_result_name(r.result), r.reason != NULL ? r.reason : "");
+		temp += r.result == AA_TEMPERROR;
+	}
+	ck_assert_int_gt(temp, 0);
+	ck_assert_int_eq(r.result, oom_cases[_i].want);	/* with memory enough, the verdict */
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dmarc_alignment_out_of_memory_is_undecided_not_unaligned)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+
+	aa_arena_fail_after(ctx->arena, 0);
+	ck_assert_int_eq(aa_dmarc_aligned(ctx, "relaxed.example", "relaxed.example", 1,
+					  AA_DMARC_RFC9989), -1);
+	aa_arena_fail_after(ctx->arena, (size_t)-1);
+	ck_assert_int_eq(aa_dmarc_aligned(ctx, "relaxed.example", "relaxed.example", 1,
+					  AA_DMARC_RFC9989), 1);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(dmarc_mode_7489_as_primary_swaps_the_answers)
 {
 	struct aa_ctx *ctx = aa_test_ctx(zone);
@@ -386,6 +438,9 @@ Suite *suite_dmarc(void)
 	tcase_add_loop_test(tc, dmarc_multi_table_rfc7489, 0,
 			    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	tcase_add_test(tc, dmarc_mode_7489_as_primary_swaps_the_answers);
+	tcase_add_loop_test(tc, dmarc_out_of_memory_is_temperror_never_a_verdict, 0,
+			    (int)(sizeof(oom_cases) / sizeof(oom_cases[0])));
+	tcase_add_test(tc, dmarc_alignment_out_of_memory_is_undecided_not_unaligned);
 	tcase_add_test(tc, dmarc_lookup_reports_where_and_what);
 	tcase_add_test(tc, dmarc_strict_alignment_never_falls_back_to_org_domain);
 	suite_add_tcase(s, tc);
