@@ -20,6 +20,7 @@ struct aa_arena {
 	struct arena_block *head;
 	size_t used_total;
 	size_t fail_after;	/* testing: allocations left before failing */
+	size_t fail_count;	/* testing: how many then fail */
 };
 
 struct aa_arena *aa_arena_new(void)
@@ -31,9 +32,10 @@ struct aa_arena *aa_arena_new(void)
 	return a;
 }
 
-void aa_arena_fail_after(struct aa_arena *arena, size_t n)
+void aa_arena_fail_after(struct aa_arena *arena, size_t n, size_t count)
 {
 	arena->fail_after = n;
+	arena->fail_count = count;
 }
 
 static void free_blocks(struct arena_block *b)
@@ -84,7 +86,13 @@ void *aa_arena_alloc(struct aa_arena *arena, size_t size)
 		return NULL;
 	if (arena->fail_after != SIZE_MAX && arena->fail_after-- == 0) {
 		arena->fail_after = 0;
-		return NULL;
+		if (arena->fail_count == 0) {
+			arena->fail_after = SIZE_MAX;	/* done failing */
+		} else {
+			if (arena->fail_count != SIZE_MAX)
+				arena->fail_count--;
+			return NULL;
+		}
 	}
 	if (b == NULL || b->size - b->used < need) {
 		size_t bsize = need > ARENA_BLOCK_SIZE ? need : ARENA_BLOCK_SIZE;

@@ -64,8 +64,11 @@ static void judge_auth(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
  * when out of memory), with the reason. NULL when there is one to judge. */
 static const char *from_problem(const struct aa_from *from, struct verdict *v)
 {
-	if (from == NULL)
+	if (from == NULL) {
+		v->result = AA_PERMERROR;
+		v->unreadable = 1;
 		return "no From field";
+	}
 	switch (from->status) {
 	case AA_FROM_OK:
 		if (from->domain != NULL)

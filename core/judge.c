@@ -64,7 +64,9 @@ static void decide_unreadable(struct aa_ctx *ctx, const struct aa_judge_input *i
 	const struct aa_dmarc_result *d = &r->dmarc;
 	struct aa_domain_policy pol;
 
-	if (in->cfg->from_unreadable == AA_UNREADABLE_REJECT) {
+	/* with more domains than are judged, what they show is incomplete */
+	if (in->cfg->from_unreadable == AA_UNREADABLE_REJECT || in->from == NULL ||
+	    in->from->truncated || in->from->domain_count > AA_FROM_DOMAINS_MAX) {
 		r->action = AA_ACTION_REJECT;
 		r->smtp_text = aa_arena_printf(ctx->arena,
 			"%s Message rejected: %s (RFC 5322 asks for exactly one From field with "
@@ -142,6 +144,12 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 	if (r->dmarc.from_unreadable)
 		unreadable_policy(in, r);
 	decide(ctx, in, r);
+	if (((r->action == AA_ACTION_REJECT || r->action == AA_ACTION_DEFER) && r->smtp_text == NULL) ||
+	    (r->action == AA_ACTION_QUARANTINE_HEADER && r->quarantine_header == NULL)) {
+		/* out of memory saying why: nothing is refused or marked without a reason */
+		r->action = AA_ACTION_DEFER;
+		r->smtp_text = "4.3.0 Temporary local problem, try again later";
+	}
 	r->authres = aa_authres_build(ctx, &ain);
 	if (r->authres == NULL) {
 		r->action = AA_ACTION_DEFER;

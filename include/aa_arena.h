@@ -24,9 +24,10 @@ char *aa_arena_strdup(struct aa_arena *arena, const char *src);
 char *aa_arena_printf(struct aa_arena *arena, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Testing: after n more allocations, every allocation fails (NULL), as
- * when out of memory; (size_t)-1 turns this off. */
-void aa_arena_fail_after(struct aa_arena *arena, size_t n);
+/* Testing: after n more allocations, the next count fail (NULL), as when
+ * out of memory (count (size_t)-1: all of them); n = (size_t)-1 turns
+ * this off. */
+void aa_arena_fail_after(struct aa_arena *arena, size_t n, size_t count);
 
 /* Bytes handed out since the last reset (for tests and benchmarks). */
 size_t aa_arena_used(const struct aa_arena *arena);

@@ -250,7 +250,8 @@ END_TEST
 /* A From that names no author domain to judge: 550 in enforce mode even
  * from the authorised host (SPF aligned for aligned.example), and with
  * from_unreadable = monitor accepted as dmarc=permerror, unless a domain
- * it shows fails under p=reject. */
+ * it shows fails under p=reject or there are more domains than are
+ * judged (what they show is incomplete). */
 static char *long_folded_from(void)
 {
 	size_t cap = 24 * 1024, len = 0;
@@ -292,7 +293,7 @@ static const struct {
 	{ "an address without a domain", "From: \"Alice\"\n", "without a domain", 250 },
 	{ "nine From domains", "From: a@n1.example, a@n2.example, a@n3.example, a@n4.example, "
 	  "a@n5.example, a@n6.example, a@n7.example, a@n8.example, alice@aligned.example\n",
-	  "more than 8 From domains", 250 },
+	  "more than 8 From domains", 550 },
 };
 
 START_TEST(unreadable_from_is_rejected_with_550_and_accepted_with_permerror_when_softened)
@@ -314,7 +315,6 @@ START_TEST(unreadable_from_is_rejected_with_550_and_accepted_with_permerror_when
 	if (unreadable[_i].softened_code == 550) {
 		send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, NULL, &r, NULL);
 		ck_assert_msg(r.code == 550, "%s softened: %d: %s", unreadable[_i].name, r.code, r.text);
-		assert_has(r.text, "reject.example");
 	} else {
 		send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, NULL, &r, &copy);
 		ar = our_authres(copy);

@@ -341,13 +341,15 @@ START_TEST(dmarc_out_of_memory_is_temperror_never_a_verdict)
 	int temp = 0;
 
 	set_from(&from, "relaxed.example");
-	for (size_t n = 0; n < 400; n++) {
+	for (size_t k = 0; k < 800; k++) {
+		size_t n = k / 2, count = k % 2 ? 1 : (size_t)-1;	/* one, or all from n on */
+
 		aa_ctx_end_message(ctx);	/* nothing cached from the last round */
-		aa_arena_fail_after(ctx->arena, n);
+		aa_arena_fail_after(ctx->arena, n, count);
 		aa_dmarc_evaluate(ctx, &in, &r);
-		aa_arena_fail_after(ctx->arena, (size_t)-1);
+		aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 		ck_assert_msg(r.result == oom_cases[_i].want || r.result == AA_TEMPERROR,
-			      "%s: failing after %zu allocations: %s (%s)", oom_cases[_i].name, n,
+			      "%s: failing after %zu allocations (%zu): %s (%s)", oom_cases[_i].name, n, count,
 			      aa_result_name(r.result), r.reason != NULL ? r.reason : "");
 		temp += r.result == AA_TEMPERROR;
 	}
@@ -361,10 +363,10 @@ START_TEST(dmarc_alignment_out_of_memory_is_undecided_not_unaligned)
 {
 	struct aa_ctx *ctx = aa_test_ctx(zone);
 
-	aa_arena_fail_after(ctx->arena, 0);
+	aa_arena_fail_after(ctx->arena, 0, (size_t)-1);
 	ck_assert_int_eq(aa_dmarc_aligned(ctx, "relaxed.example", "relaxed.example", 1,
 					  AA_DMARC_RFC9989), -1);
-	aa_arena_fail_after(ctx->arena, (size_t)-1);
+	aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 	ck_assert_int_eq(aa_dmarc_aligned(ctx, "relaxed.example", "relaxed.example", 1,
 					  AA_DMARC_RFC9989), 1);
 	aa_ctx_free(&ctx);

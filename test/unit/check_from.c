@@ -359,7 +359,7 @@ START_TEST(from_out_of_memory_is_never_a_verdict)
 
 	ck_assert_int_eq(aa_from_parse(ctx, v, strlen(v), &want), 0);
 	for (size_t n = 0; n < 64; n++) {
-		aa_arena_fail_after(ctx->arena, n);
+		aa_arena_fail_after(ctx->arena, n, (size_t)-1);
 		if (aa_from_parse(ctx, v, strlen(v), &f) < 0) {
 			ck_assert_msg(f.status == AA_FROM_NOMEM, "%s, failing after %zu: status %s", v, n,
 				      aa_from_status_name(f.status));
@@ -371,7 +371,7 @@ START_TEST(from_out_of_memory_is_never_a_verdict)
 		ck_assert_uint_eq(f.domain_count, want.domain_count);
 	}
 	ck_assert_int_gt(failed, 0);
-	aa_arena_fail_after(ctx->arena, (size_t)-1);
+	aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 	aa_ctx_free(&ctx);
 }
 END_TEST

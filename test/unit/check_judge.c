@@ -90,6 +90,10 @@ static const struct judge_case cases[] = {
 	{ "a broken From showing a failing p=quarantine domain is quarantined when softened",
 	  "ceo@quar.example;", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
 	  AA_ACTION_QUARANTINE_HEADER, NULL, NULL, AA_UNREADABLE_MONITOR },
+	{ "more From domains than are judged are rejected even when softened",
+	  "a@n1.example, a@n2.example, a@n3.example, a@n4.example, a@n5.example, a@n6.example, "
+	  "a@n7.example, a@n8.example, a@reject.example", "203.0.113.5", "a@reject.example", ENF, HDR,
+	  PUB, AA_ACTION_REJECT, "more than 8 From domains", NULL, AA_UNREADABLE_MONITOR },
 	{ "an empty label is rejected under p=reject", "ceo@.reject.example", "198.51.100.66",
 	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "not a valid host name" },
 	{ "a fullwidth dot is judged as the ASCII name", "ceo@reject\xef\xbc\x8e" "example",
@@ -133,7 +137,7 @@ START_TEST(judge_table)
 	in.cfg = cfg;
 	aa_spf_check(ctx, c->ip, "mail.client.example", c->mail_from, &mf, &helo);
 	if (c->fail_after != 0)
-		aa_arena_fail_after(ctx->arena, c->fail_after - 1);
+		aa_arena_fail_after(ctx->arena, c->fail_after - 1, (size_t)-1);
 	if (c->from != NULL) {
 		const char *values[] = { c->from, c->from2 };
 		size_t lens[] = { strlen(c->from), c->from2 != NULL ? strlen(c->from2) : 0 };
@@ -142,7 +146,7 @@ START_TEST(judge_table)
 	} else {
 		aa_from_parse_fields(ctx, NULL, NULL, 0, &from);
 	}
-	aa_arena_fail_after(ctx->arena, (size_t)-1);
+	aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
 	if (c->forced != PUB) {
 		/* forced policy: judge again with the table saying so */
@@ -162,12 +166,65 @@ START_TEST(judge_table)
 }
 END_TEST
 
+/* Out of memory anywhere in the judging: the verdict it would give, or a
+ * defer; never an accept in its place, never a reject or a quarantine
+ * without its text. */
+START_TEST(judge_out_of_memory_defers_never_accepts_or_refuses_without_a_reason)
+{
+	static const struct { const char *from, *ip, *mail_from; enum aa_action want; } oom[] = {
+		{ "a@reject.example", "198.51.100.66", "x@evil.example", AA_ACTION_REJECT },
+		{ "a@quar.example", "198.51.100.66", "x@evil.example", AA_ACTION_QUARANTINE_HEADER },
+		{ "a@reject.example, b@reject.example", "203.0.113.5", "a@reject.example", AA_ACTION_ACCEPT },
+		{ "ceo@.reject.example", "203.0.113.5", "a@reject.example", AA_ACTION_REJECT },
+	};
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_config *cfg = NULL;
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	cfg->mode = AA_MODE_ENFORCE;
+	for (size_t k = 0; k < 2 * sizeof(oom) / sizeof(oom[0]); k++) {
+		size_t c = k / 2, count = k % 2 ? 1 : (size_t)-1;	/* one, or all from n on */
+
+		for (size_t n = 0; n < 300; n++) {
+			struct aa_spf_result mf, helo;
+			struct aa_dkim_result dkim = { 0 };
+			struct aa_from from;
+			struct aa_judge_result r;
+			struct aa_judge_input in = { .authserv_id = "mx.test.example", .cfg = cfg,
+						     .spf_mailfrom = &mf, .spf_helo = &helo,
+						     .dkim = &dkim, .from = &from };
+			size_t len = strlen(oom[c].from);
+
+			aa_ctx_end_message(ctx);
+			aa_spf_check(ctx, oom[c].ip, "mail.client.example", oom[c].mail_from, &mf, &helo);
+			aa_arena_fail_after(ctx->arena, n, count);
+			aa_from_parse_fields(ctx, &oom[c].from, &len, 1, &from);
+			aa_judge(ctx, &in, &r);
+			aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
+			ck_assert_msg(r.action == oom[c].want || r.action == AA_ACTION_DEFER,
+				      "%s, failing after %zu (%zu): %s", oom[c].from, n, count,
+				      aa_action_name(r.action));
+			if (r.action == AA_ACTION_REJECT || r.action == AA_ACTION_DEFER)
+				ck_assert_ptr_nonnull(r.smtp_text);
+			if (r.action == AA_ACTION_DEFER)
+				ck_assert_msg(r.smtp_text[0] == '4', "%s", r.smtp_text);
+			if (r.action == AA_ACTION_QUARANTINE_HEADER)
+				ck_assert_ptr_nonnull(r.quarantine_header);
+		}
+	}
+	aa_config_free(&cfg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
 	TCase *tc = tcase_create("judge");
 
 	tcase_add_loop_test(tc, judge_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, judge_out_of_memory_defers_never_accepts_or_refuses_without_a_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }
