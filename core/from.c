@@ -27,6 +27,8 @@
 #define FROM_DOMAINS_KEEP (AA_FROM_DOMAINS_MAX + 1)	/* one more than judged: "too many" */
 #define SALVAGE_MAX (4 * FROM_ADDR_MAX)	/* "@" looked at in a field that cannot be parsed */
 #define COMMENT_DEPTH_MAX 32
+#define STR_(x) #x
+#define STR(x) STR_(x)			/* a limit in a reason text */
 
 enum tok_type { T_ATOM, T_QSTR, T_DLIT, T_SPECIAL };
 
@@ -412,7 +414,7 @@ static enum aa_from_status field_status(const struct walk *w, const char **reaso
 		return AA_FROM_NOMEM;
 	}
 	if (w->too_long) {
-		*reason_r = "the From field is longer than 16384 bytes";
+		*reason_r = "the From field is longer than " STR(FROM_LEN_MAX) " bytes";
 		return AA_FROM_MALFORMED;
 	}
 	if (w->syntax) {
@@ -420,7 +422,7 @@ static enum aa_from_status field_status(const struct walk *w, const char **reaso
 		return AA_FROM_MALFORMED;
 	}
 	if (w->truncated) {
-		*reason_r = "more than 64 From addresses";
+		*reason_r = "more than " STR(FROM_ADDR_MAX) " From addresses";
 		return AA_FROM_TOO_MANY;
 	}
 	if (w->count == 0 || w->no_domain) {
@@ -432,7 +434,7 @@ static enum aa_from_status field_status(const struct walk *w, const char **reaso
 		return AA_FROM_BAD_DOMAIN;
 	}
 	if (w->set->truncated || w->set->n > AA_FROM_DOMAINS_MAX) {
-		*reason_r = "more than 8 From domains";
+		*reason_r = "more than " STR(AA_FROM_DOMAINS_MAX) " From domains";
 		return AA_FROM_TOO_MANY;
 	}
 	*reason_r = w->set->n > 1 ? "several From domains" : NULL;
