@@ -11,7 +11,7 @@ EXIM_INC := /usr/include/exim4
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
             -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude $(SAN_CFLAGS)
-LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lresolv -lcrypto
+LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lidn2 -lresolv -lcrypto
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 CORE_SRC    := $(sort $(wildcard core/*.c))

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config
 exim4-daemon-heavy exim4-dev
-libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev publicsuffix libssl-dev
+libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev publicsuffix libssl-dev
 check
 knot knot-dnsutils
 swaks iproute2 util-linux procps python3-dkim

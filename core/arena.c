@@ -19,8 +19,10 @@ struct arena_block {
 struct aa_arena {
 	struct arena_block *head;
 	size_t used_total;
-	/* test hook (aa_arena_fail_after): allocations left before refusing */
+	/* test hook (aa_arena_fail_after): allocations left before refusing,
+	 * how many to refuse then, and how many were refused */
 	size_t fail_after;
+	size_t fail_count;
 	size_t refused;
 };
 
@@ -33,11 +35,12 @@ struct aa_arena *aa_arena_new(void)
 	return a;
 }
 
-size_t aa_arena_fail_after(struct aa_arena *arena, size_t n)
+size_t aa_arena_fail_after(struct aa_arena *arena, size_t n, size_t count)
 {
 	size_t refused = arena->refused;
 
 	arena->fail_after = n;
+	arena->fail_count = count;
 	arena->refused = 0;
 	return refused;
 }
@@ -46,12 +49,18 @@ int aa_arena_may_alloc(struct aa_arena *arena)
 {
 	if (arena->fail_after == SIZE_MAX)
 		return 1;
-	if (arena->fail_after == 0) {
-		arena->refused++;
-		return 0;
+	if (arena->fail_after > 0) {
+		arena->fail_after--;
+		return 1;
 	}
-	arena->fail_after--;
-	return 1;
+	if (arena->fail_count == 0) {
+		arena->fail_after = SIZE_MAX;	/* done refusing */
+		return 1;
+	}
+	if (arena->fail_count != SIZE_MAX)
+		arena->fail_count--;
+	arena->refused++;
+	return 0;
 }
 
 static void free_blocks(struct arena_block *b)

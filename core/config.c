@@ -70,6 +70,17 @@ static int parse_quarantine(const char *v, enum aa_quarantine *q)
 	return 0;
 }
 
+static int parse_unreadable(const char *v, enum aa_unreadable *u)
+{
+	if (strcmp(v, "reject") == 0)
+		*u = AA_UNREADABLE_REJECT;
+	else if (strcmp(v, "monitor") == 0)
+		*u = AA_UNREADABLE_MONITOR;
+	else
+		return -1;
+	return 0;
+}
+
 static int parse_bool(const char *v, int *b)
 {
 	if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0)
@@ -208,6 +219,8 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 		return parse_quarantine(value, &cfg->quarantine);
 	if (strcmp(name, "received_spf") == 0)
 		return parse_bool(value, &cfg->received_spf);
+	if (strcmp(name, "from_unreadable") == 0)
+		return parse_unreadable(value, &cfg->from_unreadable);
 	if (strcmp(name, "reject_status") == 0)
 		return parse_status(value, cfg->reject_status, sizeof(cfg->reject_status));
 	if (strcmp(name, "domains_file") == 0)
@@ -266,6 +279,7 @@ static struct aa_config *config_defaults(void)
 	cfg->mode = AA_MODE_MONITOR;
 	cfg->dmarc_mode = AA_DMARC_RFC9989;
 	cfg->quarantine = AA_QUARANTINE_HEADER;
+	cfg->from_unreadable = AA_UNREADABLE_REJECT;
 	cfg->dns.timeout_ms = 2000;
 	cfg->dns.tries = 2;
 	cfg->dns.budget_ms = AA_DNS_BUDGET_DEFAULT_MS;

@@ -94,15 +94,22 @@ static enum aa_result apply(struct aa_ctx *ctx, struct aa_dmarc_lookup *r)
 int aa_dmarc_lookup(struct aa_ctx *ctx, const char *from_domain,
 		    enum aa_dmarc_mode mode, struct aa_dmarc_lookup *r)
 {
-	const char *txt = NULL, *d, *why = NULL;
+	const char *txt = NULL, *d = NULL, *why = NULL;
 	size_t len = 0;
 	enum aa_result rc;
+	int ok;
 
 	memset(r, 0, sizeof(*r));
-	d = from_domain != NULL ? aa_domain_norm(ctx->arena, from_domain, strlen(from_domain),
-						 AA_NAME_LOOSE) : NULL;
+	ok = from_domain != NULL ? aa_domain_norm(ctx->arena, from_domain, strlen(from_domain),
+						  AA_NAME_LOOSE, &d) : 0;
 	r->from_domain = d;
-	if (d == NULL) {
+	if (ok < 0) {
+		r->status = AA_TEMPERROR;	/* never "not a domain" */
+		r->reason = "out of memory";
+		r->local_error = 1;
+		return -1;
+	}
+	if (ok == 0) {
 		r->status = AA_PERMERROR;
 		r->reason = "From domain is not a domain";
 		return 0;
@@ -130,12 +137,15 @@ int aa_dmarc_aligned(struct aa_ctx *ctx, const char *from_domain, const char *au
 {
 	const char *f, *a, *org_f, *org_a;
 	enum aa_result rc;
+	int okf, oka;
 
 	if (from_domain == NULL || auth_domain == NULL)
 		return 0;
-	f = aa_domain_norm(ctx->arena, from_domain, strlen(from_domain), AA_NAME_LOOSE);
-	a = aa_domain_norm(ctx->arena, auth_domain, strlen(auth_domain), AA_NAME_LOOSE);
-	if (f == NULL || a == NULL)
+	okf = aa_domain_norm(ctx->arena, from_domain, strlen(from_domain), AA_NAME_LOOSE, &f);
+	oka = aa_domain_norm(ctx->arena, auth_domain, strlen(auth_domain), AA_NAME_LOOSE, &a);
+	if (okf < 0 || oka < 0)
+		return -1;	/* no memory: undecided, never "not aligned" */
+	if (okf == 0 || oka == 0)
 		return 0;
 	if (strcmp(f, a) == 0)
 		return 1;

@@ -6,8 +6,10 @@
  * that could have become an aligned pass (the record lookup, an SPF or
  * DKIM temperror for an aligned domain, an alignment walk) beats fail.
  *
- * Several From addresses or fields never pass (verdict_several): each
- * distinct domain is judged alone and the strictest outcome is kept.
+ * A From that names no author domain to judge is permerror, never pass
+ * or none (from_problem). Several distinct From domains never pass
+ * (verdict_several): each is judged alone and the strictest outcome is
+ * kept. See aa_dmarc.h.
  */
 #include <string.h>
 #include "dmarc_int.h"
@@ -18,6 +20,8 @@ struct verdict {
 	enum aa_dmarc_policy on_fail;	/* what failing mail would get; UNSPEC: no record */
 	const char *from_domain, *policy_domain, *org_domain, *dkim_domain, *reason;
 	int spf_aligned, dkim_aligned, temp;
+	int local;			/* temperror from no memory */
+	int unreadable;			/* permerror from the From field(s) */
 };
 
 /* One authenticated identifier: its result and domain. */
@@ -60,24 +64,35 @@ static void judge_auth(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	}
 }
 
-static const char *from_problem(const struct aa_from *from, enum aa_result *res_r)
+/* A From that names no author domain to judge: permerror (temperror
+ * when out of memory), with the reason. NULL when there is one to judge. */
+static const char *from_problem(const struct aa_from *from, struct verdict *v)
 {
-	if (from == NULL || from->status == AA_FROM_NONE) {
-		*res_r = AA_NONE;
-		return "no From header";
+	if (from == NULL) {
+		v->result = AA_PERMERROR;
+		v->unreadable = 1;
+		return "no From field";
 	}
-	*res_r = AA_PERMERROR;
 	switch (from->status) {
 	case AA_FROM_OK:
-		return from->domain == NULL ? aa_from_status_name(AA_FROM_MALFORMED) : NULL;
-	case AA_FROM_MULTIPLE_HEADERS:
+		if (from->domain != NULL)
+			return NULL;
+		break;
 	case AA_FROM_MULTIPLE_ADDRESSES:
-		if (from->domains == NULL || from->domain_count == 0)
-			return "several From addresses, none with a domain";
-		return NULL;
+		if (from->domains != NULL && from->domain_count > 1 &&
+		    from->domain_count <= AA_FROM_DOMAINS_MAX && !from->truncated)
+			return NULL;
+		break;
+	case AA_FROM_NOMEM:
+		v->result = AA_TEMPERROR;
+		v->local = 1;
+		return from->reason != NULL ? from->reason : aa_from_status_name(from->status);
 	default:
-		return aa_from_status_name(AA_FROM_MALFORMED);
+		break;
 	}
+	v->result = AA_PERMERROR;
+	v->unreadable = 1;
+	return from->reason != NULL ? from->reason : aa_from_status_name(from->status);
 }
 
 /* The verdict for one From domain. */
@@ -93,6 +108,7 @@ static void verdict_one(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	v->policy_domain = lk.record.domain;
 	v->reason = lk.reason;
 	v->result = lk.status;
+	v->local = lk.local_error;
 	if (lk.status != AA_PASS)
 		return;
 	v->applied = lk.effective;
@@ -130,9 +146,13 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	const struct verdict *temp = NULL, *perm = NULL, *decided = NULL;
 	const struct verdict *use;
 	size_t n = from->domain_count < AA_FROM_DOMAINS_MAX ? from->domain_count : AA_FROM_DOMAINS_MAX;
-	int capped = from->truncated || from->domain_count > AA_FROM_DOMAINS_MAX;
 	const char *why;
 
+	if (n == 0) {
+		v->result = AA_PERMERROR;	/* from_problem() lets no such From through */
+		v->reason = "no From domain";
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct verdict *e = &each[i];
 
@@ -143,20 +163,6 @@ static void verdict_several(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 			perm = e;
 		if (e->result == AA_FAIL || e->result == AA_PASS)
 			decided = stricter(decided, e);
-	}
-	if (capped) {
-		/* not every domain was judged: fail, never pass, never defer */
-		*v = decided != NULL ? *decided : each[0];
-		v->result = AA_FAIL;
-		v->policy = decided != NULL ? decided->on_fail : AA_POLICY_NONE;
-		v->reason = from->domain_count > AA_FROM_DOMAINS_MAX ?
-			aa_arena_printf(ctx->arena, "permerror: more than %d From domains, "
-					"the first %zu judged; strictest policy found: %s",
-					AA_FROM_DOMAINS_MAX, n, aa_dmarc_policy_name(v->policy)) :
-			aa_arena_printf(ctx->arena, "permerror: too many From fields or addresses, "
-					"%zu From domains judged; strictest policy found: %s",
-					n, aa_dmarc_policy_name(v->policy));
-		return;
 	}
 	/* Every decided domain, passing or failing, offers its policy: several
 	 * authors never pass, so the strictest published policy applies. A
@@ -190,13 +196,43 @@ static void verdict_of(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		       enum aa_dmarc_mode mode, struct verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->reason = from_problem(in->from, &v->result);
+	v->reason = from_problem(in->from, v);
 	if (v->reason != NULL)
 		return;
 	if (in->from->status == AA_FROM_OK)
 		verdict_one(ctx, in, mode, in->from->domain, v);
 	else
 		verdict_several(ctx, in, mode, v);
+}
+
+/* An unreadable From's domains, each judged alone; a pass counts for
+ * nothing (aa_dmarc_result.shown). */
+static void verdict_shown(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
+			  struct aa_dmarc_result *r)
+{
+	const struct aa_from *from = in->from;
+	const struct verdict *worst = NULL, *temp = NULL;
+	struct verdict each[AA_FROM_DOMAINS_MAX];
+	size_t n = from->domain_count < AA_FROM_DOMAINS_MAX ? from->domain_count : AA_FROM_DOMAINS_MAX;
+
+	r->shown.result = AA_NONE;
+	for (size_t i = 0; from->domains != NULL && i < n; i++) {
+		verdict_one(ctx, in, in->mode, from->domains[i], &each[i]);
+		if (each[i].result == AA_FAIL)
+			worst = worst == NULL || each[i].policy > worst->policy ? &each[i] : worst;
+		else if (each[i].result == AA_TEMPERROR && temp == NULL)
+			temp = &each[i];
+	}
+	if (worst != NULL && (worst->policy == AA_POLICY_REJECT || temp == NULL)) {
+		r->shown.result = AA_FAIL;
+		r->shown.policy = worst->policy;
+		r->shown.domain = worst->from_domain;
+		r->shown.reason = worst->reason;
+	} else if (temp != NULL) {
+		r->shown.result = AA_TEMPERROR;
+		r->shown.domain = temp->from_domain;
+		r->shown.reason = temp->reason;
+	}
 }
 
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
@@ -219,6 +255,10 @@ int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 	r->dkim_aligned = v.dkim_aligned;
 	r->dkim_domain = v.dkim_domain;
 	r->reason = v.reason;
+	r->local_error = v.local;
+	r->from_unreadable = v.unreadable;
+	if (v.unreadable)
+		verdict_shown(ctx, in, r);
 	r->other_result = o.result;
 	r->other_policy = o.policy;
 	r->modes_disagree = v.result != o.result || v.policy != o.policy;

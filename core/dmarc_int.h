@@ -19,12 +19,16 @@ enum aa_name_rule {
 	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain (letters, digits, inner
 				 * hyphens) plus '_', which DNS names may hold */
 	AA_NAME_LOOSE,		/* also UTF-8 bytes and outer hyphens (PSL input) */
+	AA_NAME_IDNA,		/* an author domain: Unicode mapped to A-labels
+				 * (UTS #46, libidn2), then AA_NAME_LDH */
 };
 
-/* A lower-cased copy of len bytes in the arena, one final dot removed;
- * NULL when it is not a domain under rule (empty label, bad byte, label
- * or name too long, no memory). */
-char *aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule);
+/* A lower-cased copy of len bytes in the arena, one final dot removed,
+ * in *d_r: 1. 0 when it is not a domain under rule (empty label, bad
+ * byte, label or name too long, an IDNA mapping that fails). -1 when out
+ * of memory: never read as "not a domain". */
+int aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule,
+		   const char **d_r);
 
 size_t aa_domain_labels(const char *domain);
 

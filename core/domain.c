@@ -1,6 +1,17 @@
-/* domain.c - checking, folding and cutting domain names for DMARC. */
+/* domain.c - checking, folding and cutting domain names for DMARC.
+ *
+ * An author domain may be written in Unicode (RFC 6532): it is mapped to
+ * A-labels the way IDNA/UTS #46 does (libidn2, non-transitional: so
+ * "victim<U+FF0E>test", with a fullwidth full stop, is victim.test) and
+ * then judged as that name. What cannot be mapped is not a domain, and
+ * neither is a name that is not LDH (plus '_') afterwards.
+ */
+#include <idn2.h>
+#include <stdlib.h>
 #include <string.h>
 #include "dmarc_int.h"
+
+#define IDNA_INPUT_MAX 1024	/* bytes of a Unicode name handed to libidn2 */
 
 static int byte_ok(unsigned char c, enum aa_name_rule rule)
 {
@@ -14,40 +25,89 @@ static int label_ok(const char *l, size_t len, enum aa_name_rule rule)
 {
 	if (len == 0 || len > AA_LABEL_MAX)
 		return 0;
-	if (rule == AA_NAME_LDH && (l[0] == '-' || l[len - 1] == '-'))
+	if (rule != AA_NAME_LOOSE && (l[0] == '-' || l[len - 1] == '-'))
 		return 0;
 	return 1;
 }
 
-char *aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule)
+/* Does the name need IDNA: a non-ASCII byte, or a label that claims to
+ * be an A-label ("xn--", which libidn2 then checks)? */
+static int needs_idna(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+		if ((i == 0 || s[i - 1] == '.') && len - i >= 4 &&
+		    (s[i] == 'x' || s[i] == 'X') && (s[i + 1] == 'n' || s[i + 1] == 'N') &&
+		    s[i + 2] == '-' && s[i + 3] == '-')
+			return 1;
+	}
+	return 0;
+}
+
+static int norm_ascii(struct aa_arena *arena, const char *s, size_t len,
+		      enum aa_name_rule rule, const char **d_r)
 {
 	char *d;
 	size_t start = 0;
 
-	if (s == NULL)
-		return NULL;
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	if (len == 0 || len > AA_DOMAIN_MAX)
-		return NULL;
+		return 0;
 	d = aa_arena_strndup(arena, s, len);
 	if (d == NULL)
-		return NULL;
+		return -1;
 	for (size_t i = 0; i <= len; i++) {
 		unsigned char c = (unsigned char)d[i];
 
 		if (i == len || c == '.') {
 			if (!label_ok(d + start, i - start, rule))
-				return NULL;
+				return 0;
 			start = i + 1;
 			continue;
 		}
 		if (c >= 'A' && c <= 'Z')
 			d[i] = (char)(c - 'A' + 'a');
 		else if (!byte_ok(c, rule))
-			return NULL;
+			return 0;
 	}
-	return d;
+	*d_r = d;
+	return 1;
+}
+
+/* UTS #46 mapping to A-labels, then the LDH rule. */
+static int norm_idna(struct aa_arena *arena, const char *s, size_t len, const char **d_r)
+{
+	char *in, *out = NULL;
+	int rc;
+
+	if (len > IDNA_INPUT_MAX || memchr(s, '\0', len) != NULL)
+		return 0;
+	in = aa_arena_strndup(arena, s, len);
+	if (in == NULL)
+		return -1;
+	rc = idn2_to_ascii_8z(in, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+	if (rc == IDN2_MALLOC)
+		return -1;
+	if (rc != IDN2_OK || out == NULL) {
+		free(out);
+		return 0;
+	}
+	rc = norm_ascii(arena, out, strlen(out), AA_NAME_LDH, d_r);	/* ASCII by now */
+	free(out);
+	return rc;
+}
+
+int aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule,
+		   const char **d_r)
+{
+	*d_r = NULL;
+	if (s == NULL)
+		return 0;
+	if (rule == AA_NAME_IDNA && needs_idna(s, len))
+		return norm_idna(arena, s, len, d_r);
+	return norm_ascii(arena, s, len, rule, d_r);
 }
 
 size_t aa_domain_labels(const char *domain)

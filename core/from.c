@@ -1,4 +1,5 @@
-/* from.c - the author domain from one RFC 5322 From field (RFC 5322 3.4).
+/* from.c - the author domain(s) from a message's From field(s)
+ * (RFC 5322 3.4, 3.6; RFC 9989 "Extract Author Domain").
  *
  * Our own parser over (pointer, length): libopendmarc's
  * opendmarc_util_finddomain() mis-parses quoted display names (#345).
@@ -8,21 +9,26 @@
  * Lenient where it cannot change which domain is meant: obsolete empty
  * list elements, a group without its final ";", a bare addr-spec after
  * display words. Never lenient about the domain, and never picks one of
- * several addresses: every distinct domain is kept (aa_dmarc_evaluate
- * judges them all). An element that is not a mailbox with a usable
- * domain ("user", "user@", "u@[192.0.2.1]") counts as an address
- * without a domain; a field whose addresses all lack one is malformed.
+ * several: the field is read whole or it is unreadable (aa_dmarc.h). An
+ * element that is not a mailbox with a domain ("user", "user@",
+ * "u@[192.0.2.1]") makes the field MALFORMED; a domain that is not a
+ * host name after IDNA mapping (aa_domain_norm, AA_NAME_IDNA) makes it
+ * BAD_DOMAIN. Which header fields are From fields is aa_header.h's job.
  */
 #include <ctype.h>
 #include <string.h>
+#include "aa_header.h"
 #include "dmarc_int.h"
 
 #define FROM_LEN_MAX 16384	/* bytes of one field value; RFC 5322 2.1.1 allows 998 a line */
 #define FROM_TOKENS_MAX 1024
-#define FROM_ADDR_MAX 64	/* addresses in one field; more sets truncated */
-#define FROM_FIELDS_MAX 64	/* From fields parsed; more sets truncated */
+#define FROM_ADDR_MAX 64	/* addresses in one field; more is TOO_MANY */
+#define FROM_FIELDS_MAX 64	/* From fields looked at; more sets truncated */
 #define FROM_DOMAINS_KEEP (AA_FROM_DOMAINS_MAX + 1)	/* one more than judged: "too many" */
+#define SALVAGE_MAX (4 * FROM_ADDR_MAX)	/* "@" looked at in a field that cannot be parsed */
 #define COMMENT_DEPTH_MAX 32
+#define STR_(x) #x
+#define STR(x) STR_(x)			/* a limit in a reason text */
 
 enum tok_type { T_ATOM, T_QSTR, T_DLIT, T_SPECIAL };
 
@@ -50,7 +56,7 @@ static int is_special(unsigned char c)
 static int is_atext(unsigned char c)
 {
 	if (c >= 0x80)
-		return 1;	/* RFC 6532 UTF-8; refused later in a domain */
+		return 1;	/* RFC 6532 UTF-8; a domain is mapped by IDNA later */
 	return c > 0x20 && !is_ctl(c) && strchr("()<>[]:;@\\,.\"", c) == NULL;
 }
 
@@ -159,57 +165,73 @@ static int all_phrase(const struct toks *ts, size_t from, size_t to)
 	return 1;
 }
 
-/* dot-atom domain in tokens [from, to): atoms joined by dots, one final
- * dot allowed. Domain literals are not DMARC domains. */
-static const char *domain_of(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to)
+/* What one mailbox gave. */
+enum box { BOX_DOMAIN, BOX_NO_DOMAIN, BOX_BAD_DOMAIN, BOX_SYNTAX, BOX_NOMEM };
+
+/* The domain in tokens [from, to): atoms and dots (obs-domain allows
+ * CFWS around the dots), joined and handed to aa_domain_norm, which
+ * refuses empty labels and maps Unicode (a fullwidth dot is inside an
+ * atom). No tokens, a domain literal or two atoms in a row: no domain. */
+static enum box domain_of(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to,
+			  const char **d_r)
 {
-	char buf[AA_DOMAIN_MAX + 2];
+	char buf[4 * (AA_DOMAIN_MAX + 2)];
 	size_t len = 0;
-	int want_atom = 1;
 
 	if (from >= to)
-		return NULL;
+		return BOX_NO_DOMAIN;
 	for (size_t i = from; i < to; i++) {
 		const struct tok *t = &ts->t[i];
 
-		if (want_atom ? t->type != T_ATOM : !is_sp(t, '.'))
-			return NULL;
+		if (t->type != T_ATOM && !is_sp(t, '.'))
+			return BOX_NO_DOMAIN;
+		if (t->type == T_ATOM && i > from && ts->t[i - 1].type == T_ATOM)
+			return BOX_SYNTAX;
 		if (len + t->len > sizeof(buf))
-			return NULL;
+			return BOX_BAD_DOMAIN;	/* longer than any name can map to */
 		memcpy(buf + len, t->p, t->len);
 		len += t->len;
-		want_atom = !want_atom;
 	}
-	return aa_domain_norm(ctx->arena, buf, len, AA_NAME_LDH);
+	switch (aa_domain_norm(ctx->arena, buf, len, AA_NAME_IDNA, d_r)) {
+	case 1:
+		return BOX_DOMAIN;
+	case 0:
+		return BOX_BAD_DOMAIN;
+	default:
+		return BOX_NOMEM;
+	}
 }
 
 /* local-part "@" domain in [from, to); display words may come first only
  * when lead is set (a bare addr-spec after a phrase, see the top). */
-static const char *addr_spec(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to,
-			     int lead)
+static enum box addr_spec(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to,
+			  int lead, const char **d_r)
 {
 	size_t at = to;
 
 	for (size_t i = from; i < to; i++) {
 		if (is_sp(&ts->t[i], '@')) {
 			if (at != to)
-				return NULL;	/* two '@': not one address */
+				return BOX_SYNTAX;	/* two '@': not one address */
 			at = i;
 		}
 	}
-	if (at == to || at == from || !is_word(&ts->t[at - 1]) || !all_phrase(ts, from, at))
-		return NULL;
+	if (at == to)
+		return all_phrase(ts, from, to) ? BOX_NO_DOMAIN : BOX_SYNTAX;
+	if (at == from || !is_word(&ts->t[at - 1]) || !all_phrase(ts, from, at))
+		return BOX_SYNTAX;
 	if (!lead) {
 		/* local-part = word *("." word): words and dots alternate */
 		for (size_t i = from; i < at; i++)
 			if (is_word(&ts->t[i]) != ((at - 1 - i) % 2 == 0))
-				return NULL;
+				return BOX_SYNTAX;
 	}
-	return domain_of(ctx, ts, at + 1, to);
+	return domain_of(ctx, ts, at + 1, to, d_r);
 }
 
-/* One mailbox in [from, to). NULL when malformed. */
-static const char *mailbox(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to)
+/* One mailbox in [from, to). */
+static enum box mailbox(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to,
+			const char **d_r)
 {
 	size_t lt = to, gt = to;
 
@@ -220,10 +242,10 @@ static const char *mailbox(struct aa_ctx *ctx, const struct toks *ts, size_t fro
 			gt = i;
 	}
 	if (lt == to)
-		return addr_spec(ctx, ts, from, to, 1);
+		return addr_spec(ctx, ts, from, to, 1, d_r);
 	if (gt == to || gt + 1 != to || !all_phrase(ts, from, lt))
-		return NULL;
-	return addr_spec(ctx, ts, lt + 1, gt, 0);
+		return BOX_SYNTAX;
+	return addr_spec(ctx, ts, lt + 1, gt, 0, d_r);
 }
 
 /* Distinct domains across all the fields of one message. */
@@ -245,16 +267,20 @@ static void domain_set_add(struct domain_set *set, const char *d)
 	set->d[set->n++] = d;
 }
 
+/* What one field gave. */
 struct walk {
 	size_t count;		/* addresses, with or without a domain */
-	size_t with_domain;
 	struct domain_set *set;
-	int bad;
-	int truncated;
+	int syntax;		/* not an address-list */
+	int no_domain;		/* a mailbox without a domain */
+	int bad_domain;		/* a domain that is not a host name */
+	int nomem;
+	int truncated;		/* more than FROM_ADDR_MAX addresses */
+	int too_long;
 };
 
 /* The end of the element starting at i: the next ',' ';' or ':' outside
- * angle brackets. Sets w->bad for unbalanced or nested brackets. */
+ * angle brackets. Sets w->syntax for unbalanced or nested brackets. */
 static size_t element_end(const struct toks *ts, size_t i, struct walk *w)
 {
 	int angle = 0;
@@ -264,17 +290,41 @@ static size_t element_end(const struct toks *ts, size_t i, struct walk *w)
 
 		if (is_sp(t, '<')) {
 			if (angle++)
-				w->bad = 1;
+				w->syntax = 1;
 		} else if (is_sp(t, '>')) {
 			if (!angle--)
-				w->bad = 1;
+				w->syntax = 1;
 		} else if (!angle && (is_sp(t, ',') || is_sp(t, ';') || is_sp(t, ':'))) {
 			break;
 		}
 	}
 	if (angle)
-		w->bad = 1;
+		w->syntax = 1;
 	return i;
+}
+
+static void element(struct aa_ctx *ctx, const struct toks *ts, size_t i, size_t j, struct walk *w)
+{
+	const char *d = NULL;
+
+	w->count++;
+	switch (mailbox(ctx, ts, i, j, &d)) {
+	case BOX_DOMAIN:
+		domain_set_add(w->set, d);
+		break;
+	case BOX_NO_DOMAIN:
+		w->no_domain = 1;
+		break;
+	case BOX_BAD_DOMAIN:
+		w->bad_domain = 1;
+		break;
+	case BOX_SYNTAX:
+		w->syntax = 1;
+		break;
+	case BOX_NOMEM:
+		w->nomem = 1;
+		break;
+	}
 }
 
 static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w)
@@ -282,34 +332,61 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 	int in_group = 0;
 	size_t i = 0;
 
-	while (i < ts->n && !w->bad && w->count < FROM_ADDR_MAX) {
+	while (i < ts->n && !w->syntax && !w->nomem) {
 		size_t j = element_end(ts, i, w);
 		char sep = j < ts->n ? ts->t[j].p[0] : '\0';
 
-		if (w->bad)
+		if (w->syntax)
 			return;
 		if (sep == ':') {
 			if (in_group || !all_phrase(ts, i, j))
-				w->bad = 1;
+				w->syntax = 1;
 			in_group = 1;
 		} else if (j > i) {
-			const char *d = mailbox(ctx, ts, i, j);
-
-			w->count++;
-			if (d != NULL) {
-				w->with_domain++;
-				domain_set_add(w->set, d);
+			if (w->count >= FROM_ADDR_MAX) {
+				w->truncated = 1;	/* more than are judged */
+				return;
 			}
+			element(ctx, ts, i, j, w);
 		}
 		if (sep == ';') {
 			if (!in_group)
-				w->bad = 1;
+				w->syntax = 1;
 			in_group = 0;
 		}
 		i = j + 1;
 	}
-	if (!w->bad && i < ts->n)
-		w->truncated = 1;	/* stopped at FROM_ADDR_MAX with more to read */
+}
+
+/* A From we cannot parse may still show a domain (`ceo@bank.example;`,
+ * an unterminated quote before it): collect every "@domain" it shows.
+ * Never the verdict's domain; what from_unreadable = monitor still
+ * judges, and what picks the per-domain mode. */
+static int salvage_domains(struct aa_ctx *ctx, const char *value, size_t len,
+			   struct domain_set *set)
+{
+	size_t tries = 0;
+
+	for (size_t i = 0; value != NULL && i < len && tries < SALVAGE_MAX; i++) {
+		size_t j = i + 1;
+		const char *d = NULL;
+		int ok;
+
+		if (value[i] != '@')
+			continue;
+		tries++;
+		while (j < len && j - i <= 4 * AA_DOMAIN_MAX &&
+		       (isalnum((unsigned char)value[j]) || value[j] == '.' || value[j] == '-' ||
+			value[j] == '_' || (unsigned char)value[j] >= 0x80))
+			j++;
+		ok = aa_domain_norm(ctx->arena, value + i + 1, j - i - 1, AA_NAME_IDNA, &d);
+		if (ok < 0)
+			return -1;
+		if (ok > 0 && strchr(d, '.') != NULL)
+			domain_set_add(set, d);
+		i = j - 1;
+	}
+	return 0;
 }
 
 /* One field value into w (its domains go to w->set). */
@@ -317,33 +394,51 @@ static void parse_field(struct aa_ctx *ctx, struct toks *ts, const char *value, 
 			struct walk *w)
 {
 	ts->n = 0;
-	if (value == NULL || len > FROM_LEN_MAX || tokenize(value, value + len, ts) < 0) {
-		w->bad = 1;
-		return;
-	}
-	parse_list(ctx, ts, w);
+	if (value == NULL)
+		w->syntax = 1;
+	else if (len > FROM_LEN_MAX)
+		w->too_long = 1;
+	else if (tokenize(value, value + len, ts) < 0)
+		w->syntax = 1;
+	else
+		parse_list(ctx, ts, w);
+	if ((w->syntax || w->too_long) && !w->nomem && salvage_domains(ctx, value, len, w->set) < 0)
+		w->nomem = 1;
 }
 
-/* A From we cannot parse may still name a domain (`ceo@bank.example;`,
- * an unterminated quote before it): collect every "@domain" it shows, so
- * that a broken header cannot hide its author domain from enforcement. */
-static void salvage_domains(struct aa_ctx *ctx, const char *value, size_t len,
-			    struct domain_set *set)
+/* The status of one field, and why. */
+static enum aa_from_status field_status(const struct walk *w, const char **reason_r)
 {
-	for (size_t i = 0; value != NULL && i < len && i < FROM_LEN_MAX; i++) {
-		size_t j = i + 1;
-		const char *d;
-
-		if (value[i] != '@')
-			continue;
-		while (j < len && (isalnum((unsigned char)value[j]) || value[j] == '.' ||
-				   value[j] == '-' || value[j] == '_'))
-			j++;
-		d = aa_domain_norm(ctx->arena, value + i + 1, j - i - 1, AA_NAME_LDH);
-		if (d != NULL && strchr(d, '.') != NULL)
-			domain_set_add(set, d);
-		i = j - 1;
+	if (w->nomem) {
+		*reason_r = "out of memory reading From";
+		return AA_FROM_NOMEM;
 	}
+	if (w->too_long) {
+		*reason_r = "the From field is longer than " STR(FROM_LEN_MAX) " bytes";
+		return AA_FROM_MALFORMED;
+	}
+	if (w->syntax) {
+		*reason_r = "the From field cannot be parsed";
+		return AA_FROM_MALFORMED;
+	}
+	if (w->truncated) {
+		*reason_r = "more than " STR(FROM_ADDR_MAX) " From addresses";
+		return AA_FROM_TOO_MANY;
+	}
+	if (w->count == 0 || w->no_domain) {
+		*reason_r = w->count == 0 ? "no address in From" : "a From address without a domain";
+		return AA_FROM_MALFORMED;
+	}
+	if (w->bad_domain) {
+		*reason_r = "a From domain is not a valid host name";
+		return AA_FROM_BAD_DOMAIN;
+	}
+	if (w->set->truncated || w->set->n > AA_FROM_DOMAINS_MAX) {
+		*reason_r = "more than " STR(AA_FROM_DOMAINS_MAX) " From domains";
+		return AA_FROM_TOO_MANY;
+	}
+	*reason_r = w->set->n > 1 ? "several From domains" : NULL;
+	return w->set->n > 1 ? AA_FROM_MULTIPLE_ADDRESSES : AA_FROM_OK;
 }
 
 int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const size_t *lens,
@@ -351,48 +446,46 @@ int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const si
 {
 	struct toks ts = { NULL, 0 };
 	struct domain_set set = { NULL, 0, 0 };
-	size_t with_domain = 0;
-	int bad = 0;
+	int nomem = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->status = AA_FROM_NONE;
+	r->reason = "no From field";
 	if (n == 0)
 		return 0;
-	r->status = AA_FROM_MALFORMED;
+	r->status = AA_FROM_NOMEM;
+	r->reason = "out of memory reading From";
 	ts.t = aa_arena_alloc(ctx->arena, FROM_TOKENS_MAX * sizeof(*ts.t));
 	set.d = aa_arena_alloc(ctx->arena, FROM_DOMAINS_KEEP * sizeof(*set.d));
 	if (ts.t == NULL || set.d == NULL)
 		return -1;
 	for (size_t i = 0; i < n && i < FROM_FIELDS_MAX; i++) {
-		struct walk w = { 0, 0, &set, 0, 0 };
+		struct walk w = { .set = &set };
+		const char *why;
 
 		parse_field(ctx, &ts, values[i], lens[i], &w);
 		r->addresses += w.count;
-		with_domain += w.with_domain;
-		bad |= w.bad;
 		r->truncated |= w.truncated;
+		nomem |= w.nomem;
+		if (n == 1) {
+			r->status = field_status(&w, &why);
+			r->reason = why;
+		}
 	}
 	r->truncated |= set.truncated || n > FROM_FIELDS_MAX;
 	r->domains = set.d;
 	r->domain_count = set.n;
+	if (nomem) {
+		r->status = AA_FROM_NOMEM;
+		r->reason = "out of memory reading From";
+		return -1;
+	}
 	if (n > 1) {
-		/* a malformed field adds nothing, but does not hide the others */
 		r->status = AA_FROM_MULTIPLE_HEADERS;
-		return 0;
+		r->reason = "several From fields";
 	}
-	if (bad || with_domain == 0) {
-		if (set.n == 0) {
-			salvage_domains(ctx, values[0], lens[0], &set);
-			r->domain_count = set.n;
-		}
-		return 0;
-	}
-	if (r->addresses > 1) {
-		r->status = AA_FROM_MULTIPLE_ADDRESSES;
-		return 0;
-	}
-	r->status = AA_FROM_OK;
-	r->domain = set.d[0];
+	if (r->status == AA_FROM_OK)
+		r->domain = set.d[0];
 	return 0;
 }
 
@@ -401,19 +494,88 @@ int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_f
 	return aa_from_parse_fields(ctx, &value, &len, 1, r);
 }
 
+/* The From values of the fields, in order (at most FROM_FIELDS_MAX + 1:
+ * one more says "too many"). */
+struct from_values {
+	const char *v[FROM_FIELDS_MAX + 1];
+	size_t len[FROM_FIELDS_MAX + 1];
+	size_t n;
+};
+
+static void values_add(struct from_values *fv, const char *field, size_t len)
+{
+	size_t off;
+
+	if (fv->n <= FROM_FIELDS_MAX && aa_header_name_is(field, len, "From", &off)) {
+		fv->v[fv->n] = field + off;
+		fv->len[fv->n++] = len - off;
+	}
+}
+
+static int values_parse(struct aa_ctx *ctx, const struct from_values *fv, struct aa_from *r)
+{
+	return aa_from_parse_fields(ctx, fv->v, fv->len, fv->n, r);
+}
+
+int aa_from_read_fields(struct aa_ctx *ctx, const char *const *fields, const size_t *lens,
+			size_t n, struct aa_from *r)
+{
+	struct from_values *fv = aa_arena_alloc(ctx->arena, sizeof(*fv));
+
+	if (fv == NULL) {
+		memset(r, 0, sizeof(*r));
+		r->status = AA_FROM_NOMEM;
+		r->reason = "out of memory reading From";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		values_add(fv, fields[i], lens[i]);
+	return values_parse(ctx, fv, r);
+}
+
+int aa_from_read_message(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_from *r)
+{
+	struct from_values *fv = aa_arena_alloc(ctx->arena, sizeof(*fv));
+	struct aa_header_cursor c;
+	const char *field;
+	size_t flen;
+
+	if (fv == NULL) {
+		memset(r, 0, sizeof(*r));
+		r->status = AA_FROM_NOMEM;
+		r->reason = "out of memory reading From";
+		return -1;
+	}
+	aa_header_start(&c, msg, len);
+	while (aa_header_next(&c, &field, &flen))
+		values_add(fv, field, flen);
+	return values_parse(ctx, fv, r);
+}
+
+int aa_from_unreadable(enum aa_from_status s)
+{
+	return s != AA_FROM_OK && s != AA_FROM_MULTIPLE_ADDRESSES && s != AA_FROM_NOMEM;
+}
+
 const char *aa_from_status_name(enum aa_from_status s)
 {
 	switch (s) {
 	case AA_FROM_OK:
 		return "ok";
 	case AA_FROM_NONE:
-		return "no From header";
+		return "no From field";
 	case AA_FROM_MULTIPLE_HEADERS:
-		return "several From headers";
+		return "several From fields";
 	case AA_FROM_MULTIPLE_ADDRESSES:
-		return "several From addresses";
+		return "several From domains";
 	case AA_FROM_MALFORMED:
 		return "malformed From";
+	case AA_FROM_BAD_DOMAIN:
+		return "From domain not a host name";
+	case AA_FROM_TOO_MANY:
+		return "too many From addresses or domains";
+	case AA_FROM_NOMEM:
+		return "out of memory reading From";
 	}
 	return "malformed From";
 }

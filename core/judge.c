@@ -23,29 +23,18 @@ static enum aa_dmarc_policy applied_policy(const struct aa_judge_result *r)
 	return r->dmarc.policy;
 }
 
-static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r)
+/* A DMARC result for domain dom (already escaped) turned into an action. */
+static void act(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r,
+		enum aa_result res, enum aa_dmarc_policy p, const char *dom, const char *reason)
 {
-	const struct aa_dmarc_result *d = &r->dmarc;
-	const char *dom = aa_escz(ctx, d->from_domain);
-	enum aa_dmarc_policy p = applied_policy(r);
-
-	r->action = AA_ACTION_ACCEPT;
-	if (r->policy.mode != AA_MODE_ENFORCE)
-		return;
-	if (in->from != NULL && in->from->status == AA_FROM_MALFORMED && in->from->domain_count > 0) {
-		/* a broken From that still shows a domain must not slip past its policy */
-		r->action = AA_ACTION_REJECT;
-		r->smtp_text = "5.7.1 Message rejected: the From header names a domain but cannot be parsed, so DMARC cannot be checked";
-		return;
-	}
-	switch (d->result) {
+	switch (res) {
 	case AA_FAIL:
 		if (p == AA_POLICY_REJECT) {
 			r->action = AA_ACTION_REJECT;
 			r->smtp_text = aa_arena_printf(ctx->arena,
 				"%s Message rejected: the From domain %s fails DMARC and its policy is reject (%s)",
 				in->cfg->reject_status, dom,
-				aa_escz(ctx, d->reason != NULL ? d->reason : "not aligned"));
+				aa_escz(ctx, reason != NULL ? reason : "not aligned"));
 		} else if (p == AA_POLICY_QUARANTINE) {
 			r->action = r->policy.quarantine == AA_QUARANTINE_FREEZE
 					    ? AA_ACTION_FREEZE : AA_ACTION_QUARANTINE_HEADER;
@@ -63,11 +52,73 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 					"4.3.0 Temporary local problem" : "4.7.5 Temporary DNS failure",
 				dom, aa_dns_budget_exhausted(ctx->dns)
 					     ? "the DNS time budget ran out"
-					     : aa_escz(ctx, d->reason != NULL ? d->reason : "temperror"));
+					     : aa_escz(ctx, reason != NULL ? reason : "temperror"));
 		}
 		return;
 	default:
 		return;
+	}
+}
+
+/* An unreadable From (aa_dmarc.h): a reject of its own, or, with
+ * from_unreadable = monitor, what the domains it shows would give. */
+static void decide_unreadable(struct aa_ctx *ctx, const struct aa_judge_input *in,
+			      struct aa_judge_result *r)
+{
+	const struct aa_dmarc_result *d = &r->dmarc;
+	struct aa_domain_policy pol;
+
+	/* with more domains than are judged, what they show is incomplete */
+	if (in->cfg->from_unreadable == AA_UNREADABLE_REJECT || in->from == NULL ||
+	    in->from->truncated || in->from->domain_count > AA_FROM_DOMAINS_MAX) {
+		r->action = AA_ACTION_REJECT;
+		r->smtp_text = aa_arena_printf(ctx->arena,
+			"%s Message rejected: %s (RFC 5322 asks for exactly one From field with "
+			"readable addresses), so the author domain cannot be checked (DMARC permerror)",
+			in->cfg->reject_status, aa_escz(ctx, d->reason != NULL ? d->reason : "unreadable From"));
+		return;
+	}
+	aa_config_domain(in->cfg, d->shown.domain, &pol);
+	act(ctx, in, r, d->shown.result,
+	    pol.forced != AA_POLICY_UNSPEC ? pol.forced : d->shown.policy,
+	    aa_escz(ctx, d->shown.domain), d->shown.reason);
+}
+
+static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judge_result *r)
+{
+	const struct aa_dmarc_result *d = &r->dmarc;
+
+	r->action = AA_ACTION_ACCEPT;
+	if (d->result == AA_TEMPERROR && d->local_error && r->policy.mode != AA_MODE_OFF) {
+		/* out of memory: nothing was decided, in any mode */
+		r->action = AA_ACTION_DEFER;
+		r->smtp_text = aa_arena_printf(ctx->arena,
+			"4.3.0 Temporary local problem checking DMARC, try again later (%s)",
+			aa_escz(ctx, d->reason != NULL ? d->reason : "internal error"));
+		return;
+	}
+	if (r->policy.mode != AA_MODE_ENFORCE)
+		return;
+	if (d->from_unreadable) {
+		decide_unreadable(ctx, in, r);
+		return;
+	}
+	act(ctx, in, r, d->result, applied_policy(r), aa_escz(ctx, d->from_domain), d->reason);
+}
+
+/* For an unreadable From, the strictest mode among the global one and
+ * those of the domains it shows: a broken From naming an enforced domain
+ * is enforced. */
+static void unreadable_policy(const struct aa_judge_input *in, struct aa_judge_result *r)
+{
+	const struct aa_from *f = in->from;
+
+	for (size_t i = 0; f != NULL && f->domains != NULL && i < f->domain_count; i++) {
+		struct aa_domain_policy p;
+
+		aa_config_domain(in->cfg, f->domains[i], &p);
+		if (p.mode > r->policy.mode)
+			r->policy = p;
 	}
 }
 
@@ -94,7 +145,15 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 		r->dmarc.reason = "internal error evaluating DMARC";
 	}
 	aa_config_domain(in->cfg, r->dmarc.from_domain, &r->policy);
+	if (r->dmarc.from_unreadable)
+		unreadable_policy(in, r);
 	decide(ctx, in, r);
+	if (((r->action == AA_ACTION_REJECT || r->action == AA_ACTION_DEFER) && r->smtp_text == NULL) ||
+	    (r->action == AA_ACTION_QUARANTINE_HEADER && r->quarantine_header == NULL)) {
+		/* out of memory saying why: nothing is refused or marked without a reason */
+		r->action = AA_ACTION_DEFER;
+		r->smtp_text = "4.3.0 Temporary local problem, try again later";
+	}
 	r->authres = aa_authres_build(ctx, &ain);
 	if (r->authres == NULL) {
 		r->action = AA_ACTION_DEFER;

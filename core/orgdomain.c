@@ -104,9 +104,14 @@ enum aa_result aa_org_domain(struct aa_ctx *ctx, const char *domain,
 	*org_r = NULL;
 	if (domain == NULL)
 		return AA_PERMERROR;
-	d = aa_domain_norm(ctx->arena, domain, strlen(domain), AA_NAME_LOOSE);
-	if (d == NULL)
+	switch (aa_domain_norm(ctx->arena, domain, strlen(domain), AA_NAME_LOOSE, &d)) {
+	case 1:
+		break;
+	case 0:
 		return AA_PERMERROR;
+	default:
+		return AA_TEMPERROR;	/* no memory is not "not a domain" */
+	}
 	if (mode == AA_DMARC_RFC7489)
 		return aa_psl_registrable(ctx, d, org_r);
 	if (aa_dmarc_walk(ctx, d, &w, &reason) != AA_PASS)

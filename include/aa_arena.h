@@ -25,10 +25,10 @@ char *aa_arena_printf(struct aa_arena *arena, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Test hook for out-of-memory paths: the next n allocations succeed,
- * every later one fails, until aa_arena_reset() or the next call;
- * SIZE_MAX switches it off. Returns how many allocations the previous
- * setting refused. */
-size_t aa_arena_fail_after(struct aa_arena *arena, size_t n);
+ * then count allocations fail (SIZE_MAX: every later one), until
+ * aa_arena_reset() or the next call; n = SIZE_MAX switches it off.
+ * Returns how many allocations the previous setting refused. */
+size_t aa_arena_fail_after(struct aa_arena *arena, size_t n, size_t count);
 
 /* One allocation's worth of the hook, for memory taken outside the
  * arena on the message's behalf (a library's allocator): 0 = refuse. */

@@ -22,6 +22,14 @@ enum aa_mode {
 	AA_MODE_ENFORCE,	/* reject, defer, quarantine */
 };
 
+/* What enforce mode does with a From that names no author domain to
+ * judge (aa_dmarc.h: dmarc=permerror). */
+enum aa_unreadable {
+	AA_UNREADABLE_REJECT = 0,	/* 550 with the reason */
+	AA_UNREADABLE_MONITOR,		/* accept, but still enforce the policies of
+					 * the domains it shows that fail */
+};
+
 enum aa_quarantine {
 	AA_QUARANTINE_HEADER = 0,	/* add X-AuthAlign-Quarantine: for a router or filter */
 	AA_QUARANTINE_FREEZE,		/* freeze the message */
@@ -47,6 +55,7 @@ struct aa_config {
 	enum aa_dmarc_mode dmarc_mode;
 	enum aa_quarantine quarantine;
 	int received_spf;
+	enum aa_unreadable from_unreadable;
 	char reject_status[8];		/* enhanced status of a DMARC reject, "5.7.1" */
 	int helo_spf_header;
 	char *domains_file;

@@ -18,42 +18,68 @@
 
 /* ---- From (core/from.c) ---- */
 
+/* RFC 5322 3.6 asks for exactly one From field; RFC 9989 "Extract Author
+ * Domain": a message whose author domain cannot be determined is not
+ * eligible for a DMARC pass. Only OK and MULTIPLE_ADDRESSES name author
+ * domains that are judged; every other status is "unreadable": DMARC
+ * permerror, and a reject in enforce mode (from_unreadable). */
 enum aa_from_status {
-	AA_FROM_OK,			/* exactly one address, and it has a domain */
-	AA_FROM_NONE,			/* no From header */
-	AA_FROM_MULTIPLE_HEADERS,	/* several From fields (domains: their union) */
-	AA_FROM_MULTIPLE_ADDRESSES,	/* one field, several addresses, one or more with a domain */
-	AA_FROM_MALFORMED,		/* no parseable address with a domain */
+	AA_FROM_OK,			/* one field; every address has a valid domain,
+					 * and it is the same one (RFC 9989: several
+					 * authors of one domain are that domain) */
+	AA_FROM_NONE,			/* no From field */
+	AA_FROM_MULTIPLE_HEADERS,	/* several From fields */
+	AA_FROM_MULTIPLE_ADDRESSES,	/* one field, fully read, 2 to
+					 * AA_FROM_DOMAINS_MAX distinct valid domains */
+	AA_FROM_MALFORMED,		/* not fully parseable: syntax, an element that is
+					 * no mailbox with a domain, over the size caps */
+	AA_FROM_BAD_DOMAIN,		/* a domain that is not a host name, even after
+					 * mapping Unicode to A-labels (UTS #46) */
+	AA_FROM_TOO_MANY,		/* more addresses or domains than are judged */
+	AA_FROM_NOMEM,			/* out of memory: temperror, never a verdict */
 };
 
-/* Distinct From domains judged for one message (aa_dmarc_evaluate); a
- * message with more is judged without the rest, see there. */
+/* Distinct From domains judged for one message (aa_dmarc_evaluate). */
 #define AA_FROM_DOMAINS_MAX 8
 
 struct aa_from {
 	enum aa_from_status status;
-	const char *domain;		/* lower case, in the arena; NULL unless OK */
+	const char *domain;		/* lower case, A-labels, in the arena; NULL unless OK */
 	size_t addresses;		/* addresses seen, with or without a domain */
-	const char **domains;		/* distinct domains in the order seen, lower
-					 * case, in the arena (for MALFORMED: those
-					 * found before the error, or else every
-					 * "@domain" the raw value shows; not judged) */
+	const char **domains;		/* distinct valid domains in the order seen (for
+					 * an unreadable From: those it shows, also
+					 * every "@domain" of a field that cannot be
+					 * parsed; never a verdict's own, see
+					 * aa_dmarc_result.shown) */
 	size_t domain_count;		/* at most AA_FROM_DOMAINS_MAX + 1 */
 	int truncated;			/* more fields, addresses or domains than
 					 * were read: domains is incomplete */
+	const char *reason;		/* why the status, for humans (static text) */
 };
 
+/* 1 when the status names no author domain that can be judged. */
+int aa_from_unreadable(enum aa_from_status s);
+
 /* Parse one From header value (after "From:"), len bytes, may be folded.
- * Returns 0, or -1 when out of memory (status MALFORMED). */
+ * Returns 0, or -1 when out of memory (status NOMEM). */
 int aa_from_parse(struct aa_ctx *ctx, const char *value, size_t len, struct aa_from *r);
 
 /* Parse the values of all n From fields of a message (values[i] of
- * lens[i] bytes, after "From:"): n == 0 gives NONE, n == 1 is
+ * lens[i] bytes, after the colon): n == 0 gives NONE, n == 1 is
  * aa_from_parse, n > 1 gives MULTIPLE_HEADERS with the union of the
- * fields' domains (a malformed field adds none but hides no other).
- * Returns 0, or -1 when out of memory. */
+ * fields' domains. Returns 0, or -1 when out of memory (status NOMEM). */
 int aa_from_parse_fields(struct aa_ctx *ctx, const char *const *values, const size_t *lens,
 			 size_t n, struct aa_from *r);
+
+/* The From fields among n whole header fields (name, colon, value, as
+ * Exim keeps them), recognised as Exim does (aa_header_name_is), parsed
+ * together. The Exim adapter passes its live header_list. */
+int aa_from_read_fields(struct aa_ctx *ctx, const char *const *fields, const size_t *lens,
+			size_t n, struct aa_from *r);
+
+/* The same for a raw message: its header block cut as Exim cuts it
+ * (aa_header_next). The command-line tool and the test drivers. */
+int aa_from_read_message(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_from *r);
 
 const char *aa_from_status_name(enum aa_from_status s);
 
@@ -101,8 +127,10 @@ struct aa_dmarc_lookup {
 	struct aa_dmarc_record record;	/* valid when status == AA_PASS */
 	enum aa_dmarc_policy effective;	/* p, sp or np as it applies to from_domain */
 	const char *reason;
+	int local_error;		/* temperror from no memory, not from DNS */
 };
 
+/* Returns 0, or -1 when out of memory (status TEMPERROR, local_error). */
 int aa_dmarc_lookup(struct aa_ctx *ctx, const char *from_domain,
 		    enum aa_dmarc_mode mode, struct aa_dmarc_lookup *r);
 
@@ -128,14 +156,33 @@ struct aa_dmarc_result {
 	enum aa_dmarc_policy other_policy;
 	int modes_disagree;
 	enum aa_dmarc_policy applied;	/* p, sp or np for from_domain, before t=y/pct */
+	int local_error;		/* temperror from no memory, not from DNS */
+	int from_unreadable;		/* permerror because of the From field(s) */
+	/* For an unreadable From: the domains it shows, each judged alone,
+	 * where a passing one counts for nothing: FAIL with the strictest
+	 * policy of a failing one (domain: that one), TEMPERROR when one is
+	 * undecided and none fails under reject, else NONE. What
+	 * from_unreadable = monitor still enforces, so that a second From or
+	 * a broken one cannot hide a failing p=reject domain. */
+	struct {
+		enum aa_result result;
+		enum aa_dmarc_policy policy;
+		const char *domain;
+		const char *reason;
+	} shown;
 };
 
 /* The verdict for one message, in in->mode and (other_*) in the other.
  *
- * Several From addresses or fields (MULTIPLE_*) NEVER pass: RFC 7489
- * 6.6.1 lets a receiver reject them outright; we judge each distinct
- * From domain alone, both modes alike, and keep the strictest outcome,
- * in this order:
+ * OK: the one author domain is judged. An unreadable From (NONE,
+ * MULTIPLE_HEADERS, MALFORMED, BAD_DOMAIN, TOO_MANY): permerror with
+ * from_unreadable set, never pass or none; shown says what its domains
+ * would give. NOMEM: temperror with local_error.
+ *
+ * Several distinct From domains in one field (MULTIPLE_ADDRESSES) NEVER
+ * pass: RFC 9989 "Extract Author Domain" lets a receiver judge each, and
+ * "Denial of DMARC Processing Attacks" warns against picking one. Each
+ * is judged alone, both modes alike, and the strictest outcome is kept:
  *   1. a domain with a record (passing or failing) whose policy for
  *      failing mail is reject: fail, reject. It stands even when another
  *      domain's lookup failed temporarily;
@@ -145,15 +192,11 @@ struct aa_dmarc_result {
  *      any domain with a record publishes for itself, whether that
  *      domain's own checks passed or failed: several authors never pass,
  *      so better-authenticated mail is never treated more leniently;
- *   4. else permerror if a record is broken, else none.
- * Over AA_FROM_DOMAINS_MAX domains, or From fields/addresses past the
- * parser's caps: the first AA_FROM_DOMAINS_MAX are judged and the
- * result is fail with the strictest policy a passing or failing domain
- * gave (none if none did), reason "permerror: ...". from_domain names
- * the domain whose verdict was applied (policy_domain, org_domain,
- * applied, published and the alignment flags are that domain's); the
- * reason starts with the number of From domains. MULTIPLE_* with no
- * domain, and MALFORMED, give permerror; NONE gives none. */
+ *   4. else permerror if a record is broken, else none (no domain has a
+ *      record: there is no policy to apply).
+ * from_domain names the domain whose verdict was applied (policy_domain,
+ * org_domain, applied, published and the alignment flags are that
+ * domain's); the reason starts with the number of From domains. */
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		      struct aa_dmarc_result *r);
 

@@ -1,11 +1,14 @@
 /* aa_judge.h - one message's verdict: DMARC, the domain's policy, the action.
  *
  * The Exim adapter gathers SPF, DKIM and the From header; this decides.
- * In enforce mode only a definite DMARC fail under a reject policy, or a
- * From header that cannot be parsed but shows a domain, rejects; a temporary error
- * that could change the outcome defers; everything else is accepted with
- * its Authentication-Results. A message without From, or whose From shows
- * no domain at all, is accepted: it names no author domain to protect.
+ * In enforce mode a definite DMARC fail under a reject policy rejects
+ * (550), and so does a From that names no author domain to judge (none,
+ * several fields, unparseable, not a host name, too many domains:
+ * dmarc=permerror), unless from_unreadable = monitor, which then only
+ * enforces what the domains that From shows would give. A temporary
+ * error that could change the outcome defers (451), and so does running
+ * out of memory; everything else is accepted with its
+ * Authentication-Results.
  */
 #ifndef AA_JUDGE_H
 #define AA_JUDGE_H

@@ -26,48 +26,32 @@ static int is_deleted(const header_line *h)
 	return h->type == '*';
 }
 
-static int name_is(const header_line *h, const char *name)
-{
-	size_t n = strlen(name);
-
-	if ((size_t)h->slen <= n || strncasecmp((const char *)h->text, name, n) != 0)
-		return 0;
-	for (size_t i = n; i < (size_t)h->slen; i++) {
-		if (h->text[i] == ':')
-			return 1;
-		if (h->text[i] != ' ' && h->text[i] != '\t')
-			return 0;
-	}
-	return 0;
-}
-
-/* The From header(s): the value after the colon of every live one, all
- * parsed together (several fields are a status of their own). */
+/* The From field(s) among the live headers as Exim split them, read by
+ * the same core code as the command-line tool (aa_from_read_fields): a
+ * header block Exim could not split has no From field here. */
 void find_from(struct aa_ctx *ctx, struct aa_from *from)
 {
-	const char **values;
+	const char **fields;
 	size_t *lens, n = 0;
 
-	memset(from, 0, sizeof(*from));
-	from->status = AA_FROM_MALFORMED;	/* when out of memory */
 	for (const header_line *h = header_list; h != NULL; h = h->next)
-		if (!is_deleted(h) && name_is(h, "From"))
-			n++;
-	values = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*values));
+		n++;
+	fields = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*fields));
 	lens = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*lens));
-	if (values == NULL || lens == NULL)
+	if (fields == NULL || lens == NULL) {
+		memset(from, 0, sizeof(*from));
+		from->status = AA_FROM_NOMEM;	/* temperror, never "no From" */
+		from->reason = aa_from_status_name(AA_FROM_NOMEM);
 		return;
+	}
 	n = 0;
 	for (const header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h) && name_is(h, "From")) {
-			const char *colon = memchr(h->text, ':', (size_t)h->slen);
-			size_t off = (size_t)(colon - (const char *)h->text) + 1;
-
-			values[n] = (const char *)h->text + off;
-			lens[n++] = (size_t)h->slen - off;
+		if (!is_deleted(h)) {
+			fields[n] = (const char *)h->text;
+			lens[n++] = (size_t)h->slen;
 		}
 	}
-	aa_from_parse_fields(ctx, values, lens, n, from);
+	aa_from_read_fields(ctx, fields, lens, n, from);
 }
 
 /* Feed every live header and the body (spool data file) to DKIM. A

@@ -180,55 +180,6 @@ static char *read_all(FILE *f, size_t *len_r)
 	return buf;
 }
 
-/* End of the header field that starts at p (continuation lines included). */
-static const char *field_end(const char *p, const char *end)
-{
-	const char *line_end = memchr(p, '\n', (size_t)(end - p));
-	const char *fe = line_end != NULL ? line_end + 1 : end;
-
-	while (fe < end && (*fe == ' ' || *fe == '\t')) {
-		line_end = memchr(fe, '\n', (size_t)(end - fe));
-		fe = line_end != NULL ? line_end + 1 : end;
-	}
-	return fe;
-}
-
-static int is_from_field(const char *p, const char *fe)
-{
-	return (size_t)(fe - p) > 5 && strncasecmp(p, "From:", 5) == 0;
-}
-
-static int header_ended(const char *p, const char *end)
-{
-	return p >= end || *p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n');
-}
-
-/* Every From field's value in the header, parsed together. */
-static void message_from(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_from *from)
-{
-	const char *p, *end = msg + len, *fe;
-	const char **values;
-	size_t *lens, n = 0;
-
-	memset(from, 0, sizeof(*from));
-	from->status = AA_FROM_MALFORMED;	/* when out of memory */
-	for (p = msg; !header_ended(p, end); p = fe)
-		if (is_from_field(p, fe = field_end(p, end)))
-			n++;
-	values = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*values));
-	lens = aa_arena_alloc(ctx->arena, (n + 1) * sizeof(*lens));
-	if (values == NULL || lens == NULL)
-		return;
-	n = 0;
-	for (p = msg; !header_ended(p, end); p = fe) {
-		if (is_from_field(p, fe = field_end(p, end))) {
-			values[n] = p + 5;
-			lens[n++] = (size_t)(fe - (p + 5));
-		}
-	}
-	aa_from_parse_fields(ctx, values, lens, n, from);
-}
-
 static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
 {
 	struct aa_spf_result mf, helo;
@@ -247,7 +198,7 @@ static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **ar
 	in.authserv_id = cfg->authserv_id != NULL ? cfg->authserv_id : "authalign";
 	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
 	aa_dkim_verify_message(ctx, msg, len, &dkim);
-	message_from(ctx, msg, len, &from);
+	aa_from_read_message(ctx, msg, len, &from);
 	aa_judge(ctx, &in, &jr);
 	printf("Authentication-Results: %s\n", jr.authres);
 	printf("action: %s%s%s\n", aa_action_name(jr.action), jr.smtp_text != NULL ? " " : "",
@@ -292,7 +243,7 @@ static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **a
 		return EXIT_BAD;
 	}
 	aa_dkim_verify_message(ctx, text, len, &dkim);
-	message_from(ctx, text, len, &from);
+	aa_from_read_message(ctx, text, len, &from);
 	aa_outbound_policy(ob, from.domain, &pol);
 	printf("from=%s rcpt_domain=%s mode=%s%s%s\n", aa_escz(ctx, from.domain), aa_escz(ctx, argv[1]),
 	       aa_out_mode_name(pol.mode), pol.matched_key != NULL ? " key=" : "",

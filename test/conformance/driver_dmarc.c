@@ -20,7 +20,6 @@
 
 #define FIELDS_MAX 6
 #define MSG_MAX (1024 * 1024)
-#define FROM_FIELDS_MAX 128
 
 #include "driver_loop.h"
 
@@ -45,34 +44,17 @@ static long message_read(const char *path)
 	return (long)n;
 }
 
-/* Every From field in the header of a message, parsed together as the
- * Exim adapter does (aa_from_parse_fields). */
+/* Every From field in the header of a message, read by the core code
+ * the tool and the Exim adapter share (aa_from_read_message). */
 static void message_from(struct aa_ctx *ctx, const char *path, struct aa_from *f)
 {
-	const char *values[FROM_FIELDS_MAX];
-	size_t lens[FROM_FIELDS_MAX], n = 0;
-	char *buf = msg_buf;
+	long n = message_read(path);
 
 	memset(f, 0, sizeof(*f));
 	f->status = AA_FROM_NONE;
-	if (message_read(path) < 0)
+	if (n < 0)
 		return;
-	for (char *line = buf; line != NULL && *line != '\0';) {
-		char *next = strchr(line, '\n');
-		size_t len = next != NULL ? (size_t)(next - line) : strlen(line);
-
-		if (len == 0 || (len == 1 && line[0] == '\r'))
-			break;		/* end of header */
-		if (strncasecmp(line, "From:", 5) == 0 && n < FROM_FIELDS_MAX) {
-			values[n] = line + 5;
-			lens[n++] = len - 5;
-		} else if ((line[0] == ' ' || line[0] == '\t') && n > 0 &&
-			   values[n - 1] + lens[n - 1] == line - 1) {
-			lens[n - 1] = (size_t)(line + len - values[n - 1]);	/* folded */
-		}
-		line = next != NULL ? next + 1 : NULL;
-	}
-	aa_from_parse_fields(ctx, values, lens, n, f);
+	aa_from_read_message(ctx, msg_buf, (size_t)n, f);
 }
 
 static void from_spec(struct aa_ctx *ctx, const char *spec, struct aa_from *f)

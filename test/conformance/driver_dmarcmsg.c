@@ -25,50 +25,30 @@
 #include "aa_config.h"
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
+#include "aa_header.h"
 #include "aa_judge.h"
 #include "aa_spf.h"
 
 #define FIELDS_MAX 8
 #define MSG_MAX (1024 * 1024)
-#define FROM_FIELDS_MAX 128
 
 #include "driver_loop.h"
 
-/* End of the header field that starts at p (continuation lines included). */
-static const char *field_end(const char *p, const char *end)
-{
-	const char *nl;
-
-	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		p = nl + 1;
-		if (p >= end || (*p != ' ' && *p != '\t'))
-			return p;
-	}
-	return end;
-}
-
-/* Walk the header: every From field parsed together as the Exim adapter
- * does, and how many A-R fields claim our id. */
+/* Walk the header as Exim cuts it: every From field read by the core
+ * code the Exim adapter uses, and how many A-R fields claim our id. */
 static void scan_header(struct aa_ctx *ctx, const char *msg, size_t len, const char *authserv_id,
 			struct aa_from *from, unsigned *ours_r)
 {
-	const char *p = msg, *end = msg + len;
-	const char *values[FROM_FIELDS_MAX];
-	size_t lens[FROM_FIELDS_MAX], n = 0;
+	struct aa_header_cursor c;
+	const char *field;
+	size_t flen;
 
 	*ours_r = 0;
-	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
-		const char *fe = field_end(p, end);
-
-		if (fe - p > 5 && strncasecmp(p, "From:", 5) == 0 && n < FROM_FIELDS_MAX) {
-			values[n] = p + 5;
-			lens[n++] = (size_t)(fe - (p + 5));
-		}
-		if (aa_authres_is_ours(p, (size_t)(fe - p), authserv_id))
+	aa_header_start(&c, msg, len);
+	while (aa_header_next(&c, &field, &flen))
+		if (aa_authres_is_ours(field, flen, authserv_id))
 			(*ours_r)++;
-		p = fe;
-	}
-	aa_from_parse_fields(ctx, values, lens, n, from);
+	aa_from_read_message(ctx, msg, len, from);
 }
 
 static void print_oneline(const char *s)

@@ -22,8 +22,10 @@ What is compared:
   - the DMARC result, the policy that applies (p/sp/np) and, where the case
     gives one, the disposition;
   - the action under mode=enforce: reject for a fail under an applied
-    reject, quarantine-header for quarantine, defer for temperror, else
-    accept;
+    reject, quarantine-header for quarantine, defer for temperror, reject
+    for a permerror case without a From domain (the project's rule: a From
+    that names no author domain is rejected, from_unreadable = reject),
+    else accept;
   - SPF and DKIM where the case states them (rspamd: spf {domain, result},
     dkim [{d, s, result}]);
   - no Authentication-Results field already in the message may count as
@@ -165,15 +167,17 @@ def authres_problems(case, got):
 
 # ---- the verdict ----
 
-def expected_action(result, disposition):
+def expected_action(result, disposition, from_unreadable=False):
     if result == "temperror":
         return "defer"
+    if result == "permerror" and from_unreadable:
+        return "reject"     # no author domain to judge: from_unreadable = reject (default)
     if result == "fail":
         return {"reject": "reject", "quarantine": "quarantine-header"}.get(disposition, "accept")
     return "accept"
 
 
-def verdict_problems(want, got):
+def verdict_problems(want, got, from_unreadable=False):
     probs = []
     if got["result"] != want["result"]:
         probs.append(f"dmarc={got['result']}, want {want['result']}")
@@ -183,8 +187,9 @@ def verdict_problems(want, got):
     if want.get("disposition") and got["disposition"] != want["disposition"]:
         probs.append(f"disposition {got['disposition']}, want {want['disposition']}")
     disp = want.get("disposition", got["disposition"])
-    if got["action"] != expected_action(want["result"], disp):
-        probs.append(f"action {got['action']}, want {expected_action(want['result'], disp)}")
+    act = expected_action(want["result"], disp, from_unreadable)
+    if got["action"] != act:
+        probs.append(f"action {got['action']}, want {act}")
     if got["ours"]:
         probs.append(f"{got['ours']} Authentication-Results field(s) in the message taken as ours")
     return probs
@@ -205,7 +210,8 @@ def run_authheaders(d):
         want = {"result": exp["result"]}
         if "policy" in exp:
             want["policy"] = exp["policy"]
-        probs = verdict_problems(want, got) + authres_problems(c, got)
+        unreadable = exp["result"] == "permerror" and "from_domain" not in c
+        probs = verdict_problems(want, got, unreadable) + authres_problems(c, got)
         res.append((c["id"], not probs, "; ".join(probs) + " | " + brief(got)))
     return run_dmarc.report("dmarc-authheaders-message", res)
 

@@ -201,29 +201,194 @@ START_TEST(forged_authentication_results_claiming_our_id_never_survive)
 }
 END_TEST
 
-/* Several authors never pass DMARC, even when each would. */
-static const char *const several_from[] = {
-	"From: <alice@aligned.example>\nFrom: <bob@aligned.example>\n",
-	"From: alice@aligned.example, Bob <bob@aligned.example>\n",
+/* Several authors never pass DMARC, even when each would: two From
+ * fields are unreadable (permerror), two domains in one field fail. */
+static const struct {
+	const char *from_lines, *monitor_word;
+} several_from[] = {
+	{ "From: <alice@aligned.example>\nFrom: <bob@aligned.example>\n", "dmarc=permerror" },
+	{ "From: alice@aligned.example, Bob <bob@none.example>\n", "dmarc=fail" },
 };
 
 START_TEST(several_from_headers_or_addresses_never_pass)
 {
 	struct world_reply r;
-	char *copy, *ar, *text = message(several_from[_i], NULL);
+	char *copy, *ar, *text = message(several_from[_i].from_lines, NULL);
 
 	itest_settings("monitor", NULL);
 	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, "aligned.example", &r, &copy);
 	ar = our_authres(copy);
 	assert_has(ar, "dkim=pass");
 	assert_lacks(ar, "dmarc=pass");
-	assert_has(ar, "dmarc=fail");
+	assert_has(ar, several_from[_i].monitor_word);
 	free(ar);
 	free(copy);
 
 	itest_settings("enforce", NULL);
 	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, "aligned.example", &r, NULL);
 	ck_assert_int_eq(r.code, 550);
+	free(text);
+}
+END_TEST
+
+START_TEST(two_authors_of_one_domain_pass_as_that_domain)
+{
+	struct world_reply r;
+	char *copy, *ar;
+	char *text = message("From: alice@aligned.example, Bob <bob@Aligned.example>\n", NULL);
+
+	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, "aligned.example", &r, &copy);
+	ar = our_authres(copy);
+	assert_has(ar, "dmarc=pass");
+	assert_has(ar, "header.from=aligned.example");
+	free(ar);
+	free(copy);
+	free(text);
+}
+END_TEST
+
+/* A From that names no author domain to judge: 550 in enforce mode even
+ * from the authorised host (SPF aligned for aligned.example), and with
+ * from_unreadable = monitor accepted as dmarc=permerror, unless a domain
+ * it shows fails under p=reject or there are more domains than are
+ * judged (what they show is incomplete). */
+static char *long_folded_from(void)
+{
+	size_t cap = 24 * 1024, len = 0;
+	char *v = malloc(cap);
+
+	ck_assert_ptr_nonnull(v);
+	len += (size_t)sprintf(v, "From: Alice");
+	while (len < 17 * 1024) {	/* legal folding: 900-byte lines */
+		memcpy(v + len, "\n\t", 2);
+		len += 2;
+		memset(v + len, 'a', 900);
+		len += 900;
+	}
+	sprintf(v + len, "\n\t<alice@aligned.example>\n");
+	return v;
+}
+
+static const struct {
+	const char *name, *from_lines;
+	const char *reason;		/* in the 550 and the A-R comment */
+	int softened_code;		/* with from_unreadable = monitor */
+} unreadable[] = {
+	{ "no From, only Sender", "Sender: <alice@aligned.example>\n", "no From field", 250 },
+	{ "no From, only Resent-From", "Resent-From: <alice@aligned.example>\n", "no From field", 250 },
+	{ "a header block Exim could not split", "X-Broken header line without a colon\n"
+	  "From: <alice@aligned.example>\n", "no From field", 250 },
+	{ "two From fields", "From: <alice@aligned.example>\nFrom: <alice@aligned.example>\n",
+	  "several From fields", 250 },
+	{ "From : with a space", "From: <alice@aligned.example>\nFrom : <bob@aligned.example>\n",
+	  "several From fields", 250 },
+	{ "From with a folded colon", "From: <alice@aligned.example>\nFrom\n\t: <bob@aligned.example>\n",
+	  "several From fields", 250 },
+	{ "a second From on a failing p=reject domain", "From: <alice@aligned.example>\n"
+	  "From : <ceo@reject.example>\n", "several From fields", 550 },
+	{ "a legally folded From over 16 KiB", NULL, "longer than 16384 bytes", 250 },
+	{ "an empty label", "From: <alice@.aligned.example>\n", "not a valid host name", 250 },
+	{ "a label joiner that cannot be mapped", "From: <alice@aligned\xe2\x80\x8d.example>\n",
+	  "not a valid host name", 250 },
+	{ "an address without a domain", "From: \"Alice\"\n", "without a domain", 250 },
+	{ "nine From domains", "From: a@n1.example, a@n2.example, a@n3.example, a@n4.example, "
+	  "a@n5.example, a@n6.example, a@n7.example, a@n8.example, alice@aligned.example\n",
+	  "more than 8 From domains", 550 },
+};
+
+START_TEST(unreadable_from_is_rejected_with_550_and_accepted_with_permerror_when_softened)
+{
+	struct world_reply r;
+	char *from = unreadable[_i].from_lines != NULL ? strdup(unreadable[_i].from_lines)
+							: long_folded_from();
+	char *copy, *ar, *text = message(from, NULL);
+	int before = world_mail_count("alice");
+
+	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, NULL, &r, NULL);
+	ck_assert_msg(r.stage == WORLD_DOT && r.code == 550, "%s: %d at %s: %s", unreadable[_i].name,
+		      r.code, world_stage_name(r.stage), r.text);
+	assert_has(r.text, "5.7.1");
+	assert_has(r.text, unreadable[_i].reason);
+	ck_assert_int_eq(world_mail_count("alice"), before);
+
+	itest_settings("enforce", "from_unreadable = monitor\n");
+	if (unreadable[_i].softened_code == 550) {
+		send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, NULL, &r, NULL);
+		ck_assert_msg(r.code == 550, "%s softened: %d: %s", unreadable[_i].name, r.code, r.text);
+	} else {
+		send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", text, NULL, &r, &copy);
+		ar = our_authres(copy);
+		assert_has(ar, "dmarc=permerror");
+		assert_has(ar, unreadable[_i].reason);
+		assert_lacks(ar, "dmarc=pass");
+		free(ar);
+		free(copy);
+	}
+	free(text);
+	free(from);
+}
+END_TEST
+
+/* A Unicode author domain is judged as its A-label name: a fullwidth
+ * full stop (U+FF0E) does not make reject.example unknown. */
+START_TEST(from_with_fullwidth_dot_is_judged_as_ascii_name)
+{
+	struct world_reply r;
+	char *copy, *ar;
+	char *spoof = message("From: CEO <ceo@reject\xef\xbc\x8e" "example>\n", NULL);
+	char *genuine = message("From: <alice@aligned\xef\xbc\x8e" "example>\n", NULL);
+
+	send_msg(world_env("AA_BAD_IP4"), "ceo@evil.example", spoof, NULL, &r, NULL);
+	ck_assert_msg(r.code == 550, "%d: %s", r.code, r.text);
+	assert_has(r.text, "the From domain reject.example fails DMARC");
+
+	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", genuine, NULL, &r, &copy);
+	ar = our_authres(copy);
+	assert_has(ar, "dmarc=pass");
+	assert_has(ar, "header.from=aligned.example");
+	free(ar);
+	free(copy);
+	free(spoof);
+	free(genuine);
+}
+END_TEST
+
+/* The command-line verifier reads From through the same core code as the
+ * plugin: the same verdict for the same message, "From :" included. */
+static const struct {
+	const char *from_lines, *authres, *reply;
+} same_verdict[] = {
+	{ "From : CEO <ceo@reject.example>\n", "dmarc=fail (p=reject dis=reject) header.from=reject.example",
+	  "the From domain reject.example fails DMARC" },
+	{ "From: <x@none.example>\nFrom : CEO <ceo@reject.example>\n",
+	  "dmarc=permerror (several From fields)", "several From fields" },
+	{ "X-Broken header line\nFrom: <ceo@reject.example>\n", "dmarc=permerror (no From field)",
+	  "no From field" },
+};
+
+START_TEST(cli_verifier_and_plugin_give_the_same_verdict)
+{
+	struct world_reply r;
+	char *out = NULL, *path = NULL;
+	char *text = message(same_verdict[_i].from_lines, NULL);
+	FILE *f;
+
+	send_msg(world_env("AA_BAD_IP4"), "ceo@reject.example", text, NULL, &r, NULL);
+	ck_assert_msg(r.code == 550, "plugin: %d: %s", r.code, r.text);
+	assert_has(r.text, same_verdict[_i].reply);
+	ck_assert_int_ge(asprintf(&path, "%s/same-verdict-%d.eml", world_env("AA_WORLD"), _i), 0);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" -c \"$AA_AUTHALIGN_CONFIG\" "
+				  "verify %s mail.reject.example ceo@reject.example < %s",
+				  world_env("AA_BAD_IP4"), path), 0);
+	assert_has(out, same_verdict[_i].authres);
+	assert_has(out, "action: reject 5.7.1");
+	assert_has(out, same_verdict[_i].reply);
+	free(out);
+	free(path);
 	free(text);
 }
 END_TEST
@@ -345,6 +510,12 @@ Suite *suite_inbound(void)
 	tcase_add_test(tc, forged_authentication_results_claiming_our_id_never_survive);
 	tcase_add_loop_test(tc, several_from_headers_or_addresses_never_pass, 0,
 			    (int)(sizeof(several_from) / sizeof(several_from[0])));
+	tcase_add_test(tc, two_authors_of_one_domain_pass_as_that_domain);
+	tcase_add_loop_test(tc, unreadable_from_is_rejected_with_550_and_accepted_with_permerror_when_softened,
+			    0, (int)(sizeof(unreadable) / sizeof(unreadable[0])));
+	tcase_add_test(tc, from_with_fullwidth_dot_is_judged_as_ascii_name);
+	tcase_add_loop_test(tc, cli_verifier_and_plugin_give_the_same_verdict, 0,
+			    (int)(sizeof(same_verdict) / sizeof(same_verdict[0])));
 	tcase_add_test(tc, strict_dkim_alignment_does_not_accept_a_subdomain_signature);
 	tcase_add_test(tc, np_reject_applies_to_a_non_existent_subdomain_only);
 	tcase_add_test(tc, forged_tab_colon_signature_for_a_reject_domain_is_rejected_not_passed);

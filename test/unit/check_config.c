@@ -49,7 +49,8 @@ START_TEST(config_settings_and_domains_are_read)
 	snprintf(text, sizeof(text),
 		 "authserv_id = mx.test.example\nmode = off\ndmarc_mode = rfc7489\n"
 		 "quarantine_action = freeze\nreceived_spf = yes\ndns_timeout = 3s\n"
-		 "dns_tries = 1\ndns_budget = 3s\nreject_status = 5.7.509\ndomains_file = %s\n", domains);
+		 "dns_tries = 1\ndns_budget = 3s\nreject_status = 5.7.509\nfrom_unreadable = monitor\n"
+		 "domains_file = %s\n", domains);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(cfg->authserv_id, "mx.test.example");
@@ -59,6 +60,7 @@ START_TEST(config_settings_and_domains_are_read)
 	ck_assert_uint_eq(cfg->dns.tries, 1);
 	ck_assert_uint_eq(cfg->dns.budget_ms, 3000);
 	ck_assert_str_eq(cfg->reject_status, "5.7.509");
+	ck_assert_int_eq(cfg->from_unreadable, AA_UNREADABLE_MONITOR);
 
 	aa_config_domain(cfg, "strict.example", &p);
 	ck_assert_int_eq(p.mode, AA_MODE_ENFORCE);
@@ -95,6 +97,7 @@ static const struct bad_case bad_cases[] = {
 	{ "dns_budget = 20 s\n", NULL, ":1: invalid value: dns_budget" },
 	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
 	{ "reject_status = 4.7.1\n", NULL, ":1: invalid value: reject_status" },
+	{ "from_unreadable = accept\n", NULL, ":1: invalid value: from_unreadable" },
 	{ "outbound_plan_ttl = 2d\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "outbound_plan_ttl = 100000\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "reject_status = 5.7\n", NULL, ":1: invalid value: reject_status" },

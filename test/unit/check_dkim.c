@@ -781,9 +781,9 @@ START_TEST(dkim_verifier_start_failure_is_temperror)
 	ck_assert_ptr_nonnull(v);
 	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
 	aa_ctx_end_message(ctx);
-	aa_arena_fail_after(ctx->arena, (size_t)_i);
+	aa_arena_fail_after(ctx->arena, (size_t)_i, SIZE_MAX);
 	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), -1);
-	ck_assert_uint_gt(aa_arena_fail_after(ctx->arena, SIZE_MAX), 0);
+	ck_assert_uint_gt(aa_arena_fail_after(ctx->arena, SIZE_MAX, 0), 0);
 	ck_assert_int_eq(r.incomplete, 1);
 	ck_assert_uint_eq(r.count, 0);
 	ar = aa_authres_build(ctx, &ain);
@@ -809,9 +809,9 @@ START_TEST(dkim_out_of_memory_anywhere_never_loses_a_pass)
 
 	for (n = 0; n < 5000 && refused > 0; n++) {
 		aa_ctx_end_message(ctx);
-		aa_arena_fail_after(ctx->arena, n);
+		aa_arena_fail_after(ctx->arena, n, SIZE_MAX);
 		aa_dkim_verify_message(ctx, two, len2, &r);
-		refused = aa_arena_fail_after(ctx->arena, SIZE_MAX);
+		refused = aa_arena_fail_after(ctx->arena, SIZE_MAX, 0);
 		for (size_t i = 0; i < r.count; i++) {
 			const struct aa_dkim_sig *s = &r.sigs[i];
 

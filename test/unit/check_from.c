@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include "aa_test.h"
 #include "aa_dmarc.h"
+#include "aa_header.h"
 
 struct from_case {
 	const char *name;
@@ -38,8 +39,8 @@ static const struct from_case cases[] = {
 	OK("quoted local part is fine", "\"a b\"@example.com", "example.com"),
 	OK("UTF-8 display name is fine", "J\xc3\xb6rg <j@example.com>", "example.com"),
 	BAD("two addresses never pass", "a@example.com, b@example.org", AA_FROM_MULTIPLE_ADDRESSES, 2),
-	BAD("two addresses of one domain are still two", "a@example.com,b@example.com",
-	    AA_FROM_MULTIPLE_ADDRESSES, 2),
+	{ "two addresses of one domain are that one author domain", "a@example.com,b@Example.COM",
+	  0, AA_FROM_OK, "example.com", 2 },
 	BAD("group of two is two addresses", "g: a@example.com, b@example.org;",
 	    AA_FROM_MULTIPLE_ADDRESSES, 2),
 	BAD("display name only is malformed", "\"Test User\"", AA_FROM_MALFORMED, 1),
@@ -52,20 +53,43 @@ static const struct from_case cases[] = {
 	BAD("unterminated comment is malformed", "(abc <u@example.com>", AA_FROM_MALFORMED, 0),
 	BAD("nested angle brackets are malformed", "<<u@example.com>>", AA_FROM_MALFORMED, 0),
 	BAD("text after the angle addr is malformed", "<u@example.com> x", AA_FROM_MALFORMED, 1),
-	BAD("empty label is malformed", "u@example..com", AA_FROM_MALFORMED, 1),
-	BAD("leading hyphen label is malformed", "u@-x.example", AA_FROM_MALFORMED, 1),
+	BAD("empty label is not a host name", "u@example..com", AA_FROM_BAD_DOMAIN, 1),
+	BAD("leading empty label is not a host name", "ceo@.bank.example", AA_FROM_BAD_DOMAIN, 1),
+	BAD("two final dots are not a host name", "ceo@bank.example..", AA_FROM_BAD_DOMAIN, 1),
+	BAD("leading hyphen label is not a host name", "u@-x.example", AA_FROM_BAD_DOMAIN, 1),
+	BAD("a percent sign is not a host name", "u@bank%evil.example", AA_FROM_BAD_DOMAIN, 1),
+	BAD("a broken A-label is not a host name", "u@xn--zz.example", AA_FROM_BAD_DOMAIN, 1),
+	BAD("two words after the @ are malformed", "u@bank.example evil.example", AA_FROM_MALFORMED, 1),
 	OK("underscore in a DNS name is kept", "u@zero_pct.example", "zero_pct.example"),
-	BAD("64-octet label is malformed",
+	BAD("64-octet label is not a host name",
 	    "u@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example",
-	    AA_FROM_MALFORMED, 1),
+	    AA_FROM_BAD_DOMAIN, 1),
 	{ "NUL byte is malformed", "u@exa\0mple.com", sizeof("u@exa\0mple.com") - 1,
 	  AA_FROM_MALFORMED, NULL, 0 },
 	BAD("control byte is malformed", "u@exa\x01mple.com", AA_FROM_MALFORMED, 0),
-	BAD("non-ASCII domain is malformed", "u@b\xc3\xbc" "cher.example", AA_FROM_MALFORMED, 1),
+	OK("Unicode domain is judged as its A-labels", "u@B\xc3\xbc" "cher.example",
+	   "xn--bcher-kva.example"),
+	OK("from with fullwidth dot is judged as the ASCII name", "ceo@victim\xef\xbc\x8etest",
+	   "victim.test"),
+	OK("ideographic full stop is a dot", "ceo@VICTIM\xe3\x80\x82test", "victim.test"),
+	OK("fullwidth letters map to ASCII", "ceo@\xef\xbc\xb6ictim.test", "victim.test"),
+	OK("a valid A-label is kept", "u@XN--BCHER-KVA.example", "xn--bcher-kva.example"),
+	BAD("a joiner that cannot be mapped is not a host name", "ceo@vic\xe2\x80\x8dtim.test",
+	    AA_FROM_BAD_DOMAIN, 1),
+	BAD("a fullwidth dot giving an empty label is not a host name",
+	    "ceo@\xef\xbc\x8evictim.test", AA_FROM_BAD_DOMAIN, 1),
+	BAD("a fullwidth solidus is not a host name", "ceo@victim\xef\xbc\x8ftest",
+	    AA_FROM_BAD_DOMAIN, 1),
+	BAD("invalid UTF-8 in a domain is not a host name", "ceo@vic\xc3" "Atim.test",
+	    AA_FROM_BAD_DOMAIN, 1),
 	BAD("stray closing parenthesis is malformed", "u@example.com)", AA_FROM_MALFORMED, 0),
 	BAD("semicolon outside a group is malformed", "u@example.com;", AA_FROM_MALFORMED, 1),
-	BAD("address without a domain next to one with a domain is several addresses",
-	    "user1@a.example, user2", AA_FROM_MULTIPLE_ADDRESSES, 2),
+	BAD("address without a domain next to one with a domain is malformed",
+	    "user1@a.example, user2", AA_FROM_MALFORMED, 2),
+	BAD("address literal next to a domain is malformed", "ceo@bank.example, u@[192.0.2.1]",
+	    AA_FROM_MALFORMED, 2),
+	BAD("a bad domain next to a good one is not a host name", "a@x.example, b@.bank.example",
+	    AA_FROM_BAD_DOMAIN, 2),
 	BAD("several addresses without any domain are malformed", "user1, user2@",
 	    AA_FROM_MALFORMED, 2),
 };
@@ -114,11 +138,14 @@ static const struct fields_case fields_cases[] = {
 	{ "two addresses give both domains in order", 1, { "a@b.example, c@A.example" },
 	  AA_FROM_MULTIPLE_ADDRESSES, "b.example a.example", 2 },
 	{ "two addresses of one domain give that domain once", 1, { "a@x.example, B@X.example." },
-	  AA_FROM_MULTIPLE_ADDRESSES, "x.example", 2 },
-	{ "an address without a domain does not hide the other", 1,
-	  { "\"Test User\", ceo@bank.example" }, AA_FROM_MULTIPLE_ADDRESSES, "bank.example", 2 },
-	{ "an address literal next to a domain keeps the domain", 1,
-	  { "ceo@bank.example, u@[192.0.2.1]" }, AA_FROM_MULTIPLE_ADDRESSES, "bank.example", 2 },
+	  AA_FROM_OK, "x.example", 2 },
+	{ "an address without a domain is malformed but shows the other", 1,
+	  { "\"Test User\", ceo@bank.example" }, AA_FROM_MALFORMED, "bank.example", 2 },
+	{ "an address literal next to a domain is malformed but shows the domain", 1,
+	  { "ceo@bank.example, u@[192.0.2.1]" }, AA_FROM_MALFORMED, "bank.example", 2 },
+	{ "a From that cannot be parsed still shows its domains", 1,
+	  { "\"ceo <ceo@Bank.example>, x@victim\xef\xbc\x8etest" }, AA_FROM_MALFORMED,
+	  "bank.example victim.test", 0 },
 	{ "group of two gives both domains", 1, { "g: a@example.com, b@example.org;" },
 	  AA_FROM_MULTIPLE_ADDRESSES, "example.com example.org", 2 },
 	{ "two From fields give several headers and their union", 2,
@@ -127,7 +154,7 @@ static const struct fields_case fields_cases[] = {
 	{ "two identical From fields are still several headers", 2, { "a@x.example", "a@x.example" },
 	  AA_FROM_MULTIPLE_HEADERS, "x.example", 2 },
 	{ "a malformed field does not hide the other", 2, { "<<u@x.example>>", "b@y.example" },
-	  AA_FROM_MULTIPLE_HEADERS, "y.example", 1 },
+	  AA_FROM_MULTIPLE_HEADERS, "x.example y.example", 1 },
 	{ "fields without any domain give several headers and no domain", 3,
 	  { "user", "\"x\"", "" }, AA_FROM_MULTIPLE_HEADERS, "", 2 },
 };
@@ -169,7 +196,7 @@ START_TEST(from_ten_domains_keep_nine_and_say_truncated)
 	for (int i = 0; i < 10; i++)
 		sprintf(v + strlen(v), "%su@d%d.example", i > 0 ? ", " : "", i);
 	aa_from_parse(ctx, v, strlen(v), &f);
-	ck_assert_int_eq(f.status, AA_FROM_MULTIPLE_ADDRESSES);
+	ck_assert_int_eq(f.status, AA_FROM_TOO_MANY);
 	ck_assert_uint_eq(f.addresses, 10);
 	ck_assert_uint_eq(f.domain_count, AA_FROM_DOMAINS_MAX + 1);
 	ck_assert_str_eq(f.domains[8], "d8.example");
@@ -189,7 +216,7 @@ START_TEST(from_address_past_the_cap_says_truncated)
 		strcat(v, "a@b.example,");
 	strcat(v, "ceo@bank.example");
 	aa_from_parse(ctx, v, strlen(v), &f);
-	ck_assert_int_eq(f.status, AA_FROM_MULTIPLE_ADDRESSES);
+	ck_assert_int_eq(f.status, AA_FROM_TOO_MANY);
 	ck_assert_uint_eq(f.domain_count, 1);
 	ck_assert_int_eq(f.truncated, 1);
 	aa_ctx_free(&ctx);
@@ -211,6 +238,140 @@ START_TEST(from_fields_past_the_cap_say_truncated)
 	ck_assert_int_eq(f.status, AA_FROM_MULTIPLE_HEADERS);
 	ck_assert_uint_eq(f.domain_count, 1);
 	ck_assert_int_eq(f.truncated, 1);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+
+/* Whole header blocks: which fields are From fields, as Exim decides
+ * (aa_header.h). The Exim adapter and the tool both read them so. */
+struct msg_case {
+	const char *name;
+	const char *msg;
+	enum aa_from_status status;
+	const char *domains;
+};
+
+static const struct msg_case msg_cases[] = {
+	{ "plain From is read", "From: a@x.example\nTo: b@y.example\n\nbody\n", AA_FROM_OK, "x.example" },
+	{ "space before the colon is still From", "From : a@x.example\n\n", AA_FROM_OK, "x.example" },
+	{ "tab before the colon is still From", "FROM\t: a@x.example\n\n", AA_FROM_OK, "x.example" },
+	{ "folding before the colon is still From", "From\n\t: a@x.example\n\n", AA_FROM_OK,
+	  "x.example" },
+	{ "vertical tab before the colon is still From", "from\v: a@x.example\n\n", AA_FROM_OK,
+	  "x.example" },
+	{ "From : next to From: is two From fields", "From: a@x.example\nFrom : ceo@bank.example\n\n",
+	  AA_FROM_MULTIPLE_HEADERS, "x.example bank.example" },
+	{ "Resent-From alone is no From", "Resent-From: a@x.example\n\n", AA_FROM_NONE, "" },
+	{ "Sender alone is no From", "Sender: a@x.example\n\n", AA_FROM_NONE, "" },
+	{ "a longer name is not From", "From-X: a@x.example\nFromage: b@y.example\n\n", AA_FROM_NONE, "" },
+	{ "a line without a colon ends the header block", "X-Broken line\nFrom: a@x.example\n\n",
+	  AA_FROM_NONE, "" },
+	{ "a first line starting with white space ends the header block",
+	  " From: a@x.example\n\n", AA_FROM_NONE, "" },
+	{ "a From in the body is not read", "From: a@x.example\n\nFrom: ceo@bank.example\n",
+	  AA_FROM_OK, "x.example" },
+	{ "a CRLF header block is read", "From: a@x.example\r\nTo: b@y.example\r\n\r\nbody\r\n",
+	  AA_FROM_OK, "x.example" },
+	{ "mixed line ends each end a line",
+	  "To: t@y.example\r\nSubject: s\nFrom: ceo@bank.example\r\n\r\n", AA_FROM_OK,
+	  "bank.example" },
+	{ "a header without a body is read", "From: a@x.example", AA_FROM_OK, "x.example" },
+	{ "an empty message has no From", "", AA_FROM_NONE, "" },
+};
+
+static void join_domains(const struct aa_from *f, char *got, size_t size)
+{
+	got[0] = '\0';
+	for (size_t i = 0; i < f->domain_count; i++) {
+		if (i > 0)
+			strncat(got, " ", size - strlen(got) - 1);
+		strncat(got, f->domains[i], size - strlen(got) - 1);
+	}
+}
+
+START_TEST(from_message_table)
+{
+	const struct msg_case *c = &msg_cases[_i];
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_header_cursor cur;
+	const char *fields[16];
+	size_t lens[16], n = 0;
+	struct aa_from f, g;
+	char got[256], got2[256];
+
+	ck_assert_int_eq(aa_from_read_message(ctx, c->msg, strlen(c->msg), &f), 0);
+	join_domains(&f, got, sizeof(got));
+	ck_assert_msg(f.status == c->status, "%s: status %s", c->name, aa_from_status_name(f.status));
+	ck_assert_msg(strcmp(got, c->domains) == 0, "%s: domains '%s'", c->name, got);
+	/* the Exim adapter's path: the same fields, handed over one by one */
+	aa_header_start(&cur, c->msg, strlen(c->msg));
+	while (n < 16 && aa_header_next(&cur, &fields[n], &lens[n]))
+		n++;
+	ck_assert_int_eq(aa_from_read_fields(ctx, fields, lens, n, &g), 0);
+	join_domains(&g, got2, sizeof(got2));
+	ck_assert_msg(g.status == f.status && strcmp(got, got2) == 0, "%s: fields read differently",
+		      c->name);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(from_legally_folded_over_16k_is_malformed)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	size_t cap = 20 * 1024, len = 0;
+	char *v = aa_arena_alloc(ctx->arena, cap);
+	struct aa_from f;
+
+	/* display words on folded lines of 900 bytes: legal RFC 5322 */
+	while (len < 17 * 1024) {
+		v[len++] = '\n';
+		v[len++] = '\t';
+		memset(v + len, 'a', 900);
+		len += 900;
+	}
+	memcpy(v + len, " <ceo@bank.example>", 19);
+	len += 19;
+	ck_assert_int_eq(aa_from_parse(ctx, v, len, &f), 0);
+	ck_assert_int_eq(f.status, AA_FROM_MALFORMED);
+	ck_assert_msg(strstr(f.reason, "16384") != NULL, "%s", f.reason);
+	ck_assert_uint_eq(f.domain_count, 1);	/* still shows the domain */
+	ck_assert_str_eq(f.domains[0], "bank.example");
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Out of memory at every allocation: NOMEM (temperror), never another
+ * status, never "invalid domain". */
+static const char *const oom_values[] = {
+	"Bank <ceo@bank.example>",
+	"ceo@victim\xef\xbc\x8etest",
+	"a@x.example, b@y.example",
+	"\"ceo <ceo@bank.example>",
+};
+
+START_TEST(from_out_of_memory_is_never_a_verdict)
+{
+	const char *v = oom_values[_i];
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_from want, f;
+	int failed = 0;
+
+	ck_assert_int_eq(aa_from_parse(ctx, v, strlen(v), &want), 0);
+	for (size_t n = 0; n < 64; n++) {
+		aa_arena_fail_after(ctx->arena, n, (size_t)-1);
+		if (aa_from_parse(ctx, v, strlen(v), &f) < 0) {
+			ck_assert_msg(f.status == AA_FROM_NOMEM, "%s, failing after %zu: status %s", v, n,
+				      aa_from_status_name(f.status));
+			failed++;
+			continue;
+		}
+		ck_assert_msg(f.status == want.status, "%s, failing after %zu: status %s", v, n,
+			      aa_from_status_name(f.status));
+		ck_assert_uint_eq(f.domain_count, want.domain_count);
+	}
+	ck_assert_int_gt(failed, 0);
+	aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -251,7 +412,7 @@ START_TEST(from_many_addresses_stop_at_the_cap)
 	for (int i = 0; i < 100; i++)
 		strcat(v, "a@b.example,");
 	aa_from_parse(ctx, v, strlen(v), &f);
-	ck_assert_int_eq(f.status, AA_FROM_MULTIPLE_ADDRESSES);
+	ck_assert_int_eq(f.status, AA_FROM_TOO_MANY);
 	ck_assert_uint_le(f.addresses, 64);
 	ck_assert_int_eq(f.truncated, 1);
 	aa_ctx_free(&ctx);
@@ -303,6 +464,10 @@ Suite *suite_from(void)
 	tcase_add_test(tc, from_many_addresses_stop_at_the_cap);
 	tcase_add_test(tc, from_deep_comments_are_malformed);
 	tcase_add_test(tc, from_length_is_respected_without_nul);
+	tcase_add_loop_test(tc, from_message_table, 0, sizeof(msg_cases) / sizeof(msg_cases[0]));
+	tcase_add_test(tc, from_legally_folded_over_16k_is_malformed);
+	tcase_add_loop_test(tc, from_out_of_memory_is_never_a_verdict, 0,
+			    sizeof(oom_values) / sizeof(oom_values[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,9 @@
 #include "aa_judge.h"
 #include "aa_test.h"
 
+/* rows leave the trailing fields of judge_case out: NULL, 0 */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const char *const zone[] = {
 	"reject.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.reject.example TXT \"v=DMARC1; p=reject\"",
@@ -28,6 +31,9 @@ struct judge_case {
 	enum aa_dmarc_policy forced;
 	enum aa_action action;
 	const char *text;		/* substring of smtp_text, or NULL */
+	const char *from2;		/* a second From field, or NULL */
+	enum aa_unreadable unreadable;	/* from_unreadable */
+	size_t fail_after;		/* 0: memory enough; else allocations before none is left */
 };
 
 #define ENF AA_MODE_ENFORCE
@@ -63,10 +69,43 @@ static const struct judge_case cases[] = {
 	  "x@evil.example", MON, HDR, PUB, AA_ACTION_ACCEPT, NULL },
 	{ "an unterminated quote cannot hide the domain", "\"ceo <ceo@reject.example>", "198.51.100.66",
 	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "cannot be parsed" },
-	{ "a From without any address is accepted", "\"Test User\"", "198.51.100.66",
-	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL },
-	{ "no From header is accepted", NULL, "198.51.100.66", "x@evil.example",
-	  ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL },
+	{ "a From without any address is rejected", "\"Test User\"", "198.51.100.66",
+	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "5.7.1 Message rejected: a From address without a domain" },
+	{ "no From header is rejected", NULL, "203.0.113.5", "a@reject.example",
+	  ENF, HDR, PUB, AA_ACTION_REJECT, "5.7.1 Message rejected: no From field" },
+	{ "no From header is accepted in monitor mode", NULL, "203.0.113.5", "a@reject.example",
+	  MON, HDR, PUB, AA_ACTION_ACCEPT, NULL },
+	{ "two From fields are rejected even when both pass", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", ENF, HDR, PUB, AA_ACTION_REJECT, "several From fields",
+	  "b@reject.example" },
+	{ "two From fields are accepted when softened to monitor and both pass", "a@reject.example",
+	  "203.0.113.5", "a@reject.example", ENF, HDR, PUB, AA_ACTION_ACCEPT, NULL,
+	  "b@reject.example", AA_UNREADABLE_MONITOR },
+	{ "a second From cannot hide a failing p=reject domain when softened", "a@none.example",
+	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT,
+	  "the From domain reject.example fails DMARC", "ceo@reject.example", AA_UNREADABLE_MONITOR },
+	{ "a broken From cannot hide a failing p=reject domain when softened",
+	  "\"ceo <ceo@reject.example>", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
+	  AA_ACTION_REJECT, "reject.example", NULL, AA_UNREADABLE_MONITOR },
+	{ "a broken From showing a failing p=quarantine domain is quarantined when softened",
+	  "ceo@quar.example;", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
+	  AA_ACTION_QUARANTINE_HEADER, NULL, NULL, AA_UNREADABLE_MONITOR },
+	{ "more From domains than are judged are rejected even when softened",
+	  "a@n1.example, a@n2.example, a@n3.example, a@n4.example, a@n5.example, a@n6.example, "
+	  "a@n7.example, a@n8.example, a@reject.example", "203.0.113.5", "a@reject.example", ENF, HDR,
+	  PUB, AA_ACTION_REJECT, "more than 8 From domains", NULL, AA_UNREADABLE_MONITOR },
+	{ "an empty label is rejected under p=reject", "ceo@.reject.example", "198.51.100.66",
+	  "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "not a valid host name" },
+	{ "a fullwidth dot is judged as the ASCII name", "ceo@reject\xef\xbc\x8e" "example",
+	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT,
+	  "the From domain reject.example fails DMARC" },
+	{ "two authors of one domain with an aligned pass are accepted",
+	  "a@reject.example, b@reject.example", "203.0.113.5", "a@reject.example", ENF, HDR, PUB,
+	  AA_ACTION_ACCEPT, NULL },
+	{ "out of memory reading From defers with 4.3.0", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", ENF, HDR, PUB, AA_ACTION_DEFER, "4.3.0", NULL, 0, 1 },
+	{ "out of memory reading From defers in monitor mode too", "a@reject.example", "203.0.113.5",
+	  "a@reject.example", MON, HDR, PUB, AA_ACTION_DEFER, "4.3.0", NULL, 0, 1 },
 	{ "a second From address cannot dodge p=reject", "a@reject.example, b@evil.example",
 	  "198.51.100.66", "x@evil.example", ENF, HDR, PUB, AA_ACTION_REJECT, "reject.example" },
 	{ "mode off never rejects", "a@reject.example", "198.51.100.66", "x@evil.example",
@@ -89,6 +128,7 @@ START_TEST(judge_table)
 	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
 	cfg->mode = c->mode;
 	cfg->quarantine = c->quarantine;
+	cfg->from_unreadable = c->unreadable;
 	if (c->forced != PUB) {
 		char line[] = "mode=enforce policy=reject";
 		/* a one-entry table through the public loader is overkill here */
@@ -96,14 +136,17 @@ START_TEST(judge_table)
 	}
 	in.cfg = cfg;
 	aa_spf_check(ctx, c->ip, "mail.client.example", c->mail_from, &mf, &helo);
+	if (c->fail_after != 0)
+		aa_arena_fail_after(ctx->arena, c->fail_after - 1, (size_t)-1);
 	if (c->from != NULL) {
-		const char *values[] = { c->from };
-		size_t lens[] = { strlen(c->from) };
+		const char *values[] = { c->from, c->from2 };
+		size_t lens[] = { strlen(c->from), c->from2 != NULL ? strlen(c->from2) : 0 };
 
-		aa_from_parse_fields(ctx, values, lens, 1, &from);
+		aa_from_parse_fields(ctx, values, lens, c->from2 != NULL ? 2 : 1, &from);
 	} else {
 		aa_from_parse_fields(ctx, NULL, NULL, 0, &from);
 	}
+	aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
 	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
 	if (c->forced != PUB) {
 		/* forced policy: judge again with the table saying so */
@@ -118,6 +161,58 @@ START_TEST(judge_table)
 		ck_assert_msg(r.smtp_text[0] == '4', "%s: a defer must be 4xx", c->name);
 	ck_assert_ptr_nonnull(r.authres);
 	ck_assert_ptr_nonnull(r.log_line);
+	aa_config_free(&cfg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Out of memory anywhere in the judging: the verdict it would give, or a
+ * defer; never an accept in its place, never a reject or a quarantine
+ * without its text. */
+START_TEST(judge_out_of_memory_defers_never_accepts_or_refuses_without_a_reason)
+{
+	static const struct { const char *from, *ip, *mail_from; enum aa_action want; } oom[] = {
+		{ "a@reject.example", "198.51.100.66", "x@evil.example", AA_ACTION_REJECT },
+		{ "a@quar.example", "198.51.100.66", "x@evil.example", AA_ACTION_QUARANTINE_HEADER },
+		{ "a@reject.example, b@reject.example", "203.0.113.5", "a@reject.example", AA_ACTION_ACCEPT },
+		{ "ceo@.reject.example", "203.0.113.5", "a@reject.example", AA_ACTION_REJECT },
+	};
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_config *cfg = NULL;
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	cfg->mode = AA_MODE_ENFORCE;
+	for (size_t k = 0; k < 2 * sizeof(oom) / sizeof(oom[0]); k++) {
+		size_t c = k / 2, count = k % 2 ? 1 : (size_t)-1;	/* one, or all from n on */
+
+		for (size_t n = 0; n < 300; n++) {
+			struct aa_spf_result mf, helo;
+			struct aa_dkim_result dkim = { 0 };
+			struct aa_from from;
+			struct aa_judge_result r;
+			struct aa_judge_input in = { .authserv_id = "mx.test.example", .cfg = cfg,
+						     .spf_mailfrom = &mf, .spf_helo = &helo,
+						     .dkim = &dkim, .from = &from };
+			size_t len = strlen(oom[c].from);
+
+			aa_ctx_end_message(ctx);
+			aa_spf_check(ctx, oom[c].ip, "mail.client.example", oom[c].mail_from, &mf, &helo);
+			aa_arena_fail_after(ctx->arena, n, count);
+			aa_from_parse_fields(ctx, &oom[c].from, &len, 1, &from);
+			aa_judge(ctx, &in, &r);
+			aa_arena_fail_after(ctx->arena, (size_t)-1, 0);
+			ck_assert_msg(r.action == oom[c].want || r.action == AA_ACTION_DEFER,
+				      "%s, failing after %zu (%zu): %s", oom[c].from, n, count,
+				      aa_action_name(r.action));
+			if (r.action == AA_ACTION_REJECT || r.action == AA_ACTION_DEFER)
+				ck_assert_ptr_nonnull(r.smtp_text);
+			if (r.action == AA_ACTION_DEFER)
+				ck_assert_msg(r.smtp_text[0] == '4', "%s", r.smtp_text);
+			if (r.action == AA_ACTION_QUARANTINE_HEADER)
+				ck_assert_ptr_nonnull(r.quarantine_header);
+		}
+	}
 	aa_config_free(&cfg);
 	aa_ctx_free(&ctx);
 }
@@ -220,6 +315,7 @@ Suite *suite_judge(void)
 	TCase *tc = tcase_create("judge");
 
 	tcase_add_loop_test(tc, judge_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, judge_out_of_memory_defers_never_accepts_or_refuses_without_a_reason);
 	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
 	tcase_add_loop_test(tc, judge_dkim_that_could_not_run_defers_never_rejects, 0,
 			    (int)(sizeof(dkim_down) / sizeof(dkim_down[0])));
