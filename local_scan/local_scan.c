@@ -1,9 +1,12 @@
 /* local_scan.c - Exim's local_scan(): verify one received message.
  *
- * SPF (from the ACL memo or computed here), DKIM over the headers and the
- * spool data file, DMARC and the domain's policy; then: remove forged
- * Authentication-Results that claim our authserv-id, add ours, log the
- * verdict, and accept, freeze, reject (550) or defer (451).
+ * First the headers only we may write go: Authentication-Results that
+ * claim our authserv-id, X-AuthAlign-Quarantine, and Received-SPF when we
+ * add it. A stranger's mail (source.c) is judged: SPF (from the ACL memo
+ * or computed here), DKIM over the headers and the spool data file, DMARC
+ * and the domain's policy; then ours are added, the verdict logged, and
+ * the message accepted, frozen, rejected (550) or deferred (451). Mail
+ * from a trusted source is never judged, and the log says why.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,13 +14,16 @@
 #include <unistd.h>
 #include "local_scan.h"
 #include "aa_authres.h"
+#include "aa_header.h"
 #include "aa_judge.h"
 #include "message.h"
 #include "outscan.h"
 #include "plugin.h"
+#include "source.h"
 
 #define BODY_CHUNK 65536
 #define QUARANTINE_HEADER "X-AuthAlign-Quarantine"
+#define RECEIVED_SPF_HEADER "Received-SPF"
 
 AA_EXPORT int local_scan(int fd, uschar **return_text);
 
@@ -28,17 +34,7 @@ static int is_deleted(const header_line *h)
 
 static int name_is(const header_line *h, const char *name)
 {
-	size_t n = strlen(name);
-
-	if ((size_t)h->slen <= n || strncasecmp((const char *)h->text, name, n) != 0)
-		return 0;
-	for (size_t i = n; i < (size_t)h->slen; i++) {
-		if (h->text[i] == ':')
-			return 1;
-		if (h->text[i] != ' ' && h->text[i] != '\t')
-			return 0;
-	}
-	return 0;
+	return aa_header_name_is((const char *)h->text, (size_t)h->slen, name, NULL);
 }
 
 /* The From header(s): the value after the colon of every live one, all
@@ -119,6 +115,37 @@ static unsigned remove_forged_authres(const char *authserv_id)
 	return removed;
 }
 
+/* Mark every field named name as deleted, also when white space a reader
+ * trims stands before its colon: a header only we may write. */
+static unsigned remove_named(const char *name)
+{
+	unsigned removed = 0;
+
+	for (header_line *h = header_list; h != NULL; h = h->next) {
+		if (!is_deleted(h) &&
+		    aa_header_name_like((const char *)h->text, (size_t)h->slen, name, NULL)) {
+			h->type = '*';
+			removed++;
+		}
+	}
+	return removed;
+}
+
+/* Before we add ours, no incoming copy survives of a header we write or
+ * that our settings make downstream filters trust. */
+static void remove_incoming(struct aa_plugin *pl)
+{
+	unsigned n = remove_forged_authres(pl->authserv_id);
+
+	if (n > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
+		       n, aa_escz(pl->ctx, pl->authserv_id));
+	if ((n = remove_named(QUARANTINE_HEADER)) > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, QUARANTINE_HEADER);
+	if (pl->cfg->received_spf && (n = remove_named(RECEIVED_SPF_HEADER)) > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, RECEIVED_SPF_HEADER);
+}
+
 static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char *text)
 {
 	if (text != NULL)
@@ -127,8 +154,8 @@ static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char
 	return rc;
 }
 
-/* Inbound: judge a message from a remote, unauthenticated client that has
- * a local recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
+/* Inbound: judge a stranger's message (SOURCE_STRANGER) that has a local
+ * recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
  * (reject, defer, freeze) with *text_r. */
 static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
 		   struct aa_from *from, int *from_done, const char **text_r)
@@ -180,7 +207,8 @@ static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, in
 						     (const char *)expand_string(US"$sender_helo_name"),
 						     pl->authserv_id);
 		if (rs != NULL)
-			header_add_at_position(FALSE, NULL, FALSE, ' ', "Received-SPF: %s\n", rs);
+			header_add_at_position(FALSE, NULL, FALSE, ' ', RECEIVED_SPF_HEADER ": %s\n",
+					       rs);
 	}
 	if (jr.action == AA_ACTION_QUARANTINE_HEADER)
 		header_add(' ', "%s: %s\n", QUARANTINE_HEADER, jr.quarantine_header);
@@ -194,7 +222,6 @@ int local_scan(int fd, uschar **return_text)
 	struct aa_dkim_result dkim;
 	struct aa_from from;
 	int dkim_done = 0, from_done = 0, rc = LOCAL_SCAN_ACCEPT, out_rc;
-	unsigned removed;
 
 	if (pl == NULL) {
 		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
@@ -207,18 +234,28 @@ int local_scan(int fd, uschar **return_text)
 	    pl->cfg->outbound.mode == AA_OUT_OFF && pl->cfg->outbound.table == NULL)
 		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
 
-	removed = remove_forged_authres(pl->authserv_id);
-	if (removed > 0)
-		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
-		       removed, aa_escz(pl->ctx, pl->authserv_id));
+	remove_incoming(pl);
 
-	/* inbound: from a remote client that did not authenticate, for us */
+	/* inbound: a stranger's mail for us; trusted sources are never judged */
 	if ((pl->cfg->mode != AA_MODE_OFF || pl->cfg->domain_count > 0) &&
-	    sender_host_address != NULL && sender_host_authenticated == NULL &&
 	    message_has_local_recipient()) {
-		rc = inbound(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
-		if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
-			return finish(pl, return_text, rc, text);
+		const char *why;
+
+		switch (message_source(pl->ctx, &why)) {
+		case SOURCE_STRANGER:
+			rc = inbound(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
+			if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
+				return finish(pl, return_text, rc, text);
+			break;
+		case SOURCE_UNKNOWN:
+			aa_log(pl->ctx, AA_LOG_WARN, "%s: deferred", why != NULL ? why : "(no memory)");
+			return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT,
+				      "4.3.0 Temporary local problem, try again later");
+		default:
+			aa_log(pl->ctx, AA_LOG_INFO, "not judged as inbound: %s",
+			       why != NULL ? why : "(no memory)");
+			break;
+		}
 	}
 	/* outbound: whatever leaves this host gets a plan */
 	out_rc = outbound_scan(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
