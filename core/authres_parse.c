@@ -680,32 +680,41 @@ static int id_lead(struct cur *c)
 	return 0;
 }
 
+/* Past the white space a reader trims from i on (at most n). */
+static size_t skip_space(const char *s, size_t n, size_t i)
+{
+	size_t k;
+
+	while (i < n && (k = aa_header_space_len(s + i, n - i)) > 0)
+		i += k;
+	return i;
+}
+
 /* The id as a reader sees it: quoted-pairs and folding undone, then the
- * white space a reader trims cut from both ends; compared with id. */
+ * white space a reader trims cut from both ends, of the field's id and
+ * of ours alike; compared without regard to ASCII case. */
 static int span_is_id(const struct span *s, const char *id)
 {
 	char v[AA_AUTHRES_ITEM_MAX];
-	size_t n = 0, i = 0, k, idn = strlen(id);
+	size_t n = 0, idn = strlen(id), i, j;
 
-	for (size_t j = 0; j < s->n && n < sizeof(v); j++) {
-		unsigned char ch = s->p[j];
+	/* quoted_string() and run() cap what s holds at sizeof(v) */
+	for (size_t k = 0; k < s->n && n < sizeof(v); k++) {
+		unsigned char ch = s->p[k];
 
 		if (s->quoted && (ch == '\r' || ch == '\n'))
 			continue;
-		if (s->quoted && ch == '\\' && j + 1 < s->n)
-			ch = s->p[++j];
+		if (s->quoted && ch == '\\' && k + 1 < s->n)
+			ch = s->p[++k];
 		v[n++] = (char)ch;
 	}
-	while (i < n && (k = aa_header_space_len(v + i, n - i)) > 0)
-		i += k;
-	if (n - i < idn)
-		return 0;
-	for (size_t j = 0; j < idn; j++)
-		if (ascii_lower((unsigned char)v[i + j]) != ascii_lower((unsigned char)id[j]))
-			return 0;
-	for (i += idn; i < n && (k = aa_header_space_len(v + i, n - i)) > 0; i += k)
-		;
-	return i == n;
+	i = skip_space(v, n, 0);
+	j = skip_space(id, idn, 0);
+	while (i < n && j < idn && ascii_lower((unsigned char)v[i]) == ascii_lower((unsigned char)id[j])) {
+		i++;
+		j++;
+	}
+	return skip_space(v, n, i) == n && skip_space(id, idn, j) == idn;
 }
 
 int aa_authres_id_is(const char *value, size_t len, const char *id)

@@ -69,6 +69,17 @@ START_TEST(authres_id_is_compares_8bit_ids)
 }
 END_TEST
 
+/* What a reader trims is cut from both ids, so the id the parser reads
+ * back is always recognised (the fuzz target's invariant). */
+START_TEST(authres_id_is_trims_both_ids_alike)
+{
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.test.example \"; none"), "mx.test.example "), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\" \"; none"), " "), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\"\xc2\xa0mx.test.example\"; none"), "\vmx.test.example"), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.test.exampl\xc2\xa0" "e\"; none"), "mx.test.example"), 0);
+}
+END_TEST
+
 START_TEST(authres_recognises_fields_claiming_our_id)
 {
 	const struct ours_case *c = &ours_cases[_i];
@@ -451,6 +462,7 @@ Suite *suite_authres(void)
 			    (int)(sizeof(ours_cases) / sizeof(ours_cases[0])));
 	tcase_add_test(tc, authres_length_is_respected);
 	tcase_add_test(tc, authres_id_is_compares_8bit_ids);
+	tcase_add_test(tc, authres_id_is_trims_both_ids_alike);
 	tcase_add_test(tc, authres_builds_all_three_methods);
 	tcase_add_test(tc, authres_null_sender_reports_the_helo_check_once);
 	tcase_add_test(tc, authres_reports_mailfrom_and_helo_checks);
