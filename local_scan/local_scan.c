@@ -100,30 +100,27 @@ temp:
 	return -1;
 }
 
-/* Mark every Authentication-Results field that claims our id as deleted. */
-static unsigned remove_forged_authres(const char *authserv_id)
+/* An Authentication-Results field that claims our id. */
+static int claims_our_id(const header_line *h, const char *authserv_id)
 {
-	unsigned removed = 0;
-
-	for (header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h) &&
-		    aa_authres_is_ours((const char *)h->text, (size_t)h->slen, authserv_id)) {
-			h->type = '*';
-			removed++;
-		}
-	}
-	return removed;
+	return aa_authres_is_ours((const char *)h->text, (size_t)h->slen, authserv_id);
 }
 
-/* Mark every field named name as deleted, also when white space a reader
- * trims stands before its colon: a header only we may write. */
-static unsigned remove_named(const char *name)
+/* A field named name, also when white space a reader trims stands before
+ * its colon. */
+static int named_like(const header_line *h, const char *name)
+{
+	return aa_header_name_like((const char *)h->text, (size_t)h->slen, name, NULL);
+}
+
+/* Mark every live field that match() says is one only we may write as
+ * deleted; returns how many. */
+static unsigned remove_headers(int (*match)(const header_line *, const char *), const char *arg)
 {
 	unsigned removed = 0;
 
 	for (header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h) &&
-		    aa_header_name_like((const char *)h->text, (size_t)h->slen, name, NULL)) {
+		if (!is_deleted(h) && match(h, arg)) {
 			h->type = '*';
 			removed++;
 		}
@@ -135,14 +132,14 @@ static unsigned remove_named(const char *name)
  * that our settings make downstream filters trust. */
 static void remove_incoming(struct aa_plugin *pl)
 {
-	unsigned n = remove_forged_authres(pl->authserv_id);
+	unsigned n = remove_headers(claims_our_id, pl->authserv_id);
 
 	if (n > 0)
 		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
 		       n, aa_escz(pl->ctx, pl->authserv_id));
-	if ((n = remove_named(QUARANTINE_HEADER)) > 0)
+	if ((n = remove_headers(named_like, QUARANTINE_HEADER)) > 0)
 		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, QUARANTINE_HEADER);
-	if (pl->cfg->received_spf && (n = remove_named(RECEIVED_SPF_HEADER)) > 0)
+	if (pl->cfg->received_spf && (n = remove_headers(named_like, RECEIVED_SPF_HEADER)) > 0)
 		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, RECEIVED_SPF_HEADER);
 }
 
