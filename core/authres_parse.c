@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_authres.h"
+#include "aa_header.h"
 
 #define AUTHRES_NAME "Authentication-Results"
 
@@ -656,17 +657,64 @@ int aa_authres_parse(struct aa_ctx *ctx, const char *value, size_t len, enum aa_
 
 int aa_authres_field_value(const char *field, size_t len, size_t *off_r)
 {
-	size_t name_len = sizeof(AUTHRES_NAME) - 1;
-	size_t i = name_len;
+	return aa_header_name_like(field, len, AUTHRES_NAME, off_r);
+}
 
-	if (field == NULL || len < name_len || strncasecmp(field, AUTHRES_NAME, name_len) != 0)
-		return 0;
-	while (i < len && (field[i] == ' ' || field[i] == '\t'))
+/* Skip what a reader trims or skips before the authserv-id: white space
+ * (aa_header_space_len: also vertical tab, form feed, Unicode spaces) and
+ * comments. 0, or -1 at a comment that cannot be read. */
+static int id_lead(struct cur *c)
+{
+	size_t k;
+
+	while (c->p < c->end) {
+		if ((k = aa_header_space_len((const char *)c->p, (size_t)(c->end - c->p))) > 0)
+			c->p += k;
+		else if (*c->p == '(') {
+			if (comment(c) < 0)
+				return -1;
+		} else {
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Past the white space a reader trims from i on (at most n). */
+static size_t skip_space(const char *s, size_t n, size_t i)
+{
+	size_t k;
+
+	while (i < n && (k = aa_header_space_len(s + i, n - i)) > 0)
+		i += k;
+	return i;
+}
+
+/* The id as a reader sees it: quoted-pairs and folding undone, then the
+ * white space a reader trims cut from both ends, of the field's id and
+ * of ours alike; compared without regard to ASCII case. */
+static int span_is_id(const struct span *s, const char *id)
+{
+	char v[AA_AUTHRES_ITEM_MAX];
+	size_t n = 0, idn = strlen(id), i, j;
+
+	/* quoted_string() and run() cap what s holds at sizeof(v) */
+	for (size_t k = 0; k < s->n && n < sizeof(v); k++) {
+		unsigned char ch = s->p[k];
+
+		if (s->quoted && (ch == '\r' || ch == '\n'))
+			continue;
+		if (s->quoted && ch == '\\' && k + 1 < s->n)
+			ch = s->p[++k];
+		v[n++] = (char)ch;
+	}
+	i = skip_space(v, n, 0);
+	j = skip_space(id, idn, 0);
+	while (i < n && j < idn && ascii_lower((unsigned char)v[i]) == ascii_lower((unsigned char)id[j])) {
 		i++;
-	if (i >= len || field[i] != ':')
-		return 0;
-	*off_r = i + 1;
-	return 1;
+		j++;
+	}
+	return skip_space(v, n, i) == n && skip_space(id, idn, j) == idn;
 }
 
 int aa_authres_id_is(const char *value, size_t len, const char *id)
@@ -674,9 +722,8 @@ int aa_authres_id_is(const char *value, size_t len, const char *id)
 	struct cur c = { (const unsigned char *)value, (const unsigned char *)value,
 			 (const unsigned char *)value + len, 0, NULL, 0 };
 	struct span s;
-	size_t j = 0;
 
-	if (cfws(&c) < 0)
+	if (id_lead(&c) < 0)
 		return -1;
 	if (peek(&c) == '"') {
 		if (quoted_string(&c, &s) < 0)
@@ -687,19 +734,7 @@ int aa_authres_id_is(const char *value, size_t len, const char *id)
 		if (run(&c, &s, is_token_char, "") < 0)
 			return c.p == from ? 0 : -1;	/* none, or over the cap */
 	}
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char ch = s.p[i];
-
-		if (s.quoted && (ch == '\r' || ch == '\n'))
-			continue;
-		if (s.quoted && ch == '\\' && i + 1 < s.n)
-			ch = s.p[++i];
-		unsigned char want = (unsigned char)id[j++];
-
-		if (want == '\0' || ascii_lower(ch) != ascii_lower(want))
-			return 0;
-	}
-	return id[j] == '\0';
+	return span_is_id(&s, id);
 }
 
 int aa_authres_pvalue_is_plain(const char *s, size_t len)

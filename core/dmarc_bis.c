@@ -28,8 +28,8 @@ static enum aa_dmarc_policy policy_word(const struct aa_tag *t)
 	return AA_POLICY_UNSPEC;
 }
 
-/* A one-letter flag out of allowed, or def (RFC 9989 "Formal Definition": syntax
- * errors give the default). */
+/* A one-letter flag out of allowed, or def (RFC 9989 "DMARC Policy Record
+ * Format": syntax errors give the default). */
 static char flag(const struct aa_tag *t, const char *allowed, char def)
 {
 	char c;

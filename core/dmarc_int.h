@@ -87,8 +87,9 @@ int aa_dmarc_is_record(const char *txt, size_t len);
 
 /* Parse a record. AA_PASS: usable (*rec filled, p set). AA_NONE: no
  * DMARC processing (RFC 9989 "DMARC Policy Discovery": p, sp or np invalid or absent and no
- * valid rua). AA_PERMERROR: broken (bad bytes, too long, bad value of a
- * tag that decides the verdict, duplicate tag). AA_TEMPERROR: no memory. */
+ * valid rua). AA_PERMERROR: broken (bad bytes, too long, duplicate tag);
+ * a bad adkim, aspf or pct is discarded and its default applies (RFC 9989
+ * "DMARC Policy Record Format"). AA_TEMPERROR: no memory. */
 enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
 				     size_t len, enum aa_dmarc_mode mode,
 				     struct aa_dmarc_record *rec, const char **reason_r);

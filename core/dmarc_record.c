@@ -5,9 +5,12 @@
  * checked for length first: its parser copies into fixed buffers
  * (BUFSIZ for the record, 512 a value, with an off-by-one in
  * opendmarc_util_cleanup, #344), does not check that v= comes first,
- * and stops at the first bad value. Reporting tags (rua, ruf, rf, ri, fo)
- * never decide a verdict, so their syntax errors are discarded as RFC
- * 9989 "Formal Definition" says; we only ask whether rua holds a usable URI.
+ * and stops at the first bad value. So each tag is checked on its own
+ * first, and a bad one is discarded in favour of its default, as RFC 9989
+ * "DMARC Policy Record Format" says: it never makes the whole record a
+ * permerror. Reporting tags (rua, ruf, rf, ri, fo) never decide a verdict
+ * and are not given to the library; we only ask whether rua holds a
+ * usable URI.
  */
 #include <opendmarc/dmarc.h>
 #include <stddef.h>
@@ -17,7 +20,7 @@
 #include "dmarc_int.h"
 
 #define RECORD_LEN_MAX 2048	/* bytes; far above any real record, below BUFSIZ */
-#define VALUE_LEN_MAX 32	/* p, sp, adkim, aspf, pct values */
+#define VALUE_LEN_MAX 32	/* p, sp, adkim, aspf, pct values; longer is a bad value */
 
 struct terms {
 	struct aa_tag p, sp, adkim, aspf, pct, rua;
@@ -87,7 +90,7 @@ static struct aa_tag *tag_slot(struct terms *t, const char *tag, size_t len)
 }
 
 /* One "tag=value" term in [s, e). Terms without '=' are syntax errors,
- * discarded (RFC 9989 "Formal Definition"). */
+ * discarded (RFC 9989 "DMARC Policy Record Format"). */
 static void scan_term(struct terms *t, const char *s, const char *e, enum aa_dmarc_mode mode)
 {
 	const char *eq = memchr(s, '=', (size_t)(e - s)), *ts = s, *te, *vs, *ve = e;
@@ -220,27 +223,57 @@ static enum aa_dmarc_policy lib_policy(int c)
 	return AA_POLICY_UNSPEC;
 }
 
-/* Is one policy tag valid to the library? ("v=DMARC1; p=none; sp=x") */
-static int lib_policy_ok(const char *domain, const char *tag, const struct aa_tag *t)
+/* Is one policy tag's value valid to the library on its own ("v=DMARC1;
+ * p=none; sp=x")? 1 yes (or absent), 0 no, -1 the library could not start. */
+static int lib_tag_ok(const char *domain, const char *tag, const struct aa_tag *t)
 {
 	char buf[64];
+	int st;
 
 	if (!t->seen)
 		return 1;
 	if (t->len > VALUE_LEN_MAX)
 		return 0;
 	snprintf(buf, sizeof(buf), "v=DMARC1; p=none; %s=%.*s", tag, (int)t->len, t->v);
-	return lib_parse(domain, buf, NULL) == DMARC_PARSE_OKAY;
+	st = lib_parse(domain, buf, NULL);
+	return st < 0 ? -1 : st == DMARC_PARSE_OKAY;
 }
 
-static int values_fit(const struct terms *t)
+/* adkim and aspf: "r" or "s" (RFC 9989 "DMARC Policy Record Format";
+ * ABNF strings ignore case). The library would take any word starting
+ * with one of them. */
+static int rors_ok(const struct aa_tag *t)
 {
-	const struct aa_tag *v[] = { &t->p, &t->sp, &t->adkim, &t->aspf, &t->pct };
+	return t->len == 1 && strchr("rRsS", t->v[0]) != NULL;
+}
 
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (v[i]->seen && v[i]->len > VALUE_LEN_MAX)
+/* pct (RFC 7489 6.3): 1*3DIGIT, 0 to 100. The library reads "half" as 0. */
+static int pct_ok(const struct aa_tag *t)
+{
+	unsigned n = 0;
+
+	if (t->len == 0 || t->len > 3)
+		return 0;
+	for (size_t i = 0; i < t->len; i++) {
+		if (t->v[i] < '0' || t->v[i] > '9')
 			return 0;
-	return 1;
+		n = n * 10 + (unsigned)(t->v[i] - '0');
+	}
+	return n <= 100;
+}
+
+/* RFC 9989 "DMARC Policy Record Format": a syntax error in a tag is
+ * discarded in favour of its default. A bad adkim, aspf or pct (pct only
+ * under RFC 7489; RFC 9989 ignores it) is dropped before the library sees
+ * the record, so it cannot make the whole record a permerror. */
+static void discard_bad_tags(struct terms *t)
+{
+	if (t->adkim.seen && !rors_ok(&t->adkim))
+		t->adkim.seen = 0;
+	if (t->aspf.seen && !rors_ok(&t->aspf))
+		t->aspf.seen = 0;
+	if (t->pct.seen && !pct_ok(&t->pct))
+		t->pct.seen = 0;
 }
 
 static void fill(struct aa_dmarc_record *rec, const struct lib_out *o, int with_policy)
@@ -276,7 +309,7 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 	struct terms t;
 	struct lib_out o = { 0, 0, 0, 0, 100 };
 	char buf[256];
-	int np_bad, policy_ok, st;
+	int np_bad, policy_ok, p_ok, sp_ok, st;
 
 	memset(&t, 0, sizeof(t));
 	memset(rec, 0, sizeof(*rec));
@@ -295,14 +328,17 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 		*reason_r = len > RECORD_LEN_MAX ? "record too long" : "record has bad bytes";
 		return AA_PERMERROR;
 	}
-	if (t.dup || !values_fit(&t)) {
-		*reason_r = t.dup ? "record repeats a tag" : "record has an overlong value";
+	if (t.dup) {
+		*reason_r = "record repeats a tag";
 		return AA_PERMERROR;
 	}
 	np_bad = aa_bis_apply_tags(&t.bis, rec) < 0;
 	if (np_bad && mode == AA_DMARC_RFC7489)
 		np_bad = 0;	/* np= is RFC 9091's; RFC 7489 ignores what it cannot read */
-	policy_ok = t.p.seen && lib_policy_ok(domain, "p", &t.p) && lib_policy_ok(domain, "sp", &t.sp);
+	discard_bad_tags(&t);
+	if ((p_ok = lib_tag_ok(domain, "p", &t.p)) < 0 || (sp_ok = lib_tag_ok(domain, "sp", &t.sp)) < 0)
+		return AA_TEMPERROR;
+	policy_ok = t.p.seen && p_ok && sp_ok;
 	if (rebuild(buf, sizeof(buf), &t, policy_ok) < 0)
 		return AA_PERMERROR;
 	st = lib_parse(domain, buf, &o);

@@ -1,5 +1,5 @@
-/* header.c - recognising header field names and cutting a raw header
- * block into fields, both as Exim 4.96 does (see aa_header.h). */
+/* header.c - header field names matched the way Exim and readers do, and
+ * a raw header block cut into fields as Exim 4.96 does (see aa_header.h). */
 #include <string.h>
 #include "aa_header.h"
 
@@ -14,21 +14,66 @@ static int lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-int aa_header_name_is(const char *field, size_t len, const char *name, size_t *value_off_r)
+size_t aa_header_space_len(const char *s, size_t len)
 {
-	size_t n = strlen(name), i;
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (len == 0)
+		return 0;
+	if (p[0] <= 0x20 || p[0] == 0x85 || p[0] == 0xa0)
+		return 1;
+	if (len >= 2 && p[0] == 0xc2 && (p[1] == 0x85 || p[1] == 0xa0))
+		return 2;			/* U+0085, U+00A0 */
+	if (len < 3)
+		return 0;
+	switch (p[0]) {
+	case 0xe1:			/* U+1680, U+180E */
+		return (p[1] == 0x9a && p[2] == 0x80) || (p[1] == 0xa0 && p[2] == 0x8e) ? 3 : 0;
+	case 0xe2:			/* U+2000..U+200B, U+2028, U+2029, U+202F, U+205F */
+		if (p[1] == 0x80)
+			return p[2] <= 0x8b || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf ? 3 : 0;
+		return p[1] == 0x81 && p[2] == 0x9f ? 3 : 0;
+	case 0xe3:			/* U+3000 */
+		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;
+	case 0xef:			/* U+FEFF */
+		return p[1] == 0xbb && p[2] == 0xbf ? 3 : 0;
+	}
+	return 0;
+}
+
+static size_t exim_space_len(const char *s, size_t len)
+{
+	return len > 0 && is_space((unsigned char)*s) ? 1 : 0;
+}
+
+static int name_match(const char *field, size_t len, const char *name, size_t *value_off_r,
+		      size_t (*space_len)(const char *, size_t))
+{
+	size_t n = strlen(name), i, k;
 
 	if (field == NULL || len <= n)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (lower((unsigned char)field[i]) != lower((unsigned char)name[i]))
 			return 0;
-	while (i < len && is_space((unsigned char)field[i]))
-		i++;
+	/* each step moves on by at least one byte: ends within len */
+	for (; i < len && (k = space_len(field + i, len - i)) > 0; i += k)
+		;
 	if (i >= len || field[i] != ':')
 		return 0;
-	*value_off_r = i + 1;
+	if (value_off_r != NULL)
+		*value_off_r = i + 1;
 	return 1;
+}
+
+int aa_header_name_is(const char *field, size_t len, const char *name, size_t *value_off_r)
+{
+	return name_match(field, len, name, value_off_r, exim_space_len);
+}
+
+int aa_header_name_like(const char *field, size_t len, const char *name, size_t *value_off_r)
+{
+	return name_match(field, len, name, value_off_r, aa_header_space_len);
 }
 
 void aa_header_start(struct aa_header_cursor *c, const char *msg, size_t len)

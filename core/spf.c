@@ -23,6 +23,7 @@ struct aa_spf_lib {
 	SPF_server_t *server;
 	SPF_dns_server_t *layer;
 	char *receiver;			/* %{r}; NULL: "unknown" */
+	aa_spf_random_fn *random;	/* NULL: getrandom(2) */
 };
 
 /* One evaluation: the guard's state plus the libspf2 request. */
@@ -219,9 +220,15 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req,
 	if (count > 1)
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_MULTIPLE_RECORDS,
 				   "more than one SPF record");
-	if (aa_spf_guard_record(g->ctx->arena, rec->text, rec->text_len, g->client.family,
-				g->any_label, &norm, &mechs, &why) < 0)
+	switch (aa_spf_guard_record(g->ctx->arena, rec->text, rec->text_len, g->client.family,
+				    g->any_label, &norm, &mechs, &why)) {
+	case 0:
+		break;
+	case -2:
+		return record_fail(resp, SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, why);
+	default:
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_SYNTAX, why);
+	}
 	err = SPF_record_compile(server, resp, recp, norm);
 	if (err == SPF_E_SUCCESS && (*recp)->num_mech != mechs) {
 		/* libspf2 stops adding mechanisms past 511 bytes of compiled
@@ -322,6 +329,16 @@ static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
 	return lib;
 }
 
+int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn)
+{
+	struct aa_spf_lib *lib = lib_get(ctx);
+
+	if (lib == NULL)
+		return -1;
+	lib->random = fn;
+	return 0;
+}
+
 int aa_spf_set_receiver(struct aa_ctx *ctx, const char *receiver)
 {
 	struct aa_spf_lib *lib = lib_get(ctx);
@@ -350,14 +367,22 @@ static void result_init(struct aa_spf_result *r, enum aa_result res, const char 
 	r->reason = reason;
 }
 
-static void any_label_make(struct aa_spf_eval *g)
+static int random_bytes(void *buf, size_t n)
+{
+	return getrandom(buf, n, GRND_NONBLOCK) == (ssize_t)n ? 0 : -1;
+}
+
+/* A fresh label for this evaluation; without a random source none (the
+ * empty string): a guessable label could be forged by a record or macro,
+ * so a /0 term then cannot be evaluated (spf_guard.c: temperror). */
+static void any_label_make(const struct aa_spf_lib *lib, struct aa_spf_eval *g)
 {
 	unsigned char rnd[8] = { 0 };
 	int n = 0;
 
-	if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
-		/* no entropy: no /0 rewrite is safe, so none matches */
-		memset(rnd, 0xff, sizeof(rnd));
+	if ((lib->random != NULL ? lib->random : random_bytes)(rnd, sizeof(rnd)) < 0) {
+		g->any_label[0] = '\0';
+		return;
 	}
 	n = snprintf(g->any_label, sizeof(g->any_label), "_aa");
 	for (size_t i = 0; i < sizeof(rnd); i++)
@@ -466,7 +491,7 @@ static void evaluate(struct aa_ctx *ctx, struct aa_spf_lib *lib,
 	w->g.helo = helo;
 	w->g.receiver = lib->receiver;
 	w->g.cur_dom = domain;
-	any_label_make(&w->g);
+	any_label_make(lib, &w->g);
 	w->req = SPF_request_new(lib->server);
 	if (w->req == NULL || request_setup(w->req, &w->g) < 0) {
 		if (w->req != NULL)

@@ -340,6 +340,7 @@ struct rec_state {
 	size_t redirect_len;
 	int has_all, has_exp;
 	unsigned mechs;			/* mechanisms written */
+	int temp;			/* the reason returned is a temperror */
 };
 
 /* Start a mechanism in the output. */
@@ -370,6 +371,10 @@ static const char *term_a_mx(struct rec_state *st, char q, const char *mech,
 		dn--;
 	}
 	mine = st->family == AF_INET ? c4 : c6;
+	if (mine == 0 && st->any_label[0] == '\0') {
+		st->temp = 1;
+		return "no random source for the label of a /0 prefix";
+	}
 	emit_qual(st, q);
 	out_str(st->o, mech);
 	if (mine == 0) {
@@ -539,7 +544,7 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 	o.buf = aa_arena_alloc(arena, o.cap + 1);
 	if (o.buf == NULL) {
 		*why_r = "out of memory";
-		return -1;
+		return -2;
 	}
 	out_str(&o, "v=spf1");
 	while (i < len) {
@@ -559,7 +564,7 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 			     : term_mechanism(&st, txt + st_i, tn);
 		if (why != NULL) {
 			*why_r = why;
-			return -1;
+			return st.temp ? -2 : -1;
 		}
 	}
 	if (st.redirect != NULL && !st.has_all) {

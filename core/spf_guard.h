@@ -52,7 +52,8 @@ struct aa_spf_eval {
 	 * puts this label, random per evaluation so that no record or macro
 	 * can forge it, in front of such a term's domain; the DNS layer strips
 	 * it and answers with the client's own address when the name has any
-	 * address of the client's family (what /0 matches). */
+	 * address of the client's family (what /0 matches). Empty when there
+	 * is no random source: then a /0 term is a temperror. */
 	char any_label[24];
 };
 
@@ -70,8 +71,10 @@ int aa_spf_guard_domain(const char *d);
  * redirect= last (and gone when there is an "all"), unknown modifiers
  * dropped, /0 prefixes made matchable (see any_label). family is the
  * client's. Returns 0 with *norm_r (in the arena) and *mechs_r, the number
- * of mechanisms libspf2 must compile from it (redirect= counts), or -1
- * with *why_r (static text): the record is a permerror. */
+ * of mechanisms libspf2 must compile from it (redirect= counts); -1 with
+ * *why_r (static text): the record is a permerror; -2 with *why_r: it
+ * cannot be evaluated now, a temperror (out of memory, or a /0 term and
+ * any_label empty). */
 int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
 			const char *any_label, char **norm_r, unsigned *mechs_r,
 			const char **why_r);

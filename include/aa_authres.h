@@ -28,6 +28,9 @@ const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *
 /* A whole header field "Name: value" (len bytes, may be folded): is it an
  * Authentication-Results field whose authserv-id is ours (case
  * insensitive, comments and an optional version allowed)? 1 yes, 0 no.
+ * Read as a lenient reader would: white space that readers trim
+ * (aa_header_space_len: vertical tab, form feed, Unicode spaces) may stand
+ * before the colon, before the id, and inside its quotes around it.
  * A field whose start cannot be parsed (an unclosed comment before the
  * id) counts as ours: removing a possible forgery is the safe side. */
 int aa_authres_is_ours(const char *field, size_t len, const char *authserv_id);
@@ -93,12 +96,14 @@ int aa_authres_parse(struct aa_ctx *ctx, const char *value, size_t len, enum aa_
 		     struct aa_authres_parsed **parsed_r, const char **err_r);
 
 /* If field (len bytes) is an "Authentication-Results:" field (name case
- * insensitive, white space before the colon allowed), set *off_r to the
- * first byte of its value and return 1; otherwise 0. */
+ * insensitive, white space a reader trims before the colon allowed:
+ * aa_header_name_like), set *off_r to the first byte of its value and
+ * return 1; otherwise 0. */
 int aa_authres_field_value(const char *field, size_t len, size_t *off_r);
 
 /* The authserv-id at the start of a value, compared with id (case
- * insensitive, quoted-pairs undone): 1 it is id, 0 it is another one
+ * insensitive, quoted-pairs undone, white space a reader trims skipped
+ * before it and cut from both ends of a quoted one): 1 it is id, 0 it is another one
  * or there is none, -1 the start cannot be read (an unclosed comment or
  * quoted-string, comments nested too deep, an id over the cap). */
 int aa_authres_id_is(const char *value, size_t len, const char *id);

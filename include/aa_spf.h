@@ -10,6 +10,7 @@
 #ifndef AA_SPF_H
 #define AA_SPF_H
 
+#include <stddef.h>
 #include "aa_ctx.h"
 #include "aa_result.h"
 
@@ -33,6 +34,14 @@ struct aa_spf_result {
 int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 		 const char *mail_from, struct aa_spf_result *mailfrom_r,
 		 struct aa_spf_result *helo_r);
+
+/* Fills buf with n unpredictable bytes: 0, or -1 when it cannot. */
+typedef int aa_spf_random_fn(void *buf, size_t n);
+
+/* The random source of the /0 label (core/spf_guard.h, any_label); NULL
+ * (the default) is getrandom(2). For tests that make it fail. Returns 0,
+ * or -1 when libspf2 could not start. */
+int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn);
 
 /* The receiving host's name for the %{r} macro in explanations (default
  * "unknown"). Returns 0, or -1 when out of memory. */

@@ -1,9 +1,12 @@
 /* local_scan.c - Exim's local_scan(): verify one received message.
  *
- * SPF (from the ACL memo or computed here), DKIM over the headers and the
- * spool data file, DMARC and the domain's policy; then: remove forged
- * Authentication-Results that claim our authserv-id, add ours, log the
- * verdict, and accept, freeze, reject (550) or defer (451).
+ * First the headers only we may write go: Authentication-Results that
+ * claim our authserv-id, X-AuthAlign-Quarantine, and Received-SPF when we
+ * add it. A stranger's mail (source.c) is judged: SPF (from the ACL memo
+ * or computed here), DKIM over the headers and the spool data file, DMARC
+ * and the domain's policy; then ours are added, the verdict logged, and
+ * the message accepted, frozen, rejected (550) or deferred (451). Mail
+ * from a trusted source is never judged, and the log says why.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,13 +14,16 @@
 #include <unistd.h>
 #include "local_scan.h"
 #include "aa_authres.h"
+#include "aa_header.h"
 #include "aa_judge.h"
 #include "message.h"
 #include "outscan.h"
 #include "plugin.h"
+#include "source.h"
 
 #define BODY_CHUNK 65536
 #define QUARANTINE_HEADER "X-AuthAlign-Quarantine"
+#define RECEIVED_SPF_HEADER "Received-SPF"
 
 AA_EXPORT int local_scan(int fd, uschar **return_text);
 
@@ -86,19 +92,47 @@ spool:
 	return aa_dkim_verify_abort(&v, r);
 }
 
-/* Mark every Authentication-Results field that claims our id as deleted. */
-static unsigned remove_forged_authres(const char *authserv_id)
+/* An Authentication-Results field that claims our id. */
+static int claims_our_id(const header_line *h, const char *authserv_id)
+{
+	return aa_authres_is_ours((const char *)h->text, (size_t)h->slen, authserv_id);
+}
+
+/* A field named name, also when white space a reader trims stands before
+ * its colon. */
+static int named_like(const header_line *h, const char *name)
+{
+	return aa_header_name_like((const char *)h->text, (size_t)h->slen, name, NULL);
+}
+
+/* Mark every live field that match() says is one only we may write as
+ * deleted; returns how many. */
+static unsigned remove_headers(int (*match)(const header_line *, const char *), const char *arg)
 {
 	unsigned removed = 0;
 
 	for (header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h) &&
-		    aa_authres_is_ours((const char *)h->text, (size_t)h->slen, authserv_id)) {
+		if (!is_deleted(h) && match(h, arg)) {
 			h->type = '*';
 			removed++;
 		}
 	}
 	return removed;
+}
+
+/* Before we add ours, no incoming copy survives of a header we write or
+ * that our settings make downstream filters trust. */
+static void remove_incoming(struct aa_plugin *pl)
+{
+	unsigned n = remove_headers(claims_our_id, pl->authserv_id);
+
+	if (n > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
+		       n, aa_escz(pl->ctx, pl->authserv_id));
+	if ((n = remove_headers(named_like, QUARANTINE_HEADER)) > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, QUARANTINE_HEADER);
+	if (pl->cfg->received_spf && (n = remove_headers(named_like, RECEIVED_SPF_HEADER)) > 0)
+		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, RECEIVED_SPF_HEADER);
 }
 
 static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char *text)
@@ -109,8 +143,8 @@ static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char
 	return rc;
 }
 
-/* Inbound: judge a message from a remote, unauthenticated client that has
- * a local recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
+/* Inbound: judge a stranger's message (SOURCE_STRANGER) that has a local
+ * recipient. Returns LOCAL_SCAN_ACCEPT to go on, or the final code
  * (reject, defer, freeze) with *text_r. */
 static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
 		   struct aa_from *from, int *from_done, const char **text_r)
@@ -162,7 +196,8 @@ static int inbound(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, in
 						     (const char *)expand_string(US"$sender_helo_name"),
 						     pl->authserv_id);
 		if (rs != NULL)
-			header_add_at_position(FALSE, NULL, FALSE, ' ', "Received-SPF: %s\n", rs);
+			header_add_at_position(FALSE, NULL, FALSE, ' ', RECEIVED_SPF_HEADER ": %s\n",
+					       rs);
 	}
 	if (jr.action == AA_ACTION_QUARANTINE_HEADER)
 		header_add(' ', "%s: %s\n", QUARANTINE_HEADER, jr.quarantine_header);
@@ -176,7 +211,6 @@ int local_scan(int fd, uschar **return_text)
 	struct aa_dkim_result dkim;
 	struct aa_from from;
 	int dkim_done = 0, from_done = 0, rc = LOCAL_SCAN_ACCEPT, out_rc;
-	unsigned removed;
 
 	if (pl == NULL) {
 		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
@@ -189,18 +223,28 @@ int local_scan(int fd, uschar **return_text)
 	    pl->cfg->outbound.mode == AA_OUT_OFF && pl->cfg->outbound.table == NULL)
 		return finish(pl, return_text, LOCAL_SCAN_ACCEPT, NULL);
 
-	removed = remove_forged_authres(pl->authserv_id);
-	if (removed > 0)
-		aa_log(pl->ctx, AA_LOG_INFO, "removed %u Authentication-Results header(s) claiming %s",
-		       removed, aa_escz(pl->ctx, pl->authserv_id));
+	remove_incoming(pl);
 
-	/* inbound: from a remote client that did not authenticate, for us */
+	/* inbound: a stranger's mail for us; trusted sources are never judged */
 	if ((pl->cfg->mode != AA_MODE_OFF || pl->cfg->domain_count > 0) &&
-	    sender_host_address != NULL && sender_host_authenticated == NULL &&
 	    message_has_local_recipient()) {
-		rc = inbound(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
-		if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
-			return finish(pl, return_text, rc, text);
+		const char *why;
+
+		switch (message_source(pl->ctx, &why)) {
+		case SOURCE_STRANGER:
+			rc = inbound(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);
+			if (rc != LOCAL_SCAN_ACCEPT && rc != LOCAL_SCAN_ACCEPT_FREEZE)
+				return finish(pl, return_text, rc, text);
+			break;
+		case SOURCE_UNKNOWN:
+			aa_log(pl->ctx, AA_LOG_WARN, "%s: deferred", why != NULL ? why : "(no memory)");
+			return finish(pl, return_text, LOCAL_SCAN_TEMPREJECT,
+				      "4.3.0 Temporary local problem, try again later");
+		default:
+			aa_log(pl->ctx, AA_LOG_INFO, "not judged as inbound: %s",
+			       why != NULL ? why : "(no memory)");
+			break;
+		}
 	}
 	/* outbound: whatever leaves this host gets a plan */
 	out_rc = outbound_scan(pl, fd, &dkim, &dkim_done, &from, &from_done, &text);

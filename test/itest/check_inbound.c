@@ -20,20 +20,7 @@ static void setup(void)
 /* A message text with the given From header line(s) and extra headers. */
 static char *message(const char *from_lines, const char *extra_headers)
 {
-	char *text = NULL;
-
-	ck_assert_int_ge(asprintf(&text,
-				  "%s"
-				  "%s"
-				  "To: <alice@test.example>\n"
-				  "Subject: authalign integration test\n"
-				  "Date: Mon, 23 Nov 2026 12:00:00 +0000\n"
-				  "Message-ID: <%ld.%d@client.example>\n"
-				  "\n"
-				  "Hello from the hermetic world.\n",
-				  from_lines, extra_headers != NULL ? extra_headers : "",
-				  world_now_ms(), (int)getpid()), 0);
-	return text;
+	return itest_message(from_lines, extra_headers);
 }
 
 /* Send; returns the reply. The delivered copy, when wanted, in *copy_r. */

@@ -25,4 +25,24 @@ static inline void itest_settings(const char *mode, const char *extra)
 	ck_assert_int_eq(rename(tmp, path), 0);
 }
 
+/* A message to alice with the given From header line(s) and extra header
+ * lines (may be NULL) before To:, a unique Message-ID, and a short body. */
+static inline char *itest_message(const char *from_lines, const char *extra_headers)
+{
+	char *text = NULL;
+
+	ck_assert_int_ge(asprintf(&text,
+				  "%s"
+				  "%s"
+				  "To: <alice@test.example>\n"
+				  "Subject: authalign integration test\n"
+				  "Date: Mon, 23 Nov 2026 12:00:00 +0000\n"
+				  "Message-ID: <%ld.%d@client.example>\n"
+				  "\n"
+				  "Hello from the hermetic world.\n",
+				  from_lines, extra_headers != NULL ? extra_headers : "",
+				  world_now_ms(), (int)getpid()), 0);
+	return text;
+}
+
 #endif

@@ -29,12 +29,36 @@ static const struct ours_case ours_cases[] = {
 	{ "Authentication-Results: ; dmarc=pass", 0 },
 	{ "Authentication-Results: \"mx.test.example; dmarc=pass", 1 },
 	{ "Authentication-Results: \"MX.test\\.example\" 1; dmarc=pass", 1 },
-	{ "Authentication-Results: \"mx.test.example \"; dmarc=pass", 0 },
+	/* a reader that unquotes and trims sees our id */
+	{ "Authentication-Results: \"mx.test.example \"; dmarc=pass", 1 },
 	{ "Authentication-Results: (1(2(3(4(5(6(7(8(9))))))))) other.example; dmarc=pass", 1 },
 	{ "Authentication-Results: (a\\) still a comment) mx.test.example; dmarc=pass", 1 },
 	{ "Authentication-Results: (a\\) still a comment) other.example; dmarc=pass", 0 },
 	{ "Authentication-Results: mx.test.example(c); dmarc=pass", 1 },
 	{ "Authentication-Results: mx.test.example/x; dmarc=pass", 1 },
+	/* white space a reader trims before (or around) the id */
+	{ "Authentication-Results:\vmx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \fmx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xc2\xa0mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xc2\x85mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xe2\x80\x83mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xe1\x9a\x80mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xe2\x80\xa8\xe2\x80\xafmx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xe2\x81\x9f\xe3\x80\x80mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xef\xbb\xbfmx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \xa0mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: (c)\xc2\xa0(d)\vmx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results: \"\xc2\xa0mx.test.example\v\"; dmarc=pass", 1 },
+	{ "Authentication-Results: mx.test.example\xc2\xa0; dmarc=pass", 1 },
+	{ "Authentication-Results: mx.test.example\v; dmarc=pass", 1 },
+	{ "Authentication-Results: \xc2\xa0other.example; dmarc=pass", 0 },
+	{ "Authentication-Results: \xc2\xa1mx.test.example; dmarc=pass", 0 },
+	{ "Authentication-Results: \"mx.test.example\xc2\xa0x\"; dmarc=pass", 0 },
+	/* the name side: any case, any white space a reader trims before the colon */
+	{ "AUTHENTICATION-results \t : mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results\v: mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results\xc2\xa0: mx.test.example; dmarc=pass", 1 },
+	{ "Authentication-Results\xc2\xa1: mx.test.example; dmarc=pass", 0 },
 };
 
 START_TEST(authres_id_is_compares_8bit_ids)
@@ -42,6 +66,17 @@ START_TEST(authres_id_is_compares_8bit_ids)
 	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "MX.\xc3\xa9.example"), 1);
 	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "mx.\xc3\xa8.example"), 0);
 	ck_assert_int_eq(aa_authres_id_is(V("mx.test.example; none"), "mx.test.example.evil"), 0);
+}
+END_TEST
+
+/* What a reader trims is cut from both ids, so the id the parser reads
+ * back is always recognised (the fuzz target's invariant). */
+START_TEST(authres_id_is_trims_both_ids_alike)
+{
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.test.example \"; none"), "mx.test.example "), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\" \"; none"), " "), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\"\xc2\xa0mx.test.example\"; none"), "\vmx.test.example"), 1);
+	ck_assert_int_eq(aa_authres_id_is(V("\"mx.test.exampl\xc2\xa0" "e\"; none"), "mx.test.example"), 0);
 }
 END_TEST
 
@@ -427,6 +462,7 @@ Suite *suite_authres(void)
 			    (int)(sizeof(ours_cases) / sizeof(ours_cases[0])));
 	tcase_add_test(tc, authres_length_is_respected);
 	tcase_add_test(tc, authres_id_is_compares_8bit_ids);
+	tcase_add_test(tc, authres_id_is_trims_both_ids_alike);
 	tcase_add_test(tc, authres_builds_all_three_methods);
 	tcase_add_test(tc, authres_null_sender_reports_the_helo_check_once);
 	tcase_add_test(tc, authres_reports_mailfrom_and_helo_checks);

@@ -170,12 +170,42 @@ static const struct spf_case cases[] = {
 	  { "localhost TXT v=spf1 +all" }, V4, "h.example", "u@localhost", AA_NONE, NULL, NULL },
 };
 
-START_TEST(spf_table)
+/* The random source fails (the /0 label of spf_guard.h): a /0 term
+ * defers, nothing else changes, and no guessable label is used. */
+static const struct spf_case no_random_cases[] = {
+	{ "without a random source a /0 term gives temperror",
+	  { "s.example TXT v=spf1 a:x.example/0 -all", "x.example A 198.51.100.1" }, V4,
+	  "h.example", "u@s.example", AA_TEMPERROR, "random", NULL },
+	{ "without a random source a /0 term inside an include gives temperror",
+	  { "s.example TXT v=spf1 include:i.example -all", "i.example TXT v=spf1 mx/0 -all",
+	    "i.example MX 1 m.example", "m.example A 198.51.100.1" }, V4,
+	  "h.example", "u@s.example", AA_TEMPERROR, NULL, NULL },
+	{ "without a random source a record without /0 is evaluated",
+	  { "s.example TXT v=spf1 a:x.example ip4:192.0.2.1 -all", "x.example A 198.51.100.1" },
+	  V4, "h.example", "u@s.example", AA_PASS, NULL, NULL },
+	{ "without a random source no guessable label matches the client",
+	  { "s.example TXT v=spf1 a:_aaffffffffffffffff.x.example -all",
+	    "_aaffffffffffffffff.x.example A 198.51.100.1", "x.example A 198.51.100.1" }, V4,
+	  "h.example", "u@s.example",
+	  AA_FAIL, NULL, NULL },
+};
+
+static int broken_random(void *buf, size_t n)
 {
-	const struct spf_case *c = &cases[_i];
+	(void)buf;
+	(void)n;
+	return -1;
+}
+
+static void run_case(const struct spf_case *c, aa_spf_random_fn *random)
+{
 	struct aa_ctx *ctx = aa_test_ctx(c->zone);
 	struct aa_spf_result mf, helo;
-	int rc = aa_spf_check(ctx, c->ip, c->helo, c->mail_from, &mf, &helo);
+	int rc;
+
+	if (random != NULL)
+		ck_assert_int_eq(aa_spf_set_random(ctx, random), 0);
+	rc = aa_spf_check(ctx, c->ip, c->helo, c->mail_from, &mf, &helo);
 
 	ck_assert_msg(rc == 0, "%s: rc %d", c->name, rc);
 	ck_assert_msg(mf.result == c->want, "%s: got %s (%s), want %s", c->name,
@@ -190,6 +220,17 @@ START_TEST(spf_table)
 		ck_assert_msg(mf.explanation == NULL, "%s: unexpected explanation '%s'", c->name,
 			      mf.explanation);
 	aa_ctx_free(&ctx);
+}
+
+START_TEST(spf_table)
+{
+	run_case(&cases[_i], NULL);
+}
+END_TEST
+
+START_TEST(spf_without_random_source_a_slash_0_term_defers)
+{
+	run_case(&no_random_cases[_i], broken_random);
 }
 END_TEST
 
@@ -369,6 +410,8 @@ Suite *suite_spf(void)
 	TCase *t = tcase_create("spf");
 
 	tcase_add_loop_test(t, spf_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(t, spf_without_random_source_a_slash_0_term_defers, 0,
+			    (int)(sizeof(no_random_cases) / sizeof(no_random_cases[0])));
 	tcase_add_test(t, spf_null_sender_result_is_the_helo_one);
 	tcase_add_test(t, spf_helo_is_always_checked);
 	tcase_add_test(t, spf_bad_client_address_gives_temperror);
