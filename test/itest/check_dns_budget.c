@@ -8,6 +8,7 @@
  * third second is a temperror: the message is deferred with 451 after a
  * few seconds, and the log line says the DNS time budget ran out.
  */
+#define _GNU_SOURCE
 #include "itest.h"
 
 #define SLOW_MS "800"		/* just under dns_timeout = 1s */
