@@ -137,16 +137,18 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ) \
 		$$(call fuzz_extra_obj,$$*)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
 
-# one target: $(1) is its name; FUZZ_MAXLEN_<name> overrides FUZZ_MAXLEN
-fuzz_run = mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
+# one target: $(1) is its name; FUZZ_MAXLEN_<name> overrides FUZZ_MAXLEN.
+# A target that stops (a crash) is named at the end; the others still run.
+fuzz_run = { mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
 	echo "fuzz_$(1): $(FUZZ_SECONDS) s, max_len $(or $(FUZZ_MAXLEN_$(1)),$(FUZZ_MAXLEN))" && \
 	ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) $(FUZZ_DIR)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) \
 	  -max_len=$(or $(FUZZ_MAXLEN_$(1)),$(FUZZ_MAXLEN)) -timeout=10 -print_final_stats=1 \
 	  -artifact_prefix=$(FUZZ_DIR)/$(1)- $(if $(wildcard test/fuzz/$(1).dict),-dict=test/fuzz/$(1).dict) \
-	  $(FUZZ_DIR)/corpus-$(1) test/fuzz/seeds/$(1)
+	  $(FUZZ_DIR)/corpus-$(1) test/fuzz/seeds/$(1); } || failed="$$failed $(1)"
 
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
-	@set -e; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));)
+	@failed=; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));) \
+	if [ -n "$$failed" ]; then echo "make fuzz: stopped:$$failed (see $(FUZZ_DIR)/*-crash-*)"; exit 1; fi
 
 demo: all
 	test/world/demo
