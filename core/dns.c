@@ -588,13 +588,53 @@ static void res_limit(struct aa_dns *dns, uint64_t left_ms)
 	dns->res.retry = (int)tries;
 }
 
+int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len,
+			enum aa_dns_type type, struct aa_dns_answer *out)
+{
+	ns_msg msg;
+	int count;
+
+	out->status = AA_DNS_TEMPFAIL;
+	if (len > DNS_ANSWER_MAX || ns_initparse(buf, (int)len, &msg) < 0) {
+		out->status = AA_DNS_MALFORMED;
+		return -1;
+	}
+	if (ns_msg_getflag(msg, ns_f_tc)) {
+		out->status = AA_DNS_TEMPFAIL;	/* truncated even after TCP */
+		return -1;
+	}
+	count = ns_msg_count(msg, ns_s_an);
+	out->rr = aa_arena_alloc(dns->arena, (size_t)(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1)) *
+				 sizeof(*out->rr));
+	if (out->rr == NULL)
+		return -1;
+	for (int i = 0; i < count && out->count < DNS_RR_MAX; i++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
+			answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			return -1;
+		}
+		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
+			continue;	/* CNAME chain links and strays */
+		if (parse_rr(dns, &msg, &rr, &out->rr[out->count]) < 0) {
+			answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			return -1;
+		}
+		out->count++;
+	}
+	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
+	return 0;
+}
+
 static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 			    uint64_t left_ms, struct aa_dns_answer *out)
 {
 	char text[2 * DNS_NAME_MAX + 1];
 	unsigned char *buf;
-	ns_msg msg;
-	int len, count;
+	int len;
 
 	out->status = AA_DNS_TEMPFAIL;
 	if (aa_dns_escape_name(name, strlen(name), text, sizeof(text)) < 0 ||
@@ -620,43 +660,7 @@ static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_ty
 		free(buf);
 		return;
 	}
-	if (len > DNS_ANSWER_MAX || ns_initparse(buf, len, &msg) < 0) {
-		out->status = AA_DNS_MALFORMED;
-		free(buf);
-		return;
-	}
-	if (ns_msg_getflag(msg, ns_f_tc)) {
-		out->status = AA_DNS_TEMPFAIL;	/* truncated even after TCP */
-		free(buf);
-		return;
-	}
-	count = ns_msg_count(msg, ns_s_an);
-	out->rr = aa_arena_alloc(dns->arena, (size_t)(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1)) *
-				 sizeof(*out->rr));
-	if (out->rr == NULL) {
-		free(buf);
-		return;
-	}
-	for (int i = 0; i < count && out->count < DNS_RR_MAX; i++) {
-		ns_rr rr;
-
-		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
-			answer_clear(out);
-			out->status = AA_DNS_MALFORMED;
-			free(buf);
-			return;
-		}
-		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
-			continue;	/* CNAME chain links and strays */
-		if (parse_rr(dns, &msg, &rr, &out->rr[out->count]) < 0) {
-			answer_clear(out);
-			out->status = AA_DNS_MALFORMED;
-			free(buf);
-			return;
-		}
-		out->count++;
-	}
-	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
+	aa_dns_parse_answer(dns, buf, (size_t)len, type, out);
 	free(buf);
 }
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "aa_dns.h"
 
 struct aa_dns;
 
@@ -33,5 +34,15 @@ int aa_dns_escape_name(const char *name, size_t len, char *buf, size_t size);
  * holding '.' or NUL, which the text form cannot say. The root is "". */
 int aa_dns_unpack_name(const unsigned char *msg, const unsigned char *eom,
 		       const unsigned char *src, char *buf, size_t size);
+
+/* The answer section of a response packet of len bytes (as res_nquery()
+ * returns it) for a question of type into *out, which must start zeroed:
+ * the records of that type (at most 64; CNAME links and other types are
+ * skipped), else NODATA; a malformed packet or record is MALFORMED, a
+ * truncated one TEMPFAIL. Returns 0 when the packet was read, -1 when not.
+ * The records live in dns's arena (the message's, or the handle's own,
+ * emptied by aa_dns_flush()). */
+int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len,
+			enum aa_dns_type type, struct aa_dns_answer *out);
 
 #endif
