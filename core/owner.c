@@ -302,14 +302,21 @@ static int same_id(const char *name, const char *id)
 	       strcasecmp(na + 1, ia + 1) == 0;
 }
 
-int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
-		   const struct aa_submitter *s, const char *domain, const char **why_r)
+/* The domain of an AUTH id that is local@domain with exactly one '@' and
+ * a local part; else NULL. An id such as "a@b.example@c.example" is split
+ * differently by different auth backends (Dovecot at the first '@'), so
+ * it owns no domain by the built-in rule. */
+static const char *auth_domain(const char *id)
 {
-	char name[AA_LSEARCH_KEY_MAX + 1];
-	const struct owner_entry *e;
-	const char *at;
-	int has_auth = s != NULL && s->auth_id != NULL && s->auth_id[0] != '\0';
+	const char *at = strchr(id, '@');
 
+	if (at == NULL || at == id || strchr(at + 1, '@') != NULL)
+		return NULL;
+	return at + 1;
+}
+
+int aa_owner_of_all(const struct aa_hostnets *trusted, const struct aa_submitter *s, const char **why_r)
+{
 	*why_r = "no submitter";
 	if (s == NULL)
 		return 0;
@@ -321,11 +328,24 @@ int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
 		*why_r = "trusted host (outbound_trusted_hosts)";
 		return 1;
 	}
+	return 0;
+}
+
+int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
+		   const struct aa_submitter *s, const char *domain, const char **why_r)
+{
+	char name[AA_LSEARCH_KEY_MAX + 1];
+	const struct owner_entry *e;
+	const char *at;
+	int has_auth = s != NULL && s->auth_id != NULL && s->auth_id[0] != '\0';
+
+	if (s == NULL || aa_owner_of_all(trusted, s, why_r))
+		return s != NULL;
 	if (!normal_name(domain, name, sizeof(name))) {
 		*why_r = "the From domain is not a plain DNS name";
 		return 0;
 	}
-	if (has_auth && (at = strrchr(s->auth_id, '@')) != NULL && strcasecmp(at + 1, name) == 0) {
+	if (has_auth && (at = auth_domain(s->auth_id)) != NULL && strcasecmp(at, name) == 0) {
 		*why_r = "AUTH id in the domain";
 		return 1;
 	}
