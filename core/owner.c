@@ -221,6 +221,19 @@ static int hostnet_parse(const char *s, size_t len, struct hostnet *net)
 	return 0;
 }
 
+/* ::ffff:a.b.c.d(/n, n >= 96) is a.b.c.d(/n-96): Exim names an IPv4
+ * client by its IPv4 address, however it was written. */
+static void unmap(struct hostnet *net)
+{
+	if (net->family != AF_INET6 || net->prefix < 96 ||
+	    memcmp(net->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0)
+		return;
+	memmove(net->addr, net->addr + 12, 4);
+	memset(net->addr + 4, 0, 12);
+	net->family = AF_INET;
+	net->prefix -= 96;
+}
+
 int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r)
 {
 	struct aa_hostnets *h = calloc(1, sizeof(*h));
@@ -242,6 +255,7 @@ int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r)
 			free(h);
 			return -1;
 		}
+		unmap(&h->v[h->n]);
 		h->n++;
 		p += k;
 	}
@@ -264,10 +278,7 @@ int aa_hostnets_match(const struct aa_hostnets *h, const char *ip)
 
 	if (h == NULL || ip == NULL || hostnet_parse(ip, strlen(ip), &c) < 0 || c.prefix != (c.family == AF_INET ? 32u : 128u))
 		return 0;
-	if (c.family == AF_INET6 && memcmp(c.addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		memmove(c.addr, c.addr + 12, 4);	/* ::ffff:a.b.c.d is a.b.c.d */
-		c.family = AF_INET;
-	}
+	unmap(&c);
 	for (size_t i = 0; i < h->n; i++)
 		if (h->v[i].family == c.family && prefix_equal(h->v[i].addr, c.addr, h->v[i].prefix))
 			return 1;

@@ -13,7 +13,7 @@ static const char owners_text[] =
 	"*.wild.example: dave\n"
 	"xn--bcher-kva.example: erin\n"
 	"*: nobody\n";
-#define TRUSTED "203.0.113.0/28, 2001:db8::/32 192.0.2.7"
+#define TRUSTED "203.0.113.0/28, 2001:db8::/32 192.0.2.7 ::ffff:198.51.100.128/121"
 
 struct owner_case {
 	const char *name;
@@ -66,6 +66,10 @@ static const struct owner_case cases[] = {
 	{ "a host just outside the trusted network owns nothing", HOST("203.0.113.16"), "b.example", 0 },
 	{ "a trusted single address owns every domain", HOST("192.0.2.7"), "a.example", 1 },
 	{ "a trusted IPv4 address written IPv4-mapped is trusted", HOST("::ffff:203.0.113.10"), "a.example", 1 },
+	{ "a trusted network written IPv4-mapped trusts its IPv4 hosts", HOST("198.51.100.130"), "a.example", 1 },
+	{ "a trusted network written IPv4-mapped trusts its hosts written IPv4-mapped", HOST("::ffff:198.51.100.140"),
+	  "a.example", 1 },
+	{ "a trusted network written IPv4-mapped ends where its prefix does", HOST("198.51.100.127"), "a.example", 0 },
 	{ "a trusted IPv6 network's host owns every domain", HOST("2001:db8::5"), "a.example", 1 },
 	{ "an IPv6 host outside the trusted network owns nothing", HOST("2001:db9::5"), "a.example", 0 },
 	{ "a local submission of an unknown uid owns nothing", { .local = 1, .uid = 4242 }, "b.example", 0 },
