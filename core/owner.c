@@ -381,13 +381,18 @@ const char *aa_submitter_text(struct aa_ctx *ctx, const struct aa_submitter *s)
 
 	if (s == NULL)
 		return "an unknown submitter";
-	if (s->auth_id != NULL && s->auth_id[0] != '\0' && !s->local)
+	int other_id = s->auth_id != NULL && s->auth_id[0] != '\0' &&
+		       (s->login == NULL || strcmp(s->auth_id, s->login) != 0);
+
+	if (other_id && !s->local)
 		who = aa_arena_printf(ctx->arena, "authenticated as %s", aa_escz(ctx, s->auth_id));
-	else if (s->local && s->login != NULL)
-		who = aa_arena_printf(ctx->arena, "local user %s (uid %lu)", aa_escz(ctx, s->login), s->uid);
-	else if (s->local)
-		who = aa_arena_printf(ctx->arena, "local uid %lu", s->uid);
-	else
+	else if (s->local) {
+		who = s->login != NULL ?
+		      aa_arena_printf(ctx->arena, "local user %s (uid %lu)", aa_escz(ctx, s->login), s->uid) :
+		      aa_arena_printf(ctx->arena, "local uid %lu", s->uid);
+		if (who != NULL && other_id)	/* -oMai of a trusted caller, or AUTH over -bs */
+			who = aa_arena_printf(ctx->arena, "%s authenticated as %s", who, aa_escz(ctx, s->auth_id));
+	} else
 		who = aa_arena_printf(ctx->arena, "unauthenticated host %s", aa_escz(ctx, s->host != NULL ? s->host : "(unknown)"));
 	return who != NULL ? who : "a submitter";
 }

@@ -171,12 +171,16 @@ START_TEST(the_submitter_is_named_escaped)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
 	const struct aa_submitter a = AUTH("x\r\nInjected: yes@a.example"), l = LOCAL("bob"), h = HOST("198.51.100.66");
+	const struct aa_submitter l_same = { .local = 1, .login = "bob", .uid = 1000, .auth_id = "bob" };
+	const struct aa_submitter l_other = { .local = 1, .login = "root", .uid = 0, .auth_id = "bob" };
 	const char *t = aa_submitter_text(ctx, &a);
 
 	ck_assert_ptr_null(strchr(t, '\r'));
 	ck_assert_ptr_null(strchr(t, '\n'));
 	ck_assert_ptr_nonnull(strstr(t, "authenticated as x"));
 	ck_assert_str_eq(aa_submitter_text(ctx, &l), "local user bob (uid 1000)");
+	ck_assert_str_eq(aa_submitter_text(ctx, &l_same), "local user bob (uid 1000)");
+	ck_assert_str_eq(aa_submitter_text(ctx, &l_other), "local user root (uid 0) authenticated as bob");
 	ck_assert_str_eq(aa_submitter_text(ctx, &h), "unauthenticated host 198.51.100.66");
 	aa_ctx_free(&ctx);
 }
