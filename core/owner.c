@@ -221,6 +221,19 @@ static int hostnet_parse(const char *s, size_t len, struct hostnet *net)
 	return 0;
 }
 
+/* ::ffff:a.b.c.d(/n, n >= 96) is a.b.c.d(/n-96): Exim names an IPv4
+ * client by its IPv4 address, however it was written. */
+static void unmap(struct hostnet *net)
+{
+	if (net->family != AF_INET6 || net->prefix < 96 ||
+	    memcmp(net->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0)
+		return;
+	memmove(net->addr, net->addr + 12, 4);
+	memset(net->addr + 4, 0, 12);
+	net->family = AF_INET;
+	net->prefix -= 96;
+}
+
 int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r)
 {
 	struct aa_hostnets *h = calloc(1, sizeof(*h));
@@ -242,6 +255,7 @@ int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r)
 			free(h);
 			return -1;
 		}
+		unmap(&h->v[h->n]);
 		h->n++;
 		p += k;
 	}
@@ -264,10 +278,7 @@ int aa_hostnets_match(const struct aa_hostnets *h, const char *ip)
 
 	if (h == NULL || ip == NULL || hostnet_parse(ip, strlen(ip), &c) < 0 || c.prefix != (c.family == AF_INET ? 32u : 128u))
 		return 0;
-	if (c.family == AF_INET6 && memcmp(c.addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
-		memmove(c.addr, c.addr + 12, 4);	/* ::ffff:a.b.c.d is a.b.c.d */
-		c.family = AF_INET;
-	}
+	unmap(&c);
 	for (size_t i = 0; i < h->n; i++)
 		if (h->v[i].family == c.family && prefix_equal(h->v[i].addr, c.addr, h->v[i].prefix))
 			return 1;
@@ -302,14 +313,21 @@ static int same_id(const char *name, const char *id)
 	       strcasecmp(na + 1, ia + 1) == 0;
 }
 
-int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
-		   const struct aa_submitter *s, const char *domain, const char **why_r)
+/* The domain of an AUTH id that is local@domain with exactly one '@' and
+ * a local part; else NULL. An id such as "a@b.example@c.example" is split
+ * differently by different auth backends (Dovecot at the first '@'), so
+ * it owns no domain by the built-in rule. */
+static const char *auth_domain(const char *id)
 {
-	char name[AA_LSEARCH_KEY_MAX + 1];
-	const struct owner_entry *e;
-	const char *at;
-	int has_auth = s != NULL && s->auth_id != NULL && s->auth_id[0] != '\0';
+	const char *at = strchr(id, '@');
 
+	if (at == NULL || at == id || strchr(at + 1, '@') != NULL)
+		return NULL;
+	return at + 1;
+}
+
+int aa_owner_of_all(const struct aa_hostnets *trusted, const struct aa_submitter *s, const char **why_r)
+{
 	*why_r = "no submitter";
 	if (s == NULL)
 		return 0;
@@ -321,11 +339,24 @@ int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
 		*why_r = "trusted host (outbound_trusted_hosts)";
 		return 1;
 	}
+	return 0;
+}
+
+int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
+		   const struct aa_submitter *s, const char *domain, const char **why_r)
+{
+	char name[AA_LSEARCH_KEY_MAX + 1];
+	const struct owner_entry *e;
+	const char *at;
+	int has_auth = s != NULL && s->auth_id != NULL && s->auth_id[0] != '\0';
+
+	if (s == NULL || aa_owner_of_all(trusted, s, why_r))
+		return s != NULL;
 	if (!normal_name(domain, name, sizeof(name))) {
 		*why_r = "the From domain is not a plain DNS name";
 		return 0;
 	}
-	if (has_auth && (at = strrchr(s->auth_id, '@')) != NULL && strcasecmp(at + 1, name) == 0) {
+	if (has_auth && (at = auth_domain(s->auth_id)) != NULL && strcasecmp(at, name) == 0) {
 		*why_r = "AUTH id in the domain";
 		return 1;
 	}
@@ -350,13 +381,18 @@ const char *aa_submitter_text(struct aa_ctx *ctx, const struct aa_submitter *s)
 
 	if (s == NULL)
 		return "an unknown submitter";
-	if (s->auth_id != NULL && s->auth_id[0] != '\0' && !s->local)
+	int other_id = s->auth_id != NULL && s->auth_id[0] != '\0' &&
+		       (s->login == NULL || strcmp(s->auth_id, s->login) != 0);
+
+	if (other_id && !s->local)
 		who = aa_arena_printf(ctx->arena, "authenticated as %s", aa_escz(ctx, s->auth_id));
-	else if (s->local && s->login != NULL)
-		who = aa_arena_printf(ctx->arena, "local user %s (uid %lu)", aa_escz(ctx, s->login), s->uid);
-	else if (s->local)
-		who = aa_arena_printf(ctx->arena, "local uid %lu", s->uid);
-	else
+	else if (s->local) {
+		who = s->login != NULL ?
+		      aa_arena_printf(ctx->arena, "local user %s (uid %lu)", aa_escz(ctx, s->login), s->uid) :
+		      aa_arena_printf(ctx->arena, "local uid %lu", s->uid);
+		if (who != NULL && other_id)	/* -oMai of a trusted caller, or AUTH over -bs */
+			who = aa_arena_printf(ctx->arena, "%s authenticated as %s", who, aa_escz(ctx, s->auth_id));
+	} else
 		who = aa_arena_printf(ctx->arena, "unauthenticated host %s", aa_escz(ctx, s->host != NULL ? s->host : "(unknown)"));
 	return who != NULL ? who : "a submitter";
 }

@@ -288,9 +288,19 @@ static int has_powers(const struct planner *pl)
 	return 0;
 }
 
+/* 1 when every From domain is known: one From field, fully parsed. With
+ * several fields, a malformed one or more addresses than were read, a
+ * domain may hide where we do not look (a receiver, or a relay that signs
+ * what it sees, may find it). */
+static int from_read_in_full(const struct aa_from *f)
+{
+	return f != NULL && !f->truncated &&
+	       (f->status == AA_FROM_OK || f->status == AA_FROM_MULTIPLE_ADDRESSES);
+}
+
 /* Withhold the From domain's powers unless the submitter owns it (every
- * From domain, and the d= of a key that signs for a parent domain).
- * Returns the log words ("" when nothing was at stake). */
+ * From domain, read in full, and the d= of a key that signs for a parent
+ * domain). Returns the log words ("" when nothing was at stake). */
 static const char *check_owner(struct planner *pl, struct aa_plan *r)
 {
 	const struct aa_from *f = pl->msg->from;
@@ -301,6 +311,10 @@ static const char *check_owner(struct planner *pl, struct aa_plan *r)
 		return "";
 	for (size_t i = 0; owner && f != NULL && f->domains != NULL && i < f->domain_count; i++)
 		owner = owns(pl, f->domains[i], &why);
+	if (owner && !from_read_in_full(f) && !aa_owner_of_all(pl->ob->trusted_hosts, pl->msg->submitter, &why)) {
+		owner = 0;
+		why = "the From field cannot be read in full: several From fields, a malformed one, or too many addresses";
+	}
 	r->owner_why = why;
 	if (!owner) {
 		r->not_owner = pl->not_owner = 1;

@@ -8,7 +8,7 @@
  * submission (from $originator_uid), and the client address.
  *
  * A submitter owns a domain when (authalign-outbound(5), "Ownership"):
- *   - its AUTH id is local@domain (the built-in rule), or
+ *   - its AUTH id is local@domain with a single '@' (the built-in rule), or
  *   - the owners file (outbound_owners_file, Exim lsearch, cPanel's
  *     /etc/userdomains as it is: "domain: user") names its AUTH id or its
  *     login for that exact domain; a "*.domain" key grants the subdomains
@@ -49,6 +49,10 @@ int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r)
 void aa_hostnets_free(struct aa_hostnets **h);
 /* 1 when ip (text) is in the list, else 0 (also for a malformed ip). */
 int aa_hostnets_match(const struct aa_hostnets *h, const char *ip);
+
+/* 1 when s owns every domain (the caller vouches, or a trusted host),
+ * with *why_r naming the rule; else 0. */
+int aa_owner_of_all(const struct aa_hostnets *trusted, const struct aa_submitter *s, const char **why_r);
 
 /* 1 when s owns domain, 0 when not. *why_r says which rule granted it, or
  * that none did (plain text, not escaped). */

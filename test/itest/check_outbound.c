@@ -459,6 +459,36 @@ START_TEST(another_customers_domain_gets_neither_its_key_nor_its_return_path)
 }
 END_TEST
 
+/* An untrusted caller's -oMai / -oMa (set $authenticated_id, the client
+ * address) are Exim's to refuse: a local user names neither the AUTH
+ * customer nor the trusted web host (203.0.113.10) that way. */
+START_TEST(a_local_user_cannot_claim_an_auth_id_or_a_trusted_host_with_exim_options)
+{
+	static const char *const tries[] = {
+		"-o -oMai -o cpuser@hosting.example",
+		"-o -oMa -o 203.0.113.10",
+		"-o -oMas -o info@elsewhere.example -o -oMai -o info@elsewhere.example",
+	};
+
+	sender_settings("route");
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		char *id = NULL;
+		int rc = world_sh(&id, 60, "printf 'From: <x@elsewhere.example>\\nTo: <user@gmail.com>\\n"
+				  "Subject: PHP mail()\\n\\nbody\\n' | wsend-local -u www-data %s 2>/dev/null", tries[i]);
+
+		id[strcspn(id, "\n")] = '\0';
+		if (rc != 0) {	/* Exim refused the option: nothing was accepted */
+			ck_assert_msg(*id == '\0', "%s: exit %d but accepted %s", tries[i], rc, id);
+		} else {
+			ck_assert_msg(*id != '\0', "%s: no id", tries[i]);
+			assert_sent_as_a_stranger(id, "user@gmail.com", "www-data@server.hosting.example");
+			assert_not_owner(id, "local user www-data (uid 33)", "elsewhere.example");
+		}
+		free(id);
+	}
+}
+END_TEST
+
 START_TEST(enforce_refuses_another_customers_domain_naming_submitter_and_domain)
 {
 	struct world_reply r;
@@ -579,6 +609,7 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
 	tcase_add_test(tc, another_customers_domain_gets_neither_its_key_nor_its_return_path);
+	tcase_add_test(tc, a_local_user_cannot_claim_an_auth_id_or_a_trusted_host_with_exim_options);
 	tcase_add_test(tc, enforce_refuses_another_customers_domain_naming_submitter_and_domain);
 	tcase_add_test(tc, check_config_reports_a_smarthost_that_does_not_resolve);
 	tcase_add_loop_test(tc, broken_routes_and_pins_are_reported_with_file_and_line_and_defer, 0,

@@ -263,6 +263,86 @@ START_TEST(plan_table)
 }
 END_TEST
 
+/* From fields in which a foreign domain may hide from the owner check. */
+struct hidden_case {
+	const char *name;
+	const char *fields[3];		/* NULL-terminated From field values */
+	int truncated;			/* mark the parse as incomplete */
+	const struct aa_submitter *who;
+	int signed_ok;			/* 1: the owner's key is used */
+};
+
+static const struct aa_submitter local_carol = { .local = 1, .login = "carol", .uid = 1003 };
+
+static const struct hidden_case hidden[] = {
+	{ "a second, malformed From field withholds the owner's powers",
+	  { "a@signed.example", "\"x\" <ceo@resigned.example", NULL }, 0, &local_carol, 0 },
+	{ "two well-formed From fields withhold the owner's powers",
+	  { "a@signed.example", "b@signed.example", NULL }, 0, &local_carol, 0 },
+	{ "a From field malformed after an owned address withholds the owner's powers",
+	  { "a@signed.example, \"x\" <ceo@resigned.example", NULL }, 0, &local_carol, 0 },
+	{ "a From read only in part withholds the owner's powers",
+	  { "a@signed.example", NULL }, 1, &local_carol, 0 },
+	{ "several owned addresses in one From field keep the owner's powers",
+	  { "a@signed.example, b@Signed.Example", NULL }, 0, &local_carol, 1 },
+	{ "a trusted host keeps its powers whatever the From fields",
+	  { "a@signed.example", "\"x\" <ceo@resigned.example", NULL }, 0, &web_host, 1 },
+};
+
+START_TEST(from_fields_that_may_hide_a_domain_withhold_its_powers)
+{
+	const struct hidden_case *c = &hidden[_i];
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
+	char owners[] = "/tmp/aa-owners-XXXXXX";
+	int fr = mkstemp(routes), fd = mkstemp(domains), fo = mkstemp(owners);
+	struct aa_outbound ob = { .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
+				  .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
+	struct aa_from from;
+	size_t n = 0, lens[3];
+	struct aa_dkim_result none = { 0 };
+	struct aa_out_msg msg = { .env_sender = "a@signed.example", .from = &from, .dkim = &none,
+				  .rcpt_domain = "contoso.example", .submitter = c->who };
+	const char *why;
+	struct aa_plan r;
+	char err[256];
+
+	ck_assert(fr >= 0 && fd >= 0 && fo >= 0);
+	ck_assert(write(fr, routes_text, strlen(routes_text)) == (ssize_t)strlen(routes_text));
+	ck_assert(write(fd, domains_text, strlen(domains_text)) == (ssize_t)strlen(domains_text));
+	ck_assert(write(fo, owners_text, strlen(owners_text)) == (ssize_t)strlen(owners_text));
+	close(fr);
+	close(fd);
+	close(fo);
+	ck_assert_msg(aa_outbound_load(&ob, "conf.d-examples/authalign-profiles", routes, domains, err,
+				       sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(aa_owners_load(owners, &ob.owners, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(aa_hostnets_parse(TRUSTED_HOSTS, &ob.trusted_hosts, &why), 0);
+	for (; c->fields[n] != NULL; n++)
+		lens[n] = strlen(c->fields[n]);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, c->fields, lens, n, &from), 0);
+	from.truncated |= c->truncated;
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_ptr_nonnull(r.log_line);
+	if (c->signed_ok) {
+		ck_assert_msg(strstr(r.log_line, " owner=yes(") != NULL && strstr(r.log_line, "sign=n/a") == NULL &&
+			      strstr(r.log_line, "d=signed.example aligned") != NULL, "%s: %s", c->name, r.log_line);
+	} else {
+		ck_assert_msg(r.sign_domain == NULL && r.step != AA_STEP_SIGN && r.step != AA_STEP_SMARTHOST,
+			      "%s: %s", c->name, r.log_line);
+		ck_assert_msg(strstr(r.log_line, "owner=no(local user carol (uid 1003); the From field cannot be read in full") != NULL,
+			      "%s: log %s", c->name, r.log_line);
+		ck_assert_msg(r.smtp_text == NULL || strstr(r.smtp_text, "may not send as signed.example") != NULL,
+			      "%s: text %s", c->name, r.smtp_text);
+	}
+	aa_outbound_free(&ob);
+	unlink(routes);
+	unlink(domains);
+	unlink(owners);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
 	struct aa_ctx *ctx = aa_test_ctx(zone);
@@ -287,6 +367,8 @@ Suite *suite_outbound(void)
 	TCase *tc = tcase_create("outbound");
 
 	tcase_add_loop_test(tc, plan_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
+			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,7 +13,7 @@ static const char owners_text[] =
 	"*.wild.example: dave\n"
 	"xn--bcher-kva.example: erin\n"
 	"*: nobody\n";
-#define TRUSTED "203.0.113.0/28, 2001:db8::/32 192.0.2.7"
+#define TRUSTED "203.0.113.0/28, 2001:db8::/32 192.0.2.7 ::ffff:198.51.100.128/121"
 
 struct owner_case {
 	const char *name;
@@ -51,6 +51,10 @@ static const struct owner_case cases[] = {
 	{ "an AUTH id whose domain ends like another does not own it", AUTH("info@evilc.example"), "c.example", 0 },
 	{ "an AUTH id is read by its last @", AUTH("c.example@evil.example"), "c.example", 0 },
 	{ "an AUTH id with a trailing dot owns nothing", AUTH("info@c.example."), "c.example", 0 },
+	{ "an AUTH id with two @ owns neither domain by the built-in rule", AUTH("info@c.example@evil.example"),
+	  "evil.example", 0 },
+	{ "an AUTH id with two @ does not own the middle domain", AUTH("info@c.example@evil.example"), "c.example", 0 },
+	{ "an AUTH id with an empty local part owns nothing", AUTH("@c.example"), "c.example", 0 },
 	{ "an AUTH id the table names owns the domain", AUTH("carol@a.example"), "shared.example", 1 },
 	{ "an AUTH id the table names, domain part in another case", AUTH("carol@A.EXAMPLE"), "shared.example", 1 },
 	{ "an AUTH id the table names, local part in another case, does not", AUTH("Carol@a.example"), "shared.example", 0 },
@@ -62,6 +66,10 @@ static const struct owner_case cases[] = {
 	{ "a host just outside the trusted network owns nothing", HOST("203.0.113.16"), "b.example", 0 },
 	{ "a trusted single address owns every domain", HOST("192.0.2.7"), "a.example", 1 },
 	{ "a trusted IPv4 address written IPv4-mapped is trusted", HOST("::ffff:203.0.113.10"), "a.example", 1 },
+	{ "a trusted network written IPv4-mapped trusts its IPv4 hosts", HOST("198.51.100.130"), "a.example", 1 },
+	{ "a trusted network written IPv4-mapped trusts its hosts written IPv4-mapped", HOST("::ffff:198.51.100.140"),
+	  "a.example", 1 },
+	{ "a trusted network written IPv4-mapped ends where its prefix does", HOST("198.51.100.127"), "a.example", 0 },
 	{ "a trusted IPv6 network's host owns every domain", HOST("2001:db8::5"), "a.example", 1 },
 	{ "an IPv6 host outside the trusted network owns nothing", HOST("2001:db9::5"), "a.example", 0 },
 	{ "a local submission of an unknown uid owns nothing", { .local = 1, .uid = 4242 }, "b.example", 0 },
@@ -163,12 +171,16 @@ START_TEST(the_submitter_is_named_escaped)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
 	const struct aa_submitter a = AUTH("x\r\nInjected: yes@a.example"), l = LOCAL("bob"), h = HOST("198.51.100.66");
+	const struct aa_submitter l_same = { .local = 1, .login = "bob", .uid = 1000, .auth_id = "bob" };
+	const struct aa_submitter l_other = { .local = 1, .login = "root", .uid = 0, .auth_id = "bob" };
 	const char *t = aa_submitter_text(ctx, &a);
 
 	ck_assert_ptr_null(strchr(t, '\r'));
 	ck_assert_ptr_null(strchr(t, '\n'));
 	ck_assert_ptr_nonnull(strstr(t, "authenticated as x"));
 	ck_assert_str_eq(aa_submitter_text(ctx, &l), "local user bob (uid 1000)");
+	ck_assert_str_eq(aa_submitter_text(ctx, &l_same), "local user bob (uid 1000)");
+	ck_assert_str_eq(aa_submitter_text(ctx, &l_other), "local user root (uid 0) authenticated as bob");
 	ck_assert_str_eq(aa_submitter_text(ctx, &h), "unauthenticated host 198.51.100.66");
 	aa_ctx_free(&ctx);
 }
