@@ -205,6 +205,14 @@ static void add(struct aa_ctx *ctx, const char **acc, const char *part)
 	*acc = *acc == NULL ? part : aa_arena_printf(ctx->arena, "%s; %s", *acc, part);
 }
 
+/* A From that names no single author domain to judge (aa_dmarc.h): a
+ * receiver that enforces DMARC refuses it, whatever route or signature. */
+static int from_unreadable(const struct aa_out_msg *msg)
+{
+	return msg->from != NULL && aa_from_unreadable(msg->from->status) &&
+	       msg->from->status != AA_FROM_NOMEM;
+}
+
 static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struct aa_out_change *chg,
 		   int dkim_temp, struct aa_prediction *r)
 {
@@ -216,12 +224,13 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg->sign_domain, chg->sign_selector);
 	const char *dmarc_txt;
 
-	(void)msg;
 	if (p->dmarc_policy && dm->result == AA_FAIL &&
 	    (dm->policy == AA_POLICY_REJECT || (p->quarantine_refused && dm->policy == AA_POLICY_QUARANTINE)))
 		dmarc = YES;
 	else if (p->dmarc_policy && dm->result == AA_TEMPERROR)
 		dmarc = UNDECIDED;
+	else if (p->dmarc_policy && from_unreadable(msg))
+		dmarc = YES;	/* no single author domain: never a pass (RFC 9989) */
 	if (list_has(p->always, from))
 		always = dm->result == AA_FAIL ? YES : dm->result == AA_TEMPERROR ? UNDECIDED : NO;
 	if (p->require_spf)
@@ -230,7 +239,10 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 		dkim = r->dkim_any_pass ? NO : dkim_temp ? UNDECIDED : YES;
 	if (p->require_dmarc)
 		dmarc_req = dm->result == AA_PASS ? NO : dm->result == AA_TEMPERROR ? UNDECIDED : YES;
-	dmarc_txt = dm->result == AA_NONE || dm->result == AA_PERMERROR ?
+	dmarc_txt = from_unreadable(msg) ?
+		aa_arena_printf(ctx->arena, "DMARC permerror: %s, so the author domain cannot be checked",
+				msg->from->reason != NULL ? msg->from->reason : "the From field cannot be read") :
+		dm->result == AA_NONE || dm->result == AA_PERMERROR ?
 		aa_arena_printf(ctx->arena, "DMARC %s for %s", aa_result_name(dm->result), from != NULL ? from : "(no From domain)") :
 		aa_arena_printf(ctx->arena, "DMARC %s under p=%s", aa_result_name(dm->result),
 				aa_dmarc_policy_name(dm->result == AA_PASS ? dm->published : dm->policy));

@@ -325,12 +325,14 @@ START_TEST(from_fields_that_may_hide_a_domain_withhold_its_powers)
 	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
 	ck_assert_ptr_nonnull(r.log_line);
 	if (c->signed_ok) {
-		ck_assert_msg(strstr(r.log_line, " owner=yes(") != NULL && strstr(r.log_line, "sign=n/a") == NULL &&
-			      strstr(r.log_line, "d=signed.example aligned") != NULL, "%s: %s", c->name, r.log_line);
+		ck_assert_msg(strstr(r.log_line, " owner=yes(") != NULL, "%s: %s", c->name, r.log_line);
+		if (n == 1 && !c->truncated)	/* one readable field: signing makes it pass */
+			ck_assert_msg(strstr(r.log_line, "sign=n/a") == NULL &&
+				      strstr(r.log_line, "d=signed.example aligned") != NULL, "%s: %s", c->name, r.log_line);
 	} else {
 		ck_assert_msg(r.sign_domain == NULL && r.step != AA_STEP_SIGN && r.step != AA_STEP_SMARTHOST,
 			      "%s: %s", c->name, r.log_line);
-		ck_assert_msg(strstr(r.log_line, "owner=no(local user carol (uid 1003); the From field cannot be read in full") != NULL,
+		ck_assert_msg(strstr(r.log_line, "owner=no(local user carol (uid 1003); ") != NULL,
 			      "%s: log %s", c->name, r.log_line);
 		ck_assert_msg(r.smtp_text == NULL || strstr(r.smtp_text, "may not send as signed.example") != NULL,
 			      "%s: text %s", c->name, r.smtp_text);
