@@ -152,9 +152,9 @@ FUZZ_MAXLEN_from := 131072
 FUZZ_ASAN_OPTIONS ?= detect_stack_use_after_return=1
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 # fuzz_plandata runs the real ${dlfunc} lookups on a stand-in for Exim:
-# every adapter file but the two that are local_scan() itself
+# every adapter file but the ones only local_scan() itself uses
 FUZZ_EXTRA_plandata := lookups/outbound.c test/fuzz/exim_stub.c \
-    $(filter-out local_scan/local_scan.c local_scan/outscan.c,$(wildcard local_scan/*.c))
+    $(filter-out local_scan/local_scan.c local_scan/outscan.c local_scan/source.c,$(wildcard local_scan/*.c))
 fuzz_extra_obj = $(addprefix $(FUZZ_DIR)/obj/,$(patsubst %.c,%.o,$(FUZZ_EXTRA_$(1))))
 $(FUZZ_DIR)/obj/core/%.o: core/%.c $(wildcard include/*.h core/*.h)
 	@mkdir -p $(dir $@)
