@@ -115,7 +115,10 @@ check: all unit conformance itest
 # child), and every report is also written under build-san/reports/, which
 # must stay empty (a driver that dies under a python runner could
 # otherwise pass for an expected deviation). test/sanitize/lsan.supp names
-# the leaks inside the libraries that are not ours.
+# the leaks inside the libraries that are not ours. ASan does not see a
+# write that libopendkim itself makes out of bounds (the library is not
+# instrumented), so the DKIM unit suite, which feeds it hostile fields,
+# also runs on the plain build under valgrind.
 SAN_BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 SAN_REPORTS := $(CURDIR)/$(SAN_BUILD)/reports
@@ -126,13 +129,17 @@ SAN_ENV := ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1:fast_unwi
 sanitize:
 	$(MAKE) BUILD=$(SAN_BUILD) SAN_CFLAGS="$(SAN_FLAGS)" $(SAN_BUILD)/test/run_unit \
 	    $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CONF_DRIVERS))
+	$(MAKE) $(BUILD)/test/run_unit
 	@rm -rf $(SAN_REPORTS); mkdir -p $(SAN_REPORTS)
 	@status=0; \
 	$(SAN_ENV) $(SAN_BUILD)/test/run_unit || status=1; \
+	CK_FORK=no CK_RUN_SUITE=dkim valgrind -q --error-exitcode=9 \
+	    $(BUILD)/test/run_unit >$(SAN_BUILD)/valgrind-dkim.log 2>&1 || \
+	    { cat $(SAN_BUILD)/valgrind-dkim.log; echo "sanitize: valgrind on the DKIM suite failed"; status=1; }; \
 	$(SAN_ENV) AA_BUILD=$(CURDIR)/$(SAN_BUILD) test/conformance/run-all || status=1; \
 	if [ -n "$$(ls -A $(SAN_REPORTS))" ]; then \
 	  cat $(SAN_REPORTS)/*; echo "sanitize: reports in $(SAN_REPORTS)"; status=1; fi; \
-	[ $$status = 0 ] && echo "sanitize: unit tests and conformance suites clean under ASan+UBSan"; \
+	[ $$status = 0 ] && echo "sanitize: unit tests and conformance suites clean under ASan+UBSan (DKIM suite: valgrind)"; \
 	exit $$status
 
 # Fuzzing (not part of check or CI; test/fuzz/README.md): each

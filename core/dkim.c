@@ -14,7 +14,9 @@
  * since a field the library refuses but Exim accepts (such as
  * "DKIM-Signature<TAB>:") would shift every later pairing and hand
  * another signature's pass to the forged field's d=. A library signature
- * that pairs with no entry is never verified.
+ * that pairs with no entry is never verified. dkim_hsel.c keeps the
+ * library's header selection inside its array (a guard field, and an
+ * h= that would overrun it is permerror).
  *
  * Anything that stops verification from running (no memory, a library
  * error, the caller's unreadable spool) makes the undecided signatures
@@ -34,8 +36,6 @@
 /* One header field (name, colon, value): RFC 5322 sets no limit on a
  * folded field; 16 KiB is far above any real one. */
 #define DKIM_FIELD_MAX 16384
-/* Header fields per message handed to the library. */
-#define DKIM_FIELDS_MAX 1000
 
 struct aa_dkim_lib {
 	DKIM_LIB *lib;
@@ -314,12 +314,17 @@ static void entry_decide(struct sig_entry *e, enum aa_result r, const char *reas
 
 /* Our own checks on a signature the library parsed without error; true
  * when it should go on to the library. */
-static bool entry_screen(struct sig_entry *e)
+static bool entry_screen(struct aa_dkim_verify *v, struct sig_entry *e)
 {
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 
 	if (e->tags.duplicate) {
 		entry_decide(e, AA_PERMERROR, "a tag occurs twice");
+		return false;
+	}
+	/* libopendkim would write past its array (dkim_hsel.c) */
+	if (aa_dkim_hsel_takes_all(v, dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"h"))) {
+		entry_decide(e, AA_PERMERROR, "h= names more header fields than the message has");
 		return false;
 	}
 	if (!dns_name_ok(e->tags.d, true)) {
@@ -363,7 +368,7 @@ static DKIM_CBSTAT dkim_prescreen_cb(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
 		e->lib_sig = sigs[i];
 		if (dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN)
 			continue;	/* a syntax error: mapped at the end */
-		if (!entry_screen(e))
+		if (!entry_screen(v, e))
 			dkim_sig_ignore(sigs[i]);
 	}
 	return DKIM_CBSTAT_CONTINUE;
@@ -442,7 +447,8 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 	memset(v, 0, offsetof(struct aa_dkim_verify, body));
 	v->ctx = ctx;
 	v->scratch = aa_arena_alloc(ctx->arena, 2 * DKIM_FIELD_MAX);
-	if (v->scratch == NULL)
+	v->names = aa_arena_alloc(ctx->arena, DKIM_FIELDS_MAX * sizeof(*v->names));
+	if (v->scratch == NULL || v->names == NULL)
 		return NULL;
 	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", v, &st);
 	if (v->dkim == NULL)
@@ -564,6 +570,8 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 		v->lib_broken = true;
 	else if (e != NULL)
 		e->lib = st == DKIM_STAT_OK ? LIB_TAKEN : LIB_REFUSED;
+	if (st == DKIM_STAT_OK)
+		aa_dkim_hsel_add(v, field, name_len);
 	return 0;
 }
 
@@ -576,6 +584,10 @@ static void end_of_headers(struct aa_dkim_verify *v)
 	v->eoh_done = true;
 	if (v->lib_broken)
 		return;
+	if (aa_dkim_hsel_guard(v) < 0) {	/* out of memory */
+		v->lib_broken = true;
+		return;
+	}
 	st = dkim_eoh(v->dkim);
 	if (st == DKIM_STAT_NOSIG)
 		v->body_skipped = true;

@@ -1,8 +1,9 @@
 /* dkim_int.h - what the DKIM files of core/ share with each other only.
  *
  * dkim.c (the library, its callbacks, the input), dkim_result.c (from
- * the library's per-signature state to results) and dkim_key.c (key
- * records). Nothing here is exported from the plugin
+ * the library's per-signature state to results), dkim_key.c (key
+ * records) and dkim_hsel.c (the library's header selection kept in
+ * bounds). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the public interface is include/aa_dkim.h.
  */
 #ifndef AA_DKIM_INT_H
@@ -15,6 +16,9 @@
 
 /* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
 #define DKIM_RSA_MIN_BITS 1024
+/* Header fields per message handed to the library (the guard field of
+ * dkim_hsel.c not counted). */
+#define DKIM_FIELDS_MAX 1000
 /* Body bytes gathered before one dkim_body() call. */
 #define DKIM_BODY_CHUNK 8192
 
@@ -69,6 +73,8 @@ struct aa_dkim_verify {
 	bool prev_cr;		/* the last body byte handed on was CR */
 	bool body_open;		/* body bytes since the last line end */
 	size_t fields;
+	struct slice *names;	/* names of the fields the library took */
+	size_t nnames;
 	size_t nsig;
 	size_t over_cap;	/* DKIM-Signature fields over AA_DKIM_SIGS_MAX */
 	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
@@ -93,5 +99,10 @@ void aa_dkim_results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r);
  * with *reason_r when the record cannot be used (permerror). */
 int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
 		       const char **reason_r);
+
+/* dkim_hsel.c: the library's header selection kept inside its array. */
+void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);
+int aa_dkim_hsel_guard(struct aa_dkim_verify *v);
+bool aa_dkim_hsel_takes_all(struct aa_dkim_verify *v, const unsigned char *h);
 
 #endif

@@ -482,6 +482,51 @@ START_TEST(forged_tab_colon_signature_for_a_reject_domain_is_rejected_not_passed
 }
 END_TEST
 
+/* A signature whose h= names every field of the message, itself too, and
+ * more: libopendkim 2.11 wrote past its array for it. Through the real
+ * Exim (which adds its Received: field): that signature is permerror, the
+ * real one still passes, the message is accepted and nothing panics. */
+/* Panic log lines but the one every -D run of Exim writes. */
+#define PANIC_LINES "grep -vc 'lost privilege for using -D option' \"$AA_EXIM_PANICLOG\" 2>/dev/null"
+
+START_TEST(h_tag_naming_every_field_and_more_is_permerror_and_exim_stays_up)
+{
+	static const char names[] = "Received:DKIM-Signature:From:To:Subject:Date:Message-ID";
+	struct world_reply r;
+	char *copy, *ar, *bad, *panic0 = NULL, *panic1 = NULL;
+	char *text = message("From: Alice <alice@aligned.example>\n", NULL);
+	char *signed_text = world_sign(text, "aligned.example", "rsa");
+	char h[16 * sizeof(names)];
+	size_t k = 0;
+
+	ck_assert_ptr_nonnull(signed_text);
+	for (int i = 0; i < 10; i++)	/* ten times every name: all fields taken, and more */
+		k += (size_t)snprintf(h + k, sizeof(h) - k, "%s%s", i == 0 ? "" : ":", names);
+	ck_assert_uint_lt(k, sizeof(h));
+	ck_assert_int_ge(asprintf(&bad, "DKIM-Signature: v=1; a=rsa-sha256; d=aligned.example; s=rsa;"
+				  " bh=AAAA; h=%s; b=AAAA\n%s", h, signed_text), 0);
+	world_sh(&panic0, 10, PANIC_LINES);
+	itest_settings("monitor", NULL);
+	send_msg(world_env("AA_GOOD_IP4"), "alice@aligned.example", bad, NULL, &r, &copy);
+	ar = our_authres(copy);
+	assert_has(ar, "dkim=permerror");
+	assert_has(ar, "h= names more header fields than the message has");
+	assert_has(ar, "dkim=pass");
+	assert_has(ar, "dmarc=pass");
+	world_sh(&panic1, 10, PANIC_LINES);
+	ck_assert_msg(panic0 != NULL && panic1 != NULL && strcmp(panic0, panic1) == 0,
+		      "panic log lines before: %s, after: %s", panic0, panic1);
+	ck_assert_int_eq(kill((pid_t)atol(world_env("AA_EXIM_PID")), 0), 0);
+	free(panic0);
+	free(panic1);
+	free(ar);
+	free(copy);
+	free(bad);
+	free(signed_text);
+	free(text);
+}
+END_TEST
+
 Suite *suite_inbound(void)
 {
 	Suite *s = suite_create("inbound");
@@ -506,6 +551,7 @@ Suite *suite_inbound(void)
 	tcase_add_test(tc, strict_dkim_alignment_does_not_accept_a_subdomain_signature);
 	tcase_add_test(tc, np_reject_applies_to_a_non_existent_subdomain_only);
 	tcase_add_test(tc, forged_tab_colon_signature_for_a_reject_domain_is_rejected_not_passed);
+	tcase_add_test(tc, h_tag_naming_every_field_and_more_is_permerror_and_exim_stays_up);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -835,6 +835,140 @@ START_TEST(dkim_out_of_memory_anywhere_never_loses_a_pass)
 }
 END_TEST
 
+/* h= that selects every header field the library holds and names one
+ * more: libopendkim 2.11's dkim_canon_selecthdrs() then writes one
+ * pointer past its array (one slot per field). Such a signature is
+ * permerror; the others on the message are still verified. The fields
+ * below come before the check_dkim message and its real signature
+ * (5 fields + 1); "%S" in h stands for the bad signature fields. */
+#define ALL6 "From:To:Subject:Date:Message-ID:DKIM-Signature"
+static const struct {
+	const char *name;
+	const char *extra;	/* fields above the bad signatures */
+	unsigned nbad;		/* bad signature fields, each with h */
+	const char *h;
+	bool overflows;		/* else: judged as usual (fail), not permerror */
+} h_over[] = {
+	{ "every field and one more", "", 1, ALL6 ":DKIM-Signature:From", true },
+	{ "twice the fields", "", 1,
+	  "From:From:To:To:Subject:Subject:Date:Date:Message-ID:Message-ID:"
+	  "DKIM-Signature:DKIM-Signature:DKIM-Signature:DKIM-Signature", true },
+	{ "ten times the fields", "", 1, NULL, true },	/* built: ALL6 + DKIM-Signature, x10 */
+	{ "a name repeated, in the message three times",
+	  "Received: a\nReceived: b\nreceived: c\n", 1,
+	  "Received:Received:Received:Received:" ALL6 ":DKIM-Signature:X-Unknown", true },
+	{ "many signatures", "", 8,
+	  "DKIM-Signature:DKIM-Signature:DKIM-Signature:DKIM-Signature:DKIM-Signature:"
+	  "DKIM-Signature:DKIM-Signature:DKIM-Signature:DKIM-Signature:"
+	  "From:To:Subject:Date:Message-ID:From", true },
+	/* more names than fields, but one field never selected: no overflow */
+	{ "twenty times From", "", 1,
+	  "From:From:From:From:From:From:From:From:From:From:"
+	  "From:From:From:From:From:From:From:From:From:From", false },
+	{ "every field but the bad one itself", "", 1, ALL6 ":From:From:To", false },
+};
+
+static char *h_over_message(unsigned i, const char *signed_msg, size_t signed_len, size_t *len_r)
+{
+	static const char sig[] = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa;"
+				  " bh=AAAA; h=%s; b=AAAA\n";
+	char h[2048];
+	char *out;
+	size_t k;
+	size_t cap;
+
+	if (h_over[i].h != NULL) {
+		snprintf(h, sizeof(h), "%s", h_over[i].h);
+	} else {
+		k = 0;
+		for (int j = 0; j < 10; j++)
+			k += (size_t)snprintf(h + k, sizeof(h) - k, "%s" ALL6 ":DKIM-Signature",
+					      j == 0 ? "" : ":");
+		ck_assert_uint_lt(k, sizeof(h));
+	}
+	cap = strlen(h_over[i].extra) + h_over[i].nbad * (sizeof(sig) + strlen(h)) + signed_len;
+	out = malloc(cap);
+	ck_assert_ptr_nonnull(out);
+	k = (size_t)sprintf(out, "%s", h_over[i].extra);
+	for (unsigned j = 0; j < h_over[i].nbad; j++)
+		k += (size_t)sprintf(out + k, sig, h);
+	memcpy(out + k, signed_msg, signed_len);
+	*len_r = k + signed_len;
+	return out;
+}
+
+START_TEST(dkim_h_tag_naming_more_fields_than_the_message_has_is_permerror_without_overflow)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t slen;
+	size_t len;
+	char *signed_msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &slen);
+	char *msg = h_over_message((unsigned)_i, signed_msg, slen, &len);
+	unsigned nbad = h_over[_i].nbad;
+
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, msg, len, &r), 0);
+	ck_assert_uint_eq(r.count, nbad + 1);
+	for (unsigned j = 0; j < nbad; j++) {
+		bool said = r.sigs[j].reason != NULL && strstr(r.sigs[j].reason, "h=") != NULL;
+
+		if (h_over[_i].overflows)
+			ck_assert_msg(r.sigs[j].result == AA_PERMERROR && said, "%s: sig %u: %s (%s)",
+				      h_over[_i].name, j, aa_result_name(r.sigs[j].result),
+				      r.sigs[j].reason);
+		else
+			ck_assert_msg(r.sigs[j].result == AA_FAIL && !said, "%s: %s (%s)",
+				      h_over[_i].name, aa_result_name(r.sigs[j].result),
+				      r.sigs[j].reason);
+	}
+	ck_assert_msg(r.sigs[nbad].result == AA_PASS, "%s: the real signature: %s (%s)",
+		      h_over[_i].name, aa_result_name(r.sigs[nbad].result), r.sigs[nbad].reason);
+	free(msg);
+	free(signed_msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* The fuzzer's find, as it came: no From field, no body. */
+START_TEST(dkim_h_tag_over_a_message_without_from_is_permerror_without_overflow)
+{
+	static const char msg[] =
+		"Received: from x by mx.test.example\n"
+		"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; bh=AAAA;"
+		" h=Received:DKIM-Signature:From; b=AAAA\n";
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+
+	verify_one(ctx, msg, sizeof(msg) - 1, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PERMERROR);
+	ck_assert_ptr_nonnull(strstr(r.sigs[0].reason, "h="));
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* The oversigning of real signers (h= names From once more than the
+ * message has it) is no such h=. */
+START_TEST(dkim_oversigned_from_still_passes)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	size_t len;
+	char *key = read_data("rsa2048.pem");
+	struct aa_test_sign o = {
+		.key = key, .algorithm = "rsa-sha256", .domain = "example.com",
+		.selector = "rsa", .oversign_from = true,
+	};
+	char *msg = aa_test_sign(&o, lf_message, sizeof(lf_message) - 1, &len);
+
+	ck_assert_ptr_nonnull(msg);
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	free(msg);
+	free(key);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(dkim_misuse_is_refused)
 {
 	struct aa_ctx *ctx = keys_ctx();
@@ -886,6 +1020,10 @@ Suite *suite_dkim(void)
 	tcase_add_loop_test(tc, dkim_verifier_start_failure_is_temperror, 0, 3);
 	tcase_add_test(tc, dkim_out_of_memory_anywhere_never_loses_a_pass);
 	tcase_add_test(tc, dkim_misuse_is_refused);
+	tcase_add_loop_test(tc, dkim_h_tag_naming_more_fields_than_the_message_has_is_permerror_without_overflow,
+			    0, sizeof(h_over) / sizeof(h_over[0]));
+	tcase_add_test(tc, dkim_h_tag_over_a_message_without_from_is_permerror_without_overflow);
+	tcase_add_test(tc, dkim_oversigned_from_still_passes);
 	suite_add_tcase(s, tc);
 	return s;
 }
