@@ -37,17 +37,19 @@ static void tool_warn_owners(const struct aa_config *cfg)
 		       "(authalign-outbound(5), Ownership)\n");
 }
 
-/* Loopback in the trusted hosts: every local process, a customer's PHP
- * too, could sign as every domain (authalign.conf(5)). */
+/* Loopback or this host's own address in the trusted hosts: every local
+ * process, a customer's PHP too, could sign as every domain
+ * (authalign.conf(5)). */
 static void tool_warn_trusted(const struct aa_config *cfg)
 {
-	static const char *const loopback[] = { "127.0.0.1", "::1" };
+	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress };
 
-	for (size_t i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++)
-		if (aa_hostnets_match(cfg->outbound.trusted_hosts, loopback[i])) {
-			printf("warning: outbound_trusted_hosts includes %s: every program on this host "
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i] != NULL && aa_hostnets_match(cfg->outbound.trusted_hosts, own[i])) {
+			printf("warning: outbound_trusted_hosts includes %s%s: every program on this host "
 			       "that connects to Exim may send as every domain; "
-			       "never on a shared host where customers run code\n", loopback[i]);
+			       "never on a shared host where customers run code\n", own[i],
+			       i == 2 ? " (outbound_egress, this host's own address)" : "");
 			return;
 		}
 }
