@@ -194,10 +194,48 @@ static int replace_path(struct aa_config *cfg, char **dst, const char *v)
 	return rc;
 }
 
+static const char invalid_value[] = "invalid value", unknown_option[] = "unknown option";
+
+/* What each option takes, for the error that refuses a value. */
+static const struct {
+	const char *name, *expects;
+} option_values[] = {
+	{ "authserv_id", "letters, digits, '.' and '-'" },
+	{ "mode", "off, monitor or enforce" },
+	{ "dmarc_mode", "rfc9989 or rfc7489" },
+	{ "quarantine_action", "header or freeze" },
+	{ "received_spf", "yes or no" },
+	{ "from_unreadable", "reject or monitor" },
+	{ "reject_status", "a permanent status 5.x.y, e.g. 5.7.1" },
+	{ "dns_timeout", "seconds, Ns or Nm, from 1s to 10m" },
+	{ "dns_tries", "1 to 5" },
+	{ "dns_budget", "seconds, Ns or Nm, from 1s to 10m" },
+	{ "outbound_mode", "off, monitor, route or enforce" },
+	{ "outbound_plan_ttl", "seconds, Ns or Nm, from 0 to a day" },
+	{ "outbound_helo", "a host name" },
+};
+
+static const char *option_expects(const char *name)
+{
+	for (size_t i = 0; i < sizeof(option_values) / sizeof(option_values[0]); i++)
+		if (strcmp(option_values[i].name, name) == 0)
+			return option_values[i].expects;
+	return NULL;
+}
+
+/* The refused value is quoted only when it is plain printable text. */
+static int is_printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if ((unsigned char)*v < ' ' || (unsigned char)*v >= 0x7f)
+			return 0;
+	return 1;
+}
+
 static int set_option(struct aa_config *cfg, const char *name, const char *value,
 		      const char **why)
 {
-	*why = "invalid value";
+	*why = invalid_value;
 	if (strcmp(name, "authserv_id") == 0) {
 		for (const char *p = value; *p != '\0'; p++)
 			if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
@@ -266,7 +304,7 @@ static int set_option(struct aa_config *cfg, const char *name, const char *value
 			return -1;
 		return replace_str(&cfg->outbound_helo, value);
 	}
-	*why = "unknown option";
+	*why = unknown_option;
 	return -1;
 }
 
@@ -322,16 +360,18 @@ static int domain_entry_parse(struct aa_domain_entry *e, char *data, const char 
 		*why = "expected name=value";
 		if (got < 0)
 			return -1;
-		*why = "invalid value";
 		if (strcmp(name, "mode") == 0) {
+			*why = "invalid value: mode= takes off, monitor or enforce";
 			if (parse_mode(value, &e->mode) < 0)
 				return -1;
 			e->has_mode = 1;
 		} else if (strcmp(name, "policy") == 0) {
+			*why = "invalid value: policy= takes published, none, quarantine or reject";
 			if (parse_policy(value, &e->forced) < 0)
 				return -1;
 			e->has_forced = 1;
 		} else if (strcmp(name, "quarantine_action") == 0) {
+			*why = "invalid value: quarantine_action= takes header or freeze";
 			if (parse_quarantine(value, &e->quarantine) < 0)
 				return -1;
 			e->has_quarantine = 1;
@@ -478,7 +518,14 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		name = aa_trim(name);
 		value = aa_trim(eq + 1);
 		if (set_option(cfg, name, value, &why) < 0) {
-			aa_lsearch_err(err, errlen, path, lineno, "%s: %.64s", why, name);
+			const char *expects = why == invalid_value ? option_expects(name) : NULL;
+
+			if (why == unknown_option || !is_printable(value))
+				aa_lsearch_err(err, errlen, path, lineno, "%s: %.64s", why, name);
+			else
+				aa_lsearch_err(err, errlen, path, lineno, "%s: %.64s = \"%.64s\"%s%s%s", why, name,
+					       value, expects != NULL ? " (expected " : "",
+					       expects != NULL ? expects : "", expects != NULL ? ")" : "");
 			goto fail;
 		}
 	}

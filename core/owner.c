@@ -23,6 +23,7 @@
 struct owner_entry {
 	char *key;		/* lower case: "b.example" or "*.b.example" */
 	char **names;		/* NULL-terminated; one malloc() with the strings */
+	unsigned line;		/* in the owners file, for errors */
 };
 
 struct aa_owners {
@@ -132,6 +133,7 @@ static int owners_entry(void *arg, const char *file, unsigned line, char *key, c
 	}
 	o->v = grown;
 	o->v[o->n].names = names;
+	o->v[o->n].line = line;
 	if ((o->v[o->n].key = strdup(key)) == NULL) {
 		free(names);
 		aa_lsearch_err(err, errlen, file, line, "out of memory");
@@ -163,7 +165,11 @@ int aa_owners_load(const char *path, struct aa_owners **r, char *err, size_t err
 		qsort(o->v, o->n, sizeof(*o->v), entry_cmp);
 	for (size_t i = 1; i < o->n; i++) {
 		if (strcmp(o->v[i - 1].key, o->v[i].key) == 0) {
-			aa_lsearch_err(err, errlen, path, 0, "key \"%.64s\" given twice", o->v[i].key);
+			const struct owner_entry *a = &o->v[i - 1], *b = &o->v[i];
+
+			aa_lsearch_err(err, errlen, path, a->line > b->line ? a->line : b->line,
+				       "key \"%.64s\" given twice (also at line %u)", b->key,
+				       a->line > b->line ? b->line : a->line);
 			aa_owners_free(&o);
 			return -1;
 		}
@@ -183,6 +189,11 @@ static const void *owners_find(const void *arg, const char *key)
 }
 
 /* ---- trusted hosts ---- */
+
+size_t aa_hostnets_count(const struct aa_hostnets *h)
+{
+	return h != NULL ? h->n : 0;
+}
 
 void aa_hostnets_free(struct aa_hostnets **h)
 {

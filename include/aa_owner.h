@@ -47,6 +47,7 @@ size_t aa_owners_count(const struct aa_owners *o);
  * space or commas. Returns 0, or -1 with *why_r set. */
 int aa_hostnets_parse(const char *v, struct aa_hostnets **r, const char **why_r);
 void aa_hostnets_free(struct aa_hostnets **h);
+size_t aa_hostnets_count(const struct aa_hostnets *h);
 /* 1 when ip (text) is in the list, else 0 (also for a malformed ip). */
 int aa_hostnets_match(const struct aa_hostnets *h, const char *ip);
 

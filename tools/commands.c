@@ -31,10 +31,38 @@ static void tool_warn_keys(const struct aa_config *cfg)
 static void tool_warn_owners(const struct aa_config *cfg)
 {
 	if (aa_outbound_domain_count(&cfg->outbound) > 0 && cfg->outbound.owners == NULL &&
-	    cfg->outbound.trusted_hosts == NULL)
+	    aa_hostnets_count(cfg->outbound.trusted_hosts) == 0)
 		printf("warning: outbound_domains_file without outbound_owners_file or outbound_trusted_hosts: "
 		       "a domain's key, return path and pin serve only AUTH ids user@thatdomain "
 		       "(authalign-outbound(5), Ownership)\n");
+}
+
+/* Loopback or this host's own address in the trusted hosts: every local
+ * process, a customer's PHP too, could sign as every domain
+ * (authalign.conf(5)). */
+static void tool_warn_trusted(const struct aa_config *cfg)
+{
+	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i] != NULL && aa_hostnets_match(cfg->outbound.trusted_hosts, own[i])) {
+			printf("warning: outbound_trusted_hosts includes %s%s: every program on this host "
+			       "that connects to Exim may send as every domain; "
+			       "never on a shared host where customers run code\n", own[i],
+			       i == 2 ? " (outbound_egress, this host's own address)" : "");
+			return;
+		}
+}
+
+/* A budget one slow question can spend alone (authalign.conf(5), dns_budget). */
+static void tool_warn_budget(const struct aa_config *cfg)
+{
+	unsigned long long one = (unsigned long long)cfg->dns.timeout_ms * cfg->dns.tries;
+
+	if (cfg->dns.budget_ms < one)
+		printf("warning: dns_budget (%us) is shorter than one question's dns_timeout x dns_tries "
+		       "(%llus): a single slow nameserver spends the whole budget and the message defers\n",
+		       cfg->dns.budget_ms / 1000, one / 1000);
 }
 
 /* Every smarthost host name must resolve (an IP address needs no lookup).
@@ -95,7 +123,7 @@ int tool_check_config(const char *path)
 	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
 	       aa_profiles_count(cfg->outbound.profiles), aa_route_count(cfg->outbound.routes),
 	       aa_outbound_domain_count(&cfg->outbound), aa_owners_count(cfg->outbound.owners),
-	       cfg->outbound.trusted_hosts != NULL ? ", trusted hosts set" : "");
+	       aa_hostnets_count(cfg->outbound.trusted_hosts) > 0 ? ", trusted hosts set" : "");
 	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
 		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
 
@@ -103,6 +131,8 @@ int tool_check_config(const char *path)
 	}
 	tool_warn_keys(cfg);
 	tool_warn_owners(cfg);
+	tool_warn_trusted(cfg);
+	tool_warn_budget(cfg);
 	if (check_routes_resolve(cfg) > 0) {
 		aa_config_free(&cfg);
 		return EXIT_BAD;

@@ -17,15 +17,16 @@
 #include "aa_ctx.h"
 #include "tool.h"
 
-static void usage(void)
+static void usage(FILE *out)
 {
 	fputs("usage: authalign check-config FILE\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n",
-	      stderr);
+	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n"
+	      "See authalign(1); settings: authalign.conf(5).\n",
+	      out);
 }
 
 static void log_stderr(void *arg, enum aa_log_level level, const char *line)
@@ -42,22 +43,26 @@ int main(int argc, char **argv)
 	char errbuf[512];
 	int opt, rc;
 
-	while ((opt = getopt(argc, argv, "z:c:h")) != -1) {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	while ((opt = getopt(argc, argv, "z:c:")) != -1) {
 		switch (opt) {
 		case 'z': zone = optarg; break;
 		case 'c': config = optarg; break;
-		default: usage(); return 1;
+		default: usage(stderr); return 1;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
-		usage();
+		usage(stderr);
 		return 1;
 	}
 	if (strcmp(argv[0], "check-config") == 0) {
 		if (argc != 2) {
-			usage();
+			usage(stderr);
 			return 1;
 		}
 		return tool_check_config(argv[1]);
@@ -78,7 +83,7 @@ int main(int argc, char **argv)
 	ctx->psl_file = cfg->psl_file;
 	rc = tool_run(ctx, cfg, argc, argv);
 	if (rc < 0) {
-		usage();
+		usage(stderr);
 		rc = 1;
 	}
 	aa_ctx_free(&ctx);

@@ -88,22 +88,23 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "mode = sometimes\n", NULL, ":1: invalid value: mode" },
+	{ "mode = sometimes\n", NULL, ":1: invalid value: mode = \"sometimes\" (expected off, monitor or enforce)" },
 	{ "\n\nfrobnicate = 1\n", NULL, ":3: unknown option: frobnicate" },
+	{ "mode = \x01\n", NULL, ":1: invalid value: mode" },
 	{ "just words\n", NULL, ":1: expected name = value" },
 	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
 	{ "dns_budget = 0\n", NULL, ":1: invalid value: dns_budget" },
 	{ "dns_budget = 11m\n", NULL, ":1: invalid value: dns_budget" },
-	{ "dns_budget = 20 s\n", NULL, ":1: invalid value: dns_budget" },
+	{ "dns_budget = 20 s\n", NULL, ":1: invalid value: dns_budget = \"20 s\" (expected seconds, Ns or Nm, from 1s to 10m)" },
 	{ "authserv_id = bad id;\n", NULL, ":1: invalid value" },
 	{ "reject_status = 4.7.1\n", NULL, ":1: invalid value: reject_status" },
-	{ "from_unreadable = accept\n", NULL, ":1: invalid value: from_unreadable" },
+	{ "from_unreadable = accept\n", NULL, ":1: invalid value: from_unreadable = \"accept\" (expected reject or monitor)" },
 	{ "outbound_plan_ttl = 2d\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "outbound_plan_ttl = 100000\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "reject_status = 5.7\n", NULL, ":1: invalid value: reject_status" },
 	{ "", "a.example: mode=enforce\nb.example: colour=blue\n", ":2: unknown option" },
 	{ "", "a.example: mode\n", ":1: expected name=value" },
-	{ "", "a.example: policy=maybe\n", ":1: invalid value" },
+	{ "", "a.example: policy=maybe\n", ":1: invalid value: policy= takes published, none, quarantine or reject" },
 	{ "", "bad!key: mode=off\n", ":1: key" },
 	{ "", "a.example: mode=off\nA.example: mode=enforce\n", ":2: key \"a.example\" given twice" },
 	{ "", "   mode=off\n", ":1: continuation line without a key" },
@@ -118,7 +119,7 @@ static const struct bad_case bad_cases[] = {
 	  "/nonexistent/userdomains: cannot open" },
 };
 
-START_TEST(config_errors_name_file_and_line)
+START_TEST(config_errors_name_file_line_and_values_allowed)
 {
 	const struct bad_case *c = &bad_cases[_i];
 	char *domains = c->domains != NULL ? write_tmp(c->domains) : NULL;
@@ -234,7 +235,7 @@ Suite *suite_config(void)
 
 	tcase_add_test(tc, config_defaults_are_monitor_rfc9989);
 	tcase_add_test(tc, config_settings_and_domains_are_read);
-	tcase_add_loop_test(tc, config_errors_name_file_and_line, 0,
+	tcase_add_loop_test(tc, config_errors_name_file_line_and_values_allowed, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
 	tcase_add_test(tc, config_outbound_settings_are_loaded);
 	tcase_add_test(tc, config_relative_table_path_is_taken_from_the_settings_directory);

@@ -131,7 +131,8 @@ struct bad_owners {
 };
 
 static const struct bad_owners bad[] = {
-	{ "a domain given twice is refused", "b.example: bob\nB.example: eve\n", "given twice" },
+	{ "a domain given twice is refused with both lines", "b.example: bob\nc.example: carol\nB.example: eve\n",
+	  ":3: key \"b.example\" given twice (also at line 1)" },
 	{ "a key that is not a domain is refused with its line", "ok.example: bob\nnot/a.domain: bob\n", ":2: key" },
 	{ "an owner with a control byte is refused", "b.example: b\x01ob\n", "an owner is" },
 };
