@@ -64,12 +64,15 @@ size_t aa_owners_count(const struct aa_owners *o)
 	return o != NULL ? o->n : 0;
 }
 
+/* A login or an AUTH id: printable, no blank, and no ':' (a typo such as
+ * "exa mple.com: alice" would otherwise read as key "exa", owner
+ * "mple.com:"). */
 static int name_ok(const char *s, size_t len)
 {
 	if (len == 0 || len > OWNER_NAME_MAX)
 		return 0;
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f || s[i] == ':')
 			return 0;
 	return 1;
 }
@@ -97,7 +100,7 @@ static char **names_parse(const char *data, const char **why)
 		k = strcspn(p, " \t,");
 		if (n >= OWNERS_PER_DOMAIN_MAX || !name_ok(p, k)) {
 			*why = n >= OWNERS_PER_DOMAIN_MAX ? "too many owners" :
-			       "an owner is a login or an AUTH id: printable, no spaces, at most 255 bytes";
+			       "an owner is a login or an AUTH id: printable, no spaces or ':', at most 255 bytes";
 			free(vec);
 			return NULL;
 		}
@@ -122,6 +125,11 @@ static int owners_entry(void *arg, const char *file, unsigned line, char *key, c
 	}
 	if (strcmp(key, "*") == 0)
 		return 0;	/* cPanel's "*: nobody": owning every domain is what trusted hosts are for */
+	if (strchr(key, '.') == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is a single label, not a mail domain "
+			       "(a space inside the domain?)", key);
+		return -1;
+	}
 	if ((names = names_parse(data, &why)) == NULL) {
 		aa_lsearch_err(err, errlen, file, line, "%s", why);
 		return -1;

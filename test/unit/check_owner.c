@@ -135,6 +135,9 @@ static const struct bad_owners bad[] = {
 	  ":3: key \"b.example\" given twice (also at line 1)" },
 	{ "a key that is not a domain is refused with its line", "ok.example: bob\nnot/a.domain: bob\n", ":2: key" },
 	{ "an owner with a control byte is refused", "b.example: b\x01ob\n", "an owner is" },
+	{ "a space inside the domain is refused, not read as key and owner", "exa mple.com: alice\n",
+	  ":1: key \"exa\" is a single label" },
+	{ "an owner with a colon is refused", "b.example: bob\nc.example: a:b\n", ":2: an owner is" },
 };
 
 START_TEST(bad_owners_files_are_refused_with_file_and_line)
