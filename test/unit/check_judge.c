@@ -1,5 +1,6 @@
 /* check_judge.c - from results to action: only definite failures reject, temp failures defer. */
 #include <stdlib.h>
+#include <unistd.h>
 #include "aa_judge.h"
 #include "aa_test.h"
 
@@ -18,6 +19,7 @@ static const char *const zone[] = {
 	"flakynone.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.flakynone.example TXT \"v=DMARC1; p=none\"",
 	"nodmarc.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	"_dmarc.partner.example TXT \"v=DMARC1; p=reject\"",
 	NULL,
 };
 
@@ -309,6 +311,58 @@ START_TEST(judge_dkim_that_could_not_run_defers_never_rejects)
 END_TEST
 
 
+/* Several From domains: the table entry of another author (a partner
+ * the admin monitors or forces to p=none) never softens the judging of
+ * a p=reject domain named next to it; the strictest mode applies. */
+static const struct {
+	const char *entry;	/* domains_file line for partner.example */
+	const char *from;
+	const char *settings;	/* more settings, or NULL */
+} co_author[] = {
+	{ "partner.example: mode=monitor\n", "a@partner.example, b@reject.example" },
+	{ "partner.example: mode=off\n", "a@partner.example, b@reject.example" },
+	{ "partner.example: policy=none\n", "a@partner.example, b@reject.example" },
+	{ "partner.example: mode=monitor\n", "b@reject.example, a@partner.example" },
+	{ "partner.example: policy=none\n", "a@partner.example, b@reject.example;",
+	  "from_unreadable = monitor\n" },
+};
+
+START_TEST(judge_a_softened_co_author_never_softens_a_p_reject_author)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_config *cfg = NULL;
+	struct aa_spf_result mf, helo;
+	struct aa_dkim_result dkim = { 0 };
+	struct aa_from from;
+	struct aa_judge_result r;
+	struct aa_judge_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				     .spf_helo = &helo, .dkim = &dkim, .from = &from };
+	char domains[] = "/tmp/aa-judge-XXXXXX", settings[] = "/tmp/aa-judge-XXXXXX";
+	int fd = mkstemp(domains), fs = mkstemp(settings);
+	size_t len = strlen(co_author[_i].from);
+	char err[256];
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(fs, 0);
+	ck_assert_int_gt(dprintf(fd, "%s", co_author[_i].entry), 0);
+	ck_assert_int_gt(dprintf(fs, "mode = enforce\ndomains_file = %s\n%s", domains,
+			       co_author[_i].settings != NULL ? co_author[_i].settings : ""), 0);
+	close(fd);
+	close(fs);
+	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
+	in.cfg = cfg;
+	aa_spf_check(ctx, "198.51.100.66", "mail.client.example", "x@evil.example", &mf, &helo);
+	aa_from_parse_fields(ctx, &co_author[_i].from, &len, 1, &from);
+	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
+	ck_assert_msg(r.action == AA_ACTION_REJECT, "%s / %s: action %s (%s)", co_author[_i].entry,
+		      co_author[_i].from, aa_action_name(r.action), r.log_line);
+	aa_config_free(&cfg);
+	unlink(domains);
+	unlink(settings);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
@@ -319,6 +373,8 @@ Suite *suite_judge(void)
 	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
 	tcase_add_loop_test(tc, judge_dkim_that_could_not_run_defers_never_rejects, 0,
 			    (int)(sizeof(dkim_down) / sizeof(dkim_down[0])));
+	tcase_add_loop_test(tc, judge_a_softened_co_author_never_softens_a_p_reject_author, 0,
+			    (int)(sizeof(co_author) / sizeof(co_author[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
