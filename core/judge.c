@@ -102,7 +102,9 @@ static void decide_unreadable(struct aa_ctx *ctx, const struct aa_judge_input *i
 		return;
 	}
 	aa_config_domain(in->cfg, d->shown.domain, &pol);
-	act(ctx, in, r, d->shown.result, raised(d->shown.policy, strictest_forced(in->cfg, in->from)),
+	act(ctx, in, r, d->shown.result,
+	    in->from->domain_count > 1 ? raised(d->shown.policy, strictest_forced(in->cfg, in->from))
+	    : pol.forced != AA_POLICY_UNSPEC ? pol.forced : d->shown.policy,
 	    aa_escz(ctx, d->shown.domain), d->shown.reason);
 }
 
