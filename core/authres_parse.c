@@ -690,9 +690,19 @@ static size_t skip_space(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/* Nothing but white space a reader trims from i on, after at most one
+ * final dot: "mx.example." names the host "mx.example" does. */
+static int id_ends(const char *s, size_t n, size_t i)
+{
+	if (i < n && s[i] == '.' && skip_space(s, n, i + 1) == n)
+		return 1;
+	return skip_space(s, n, i) == n;
+}
+
 /* The id as a reader sees it: quoted-pairs and folding undone, then the
  * white space a reader trims cut from both ends, of the field's id and
- * of ours alike; compared without regard to ASCII case. */
+ * of ours alike, and a final dot too; compared without regard to ASCII
+ * case. */
 static int span_is_id(const struct span *s, const char *id)
 {
 	char v[AA_AUTHRES_ITEM_MAX];
@@ -714,7 +724,7 @@ static int span_is_id(const struct span *s, const char *id)
 		i++;
 		j++;
 	}
-	return skip_space(v, n, i) == n && skip_space(id, idn, j) == idn;
+	return id_ends(v, n, i) && id_ends(id, idn, j);
 }
 
 int aa_authres_id_is(const char *value, size_t len, const char *id)

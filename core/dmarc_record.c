@@ -89,13 +89,24 @@ static struct aa_tag *tag_slot(struct terms *t, const char *tag, size_t len)
 	return NULL;		/* unknown or reporting-only: ignored */
 }
 
-/* One "tag=value" term in [s, e). Terms without '=' are syntax errors,
- * discarded (RFC 9989 "DMARC Policy Record Format"). */
+/* A byte no record may hold: a control byte (but TAB), DEL or 8-bit. */
+static int bad_byte(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c >= 0x7f;
+}
+
+/* One "tag=value" term in [s, e). Terms without '=' or with a byte no
+ * record may hold are syntax errors, discarded (RFC 9989 "DMARC Policy
+ * Record Format"): a stray byte after p=reject, or in a reporting URI,
+ * never makes the whole record a permerror. */
 static void scan_term(struct terms *t, const char *s, const char *e, enum aa_dmarc_mode mode)
 {
 	const char *eq = memchr(s, '=', (size_t)(e - s)), *ts = s, *te, *vs, *ve = e;
 	struct aa_tag *slot;
 
+	for (const char *p = s; p < e; p++)
+		if (bad_byte((unsigned char)*p))
+			return;
 	if (eq == NULL)
 		return;
 	te = eq;
@@ -112,17 +123,12 @@ static void scan_term(struct terms *t, const char *s, const char *e, enum aa_dma
 	*slot = (struct aa_tag){ vs, (size_t)(ve - vs), 1 };
 }
 
-/* Split the record at ';' after the version term. -1 on bad bytes. */
-static int scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode mode)
+/* Split the record at ';' after the version term (which
+ * aa_dmarc_is_record found to be exactly v=DMARC1). */
+static void scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode mode)
 {
 	const char *s, *end = txt + len, *semi;
 
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)txt[i];
-
-		if ((c < 0x20 && c != '\t') || c >= 0x7f)
-			return -1;
-	}
 	semi = memchr(txt, ';', len);
 	for (s = semi != NULL ? semi + 1 : end; s < end; s = semi + 1) {
 		semi = memchr(s, ';', (size_t)(end - s));
@@ -130,7 +136,6 @@ static int scan(struct terms *t, const char *txt, size_t len, enum aa_dmarc_mode
 			semi = end;
 		scan_term(t, s, semi, mode);
 	}
-	return 0;
 }
 
 /* rua= holds at least one mailto: URI with an address (RFC 9989 "DMARC Policy Discovery"). */
@@ -324,10 +329,11 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 	rec->raw = aa_arena_strndup(ctx->arena, txt, len);
 	if (rec->raw == NULL)
 		return AA_TEMPERROR;
-	if (len > RECORD_LEN_MAX || scan(&t, txt, len, mode) < 0) {
-		*reason_r = len > RECORD_LEN_MAX ? "record too long" : "record has bad bytes";
+	if (len > RECORD_LEN_MAX) {
+		*reason_r = "record too long";
 		return AA_PERMERROR;
 	}
+	scan(&t, txt, len, mode);
 	if (t.dup) {
 		*reason_r = "record repeats a tag";
 		return AA_PERMERROR;
@@ -360,8 +366,10 @@ char aa_dmarc_record_psd(const char *txt, size_t len)
 	struct terms t;
 
 	memset(&t, 0, sizeof(t));
-	if (!aa_dmarc_is_record(txt, len) || len > RECORD_LEN_MAX ||
-	    scan(&t, txt, len, AA_DMARC_RFC9989) < 0 || t.dup)
+	if (!aa_dmarc_is_record(txt, len) || len > RECORD_LEN_MAX)
+		return 'u';
+	scan(&t, txt, len, AA_DMARC_RFC9989);
+	if (t.dup)
 		return 'u';
 	if (!t.bis.psd.seen || t.bis.psd.len != 1)
 		return 'u';

@@ -358,6 +358,54 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 	}
 }
 
+static int salvage_byte(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80;
+}
+
+/* Past the folding white space and comments at v[j] (to the end when a
+ * comment does not close). */
+static size_t skip_cfws(const char *v, size_t len, size_t j)
+{
+	while (j < len) {
+		const char *p = v + j;
+
+		if (v[j] == ' ' || v[j] == '\t' || v[j] == '\r' || v[j] == '\n')
+			j++;
+		else if (v[j] != '(')
+			break;
+		else if (skip_comment(&p, v + len) < 0)
+			return len;
+		else
+			j = (size_t)(p - v);
+	}
+	return j;
+}
+
+/* The domain shown after the '@' at v[at] into buf (at most cap bytes):
+ * host-name bytes, with folding white space and comments skipped where
+ * obs-domain allows them, after the '@' and around dots, so that
+ * "ceo@bank(x).example" shows bank.example. Returns its length; *end_r
+ * is where it stopped. */
+static size_t salvage_name(const char *v, size_t len, size_t at, char *buf, size_t cap,
+			   size_t *end_r)
+{
+	size_t j = at + 1, n = 0, k;
+
+	while (j < len && n < cap) {
+		if (salvage_byte((unsigned char)v[j])) {
+			buf[n++] = v[j++];
+			continue;
+		}
+		k = skip_cfws(v, len, j);
+		if (k == j || (n > 0 && buf[n - 1] != '.' && (k >= len || v[k] != '.')))
+			break;
+		j = k;
+	}
+	*end_r = j;
+	return n;
+}
+
 /* A From we cannot parse may still show a domain (`ceo@bank.example;`,
  * an unterminated quote before it): collect every "@domain" it shows.
  * Never the verdict's domain; what from_unreadable = monitor still
@@ -365,26 +413,24 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 static int salvage_domains(struct aa_ctx *ctx, const char *value, size_t len,
 			   struct domain_set *set)
 {
+	char buf[4 * AA_DOMAIN_MAX];
 	size_t tries = 0;
 
 	for (size_t i = 0; value != NULL && i < len && tries < SALVAGE_MAX; i++) {
-		size_t j = i + 1;
+		size_t j, n;
 		const char *d = NULL;
 		int ok;
 
 		if (value[i] != '@')
 			continue;
 		tries++;
-		while (j < len && j - i <= 4 * AA_DOMAIN_MAX &&
-		       (isalnum((unsigned char)value[j]) || value[j] == '.' || value[j] == '-' ||
-			value[j] == '_' || (unsigned char)value[j] >= 0x80))
-			j++;
-		ok = aa_domain_norm(ctx->arena, value + i + 1, j - i - 1, AA_NAME_IDNA, &d);
+		n = salvage_name(value, len, i, buf, sizeof(buf), &j);
+		ok = aa_domain_norm(ctx->arena, buf, n, AA_NAME_IDNA, &d);
 		if (ok < 0)
 			return -1;
 		if (ok > 0 && strchr(d, '.') != NULL)
 			domain_set_add(set, d);
-		i = j - 1;
+		i = j > i ? j - 1 : i;
 	}
 	return 0;
 }

@@ -60,6 +60,29 @@ static void act(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_j
 	}
 }
 
+/* The strictest policy the table forces on any of the From domains. */
+static enum aa_dmarc_policy strictest_forced(const struct aa_config *cfg, const struct aa_from *f)
+{
+	enum aa_dmarc_policy forced = AA_POLICY_UNSPEC;
+
+	for (size_t i = 0; f != NULL && f->domains != NULL && i < f->domain_count; i++) {
+		struct aa_domain_policy p;
+
+		aa_config_domain(cfg, f->domains[i], &p);
+		if (p.forced > forced)
+			forced = p.forced;
+	}
+	return forced;
+}
+
+/* With several From domains a forced policy only raises the one that
+ * applies (p): one author's table entry never softens another's
+ * published policy. */
+static enum aa_dmarc_policy raised(enum aa_dmarc_policy p, enum aa_dmarc_policy forced)
+{
+	return forced >= AA_POLICY_QUARANTINE && forced > p ? forced : p;
+}
+
 /* An unreadable From (aa_dmarc.h): a reject of its own, or, with
  * from_unreadable = monitor, what the domains it shows would give. */
 static void decide_unreadable(struct aa_ctx *ctx, const struct aa_judge_input *in,
@@ -80,7 +103,8 @@ static void decide_unreadable(struct aa_ctx *ctx, const struct aa_judge_input *i
 	}
 	aa_config_domain(in->cfg, d->shown.domain, &pol);
 	act(ctx, in, r, d->shown.result,
-	    pol.forced != AA_POLICY_UNSPEC ? pol.forced : d->shown.policy,
+	    in->from->domain_count > 1 ? raised(d->shown.policy, strictest_forced(in->cfg, in->from))
+	    : pol.forced != AA_POLICY_UNSPEC ? pol.forced : d->shown.policy,
 	    aa_escz(ctx, d->shown.domain), d->shown.reason);
 }
 
@@ -106,10 +130,10 @@ static void decide(struct aa_ctx *ctx, const struct aa_judge_input *in, struct a
 	act(ctx, in, r, d->result, applied_policy(r), aa_escz(ctx, d->from_domain), d->reason);
 }
 
-/* For an unreadable From, the strictest mode among the global one and
- * those of the domains it shows: a broken From naming an enforced domain
- * is enforced. */
-static void unreadable_policy(const struct aa_judge_input *in, struct aa_judge_result *r)
+/* For an unreadable From or several From domains, the strictest mode
+ * among the global one and those of the domains it shows: a From naming
+ * an enforced domain is enforced, whatever other domain it names too. */
+static void strictest_policy(const struct aa_judge_input *in, struct aa_judge_result *r)
 {
 	const struct aa_from *f = in->from;
 
@@ -119,6 +143,11 @@ static void unreadable_policy(const struct aa_judge_input *in, struct aa_judge_r
 		aa_config_domain(in->cfg, f->domains[i], &p);
 		if (p.mode > r->policy.mode)
 			r->policy = p;
+	}
+	if (f != NULL && f->status == AA_FROM_MULTIPLE_ADDRESSES && !r->dmarc.from_unreadable) {
+		enum aa_dmarc_policy p = raised(r->dmarc.policy, strictest_forced(in->cfg, f));
+
+		r->policy.forced = p != r->dmarc.policy ? p : AA_POLICY_UNSPEC;
 	}
 }
 
@@ -145,8 +174,9 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 		r->dmarc.reason = "internal error evaluating DMARC";
 	}
 	aa_config_domain(in->cfg, r->dmarc.from_domain, &r->policy);
-	if (r->dmarc.from_unreadable)
-		unreadable_policy(in, r);
+	if (r->dmarc.from_unreadable ||
+	    (in->from != NULL && in->from->status == AA_FROM_MULTIPLE_ADDRESSES))
+		strictest_policy(in, r);
 	decide(ctx, in, r);
 	if (((r->action == AA_ACTION_REJECT || r->action == AA_ACTION_DEFER) && r->smtp_text == NULL) ||
 	    (r->action == AA_ACTION_QUARANTINE_HEADER && r->quarantine_header == NULL)) {

@@ -51,6 +51,11 @@ static const struct ours_case ours_cases[] = {
 	{ "Authentication-Results: \"\xc2\xa0mx.test.example\v\"; dmarc=pass", 1 },
 	{ "Authentication-Results: mx.test.example\xc2\xa0; dmarc=pass", 1 },
 	{ "Authentication-Results: mx.test.example\v; dmarc=pass", 1 },
+	/* a host name's final dot names the same host */
+	{ "Authentication-Results: mx.test.example.; dmarc=pass", 1 },
+	{ "Authentication-Results: \"MX.test.example. \"; dmarc=pass", 1 },
+	{ "Authentication-Results: mx.test.example..; dmarc=pass", 0 },
+	{ "Authentication-Results: mx.test.; dmarc=pass", 0 },
 	{ "Authentication-Results: \xc2\xa0other.example; dmarc=pass", 0 },
 	{ "Authentication-Results: \xc2\xa1mx.test.example; dmarc=pass", 0 },
 	{ "Authentication-Results: \"mx.test.example\xc2\xa0x\"; dmarc=pass", 0 },
@@ -66,6 +71,7 @@ START_TEST(authres_id_is_compares_8bit_ids)
 	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "MX.\xc3\xa9.example"), 1);
 	ck_assert_int_eq(aa_authres_id_is(V("\"mx.\xc3\xa9.example\"; none"), "mx.\xc3\xa8.example"), 0);
 	ck_assert_int_eq(aa_authres_id_is(V("mx.test.example; none"), "mx.test.example.evil"), 0);
+	ck_assert_int_eq(aa_authres_id_is(V("mx.test.example; none"), "mx.test.example."), 1);
 }
 END_TEST
 

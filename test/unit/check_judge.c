@@ -1,5 +1,6 @@
 /* check_judge.c - from results to action: only definite failures reject, temp failures defer. */
 #include <stdlib.h>
+#include <unistd.h>
 #include "aa_judge.h"
 #include "aa_test.h"
 
@@ -18,6 +19,7 @@ static const char *const zone[] = {
 	"flakynone.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.flakynone.example TXT \"v=DMARC1; p=none\"",
 	"nodmarc.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	"_dmarc.partner.example TXT \"v=DMARC1; p=reject\"",
 	NULL,
 };
 
@@ -86,6 +88,9 @@ static const struct judge_case cases[] = {
 	  "the From domain reject.example fails DMARC", "ceo@reject.example", AA_UNREADABLE_MONITOR },
 	{ "a broken From cannot hide a failing p=reject domain when softened",
 	  "\"ceo <ceo@reject.example>", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
+	  AA_ACTION_REJECT, "reject.example", NULL, AA_UNREADABLE_MONITOR },
+	{ "a comment in a broken From cannot hide a failing p=reject domain when softened",
+	  "ceo@reject(x).example (", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
 	  AA_ACTION_REJECT, "reject.example", NULL, AA_UNREADABLE_MONITOR },
 	{ "a broken From showing a failing p=quarantine domain is quarantined when softened",
 	  "ceo@quar.example;", "198.51.100.66", "x@evil.example", ENF, HDR, PUB,
@@ -309,6 +314,67 @@ START_TEST(judge_dkim_that_could_not_run_defers_never_rejects)
 END_TEST
 
 
+/* Several From domains: the table entry of another author (a partner
+ * the admin monitors or forces to p=none) never softens the judging of
+ * a p=reject domain named next to it; the strictest mode applies. A From
+ * that names only the softened domain keeps its entry. */
+static const struct {
+	const char *entry;	/* domains_file line */
+	const char *from;
+	const char *settings;	/* more settings, or NULL */
+	enum aa_action action;
+} co_author[] = {
+	{ "partner.example: mode=monitor\n", "a@partner.example, b@reject.example", NULL,
+	  AA_ACTION_REJECT },
+	{ "partner.example: mode=off\n", "a@partner.example, b@reject.example", NULL,
+	  AA_ACTION_REJECT },
+	{ "partner.example: policy=none\n", "a@partner.example, b@reject.example", NULL,
+	  AA_ACTION_REJECT },
+	{ "partner.example: mode=monitor\n", "b@reject.example, a@partner.example", NULL,
+	  AA_ACTION_REJECT },
+	{ "partner.example: policy=none\n", "a@partner.example, b@reject.example;",
+	  "from_unreadable = monitor\n", AA_ACTION_REJECT },
+	{ "partner.example: policy=none\n", "a@partner.example", NULL, AA_ACTION_ACCEPT },
+	{ "reject.example: policy=quarantine\n", "ceo@reject.example;",
+	  "from_unreadable = monitor\n", AA_ACTION_QUARANTINE_HEADER },
+};
+
+START_TEST(judge_a_table_entry_softens_only_its_own_domain)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_config *cfg = NULL;
+	struct aa_spf_result mf, helo;
+	struct aa_dkim_result dkim = { 0 };
+	struct aa_from from;
+	struct aa_judge_result r;
+	struct aa_judge_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &mf,
+				     .spf_helo = &helo, .dkim = &dkim, .from = &from };
+	char domains[] = "/tmp/aa-judge-XXXXXX", settings[] = "/tmp/aa-judge-XXXXXX";
+	int fd = mkstemp(domains), fs = mkstemp(settings);
+	size_t len = strlen(co_author[_i].from);
+	char err[256];
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(fs, 0);
+	ck_assert_int_gt(dprintf(fd, "%s", co_author[_i].entry), 0);
+	ck_assert_int_gt(dprintf(fs, "mode = enforce\ndomains_file = %s\n%s", domains,
+			       co_author[_i].settings != NULL ? co_author[_i].settings : ""), 0);
+	close(fd);
+	close(fs);
+	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
+	in.cfg = cfg;
+	aa_spf_check(ctx, "198.51.100.66", "mail.client.example", "x@evil.example", &mf, &helo);
+	aa_from_parse_fields(ctx, &co_author[_i].from, &len, 1, &from);
+	ck_assert_int_eq(aa_judge(ctx, &in, &r), 0);
+	ck_assert_msg(r.action == co_author[_i].action, "%s / %s: action %s (%s)", co_author[_i].entry,
+		      co_author[_i].from, aa_action_name(r.action), r.log_line);
+	aa_config_free(&cfg);
+	unlink(domains);
+	unlink(settings);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
@@ -319,6 +385,8 @@ Suite *suite_judge(void)
 	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
 	tcase_add_loop_test(tc, judge_dkim_that_could_not_run_defers_never_rejects, 0,
 			    (int)(sizeof(dkim_down) / sizeof(dkim_down[0])));
+	tcase_add_loop_test(tc, judge_a_table_entry_softens_only_its_own_domain, 0,
+			    (int)(sizeof(co_author) / sizeof(co_author[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
