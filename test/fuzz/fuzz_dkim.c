@@ -81,9 +81,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* White space as libopendkim strips it from a tag value (isspace()). */
 static bool is_blank(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
 /* The value of tag name in a tag list, blanks removed, cut to TAG_MAX. */
@@ -127,7 +128,7 @@ static void field_read(struct field *f)
 	if (colon == NULL)
 		return;
 	n = (size_t)(colon - f->p);
-	while (n > 0 && (f->p[n - 1] == ' ' || f->p[n - 1] == '\t'))
+	while (n > 0 && is_blank((unsigned char)f->p[n - 1]))
 		n--;
 	if (n != 14 || strncasecmp(f->p, "DKIM-Signature", 14) != 0)
 		return;
@@ -237,7 +238,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < n; i++)
 		nsig += fields[i].sig;
 	verify(n, -1, body, blen, size / 3, &r);
-	if (r.count > nsig || r.count > AA_DKIM_SIGS_MAX)
+	/* one result a field, up to AA_DKIM_SIGS_MAX, and one more (no domain,
+	 * policy) that counts the fields over it */
+	if (r.count > nsig || r.count > AA_DKIM_SIGS_MAX + 1 ||
+	    (r.count == AA_DKIM_SIGS_MAX + 1 &&
+	     (r.sigs[AA_DKIM_SIGS_MAX].domain != NULL || r.sigs[AA_DKIM_SIGS_MAX].result == AA_PASS)))
 		__builtin_trap();
 	for (size_t k = 0; k < r.count; k++) {
 		const struct aa_dkim_sig *s = &r.sigs[k];
