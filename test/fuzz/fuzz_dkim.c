@@ -281,20 +281,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		npass++;
 	}
 	aa_ctx_end_message(ctx);
-	/* each pass stands alone on one of its fields, unless that field
-	 * signs the other signatures (then it cannot be taken alone) */
+	/* each pass stands alone on one of its fields, unless a field it may
+	 * belong to signs the other signatures (then it cannot be taken alone) */
 	for (size_t k = 0; k < npass; k++) {
-		bool held = false, tried = false;
+		bool held = false, tried = false, untestable = false;
 
 		for (size_t i = 0; i < n && !held; i++) {
-			if (!cand[k][i] || strcasestr(fields[i].h, "dkim-signature") != NULL)
+			if (!cand[k][i])
 				continue;
+			if (strcasestr(fields[i].h, "dkim-signature") != NULL) {
+				untestable = true;	/* it may be the one; it cannot stand alone */
+				continue;
+			}
 			tried = true;
 			verify(n, (long)i, body, blen, size / 3, &alone);
 			held = alone.count == 1 && alone.sigs[0].result == AA_PASS;
 			aa_ctx_end_message(ctx);
 		}
-		if (tried && !held)
+		if (tried && !held && !untestable)
 			__builtin_trap();	/* the pass belongs to another field */
 	}
 	return 0;
