@@ -6,6 +6,7 @@
  *   authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]
  *   authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE
  *   authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE
+ *   authalign --help | --version
  *
  * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure.
  */
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include "aa_config.h"
 #include "aa_ctx.h"
+#include "aa_version.h"
 #include "tool.h"
 
 static void usage(FILE *out)
@@ -25,8 +27,33 @@ static void usage(FILE *out)
 	      "       authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n"
+	      "       authalign --help | --version\n"
 	      "See authalign(1); settings: authalign.conf(5).\n",
 	      out);
+}
+
+static const char *const commands[] = {
+	"check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
+};
+
+static int command_known(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(name, commands[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* "authalign: unknown command 'X' (commands: ...)", X cut and made printable. */
+static void unknown_command(const char *name)
+{
+	fputs("authalign: unknown command '", stderr);
+	for (size_t i = 0; name[i] != '\0' && i < 64; i++)
+		fputc((unsigned char)name[i] >= 0x20 && (unsigned char)name[i] < 0x7f ? name[i] : '?', stderr);
+	fputs("' (commands:", stderr);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, " %s", commands[i]);
+	fputs("; authalign --help)\n", stderr);
 }
 
 static void log_stderr(void *arg, enum aa_log_level level, const char *line)
@@ -47,6 +74,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+		printf("authalign %s\n", AA_VERSION);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "z:c:")) != -1) {
 		switch (opt) {
 		case 'z': zone = optarg; break;
@@ -58,6 +89,10 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1) {
 		usage(stderr);
+		return 1;
+	}
+	if (!command_known(argv[0])) {
+		unknown_command(argv[0]);
 		return 1;
 	}
 	if (strcmp(argv[0], "check-config") == 0) {

@@ -7,6 +7,7 @@
  * table nobody owns) is a warning.
  */
 #define _GNU_SOURCE
+#include "aa_version.h"
 #include "itest.h"
 
 struct tool_case {
@@ -98,6 +99,28 @@ START_TEST(help_prints_the_usage_and_succeeds)
 }
 END_TEST
 
+START_TEST(version_prints_the_release_and_succeeds)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --version"), 0);
+	ck_assert_msg(strncmp(out, "authalign " AA_VERSION "\n", strlen("authalign " AA_VERSION "\n")) == 0,
+		      "%s", out);
+	free(out);
+}
+END_TEST
+
+START_TEST(unknown_command_is_named_with_the_commands_there_are)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" frobnicate x 2>&1"), 1);
+	ck_assert_msg(strstr(out, "unknown command 'frobnicate' (commands: check-config spf dmarc") != NULL,
+		      "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_tool(void)
 {
 	Suite *s = suite_create("tool");
@@ -107,6 +130,8 @@ Suite *suite_tool(void)
 	tcase_add_loop_test(tc, check_config_names_allowed_values_and_warns_where_an_admin_needs_it, 0,
 			    (int)(sizeof(tool_cases) / sizeof(tool_cases[0])));
 	tcase_add_test(tc, help_prints_the_usage_and_succeeds);
+	tcase_add_test(tc, version_prints_the_release_and_succeeds);
+	tcase_add_test(tc, unknown_command_is_named_with_the_commands_there_are);
 	suite_add_tcase(s, tc);
 	return s;
 }
