@@ -15,7 +15,9 @@
 
 #define MESSAGE_MAX (64u * 1024 * 1024)
 
-enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2 };
+/* authalign(1) EXIT STATUS: an answer, bad arguments or settings, a
+ * temporary failure, and "the message would be refused". */
+enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2, EXIT_REFUSED = 3 };
 
 /* The key files are read by Exim's transport, maybe as another user: only warn. */
 static void tool_warn_keys(const struct aa_config *cfg)
@@ -234,7 +236,7 @@ static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **ar
 	printf("action: %s%s%s\n", aa_action_name(jr.action), jr.smtp_text != NULL ? " " : "",
 	       jr.smtp_text != NULL ? jr.smtp_text : "");
 	free(msg);
-	return jr.action == AA_ACTION_DEFER ? EXIT_TEMP : EXIT_ANSWER;
+	return jr.action == AA_ACTION_DEFER ? EXIT_TEMP : jr.action == AA_ACTION_REJECT ? EXIT_REFUSED : EXIT_ANSWER;
 }
 
 static void print_prediction(struct aa_ctx *ctx, const char *label, const struct aa_prediction *p)
@@ -312,7 +314,7 @@ static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **a
 	if (plan.log_line != NULL)
 		printf("log: %s\n", plan.log_line);
 	free(text);
-	return plan.temp ? EXIT_TEMP : EXIT_ANSWER;
+	return plan.temp ? EXIT_TEMP : plan.step == AA_STEP_REFUSE ? EXIT_REFUSED : EXIT_ANSWER;
 }
 
 int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)

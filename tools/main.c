@@ -8,7 +8,8 @@
  *   authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE
  *   authalign --help | --version
  *
- * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure.
+ * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure,
+ * 3 the message would be refused (verify: rejected; predict: the plan refuses).
  */
 #include <stdio.h>
 #include <stdlib.h>

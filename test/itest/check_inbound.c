@@ -370,7 +370,7 @@ START_TEST(cli_verifier_and_plugin_give_the_same_verdict)
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" -c \"$AA_AUTHALIGN_CONFIG\" "
 				  "verify %s mail.reject.example ceo@reject.example < %s",
-				  world_env("AA_BAD_IP4"), path), 0);
+				  world_env("AA_BAD_IP4"), path), 3);	/* would be refused */
 	assert_has(out, same_verdict[_i].authres);
 	assert_has(out, "action: reject 5.7.1");
 	assert_has(out, same_verdict[_i].reply);

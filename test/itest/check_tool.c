@@ -121,6 +121,31 @@ START_TEST(unknown_command_is_named_with_the_commands_there_are)
 }
 END_TEST
 
+/* predict: 3 when the plan refuses (a spoof of a p=reject domain to a
+ * strict receiver), 0 when the message can leave (an aligned one). */
+START_TEST(predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers)
+{
+	char *out = NULL;
+	const char *setup =
+		"d=$(mktemp -d) && cd \"$d\" && "
+		"printf 'outbound_mode = enforce\\noutbound_egress = 203.0.113.9\\n"
+		"outbound_profiles_file = %%s/conf.d-examples/authalign-profiles\\n' \"$AA_ROOT\" > c.conf && "
+		"printf 'reject.example TXT v=spf1 ip4:198.51.100.1 -all\\n_dmarc.reject.example TXT v=DMARC1; p=reject\\n"
+		"ok.example TXT v=spf1 ip4:203.0.113.9 -all\\n_dmarc.ok.example TXT v=DMARC1; p=reject\\n"
+		"outlook.com MX 5 outlook-com.olc.protection.outlook.com\\n' > z && "
+		"printf 'From: a@%s\\nSubject: x\\n\\nbody\\n' > m && "
+		"\"$AA_ROOT/build/authalign\" -z z -c c.conf predict a@%s %s < m; rc=$?; cd / && rm -rf \"$d\"; exit $rc";
+
+	ck_assert_int_eq(world_sh(&out, 30, setup, "reject.example", "reject.example", "outlook.com"), 3);
+	ck_assert_msg(strstr(out, "plan: step=refuse") != NULL, "%s", out);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(world_sh(&out, 30, setup, "ok.example", "ok.example", "example.net"), 0);
+	ck_assert_msg(strstr(out, "plan: step=direct") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_tool(void)
 {
 	Suite *s = suite_create("tool");
@@ -132,6 +157,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, help_prints_the_usage_and_succeeds);
 	tcase_add_test(tc, version_prints_the_release_and_succeeds);
 	tcase_add_test(tc, unknown_command_is_named_with_the_commands_there_are);
+	tcase_add_test(tc, predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers);
 	suite_add_tcase(s, tc);
 	return s;
 }
