@@ -111,13 +111,13 @@ static size_t check_routes_resolve(const struct aa_config *cfg)
 int tool_check_config(const char *path)
 {
 	struct aa_config *cfg;
+	size_t unresolved;
 	char err[512];
 
 	if (aa_config_load(path, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_BAD;
 	}
-	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
 	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
 	       "%zu owners entries%s\n",
 	       aa_out_mode_name(cfg->outbound.mode),
@@ -135,10 +135,14 @@ int tool_check_config(const char *path)
 	tool_warn_owners(cfg);
 	tool_warn_trusted(cfg);
 	tool_warn_budget(cfg);
-	if (check_routes_resolve(cfg) > 0) {
+	/* the verdict comes last, after what it rests on */
+	if ((unresolved = check_routes_resolve(cfg)) > 0) {
+		printf("%s: not ok (%zu route host%s not resolving, above)\n", path, unresolved,
+		       unresolved == 1 ? "" : "s");
 		aa_config_free(&cfg);
 		return EXIT_BAD;
 	}
+	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
 	aa_config_free(&cfg);
 	return EXIT_ANSWER;
 }

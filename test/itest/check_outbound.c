@@ -549,6 +549,10 @@ START_TEST(check_config_reports_a_smarthost_that_does_not_resolve)
 	ck_assert_int_ne(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\""), 0);
 	ck_assert_msg(strstr(out, "route gone: host nowhere.relay.example does not resolve") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "smtp.relay.example does not resolve") == NULL, "%s", out);
+	/* the verdict is the last line, and never an "ok" before the failure */
+	ck_assert_msg(strstr(out, ": ok (") == NULL && strstr(out, ": not ok (1 route host not resolving, above)\n") != NULL &&
+		      strstr(out, ": not ok (")[strlen(strstr(out, ": not ok (")) - 1] == '\n' &&
+		      strchr(strstr(out, ": not ok ("), '\n')[1] == '\0', "%s", out);
 	free(out);
 	f = fopen(path, "w");
 	fputs(saved, f);
