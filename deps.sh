@@ -7,7 +7,7 @@ exim4-daemon-heavy exim4-dev
 libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev publicsuffix libssl-dev
 check
 knot knot-dnsutils
-swaks iproute2 util-linux procps python3-dkim
+swaks libio-socket-inet6-perl iproute2 util-linux procps python3-dkim
 python3 python3-yaml
 openssl valgrind
 clang libclang-rt-14-dev"
