@@ -61,9 +61,9 @@ static const struct aa_plandata_entry *memo_add(const char *domain, const struct
 }
 
 /* The message as it will leave, from what Exim knows at delivery time. */
-static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, int have_pd,
-			  const char *domain, struct aa_out_msg *m, struct aa_from *from,
-			  struct aa_dkim_result *dkim, struct aa_submitter *who)
+static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, const char *domain,
+			  struct aa_out_msg *m, struct aa_from *from, struct aa_dkim_result *dkim,
+			  struct aa_submitter *who)
 {
 	const char *value = (const char *)expand_string(US"$rh_from:");
 	size_t len = value != NULL ? strlen(value) : 0;
@@ -74,7 +74,7 @@ static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, int 
 	else
 		aa_from_parse_fields(ctx, NULL, NULL, 0, from);
 	memset(dkim, 0, sizeof(*dkim));
-	if (have_pd && pd->dkim_count > 0) {
+	if (pd != NULL && pd->dkim_count > 0) {
 		dkim->sigs = aa_arena_alloc(ctx->arena, pd->dkim_count * sizeof(*dkim->sigs));
 		for (size_t i = 0; dkim->sigs != NULL && i < pd->dkim_count; i++) {
 			dkim->sigs[i].result = AA_PASS;
@@ -112,7 +112,7 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)
 		return OUTPLAN_OK;
-	message_facts(pl->ctx, pd, pd != NULL, domain, &m, &from, &dkim, &who);
+	message_facts(pl->ctx, pd, domain, &m, &from, &dkim, &who);
 	if (aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
 		*why_r = "authalign: outbound plan could not be made";
 		return OUTPLAN_ERROR;
