@@ -1,4 +1,4 @@
-# authalign - non-recursive build. `make deps` installs what everything needs.
+# authalign - non-recursive build. `make deps` (sh deps.sh) installs what everything needs.
 #   make            build/authalign.so and build/authalign (the tool)
 #   make check      unit tests, conformance suites, integration tests (real Exim + DNS)
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed

@@ -15,7 +15,7 @@
 
 #define MESSAGE_MAX (64u * 1024 * 1024)
 
-/* authalign(1) EXIT STATUS: an answer, bad arguments or settings, a
+/* authalign(8) EXIT STATUS: an answer, bad arguments or settings, a
  * temporary failure, and "the message would be refused". */
 enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2, EXIT_REFUSED = 3 };
 

@@ -1,4 +1,4 @@
-/* main.c - authalign(1): the core library from the command line.
+/* main.c - authalign(8): the core library from the command line.
  *
  *   authalign check-config FILE
  *   authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER
@@ -29,7 +29,7 @@ static void usage(FILE *out)
 	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n"
 	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n"
 	      "       authalign --help | --version\n"
-	      "See authalign(1); settings: authalign.conf(5).\n",
+	      "See authalign(8); settings: authalign.conf(5).\n",
 	      out);
 }
 

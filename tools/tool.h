@@ -1,4 +1,4 @@
-/* tool.h - the subcommands of authalign(1). */
+/* tool.h - the subcommands of authalign(8). */
 #ifndef AA_TOOL_H
 #define AA_TOOL_H
 
