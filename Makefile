@@ -4,6 +4,7 @@
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed
 #   make bench      benchmark through the real Exim (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
+#   make fresh-install-test  a debootstrapped Debian 12, stock Exim, the package (build/fresh/)
 
 CC       ?= cc
 BUILD    := build
@@ -29,7 +30,7 @@ ITEST_SUITES:= $(patsubst test/itest/check_%.c,%,$(ITEST_SRC))
 
 SO := $(BUILD)/authalign.so
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize
+.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize fresh-install-test
 
 all: $(SO) $(BUILD)/authalign
 
@@ -187,6 +188,13 @@ fuzz_run = { mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 	@failed=; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));) \
 	if [ -n "$$failed" ]; then echo "make fuzz: stopped:$$failed (see $(FUZZ_DIR)/*-crash-*)"; exit 1; fi
+
+# The fresh-install test (test/fresh-install/run): a Debian 12 root made with
+# debootstrap (cached in build/fresh), stock exim4-daemon-heavy, the package
+# installed with apt and switched on both ways, then removed and purged.
+# Without FRESH_DEB it checks the harness on stock Exim alone.
+fresh-install-test:
+	test/fresh-install/run $(FRESH_DEB)
 
 demo: all
 	test/world/demo
