@@ -6,8 +6,9 @@
 #                       /run into it, and set the host name the root's
 #                       /etc/hostname gives (as booting it would)
 # in_root ROOT CMD...   run CMD chrooted into ROOT with a clean environment
-#                       (the caller has called root_enter); "${ROOT_ENV[@]}"
-#                       chroot ROOT CMD & does the same with CMD's PID in $!
+#                       (the caller has called root_enter), 15 minutes at
+#                       most; "${ROOT_ENV[@]}" chroot ROOT CMD & starts a
+#                       daemon the same way, unbounded, with its PID in $!
 # wait_for SECS WHAT CMD...  run CMD every 0.2 s until it succeeds, at most
 #                       SECS seconds; else say WHAT and return 1
 
@@ -22,10 +23,13 @@ root_enter() {
 
 ROOT_ENV=(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C.UTF-8
 	DEBIAN_FRONTEND=noninteractive)
-in_root() {
+# apt inside the root goes through the same proxy as debootstrap did
+[ -z "${http_proxy:-}" ] || ROOT_ENV+=("http_proxy=$http_proxy")
+[ -z "${https_proxy:-}" ] || ROOT_ENV+=("https_proxy=$https_proxy")
+in_root() {	# (bounded: 15 minutes at most, for apt-get on a slow mirror)
 	local r=$1
 	shift
-	"${ROOT_ENV[@]}" chroot "$r" "$@"
+	timeout 900 "${ROOT_ENV[@]}" chroot "$r" "$@"
 }
 
 wait_for() {
