@@ -4,6 +4,8 @@
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed
 #   make bench      benchmark through the real Exim (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
+#   make man        the man pages, build/man/*.{3,5,8}, from doc/*.md (part of all)
+#   make package    the .deb, built from a copy of the tree in build/package, lintian-checked
 
 CC       ?= cc
 BUILD    := build
@@ -29,9 +31,9 @@ ITEST_SUITES:= $(patsubst test/itest/check_%.c,%,$(ITEST_SRC))
 
 SO := $(BUILD)/authalign.so
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize
+.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize man man-check package
 
-all: $(SO) $(BUILD)/authalign
+all: $(SO) $(BUILD)/authalign man
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
@@ -104,7 +106,23 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance itest
+check: all unit conformance man-check itest
+
+# ---- man pages: doc/NAME.SECTION.md -> build/man/NAME.SECTION ----
+# doc/md2man reads the version and date from debian/changelog's newest
+# entry (the same page from the same release, whenever it is built).
+MAN_SRC   := $(sort $(wildcard doc/*.[1-8].md))
+MAN_PAGES := $(MAN_SRC:doc/%.md=$(BUILD)/man/%)
+man: $(MAN_PAGES)
+$(BUILD)/man/%: doc/%.md doc/md2man debian/changelog
+	@mkdir -p $(dir $@)
+	python3 doc/md2man --changelog debian/changelog $< >$@.tmp && mv $@.tmp $@
+# the converter against a golden page of every construct and roff special;
+# then lintian's groff check, whatis entries, SEE ALSO names that exist
+man-check: man
+	python3 doc/md2man --version 9.9 --date 2000-01-01 test/man/escape.1.md | \
+	    diff -u test/man/escape.1.ref - || { echo "man-check: md2man output changed"; exit 1; }
+	test/man/check-pages $(MAN_PAGES) test/man/escape.1.ref
 
 # Sanitizers (make sanitize; .ci/run runs it after check): the core, the
 # unit tests and the conformance drivers built again in build-san/ with
