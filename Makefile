@@ -5,7 +5,9 @@
 #   make bench      benchmark through the real Exim (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
 #   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc (the package uses PREFIX=/usr)
-#   make fresh-install-test  a debootstrapped Debian 12, stock Exim, the package (build/fresh/)
+#   make man        the man pages, build/man/*.{3,5,8}, from doc/*.md (part of all)
+#   make package    the .deb, built from a copy of the tree in build/package, lintian-checked
+#   make fresh-install-test  that .deb on a debootstrapped Debian 12 with stock Exim (build/fresh/)
 
 CC       ?= cc
 BUILD    := build
@@ -40,9 +42,10 @@ ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog)
 endif
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install fresh-install-test
+.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install \
+	man man-check package fresh-install-test
 
-all: $(SO) $(BUILD)/authalign
+all: $(SO) $(BUILD)/authalign man
 
 # rewritten only when the version changes, so nothing rebuilds for nothing
 $(VERSION_H): debian/changelog
@@ -122,7 +125,23 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance itest
+check: all unit conformance man-check itest
+
+# ---- man pages: doc/NAME.SECTION.md -> build/man/NAME.SECTION ----
+# doc/md2man reads the version and date from debian/changelog's newest
+# entry (the same page from the same release, whenever it is built).
+MAN_SRC   := $(sort $(wildcard doc/*.[1-8].md))
+MAN_PAGES := $(MAN_SRC:doc/%.md=$(BUILD)/man/%)
+man: $(MAN_PAGES)
+$(BUILD)/man/%: doc/%.md doc/md2man debian/changelog
+	@mkdir -p $(dir $@)
+	python3 doc/md2man --changelog debian/changelog $< >$@.tmp && mv $@.tmp $@
+# the converter against a golden page of every construct and roff special;
+# then lintian's groff check, whatis entries, SEE ALSO names that exist
+man-check: man
+	python3 doc/md2man --version 9.9 --date 2000-01-01 test/man/escape.1.md | \
+	    diff -u test/man/escape.1.ref - || { echo "man-check: md2man output changed"; exit 1; }
+	test/man/check-pages $(MAN_PAGES) test/man/escape.1.ref
 
 # Sanitizers (make sanitize; .ci/run runs it after check): the core, the
 # unit tests and the conformance drivers built again in build-san/ with
@@ -209,9 +228,9 @@ fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 # The fresh-install test (test/fresh-install/run): a Debian 12 root made with
 # debootstrap (cached in build/fresh), stock exim4-daemon-heavy, the package
 # installed with apt and switched on both ways, then removed and purged.
-# Without FRESH_DEB it checks the harness on stock Exim alone.
-fresh-install-test:
-	test/fresh-install/run $(FRESH_DEB)
+# (test/fresh-install/run without a package checks stock Exim alone.)
+fresh-install-test: package
+	test/fresh-install/run $(PKG_DIR)/exim4-authalign_$(VERSION)_$(PKG_ARCH).deb
 
 demo: all
 	test/world/demo
@@ -261,8 +280,26 @@ install: all
 	@for page in $(BUILD)/man/*.[1-8]; do [ -e "$$page" ] || continue; \
 	  sec=$${page##*.}; install -D -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/} || exit 1; done
 
+# ---- package: the .deb, built by dpkg-buildpackage in a copy of the tracked
+# files (build/package/authalign-VERSION), so this tree and its parent stay
+# clean; lintian must find no error and no warning (info tags are shown).
+PKG_DIR  := $(BUILD)/package
+PKG_SRC  := $(PKG_DIR)/authalign-$(VERSION)
+PKG_ARCH  = $(shell dpkg --print-architecture)
+package:
+	rm -rf $(PKG_DIR) && mkdir -p $(PKG_SRC)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git ls-files -z | tar --null -T - --ignore-failed-read -cf - | tar -xf - -C $(PKG_SRC); \
+	else \
+	  tar --exclude=./build --exclude=./build-san -cf - . | tar -xf - -C $(PKG_SRC); \
+	fi
+	cd $(PKG_SRC) && dpkg-buildpackage -us -uc -b
+	lintian -I --fail-on error,warning $(PKG_DIR)/authalign_$(VERSION)_$(PKG_ARCH).changes
+	@echo "package: $(PKG_DIR)/exim4-authalign_$(VERSION)_$(PKG_ARCH).deb"
+
 clean:
 	rm -rf $(BUILD)
 
-# (not inside build/fresh: a Debian root is full of *.d directories)
--include $(shell find $(BUILD) -path $(BUILD)/fresh -prune -o -name '*.d' -type f -print 2>/dev/null)
+# (not inside build/package or build/fresh: a Debian tree is full of *.d directories)
+-include $(shell find $(BUILD) \( -path $(PKG_DIR) -o -path $(BUILD)/fresh \) -prune -o \
+	-name '*.d' -type f -print 2>/dev/null)

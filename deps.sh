@@ -13,7 +13,7 @@ RUNTIME="exim4-daemon-heavy publicsuffix
 libspf2-2 libopendkim11 libopendmarc2 libpsl5 libidn2-0 libssl3"
 BUILD="make gcc libc6-dev pkg-config exim4-dev python3
 libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev libssl-dev"
-PACKAGE="$BUILD build-essential dpkg-dev debhelper fakeroot lintian man-db"
+PACKAGE="$BUILD build-essential dpkg-dev debhelper fakeroot lintian man-db check"
 TEST="$RUNTIME $PACKAGE check
 knot knot-dnsutils
 swaks libio-socket-inet6-perl iproute2 util-linux procps python3-dkim python3-yaml
