@@ -63,7 +63,7 @@ static const struct tool_command commands[] = {
 	  "  SENDER        the envelope sender; \"\" for the null sender\n"
 	  "  RCPT_DOMAIN   the recipient's domain (its MX is looked up)\n"
 	  "  MESSAGE       the message on standard input\n"
-	  "The settings (-c) must give outbound_egress.\n",
+	  "  (the settings, -c CONFIG, must give outbound_egress)\n",
 	  "One line per candidate (direct, sign, rewrite, each smarthost): pass, refused\n"
 	  "or temp, with the profile and the reason; then \"plan: step=...\".",
 	  "command sender rcpt_domain from_domain mode key steps plan exit",
@@ -135,12 +135,26 @@ static void help_general(FILE *out)
 		fprintf(out, "  %d  %s\n", e, exit_general[e]);
 }
 
+/* text, each line indented by two spaces */
+static void put_indented(FILE *out, const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		if (p == text || p[-1] == '\n')
+			fputs("  ", out);
+		fputc(*p, out);
+	}
+	fputc('\n', out);
+}
+
 static void help_command(FILE *out, const struct tool_command *c)
 {
 	fputs("usage: ", out);
 	usage_line(out, c);
-	fprintf(out, "\n\n%s\n\nArguments:\n%s\nPrints:\n%s\nWith --json, the keys: %s\n\nExit status:\n",
-		c->summary, c->arguments, c->prints, c->json_keys);
+	fprintf(out, "\n\n%s\n\nArguments:\n%s\nPrints:\n", c->summary, c->arguments);
+	put_indented(out, c->prints);
+	fprintf(out, "\nWith --json (authalign(8), JSON OUTPUT), the keys:\n");
+	put_indented(out, c->json_keys);
+	fputs("\nExit status:\n", out);
 	for (int e = 0; e < TOOL_EXIT_COUNT; e++)
 		if (c->exits[e] != NULL)
 			fprintf(out, "  %d  %s\n", e, c->exits[e]);

@@ -200,6 +200,9 @@ static const struct json_case json_cases[] = {
 	{ "spf with a hostile HELO and sender is valid JSON", "spf 192.0.2.9 " HOSTILE_HELO " " HOSTILE_SENDER, 0,
 	  "helo sender result", "d['helo'] == 'he\\x01lo\"\\\\\\ufffd\\u00e9\\U0001F600' and "
 	  "d['sender'] == 'a\"b\\\\c\\x07@reject.example\\ufffd'" },
+	{ "bytes that are not UTF-8 (overlong, surrogate, above U+10FFFF, cut) become U+FFFD each",
+	  "spf 192.0.2.9 \"$(printf 'a\\300\\257\\340\\200\\257\\355\\240\\200\\364\\220\\200\\200\\342\\202')\" a@ok.example", 3,
+	  "helo", "d['helo'] == 'a' + '\\ufffd' * 14" },
 	{ "spf with a bad IP is an error naming the forms allowed", "spf 300.1.1.1 h a@ok.example", 1,
 	  "command error exit", "'2001:db8::1' in d['error'] and d['command'] == 'spf'" },
 	{ "dmarc with a policy exits 0", "dmarc ok.example", 0,
@@ -290,7 +293,7 @@ START_TEST(help_describes_each_command_and_its_exit_status)
 	ck_assert_str_eq(out, again);
 	ck_assert_msg(strncmp(out, "usage: authalign ", 17) == 0 && strstr(out, name) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "\nArguments:\n") != NULL && strstr(out, "\nExit status:\n  0  ") != NULL &&
-		      strstr(out, "\n  1  ") != NULL && strstr(out, "With --json, the keys: command") != NULL,
+		      strstr(out, "\n  1  ") != NULL && strstr(out, "the keys:\n  command ") != NULL,
 		      "%s: %s", name, out);
 	free(out);
 	free(again);
