@@ -4,13 +4,15 @@
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed
 #   make bench      benchmark through the real Exim (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
+#   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc (the package uses PREFIX=/usr)
 
 CC       ?= cc
 BUILD    := build
 EXIM_INC := /usr/include/exim4
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
-            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude $(SAN_CFLAGS)
+            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -I$(BUILD)/gen $(SAN_CFLAGS) \
+            $(CPPFLAGS)
 LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lidn2 -lresolv -lcrypto
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
@@ -29,19 +31,34 @@ ITEST_SUITES:= $(patsubst test/itest/check_%.c,%,$(ITEST_SRC))
 
 SO := $(BUILD)/authalign.so
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize
+# The version has one place: the newest entry of debian/changelog. The
+# tool, the plugin's log and the package all take it from there.
+VERSION   := $(shell sed -n '1s/^[^ ]* [(]\([^ ]*\)[)] .*/\1/p' debian/changelog)
+VERSION_H := $(BUILD)/gen/aa_version.h
+ifeq ($(VERSION),)
+$(error cannot read the version from debian/changelog)
+endif
+
+.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install
 
 all: $(SO) $(BUILD)/authalign
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h)
+# rewritten only when the version changes, so nothing rebuilds for nothing
+$(VERSION_H): debian/changelog
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -c $< -o $@
+	@printf '/* generated from debian/changelog by the Makefile */\n#define AA_VERSION "%s"\n' \
+	    '$(VERSION)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h) $(VERSION_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The Exim adapters see local_scan.h; core never does.
-$(BUILD)/local_scan/%.o: local_scan/%.c $(wildcard include/*.h local_scan/*.h)
+$(BUILD)/local_scan/%.o: local_scan/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DLOCAL_SCAN -c $< -o $@
-$(BUILD)/lookups/%.o: lookups/%.c $(wildcard include/*.h local_scan/*.h)
+$(BUILD)/lookups/%.o: lookups/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -c $< -o $@
 
@@ -50,7 +67,7 @@ $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map abi-check
-	$(CC) -shared -Wl,--version-script=authalign.map \
+	$(CC) -shared -Wl,--version-script=authalign.map $(LDFLAGS) \
 	    -o $@ $(PLUGIN_OBJ) $(BUILD)/libauthalign.a $(LIBS)
 
 # The exported ABI numbers must be the ones of the installed Exim.
@@ -61,7 +78,7 @@ abi-check:
 	if [ "$$want" != "$$have" ]; then echo "local_scan ABI mismatch: exim says '$$want', local_scan.h says '$$have'"; exit 1; fi
 
 $(BUILD)/authalign: $(TOOL_OBJ) $(BUILD)/libauthalign.a
-	@if [ -n "$(TOOL_OBJ)" ]; then $(CC) -o $@ $(TOOL_OBJ) $(BUILD)/libauthalign.a $(LIBS); else touch $@; fi
+	@if [ -n "$(TOOL_OBJ)" ]; then $(CC) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libauthalign.a $(LIBS); else touch $@; fi
 
 # ---- tests ----
 $(BUILD)/test/unit_suites.h: Makefile $(UNIT_SRC)
@@ -73,10 +90,10 @@ $(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
 	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
 	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
 
-$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h)
+$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -c $< -o $@
-$(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h)
+$(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itest/unit -Itest/itest -c $< -o $@
 
@@ -196,6 +213,45 @@ bench: all
 
 deps:
 	sh ./deps.sh
+
+# ---- install (the Debian package runs it with PREFIX=/usr) ----
+# Files under SYSCONFDIR are the admin's: a plain `make install` on a live
+# system never overwrites one that exists (a staged install, DESTDIR set,
+# always writes them). The Exim lines that change with a release live in
+# DATADIR and are reached through .include_if_exists, so a removed package
+# leaves Exim as it was.
+PREFIX      ?= /usr/local
+SYSCONFDIR  ?= /etc
+LIBDIR      ?= $(PREFIX)/lib/exim4/local_scan
+SBINDIR     ?= $(PREFIX)/sbin
+DATADIR     ?= $(PREFIX)/share/authalign
+MANDIR      ?= $(PREFIX)/share/man
+DOCDIR      ?= $(PREFIX)/share/doc/authalign
+EXIMCONFDIR ?= $(SYSCONFDIR)/exim4
+SUBST := sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@EXIMCONFDIR@|$(EXIMCONFDIR)|g'
+EXAMPLES := conf.d-examples/exim.conf conf.d-examples/exim-relay.conf \
+	    conf.d-examples/exim-sender.conf conf.d-examples/exim-receiver.conf \
+	    conf.d-examples/authalign.conf conf.d-examples/authalign-domains
+# an admin's file: written unless it exists on a live system
+install_conf = if [ -z "$(DESTDIR)" ] && [ -e "$(2)" ]; then \
+	  echo "install: keeping $(2) (yours; the new one is $(DOCDIR)/examples/$(notdir $(1)))"; \
+	else install -D -m 644 $(1) $(2); fi
+
+install: all
+	install -D -m 644 $(SO) $(DESTDIR)$(LIBDIR)/authalign.so
+	install -D -m 755 $(BUILD)/authalign $(DESTDIR)$(SBINDIR)/authalign
+	install -d $(DESTDIR)$(DATADIR)/exim $(DESTDIR)$(DOCDIR)/examples
+	$(SUBST) conf.d-examples/debian/authalign-main.conf.in >$(DESTDIR)$(DATADIR)/exim/main.conf
+	install -m 644 conf.d-examples/debian/authalign-rcpt.acl $(DESTDIR)$(DATADIR)/exim/rcpt.acl
+	install -m 644 conf.d-examples/authalign-profiles $(DESTDIR)$(DATADIR)/profiles
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	$(SUBST) conf.d-examples/debian/main/05_authalign.in >$(BUILD)/05_authalign
+	@$(call install_conf,$(BUILD)/05_authalign,$(DESTDIR)$(EXIMCONFDIR)/conf.d/main/05_authalign)
+	@$(call install_conf,conf.d-examples/debian/router/190_authalign_outbound,$(DESTDIR)$(EXIMCONFDIR)/conf.d/router/190_authalign_outbound)
+	@$(call install_conf,conf.d-examples/authalign.conf,$(DESTDIR)$(EXIMCONFDIR)/authalign.conf)
+	@$(call install_conf,conf.d-examples/authalign-domains,$(DESTDIR)$(EXIMCONFDIR)/authalign-domains)
+	@for page in $(BUILD)/man/*.[1-8]; do [ -e "$$page" ] || continue; \
+	  sec=$${page##*.}; install -D -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/} || exit 1; done
 
 clean:
 	rm -rf $(BUILD)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "aa_version.h"
 #include "local_scan.h"
 #include "plugin.h"
 
@@ -95,6 +96,10 @@ static int plugin_load_config(const char *path, int explicit)
 		return -1;
 	aa_config_free(&plugin.cfg);
 	plugin.cfg = cfg;
+	/* the first line of each process that uses us, and one per reload */
+	log_write(0, LOG_MAIN, "authalign " AA_VERSION " (local_scan ABI %d.%d): settings %s",
+		  LOCAL_SCAN_ABI_VERSION_MAJOR, LOCAL_SCAN_ABI_VERSION_MINOR,
+		  use != NULL ? use : "built in (no " AA_DEFAULT_CONFIG ")");
 	free(plugin.authserv_id);
 	plugin.authserv_id = NULL;
 	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed */

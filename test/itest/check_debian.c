@@ -1,22 +1,27 @@
-/* check_debian.c - the Debian split-config snippets, built with update-exim4.conf and run.
+/* check_debian.c - authalign in Debian's Exim configuration, split and
+ * non-split, built with update-exim4.conf and run.
  *
- * the files of conf.d-examples/debian are added to this machine's stock /etc/exim4
- * (a copy inside the world), switched on with the documented macros, and
- * the generated configuration is validated and driven with exim -bh.
+ * test/world/debian-config installs authalign with `make install` under a
+ * directory of the world, copies this machine's stock /etc/exim4 there and
+ * switches the plugin on as the README says; the generated configuration is
+ * validated and driven with exim -bh. Also: installed but not switched on,
+ * and switched on with the package's files removed again, Exim runs as if
+ * authalign had never been there.
  */
 #define _GNU_SOURCE
 #include "world.h"
 
 static char *generated;
 
-static void build(const char *extra_macro)
+/* args: debian-config's options and extra macros */
+static void build(const char *args)
 {
 	char *out = NULL;
 
 	world_require();
 	free(generated);
 	generated = NULL;
-	ck_assert_msg(world_sh(&out, 60, "debian-config \"$AA_WORLD/debian\" %s", extra_macro) == 0,
+	ck_assert_msg(world_sh(&out, 120, "debian-config \"$AA_WORLD/debian\" %s", args) == 0,
 		      "update-exim4.conf failed: %s", out);
 	{
 		char *end = out + strlen(out), *line;
@@ -41,13 +46,25 @@ static char *session(const char *ip, const char *mail_from)
 	return out;
 }
 
+/* local_scan_path names the object `make install` put in place */
+static void assert_installed_plugin_is_loaded(void)
+{
+	char *out = NULL, *want;
+
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bP local_scan_path", generated) == 0, "%s", out);
+	ck_assert(asprintf(&want, "local_scan_path = %s/debian/usr/lib/exim4/local_scan/authalign.so\n",
+			   world_env("AA_WORLD")) > 0);
+	ck_assert_msg(strcmp(out, want) == 0, "got %s want %s", out, want);
+	free(want);
+	free(out);
+}
+
 START_TEST(debian_split_config_with_the_snippets_is_valid)
 {
 	char *out = NULL;
 
 	build("");
-	ck_assert_int_eq(world_sh(&out, 30, "grep -n '^local_scan_path = ' '%s'", generated), 0);
-	free(out);
+	assert_installed_plugin_is_loaded();
 	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
 	free(out);
 }
@@ -113,16 +130,69 @@ START_TEST(debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin)
 }
 END_TEST
 
+START_TEST(debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin)
+{
+	char *out = NULL, *good, *bad;
+
+	build("--nonsplit");
+	assert_installed_plugin_is_loaded();
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
+	free(out);
+	good = session(world_env("AA_GOOD_IP4"), "x@aligned.example");
+	ck_assert_msg(strstr(good, "acl_m_authalign_spf = ${dlfunc") != NULL, "snippet not run:\n%s", good);
+	ck_assert_msg(strstr(good, "= pass\n") != NULL && strstr(good, "250 Accepted") != NULL, "%s", good);
+	bad = session(world_env("AA_BAD_IP4"), "x@aligned.example");
+	ck_assert_msg(strstr(bad, "= fail\n") != NULL, "no SPF fail:\n%s", bad);
+	free(good);
+	free(bad);
+}
+END_TEST
+
+/* Exim reads a configuration that does not mention the plugin: valid, no
+ * local_scan_path, no ${dlfunc} run, the recipient accepted. */
+static void assert_exim_without_authalign(const char *args)
+{
+	char *out = NULL, *s;
+
+	build(args);
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "%s: exim -bV: %s", args, out);
+	free(out);
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bP local_scan_path", generated) == 0, "%s", out);
+	ck_assert_msg(strcmp(out, "local_scan_path = \n") == 0, "%s: %s", args, out);
+	free(out);
+	s = session(world_env("AA_GOOD_IP4"), "x@aligned.example");
+	ck_assert_msg(strstr(s, "dlfunc") == NULL && strstr(s, "250 Accepted") != NULL, "%s:\n%s", args, s);
+	free(s);
+}
+
+START_TEST(debian_installed_but_not_switched_on_changes_nothing)
+{
+	assert_exim_without_authalign("--off");
+	assert_exim_without_authalign("--off --nonsplit");
+}
+END_TEST
+
+START_TEST(debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it)
+{
+	assert_exim_without_authalign("--removed");
+	assert_exim_without_authalign("--removed --nonsplit");
+	assert_exim_without_authalign("--removed AUTHALIGN_OUTBOUND=yes");
+}
+END_TEST
+
 Suite *suite_debian(void)
 {
 	Suite *s = suite_create("debian");
 	TCase *tc = tcase_create("debian");
 
-	tcase_set_timeout(tc, 120);
+	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, debian_split_config_with_the_snippets_is_valid);
 	tcase_add_test(tc, debian_rcpt_snippet_evaluates_spf_through_the_plugin);
 	tcase_add_test(tc, debian_spf_reject_macro_rejects_spf_fail_at_rcpt);
 	tcase_add_test(tc, debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin);
+	tcase_add_test(tc, debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin);
+	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);
+	tcase_add_test(tc, debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

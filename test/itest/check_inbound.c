@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "itest.h"
+#include "aa_version.h"
 
 #define AUTHSERV_ID ITEST_AUTHSERV_ID
 
@@ -527,6 +528,25 @@ START_TEST(h_tag_naming_every_field_and_more_is_permerror_and_exim_stays_up)
 }
 END_TEST
 
+/* Every Exim process that loads the plugin says which release it is and
+ * which settings it read, before its first verdict. */
+START_TEST(plugin_names_its_version_and_settings_in_the_log)
+{
+	struct world_reply r;
+	char *text = message("From: Alice <alice@aligned.example>\n", NULL), *lines = NULL;
+	struct world_msg m = { .src = world_env("AA_GOOD_IP4"), .mail_from = "alice@aligned.example",
+			       .text = text, .dkim_domain = "aligned.example", .dkim_key = "rsa" };
+
+	world_send(&m, &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	ck_assert_int_eq(world_log_wait(r.id, "authalign: ", 30, NULL), 0);
+	ck_assert_msg(world_log_grep("authalign " AA_VERSION " (local_scan ABI 6.0): settings /", &lines) > 0,
+		      "no version line in the main log");
+	free(lines);
+	free(text);
+}
+END_TEST
+
 Suite *suite_inbound(void)
 {
 	Suite *s = suite_create("inbound");
@@ -536,6 +556,7 @@ Suite *suite_inbound(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, aligned_mail_passes_spf_dkim_and_dmarc, 0, 2);
 	tcase_add_test(tc, spoofed_reject_domain_gets_550_at_data_in_enforce_mode);
+	tcase_add_test(tc, plugin_names_its_version_and_settings_in_the_log);
 	tcase_add_test(tc, spoofed_reject_domain_is_delivered_with_dmarc_fail_in_monitor_mode);
 	tcase_add_loop_test(tc, dns_temporary_failure_defers_and_the_retry_is_delivered, 0,
 			    (int)(sizeof(dns_faults) / sizeof(dns_faults[0])));
