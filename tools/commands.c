@@ -1,197 +1,158 @@
-/* commands.c - each subcommand: read arguments, call the core, print. */
+/* commands.c - spf, dmarc, orgdomain, verify and predict: read the
+ * arguments, call the core, print words or one JSON object (json.h). The
+ * exit status of each is in help.c. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 #include "aa_authres.h"
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
 #include "aa_judge.h"
 #include "aa_outbound.h"
 #include "aa_spf.h"
+#include "json.h"
 #include "tool.h"
 
 #define MESSAGE_MAX (64u * 1024 * 1024)
 
-/* authalign(8) EXIT STATUS: an answer, bad arguments or settings, a
- * temporary failure, and "the message would be refused". */
-enum { EXIT_ANSWER = 0, EXIT_BAD = 1, EXIT_TEMP = 2, EXIT_REFUSED = 3 };
-
-/* The key files are read by Exim's transport, maybe as another user: only warn. */
-static void tool_warn_keys(const struct aa_config *cfg)
+static int ip_valid(const struct tool_out *o, const char *ip)
 {
-	const char *key, *file;
+	struct in6_addr any;
 
-	for (size_t i = 0; aa_outbound_entry_at(&cfg->outbound, i, &key, &file); i++)
-		if (file != NULL && access(file, R_OK) != 0)
-			printf("warning: %s: dkim key file %s is not readable by this user\n", key, file);
+	if (inet_pton(AF_INET, ip, &any) == 1 || inet_pton(AF_INET6, ip, &any) == 1)
+		return 1;
+	tool_fail(o, TOOL_EXIT_USAGE, "%s: invalid IP address '%.64s' (expected an IPv4 address like "
+		  "192.0.2.1 or an IPv6 address like 2001:db8::1)", o->command, ip);
+	return 0;
 }
 
-/* Keys and return paths without owners serve only the built-in rule. */
-static void tool_warn_owners(const struct aa_config *cfg)
+static void json_spf(struct json *j, const char *key, const struct aa_spf_result *r)
 {
-	if (aa_outbound_domain_count(&cfg->outbound) > 0 && cfg->outbound.owners == NULL &&
-	    aa_hostnets_count(cfg->outbound.trusted_hosts) == 0)
-		printf("warning: outbound_domains_file without outbound_owners_file or outbound_trusted_hosts: "
-		       "a domain's key, return path and pin serve only AUTH ids user@thatdomain "
-		       "(authalign-outbound(5), Ownership)\n");
+	json_open(j, key, '{');
+	json_str(j, "result", aa_result_name(r->result));
+	json_str(j, "domain", r->domain);
+	json_str(j, "reason", r->reason);
+	json_close(j);
 }
 
-/* Loopback or this host's own address in the trusted hosts: every local
- * process, a customer's PHP too, could sign as every domain
- * (authalign.conf(5)). */
-static void tool_warn_trusted(const struct aa_config *cfg)
+/* Exit 3 for the results that say the sender is not authorized (fail,
+ * softfail) or that its record is broken (permerror). */
+static int spf_exit(enum aa_result r)
 {
-	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress };
-
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		if (own[i] != NULL && aa_hostnets_match(cfg->outbound.trusted_hosts, own[i])) {
-			printf("warning: outbound_trusted_hosts includes %s%s: every program on this host "
-			       "that connects to Exim may send as every domain; "
-			       "never on a shared host where customers run code\n", own[i],
-			       i == 2 ? " (outbound_egress, this host's own address)" : "");
-			return;
-		}
-}
-
-/* A budget one slow question can spend alone (authalign.conf(5), dns_budget). */
-static void tool_warn_budget(const struct aa_config *cfg)
-{
-	unsigned long long one = (unsigned long long)cfg->dns.timeout_ms * cfg->dns.tries;
-
-	if (cfg->dns.budget_ms < one)
-		printf("warning: dns_budget (%us) is shorter than one question's dns_timeout x dns_tries "
-		       "(%llus): a single slow nameserver spends the whole budget and the message defers\n",
-		       cfg->dns.budget_ms / 1000, one / 1000);
-}
-
-/* Every smarthost host name must resolve (an IP address needs no lookup).
- * Returns the number that do not; a DNS temporary failure only warns. */
-static size_t check_routes_resolve(const struct aa_config *cfg)
-{
-	const char *err = NULL;
-	struct aa_ctx *ctx = aa_ctx_new(&cfg->dns, &err);
-	size_t bad = 0;
-
-	if (ctx == NULL) {
-		fprintf(stderr, "warning: cannot check that the smarthosts resolve: %s\n", err != NULL ? err : "?");
-		return 0;
+	switch (r) {
+	case AA_TEMPERROR:
+		return TOOL_EXIT_TEMP;
+	case AA_FAIL:
+	case AA_SOFTFAIL:
+	case AA_PERMERROR:
+		return TOOL_EXIT_FAIL;
+	default:
+		return TOOL_EXIT_OK;
 	}
-	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
-		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
-		char *hosts = strdup(r->hosts != NULL ? r->hosts : ""), *save = NULL;
-
-		for (char *h = strtok_r(hosts, ":", &save); h != NULL; h = strtok_r(NULL, ":", &save)) {
-			struct in6_addr any;
-			const struct aa_dns_answer *a, *aaaa;
-
-			if (inet_pton(AF_INET, h, &any) == 1 || inet_pton(AF_INET6, h, &any) == 1)
-				continue;
-			a = aa_dns_lookup(ctx->dns, h, AA_DNS_A);
-			aaaa = aa_dns_lookup(ctx->dns, h, AA_DNS_AAAA);
-			if (a->status == AA_DNS_OK || aaaa->status == AA_DNS_OK)
-				continue;
-			if (aa_dns_is_temp(a->status) || aa_dns_is_temp(aaaa->status)) {
-				fprintf(stderr, "%s: route %s: warning: host %s: DNS temporary failure, not checked\n",
-					cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
-				continue;
-			}
-			fprintf(stderr, "%s: route %s: host %s does not resolve\n",
-				cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
-			bad++;
-		}
-		free(hosts);
-	}
-	aa_ctx_free(&ctx);
-	return bad;
 }
 
-int tool_check_config(const char *path)
-{
-	struct aa_config *cfg;
-	size_t unresolved;
-	char err[512];
-
-	if (aa_config_load(path, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		return EXIT_BAD;
-	}
-	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
-	       "%zu owners entries%s\n",
-	       aa_out_mode_name(cfg->outbound.mode),
-	       cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
-	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
-	       aa_profiles_count(cfg->outbound.profiles), aa_route_count(cfg->outbound.routes),
-	       aa_outbound_domain_count(&cfg->outbound), aa_owners_count(cfg->outbound.owners),
-	       aa_hostnets_count(cfg->outbound.trusted_hosts) > 0 ? ", trusted hosts set" : "");
-	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
-		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
-
-		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
-	}
-	tool_warn_keys(cfg);
-	tool_warn_owners(cfg);
-	tool_warn_trusted(cfg);
-	tool_warn_budget(cfg);
-	/* the verdict comes last, after what it rests on */
-	if ((unresolved = check_routes_resolve(cfg)) > 0) {
-		printf("%s: not ok (%zu route host%s not resolving, above)\n", path, unresolved,
-		       unresolved == 1 ? "" : "s");
-		aa_config_free(&cfg);
-		return EXIT_BAD;
-	}
-	printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
-	aa_config_free(&cfg);
-	return EXIT_ANSWER;
-}
-
-static int cmd_spf(struct aa_ctx *ctx, char **argv)
+static int cmd_spf(const struct tool_out *o, struct aa_ctx *ctx, char **argv)
 {
 	struct aa_spf_result mf, helo;
+	struct json j;
+	int code;
 
+	if (!ip_valid(o, argv[0]))
+		return TOOL_EXIT_USAGE;
 	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
-	printf("%s\n", aa_result_name(mf.result));
-	printf("identity=%s domain=%s mechanism=%s reason=%s\n", mf.identity, aa_escz(ctx, mf.domain),
-	       aa_escz(ctx, mf.mechanism), aa_escz(ctx, mf.reason));
-	printf("helo=%s (%s)\n", aa_result_name(helo.result), aa_escz(ctx, helo.reason));
-	return mf.result == AA_TEMPERROR ? EXIT_TEMP : EXIT_ANSWER;
+	code = spf_exit(mf.result);
+	if (!o->json) {
+		printf("%s\n", aa_result_name(mf.result));
+		printf("identity=%s domain=%s mechanism=%s reason=%s\n", mf.identity, aa_escz(ctx, mf.domain),
+		       aa_escz(ctx, mf.mechanism), aa_escz(ctx, mf.reason));
+		printf("helo=%s (%s)\n", aa_result_name(helo.result), aa_escz(ctx, helo.reason));
+		return code;
+	}
+	json_start(&j, stdout);
+	json_str(&j, "command", "spf");
+	json_str(&j, "ip", argv[0]);
+	json_str(&j, "helo", argv[1]);
+	json_str(&j, "sender", argv[2]);
+	json_str(&j, "result", aa_result_name(mf.result));
+	json_str(&j, "identity", mf.identity);
+	json_str(&j, "domain", mf.domain);
+	json_str(&j, "mechanism", mf.mechanism);
+	json_str(&j, "reason", mf.reason);
+	json_str(&j, "explanation", mf.explanation);
+	json_spf(&j, "helo_spf", &helo);
+	json_int(&j, "exit", code);
+	json_finish(&j);
+	return code;
 }
 
-static int cmd_dmarc(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+static int cmd_dmarc(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
 {
 	struct aa_dmarc_lookup lk;
+	const char *word;
+	struct json j;
+	int code;
 
 	aa_dmarc_lookup(ctx, argv[0], cfg->dmarc_mode, &lk);
-	switch (lk.status) {
-	case AA_PASS:
-		printf("policy=%s domain=%s org=%s\nrecord=%s\n", aa_dmarc_policy_name(lk.effective),
-		       aa_escz(ctx, lk.record.domain), aa_escz(ctx, lk.org_domain), aa_escz(ctx, lk.record.raw));
-		return EXIT_ANSWER;
-	case AA_TEMPERROR:
-		printf("temperror (%s)\n", aa_escz(ctx, lk.reason));
-		return EXIT_TEMP;
-	default:
-		printf("none (%s)\n", aa_escz(ctx, lk.reason));
-		return EXIT_ANSWER;
+	word = lk.status == AA_PASS ? "policy" : lk.status == AA_TEMPERROR ? "temperror" : "none";
+	code = lk.status == AA_TEMPERROR ? TOOL_EXIT_TEMP : TOOL_EXIT_OK;
+	if (!o->json) {
+		if (lk.status == AA_PASS)
+			printf("policy=%s domain=%s org=%s\nrecord=%s\n", aa_dmarc_policy_name(lk.effective),
+			       aa_escz(ctx, lk.record.domain), aa_escz(ctx, lk.org_domain),
+			       aa_escz(ctx, lk.record.raw));
+		else
+			printf("%s (%s)\n", word, aa_escz(ctx, lk.reason));
+		return code;
 	}
+	json_start(&j, stdout);
+	json_str(&j, "command", "dmarc");
+	json_str(&j, "domain", argv[0]);
+	json_str(&j, "result", word);
+	json_str(&j, "policy", lk.status == AA_PASS ? aa_dmarc_policy_name(lk.effective) : NULL);
+	json_str(&j, "policy_domain", lk.status == AA_PASS ? lk.record.domain : NULL);
+	json_str(&j, "org_domain", lk.org_domain);
+	json_str(&j, "record", lk.status == AA_PASS ? lk.record.raw : NULL);
+	json_str(&j, "reason", lk.reason);
+	json_int(&j, "exit", code);
+	json_finish(&j);
+	return code;
 }
 
-static int cmd_orgdomain(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
+static int cmd_orgdomain(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc,
+			 char **argv)
 {
 	enum aa_dmarc_mode mode = cfg->dmarc_mode;
 	const char *org = NULL;
 	enum aa_result r;
+	struct json j;
+	int code;
 
-	if (argc == 2)
-		mode = strcmp(argv[1], "rfc7489") == 0 ? AA_DMARC_RFC7489 : AA_DMARC_RFC9989;
+	if (argc == 2 && strcmp(argv[1], "rfc9989") == 0)
+		mode = AA_DMARC_RFC9989;
+	else if (argc == 2 && strcmp(argv[1], "rfc7489") == 0)
+		mode = AA_DMARC_RFC7489;
+	else if (argc == 2)
+		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: unknown mode '%.64s' (modes: rfc9989 or rfc7489)",
+				 argv[1]);
 	r = aa_org_domain(ctx, argv[0], mode, &org);
-	if (r == AA_PASS)
-		printf("%s\n", aa_escz(ctx, org));
-	else
-		printf("%s\n", aa_result_name(r));
-	return r == AA_TEMPERROR ? EXIT_TEMP : r == AA_PASS ? EXIT_ANSWER : EXIT_BAD;
+	if (r == AA_PERMERROR)
+		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: '%.255s' is not a domain name (expected a "
+				 "host name like mail.example.com)", argv[0]);
+	code = r == AA_TEMPERROR ? TOOL_EXIT_TEMP : TOOL_EXIT_OK;
+	if (!o->json) {
+		printf("%s\n", r == AA_PASS ? aa_escz(ctx, org) : aa_result_name(r));
+		return code;
+	}
+	json_start(&j, stdout);
+	json_str(&j, "command", "orgdomain");
+	json_str(&j, "domain", argv[0]);
+	json_str(&j, "mode", mode == AA_DMARC_RFC7489 ? "rfc7489" : "rfc9989");
+	json_str(&j, "result", aa_result_name(r));
+	json_str(&j, "org_domain", r == AA_PASS ? org : NULL);
+	json_int(&j, "exit", code);
+	json_finish(&j);
+	return code;
 }
 
 static char *read_all(FILE *f, size_t *len_r)
@@ -216,7 +177,52 @@ static char *read_all(FILE *f, size_t *len_r)
 	return buf;
 }
 
-static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+static void json_verdict(struct json *j, const struct aa_spf_result *mf, const struct aa_spf_result *helo,
+			 const struct aa_dkim_result *dkim, const struct aa_from *from,
+			 const struct aa_judge_result *jr)
+{
+	const struct aa_dmarc_result *d = &jr->dmarc;
+
+	json_spf(j, "spf", mf);
+	json_spf(j, "spf_helo", helo);
+	json_open(j, "dkim", '[');
+	for (size_t i = 0; i < dkim->count; i++) {
+		const struct aa_dkim_sig *s = &dkim->sigs[i];
+
+		json_open(j, NULL, '{');
+		json_str(j, "result", aa_result_name(s->result));
+		json_str(j, "domain", s->domain);
+		json_str(j, "selector", s->selector);
+		json_str(j, "algorithm", s->algorithm);
+		json_int(j, "key_bits", s->key_bits);
+		json_str(j, "reason", s->reason);
+		json_close(j);
+	}
+	json_close(j);
+	json_open(j, "from", '{');
+	json_str(j, "status", aa_from_status_name(from->status));
+	json_str(j, "domain", from->domain);
+	json_str(j, "reason", from->reason);
+	json_close(j);
+	json_open(j, "dmarc", '{');
+	json_str(j, "result", aa_result_name(d->result));
+	json_str(j, "policy", aa_dmarc_policy_name(d->policy));
+	json_str(j, "published", aa_dmarc_policy_name(d->published));
+	json_str(j, "from_domain", d->from_domain);
+	json_str(j, "policy_domain", d->policy_domain);
+	json_str(j, "org_domain", d->org_domain);
+	json_bool(j, "spf_aligned", d->spf_aligned);
+	json_bool(j, "dkim_aligned", d->dkim_aligned);
+	json_str(j, "reason", d->reason);
+	json_close(j);
+	json_str(j, "mode", aa_mode_name(jr->policy.mode));
+	json_str(j, "authentication_results", jr->authres);
+	json_str(j, "action", aa_action_name(jr->action));
+	json_str(j, "smtp_text", jr->smtp_text);
+	json_str(j, "log", jr->log_line);
+}
+
+static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
 {
 	struct aa_spf_result mf, helo;
 	struct aa_dkim_result dkim;
@@ -224,28 +230,67 @@ static int cmd_verify(struct aa_ctx *ctx, const struct aa_config *cfg, char **ar
 	struct aa_judge_result jr;
 	struct aa_judge_input in = { .cfg = cfg, .spf_mailfrom = &mf, .spf_helo = &helo,
 				     .dkim = &dkim, .from = &from };
+	struct json j;
 	size_t len;
-	char *msg = read_all(stdin, &len);
+	char *msg;
+	int code;
 
-	if (msg == NULL) {
-		fprintf(stderr, "authalign: cannot read the message\n");
-		return EXIT_BAD;
-	}
+	if (!ip_valid(o, argv[0]))
+		return TOOL_EXIT_USAGE;
+	if ((msg = read_all(stdin, &len)) == NULL)
+		return tool_fail(o, TOOL_EXIT_USAGE, "verify: cannot read the message (at most %u MB)",
+				 MESSAGE_MAX >> 20);
 	in.authserv_id = cfg->authserv_id != NULL ? cfg->authserv_id : "authalign";
 	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
 	aa_dkim_verify_message(ctx, msg, len, &dkim);
 	aa_from_read_message(ctx, msg, len, &from);
 	aa_judge(ctx, &in, &jr);
-	printf("Authentication-Results: %s\n", jr.authres);
-	printf("action: %s%s%s\n", aa_action_name(jr.action), jr.smtp_text != NULL ? " " : "",
-	       jr.smtp_text != NULL ? jr.smtp_text : "");
 	free(msg);
-	return jr.action == AA_ACTION_DEFER ? EXIT_TEMP : jr.action == AA_ACTION_REJECT ? EXIT_REFUSED : EXIT_ANSWER;
+	code = jr.action == AA_ACTION_DEFER ? TOOL_EXIT_TEMP
+	     : jr.action == AA_ACTION_REJECT ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+	if (!o->json) {
+		printf("Authentication-Results: %s\n", jr.authres);
+		printf("action: %s%s%s\n", aa_action_name(jr.action), jr.smtp_text != NULL ? " " : "",
+		       jr.smtp_text != NULL ? jr.smtp_text : "");
+		return code;
+	}
+	json_start(&j, stdout);
+	json_str(&j, "command", "verify");
+	json_str(&j, "ip", argv[0]);
+	json_str(&j, "helo", argv[1]);
+	json_str(&j, "sender", argv[2]);
+	json_verdict(&j, &mf, &helo, &dkim, &from, &jr);
+	json_int(&j, "exit", code);
+	json_finish(&j);
+	return code;
 }
 
-static void print_prediction(struct aa_ctx *ctx, const char *label, const struct aa_prediction *p)
+static const char *outcome(const struct aa_prediction *p)
 {
-	printf("%-22s %s", label, p->temp ? "temp" : p->refused ? "refused" : "pass");
+	return p->temp ? "temp" : p->refused ? "refused" : "pass";
+}
+
+/* One candidate: a line of words, or an object of the "steps" array. */
+static void print_prediction(const struct tool_out *o, struct json *j, struct aa_ctx *ctx, const char *step,
+			     const struct aa_prediction *p)
+{
+	char label[80];
+
+	if (o->json) {
+		json_open(j, NULL, '{');
+		json_str(j, "step", step);
+		json_str(j, "route", p->route != NULL ? p->route->name : NULL);
+		json_str(j, "outcome", outcome(p));
+		json_str(j, "profile", p->profile != NULL ? p->profile->name : NULL);
+		json_str(j, "status", p->refused ? p->status : NULL);
+		json_str(j, "env_sender", p->env_sender);
+		json_str(j, "reason", p->reason);
+		json_close(j);
+		return;
+	}
+	snprintf(label, sizeof(label), "%s%s%s", step, strcmp(step, "smarthost") == 0 ? ":" : "",
+		 strcmp(step, "smarthost") == 0 ? p->route->name : "");
+	printf("%-22s %s", label, outcome(p));
 	if (p->profile != NULL)
 		printf(" profile=%s", aa_escz(ctx, p->profile->name));
 	if (p->refused)
@@ -254,7 +299,36 @@ static void print_prediction(struct aa_ctx *ctx, const char *label, const struct
 	printf("\n    %s\n", aa_escz(ctx, p->reason));
 }
 
-static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
+static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *ctx, const struct aa_plan *plan)
+{
+	const char *data = plan->route != NULL && plan->route->hosts != NULL ? aa_route_data(ctx, plan->route) : NULL;
+
+	if (o->json) {
+		json_open(j, "plan", '{');
+		json_str(j, "step", aa_step_name(plan->step));
+		json_str(j, "route", plan->route != NULL ? plan->route->name : NULL);
+		json_str(j, "route_data", data);
+		json_str(j, "sign_domain", plan->sign_domain);
+		json_str(j, "return_path", plan->return_path);
+		json_bool(j, "temp", plan->temp);
+		json_str(j, "smtp_text", plan->smtp_text);
+		json_str(j, "log", plan->log_line);
+		json_close(j);
+		return;
+	}
+	printf("plan: step=%s route=%s%s%s%s%s%s\n", aa_step_name(plan->step),
+	       plan->route != NULL ? aa_escz(ctx, plan->route->name) : "-", data != NULL ? " route_data=" : "",
+	       data != NULL ? data : "", plan->sign_domain != NULL ? " sign=" : "",
+	       plan->sign_domain != NULL ? aa_escz(ctx, plan->sign_domain) : "", plan->temp ? " temp" : "");
+	if (plan->return_path != NULL)
+		printf("return_path: %s\n", aa_escz(ctx, plan->return_path));
+	if (plan->smtp_text != NULL)
+		printf("smtp: 550 %s\n", plan->smtp_text);
+	if (plan->log_line != NULL)
+		printf("log: %s\n", plan->log_line);
+}
+
+static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, char **argv)
 {
 	const struct aa_outbound *ob = &cfg->outbound;
 	struct aa_dkim_result dkim;
@@ -266,76 +340,77 @@ static int cmd_predict(struct aa_ctx *ctx, const struct aa_config *cfg, char **a
 	struct aa_out_policy pol;
 	struct aa_prediction p;
 	struct aa_plan plan;
+	struct json j;
 	size_t len;
-	char *text = read_all(stdin, &len);
+	char *text;
+	int code;
 
-	if (text == NULL) {
-		fprintf(stderr, "authalign: cannot read the message\n");
-		return EXIT_BAD;
-	}
-	if (ob->direct.egress_ip == NULL) {
-		fprintf(stderr, "authalign: predict needs outbound_egress in the settings (-c)\n");
-		free(text);
-		return EXIT_BAD;
-	}
+	if (ob->direct.egress_ip == NULL)
+		return tool_fail(o, TOOL_EXIT_USAGE, "predict needs outbound_egress in the settings (-c CONFIG)");
+	if ((text = read_all(stdin, &len)) == NULL)
+		return tool_fail(o, TOOL_EXIT_USAGE, "predict: cannot read the message (at most %u MB)",
+				 MESSAGE_MAX >> 20);
 	aa_dkim_verify_message(ctx, text, len, &dkim);
 	aa_from_read_message(ctx, text, len, &from);
+	free(text);
 	aa_outbound_policy(ob, from.domain, &pol);
-	printf("from=%s rcpt_domain=%s mode=%s%s%s\n", aa_escz(ctx, from.domain), aa_escz(ctx, argv[1]),
-	       aa_out_mode_name(pol.mode), pol.matched_key != NULL ? " key=" : "",
-	       pol.matched_key != NULL ? pol.matched_key : "");
+	if (o->json) {
+		json_start(&j, stdout);
+		json_str(&j, "command", "predict");
+		json_str(&j, "sender", argv[0]);
+		json_str(&j, "rcpt_domain", argv[1]);
+		json_str(&j, "from_domain", from.domain);
+		json_str(&j, "mode", aa_out_mode_name(pol.mode));
+		json_str(&j, "key", pol.matched_key);
+		json_open(&j, "steps", '[');
+	} else {
+		printf("from=%s rcpt_domain=%s mode=%s%s%s\n", aa_escz(ctx, from.domain), aa_escz(ctx, argv[1]),
+		       aa_out_mode_name(pol.mode), pol.matched_key != NULL ? " key=" : "",
+		       pol.matched_key != NULL ? pol.matched_key : "");
+	}
 	aa_predict(ctx, ob, &msg, &ob->direct, NULL, NULL, &p);
-	print_prediction(ctx, "direct", &p);
+	print_prediction(o, &j, ctx, "direct", &p);
 	if (pol.dkim_selector != NULL && from.domain != NULL) {
 		struct aa_out_change chg = { .sign_domain = pol.dkim_domain, .sign_selector = pol.dkim_selector };
 
 		aa_predict_change(ctx, ob, &msg, &ob->direct, &chg, &p);
-		print_prediction(ctx, "sign", &p);
+		print_prediction(o, &j, ctx, "sign", &p);
 	}
 	if (pol.return_path != NULL) {
 		aa_predict(ctx, ob, &msg, &ob->direct, NULL, pol.return_path, &p);
-		print_prediction(ctx, "rewrite", &p);
+		print_prediction(o, &j, ctx, "rewrite", &p);
 	}
 	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
-		const struct aa_route *r = aa_route_at(ob->routes, i);
-		char label[80];
-
-		snprintf(label, sizeof(label), "smarthost:%s", r->name);
-		aa_predict(ctx, ob, &msg, r, NULL, NULL, &p);
-		print_prediction(ctx, label, &p);
+		aa_predict(ctx, ob, &msg, aa_route_at(ob->routes, i), NULL, NULL, &p);
+		print_prediction(o, &j, ctx, "smarthost", &p);
 	}
 	aa_plan_message(ctx, ob, &msg, &plan);
-	printf("plan: step=%s route=%s%s%s%s%s%s\n", aa_step_name(plan.step),
-	       plan.route != NULL ? aa_escz(ctx, plan.route->name) : "-",
-	       plan.route != NULL && plan.route->hosts != NULL ? " route_data=" : "",
-	       plan.route != NULL && plan.route->hosts != NULL ? aa_route_data(ctx, plan.route) : "",
-	       plan.sign_domain != NULL ? " sign=" : "", plan.sign_domain != NULL ? aa_escz(ctx, plan.sign_domain) : "",
-	       plan.temp ? " temp" : "");
-	if (plan.return_path != NULL)
-		printf("return_path: %s\n", aa_escz(ctx, plan.return_path));
-	if (plan.smtp_text != NULL)
-		printf("smtp: 550 %s\n", plan.smtp_text);
-	if (plan.log_line != NULL)
-		printf("log: %s\n", plan.log_line);
-	free(text);
-	return plan.temp ? EXIT_TEMP : plan.step == AA_STEP_REFUSE ? EXIT_REFUSED : EXIT_ANSWER;
+	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+	if (o->json)
+		json_close(&j);
+	print_plan(o, &j, ctx, &plan);
+	if (o->json) {
+		json_int(&j, "exit", code);
+		json_finish(&j);
+	}
+	return code;
 }
 
-int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
+int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 
 	argc--;
 	argv++;
-	if (strcmp(cmd, "spf") == 0 && argc == 3)
-		return cmd_spf(ctx, argv);
-	if (strcmp(cmd, "dmarc") == 0 && argc == 1)
-		return cmd_dmarc(ctx, cfg, argv);
-	if (strcmp(cmd, "orgdomain") == 0 && (argc == 1 || argc == 2))
-		return cmd_orgdomain(ctx, cfg, argc, argv);
-	if (strcmp(cmd, "verify") == 0 && argc == 3)
-		return cmd_verify(ctx, cfg, argv);
-	if (strcmp(cmd, "predict") == 0 && argc == 2)
-		return cmd_predict(ctx, cfg, argv);
-	return -1;
+	if (strcmp(cmd, "spf") == 0)
+		return cmd_spf(o, ctx, argv);
+	if (strcmp(cmd, "dmarc") == 0)
+		return cmd_dmarc(o, ctx, cfg, argv);
+	if (strcmp(cmd, "orgdomain") == 0)
+		return cmd_orgdomain(o, ctx, cfg, argc, argv);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(o, ctx, cfg, argv);
+	if (strcmp(cmd, "predict") == 0)
+		return cmd_predict(o, ctx, cfg, argv);
+	return tool_fail(o, TOOL_EXIT_USAGE, "%s: not a command that runs here", cmd);
 }

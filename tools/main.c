@@ -1,61 +1,29 @@
 /* main.c - authalign(8): the core library from the command line.
  *
- *   authalign check-config FILE
- *   authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER
- *   authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN
- *   authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]
- *   authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE
- *   authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE
- *   authalign --help | --version
- *
- * Exit status: 0 answered, 1 bad input or settings, 2 temporary failure,
- * 3 the message would be refused (verify: rejected; predict: the plan refuses).
+ * Options may come before or after the command (GNU getopt order); "--"
+ * ends them. The commands, their arguments and exit status are in
+ * help.c; each command is in commands.c.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "aa_config.h"
 #include "aa_ctx.h"
 #include "aa_version.h"
+#include "json.h"
 #include "tool.h"
 
-static void usage(FILE *out)
-{
-	fputs("usage: authalign check-config FILE\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] spf IP HELO SENDER\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] dmarc DOMAIN\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] orgdomain DOMAIN [rfc9989|rfc7489]\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] verify IP HELO SENDER < MESSAGE\n"
-	      "       authalign [-z ZONEFILE] [-c CONFIG] predict SENDER RCPT_DOMAIN < MESSAGE\n"
-	      "       authalign --help | --version\n"
-	      "See authalign(8); settings: authalign.conf(5).\n",
-	      out);
-}
+#define OPTIONS_ALLOWED "-c CONFIG, -z ZONEFILE, --json, -h/--help, --version"
 
-static const char *const commands[] = {
-	"check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
+enum { OPT_VERSION = 256, OPT_JSON };
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
 };
-
-static int command_known(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(name, commands[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* "authalign: unknown command 'X' (commands: ...)", X cut and made printable. */
-static void unknown_command(const char *name)
-{
-	fputs("authalign: unknown command '", stderr);
-	for (size_t i = 0; name[i] != '\0' && i < 64; i++)
-		fputc((unsigned char)name[i] >= 0x20 && (unsigned char)name[i] < 0x7f ? name[i] : '?', stderr);
-	fputs("' (commands:", stderr);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(stderr, " %s", commands[i]);
-	fputs("; authalign --help)\n", stderr);
-}
 
 static void log_stderr(void *arg, enum aa_log_level level, const char *line)
 {
@@ -63,66 +31,93 @@ static void log_stderr(void *arg, enum aa_log_level level, const char *line)
 	fprintf(stderr, "authalign: %s%s\n", level >= AA_LOG_WARN ? "warning: " : "", line);
 }
 
-int main(int argc, char **argv)
+static int version(int json)
 {
-	const char *zone = NULL, *config = NULL, *err = NULL;
+	struct json j;
+
+	if (!json) {
+		printf("authalign %s\n", AA_VERSION);
+		return TOOL_EXIT_OK;
+	}
+	json_start(&j, stdout);
+	json_str(&j, "command", "version");
+	json_str(&j, "version", AA_VERSION);
+	json_int(&j, "exit", TOOL_EXIT_OK);
+	json_finish(&j);
+	return TOOL_EXIT_OK;
+}
+
+/* Load the settings, start the core, run one command. */
+static int run_with_core(const struct tool_out *o, const char *config, const char *zone, int argc, char **argv)
+{
 	struct aa_config *cfg = NULL;
 	struct aa_ctx *ctx;
+	const char *err = NULL;
 	char errbuf[512];
-	int opt, rc;
+	int rc;
 
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("authalign %s\n", AA_VERSION);
-		return 0;
-	}
-	while ((opt = getopt(argc, argv, "z:c:")) != -1) {
-		switch (opt) {
-		case 'z': zone = optarg; break;
-		case 'c': config = optarg; break;
-		default: usage(stderr); return 1;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 1) {
-		usage(stderr);
-		return 1;
-	}
-	if (!command_known(argv[0])) {
-		unknown_command(argv[0]);
-		return 1;
-	}
-	if (strcmp(argv[0], "check-config") == 0) {
-		if (argc != 2) {
-			usage(stderr);
-			return 1;
-		}
-		return tool_check_config(argv[1]);
-	}
-	if (aa_config_load(config, &cfg, errbuf, sizeof(errbuf)) < 0) {
-		fprintf(stderr, "authalign: %s\n", errbuf);
-		return 1;
-	}
+	if (aa_config_load(config, &cfg, errbuf, sizeof(errbuf)) < 0)
+		return tool_fail(o, TOOL_EXIT_USAGE, "%s", errbuf);
 	if (zone != NULL)
 		cfg->dns.zone_file = zone;
 	ctx = aa_ctx_new(&cfg->dns, &err);
 	if (ctx == NULL) {
-		fprintf(stderr, "authalign: cannot start: %s\n", err != NULL ? err : "?");
+		rc = tool_fail(o, TOOL_EXIT_USAGE, "cannot start: %s", err != NULL ? err : "?");
 		aa_config_free(&cfg);
-		return 1;
+		return rc;
 	}
 	aa_ctx_set_log(ctx, log_stderr, NULL);
 	ctx->psl_file = cfg->psl_file;
-	rc = tool_run(ctx, cfg, argc, argv);
-	if (rc < 0) {
-		usage(stderr);
-		rc = 1;
-	}
+	rc = tool_run(o, ctx, cfg, argc, argv);
 	aa_ctx_free(&ctx);
 	aa_config_free(&cfg);
 	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *zone = NULL, *config = NULL;
+	const struct tool_command *c;
+	struct tool_out o = { NULL, 0 };
+	int opt, help = 0, want_version = 0;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":z:c:h", long_options, NULL)) != -1) {
+		switch (opt) {
+		case 'z': zone = optarg; break;
+		case 'c': config = optarg; break;
+		case 'h': help = 1; break;
+		case OPT_VERSION: want_version = 1; break;
+		case OPT_JSON: o.json = 1; break;
+		case ':':
+			return tool_fail(&o, TOOL_EXIT_USAGE, "option %s needs a value (options: " OPTIONS_ALLOWED ")",
+					 argv[optind - 1]);
+		default:
+			return tool_fail(&o, TOOL_EXIT_USAGE, "unknown option %s (options: " OPTIONS_ALLOWED ")",
+					 optopt != 0 ? (char[]){ '-', (char)optopt, '\0' } : argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (want_version)
+		return version(o.json);
+	if (argc < 1) {
+		if (help)
+			return tool_help(NULL, o.json);
+		if (!o.json)
+			tool_usage(stderr);
+		return tool_fail(&o, TOOL_EXIT_USAGE, "no command given (authalign --help)");
+	}
+	if (help)	/* COMMAND --help */
+		return tool_help(argv[0], o.json);
+	if ((c = tool_command_find(argv[0])) == NULL)
+		return tool_unknown_command(argv[0], o.json);
+	o.command = c->name;
+	if (argc - 1 < c->min_args || argc - 1 > c->max_args)
+		return tool_bad_usage(&o, c, argc - 1);
+	if (strcmp(c->name, "help") == 0)
+		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
+	if (strcmp(c->name, "check-config") == 0)
+		return tool_check_config(&o, argv[1]);
+	return run_with_core(&o, config, zone, argc, argv);
 }

@@ -2,11 +2,53 @@
 #ifndef AA_TOOL_H
 #define AA_TOOL_H
 
+#include <stdio.h>
 #include "aa_config.h"
 #include "aa_ctx.h"
 
-int tool_check_config(const char *path);
-/* -1: unknown command or wrong arguments (usage is printed) */
-int tool_run(struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv);
+/* authalign(8) EXIT STATUS, the same for every command. */
+enum {
+	TOOL_EXIT_OK = 0,	/* ok, or an answer */
+	TOOL_EXIT_USAGE = 1,	/* usage or settings error */
+	TOOL_EXIT_TEMP = 2,	/* temporary (DNS) failure */
+	TOOL_EXIT_FAIL = 3,	/* a fail result, or would be refused */
+	TOOL_EXIT_COUNT
+};
+
+struct tool_command {
+	const char *name;
+	const char *args;		/* "IP HELO SENDER" */
+	int min_args, max_args;
+	int dns;			/* takes -z and -c */
+	const char *summary;		/* one line */
+	const char *arguments;		/* lines "  NAME  what", each ending "\n" */
+	const char *prints;
+	const char *json_keys;		/* the top-level keys of its --json object */
+	const char *exits[TOOL_EXIT_COUNT];	/* what each status means; NULL: never */
+};
+
+/* How one run prints: words or one JSON object. */
+struct tool_out {
+	const char *command;		/* NULL before it is known */
+	int json;
+};
+
+/* help.c */
+const struct tool_command *tool_command_find(const char *name);
+void tool_command_names(char *buf, size_t size);	/* "check-config spf ..." */
+void tool_usage(FILE *out);
+int tool_help(const char *topic, int json);
+
+/* fail.c: the human line on stderr and, with --json, {"error":...} on
+ * stdout. Returns code. */
+int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tool_unknown_command(const char *name, int json);
+/* "expected ARGS" with the command's usage, exit 1 */
+int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int argc);
+
+/* commands.c */
+int tool_check_config(const struct tool_out *o, const char *path);
+int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv);
 
 #endif

@@ -1,10 +1,12 @@
-/* check_tool.c - what `authalign check-config` tells an admin.
+/* check_tool.c - what authalign(8) tells an admin and a script.
  *
  * The built tool on settings written to a scratch directory of the world:
  * a refused value names the file, the line and the values allowed; a
  * setting that works but is dangerous or self-defeating (loopback as a
  * trusted host, a DNS budget one question can spend alone, an outbound
- * table nobody owns) is a warning.
+ * table nobody owns) is a warning. Every command's --json output is one
+ * JSON object (parsed by python3) with its documented keys and the exit
+ * status it returned, hostile input included; every command has its help.
  */
 #define _GNU_SOURCE
 #include "aa_version.h"
@@ -146,6 +148,204 @@ START_TEST(predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers)
 }
 END_TEST
 
+/* A scratch directory with a zone, settings (enforce, both ways) and
+ * messages for the JSON cases. */
+static char *json_world(void)
+{
+	char *dir, *conf;
+
+	ck_assert_int_ge(asprintf(&dir, "%s/tooljson.XXXXXX", world_env("AA_WORLD")), 0);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "z", "ok.example TXT v=spf1 ip4:192.0.2.1 -all\n_dmarc.ok.example TXT v=DMARC1; p=reject\n"
+		      "soft.example TXT v=spf1 ~all\ntmp.example TXT SERVFAIL\n_dmarc.tmp.example TXT SERVFAIL\n"
+		      "reject.example TXT v=spf1 ip4:198.51.100.1 -all\n_dmarc.reject.example TXT v=DMARC1; p=reject\n"
+		      "outlook.com MX 5 outlook-com.olc.protection.outlook.com\n");
+	ck_assert_int_ge(asprintf(&conf, "mode = enforce\noutbound_mode = enforce\noutbound_egress = 192.0.2.1\n"
+				  "outbound_profiles_file = %s/conf.d-examples/authalign-profiles\n",
+				  world_env("AA_ROOT")), 0);
+	put(dir, "c.conf", conf);
+	free(conf);
+	put(dir, "bad.conf", "dns_zone_file = z\noutbound_routes_file = routes\n");
+	put(dir, "routes", "gone: hosts=nowhere.example egress=192.0.2.7\n");
+	put(dir, "m-reject", "From: a@reject.example\nSubject: x\n\nbody\n");
+	put(dir, "m-ok", "From: a@ok.example\nSubject: x\n\nbody\n");
+	put(dir, "m-tmp", "From: a@tmp.example\nSubject: x\n\nbody\n");
+	put(dir, "m-hostile", "From: \"\x1b[31m\\\"\\\\ \xff\xc3\" <a@reject.example>\nSubject: \xc3\xa9\x01\n\nbody\n");
+	return dir;
+}
+
+/* Shell words that make hostile bytes: control, quote, backslash, 8-bit
+ * (valid and invalid UTF-8). */
+#define HOSTILE_HELO "\"$(printf 'he\\001lo\\042\\134\\377\\303\\251\\360\\237\\230\\200')\""
+#define HOSTILE_SENDER "\"$(printf 'a\\042b\\134c\\007@reject.example\\351')\""
+
+struct json_case {
+	const char *name;
+	const char *args;	/* after "authalign -z z -c c.conf --json"; may redirect stdin */
+	int exit;		/* expected status */
+	const char *keys;	/* top-level keys that must be there */
+	const char *expr;	/* a python expression on d that must hold, or NULL */
+};
+
+static const struct json_case json_cases[] = {
+	{ "spf pass exits 0", "spf 192.0.2.1 h.example a@ok.example", 0,
+	  "command ip helo sender result identity domain mechanism reason explanation helo_spf exit",
+	  "d['result'] == 'pass' and d['helo_spf']['result'] == 'none'" },
+	{ "spf fail exits 3", "spf 192.0.2.9 h.example a@ok.example", 3, "command result reason exit",
+	  "d['result'] == 'fail'" },
+	{ "spf softfail exits 3", "spf 192.0.2.9 h.example a@soft.example", 3, "result", "d['result'] == 'softfail'" },
+	{ "spf none exits 0", "spf 192.0.2.9 h.example a@nothing.example", 0, "result", "d['result'] == 'none'" },
+	{ "spf temperror exits 2", "spf 192.0.2.9 h.example a@tmp.example", 2, "result",
+	  "d['result'] == 'temperror'" },
+	{ "spf with a hostile HELO and sender is valid JSON", "spf 192.0.2.9 " HOSTILE_HELO " " HOSTILE_SENDER, 0,
+	  "helo sender result", "d['helo'] == 'he\\x01lo\"\\\\\\ufffd\\u00e9\\U0001F600' and "
+	  "d['sender'] == 'a\"b\\\\c\\x07@reject.example\\ufffd'" },
+	{ "bytes that are not UTF-8 (overlong, surrogate, above U+10FFFF, cut) become U+FFFD each",
+	  "spf 192.0.2.9 \"$(printf 'a\\300\\257\\340\\200\\257\\355\\240\\200\\364\\220\\200\\200\\342\\202')\" a@ok.example", 3,
+	  "helo", "d['helo'] == 'a' + '\\ufffd' * 14" },
+	{ "spf with a bad IP is an error naming the forms allowed", "spf 300.1.1.1 h a@ok.example", 1,
+	  "command error exit", "'2001:db8::1' in d['error'] and d['command'] == 'spf'" },
+	{ "dmarc with a policy exits 0", "dmarc ok.example", 0,
+	  "command domain result policy policy_domain org_domain record reason exit",
+	  "d['result'] == 'policy' and d['policy'] == 'reject'" },
+	{ "dmarc without a record exits 0", "dmarc nothing.example", 0, "result", "d['result'] == 'none'" },
+	{ "dmarc temperror exits 2", "dmarc tmp.example", 2, "result", "d['result'] == 'temperror'" },
+	{ "orgdomain exits 0", "orgdomain www.ok.example rfc7489", 0, "command domain mode result org_domain exit",
+	  "d['org_domain'] == 'ok.example'" },
+	{ "orgdomain with an unknown mode names the modes", "orgdomain www.ok.example rfc1", 1, "error",
+	  "'rfc9989 or rfc7489' in d['error']" },
+	{ "verify of a spoof under enforce exits 3", "verify 198.51.100.9 h.example a@reject.example < m-reject", 3,
+	  "command ip helo sender spf spf_helo dkim from dmarc mode authentication_results action smtp_text log exit",
+	  "d['action'] == 'reject' and d['dmarc']['result'] == 'fail' and "
+	  "d['authentication_results'].startswith('authalign;')" },
+	{ "verify of an aligned message exits 0", "verify 192.0.2.1 h.example a@ok.example < m-ok", 0, "action",
+	  "d['action'] == 'accept' and d['spf']['result'] == 'pass'" },
+	{ "verify in a DNS failure exits 2", "verify 192.0.2.1 h.example a@tmp.example < m-tmp", 2, "action",
+	  "d['action'] == 'defer'" },
+	{ "verify of hostile input is valid JSON", "verify 192.0.2.9 " HOSTILE_HELO " " HOSTILE_SENDER " < m-hostile", 3,
+	  "from dmarc authentication_results action",
+	  "d['from']['status'] == 'malformed From' and d['action'] == 'reject' and '\\n\\t' not in d['log']" },
+	{ "verify of an empty message (no From) under enforce exits 3", "verify 192.0.2.1 h a@ok.example < /dev/null",
+	  3, "action", "d['action'] == 'reject'" },
+	{ "predict that refuses exits 3", "predict a@reject.example outlook.com < m-reject", 3,
+	  "command sender rcpt_domain from_domain mode key steps plan exit",
+	  "d['plan']['step'] == 'refuse' and d['steps'][0]['step'] == 'direct' and "
+	  "d['steps'][0]['outcome'] == 'refused'" },
+	{ "predict that delivers exits 0", "predict a@ok.example example.net < m-ok", 0, "plan steps",
+	  "d['plan']['step'] == 'direct'" },
+	{ "check-config ok exits 0", "check-config c.conf", 0,
+	  "command file ok errors warnings mode domain_entries outbound exit", "d['ok'] is True and d['errors'] == []" },
+	{ "check-config not ok exits 1", "check-config bad.conf", 1, "file ok errors warnings",
+	  "d['ok'] is False and 'nowhere.example does not resolve' in d['errors'][0]" },
+	{ "check-config of a refused value exits 1", "check-config z", 1, "file ok errors",
+	  "d['ok'] is False and len(d['errors']) == 1" },
+	{ "help exits 0", "help", 0, "command topic commands exit_status exit", "d['topic'] is None" },
+	{ "help of one command exits 0", "help verify", 0, "topic summary arguments prints json_keys exit_status",
+	  "d['exit_status']['3'] == 'rejected'" },
+	{ "help of an unknown command exits 1", "help frob", 1, "error exit", "'frob' in d['error']" },
+	{ "version exits 0", "--version", 0, "command version exit", NULL },
+	{ "no command exits 1", "", 1, "error exit", NULL },
+	{ "wrong argument count exits 1", "spf 192.0.2.1", 1, "command error exit",
+	  "'IP HELO SENDER' in d['error']" },
+};
+
+/* The output is ASCII, exactly one object, with the keys (file "keys"),
+ * "exit" equal to the status, and the expression (file "expr") true;
+ * else the checker exits non-zero. */
+static const char json_checker[] =
+	"import json,sys\n"
+	"s=sys.stdin.read(); assert s.isascii(), 'not ASCII'\n"
+	"d=json.loads(s); assert isinstance(d, dict), 'not an object'\n"
+	"m=[k for k in open('keys').read().split() if k not in d]; assert not m, 'missing %s' % m\n"
+	"assert d['exit'] == int(sys.argv[1]), 'exit %s' % d['exit']\n"
+	"e=open('expr').read(); assert eval(e), 'not: ' + e\n";
+
+START_TEST(json_output_is_one_valid_object_with_its_keys_and_exit_status)
+{
+	const struct json_case *c = &json_cases[_i];
+	char *dir = json_world(), *out = NULL;
+	int rc;
+
+	put(dir, "check.py", json_checker);
+	put(dir, "keys", c->keys);
+	put(dir, "expr", c->expr != NULL ? c->expr : "True");
+	rc = world_sh(&out, 30, "cd '%s' && \"$AA_ROOT/build/authalign\" -z z -c c.conf --json %s > o 2> e; rc=$?; "
+			  "python3 check.py $rc < o 2>&1 || { cat o e; exit 99; }; exit $rc", dir, c->args);
+	ck_assert_msg(rc == c->exit, "%s: exit status %d (expected %d): %s", c->name, rc, c->exit, out);
+	free(out);
+	world_sh(NULL, 10, "rm -rf '%s'", dir);
+	free(dir);
+}
+END_TEST
+
+static const char *const tool_commands[] = { "check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
+					     "help" };
+
+/* help COMMAND and COMMAND --help: the same text, with the usage, the
+ * arguments and every exit status the command has. */
+START_TEST(help_describes_each_command_and_its_exit_status)
+{
+	const char *name = tool_commands[_i];
+	char *out = NULL, *again = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" help %s", name), 0);
+	ck_assert_int_eq(world_sh(&again, 10, "\"$AA_ROOT/build/authalign\" %s --help", name), 0);
+	ck_assert_str_eq(out, again);
+	ck_assert_msg(strncmp(out, "usage: authalign ", 17) == 0 && strstr(out, name) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\nArguments:\n") != NULL && strstr(out, "\nExit status:\n  0  ") != NULL &&
+		      strstr(out, "\n  1  ") != NULL && strstr(out, "the keys:\n  command ") != NULL,
+		      "%s: %s", name, out);
+	free(out);
+	free(again);
+}
+END_TEST
+
+START_TEST(help_of_an_unknown_command_names_it_and_lists_the_commands)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" help frobnicate 2>&1"), 1);
+	ck_assert_msg(strstr(out, "unknown command 'frobnicate' (commands: check-config spf dmarc orgdomain verify "
+				  "predict help;") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+START_TEST(help_lists_the_four_exit_statuses)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" -h"), 0);
+	ck_assert_msg(strstr(out, "\n  0  ok") != NULL && strstr(out, "\n  1  usage or settings error") != NULL &&
+		      strstr(out, "\n  2  temporary failure") != NULL &&
+		      strstr(out, "\n  3  a fail result, or the message would be refused") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* Argument errors say what is allowed, in words on stderr. */
+START_TEST(argument_errors_name_the_values_allowed)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" orgdomain a.example psl 2>&1"), 1);
+	ck_assert_msg(strstr(out, "authalign: orgdomain: unknown mode 'psl' (modes: rfc9989 or rfc7489)") != NULL,
+		      "%s", out);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" verify 1.2.3 h a@b.example "
+				  "< /dev/null 2>&1"), 1);
+	ck_assert_msg(strstr(out, "verify: invalid IP address '1.2.3' (expected an IPv4 address like 192.0.2.1 "
+				  "or an IPv6 address like 2001:db8::1)") != NULL, "%s", out);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --jason spf 2>&1"), 1);
+	ck_assert_msg(strstr(out, "unknown option --jason (options: -c CONFIG, -z ZONEFILE, --json") != NULL, "%s",
+		      out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_tool(void)
 {
 	Suite *s = suite_create("tool");
@@ -158,6 +358,13 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, version_prints_the_release_and_succeeds);
 	tcase_add_test(tc, unknown_command_is_named_with_the_commands_there_are);
 	tcase_add_test(tc, predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers);
+	tcase_add_loop_test(tc, json_output_is_one_valid_object_with_its_keys_and_exit_status, 0,
+			    (int)(sizeof(json_cases) / sizeof(json_cases[0])));
+	tcase_add_loop_test(tc, help_describes_each_command_and_its_exit_status, 0,
+			    (int)(sizeof(tool_commands) / sizeof(tool_commands[0])));
+	tcase_add_test(tc, help_of_an_unknown_command_names_it_and_lists_the_commands);
+	tcase_add_test(tc, help_lists_the_four_exit_statuses);
+	tcase_add_test(tc, argument_errors_name_the_values_allowed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,237 @@
+/* checkconfig.c - `authalign check-config FILE`: load the settings and
+ * what they name, collect the warnings and errors, print the verdict last
+ * (or one JSON object whose "ok" is the verdict). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "aa_outbound.h"
+#include "json.h"
+#include "tool.h"
+
+#define FINDINGS_MAX 64		/* more are counted, not kept */
+
+struct findings {
+	char *text[FINDINGS_MAX];
+	size_t n, lost;
+};
+
+static void note(struct findings *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct findings *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (f->n == FINDINGS_MAX || vasprintf(&text, fmt, ap) < 0)
+		f->lost++;
+	else
+		f->text[f->n++] = text;
+	va_end(ap);
+}
+
+static void findings_free(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->text[i]);
+	f->n = 0;
+}
+
+/* The key files are read by Exim's transport, maybe as another user: only warn. */
+static void warn_keys(const struct aa_config *cfg, struct findings *w)
+{
+	const char *key, *file;
+
+	for (size_t i = 0; aa_outbound_entry_at(&cfg->outbound, i, &key, &file); i++)
+		if (file != NULL && access(file, R_OK) != 0)
+			note(w, "%s: dkim key file %s is not readable by this user", key, file);
+}
+
+/* Keys and return paths without owners serve only the built-in rule. */
+static void warn_owners(const struct aa_config *cfg, struct findings *w)
+{
+	if (aa_outbound_domain_count(&cfg->outbound) > 0 && cfg->outbound.owners == NULL &&
+	    aa_hostnets_count(cfg->outbound.trusted_hosts) == 0)
+		note(w, "outbound_domains_file without outbound_owners_file or outbound_trusted_hosts: "
+		     "a domain's key, return path and pin serve only AUTH ids user@thatdomain "
+		     "(authalign-outbound(5), Ownership)");
+}
+
+/* Loopback or this host's own address in the trusted hosts: every local
+ * process, a customer's PHP too, could sign as every domain
+ * (authalign.conf(5)). */
+static void warn_trusted(const struct aa_config *cfg, struct findings *w)
+{
+	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress };
+
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		if (own[i] != NULL && aa_hostnets_match(cfg->outbound.trusted_hosts, own[i])) {
+			note(w, "outbound_trusted_hosts includes %s%s: every program on this host "
+			     "that connects to Exim may send as every domain; "
+			     "never on a shared host where customers run code", own[i],
+			     i == 2 ? " (outbound_egress, this host's own address)" : "");
+			return;
+		}
+}
+
+/* A budget one slow question can spend alone (authalign.conf(5), dns_budget). */
+static void warn_budget(const struct aa_config *cfg, struct findings *w)
+{
+	unsigned long long one = (unsigned long long)cfg->dns.timeout_ms * cfg->dns.tries;
+
+	if (cfg->dns.budget_ms < one)
+		note(w, "dns_budget (%us) is shorter than one question's dns_timeout x dns_tries "
+		     "(%llus): a single slow nameserver spends the whole budget and the message defers",
+		     cfg->dns.budget_ms / 1000, one / 1000);
+}
+
+/* Every smarthost host name must resolve (an IP address needs no lookup):
+ * an error each that does not; a DNS temporary failure only warns. */
+static void check_routes_resolve(const struct aa_config *cfg, struct findings *e, struct findings *w)
+{
+	const char *err = NULL;
+	struct aa_ctx *ctx = aa_ctx_new(&cfg->dns, &err);
+
+	if (ctx == NULL) {
+		note(w, "cannot check that the smarthosts resolve: %s", err != NULL ? err : "?");
+		return;
+	}
+	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
+		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
+		char *hosts = strdup(r->hosts != NULL ? r->hosts : ""), *save = NULL;
+
+		for (char *h = strtok_r(hosts, ":", &save); h != NULL; h = strtok_r(NULL, ":", &save)) {
+			struct in6_addr any;
+			const struct aa_dns_answer *a, *aaaa;
+
+			if (inet_pton(AF_INET, h, &any) == 1 || inet_pton(AF_INET6, h, &any) == 1)
+				continue;
+			a = aa_dns_lookup(ctx->dns, h, AA_DNS_A);
+			aaaa = aa_dns_lookup(ctx->dns, h, AA_DNS_AAAA);
+			if (a->status == AA_DNS_OK || aaaa->status == AA_DNS_OK)
+				continue;
+			if (aa_dns_is_temp(a->status) || aa_dns_is_temp(aaaa->status))
+				note(w, "%s: route %s: host %s: DNS temporary failure, not checked",
+				     cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
+			else
+				note(e, "%s: route %s: host %s does not resolve",
+				     cfg->outbound_routes_file, r->name, aa_escz(ctx, h));
+		}
+		free(hosts);
+	}
+	aa_ctx_free(&ctx);
+}
+
+static void print_json(const char *path, const struct aa_config *cfg, const struct findings *e,
+		       const struct findings *w, int code)
+{
+	struct json j;
+
+	json_start(&j, stdout);
+	json_str(&j, "command", "check-config");
+	json_str(&j, "file", path);
+	json_bool(&j, "ok", code == TOOL_EXIT_OK);
+	json_open(&j, "errors", '[');
+	for (size_t i = 0; i < e->n; i++)
+		json_str(&j, NULL, e->text[i]);
+	json_close(&j);
+	json_open(&j, "warnings", '[');
+	for (size_t i = 0; i < w->n; i++)
+		json_str(&j, NULL, w->text[i]);
+	json_close(&j);
+	if (cfg != NULL) {
+		const struct aa_outbound *ob = &cfg->outbound;
+
+		json_str(&j, "mode", aa_mode_name(cfg->mode));
+		json_int(&j, "domain_entries", (long long)cfg->domain_count);
+		json_open(&j, "outbound", '{');
+		json_str(&j, "mode", aa_out_mode_name(ob->mode));
+		json_str(&j, "egress", cfg->outbound_egress);
+		json_str(&j, "helo", cfg->outbound_helo);
+		json_int(&j, "profiles", (long long)aa_profiles_count(ob->profiles));
+		json_open(&j, "routes", '[');
+		for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
+			const struct aa_route *r = aa_route_at(ob->routes, i);
+
+			json_open(&j, NULL, '{');
+			json_str(&j, "name", r->name);
+			json_str(&j, "hosts", r->hosts);
+			json_int(&j, "port", r->port);
+			json_str(&j, "egress", r->egress_ip);
+			json_close(&j);
+		}
+		json_close(&j);
+		json_int(&j, "outbound_domains", (long long)aa_outbound_domain_count(ob));
+		json_int(&j, "owners", (long long)aa_owners_count(ob->owners));
+		json_bool(&j, "trusted_hosts", aa_hostnets_count(ob->trusted_hosts) > 0);
+		json_close(&j);
+	}
+	json_int(&j, "exit", code);
+	json_finish(&j);
+}
+
+static void print_text(const char *path, const struct aa_config *cfg, const struct findings *e,
+		       const struct findings *w)
+{
+	const struct aa_outbound *ob = &cfg->outbound;
+
+	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
+	       "%zu owners entries%s\n",
+	       aa_out_mode_name(ob->mode), cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
+	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
+	       aa_profiles_count(ob->profiles), aa_route_count(ob->routes), aa_outbound_domain_count(ob),
+	       aa_owners_count(ob->owners), aa_hostnets_count(ob->trusted_hosts) > 0 ? ", trusted hosts set" : "");
+	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
+		const struct aa_route *r = aa_route_at(ob->routes, i);
+
+		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		printf("warning: %s\n", w->text[i]);
+	if (w->lost > 0)
+		printf("warning: %zu more warnings not shown\n", w->lost);
+	fflush(stdout);
+	for (size_t i = 0; i < e->n; i++)
+		fprintf(stderr, "%s\n", e->text[i]);
+	/* the verdict comes last, after what it rests on */
+	if (e->n + e->lost > 0)
+		printf("%s: not ok (%zu route host%s not resolving, above)\n", path, e->n + e->lost,
+		       e->n + e->lost == 1 ? "" : "s");
+	else
+		printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
+}
+
+int tool_check_config(const struct tool_out *o, const char *path)
+{
+	struct findings errors = { .n = 0 }, warnings = { .n = 0 };
+	struct aa_config *cfg;
+	char err[512];
+	int code;
+
+	if (aa_config_load(path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		if (o->json) {
+			note(&errors, "%s", err);
+			print_json(path, NULL, &errors, &warnings, TOOL_EXIT_USAGE);
+			findings_free(&errors);
+		}
+		return TOOL_EXIT_USAGE;
+	}
+	warn_keys(cfg, &warnings);
+	warn_owners(cfg, &warnings);
+	warn_trusted(cfg, &warnings);
+	warn_budget(cfg, &warnings);
+	check_routes_resolve(cfg, &errors, &warnings);
+	code = errors.n + errors.lost > 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
+	if (o->json)
+		print_json(path, cfg, &errors, &warnings, code);
+	else
+		print_text(path, cfg, &errors, &warnings);
+	findings_free(&errors);
+	findings_free(&warnings);
+	aa_config_free(&cfg);
+	return code;
+}
