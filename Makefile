@@ -42,7 +42,7 @@ ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog)
 endif
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install \
+.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install uninstall \
 	man man-check package fresh-install-test
 
 all: $(SO) $(BUILD)/authalign man
@@ -279,6 +279,17 @@ install: all
 	@$(call install_conf,conf.d-examples/authalign-domains,$(DESTDIR)$(EXIMCONFDIR)/authalign-domains)
 	@for page in $(BUILD)/man/*.[1-8]; do [ -e "$$page" ] || continue; \
 	  sec=$${page##*.}; install -D -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/} || exit 1; done
+
+# the files of install outside SYSCONFDIR; the admin's files there stay
+# (harmless once DATADIR is gone: they reach it through .include_if_exists)
+MAN_PAGES := $(patsubst doc/%.md,%,$(wildcard doc/*.[1-8].md))
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/authalign.so $(DESTDIR)$(SBINDIR)/authalign
+	rm -f $(DESTDIR)$(DATADIR)/exim/main.conf $(DESTDIR)$(DATADIR)/exim/rcpt.acl $(DESTDIR)$(DATADIR)/profiles
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	for page in $(MAN_PAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${page##*.}/$$page; done
+	-rmdir $(DESTDIR)$(DATADIR)/exim $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	@echo "uninstall: kept your files under $(EXIMCONFDIR) (authalign.conf, authalign-domains, conf.d/main/05_authalign, conf.d/router/190_authalign_outbound); reload Exim"
 
 # ---- package: the .deb, built by dpkg-buildpackage in a copy of the tracked
 # files (build/package/authalign-VERSION), so this tree and its parent stay
