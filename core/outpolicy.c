@@ -53,28 +53,27 @@ const char *aa_step_name(enum aa_step s)
 	return "refuse";
 }
 
+static const struct aa_name out_mode_words[] = {
+	{ "off", AA_OUT_OFF }, { "monitor", AA_OUT_MONITOR }, { "route", AA_OUT_ROUTE },
+	{ "enforce", AA_OUT_ENFORCE },
+};
+const struct aa_names aa_out_mode_names = {
+	out_mode_words, sizeof(out_mode_words) / sizeof(out_mode_words[0]),
+};
+
 const char *aa_out_mode_name(enum aa_out_mode m)
 {
-	switch (m) {
-	case AA_OUT_OFF: return "off";
-	case AA_OUT_MONITOR: return "monitor";
-	case AA_OUT_ROUTE: return "route";
-	case AA_OUT_ENFORCE: return "enforce";
-	}
-	return "off";
+	return aa_names_name(&aa_out_mode_names, (int)m, "off");
 }
 
 int aa_out_mode_parse(const char *v, enum aa_out_mode *m)
 {
-	static const enum aa_out_mode all[] = { AA_OUT_OFF, AA_OUT_MONITOR, AA_OUT_ROUTE, AA_OUT_ENFORCE };
+	int value;
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcmp(v, aa_out_mode_name(all[i])) == 0) {
-			*m = all[i];
-			return 0;
-		}
-	}
-	return -1;
+	if (aa_names_parse(&aa_out_mode_names, v, &value) < 0)
+		return -1;
+	*m = (enum aa_out_mode)value;
+	return 0;
 }
 
 static void entry_clear(struct out_entry *e)
