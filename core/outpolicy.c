@@ -212,10 +212,17 @@ static int parse_return_path(struct out_entry *e, const char *value, const char 
 	return dup_once(&e->return_path, value, why);
 }
 
-static int entry_option(struct out_entry *e, const char *name, const char *value, const char **why)
+/* One name=value of an entry; on error the reason in *why (text: room
+ * for a reason that lists the words an option takes). */
+static int entry_option(struct out_entry *e, const char *name, const char *value, const char **why,
+			char *text, size_t textlen)
 {
 	if (strcmp(name, "mode") == 0) {
-		*why = "mode= takes off, monitor, route or enforce";
+		char words[64];
+
+		snprintf(text, textlen, "mode= takes %s",
+			 aa_names_list(&aa_out_mode_names, ", ", " or ", words, sizeof(words)));
+		*why = text;
 		if (e->has_mode || aa_out_mode_parse(value, &e->mode) < 0) {
 			if (e->has_mode)
 				*why = "given twice";
@@ -247,7 +254,7 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 	struct aa_out_policy_table *t = arg;
 	struct out_entry *e, *grown;
 	const char *why = "";
-	char *name, *value;
+	char *name, *value, text[128];
 	int got;
 
 	if (!aa_lsearch_domain_key(key)) {
@@ -278,7 +285,7 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
 			return -1;
 		}
-		if (entry_option(e, name, value, &why) < 0) {
+		if (entry_option(e, name, value, &why, text, sizeof(text)) < 0) {
 			aa_lsearch_err(err, errlen, file, line, "%.32s: %s", name, why);
 			return -1;
 		}

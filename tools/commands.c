@@ -127,10 +127,11 @@ static int cmd_orgdomain(const struct tool_out *o, struct aa_ctx *ctx, const str
 	enum aa_result r;
 	struct json j;
 	int code;
+	char words[64];
 
 	if (argc == 2 && aa_names_parse(&aa_dmarc_mode_names, argv[1], &mode) < 0)
-		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: unknown mode '%.64s' (modes: rfc9989 or rfc7489)",
-				 argv[1]);
+		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: unknown mode '%.64s' (modes: %s)", argv[1],
+				 aa_names_list(&aa_dmarc_mode_names, ", ", " or ", words, sizeof(words)));
 	r = aa_org_domain(ctx, argv[0], (enum aa_dmarc_mode)mode, &org);
 	if (r == AA_PERMERROR)
 		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: '%.255s' is not a domain name (expected a "
