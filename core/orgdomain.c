@@ -3,6 +3,13 @@
 #include <string.h>
 #include "dmarc_int.h"
 
+static const struct aa_name dmarc_mode_words[] = {
+	{ "rfc9989", AA_DMARC_RFC9989 }, { "rfc7489", AA_DMARC_RFC7489 },
+};
+const struct aa_names aa_dmarc_mode_names = {
+	dmarc_mode_words, sizeof(dmarc_mode_words) / sizeof(dmarc_mode_words[0]),
+};
+
 enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
 				  const char **txt_r, size_t *len_r)
 {

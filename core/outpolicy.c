@@ -53,28 +53,27 @@ const char *aa_step_name(enum aa_step s)
 	return "refuse";
 }
 
+static const struct aa_name out_mode_words[] = {
+	{ "off", AA_OUT_OFF }, { "monitor", AA_OUT_MONITOR }, { "route", AA_OUT_ROUTE },
+	{ "enforce", AA_OUT_ENFORCE },
+};
+const struct aa_names aa_out_mode_names = {
+	out_mode_words, sizeof(out_mode_words) / sizeof(out_mode_words[0]),
+};
+
 const char *aa_out_mode_name(enum aa_out_mode m)
 {
-	switch (m) {
-	case AA_OUT_OFF: return "off";
-	case AA_OUT_MONITOR: return "monitor";
-	case AA_OUT_ROUTE: return "route";
-	case AA_OUT_ENFORCE: return "enforce";
-	}
-	return "off";
+	return aa_names_name(&aa_out_mode_names, (int)m, "off");
 }
 
 int aa_out_mode_parse(const char *v, enum aa_out_mode *m)
 {
-	static const enum aa_out_mode all[] = { AA_OUT_OFF, AA_OUT_MONITOR, AA_OUT_ROUTE, AA_OUT_ENFORCE };
+	int value;
 
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcmp(v, aa_out_mode_name(all[i])) == 0) {
-			*m = all[i];
-			return 0;
-		}
-	}
-	return -1;
+	if (aa_names_parse(&aa_out_mode_names, v, &value) < 0)
+		return -1;
+	*m = (enum aa_out_mode)value;
+	return 0;
 }
 
 static void entry_clear(struct out_entry *e)
@@ -213,10 +212,17 @@ static int parse_return_path(struct out_entry *e, const char *value, const char 
 	return dup_once(&e->return_path, value, why);
 }
 
-static int entry_option(struct out_entry *e, const char *name, const char *value, const char **why)
+/* One name=value of an entry; on error the reason in *why (text: room
+ * for a reason that lists the words an option takes). */
+static int entry_option(struct out_entry *e, const char *name, const char *value, const char **why,
+			char *text, size_t textlen)
 {
 	if (strcmp(name, "mode") == 0) {
-		*why = "mode= takes off, monitor, route or enforce";
+		char words[64];
+
+		snprintf(text, textlen, "mode= takes %s",
+			 aa_names_list(&aa_out_mode_names, ", ", " or ", words, sizeof(words)));
+		*why = text;
 		if (e->has_mode || aa_out_mode_parse(value, &e->mode) < 0) {
 			if (e->has_mode)
 				*why = "given twice";
@@ -248,7 +254,7 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 	struct aa_out_policy_table *t = arg;
 	struct out_entry *e, *grown;
 	const char *why = "";
-	char *name, *value;
+	char *name, *value, text[128];
 	int got;
 
 	if (!aa_lsearch_domain_key(key)) {
@@ -279,7 +285,7 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
 			return -1;
 		}
-		if (entry_option(e, name, value, &why) < 0) {
+		if (entry_option(e, name, value, &why, text, sizeof(text)) < 0) {
 			aa_lsearch_err(err, errlen, file, line, "%.32s: %s", name, why);
 			return -1;
 		}

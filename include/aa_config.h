@@ -6,6 +6,8 @@
  * "*.domain" (every subdomain of domain) or "*" (every domain); data is
  * white-space separated name=value options. The most specific key wins.
  * Any error names the file and line.
+ * Each setting is one row of the option table (aa_options.h); the words
+ * of the enums below are in their name tables there.
  */
 #ifndef AA_CONFIG_H
 #define AA_CONFIG_H

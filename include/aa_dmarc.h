@@ -10,6 +10,7 @@
 #ifndef AA_DMARC_H
 #define AA_DMARC_H
 
+#include "aa_names.h"
 #include <stddef.h>
 #include "aa_ctx.h"
 #include "aa_dkim.h"
@@ -89,6 +90,9 @@ enum aa_dmarc_mode {
 	AA_DMARC_RFC9989 = 0,		/* default: DNS tree walk */
 	AA_DMARC_RFC7489,		/* Public Suffix List */
 };
+
+/* "rfc9989", "rfc7489": the dmarc_mode setting, the tool, the dlfunc */
+extern const struct aa_names aa_dmarc_mode_names;
 
 /* The organizational domain of domain. RFC 7489: from the PSL (no DNS).
  * RFC 9989: the tree walk (may ask DNS; a temporary error gives

@@ -20,6 +20,7 @@
 #include "aa_ctx.h"
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
+#include "aa_names.h"
 #include "aa_owner.h"
 #include "aa_result.h"
 
@@ -262,8 +263,11 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		    struct aa_plan *r);
 
 const char *aa_step_name(enum aa_step s);
+/* "off", "monitor", "route", "enforce": outbound_mode and mode= of the
+ * outbound domains table */
+extern const struct aa_names aa_out_mode_names;
 const char *aa_out_mode_name(enum aa_out_mode m);
-/* "off", "monitor", "route", "enforce"; -1 when none of them. */
+/* -1 when v is none of the names. */
 int aa_out_mode_parse(const char *v, enum aa_out_mode *m);
 
 #endif

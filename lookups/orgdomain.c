@@ -12,7 +12,7 @@ AA_EXPORT int authalign_org_domain(uschar **yield, int argc, uschar *argv[]);
 
 int authalign_org_domain(uschar **yield, int argc, uschar *argv[])
 {
-	enum aa_dmarc_mode mode;
+	int mode;
 	const char *org = NULL;
 	struct aa_plugin *pl;
 	int status = OK;
@@ -22,16 +22,12 @@ int authalign_org_domain(uschar **yield, int argc, uschar *argv[])
 			  &status);
 	if (pl == NULL)
 		return status;
-	mode = pl->cfg->dmarc_mode;
-	if (argc == 2 && strcmp((const char *)argv[1], "rfc7489") == 0)
-		mode = AA_DMARC_RFC7489;
-	else if (argc == 2 && strcmp((const char *)argv[1], "rfc9989") == 0)
-		mode = AA_DMARC_RFC9989;
-	else if (argc == 2) {
+	mode = (int)pl->cfg->dmarc_mode;
+	if (argc == 2 && aa_names_parse(&aa_dmarc_mode_names, (const char *)argv[1], &mode) < 0) {
 		*yield = plugin_store_copy("authalign: mode must be rfc9989 or rfc7489");
 		return ERROR;
 	}
-	switch (aa_org_domain(pl->ctx, (const char *)argv[0], mode, &org)) {
+	switch (aa_org_domain(pl->ctx, (const char *)argv[0], (enum aa_dmarc_mode)mode, &org)) {
 	case AA_PASS:
 		return lookup_answer(yield, org);
 	case AA_TEMPERROR:

@@ -122,20 +122,17 @@ static int cmd_dmarc(const struct tool_out *o, struct aa_ctx *ctx, const struct 
 static int cmd_orgdomain(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc,
 			 char **argv)
 {
-	enum aa_dmarc_mode mode = cfg->dmarc_mode;
+	int mode = (int)cfg->dmarc_mode;
 	const char *org = NULL;
 	enum aa_result r;
 	struct json j;
 	int code;
+	char words[64];
 
-	if (argc == 2 && strcmp(argv[1], "rfc9989") == 0)
-		mode = AA_DMARC_RFC9989;
-	else if (argc == 2 && strcmp(argv[1], "rfc7489") == 0)
-		mode = AA_DMARC_RFC7489;
-	else if (argc == 2)
-		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: unknown mode '%.64s' (modes: rfc9989 or rfc7489)",
-				 argv[1]);
-	r = aa_org_domain(ctx, argv[0], mode, &org);
+	if (argc == 2 && aa_names_parse(&aa_dmarc_mode_names, argv[1], &mode) < 0)
+		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: unknown mode '%.64s' (modes: %s)", argv[1],
+				 aa_names_list(&aa_dmarc_mode_names, ", ", " or ", words, sizeof(words)));
+	r = aa_org_domain(ctx, argv[0], (enum aa_dmarc_mode)mode, &org);
 	if (r == AA_PERMERROR)
 		return tool_fail(o, TOOL_EXIT_USAGE, "orgdomain: '%.255s' is not a domain name (expected a "
 				 "host name like mail.example.com)", argv[0]);
@@ -147,7 +144,7 @@ static int cmd_orgdomain(const struct tool_out *o, struct aa_ctx *ctx, const str
 	json_start(&j, stdout);
 	json_str(&j, "command", "orgdomain");
 	json_str(&j, "domain", argv[0]);
-	json_str(&j, "mode", mode == AA_DMARC_RFC7489 ? "rfc7489" : "rfc9989");
+	json_str(&j, "mode", aa_names_name(&aa_dmarc_mode_names, mode, "rfc9989"));
 	json_str(&j, "result", aa_result_name(r));
 	json_str(&j, "org_domain", r == AA_PASS ? org : NULL);
 	json_int(&j, "exit", code);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "aa_config.h"
+#include "aa_options.h"
 #include "aa_test.h"
 
 static char *write_tmp(const char *text)
@@ -48,7 +49,7 @@ START_TEST(config_settings_and_domains_are_read)
 
 	snprintf(text, sizeof(text),
 		 "authserv_id = mx.test.example\nmode = off\ndmarc_mode = rfc7489\n"
-		 "quarantine_action = freeze\nreceived_spf = yes\ndns_timeout = 3s\n"
+		 "quarantine_action = freeze\nreceived_spf = true\ndns_timeout = 3s\n"
 		 "dns_tries = 1\ndns_budget = 3s\nreject_status = 5.7.509\nfrom_unreadable = monitor\n"
 		 "domains_file = %s\n", domains);
 	settings = write_tmp(text);
@@ -90,6 +91,9 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "mode = sometimes\n", NULL, ":1: invalid value: mode = \"sometimes\" (expected off, monitor or enforce)" },
 	{ "\n\nfrobnicate = 1\n", NULL, ":3: unknown option: frobnicate" },
+	{ "dns_timout = 2s\n", NULL, ":1: unknown option: dns_timout (did you mean dns_timeout?)" },
+	{ "dns_tries = 6\n", NULL, ":1: invalid value: dns_tries = \"6\" (expected 1 to 5)" },
+	{ "received_spf = maybe\n", NULL, ":1: invalid value: received_spf = \"maybe\" (expected yes or no)" },
 	{ "mode = \x01\n", NULL, ":1: invalid value: mode" },
 	{ "just words\n", NULL, ":1: expected name = value" },
 	{ "dns_timeout = 0\n", NULL, ":1: invalid value" },
@@ -102,7 +106,9 @@ static const struct bad_case bad_cases[] = {
 	{ "outbound_plan_ttl = 2d\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "outbound_plan_ttl = 100000\n", NULL, ":1: invalid value: outbound_plan_ttl" },
 	{ "reject_status = 5.7\n", NULL, ":1: invalid value: reject_status" },
-	{ "", "a.example: mode=enforce\nb.example: colour=blue\n", ":2: unknown option" },
+	{ "", "a.example: mode=enforce\nb.example: colour=blue\n",
+	  ":2: unknown option (expected mode=, policy= or quarantine_action=)" },
+	{ "", "a.example: quarantine_action=drop\n", ":1: invalid value: quarantine_action= takes header or freeze" },
 	{ "", "a.example: mode\n", ":1: expected name=value" },
 	{ "", "a.example: policy=maybe\n", ":1: invalid value: policy= takes published, none, quarantine or reject" },
 	{ "", "bad!key: mode=off\n", ":1: key" },
@@ -142,6 +148,46 @@ START_TEST(config_errors_name_file_line_and_values_allowed)
 		unlink(domains);
 		free(domains);
 	}
+}
+END_TEST
+
+/* An enum setting: a word it does not take is refused with its words,
+ * and every word it lists is taken. */
+static void enum_setting_check(const struct aa_option *o)
+{
+	char text[256], want[256], words[128], err[256] = "";
+	struct aa_config *cfg = NULL;
+	char *settings;
+
+	snprintf(text, sizeof(text), "%s = sometimes\n", o->name);
+	settings = write_tmp(text);
+	ck_assert_int_eq(aa_config_load(settings, &cfg, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "(expected %s)", aa_names_list(o->names, ", ", " or ", words, sizeof(words)));
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
+	unlink(settings);
+	free(settings);
+	for (size_t i = 0; i < o->names->n; i++) {
+		snprintf(text, sizeof(text), "%s = %s\n", o->name, o->names->v[i].name);
+		settings = write_tmp(text);
+		ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0 ||
+			      strstr(err, "outbound_egress is required") != NULL, "%s", err);
+		aa_config_free(&cfg);
+		unlink(settings);
+		free(settings);
+	}
+}
+
+START_TEST(config_enum_settings_refuse_other_words_naming_their_own)
+{
+	const struct aa_option *o;
+	size_t enums = 0;
+
+	for (size_t i = 0; (o = aa_option_at(i)) != NULL; i++)
+		if (o->names != NULL) {
+			enum_setting_check(o);
+			enums++;
+		}
+	ck_assert_uint_ge(enums, 5);
 }
 END_TEST
 
@@ -237,6 +283,7 @@ Suite *suite_config(void)
 	tcase_add_test(tc, config_settings_and_domains_are_read);
 	tcase_add_loop_test(tc, config_errors_name_file_line_and_values_allowed, 0,
 			    (int)(sizeof(bad_cases) / sizeof(bad_cases[0])));
+	tcase_add_test(tc, config_enum_settings_refuse_other_words_naming_their_own);
 	tcase_add_test(tc, config_outbound_settings_are_loaded);
 	tcase_add_test(tc, config_relative_table_path_is_taken_from_the_settings_directory);
 	tcase_add_test(tc, config_missing_file_is_an_error);
