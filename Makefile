@@ -282,12 +282,12 @@ install: all
 
 # the files of install outside SYSCONFDIR; the admin's files there stay
 # (harmless once DATADIR is gone: they reach it through .include_if_exists)
-MAN_PAGES := $(patsubst doc/%.md,%,$(wildcard doc/*.[1-8].md))
+MAN_NAMES := $(patsubst doc/%.md,%,$(wildcard doc/*.[1-8].md))
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/authalign.so $(DESTDIR)$(SBINDIR)/authalign
 	rm -f $(DESTDIR)$(DATADIR)/exim/main.conf $(DESTDIR)$(DATADIR)/exim/rcpt.acl $(DESTDIR)$(DATADIR)/profiles
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
-	for page in $(MAN_PAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${page##*.}/$$page; done
+	for page in $(MAN_NAMES); do rm -f $(DESTDIR)$(MANDIR)/man$${page##*.}/$$page; done
 	-rmdir $(DESTDIR)$(DATADIR)/exim $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 	@echo "uninstall: kept your files under $(EXIMCONFDIR) (authalign.conf, authalign-domains, conf.d/main/05_authalign, conf.d/router/190_authalign_outbound); reload Exim"
 
