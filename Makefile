@@ -42,7 +42,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install \
-	man man-check package
+	man man-check package up-to-date
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -69,7 +69,9 @@ $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map abi-check
+# abi-check is order-only: it runs every time and never forces a relink (a
+# `sudo make install` after `make` must not rewrite build/ as root)
+$(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map | abi-check
 	$(CC) -shared -Wl,--version-script=authalign.map $(LDFLAGS) \
 	    -o $@ $(PLUGIN_OBJ) $(BUILD)/libauthalign.a $(LIBS)
 
@@ -124,7 +126,13 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check itest
+check: all unit conformance man-check itest up-to-date
+
+# a second `make` right after the first builds nothing (so `sudo make
+# install` after `make` writes nothing under build/ as root)
+up-to-date: all
+	@if $(MAKE) -n all | grep -E '^($(CC)|python3|ar) '; then \
+	  echo "up-to-date: make all rebuilds the above when nothing changed"; exit 1; fi
 
 # ---- man pages: doc/NAME.SECTION.md -> build/man/NAME.SECTION ----
 # doc/md2man reads the version and date from debian/changelog's newest
