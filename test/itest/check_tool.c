@@ -329,6 +329,18 @@ START_TEST(help_lists_the_four_exit_statuses)
 END_TEST
 
 /* Argument errors say what is allowed, in words on stderr. */
+START_TEST(output_that_cannot_be_written_exits_1_not_with_the_answers_status)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --version >/dev/full"), 1);
+	ck_assert_msg(strstr(out, "cannot write the output") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --json help verify >/dev/full"), 1);
+	free(out);
+}
+END_TEST
+
 START_TEST(argument_errors_name_the_values_allowed)
 {
 	char *out = NULL;
@@ -363,6 +375,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, version_prints_the_release_and_succeeds);
 	tcase_add_test(tc, unknown_command_is_named_with_the_commands_there_are);
 	tcase_add_test(tc, predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers);
+	tcase_add_test(tc, output_that_cannot_be_written_exits_1_not_with_the_answers_status);
 	tcase_add_loop_test(tc, json_output_is_one_valid_object_with_its_keys_and_exit_status, 0,
 			    (int)(sizeof(json_cases) / sizeof(json_cases[0])));
 	tcase_add_loop_test(tc, help_describes_each_command_and_its_exit_status, 0,
