@@ -43,7 +43,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test
+	man man-check package fresh-install-test up-to-date install-check
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -70,7 +70,9 @@ $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map abi-check
+# abi-check is order-only: it runs every time and never forces a relink (a
+# `sudo make install` after `make` must not rewrite build/ as root)
+$(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map | abi-check
 	$(CC) -shared -Wl,--version-script=authalign.map $(LDFLAGS) \
 	    -o $@ $(PLUGIN_OBJ) $(BUILD)/libauthalign.a $(LIBS)
 
@@ -125,7 +127,18 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check itest
+check: all unit conformance man-check up-to-date install-check itest
+
+# make install: the layout, modes, paths with spaces, a live install
+# keeping the admin's /etc files (test/install/check-install)
+install-check: all
+	test/install/check-install $(BUILD)/install-check
+
+# a second `make` right after the first builds nothing (so `sudo make
+# install` after `make` writes nothing under build/ as root)
+up-to-date: all
+	@if $(MAKE) -n all | grep -E '^($(CC)|python3|ar) '; then \
+	  echo "up-to-date: make all rebuilds the above when nothing changed"; exit 1; fi
 
 # ---- man pages: doc/NAME.SECTION.md -> build/man/NAME.SECTION ----
 # doc/md2man reads the version and date from debian/changelog's newest
@@ -259,36 +272,39 @@ SUBST := sed -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@EX
 EXAMPLES := conf.d-examples/exim.conf conf.d-examples/exim-relay.conf \
 	    conf.d-examples/exim-sender.conf conf.d-examples/exim-receiver.conf \
 	    conf.d-examples/authalign.conf conf.d-examples/authalign-domains
-# an admin's file: written unless it exists on a live system
-install_conf = if [ -z "$(DESTDIR)" ] && [ -e "$(2)" ]; then \
-	  echo "install: keeping $(2) (yours; the new one is $(DOCDIR)/examples/$(notdir $(1)))"; \
-	else install -D -m 644 $(1) $(2); fi
+# an admin's file: written unless it exists on a live system. $(1) is the
+# command that prints it, $(2) the path. Every path is quoted (DESTDIR and
+# PREFIX may hold spaces); nothing is written under build/ (a root install
+# after a user's build leaves the tree the user's).
+install_conf = p="$(2)"; if [ -z "$(DESTDIR)" ] && [ -e "$$p" ]; then \
+	  echo "install: keeping $$p (yours; not replaced)"; \
+	else install -d "$${p%/*}" && $(1) >"$$p" && chmod 644 "$$p"; fi
 
 install: all
-	install -D -m 644 $(SO) $(DESTDIR)$(LIBDIR)/authalign.so
-	install -D -m 755 $(BUILD)/authalign $(DESTDIR)$(SBINDIR)/authalign
-	install -d $(DESTDIR)$(DATADIR)/exim $(DESTDIR)$(DOCDIR)/examples
-	$(SUBST) conf.d-examples/debian/authalign-main.conf.in >$(DESTDIR)$(DATADIR)/exim/main.conf
-	install -m 644 conf.d-examples/debian/authalign-rcpt.acl $(DESTDIR)$(DATADIR)/exim/rcpt.acl
-	install -m 644 conf.d-examples/authalign-profiles $(DESTDIR)$(DATADIR)/profiles
-	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
-	$(SUBST) conf.d-examples/debian/main/05_authalign.in >$(BUILD)/05_authalign
-	@$(call install_conf,$(BUILD)/05_authalign,$(DESTDIR)$(EXIMCONFDIR)/conf.d/main/05_authalign)
-	@$(call install_conf,conf.d-examples/debian/router/190_authalign_outbound,$(DESTDIR)$(EXIMCONFDIR)/conf.d/router/190_authalign_outbound)
-	@$(call install_conf,conf.d-examples/authalign.conf,$(DESTDIR)$(EXIMCONFDIR)/authalign.conf)
-	@$(call install_conf,conf.d-examples/authalign-domains,$(DESTDIR)$(EXIMCONFDIR)/authalign-domains)
+	install -D -m 644 $(SO) "$(DESTDIR)$(LIBDIR)/authalign.so"
+	install -D -m 755 $(BUILD)/authalign "$(DESTDIR)$(SBINDIR)/authalign"
+	install -d "$(DESTDIR)$(DATADIR)/exim" "$(DESTDIR)$(DOCDIR)/examples"
+	$(SUBST) conf.d-examples/debian/authalign-main.conf.in >"$(DESTDIR)$(DATADIR)/exim/main.conf"
+	chmod 644 "$(DESTDIR)$(DATADIR)/exim/main.conf"
+	install -m 644 conf.d-examples/debian/authalign-rcpt.acl "$(DESTDIR)$(DATADIR)/exim/rcpt.acl"
+	install -m 644 conf.d-examples/authalign-profiles "$(DESTDIR)$(DATADIR)/profiles"
+	install -m 644 $(EXAMPLES) "$(DESTDIR)$(DOCDIR)/examples/"
+	@$(call install_conf,$(SUBST) conf.d-examples/debian/main/05_authalign.in,$(DESTDIR)$(EXIMCONFDIR)/conf.d/main/05_authalign)
+	@$(call install_conf,cat conf.d-examples/debian/router/190_authalign_outbound,$(DESTDIR)$(EXIMCONFDIR)/conf.d/router/190_authalign_outbound)
+	@$(call install_conf,cat conf.d-examples/authalign.conf,$(DESTDIR)$(EXIMCONFDIR)/authalign.conf)
+	@$(call install_conf,cat conf.d-examples/authalign-domains,$(DESTDIR)$(EXIMCONFDIR)/authalign-domains)
 	@for page in $(BUILD)/man/*.[1-8]; do [ -e "$$page" ] || continue; \
-	  sec=$${page##*.}; install -D -m 644 $$page $(DESTDIR)$(MANDIR)/man$$sec/$${page##*/} || exit 1; done
+	  sec=$${page##*.}; install -D -m 644 "$$page" "$(DESTDIR)$(MANDIR)/man$$sec/$${page##*/}" || exit 1; done
 
 # the files of install outside SYSCONFDIR; the admin's files there stay
 # (harmless once DATADIR is gone: they reach it through .include_if_exists)
 MAN_NAMES := $(patsubst doc/%.md,%,$(wildcard doc/*.[1-8].md))
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/authalign.so $(DESTDIR)$(SBINDIR)/authalign
-	rm -f $(DESTDIR)$(DATADIR)/exim/main.conf $(DESTDIR)$(DATADIR)/exim/rcpt.acl $(DESTDIR)$(DATADIR)/profiles
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
-	for page in $(MAN_NAMES); do rm -f $(DESTDIR)$(MANDIR)/man$${page##*.}/$$page; done
-	-rmdir $(DESTDIR)$(DATADIR)/exim $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
+	rm -f "$(DESTDIR)$(LIBDIR)/authalign.so" "$(DESTDIR)$(SBINDIR)/authalign"
+	rm -f "$(DESTDIR)$(DATADIR)/exim/main.conf" "$(DESTDIR)$(DATADIR)/exim/rcpt.acl" "$(DESTDIR)$(DATADIR)/profiles"
+	for f in $(notdir $(EXAMPLES)); do rm -f "$(DESTDIR)$(DOCDIR)/examples/$$f"; done
+	for page in $(MAN_NAMES); do rm -f "$(DESTDIR)$(MANDIR)/man$${page##*.}/$$page"; done
+	-rmdir "$(DESTDIR)$(DATADIR)/exim" "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null
 	@echo "uninstall: kept your files under $(EXIMCONFDIR) (authalign.conf, authalign-domains, conf.d/main/05_authalign, conf.d/router/190_authalign_outbound); reload Exim"
 
 # ---- package: the .deb, built by dpkg-buildpackage in a copy of the tracked

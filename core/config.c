@@ -172,11 +172,18 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		cfg->ino = (unsigned long long)st.st_ino;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
 		char *name, *value, *eq;
 		const struct aa_option *o;
 		const char *why;
 
 		lineno++;
+		/* the rest of a longer line (a comment's too) would read as a line of its own */
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+			aa_lsearch_err(err, errlen, path, lineno, "line too long (at most %d bytes)",
+				       CONFIG_LINE_MAX - 2);
+			goto fail;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		name = aa_trim(line);
 		if (*name == '#' || *name == '\0')

@@ -178,8 +178,8 @@ static void print_text(const char *path, const struct aa_config *cfg, const stru
 {
 	const struct aa_outbound *ob = &cfg->outbound;
 
-	printf("outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
-	       "%zu owners entries%s\n",
+	tool_line(stdout, "outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
+	       "%zu owners entries%s",
 	       aa_out_mode_name(ob->mode), cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
 	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
 	       aa_profiles_count(ob->profiles), aa_route_count(ob->routes), aa_outbound_domain_count(ob),
@@ -187,21 +187,21 @@ static void print_text(const char *path, const struct aa_config *cfg, const stru
 	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
 		const struct aa_route *r = aa_route_at(ob->routes, i);
 
-		printf("route %s: hosts=%s port=%u egress=%s\n", r->name, r->hosts, r->port, r->egress_ip);
+		tool_line(stdout, "route %s: hosts=%s port=%u egress=%s", r->name, r->hosts, r->port, r->egress_ip);
 	}
 	for (size_t i = 0; i < w->n; i++)
-		printf("warning: %s\n", w->text[i]);
+		tool_line(stdout, "warning: %s", w->text[i]);
 	if (w->lost > 0)
 		printf("warning: %zu more warnings not shown\n", w->lost);
 	fflush(stdout);
 	for (size_t i = 0; i < e->n; i++)
-		fprintf(stderr, "%s\n", e->text[i]);
+		tool_line(stderr, "%s", e->text[i]);
 	/* the verdict comes last, after what it rests on */
 	if (e->n + e->lost > 0)
-		printf("%s: not ok (%zu route host%s not resolving, above)\n", path, e->n + e->lost,
+		tool_line(stdout, "%s: not ok (%zu route host%s not resolving, above)", path, e->n + e->lost,
 		       e->n + e->lost == 1 ? "" : "s");
 	else
-		printf("%s: ok (mode=%s, %zu domain entries)\n", path, aa_mode_name(cfg->mode), cfg->domain_count);
+		tool_line(stdout, "%s: ok (mode=%s, %zu domain entries)", path, aa_mode_name(cfg->mode), cfg->domain_count);
 }
 
 int tool_check_config(const struct tool_out *o, const char *path)
@@ -212,7 +212,7 @@ int tool_check_config(const struct tool_out *o, const char *path)
 	int code;
 
 	if (aa_config_load(path, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
+		tool_line(stderr, "%s", err);
 		if (o->json) {
 			note(&errors, "%s", err);
 			print_json(path, NULL, &errors, &warnings, TOOL_EXIT_USAGE);

@@ -10,6 +10,24 @@
 #define FAIL_TEXT_MAX 1024
 #define FAIL_NAME_MAX 64	/* an unknown command is cut to this */
 
+void tool_put_printable(FILE *out, const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		fputc((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ? *p : '?', out);
+}
+
+void tool_line(FILE *out, const char *fmt, ...)
+{
+	char text[FAIL_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	tool_put_printable(out, text);
+	fputc('\n', out);
+}
+
 int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 {
 	char text[FAIL_TEXT_MAX];
@@ -20,8 +38,7 @@ int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 	va_end(ap);
 	fflush(stdout);		/* what came before stays before */
 	fputs("authalign: ", stderr);
-	for (const char *p = text; *p != '\0'; p++)
-		fputc((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f ? *p : '?', stderr);
+	tool_put_printable(stderr, text);
 	fputc('\n', stderr);
 	if (o->json) {
 		struct json j;

@@ -4,6 +4,7 @@
  * ends them. The commands, their arguments and exit status are in
  * help.c; each command is in commands.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,7 @@ static int run_with_core(const struct tool_out *o, const char *config, const cha
 	return rc;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	const char *zone = NULL, *config = NULL;
 	const struct tool_command *c;
@@ -120,4 +121,17 @@ int main(int argc, char **argv)
 	if (strcmp(c->name, "check-config") == 0)
 		return tool_check_config(&o, argv[1]);
 	return run_with_core(&o, config, zone, argc, argv);
+}
+
+/* Output that did not reach its file (a full disk, a closed pipe) is an
+ * error, never the answer's status with the answer missing. */
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "authalign: cannot write the output: %s\n", strerror(errno));
+		return TOOL_EXIT_USAGE;
+	}
+	return rc;
 }

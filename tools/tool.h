@@ -39,7 +39,11 @@ void tool_command_names(char *buf, size_t size);	/* "check-config spf ..." */
 void tool_usage(FILE *out);
 int tool_help(const char *topic, int json);
 
-/* fail.c: the human line on stderr and, with --json, {"error":...} on
+/* fail.c: text for a terminal, every byte that is not printable ASCII
+ * (ESC, other controls, 8-bit) written as '?'; a line is cut at 1 KB. */
+void tool_put_printable(FILE *out, const char *text);
+void tool_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* the human line on stderr and, with --json, {"error":...} on
  * stdout. Returns code. */
 int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

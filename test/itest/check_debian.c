@@ -148,6 +148,44 @@ START_TEST(debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin)
 }
 END_TEST
 
+/* Macros an admin may already have, or switch on with: Exim refuses a
+ * macro defined twice and an option set twice, so each of these must
+ * still give a valid configuration that loads the plugin once. */
+struct admin_case {
+	const char *args;	/* debian-config's */
+	const char *transport;	/* in `-bP transport remote_smtp`, or NULL */
+	const char *not_transport;	/* not in it, or NULL */
+};
+
+static const struct admin_case admin_cases[] = {
+	/* the admin's own selector keeps the admin's signing */
+	{ "AUTHALIGN_OUTBOUND=yes DKIM_SELECTOR=mine", "dkim_selector = mine", "authalign_dkim" },
+	{ "AUTHALIGN_OUTBOUND=yes DKIM_PRIVATE_KEY=/etc/exim4/dkim.key", "dkim_private_key = /etc/exim4/dkim.key",
+	  "authalign_dkim" },
+	/* Debian defines REMOTE_SMTP_RETURN_PATH after main.conf (split config) */
+	{ "--hide-mailname AUTHALIGN_OUTBOUND=yes", "authalign_dkim}{key}", "authalign_return_path" },
+	/* defined but empty still switches it on */
+	{ "--off AUTHALIGN_ENABLE=", NULL, NULL },
+};
+
+START_TEST(debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once)
+{
+	const struct admin_case *c = &admin_cases[_i];
+	char *out = NULL;
+
+	build(c->args);
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "%s: exim -bV: %s", c->args, out);
+	free(out);
+	assert_installed_plugin_is_loaded();
+	if (c->transport == NULL)
+		return;
+	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP transport remote_smtp", generated), 0);
+	ck_assert_msg(strstr(out, c->transport) != NULL, "%s: no %s in:\n%s", c->args, c->transport, out);
+	ck_assert_msg(strstr(out, c->not_transport) == NULL, "%s: %s in:\n%s", c->args, c->not_transport, out);
+	free(out);
+}
+END_TEST
+
 /* Exim reads a configuration that does not mention the plugin: valid, no
  * local_scan_path, no ${dlfunc} run, the recipient accepted. */
 static void assert_exim_without_authalign(const char *args)
@@ -191,6 +229,8 @@ Suite *suite_debian(void)
 	tcase_add_test(tc, debian_spf_reject_macro_rejects_spf_fail_at_rcpt);
 	tcase_add_test(tc, debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin);
 	tcase_add_test(tc, debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin);
+	tcase_add_loop_test(tc, debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once, 0,
+			    (int)(sizeof(admin_cases) / sizeof(admin_cases[0])));
 	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);
 	tcase_add_test(tc, debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it);
 	suite_add_tcase(s, tc);

@@ -44,6 +44,11 @@ static const struct tool_case tool_cases[] = {
 	{ "a dns budget one question can spend is warned about", "dns_timeout = 5s\ndns_tries = 2\ndns_budget = 3s\n",
 	  NULL, NULL, 1, "warning: dns_budget (3s) is shorter than one question's dns_timeout x dns_tries (10s)", NULL },
 	{ "the shipped settings give no warning", NULL, NULL, NULL, 1, ": ok (mode=monitor", "warning:" },
+	{ "a control byte in a refused name reaches the terminal as '?'", "\x1b]0;x\x07\x1b[2Jmode = on\n", NULL,
+	  NULL, 0, "authalign.conf:1: unknown option: ?]0;x??[2Jmode", "\x1b" },
+	{ "a control byte in a refused table line reaches the terminal as '?'",
+	  "outbound_egress = 192.0.2.5\noutbound_domains_file = outbound\n", NULL, "a.example: \x1b[2J\n", 0,
+	  "outbound:1: ", "\x1b" },
 	{ "an empty trusted host list does not hide an owner-less outbound table",
 	  "outbound_egress = 203.0.113.5\noutbound_domains_file = outbound\noutbound_trusted_hosts =\n", NULL,
 	  "a.example: return_path=bounces@a.example\n", 1,
@@ -324,6 +329,18 @@ START_TEST(help_lists_the_four_exit_statuses)
 END_TEST
 
 /* Argument errors say what is allowed, in words on stderr. */
+START_TEST(output_that_cannot_be_written_exits_1_not_with_the_answers_status)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --version >/dev/full"), 1);
+	ck_assert_msg(strstr(out, "cannot write the output") != NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" --json help verify >/dev/full"), 1);
+	free(out);
+}
+END_TEST
+
 START_TEST(argument_errors_name_the_values_allowed)
 {
 	char *out = NULL;
@@ -358,6 +375,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, version_prints_the_release_and_succeeds);
 	tcase_add_test(tc, unknown_command_is_named_with_the_commands_there_are);
 	tcase_add_test(tc, predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers);
+	tcase_add_test(tc, output_that_cannot_be_written_exits_1_not_with_the_answers_status);
 	tcase_add_loop_test(tc, json_output_is_one_valid_object_with_its_keys_and_exit_status, 0,
 			    (int)(sizeof(json_cases) / sizeof(json_cases[0])));
 	tcase_add_loop_test(tc, help_describes_each_command_and_its_exit_status, 0,

@@ -274,6 +274,38 @@ START_TEST(config_missing_file_is_an_error)
 }
 END_TEST
 
+/* fgets would hand over the tail of a long line as a line of its own:
+ * a setting at the end of a long comment must not take effect. */
+START_TEST(config_line_longer_than_the_limit_is_refused_not_split)
+{
+	struct aa_config *cfg = NULL;
+	char err[256], *text, *path;
+
+	text = malloc(8192);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, "# ", 2);
+	memset(text + 2, 'x', 4093);
+	strcpy(text + 4095, "mode = enforce\n");
+	path = write_tmp(text);
+	ck_assert_int_eq(aa_config_load(path, &cfg, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":1: line too long") != NULL, "%s", err);
+	ck_assert_ptr_null(cfg);
+	/* the longest line allowed, ending the file without a newline, is read */
+	memcpy(text, "mode = enforce ", 15);
+	memset(text + 15, ' ', 4094 - 15);
+	text[4094] = '\0';
+	unlink(path);
+	free(path);
+	path = write_tmp(text);
+	ck_assert_msg(aa_config_load(path, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(cfg->mode, AA_MODE_ENFORCE);
+	aa_config_free(&cfg);
+	unlink(path);
+	free(path);
+	free(text);
+}
+END_TEST
+
 Suite *suite_config(void)
 {
 	Suite *s = suite_create("config");
@@ -287,6 +319,7 @@ Suite *suite_config(void)
 	tcase_add_test(tc, config_outbound_settings_are_loaded);
 	tcase_add_test(tc, config_relative_table_path_is_taken_from_the_settings_directory);
 	tcase_add_test(tc, config_missing_file_is_an_error);
+	tcase_add_test(tc, config_line_longer_than_the_limit_is_refused_not_split);
 	suite_add_tcase(s, tc);
 	return s;
 }
