@@ -89,6 +89,19 @@ START_TEST(debian_rcpt_snippet_evaluates_spf_through_the_plugin)
 }
 END_TEST
 
+START_TEST(debian_exim_dkim_macro_keeps_exims_own_verifier)
+{
+	char *good;
+
+	build("AUTHALIGN_EXIM_DKIM=yes");
+	good = session(world_env("AA_GOOD_IP4"), "x@aligned.example");
+	ck_assert_msg(strstr(good, "acl_m_authalign_spf = ${dlfunc") != NULL, "snippet not run:\n%s", good);
+	ck_assert_msg(strstr(good, "control = dkim_disable_verify") == NULL, "%s", good);
+	ck_assert_msg(strstr(good, "250 Accepted") != NULL, "%s", good);
+	free(good);
+}
+END_TEST
+
 START_TEST(debian_spf_reject_macro_rejects_spf_fail_at_rcpt)
 {
 	char *bad, *good;
@@ -227,6 +240,7 @@ Suite *suite_debian(void)
 	tcase_add_test(tc, debian_split_config_with_the_snippets_is_valid);
 	tcase_add_test(tc, debian_rcpt_snippet_evaluates_spf_through_the_plugin);
 	tcase_add_test(tc, debian_spf_reject_macro_rejects_spf_fail_at_rcpt);
+	tcase_add_test(tc, debian_exim_dkim_macro_keeps_exims_own_verifier);
 	tcase_add_test(tc, debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin);
 	tcase_add_test(tc, debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin);
 	tcase_add_loop_test(tc, debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once, 0,
