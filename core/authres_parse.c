@@ -200,7 +200,10 @@ static int value(struct cur *c, struct span *s, const char *what)
 }
 
 /* RFC 6376 3.5 domain-name: sub-domain 1*("." sub-domain), where
- * sub-domain = Let-dig [Ldh-str] (RFC 5321 4.1.2). */
+ * sub-domain = Let-dig [Ldh-str] (RFC 5321 4.1.2). A lexer, not a
+ * check of a known span: it finds where the name ends inside the field
+ * and reports the label at fault, so it does not call
+ * aa_dns_name_check(); it takes its label limit from aa_dns_name.h. */
 static int domain_name(struct cur *c)
 {
 	int labels = 0;

@@ -5,6 +5,7 @@
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
 #include "aa_test.h"
+#include "../../core/dmarc_int.h"
 
 #define V(s) s, sizeof(s) - 1
 
@@ -113,6 +114,78 @@ START_TEST(dns_name_every_status_has_words)
 }
 END_TEST
 
+/* aa_domain_norm: the rule's flags, IDNA, folding, and no memory kept
+ * apart from "not a domain". */
+struct norm_case {
+	const char *outcome;
+	const char *s;
+	size_t len;
+	enum aa_name_rule rule;
+	enum aa_dns_name_status want;
+	const char *norm;
+};
+
+static const struct norm_case norm_cases[] = {
+	{ "an author domain is folded and loses its root dot", V("Mail.Example.COM."),
+	  AA_NAME_IDNA, AA_DNS_NAME_OK, "mail.example.com" },
+	{ "a Unicode author domain becomes A-labels", V("b\xc3\xbc" "cher.example"), AA_NAME_IDNA,
+	  AA_DNS_NAME_OK, "xn--bcher-kva.example" },
+	{ "a fullwidth full stop separates labels", V("victim\xef\xbc\x8etest"), AA_NAME_IDNA,
+	  AA_DNS_NAME_OK, "victim.test" },
+	{ "bytes that are not UTF-8 cannot be mapped", V("a\xff.example"), AA_NAME_IDNA,
+	  AA_DNS_NAME_BAD_IDNA, NULL },
+	{ "a NUL inside an author domain is a bad byte", V("b\xc3\xbc\0.example"), AA_NAME_IDNA,
+	  AA_DNS_NAME_BAD_BYTE, NULL },
+	{ "an edge hyphen is not an LDH name", V("-a.example"), AA_NAME_LDH,
+	  AA_DNS_NAME_EDGE_HYPHEN, NULL },
+	{ "an edge hyphen is a loose name", V("-a.example"), AA_NAME_LOOSE, AA_DNS_NAME_OK,
+	  "-a.example" },
+	{ "8-bit bytes are a loose name, kept", V("caf\xc3\xa9.example"), AA_NAME_LOOSE,
+	  AA_DNS_NAME_OK, "caf\xc3\xa9.example" },
+	{ "8-bit bytes are not an LDH name", V("caf\xc3\xa9.example"), AA_NAME_LDH,
+	  AA_DNS_NAME_BAD_BYTE, NULL },
+	{ "a 64-octet label is no author domain", V(L64 ".example"), AA_NAME_IDNA,
+	  AA_DNS_NAME_LONG_LABEL, NULL },
+};
+
+START_TEST(domain_norm_gives_the_status_of_its_case)
+{
+	const struct norm_case *c = &norm_cases[_i];
+	struct aa_arena *arena = aa_arena_new();
+	const char *d = "unset";
+	enum aa_dns_name_status st;
+
+	ck_assert_ptr_nonnull(arena);
+	st = aa_domain_norm(arena, c->s, c->len, c->rule, &d);
+	ck_assert_msg(st == c->want, "%s: got %d (%s)", c->outcome, (int)st, aa_dns_name_why(st));
+	if (c->norm != NULL)
+		ck_assert_str_eq(d, c->norm);
+	else
+		ck_assert_ptr_null(d);
+	aa_arena_free(&arena);
+}
+END_TEST
+
+START_TEST(domain_norm_without_memory_says_so_never_invalid)
+{
+	static const enum aa_name_rule rules[] = { AA_NAME_LDH, AA_NAME_LOOSE, AA_NAME_IDNA };
+	struct aa_arena *arena = aa_arena_new();
+	const char *d;
+
+	ck_assert_ptr_nonnull(arena);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		aa_arena_fail_after(arena, 0, SIZE_MAX);
+		ck_assert_int_eq(aa_domain_norm(arena, V("example.com"), rules[i], &d),
+				 AA_DNS_NAME_NOMEM);
+	}
+	aa_arena_fail_after(arena, 0, SIZE_MAX);
+	ck_assert_int_eq(aa_domain_norm(arena, V("b\xc3\xbc" "cher.example"), AA_NAME_IDNA, &d),
+			 AA_DNS_NAME_NOMEM);
+	aa_arena_fail_after(arena, SIZE_MAX, 0);
+	aa_arena_free(&arena);
+}
+END_TEST
+
 /* The classes are the C locale's, whatever the process's locale. */
 START_TEST(ctype_classes_are_the_c_locales_for_every_byte)
 {
@@ -153,6 +226,9 @@ Suite *suite_dns_name(void)
 			    sizeof(name_cases) / sizeof(name_cases[0]));
 	tcase_add_test(tc, dns_name_check_of_null_is_empty);
 	tcase_add_test(tc, dns_name_every_status_has_words);
+	tcase_add_loop_test(tc, domain_norm_gives_the_status_of_its_case, 0,
+			    sizeof(norm_cases) / sizeof(norm_cases[0]));
+	tcase_add_test(tc, domain_norm_without_memory_says_so_never_invalid);
 	tcase_add_test(tc, ctype_classes_are_the_c_locales_for_every_byte);
 	tcase_add_test(tc, ctype_white_space_sets_are_distinct);
 	suite_add_tcase(s, tc);
