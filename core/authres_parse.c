@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_authres.h"
+#include "aa_ctype.h"
+#include "aa_dns_name.h"
 #include "aa_header.h"
 
 #define AUTHRES_NAME "Authentication-Results"
@@ -47,40 +49,10 @@ static int peek(const struct cur *c)
 	return c->p < c->end ? *c->p : -1;
 }
 
-/* ---- character classes (ASCII only, never the locale) ---- */
-
-static int is_alpha(int ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
-
-static int is_digit(int ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static int is_let_dig(int ch)
-{
-	return is_alpha(ch) || is_digit(ch);
-}
-
-static int is_ldh(int ch)
-{
-	return is_let_dig(ch) || ch == '-';
-}
-
-static int ascii_lower(int ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch;
-}
-
-static int is_wsp(int ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
+/* ---- character classes (ASCII only, never the locale: aa_ctype.h) ---- */
 
 /* RFC 2045 5.1 token: printable ASCII except SPACE and tspecials. */
-static int is_token_char(int ch)
+static bool is_token_char(unsigned char ch)
 {
 	if (ch <= 0x20 || ch >= 0x7f)
 		return 0;
@@ -88,9 +60,9 @@ static int is_token_char(int ch)
 }
 
 /* RFC 5322 3.2.3 atext. */
-static int is_atext(int ch)
+static bool is_atext(unsigned char ch)
 {
-	if (is_let_dig(ch))
+	if (aa_is_alnum(ch))
 		return 1;
 	return ch > 0 && ch < 0x7f && strchr("!#$%&'*+-/=?^_`{|}~", ch) != NULL;
 }
@@ -145,7 +117,7 @@ static int cfws(struct cur *c)
 	const unsigned char *from = c->p;
 
 	while (c->p < c->end) {
-		if (is_wsp(*c->p)) {
+		if (aa_is_fws(*c->p)) {
 			c->p++;
 		} else if (*c->p == '(') {
 			if (comment(c) < 0)
@@ -185,7 +157,7 @@ static int quoted_string(struct cur *c, struct span *s)
 }
 
 /* A run of bytes that pass ok(), at least one, at most the item cap. */
-static int run(struct cur *c, struct span *s, int (*ok)(int), const char *what)
+static int run(struct cur *c, struct span *s, bool (*ok)(unsigned char), const char *what)
 {
 	const unsigned char *from = c->p;
 
@@ -201,7 +173,7 @@ static int run(struct cur *c, struct span *s, int (*ok)(int), const char *what)
 	return 0;
 }
 
-static int is_lenient_keyword_char(int ch)
+static bool is_lenient_keyword_char(unsigned char ch)
 {
 	return is_token_char(ch) && ch != '.';
 }
@@ -212,7 +184,7 @@ static int keyword(struct cur *c, struct span *s, const char *what)
 {
 	if (c->lenient)
 		return run(c, s, is_lenient_keyword_char, what);
-	if (run(c, s, is_ldh, what) < 0)
+	if (run(c, s, aa_is_ldh, what) < 0)
 		return -1;
 	if (s->p[s->n - 1] == '-')
 		return fail(c, "keyword ends in a hyphen");
@@ -228,7 +200,10 @@ static int value(struct cur *c, struct span *s, const char *what)
 }
 
 /* RFC 6376 3.5 domain-name: sub-domain 1*("." sub-domain), where
- * sub-domain = Let-dig [Ldh-str] (RFC 5321 4.1.2). */
+ * sub-domain = Let-dig [Ldh-str] (RFC 5321 4.1.2). A lexer, not a
+ * check of a known span: it finds where the name ends inside the field
+ * and reports the label at fault, so it does not call
+ * aa_dns_name_check(); it takes its label limit from aa_dns_name.h. */
 static int domain_name(struct cur *c)
 {
 	int labels = 0;
@@ -236,16 +211,16 @@ static int domain_name(struct cur *c)
 	for (;;) {
 		const unsigned char *label = c->p;
 
-		if (!is_let_dig(peek(c)))
+		if (!aa_is_alnum(peek(c)))
 			return fail(c, "bad domain-name");
-		while (c->p < c->end && is_ldh(*c->p))
+		while (c->p < c->end && aa_is_ldh(*c->p))
 			c->p++;
 		if (c->p[-1] == '-')
 			return fail(c, "domain label ends in a hyphen");
-		if (c->p - label > 63)
+		if (c->p - label > AA_DNS_LABEL_MAX)
 			return fail(c, "domain label too long");
 		labels++;
-		if (peek(c) != '.' || c->p + 1 >= c->end || !is_let_dig(c->p[1]))
+		if (peek(c) != '.' || c->p + 1 >= c->end || !aa_is_alnum(c->p[1]))
 			break;
 		c->p++;
 	}
@@ -267,7 +242,7 @@ static int is_dot_atom(const unsigned char *p, size_t n)
 	return 1;
 }
 
-static int is_atext_or_dot(int ch)
+static bool is_atext_or_dot(unsigned char ch)
 {
 	return is_atext(ch) || ch == '.';
 }
@@ -313,7 +288,7 @@ static int pvalue_strict(struct cur *c, struct span *s)
 	return run(c, s, is_token_char, "expected a property value");
 }
 
-static int is_word_byte(int ch)
+static bool is_word_byte(unsigned char ch)
 {
 	return ch > 0x20 && ch != 0x7f && ch != ';' && ch != '(' && ch != ')' && ch != '"';
 }
@@ -326,7 +301,7 @@ static int pvalue(struct cur *c, struct span *s)
 
 	if (pvalue_strict(c, s) == 0) {
 		ch = peek(c);
-		if (!c->lenient || ch == -1 || ch == ';' || ch == '(' || is_wsp(ch))
+		if (!c->lenient || ch == -1 || ch == ';' || ch == '(' || aa_is_fws(ch))
 			return 0;
 	} else if (!c->lenient) {
 		return -1;
@@ -339,7 +314,7 @@ static int pvalue(struct cur *c, struct span *s)
 
 static int digits(struct cur *c, struct span *s, const char *what)
 {
-	return run(c, s, is_digit, what);
+	return run(c, s, aa_is_digit, what);
 }
 
 static int span_is(const struct span *s, const char *word)
@@ -463,7 +438,7 @@ static char *span_str(struct aa_ctx *ctx, const struct span *s, int lower)
 		if (s->quoted && ch == '\\' && i + 1 < s->n)
 			ch = s->p[++i];
 		if (lower)
-			ch = (unsigned char)ascii_lower(ch);
+			ch = (unsigned char)aa_lower(ch);
 		out[o++] = (char)ch;
 	}
 	out[o] = '\0';
@@ -507,7 +482,7 @@ static int head(struct cur *c, struct span *id, struct span *version)
 		return -1;
 	if ((sp = cfws(c)) < 0)
 		return -1;
-	if (is_digit(peek(c))) {
+	if (aa_is_digit(peek(c))) {
 		if (sp == 0)
 			return fail(c, "no space before the version");
 		if (digits(c, version, "expected a version") < 0 || cfws(c) < 0)
@@ -720,7 +695,7 @@ static int span_is_id(const struct span *s, const char *id)
 	}
 	i = skip_space(v, n, 0);
 	j = skip_space(id, idn, 0);
-	while (i < n && j < idn && ascii_lower((unsigned char)v[i]) == ascii_lower((unsigned char)id[j])) {
+	while (i < n && j < idn && aa_lower((unsigned char)v[i]) == aa_lower((unsigned char)id[j])) {
 		i++;
 		j++;
 	}
@@ -767,7 +742,7 @@ static int is_keyword_str(const char *s)
 	if (n == 0 || s[n - 1] == '-')
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!is_ldh((unsigned char)s[i]))
+		if (!aa_is_ldh((unsigned char)s[i]))
 			return 0;
 	return 1;
 }
@@ -777,7 +752,7 @@ static int is_digits_str(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!is_digit((unsigned char)*s))
+		if (!aa_is_digit((unsigned char)*s))
 			return 0;
 	return 1;
 }

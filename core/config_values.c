@@ -3,11 +3,11 @@
  * how the manual writes it and what an error says it expects
  * (aa_options.h). The rows themselves are in config_options.c. */
 #define _GNU_SOURCE	/* asprintf */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_options.h"
 
@@ -107,7 +107,7 @@ static int set_status(const struct aa_option *o, struct aa_config *cfg, const ch
 		return -1;
 	p += 2;
 	for (int part = 0; part < 2; part++) {
-		for (d = 0; isdigit((unsigned char)p[d]); d++)
+		for (d = 0; aa_is_digit((unsigned char)p[d]); d++)
 			;
 		if (d == 0 || d > 3 || (part == 0 && p[d] != '.') || (part == 1 && p[d] != '\0'))
 			return -1;
@@ -141,7 +141,7 @@ static int set_token(const struct aa_option *o, struct aa_config *cfg, const cha
 {
 	(void)why;
 	for (const char *p = v; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+		if (!aa_is_alnum((unsigned char)*p) && *p != '.' && *p != '-')
 			return -1;
 	return *v == '\0' ? -1 : replace_str(field(o, cfg), v);
 }

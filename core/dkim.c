@@ -23,7 +23,6 @@
  * temperror and the result incomplete: DMARC then defers rather than
  * fails (core/dmarc_eval.c), and the header says dkim=temperror.
  */
-#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +30,8 @@
 #include <string.h>
 #include <strings.h>
 #include <opendkim/dkim.h>
+#include "aa_ctype.h"
+#include "aa_dns_name.h"
 #include "dkim_int.h"
 
 /* One header field (name, colon, value): RFC 5322 sets no limit on a
@@ -42,18 +43,13 @@ struct aa_dkim_lib {
 };
 /* ---- small helpers ---- */
 
-static inline bool is_wsp(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static struct slice slice_trim(const char *p, size_t n)
 {
-	while (n > 0 && is_wsp((unsigned char)p[0])) {
+	while (n > 0 && aa_is_fws((unsigned char)p[0])) {
 		p++;
 		n--;
 	}
-	while (n > 0 && is_wsp((unsigned char)p[n - 1]))
+	while (n > 0 && aa_is_fws((unsigned char)p[n - 1]))
 		n--;
 	return (struct slice){ p, n };
 }
@@ -77,7 +73,7 @@ static bool slice_same(struct slice s, const unsigned char *lib)
 	for (size_t i = 0; i < s.n; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
-		if (isspace(c))
+		if (aa_is_space(c))
 			continue;
 		if (lib[k] != c)
 			return false;
@@ -134,33 +130,14 @@ static void tags_parse(const char *p, size_t n, struct sig_tags *t)
 }
 
 /* A name we are willing to put in a DNS question: letters, digits,
- * '-' and '_', dot-separated non-empty labels of at most 63 octets.
- * This refuses "legitimate.com(.attacker.com" style values
- * (CVE-2020-12272) before any lookup. */
+ * '-' and '_', no final dot; a d= has at least two labels. This refuses
+ * "legitimate.com(.attacker.com" style values (CVE-2020-12272) before
+ * any lookup. */
 static bool dns_name_ok(struct slice s, bool need_dot)
 {
-	size_t label = 0;
-	bool dot = false;
+	unsigned flags = AA_DNS_NAME_UNDERSCORE | (need_dot ? AA_DNS_NAME_DOTTED : 0);
 
-	if (s.p == NULL || s.n == 0 || s.n > 253)
-		return false;
-	for (size_t i = 0; i < s.n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			dot = true;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && (dot || !need_dot);
+	return aa_dns_name_check(s.p, s.n, flags) == AA_DNS_NAME_OK;
 }
 
 /* ---- the library handle, one per process ---- */

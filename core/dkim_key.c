@@ -11,44 +11,35 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "dkim_int.h"
 
 /* The key tags libopendkim 2.11 uses (dkim_get_key, dkim_key_smtp). */
 static const char kept_tags[] = "vhkstp";
 
-static inline bool is_fws(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static inline bool is_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 /* RFC 6376 3.2 VALCHAR: %x21-3A / %x3C-7E */
 static inline bool is_valchar(unsigned char c)
 {
-	return c >= 0x21 && c <= 0x7e && c != ';';
+	return aa_is_vchar(c) && c != ';';
 }
 
 static void trim(const char **p, const char **end)
 {
-	while (*p < *end && is_fws((unsigned char)**p))
+	while (*p < *end && aa_is_fws((unsigned char)**p))
 		(*p)++;
-	while (*end > *p && is_fws((unsigned char)(*end)[-1]))
+	while (*end > *p && aa_is_fws((unsigned char)(*end)[-1]))
 		(*end)--;
 }
 
 /* tag-name = ALPHA *ALNUMPUNC (ALPHA / DIGIT / "_") */
 static bool tag_name_ok(const char *p, const char *end)
 {
-	if (p == end || !is_alpha((unsigned char)*p))
+	if (p == end || !aa_is_alpha((unsigned char)*p))
 		return false;
 	for (p++; p < end; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (!is_alpha(c) && !(c >= '0' && c <= '9') && c != '_')
+		if (!aa_is_alpha(c) && !aa_is_digit(c) && c != '_')
 			return false;
 	}
 	return true;
@@ -58,7 +49,7 @@ static bool tag_name_ok(const char *p, const char *end)
 static bool tag_value_ok(const char *p, const char *end)
 {
 	for (; p < end; p++)
-		if (!is_valchar((unsigned char)*p) && !is_fws((unsigned char)*p))
+		if (!is_valchar((unsigned char)*p) && !aa_is_fws((unsigned char)*p))
 			return false;
 	return true;
 }
@@ -72,7 +63,7 @@ static bool put_tag(char *buf, size_t buflen, size_t *k, char name,
 	buf[(*k)++] = name;
 	buf[(*k)++] = '=';
 	for (; v < vend; v++) {
-		if (is_fws((unsigned char)*v))
+		if (aa_is_fws((unsigned char)*v))
 			continue;
 		if (*k + 1 >= buflen)
 			return false;
@@ -152,7 +143,7 @@ int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
 		unsigned char c = (unsigned char)text[i];
 
 		/* what libopendkim itself refuses in a whole record */
-		if (c >= 0x7f || (c < 0x20 && !is_fws(c))) {
+		if (c >= 0x7f || (c < 0x20 && !aa_is_fws(c))) {
 			*reason_r = "malformed key record";
 			return -1;
 		}

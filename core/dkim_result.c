@@ -7,8 +7,8 @@
  * over AA_DKIM_SIGS_MAX. A copy that fails for want of memory makes the
  * result incomplete, never a pass without its domain.
  */
-#include <ctype.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "dkim_int.h"
 
 /* RFC 6008 2: header.b carries at least 8 characters of b=. */
@@ -51,7 +51,7 @@ static const char *b_prefix(struct aa_dkim_verify *v, const char *b, size_t n)
 	if (b == NULL)
 		return NULL;
 	for (size_t i = 0; i < n && k < DKIM_B_PREFIX; i++)
-		if (!isspace((unsigned char)b[i]))
+		if (!aa_is_space((unsigned char)b[i]))
 			out[k++] = b[i];
 	return aa_dkim_dup(v, out, k, false);
 }

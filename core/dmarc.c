@@ -97,19 +97,19 @@ int aa_dmarc_lookup(struct aa_ctx *ctx, const char *from_domain,
 	const char *txt = NULL, *d = NULL, *why = NULL;
 	size_t len = 0;
 	enum aa_result rc;
-	int ok;
+	enum aa_dns_name_status st;
 
 	memset(r, 0, sizeof(*r));
-	ok = from_domain != NULL ? aa_domain_norm(ctx->arena, from_domain, strlen(from_domain),
-						  AA_NAME_LOOSE, &d) : 0;
+	st = from_domain != NULL ? aa_domain_norm(ctx->arena, from_domain, strlen(from_domain),
+						  AA_NAME_LOOSE, &d) : AA_DNS_NAME_EMPTY;
 	r->from_domain = d;
-	if (ok < 0) {
+	if (st == AA_DNS_NAME_NOMEM) {
 		r->status = AA_TEMPERROR;	/* never "not a domain" */
 		r->reason = "out of memory";
 		r->local_error = 1;
 		return -1;
 	}
-	if (ok == 0) {
+	if (st != AA_DNS_NAME_OK) {
 		r->status = AA_PERMERROR;
 		r->reason = "From domain is not a domain";
 		return 0;
@@ -137,15 +137,15 @@ int aa_dmarc_aligned(struct aa_ctx *ctx, const char *from_domain, const char *au
 {
 	const char *f, *a, *org_f, *org_a;
 	enum aa_result rc;
-	int okf, oka;
+	enum aa_dns_name_status okf, oka;
 
 	if (from_domain == NULL || auth_domain == NULL)
 		return 0;
 	okf = aa_domain_norm(ctx->arena, from_domain, strlen(from_domain), AA_NAME_LOOSE, &f);
 	oka = aa_domain_norm(ctx->arena, auth_domain, strlen(auth_domain), AA_NAME_LOOSE, &a);
-	if (okf < 0 || oka < 0)
+	if (okf == AA_DNS_NAME_NOMEM || oka == AA_DNS_NAME_NOMEM)
 		return -1;	/* no memory: undecided, never "not aligned" */
-	if (okf == 0 || oka == 0)
+	if (okf != AA_DNS_NAME_OK || oka != AA_DNS_NAME_OK)
 		return 0;
 	if (strcmp(f, a) == 0)
 		return 1;

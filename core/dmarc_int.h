@@ -9,11 +9,10 @@
 
 #include <stddef.h>
 #include "aa_dmarc.h"
+#include "aa_dns_name.h"
 
 /* ---- domain names (core/domain.c) ---- */
 
-#define AA_DOMAIN_MAX 253	/* RFC 1035 2.3.4, without the final dot */
-#define AA_LABEL_MAX 63		/* RFC 1035 2.3.4 */
 
 enum aa_name_rule {
 	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain (letters, digits, inner
@@ -24,11 +23,11 @@ enum aa_name_rule {
 };
 
 /* A lower-cased copy of len bytes in the arena, one final dot removed,
- * in *d_r: 1. 0 when it is not a domain under rule (empty label, bad
- * byte, label or name too long, an IDNA mapping that fails). -1 when out
- * of memory: never read as "not a domain". */
-int aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule,
-		   const char **d_r);
+ * in *d_r: AA_DNS_NAME_OK. Why not when it is not a domain under rule
+ * (aa_dns_name_check(), or AA_DNS_NAME_BAD_IDNA). AA_DNS_NAME_NOMEM when
+ * out of memory: never read as "not a domain". */
+enum aa_dns_name_status aa_domain_norm(struct aa_arena *arena, const char *s, size_t len,
+				       enum aa_name_rule rule, const char **d_r);
 
 size_t aa_domain_labels(const char *domain);
 

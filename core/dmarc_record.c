@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "dmarc_int.h"
 
 #define RECORD_LEN_MAX 2048	/* bytes; far above any real record, below BUFSIZ */
@@ -28,21 +29,16 @@ struct terms {
 	int dup;
 };
 
-static int is_wsp(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 /* Trim WSP, and a backslash before ';' as some DNS tools publish it. */
 static void trim(const char **s, const char **e)
 {
-	while (*s < *e && is_wsp(**s))
+	while (*s < *e && aa_is_wsp((unsigned char)**s))
 		(*s)++;
-	while (*e > *s && is_wsp((*e)[-1]))
+	while (*e > *s && aa_is_wsp((unsigned char)(*e)[-1]))
 		(*e)--;
 	if (*e > *s && (*e)[-1] == '\\') {
 		(*e)--;
-		while (*e > *s && is_wsp((*e)[-1]))
+		while (*e > *s && aa_is_wsp((unsigned char)(*e)[-1]))
 			(*e)--;
 	}
 }
@@ -59,11 +55,11 @@ int aa_dmarc_is_record(const char *txt, size_t len)
 	trim(&s, &e);
 	if (s == e || (*s != 'v' && *s != 'V'))
 		return 0;
-	for (s++; s < e && is_wsp(*s); s++)
+	for (s++; s < e && aa_is_wsp((unsigned char)*s); s++)
 		;
 	if (s == e || *s++ != '=')
 		return 0;
-	while (s < e && is_wsp(*s))
+	while (s < e && aa_is_wsp((unsigned char)*s))
 		s++;
 	/* RFC 9989 "DMARC Policy Record Format": the value is case sensitive */
 	return e - s == 6 && memcmp(s, "DMARC1", 6) == 0;

@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <resolv.h>
@@ -18,12 +17,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "aa_ctype.h"
 #include "aa_arena.h"
 #include "aa_dns.h"
+#include "aa_dns_name.h"
 #include "dns_int.h"
 
-#define DNS_NAME_MAX 253		/* RFC 1035 2.3.4, in text form */
-#define DNS_LABEL_MAX 63
 #define DNS_ANSWER_MAX 65536		/* largest TCP answer */
 #define DNS_RR_MAX 64			/* records kept per answer */
 #define DNS_ZONE_LINE_MAX 16384
@@ -124,33 +123,9 @@ static int type_parse(const char *word, enum aa_dns_type *t)
  * 11), but we send only printable ASCII, space included (0x20..0x7e):
  * SPF macros make names with spaces and '%' (RFC 7208 7.1), while
  * control bytes, DEL and 8-bit bytes have no use in a name we look up.
- * Labels of 1..63 octets, at most 253 octets without the trailing dot
- * (RFC 1035 2.3.4). '.' always separates labels; '\' is an ordinary
- * octet (aa_dns_escape_name() keeps the resolver from reading it). */
-static int name_is_askable(const char *name, size_t *len_r)
-{
-	size_t len = strlen(name), label = 0;
-
-	if (len > 0 && name[len - 1] == '.')
-		len--;
-	if (len == 0 || len > DNS_NAME_MAX)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-
-		if (c < 0x20 || c > 0x7e)
-			return 0;
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if (++label > DNS_LABEL_MAX) {
-			return 0;
-		}
-	}
-	*len_r = len;
-	return 1;
-}
+ * '.' always separates labels; '\' is an ordinary octet
+ * (aa_dns_escape_name() keeps the resolver from reading it). */
+#define DNS_ASKABLE (AA_DNS_NAME_ROOT_DOT | AA_DNS_NAME_PRINTABLE)
 
 int aa_dns_escape_name(const char *name, size_t len, char *buf, size_t size)
 {
@@ -202,7 +177,7 @@ static char *name_key(const char *name, size_t len)
 	if (k == NULL)
 		return NULL;
 	for (size_t i = 0; i < len; i++)
-		k[i] = (char)tolower((unsigned char)name[i]);
+		k[i] = (char)aa_lower((unsigned char)name[i]);
 	k[len] = '\0';
 	return k;
 }
@@ -255,8 +230,8 @@ static int zone_parse_txt(const char *p, char **text_r, size_t *len_r, unsigned 
 					goto bad;
 				if (*p == '\\') {
 					p++;
-					if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1]) &&
-					    isdigit((unsigned char)p[2])) {
+					if (aa_is_digit((unsigned char)p[0]) && aa_is_digit((unsigned char)p[1]) &&
+					    aa_is_digit((unsigned char)p[2])) {
 						int v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 						if (v > 255)
 							goto bad;
@@ -303,8 +278,8 @@ static int zone_name(const char **pp, char *out, size_t size)
 		} else if (c == '\\') {
 			int v;
 
-			if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
-			    !isdigit((unsigned char)p[2]))
+			if (!aa_is_digit((unsigned char)p[0]) || !aa_is_digit((unsigned char)p[1]) ||
+			    !aa_is_digit((unsigned char)p[2]))
 				return -1;
 			v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 			if (v == 0 || v == '.' || v > 255)
@@ -325,7 +300,7 @@ static int zone_name(const char **pp, char *out, size_t size)
 
 int aa_dns_zone_add_line(struct aa_dns *dns, const char *line)
 {
-	char name[DNS_NAME_MAX + 2], tword[16];
+	char name[AA_DNS_NAME_MAX + 2], tword[16];
 	const char *p = line;
 	size_t tlen = 0;
 	struct zone_rec *z;
@@ -632,7 +607,7 @@ int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len
 static void resolver_lookup(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 			    uint64_t left_ms, struct aa_dns_answer *out)
 {
-	char text[2 * DNS_NAME_MAX + 1];
+	char text[2 * AA_DNS_NAME_MAX + 1];
 	unsigned char *buf;
 	int len;
 
@@ -781,15 +756,19 @@ static struct cache_entry *cache_find(struct aa_dns *dns, const char *key, enum 
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type)
 {
-	char key[DNS_NAME_MAX + 1];
+	char key[AA_DNS_NAME_MAX + 1];
 	struct cache_entry *c;
 	uint64_t start, end;
 	size_t len;
 
-	if (name == NULL || !name_is_askable(name, &len))
+	if (name == NULL)
 		return &dns->badname_answer;
+	len = strlen(name);
+	if (aa_dns_name_check(name, len, DNS_ASKABLE) != AA_DNS_NAME_OK)
+		return &dns->badname_answer;
+	len -= name[len - 1] == '.';
 	for (size_t i = 0; i < len; i++)
-		key[i] = (char)tolower((unsigned char)name[i]);
+		key[i] = (char)aa_lower((unsigned char)name[i]);
 	key[len] = '\0';
 	c = cache_find(dns, key, type);
 	if (c != NULL)

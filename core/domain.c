@@ -4,31 +4,16 @@
  * A-labels the way IDNA/UTS #46 does (libidn2, non-transitional: so
  * "victim<U+FF0E>test", with a fullwidth full stop, is victim.test) and
  * then judged as that name. What cannot be mapped is not a domain, and
- * neither is a name that is not LDH (plus '_') afterwards.
+ * neither is a name that is not LDH (plus '_') afterwards; the name
+ * itself is judged by aa_dns_name_check().
  */
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "dmarc_int.h"
 
 #define IDNA_INPUT_MAX 1024	/* bytes of a Unicode name handed to libidn2 */
-
-static int byte_ok(unsigned char c, enum aa_name_rule rule)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')
-		return 1;
-	return rule == AA_NAME_LOOSE && c >= 0x80;
-}
-
-/* One label of dst[0..len): length and, for LDH, no hyphen at either end. */
-static int label_ok(const char *l, size_t len, enum aa_name_rule rule)
-{
-	if (len == 0 || len > AA_LABEL_MAX)
-		return 0;
-	if (rule != AA_NAME_LOOSE && (l[0] == '-' || l[len - 1] == '-'))
-		return 0;
-	return 1;
-}
 
 /* Does the name need IDNA: a non-ASCII byte, or a label that claims to
  * be an A-label ("xn--", which libidn2 then checks)? */
@@ -45,66 +30,62 @@ static int needs_idna(const char *s, size_t len)
 	return 0;
 }
 
-static int norm_ascii(struct aa_arena *arena, const char *s, size_t len,
-		      enum aa_name_rule rule, const char **d_r)
+/* The rule's flags for aa_dns_name_check(): AA_NAME_LDH is the RFC 5321
+ * sub-domain plus '_'; AA_NAME_LOOSE also takes 8-bit bytes and a label
+ * beginning or ending with '-' (the PSL's own input). */
+static enum aa_dns_name_status norm_ascii(struct aa_arena *arena, const char *s, size_t len,
+					  enum aa_name_rule rule, const char **d_r)
 {
+	unsigned flags = AA_DNS_NAME_ROOT_DOT | AA_DNS_NAME_UNDERSCORE |
+			 (rule == AA_NAME_LOOSE ? AA_DNS_NAME_8BIT : AA_DNS_NAME_NO_EDGE_HYPHEN);
+	enum aa_dns_name_status st = aa_dns_name_check(s, len, flags);
 	char *d;
-	size_t start = 0;
 
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > AA_DOMAIN_MAX)
-		return 0;
+	if (st != AA_DNS_NAME_OK)
+		return st;
+	len -= s[len - 1] == '.';
 	d = aa_arena_strndup(arena, s, len);
 	if (d == NULL)
-		return -1;
-	for (size_t i = 0; i <= len; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (i == len || c == '.') {
-			if (!label_ok(d + start, i - start, rule))
-				return 0;
-			start = i + 1;
-			continue;
-		}
-		if (c >= 'A' && c <= 'Z')
-			d[i] = (char)(c - 'A' + 'a');
-		else if (!byte_ok(c, rule))
-			return 0;
-	}
+		return AA_DNS_NAME_NOMEM;
+	for (size_t i = 0; i < len; i++)
+		d[i] = (char)aa_lower((unsigned char)d[i]);
 	*d_r = d;
-	return 1;
+	return AA_DNS_NAME_OK;
 }
 
 /* UTS #46 mapping to A-labels, then the LDH rule. */
-static int norm_idna(struct aa_arena *arena, const char *s, size_t len, const char **d_r)
+static enum aa_dns_name_status norm_idna(struct aa_arena *arena, const char *s, size_t len,
+					 const char **d_r)
 {
+	enum aa_dns_name_status st;
 	char *in, *out = NULL;
 	int rc;
 
-	if (len > IDNA_INPUT_MAX || memchr(s, '\0', len) != NULL)
-		return 0;
+	if (len > IDNA_INPUT_MAX)
+		return AA_DNS_NAME_TOO_LONG;
+	if (memchr(s, '\0', len) != NULL)
+		return AA_DNS_NAME_BAD_BYTE;
 	in = aa_arena_strndup(arena, s, len);
 	if (in == NULL)
-		return -1;
+		return AA_DNS_NAME_NOMEM;
 	rc = idn2_to_ascii_8z(in, &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
 	if (rc == IDN2_MALLOC)
-		return -1;
+		return AA_DNS_NAME_NOMEM;
 	if (rc != IDN2_OK || out == NULL) {
 		free(out);
-		return 0;
+		return AA_DNS_NAME_BAD_IDNA;
 	}
-	rc = norm_ascii(arena, out, strlen(out), AA_NAME_LDH, d_r);	/* ASCII by now */
+	st = norm_ascii(arena, out, strlen(out), AA_NAME_LDH, d_r);	/* ASCII by now */
 	free(out);
-	return rc;
+	return st;
 }
 
-int aa_domain_norm(struct aa_arena *arena, const char *s, size_t len, enum aa_name_rule rule,
-		   const char **d_r)
+enum aa_dns_name_status aa_domain_norm(struct aa_arena *arena, const char *s, size_t len,
+				       enum aa_name_rule rule, const char **d_r)
 {
 	*d_r = NULL;
 	if (s == NULL)
-		return 0;
+		return AA_DNS_NAME_EMPTY;
 	if (rule == AA_NAME_IDNA && needs_idna(s, len))
 		return norm_idna(arena, s, len, d_r);
 	return norm_ascii(arena, s, len, rule, d_r);

@@ -15,8 +15,8 @@
  * host name after IDNA mapping (aa_domain_norm, AA_NAME_IDNA) makes it
  * BAD_DOMAIN. Which header fields are From fields is aa_header.h's job.
  */
-#include <ctype.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "aa_header.h"
 #include "dmarc_int.h"
 
@@ -175,7 +175,7 @@ enum box { BOX_DOMAIN, BOX_NO_DOMAIN, BOX_BAD_DOMAIN, BOX_SYNTAX, BOX_NOMEM };
 static enum box domain_of(struct aa_ctx *ctx, const struct toks *ts, size_t from, size_t to,
 			  const char **d_r)
 {
-	char buf[4 * (AA_DOMAIN_MAX + 2)];
+	char buf[4 * (AA_DNS_NAME_MAX + 2)];
 	size_t len = 0;
 
 	if (from >= to)
@@ -193,12 +193,12 @@ static enum box domain_of(struct aa_ctx *ctx, const struct toks *ts, size_t from
 		len += t->len;
 	}
 	switch (aa_domain_norm(ctx->arena, buf, len, AA_NAME_IDNA, d_r)) {
-	case 1:
+	case AA_DNS_NAME_OK:
 		return BOX_DOMAIN;
-	case 0:
-		return BOX_BAD_DOMAIN;
-	default:
+	case AA_DNS_NAME_NOMEM:
 		return BOX_NOMEM;
+	default:
+		return BOX_BAD_DOMAIN;
 	}
 }
 
@@ -360,7 +360,7 @@ static void parse_list(struct aa_ctx *ctx, const struct toks *ts, struct walk *w
 
 static int salvage_byte(unsigned char c)
 {
-	return isalnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80;
+	return aa_is_alnum(c) || c == '.' || c == '-' || c == '_' || c >= 0x80;
 }
 
 /* Past the folding white space and comments at v[j] (to the end when a
@@ -413,22 +413,22 @@ static size_t salvage_name(const char *v, size_t len, size_t at, char *buf, size
 static int salvage_domains(struct aa_ctx *ctx, const char *value, size_t len,
 			   struct domain_set *set)
 {
-	char buf[4 * AA_DOMAIN_MAX];
+	char buf[4 * AA_DNS_NAME_MAX];
 	size_t tries = 0;
 
 	for (size_t i = 0; value != NULL && i < len && tries < SALVAGE_MAX; i++) {
 		size_t j, n;
 		const char *d = NULL;
-		int ok;
+		enum aa_dns_name_status st;
 
 		if (value[i] != '@')
 			continue;
 		tries++;
 		n = salvage_name(value, len, i, buf, sizeof(buf), &j);
-		ok = aa_domain_norm(ctx->arena, buf, n, AA_NAME_IDNA, &d);
-		if (ok < 0)
+		st = aa_domain_norm(ctx->arena, buf, n, AA_NAME_IDNA, &d);
+		if (st == AA_DNS_NAME_NOMEM)
 			return -1;
-		if (ok > 0 && strchr(d, '.') != NULL)
+		if (st == AA_DNS_NAME_OK && strchr(d, '.') != NULL)
 			domain_set_add(set, d);
 		i = j > i ? j - 1 : i;
 	}

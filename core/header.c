@@ -1,18 +1,8 @@
 /* header.c - header field names matched the way Exim and readers do, and
  * a raw header block cut into fields as Exim 4.96 does (see aa_header.h). */
 #include <string.h>
+#include "aa_ctype.h"
 #include "aa_header.h"
-
-/* C-locale isspace(), as Exim's Uskip_whitespace() uses it. */
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
-}
-
-static int lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
 
 size_t aa_header_space_len(const char *s, size_t len)
 {
@@ -43,7 +33,7 @@ size_t aa_header_space_len(const char *s, size_t len)
 
 static size_t exim_space_len(const char *s, size_t len)
 {
-	return len > 0 && is_space((unsigned char)*s) ? 1 : 0;
+	return len > 0 && aa_is_space((unsigned char)*s) ? 1 : 0;
 }
 
 static int name_match(const char *field, size_t len, const char *name, size_t *value_off_r,
@@ -54,7 +44,7 @@ static int name_match(const char *field, size_t len, const char *name, size_t *v
 	if (field == NULL || len <= n)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (lower((unsigned char)field[i]) != lower((unsigned char)name[i]))
+		if (aa_lower((unsigned char)field[i]) != aa_lower((unsigned char)name[i]))
 			return 0;
 	/* each step moves on by at least one byte: ends within len */
 	for (; i < len && (k = space_len(field + i, len - i)) > 0; i += k)
@@ -87,11 +77,11 @@ void aa_header_start(struct aa_header_cursor *c, const char *msg, size_t len)
  * ':' (8-bit bytes count as printing), white space, then ':'. */
 static int is_field(const char *p, const char *end)
 {
-	if (p >= end || is_space((unsigned char)*p))
+	if (p >= end || aa_is_space((unsigned char)*p))
 		return 0;
 	while (p < end && (unsigned char)*p > ' ' && (unsigned char)*p != 0x7f && *p != ':')
 		p++;
-	while (p < end && is_space((unsigned char)*p))
+	while (p < end && aa_is_space((unsigned char)*p))
 		p++;
 	return p < end && *p == ':';
 }

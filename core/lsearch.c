@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aa_dns_name.h"
 #include "aa_lsearch.h"
-
-#define NAME_MAX_OCTETS 253	/* RFC 1035 2.3.4, without the final dot */
-#define LABEL_MAX_OCTETS 63	/* RFC 1035 2.3.4 */
 
 void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, const char *fmt, ...)
 {
@@ -146,25 +144,7 @@ int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *
 
 int aa_lsearch_is_name(const char *name)
 {
-	size_t len = strlen(name), label = 0;
-
-	if (len == 0 || len > NAME_MAX_OCTETS || name[0] == '.' || name[len - 1] == '.')
-		return 0;
-	for (const char *p = name; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return 0;
-		if (++label > LABEL_MAX_OCTETS)
-			return 0;
-	}
-	return 1;
+	return aa_dns_name_check(name, strlen(name), AA_DNS_NAME_UNDERSCORE) == AA_DNS_NAME_OK;
 }
 
 int aa_lsearch_domain_key(char *key)

@@ -13,13 +13,13 @@ const struct aa_names aa_dmarc_mode_names = {
 enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
 				  const char **txt_r, size_t *len_r)
 {
-	char qname[sizeof("_dmarc.") + AA_DOMAIN_MAX];
+	char qname[sizeof("_dmarc.") + AA_DNS_NAME_MAX];
 	const struct aa_dns_answer *a;
 	size_t found = 0;
 
 	*txt_r = NULL;
 	*len_r = 0;
-	if (strlen(name) > AA_DOMAIN_MAX - sizeof("_dmarc"))
+	if (strlen(name) > AA_DNS_NAME_MAX - sizeof("_dmarc"))
 		return AA_NONE;		/* _dmarc.<name> cannot exist */
 	strcpy(qname, "_dmarc.");
 	strcat(qname, name);
@@ -112,12 +112,12 @@ enum aa_result aa_org_domain(struct aa_ctx *ctx, const char *domain,
 	if (domain == NULL)
 		return AA_PERMERROR;
 	switch (aa_domain_norm(ctx->arena, domain, strlen(domain), AA_NAME_LOOSE, &d)) {
-	case 1:
+	case AA_DNS_NAME_OK:
 		break;
-	case 0:
-		return AA_PERMERROR;
-	default:
+	case AA_DNS_NAME_NOMEM:
 		return AA_TEMPERROR;	/* no memory is not "not a domain" */
+	default:
+		return AA_PERMERROR;
 	}
 	if (mode == AA_DMARC_RFC7489)
 		return aa_psl_registrable(ctx, d, org_r);

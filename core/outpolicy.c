@@ -11,11 +11,11 @@
  * Exim's transport, maybe as another user. `authalign check-config`
  * warns when the file is not readable by the user running it.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
 
@@ -185,7 +185,7 @@ static int parse_dkim(struct out_entry *e, const char *value, const char **why)
 	memcpy(sel, value, (size_t)(colon - value));
 	sel[colon - value] = '\0';
 	for (char *p = sel; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+		*p = (char)aa_lower((unsigned char)*p);
 	*why = "dkim=: the selector is not a DNS name";
 	if (!aa_lsearch_is_name(sel))
 		return -1;
@@ -236,7 +236,7 @@ static int entry_option(struct out_entry *e, const char *name, const char *value
 	if (strcmp(name, "pin") == 0) {
 		*why = "pin= takes a route name or direct";
 		for (const char *p = value; *p != '\0'; p++)
-			if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+			if (!aa_is_alnum((unsigned char)*p) && *p != '-' && *p != '_')
 				return -1;
 		return *value == '\0' ? -1 : dup_once(&e->pin, value, why);
 	}

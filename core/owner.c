@@ -6,11 +6,11 @@
  * big host. The trusted host list is a short array of networks.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_ctx.h"
 #include "aa_lsearch.h"
 #include "aa_owner.h"
@@ -230,7 +230,7 @@ static int hostnet_parse(const char *s, size_t len, struct hostnet *net)
 	else
 		return -1;
 	if (slash != NULL) {
-		if (!isdigit((unsigned char)*slash))
+		if (!aa_is_digit((unsigned char)*slash))
 			return -1;
 		prefix = strtoul(slash, &end, 10);
 		if (*end != '\0' || prefix > net->prefix)
@@ -314,7 +314,7 @@ static int normal_name(const char *domain, char *buf, size_t buflen)
 	if (len == 0 || len >= buflen)
 		return 0;
 	for (size_t i = 0; i <= len; i++)
-		buf[i] = (char)tolower((unsigned char)domain[i]);
+		buf[i] = (char)aa_lower((unsigned char)domain[i]);
 	return aa_lsearch_is_name(buf);
 }
 

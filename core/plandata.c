@@ -1,9 +1,9 @@
 /* plandata.c - encode and decode the plan carried in $local_scan_data. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_plandata.h"
 
 #define PLANDATA_TAG "aa1"
@@ -26,7 +26,7 @@ static int plain(const char *s, int address)
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (isalnum(c) || c == '-' || c == '.' || c == '_')
+		if (aa_is_alnum(c) || c == '-' || c == '.' || c == '_')
 			continue;
 		if (address && c == '+')
 			continue;

@@ -5,10 +5,10 @@
  * profile the built-in RFC receiver is added (a DMARC fail under p=reject
  * is refused with 5.7.1). Reference: authalign-outbound(5).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
 
@@ -59,7 +59,7 @@ static int status_ok(const char *v)
 		return 0;
 	p += 2;
 	for (int part = 0; part < 2; part++) {
-		for (d = 0; isdigit((unsigned char)p[d]); d++)
+		for (d = 0; aa_is_digit((unsigned char)p[d]); d++)
 			;
 		if (d == 0 || d > 3 || (part == 0 && p[d] != '.') || (part == 1 && p[d] != '\0'))
 			return 0;
@@ -190,8 +190,8 @@ static int name_ok(char *k)
 	if (*k == '\0')
 		return 0;
 	for (char *p = k; *p != '\0'; p++) {
-		*p = (char)tolower((unsigned char)*p);
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+		*p = (char)aa_lower((unsigned char)*p);
+		if (!aa_is_alnum((unsigned char)*p) && *p != '-' && *p != '_')
 			return 0;
 	}
 	return 1;

@@ -9,12 +9,12 @@
  * is two hosts to Exim), an empty item, a loopback host.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
 
@@ -124,7 +124,7 @@ static int all_digits(const char *s)
 	if (*s == '\0')
 		return 0;
 	for (; *s != '\0'; s++)
-		if (!isdigit((unsigned char)*s))
+		if (!aa_is_digit((unsigned char)*s))
 			return 0;
 	return 1;
 }
@@ -189,10 +189,10 @@ static int transport_ok(const char *t)
 {
 	size_t n = strlen(t);
 
-	if (n == 0 || n > TRANSPORT_NAME_MAX || !isalpha((unsigned char)t[0]))
+	if (n == 0 || n > TRANSPORT_NAME_MAX || !aa_is_alpha((unsigned char)t[0]))
 		return 0;
 	for (; *t != '\0'; t++)
-		if (!isalnum((unsigned char)*t) && *t != '_')
+		if (!aa_is_alnum((unsigned char)*t) && *t != '_')
 			return 0;
 	return 1;
 }
@@ -257,7 +257,7 @@ static int route_option(struct aa_route *r, const char *name, const char *value,
 
 		errno = 0;
 		p = strtoul(value, &end, 10);
-		if (*have_port || !isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+		if (*have_port || !aa_is_digit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
 		    p == 0 || p > 65535) {
 			snprintf(why, whylen, *have_port ? "port= given twice" : "port=%.32s: 1 to 65535", value);
 			return -1;
@@ -299,8 +299,8 @@ static int route_name_ok(char *k)
 	if (*k == '\0' || strcmp(k, "direct") == 0)
 		return 0;
 	for (char *p = k; *p != '\0'; p++) {
-		*p = (char)tolower((unsigned char)*p);
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
+		*p = (char)aa_lower((unsigned char)*p);
+		if (!aa_is_alnum((unsigned char)*p) && *p != '-' && *p != '_')
 			return 0;
 	}
 	return strcmp(k, "direct") != 0;

@@ -9,11 +9,12 @@
  * its entry point and from its libspf2 DNS layer.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include "aa_ctype.h"
+#include "aa_dns_name.h"
 #include "spf_guard.h"
 
 /* ---- the client address ---- */
@@ -46,27 +47,22 @@ int aa_spf_guard_client(const char *ip, struct aa_spf_client *c)
 
 /* ---- names ---- */
 
-static int is_alnum(unsigned char c)
-{
-	return isascii(c) && isalnum(c);
-}
-
 /* RFC 7208 toplabel: alphanumerics and '-', not starting or ending with
  * '-', and not all digits. */
 static int toplabel_ok(const char *s, size_t n)
 {
 	int alpha = 0, dash = 0;
 
-	if (n == 0 || !is_alnum((unsigned char)s[0]) || !is_alnum((unsigned char)s[n - 1]))
+	if (n == 0 || !aa_is_alnum((unsigned char)s[0]) || !aa_is_alnum((unsigned char)s[n - 1]))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c == '-')
 			dash = 1;
-		else if (!is_alnum(c))
+		else if (!aa_is_alnum(c))
 			return 0;
-		else if (isalpha(c))
+		else if (aa_is_alpha(c))
 			alpha = 1;
 	}
 	return alpha || dash;
@@ -74,30 +70,14 @@ static int toplabel_ok(const char *s, size_t n)
 
 int aa_spf_guard_domain(const char *d)
 {
-	size_t len = d != NULL ? strlen(d) : 0, label = 0, labels = 0, top = 0;
+	size_t len = d != NULL ? strlen(d) : 0, top;
 
-	if (len > 0 && d[len - 1] == '.')
-		len--;
-	if (len == 0 || len > AA_SPF_NAME_MAX)
+	if (aa_dns_name_check(d, len, AA_DNS_NAME_ROOT_DOT | AA_DNS_NAME_UNDERSCORE |
+			      AA_DNS_NAME_DOTTED) != AA_DNS_NAME_OK)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)d[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			labels++;
-			label = 0;
-			top = i + 1;
-		} else if (is_alnum(c) || c == '-' || c == '_') {
-			if (++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	if (label == 0 || labels == 0)
-		return 0;
+	len -= d[len - 1] == '.';
+	for (top = len; d[top - 1] != '.'; top--)
+		;
 	return toplabel_ok(d + top, len - top);
 }
 
@@ -105,7 +85,7 @@ const char *aa_spf_guard_shorten(const char *name)
 {
 	size_t len = strlen(name);
 
-	while (len > AA_SPF_NAME_MAX && len > AA_SPF_NAME_MAX + (name[len - 1] == '.')) {
+	while (len > AA_DNS_NAME_MAX && len > AA_DNS_NAME_MAX + (name[len - 1] == '.')) {
 		const char *dot = memchr(name, '.', len);
 
 		if (dot == NULL)
@@ -164,13 +144,13 @@ static size_t macro_expand_len(const char *s, size_t n, int exp_only)
 	if (s[1] != '{' || n < 4)
 		return 0;
 	if (strchr(exp_only ? "slodiphvcrt" : "slodiphv",
-		   tolower((unsigned char)s[2])) == NULL || s[2] == '\0')
+		   aa_lower((unsigned char)s[2])) == NULL || s[2] == '\0')
 		return 0;
 	i = 3;
-	if (i < n && isdigit((unsigned char)s[i])) {
+	if (i < n && aa_is_digit((unsigned char)s[i])) {
 		unsigned long v = 0;
 
-		while (i < n && isdigit((unsigned char)s[i]) && v < 1000)
+		while (i < n && aa_is_digit((unsigned char)s[i]) && v < 1000)
 			v = v * 10 + (unsigned long)(s[i++] - '0');
 		if (v == 0 || v >= 1000)
 			return 0;
@@ -255,7 +235,7 @@ static int cidr_parse(const char *s, size_t n, int max, int *v_r)
 	if (n == 0 || n > 3 || (n > 1 && s[0] == '0'))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		if (!aa_is_digit((unsigned char)s[i]))
 			return 0;
 		v = v * 10 + (s[i] - '0');
 	}
@@ -269,7 +249,7 @@ static size_t digits_back(const char *s, size_t end)
 {
 	size_t k = end;
 
-	while (k > 0 && isdigit((unsigned char)s[k - 1]))
+	while (k > 0 && aa_is_digit((unsigned char)s[k - 1]))
 		k--;
 	return k;
 }
@@ -306,7 +286,7 @@ static int ip4_ok(const char *s, size_t n)
 		size_t st = i;
 		int v = 0;
 
-		while (i < n && isdigit((unsigned char)s[i]) && i - st < 4)
+		while (i < n && aa_is_digit((unsigned char)s[i]) && i - st < 4)
 			v = v * 10 + (s[i++] - '0');
 		if (i == st || i - st > 3 || (i - st > 1 && s[st] == '0') || v > 255)
 			return 0;
@@ -444,7 +424,7 @@ static const char *term_mechanism(struct rec_state *st, const char *t, size_t n)
 	if (nl == 0 || nl >= sizeof(name))
 		return "unknown mechanism";
 	for (size_t k = 0; k < nl; k++)
-		name[k] = (char)tolower((unsigned char)t[i + k]);
+		name[k] = (char)aa_lower((unsigned char)t[i + k]);
 	name[nl] = '\0';
 	t += i + nl;
 	n -= i + nl;
@@ -483,9 +463,9 @@ static size_t modifier_name_len(const char *t, size_t n)
 {
 	size_t i = 0;
 
-	if (n == 0 || !isascii((unsigned char)t[0]) || !isalpha((unsigned char)t[0]))
+	if (n == 0 || !aa_is_alpha((unsigned char)t[0]))
 		return 0;
-	while (i < n && (is_alnum((unsigned char)t[i]) || t[i] == '-' || t[i] == '_' ||
+	while (i < n && (aa_is_alnum((unsigned char)t[i]) || t[i] == '-' || t[i] == '_' ||
 			 t[i] == '.'))
 		i++;
 	return i < n && t[i] == '=' ? i : 0;
@@ -753,7 +733,7 @@ static void macro_transform(struct out *o, const char *value, unsigned keep, int
 			unsigned char ch = (unsigned char)part[idx][c];
 			char hex[4];
 
-			if (url && !(is_alnum(ch) || strchr("-._~", ch) != NULL)) {
+			if (url && !(aa_is_alnum(ch) || strchr("-._~", ch) != NULL)) {
 				snprintf(hex, sizeof(hex), "%%%02X", ch);
 				out_add(o, hex, 3);
 			} else {
@@ -799,18 +779,18 @@ int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, cha
 		}
 		letter = txt[i + 2];
 		j = i + 3;
-		while (isdigit((unsigned char)txt[j]))
+		while (aa_is_digit((unsigned char)txt[j]))
 			keep = keep * 10 + (unsigned)(txt[j++] - '0');
 		if (txt[j] == 'r' || txt[j] == 'R') {
 			reverse = 1;
 			j++;
 		}
-		value = macro_value(e, (char)tolower((unsigned char)letter), vbuf, sizeof(vbuf));
+		value = macro_value(e, (char)aa_lower((unsigned char)letter), vbuf, sizeof(vbuf));
 		if (value == NULL)
 			return -1;	/* out of memory */
 		macro_transform(&o, value, keep, reverse, j < i + m - 1 ? txt + j : ".",
 				j < i + m - 1 ? i + m - 1 - j : 1,
-				isupper((unsigned char)letter));
+				aa_is_upper((unsigned char)letter));
 		i += m;
 	}
 	if (o.full)

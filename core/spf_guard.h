@@ -13,12 +13,12 @@
 #include <stddef.h>
 #include "aa_ctx.h"
 #include "aa_dns.h"
+#include "aa_dns_name.h"
 
 #define AA_SPF_MAX_TERMS 10	/* RFC 7208 4.6.4: DNS-querying terms */
 #define AA_SPF_MAX_VOID 2	/* RFC 7208 4.6.4: void lookups */
 #define AA_SPF_MAX_MX 10	/* RFC 7208 4.6.4: more MX names is permerror */
 #define AA_SPF_MAX_PTR 10	/* RFC 7208 4.6.4: only the first 10 PTR names */
-#define AA_SPF_NAME_MAX 253	/* RFC 7208 7.3: longer names are shortened */
 #define AA_SPF_EXP_KEEP 8	/* explanation texts remembered per evaluation */
 
 struct aa_spf_client {

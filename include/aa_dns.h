@@ -91,7 +91,8 @@ void aa_dns_set_arena(struct aa_dns *dns, struct aa_arena *arena);
  * (0x20..0x7e), so SPF macro names such as "a%b  c.example" can be asked;
  * '\' is an ordinary octet, never an escape ("a\032b" is not "a b").
  * Control bytes, DEL, 8-bit bytes, an empty label, a label over 63 or a
- * name over 253 octets give BADNAME without a query. */
+ * name over 253 octets give BADNAME without a query (aa_dns_name_check()
+ * with AA_DNS_NAME_ROOT_DOT | AA_DNS_NAME_PRINTABLE). */
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type);
 
