@@ -17,6 +17,7 @@
 #define AA_LSEARCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define AA_LSEARCH_LINE_MAX 4096	/* one physical line */
 #define AA_LSEARCH_DATA_MAX 4096	/* an entry's data, continuations joined by a space */
@@ -32,6 +33,10 @@ typedef int aa_lsearch_entry_fn(void *arg, const char *file, unsigned line, char
  * cannot open: ..."). */
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
 		    size_t errlen);
+
+/* The same for a file already open (path names it in errors). */
+int aa_lsearch_read_file(FILE *f, const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
+			 size_t errlen);
 
 /* "file:line: " (or "file: " for line 0) and the message, into err. */
 void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, const char *fmt,
