@@ -11,7 +11,9 @@
  * Blank lines are ignored. Quoted keys (Exim allows "a b": ...) are
  * refused: no table of ours has keys with spaces or colons. The reader
  * has no state of its own: each entry goes to the caller's function with
- * its file and the line its key is on, and every error names both.
+ * its file and the line its key is on, and every error names both. The
+ * tables themselves (records, hash index, rereading a changed file) are
+ * aa_table.h's.
  */
 #ifndef AA_LSEARCH_H
 #define AA_LSEARCH_H
