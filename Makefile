@@ -3,6 +3,7 @@
 #   make check      unit tests, conformance suites, integration tests (real Exim + DNS)
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed
 #   make bench      benchmark through the real Exim (not part of check)
+#   make bench-table  time to read big lsearch tables (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
 #   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc (the package uses PREFIX=/usr)
 #   make man        the man pages, build/man/*.{3,5,8}, from doc/*.md (part of all)
@@ -42,7 +43,7 @@ ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog)
 endif
 
-.PHONY: all check unit conformance itest demo bench deps clean fuzz sanitize install uninstall \
+.PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
 	man man-check package fresh-install-test up-to-date install-check
 
 all: $(SO) $(BUILD)/authalign man
@@ -250,6 +251,14 @@ demo: all
 
 bench: all
 	bench/run
+
+# reading tables (core/table.c): timing, not a test
+bench-table: $(BUILD)/bench/table
+	$(BUILD)/bench/table
+
+$(BUILD)/bench/table: bench/table.c $(BUILD)/libauthalign.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ bench/table.c $(BUILD)/libauthalign.a $(LIBS)
 
 deps:
 	sh ./deps.sh

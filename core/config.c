@@ -10,6 +10,7 @@
 #include "aa_config.h"
 #include "aa_lsearch.h"
 #include "aa_options.h"
+#include "aa_table.h"
 #include "config_int.h"
 
 #define CONFIG_LINE_MAX 4096
@@ -132,14 +133,9 @@ static int outbound_load(struct aa_config *cfg, const char *path, char *err, siz
 
 int aa_config_is_current(const struct aa_config *cfg)
 {
-	struct stat st;
-
-	if (cfg->path == NULL)
-		return 1;
-	if (stat(cfg->path, &st) < 0)
+	if (cfg->path != NULL && !aa_file_stamp_current(&cfg->stamp, cfg->path))
 		return 0;
-	return st.st_mtim.tv_sec == cfg->mtime.tv_sec && st.st_mtim.tv_nsec == cfg->mtime.tv_nsec &&
-	       (long long)st.st_size == cfg->size && (unsigned long long)st.st_ino == cfg->ino;
+	return aa_table_is_current(cfg->domains) && aa_outbound_is_current(&cfg->outbound);
 }
 
 int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen)
@@ -166,11 +162,8 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		aa_config_free(&cfg);
 		return -1;
 	}
-	if (fstat(fileno(f), &st) == 0) {
-		cfg->mtime = st.st_mtim;
-		cfg->size = (long long)st.st_size;
-		cfg->ino = (unsigned long long)st.st_ino;
-	}
+	if (fstat(fileno(f), &st) == 0)
+		aa_file_stamp_set(&cfg->stamp, &st);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
 		char *name, *value, *eq;

@@ -6,15 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include "aa_lsearch.h"
 #include "aa_options.h"
+#include "aa_table.h"
 #include "config_int.h"
 
 #define DOMAIN_ENTRIES_MAX 100000
 
 struct aa_domain_entry {
-	char *key;			/* lower case: "a.example", "*.a.example", "*" */
+	const char *key;		/* lower case: "a.example", "*.a.example", "*" (the table's) */
 	int has_mode, has_forced, has_quarantine;
 	enum aa_mode mode;
 	enum aa_dmarc_policy forced;
@@ -85,10 +85,9 @@ static int domain_entry_parse(struct aa_domain_entry *e, char *data, char *why, 
 static int domains_add(void *arg, const char *file, unsigned line, char *key, char *data,
 		       char *err, size_t errlen)
 {
-	struct aa_config *cfg = arg;
-	struct aa_domain_entry e = { 0 };
+	struct aa_table *t = arg;
+	struct aa_domain_entry e = { 0 }, *rec;
 	char why[256];
-	struct aa_domain_entry *grown;
 
 	if (!aa_lsearch_domain_key(key)) {
 		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
@@ -98,53 +97,42 @@ static int domains_add(void *arg, const char *file, unsigned line, char *key, ch
 		aa_lsearch_err(err, errlen, file, line, "%s", why);
 		return -1;
 	}
-	for (size_t i = 0; i < cfg->domain_count; i++) {
-		if (strcmp(cfg->domains[i].key, key) == 0) {
-			aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
-			return -1;
-		}
+	if (aa_table_find(t, key) != NULL) {
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+		return -1;
 	}
-	if (cfg->domain_count >= DOMAIN_ENTRIES_MAX) {
+	if (aa_table_count(t) >= DOMAIN_ENTRIES_MAX) {
 		aa_lsearch_err(err, errlen, file, line, "too many entries");
 		return -1;
 	}
-	grown = realloc(cfg->domains, (cfg->domain_count + 1) * sizeof(*grown));
-	if (grown == NULL)
-		goto nomem;
-	cfg->domains = grown;
-	e.key = strdup(key);
-	if (e.key == NULL)
-		goto nomem;
-	cfg->domains[cfg->domain_count++] = e;
+	if ((rec = aa_table_add(t, key)) == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "out of memory");
+		return -1;
+	}
+	e.key = rec->key;
+	*rec = e;
 	return 0;
-nomem:
-	aa_lsearch_err(err, errlen, file, line, "out of memory");
-	return -1;
 }
+
+static const struct aa_table_kind domains_kind = {
+	.rec_size = sizeof(struct aa_domain_entry),
+	.entry = domains_add,
+};
 
 void config_domains_free(struct aa_config *cfg)
 {
-	for (size_t i = 0; i < cfg->domain_count; i++)
-		free(cfg->domains[i].key);
-	free(cfg->domains);
-	cfg->domains = NULL;
+	aa_table_free(&cfg->domains);
 	cfg->domain_count = 0;
 }
 
 int aa_config_load_domains(struct aa_config *cfg, const char *path, char *err, size_t errlen)
 {
 	config_domains_free(cfg);
-	return aa_lsearch_read(path, domains_add, cfg, err, errlen);
-}
-
-static const void *find_key(const void *arg, const char *key)
-{
-	const struct aa_config *cfg = arg;
-
-	for (size_t i = 0; i < cfg->domain_count; i++)
-		if (strcasecmp(cfg->domains[i].key, key) == 0)
-			return &cfg->domains[i];
-	return NULL;
+	cfg->domains = aa_table_open(&domains_kind, path, err, errlen);
+	if (cfg->domains == NULL)
+		return -1;
+	cfg->domain_count = aa_table_count(cfg->domains);
+	return 0;
 }
 
 void aa_config_domain(const struct aa_config *cfg, const char *domain,
@@ -156,7 +144,7 @@ void aa_config_domain(const struct aa_config *cfg, const char *domain,
 	out->forced = AA_POLICY_UNSPEC;
 	out->quarantine = cfg->quarantine;
 	out->matched_key = NULL;
-	e = aa_lsearch_best(domain, find_key, cfg);
+	e = aa_table_best(cfg->domains, domain);
 	if (e == NULL)
 		return;
 	out->matched_key = e->key;

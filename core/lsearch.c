@@ -99,20 +99,28 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err, size_t errlen)
 {
-	struct reader *rd;
-	char line[AA_LSEARCH_LINE_MAX];
-	unsigned lineno = 0;
-	FILE *f;
-	int rc = 0;
+	FILE *f = fopen(path, "r");
+	int rc;
 
-	f = fopen(path, "r");
 	if (f == NULL) {
 		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
 		return -1;
 	}
+	rc = aa_lsearch_read_file(f, path, fn, arg, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int aa_lsearch_read_file(FILE *f, const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
+			 size_t errlen)
+{
+	struct reader *rd;
+	char line[AA_LSEARCH_LINE_MAX];
+	unsigned lineno = 0;
+	int rc = 0;
+
 	rd = calloc(1, sizeof(*rd));
 	if (rd == NULL) {
-		fclose(f);
 		aa_lsearch_err(err, errlen, path, 0, "out of memory");
 		return -1;
 	}
@@ -138,7 +146,6 @@ int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *
 	if (rc == 0)
 		rc = flush(rd, err, errlen);
 	free(rd);
-	fclose(f);
 	return rc;
 }
 

@@ -18,11 +18,13 @@
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
+#include "aa_owner.h"
+#include "aa_table.h"
 
 #define OUT_ENTRIES_MAX 100000
 
 struct out_entry {
-	char *key;
+	const char *key;		/* the table's */
 	unsigned line;
 	int has_mode, has_order;
 	enum aa_out_mode mode;
@@ -30,11 +32,6 @@ struct out_entry {
 	char *order_route[AA_STEPS_MAX];
 	size_t order_len;
 	char *pin, *dkim_selector, *dkim_key_file, *return_path;
-};
-
-struct aa_out_policy_table {
-	struct out_entry *v;
-	size_t n;
 };
 
 static const enum aa_step default_order[] = {
@@ -76,28 +73,16 @@ int aa_out_mode_parse(const char *v, enum aa_out_mode *m)
 	return 0;
 }
 
-static void entry_clear(struct out_entry *e)
+static void entry_clear(void *rec)
 {
-	free(e->key);
+	struct out_entry *e = rec;
+
 	for (size_t i = 0; i < e->order_len; i++)
 		free(e->order_route[i]);
 	free(e->pin);
 	free(e->dkim_selector);
 	free(e->dkim_key_file);
 	free(e->return_path);
-}
-
-static void table_free(struct aa_out_policy_table **tp)
-{
-	struct aa_out_policy_table *t = *tp;
-
-	if (t == NULL)
-		return;
-	for (size_t i = 0; i < t->n; i++)
-		entry_clear(&t->v[i]);
-	free(t->v);
-	free(t);
-	*tp = NULL;
 }
 
 static int dup_once(char **dst, const char *v, const char **why)
@@ -251,8 +236,8 @@ static int entry_option(struct out_entry *e, const char *name, const char *value
 static int table_entry(void *arg, const char *file, unsigned line, char *key, char *data,
 		       char *err, size_t errlen)
 {
-	struct aa_out_policy_table *t = arg;
-	struct out_entry *e, *grown;
+	struct aa_table *t = arg;
+	struct out_entry *e;
 	const char *why = "";
 	char *name, *value, text[128];
 	int got;
@@ -261,25 +246,16 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
 		return -1;
 	}
-	for (size_t i = 0; i < t->n; i++) {
-		if (strcmp(t->v[i].key, key) == 0) {
-			aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
-			return -1;
-		}
-	}
-	if (t->n >= OUT_ENTRIES_MAX || (grown = realloc(t->v, (t->n + 1) * sizeof(*grown))) == NULL) {
-		aa_lsearch_err(err, errlen, file, line, t->n >= OUT_ENTRIES_MAX ? "too many entries" : "out of memory");
+	if (aa_table_find(t, key) != NULL) {
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
 		return -1;
 	}
-	t->v = grown;
-	e = &t->v[t->n++];
-	memset(e, 0, sizeof(*e));
+	if (aa_table_count(t) >= OUT_ENTRIES_MAX || (e = aa_table_add(t, key)) == NULL) {
+		aa_lsearch_err(err, errlen, file, line,
+			       aa_table_count(t) >= OUT_ENTRIES_MAX ? "too many entries" : "out of memory");
+		return -1;
+	}
 	e->line = line;
-	e->key = strdup(key);
-	if (e->key == NULL) {
-		aa_lsearch_err(err, errlen, file, line, "out of memory");
-		return -1;
-	}
 	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		if (got < 0) {
 			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
@@ -297,12 +273,18 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 	return 0;
 }
 
+static const struct aa_table_kind table_kind = {
+	.rec_size = sizeof(struct out_entry),
+	.entry = table_entry,
+	.rec_free = entry_clear,
+};
+
 /* Every pin= and smarthost:NAME must name a route. */
-static int cross_check(const struct aa_out_policy_table *t, const struct aa_routes *routes,
+static int cross_check(const struct aa_table *t, const struct aa_routes *routes,
 		       const char *file, char *err, size_t errlen)
 {
-	for (size_t i = 0; t != NULL && i < t->n; i++) {
-		const struct out_entry *e = &t->v[i];
+	for (size_t i = 0; i < aa_table_count(t); i++) {
+		const struct out_entry *e = aa_table_at(t, i);
 
 		if (e->pin != NULL && strcmp(e->pin, "direct") != 0 && aa_route_find(routes, e->pin) == NULL) {
 			aa_lsearch_err(err, errlen, file, e->line, "pin=%s: no such route in the routes file%s",
@@ -326,7 +308,7 @@ static void loaded_free(struct aa_outbound *ob)
 {
 	aa_profiles_free(&ob->profiles);
 	aa_routes_free(&ob->routes);
-	table_free(&ob->table);
+	aa_table_free(&ob->table);
 }
 
 void aa_outbound_free(struct aa_outbound *ob)
@@ -352,12 +334,10 @@ int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const ch
 	if (routes_file != NULL && aa_routes_load(routes_file, &ob->routes, err, errlen) < 0)
 		goto fail;
 	if (domains_file != NULL) {
-		ob->table = calloc(1, sizeof(*ob->table));
-		if (ob->table == NULL) {
-			aa_lsearch_err(err, errlen, domains_file, 0, "out of memory");
-			goto fail;
-		}
-		if (aa_lsearch_read(domains_file, table_entry, ob->table, err, errlen) < 0 ||
+		/* checked against the routes each time: the routes file may
+		 * have changed while the table did not */
+		ob->table = aa_table_open(&table_kind, domains_file, err, errlen);
+		if (ob->table == NULL ||
 		    cross_check(ob->table, ob->routes, domains_file, err, errlen) < 0)
 			goto fail;
 	}
@@ -367,29 +347,27 @@ fail:
 	return -1;
 }
 
+int aa_outbound_is_current(const struct aa_outbound *ob)
+{
+	return aa_profiles_is_current(ob->profiles) && aa_routes_is_current(ob->routes) &&
+	       aa_table_is_current(ob->table) && aa_owners_is_current(ob->owners);
+}
+
 size_t aa_outbound_domain_count(const struct aa_outbound *ob)
 {
-	return ob->table != NULL ? ob->table->n : 0;
+	return aa_table_count(ob->table);
 }
 
 int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
 			 const char **key_file_r)
 {
-	if (ob->table == NULL || i >= ob->table->n)
+	const struct out_entry *e = aa_table_at(ob->table, i);
+
+	if (e == NULL)
 		return 0;
-	*key_r = ob->table->v[i].key;
-	*key_file_r = ob->table->v[i].dkim_key_file;
+	*key_r = e->key;
+	*key_file_r = e->dkim_key_file;
 	return 1;
-}
-
-static const void *find_key(const void *arg, const char *key)
-{
-	const struct aa_out_policy_table *t = arg;
-
-	for (size_t i = 0; t != NULL && i < t->n; i++)
-		if (strcasecmp(t->v[i].key, key) == 0)
-			return &t->v[i];
-	return NULL;
 }
 
 void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
@@ -401,7 +379,7 @@ void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 	out->mode = ob->mode;
 	out->order_len = sizeof(default_order) / sizeof(default_order[0]);
 	memcpy(out->order, default_order, sizeof(default_order));
-	e = ob->table != NULL ? aa_lsearch_best(from_domain, find_key, ob->table) : NULL;
+	e = aa_table_best(ob->table, from_domain);
 	if (e == NULL)
 		return;
 	out->matched_key = e->key;

@@ -1,9 +1,8 @@
 /* owner.c - does the submitter own the From domain (aa_owner.h).
  *
- * The owners file is read once with the settings (the one lsearch
- * reader), kept sorted by key and searched with bsearch(): cPanel's
- * /etc/userdomains has one line per hosted domain, tens of thousands on a
- * big host. The trusted host list is a short array of networks.
+ * The owners file is a hash-indexed table (aa_table.h), read again only
+ * when it changes: cPanel's /etc/userdomains has one line per hosted
+ * domain, tens of thousands on a big host. The trusted host list is a short array of networks.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "aa_ctx.h"
 #include "aa_lsearch.h"
 #include "aa_owner.h"
+#include "aa_table.h"
 
 #define OWNERS_ENTRIES_MAX 1000000	/* a very big shared host has some 100,000 */
 #define OWNERS_PER_DOMAIN_MAX 64
@@ -21,14 +21,13 @@
 #define HOSTNETS_MAX 256
 
 struct owner_entry {
-	char *key;		/* lower case: "b.example" or "*.b.example" */
+	const char *key;	/* lower case: "b.example" or "*.b.example" (the table's) */
 	char **names;		/* NULL-terminated; one malloc() with the strings */
 	unsigned line;		/* in the owners file, for errors */
 };
 
 struct aa_owners {
-	struct owner_entry *v;
-	size_t n;
+	struct aa_table *t;	/* records: struct owner_entry */
 };
 
 struct hostnet {
@@ -44,24 +43,30 @@ struct aa_hostnets {
 
 /* ---- the owners file ---- */
 
+static void entry_clear(void *rec)
+{
+	free(((struct owner_entry *)rec)->names);
+}
+
 void aa_owners_free(struct aa_owners **op)
 {
 	struct aa_owners *o = *op;
 
 	if (o == NULL)
 		return;
-	for (size_t i = 0; i < o->n; i++) {
-		free(o->v[i].key);
-		free(o->v[i].names);
-	}
-	free(o->v);
+	aa_table_free(&o->t);
 	free(o);
 	*op = NULL;
 }
 
 size_t aa_owners_count(const struct aa_owners *o)
 {
-	return o != NULL ? o->n : 0;
+	return o != NULL ? aa_table_count(o->t) : 0;
+}
+
+int aa_owners_is_current(const struct aa_owners *o)
+{
+	return o == NULL || aa_table_is_current(o->t);
 }
 
 /* A login or an AUTH id: printable, no blank, and no ':' (a typo such as
@@ -114,8 +119,9 @@ static char **names_parse(const char *data, const char **why)
 static int owners_entry(void *arg, const char *file, unsigned line, char *key, char *data, char *err,
 			size_t errlen)
 {
-	struct aa_owners *o = arg;
-	struct owner_entry *grown;
+	struct aa_table *t = arg;
+	const struct owner_entry *seen;
+	struct owner_entry *e;
 	const char *why = "";
 	char **names;
 
@@ -134,66 +140,43 @@ static int owners_entry(void *arg, const char *file, unsigned line, char *key, c
 		aa_lsearch_err(err, errlen, file, line, "%s", why);
 		return -1;
 	}
-	if (o->n >= OWNERS_ENTRIES_MAX || (grown = realloc(o->v, (o->n + 1) * sizeof(*grown))) == NULL) {
+	if ((seen = aa_table_find(t, key)) != NULL) {
 		free(names);
-		aa_lsearch_err(err, errlen, file, line, o->n >= OWNERS_ENTRIES_MAX ? "too many entries" : "out of memory");
+		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice (also at line %u)", key,
+			       seen->line);
 		return -1;
 	}
-	o->v = grown;
-	o->v[o->n].names = names;
-	o->v[o->n].line = line;
-	if ((o->v[o->n].key = strdup(key)) == NULL) {
+	if (aa_table_count(t) >= OWNERS_ENTRIES_MAX || (e = aa_table_add(t, key)) == NULL) {
 		free(names);
-		aa_lsearch_err(err, errlen, file, line, "out of memory");
+		aa_lsearch_err(err, errlen, file, line,
+			       aa_table_count(t) >= OWNERS_ENTRIES_MAX ? "too many entries" : "out of memory");
 		return -1;
 	}
-	o->n++;
+	e->names = names;
+	e->line = line;
 	return 0;
 }
 
-static int entry_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct owner_entry *)a)->key, ((const struct owner_entry *)b)->key);
-}
+static const struct aa_table_kind owners_kind = {
+	.rec_size = sizeof(struct owner_entry),
+	.entry = owners_entry,
+	.rec_free = entry_clear,
+};
 
 int aa_owners_load(const char *path, struct aa_owners **r, char *err, size_t errlen)
 {
-	struct aa_owners *o = calloc(1, sizeof(*o));
+	struct aa_table *t = aa_table_open(&owners_kind, path, err, errlen);
 
 	*r = NULL;
-	if (o == NULL) {
+	if (t == NULL)
+		return -1;
+	if ((*r = calloc(1, sizeof(**r))) == NULL) {
+		aa_table_free(&t);
 		aa_lsearch_err(err, errlen, path, 0, "out of memory");
 		return -1;
 	}
-	if (aa_lsearch_read(path, owners_entry, o, err, errlen) < 0) {
-		aa_owners_free(&o);
-		return -1;
-	}
-	if (o->n > 1)
-		qsort(o->v, o->n, sizeof(*o->v), entry_cmp);
-	for (size_t i = 1; i < o->n; i++) {
-		if (strcmp(o->v[i - 1].key, o->v[i].key) == 0) {
-			const struct owner_entry *a = &o->v[i - 1], *b = &o->v[i];
-
-			aa_lsearch_err(err, errlen, path, a->line > b->line ? a->line : b->line,
-				       "key \"%.64s\" given twice (also at line %u)", b->key,
-				       a->line > b->line ? b->line : a->line);
-			aa_owners_free(&o);
-			return -1;
-		}
-	}
-	*r = o;
+	(*r)->t = t;
 	return 0;
-}
-
-static const void *owners_find(const void *arg, const char *key)
-{
-	const struct aa_owners *o = arg;
-	struct owner_entry probe = { .key = (char *)key };
-
-	if (o == NULL || o->n == 0 || strcmp(key, "*") == 0)
-		return NULL;
-	return bsearch(&probe, o->v, o->n, sizeof(*o->v), entry_cmp);
 }
 
 /* ---- trusted hosts ---- */
@@ -379,7 +362,7 @@ int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
 		*why_r = "AUTH id in the domain";
 		return 1;
 	}
-	e = aa_lsearch_best(name, owners_find, o);
+	e = o != NULL ? aa_table_best(o->t, name) : NULL;
 	for (size_t i = 0; e != NULL && e->names[i] != NULL; i++) {
 		const char *n = e->names[i];
 

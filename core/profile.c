@@ -11,24 +11,24 @@
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
+#include "aa_table.h"
 
 #define PROFILES_MAX 1000
 #define DEFAULT_NAME "default"
 
 struct aa_profiles {
-	struct aa_profile *v;
-	size_t n;
+	struct aa_table *t;			/* records: struct aa_profile, file order */
 	const struct aa_profile *fallback;	/* "default" */
 };
 
-static void profile_clear(struct aa_profile *p)
+static void profile_clear(void *rec)
 {
-	free((char *)p->name);
+	struct aa_profile *p = rec;
+
 	free((char **)p->rcpt_domains);
 	free((char **)p->mx_patterns);
 	free((char **)p->always);
 	free((char *)p->status);
-	memset(p, 0, sizeof(*p));
 }
 
 void aa_profiles_free(struct aa_profiles **pp)
@@ -37,16 +37,19 @@ void aa_profiles_free(struct aa_profiles **pp)
 
 	if (p == NULL)
 		return;
-	for (size_t i = 0; i < p->n; i++)
-		profile_clear(&p->v[i]);
-	free(p->v);
+	aa_table_free(&p->t);
 	free(p);
 	*pp = NULL;
 }
 
 size_t aa_profiles_count(const struct aa_profiles *p)
 {
-	return p != NULL ? p->n : 0;
+	return p != NULL ? aa_table_count(p->t) : 0;
+}
+
+int aa_profiles_is_current(const struct aa_profiles *p)
+{
+	return p == NULL || aa_table_is_current(p->t);
 }
 
 /* An RFC 3463 permanent status: "5." 1-3 digits "." 1-3 digits. */
@@ -74,26 +77,17 @@ static int pattern_ok(const char *v)
 	return aa_lsearch_is_name(v[0] == '*' && v[1] == '.' ? v + 2 : v);
 }
 
-static int profile_add(struct aa_profiles *ps, const char *name, int dmarc_policy,
-		       const char *status)
+/* A new profile with the RFC receiver's defaults: a DMARC fail under
+ * p=reject is refused with 5.7.1. */
+static struct aa_profile *profile_add(struct aa_table *t, const char *name)
 {
-	struct aa_profile *grown = realloc(ps->v, (ps->n + 1) * sizeof(*grown));
-	struct aa_profile *p;
+	struct aa_profile *p = aa_table_add(t, name);
 
-	if (grown == NULL)
-		return -1;
-	ps->v = grown;
-	p = &ps->v[ps->n];
-	memset(p, 0, sizeof(*p));
-	p->name = strdup(name);
-	p->status = strdup(status);
-	p->dmarc_policy = dmarc_policy;
-	if (p->name == NULL || p->status == NULL) {
-		profile_clear(p);
-		return -1;
-	}
-	ps->n++;
-	return 0;
+	if (p == NULL)
+		return NULL;
+	p->dmarc_policy = 1;
+	p->status = strdup("5.7.1");
+	return p->status != NULL ? p : NULL;
 }
 
 /* A comma list option; every item must pass ok(). */
@@ -200,7 +194,7 @@ static int name_ok(char *k)
 static int profile_entry(void *arg, const char *file, unsigned line, char *key, char *data,
 			 char *err, size_t errlen)
 {
-	struct aa_profiles *ps = arg;
+	struct aa_table *t = arg;
 	struct aa_profile *p;
 	const char *why = "out of memory";
 	char *name, *value;
@@ -210,22 +204,18 @@ static int profile_entry(void *arg, const char *file, unsigned line, char *key, 
 		aa_lsearch_err(err, errlen, file, line, "profile name \"%.64s\": letters, digits, - and _ only", key);
 		return -1;
 	}
-	for (size_t i = 0; i < ps->n; i++) {
-		if (strcmp(ps->v[i].name, key) == 0) {
-			aa_lsearch_err(err, errlen, file, line, "profile \"%s\" given twice", key);
-			return -1;
-		}
+	if (aa_table_find(t, key) != NULL) {
+		aa_lsearch_err(err, errlen, file, line, "profile \"%s\" given twice", key);
+		return -1;
 	}
-	if (ps->n >= PROFILES_MAX) {
+	if (aa_table_count(t) >= PROFILES_MAX) {
 		aa_lsearch_err(err, errlen, file, line, "too many profiles");
 		return -1;
 	}
-	/* the RFC receiver's defaults: a DMARC fail under p=reject is refused */
-	if (profile_add(ps, key, 1, "5.7.1") < 0) {
+	if ((p = profile_add(t, key)) == NULL) {
 		aa_lsearch_err(err, errlen, file, line, "out of memory");
 		return -1;
 	}
-	p = &ps->v[ps->n - 1];
 	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		if (got < 0) {
 			aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
@@ -249,47 +239,55 @@ static int profile_entry(void *arg, const char *file, unsigned line, char *key, 
 	return 0;
 }
 
-static int finish(struct aa_profiles *ps)
+/* Without a "default" profile, the built-in RFC receiver is the default. */
+static int profiles_finish(struct aa_table *t, const char *file, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < ps->n; i++)
-		if (strcmp(ps->v[i].name, DEFAULT_NAME) == 0)
-			ps->fallback = &ps->v[i];
-	if (ps->fallback == NULL) {
-		if (profile_add(ps, DEFAULT_NAME, 1, "5.7.1") < 0)
-			return -1;
-		ps->fallback = &ps->v[ps->n - 1];
+	if (aa_table_find(t, DEFAULT_NAME) != NULL || profile_add(t, DEFAULT_NAME) != NULL)
+		return 0;
+	aa_lsearch_err(err, errlen, file, 0, "out of memory");
+	return -1;
+}
+
+static const struct aa_table_kind profiles_kind = {
+	.rec_size = sizeof(struct aa_profile),
+	.entry = profile_entry,
+	.finish = profiles_finish,
+	.rec_free = profile_clear,
+};
+
+static struct aa_profiles *profiles_new(struct aa_table *t)
+{
+	struct aa_profiles *ps = t != NULL ? calloc(1, sizeof(*ps)) : NULL;
+
+	if (ps == NULL) {
+		aa_table_free(&t);
+		return NULL;
 	}
-	return 0;
+	ps->t = t;
+	ps->fallback = aa_table_find(t, DEFAULT_NAME);
+	return ps;
 }
 
 struct aa_profiles *aa_profiles_builtin(void)
 {
-	struct aa_profiles *ps = calloc(1, sizeof(*ps));
+	struct aa_table *t = aa_table_new(&profiles_kind);
 
-	if (ps != NULL && finish(ps) < 0)
-		aa_profiles_free(&ps);
-	return ps;
+	if (t != NULL && profiles_finish(t, "(built-in profiles)", NULL, 0) < 0)
+		aa_table_free(&t);
+	return profiles_new(t);
 }
 
 int aa_profiles_load(const char *path, struct aa_profiles **r, char *err, size_t errlen)
 {
-	struct aa_profiles *ps = calloc(1, sizeof(*ps));
+	struct aa_table *t = aa_table_open(&profiles_kind, path, err, errlen);
 
 	*r = NULL;
-	if (ps == NULL) {
+	if (t == NULL)
+		return -1;
+	if ((*r = profiles_new(t)) == NULL) {
 		aa_lsearch_err(err, errlen, path, 0, "out of memory");
 		return -1;
 	}
-	if (aa_lsearch_read(path, profile_entry, ps, err, errlen) < 0) {
-		aa_profiles_free(&ps);
-		return -1;
-	}
-	if (finish(ps) < 0) {
-		aa_lsearch_err(err, errlen, path, 0, "out of memory");
-		aa_profiles_free(&ps);
-		return -1;
-	}
-	*r = ps;
 	return 0;
 }
 
@@ -319,8 +317,8 @@ static int list_match(const char *const *list, const char *name)
 const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const char *rcpt_domain,
 					  const char *const *mx, size_t mx_count)
 {
-	for (size_t i = 0; p != NULL && i < p->n; i++) {
-		const struct aa_profile *pr = &p->v[i];
+	for (size_t i = 0; p != NULL && i < aa_table_count(p->t); i++) {
+		const struct aa_profile *pr = aa_table_at(p->t, i);
 
 		if (pr == p->fallback)
 			continue;

@@ -17,25 +17,25 @@
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "aa_outbound.h"
+#include "aa_table.h"
 
 #define ROUTES_MAX 1000
 #define TRANSPORT_NAME_MAX 64
 #define HOSTS_MAX 32		/* hosts in one hosts= list */
 
 struct aa_routes {
-	struct aa_route *v;
-	size_t n;
+	struct aa_table *t;		/* records: struct aa_route, file order */
 };
 
-static void route_clear(struct aa_route *r)
+static void route_clear(void *rec)
 {
-	free((char *)r->name);
+	struct aa_route *r = rec;
+
 	free((char *)r->egress_ip);
 	free((char *)r->helo);
 	free((char *)r->hosts);
 	free((char *)r->transport);
 	free((char **)r->resigns);
-	memset(r, 0, sizeof(*r));
 }
 
 void aa_routes_free(struct aa_routes **rp)
@@ -44,29 +44,29 @@ void aa_routes_free(struct aa_routes **rp)
 
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->n; i++)
-		route_clear(&r->v[i]);
-	free(r->v);
+	aa_table_free(&r->t);
 	free(r);
 	*rp = NULL;
 }
 
 size_t aa_route_count(const struct aa_routes *r)
 {
-	return r != NULL ? r->n : 0;
+	return r != NULL ? aa_table_count(r->t) : 0;
 }
 
 const struct aa_route *aa_route_at(const struct aa_routes *r, size_t i)
 {
-	return r != NULL && i < r->n ? &r->v[i] : NULL;
+	return r != NULL ? aa_table_at(r->t, i) : NULL;
 }
 
 const struct aa_route *aa_route_find(const struct aa_routes *r, const char *name)
 {
-	for (size_t i = 0; r != NULL && name != NULL && i < r->n; i++)
-		if (strcmp(r->v[i].name, name) == 0)
-			return &r->v[i];
-	return NULL;
+	return r != NULL ? aa_table_find(r->t, name) : NULL;
+}
+
+int aa_routes_is_current(const struct aa_routes *r)
+{
+	return r == NULL || aa_table_is_current(r->t);
 }
 
 int aa_route_check_egress(const char *ip, const char **why_r)
@@ -309,8 +309,8 @@ static int route_name_ok(char *k)
 static int route_entry(void *arg, const char *file, unsigned line, char *key, char *data,
 		       char *err, size_t errlen)
 {
-	struct aa_routes *rs = arg;
-	struct aa_route *r, *grown;
+	struct aa_table *t = arg;
+	struct aa_route *r;
 	char why[512];
 	char *name, *value, *last = NULL, *last_value = NULL;
 	int got, have_port = 0;
@@ -320,23 +320,16 @@ static int route_entry(void *arg, const char *file, unsigned line, char *key, ch
 			       "and not \"direct\" (that is this host)", key);
 		return -1;
 	}
-	if (aa_route_find(rs, key) != NULL) {
+	if (aa_table_find(t, key) != NULL) {
 		aa_lsearch_err(err, errlen, file, line, "route \"%s\" given twice", key);
 		return -1;
 	}
-	if (rs->n >= ROUTES_MAX || (grown = realloc(rs->v, (rs->n + 1) * sizeof(*grown))) == NULL) {
-		aa_lsearch_err(err, errlen, file, line, rs->n >= ROUTES_MAX ? "too many routes" : "out of memory");
+	if (aa_table_count(t) >= ROUTES_MAX || (r = aa_table_add(t, key)) == NULL) {
+		aa_lsearch_err(err, errlen, file, line,
+			       aa_table_count(t) >= ROUTES_MAX ? "too many routes" : "out of memory");
 		return -1;
 	}
-	rs->v = grown;
-	r = &rs->v[rs->n++];
-	memset(r, 0, sizeof(*r));
 	r->port = 25;
-	r->name = strdup(key);
-	if (r->name == NULL) {
-		aa_lsearch_err(err, errlen, file, line, "out of memory");
-		return -1;
-	}
 	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		if (got < 0) {
 			if (last != NULL && strcmp(last, "hosts") == 0)
@@ -367,20 +360,25 @@ static int route_entry(void *arg, const char *file, unsigned line, char *key, ch
 	return 0;
 }
 
+static const struct aa_table_kind routes_kind = {
+	.rec_size = sizeof(struct aa_route),
+	.entry = route_entry,
+	.rec_free = route_clear,
+};
+
 int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t errlen)
 {
-	struct aa_routes *rs = calloc(1, sizeof(*rs));
+	struct aa_table *t = aa_table_open(&routes_kind, path, err, errlen);
 
 	*r = NULL;
-	if (rs == NULL) {
+	if (t == NULL)
+		return -1;
+	if ((*r = calloc(1, sizeof(**r))) == NULL) {
+		aa_table_free(&t);
 		aa_lsearch_err(err, errlen, path, 0, "out of memory");
 		return -1;
 	}
-	if (aa_lsearch_read(path, route_entry, rs, err, errlen) < 0) {
-		aa_routes_free(&rs);
-		return -1;
-	}
-	*r = rs;
+	(*r)->t = t;
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "aa_dmarc.h"
 #include "aa_dns.h"
 #include "aa_outbound.h"
+#include "aa_table.h"
 
 enum aa_mode {
 	AA_MODE_OFF = 0,	/* do nothing */
@@ -45,13 +46,11 @@ struct aa_domain_policy {
 	const char *matched_key;	/* the table key that applied, or NULL */
 };
 
-struct aa_domain_entry;
+struct aa_table;
 
 struct aa_config {
 	char *path;
-	struct timespec mtime;		/* of the settings file, to notice edits */
-	long long size;
-	unsigned long long ino;
+	struct aa_file_stamp stamp;	/* of the settings file, to notice edits */
 	char *authserv_id;		/* NULL: Exim's $primary_hostname */
 	enum aa_mode mode;
 	enum aa_dmarc_mode dmarc_mode;
@@ -64,7 +63,7 @@ struct aa_config {
 	char *psl_file;
 	char *dns_zone_file;		/* testing only: fixed zone instead of DNS */
 	struct aa_dns_config dns;
-	struct aa_domain_entry *domains;
+	struct aa_table *domains;	/* the per-domain table (aa_table.h) */
 	size_t domain_count;
 	/* outbound prediction and planning (authalign-outbound(5)) */
 	char *outbound_profiles_file;	/* NULL: the built-in "default" profile only */
@@ -84,8 +83,10 @@ struct aa_config {
 int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t errlen);
 void aa_config_free(struct aa_config **cfg);
 
-/* 1 when the settings file is unchanged since it was loaded (the per-domain
- * table is re-read with it: touch the settings file after editing it). */
+/* 1 when the settings file and every table it names are unchanged
+ * since they were loaded (aa_table.h: device, inode, size and mtime).
+ * When not, aa_config_load() again: it reads the settings file and the
+ * tables that changed; an unchanged table still in use is shared. */
 int aa_config_is_current(const struct aa_config *cfg);
 
 /* Load only a per-domain table into cfg (replacing any). */

@@ -11,12 +11,15 @@
  * Blank lines are ignored. Quoted keys (Exim allows "a b": ...) are
  * refused: no table of ours has keys with spaces or colons. The reader
  * has no state of its own: each entry goes to the caller's function with
- * its file and the line its key is on, and every error names both.
+ * its file and the line its key is on, and every error names both. The
+ * tables themselves (records, hash index, rereading a changed file) are
+ * aa_table.h's.
  */
 #ifndef AA_LSEARCH_H
 #define AA_LSEARCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define AA_LSEARCH_LINE_MAX 4096	/* one physical line */
 #define AA_LSEARCH_DATA_MAX 4096	/* an entry's data, continuations joined by a space */
@@ -32,6 +35,10 @@ typedef int aa_lsearch_entry_fn(void *arg, const char *file, unsigned line, char
  * cannot open: ..."). */
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
 		    size_t errlen);
+
+/* The same for a file already open (path names it in errors). */
+int aa_lsearch_read_file(FILE *f, const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
+			 size_t errlen);
 
 /* "file:line: " (or "file: " for line 0) and the message, into err. */
 void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, const char *fmt,

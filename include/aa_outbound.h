@@ -52,12 +52,14 @@ struct aa_profile {
 };
 
 struct aa_profiles;
+struct aa_table;
 
 int aa_profiles_load(const char *path, struct aa_profiles **r, char *err, size_t errlen);
 void aa_profiles_free(struct aa_profiles **p);
 /* The built-in profiles alone (a file is optional). NULL when out of memory. */
 struct aa_profiles *aa_profiles_builtin(void);
 size_t aa_profiles_count(const struct aa_profiles *p);
+int aa_profiles_is_current(const struct aa_profiles *p);
 /* The profile for a recipient domain and its MX host names (mx may be
  * NULL/0: matched by recipient domain only). Never NULL once loaded: a
  * built-in RFC receiver ("default") when nothing matches. */
@@ -92,6 +94,7 @@ int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t err
 void aa_routes_free(struct aa_routes **r);
 const struct aa_route *aa_route_find(const struct aa_routes *r, const char *name);
 size_t aa_route_count(const struct aa_routes *r);
+int aa_routes_is_current(const struct aa_routes *r);
 const struct aa_route *aa_route_at(const struct aa_routes *r, size_t i);
 
 /* The route_data of a manualroute router for this route: hosts with the
@@ -152,7 +155,7 @@ struct aa_outbound {
 	struct aa_profiles *profiles;
 	struct aa_routes *routes;
 	struct aa_route direct;		/* egress and HELO of this host */
-	struct aa_out_policy_table *table;
+	struct aa_table *table;		/* the outbound domains table (aa_table.h), or NULL */
 	enum aa_out_mode mode;		/* for domains the table does not name */
 	enum aa_dmarc_mode dmarc_mode;	/* how receivers are assumed to evaluate */
 	struct aa_owners *owners;	/* outbound_owners_file, or NULL (aa_owner.h) */
@@ -168,6 +171,9 @@ struct aa_outbound {
 int aa_outbound_load(struct aa_outbound *ob, const char *profiles_file, const char *routes_file,
 		     const char *domains_file, char *err, size_t errlen);
 void aa_outbound_free(struct aa_outbound *ob);
+/* 1 when no file of ob (profiles, routes, domains table, owners) changed
+ * since it was read. */
+int aa_outbound_is_current(const struct aa_outbound *ob);
 void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 			struct aa_out_policy *out);
 size_t aa_outbound_domain_count(const struct aa_outbound *ob);

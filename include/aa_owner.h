@@ -42,6 +42,8 @@ struct aa_hostnets;	/* outbound_trusted_hosts */
 int aa_owners_load(const char *path, struct aa_owners **r, char *err, size_t errlen);
 void aa_owners_free(struct aa_owners **o);
 size_t aa_owners_count(const struct aa_owners *o);
+/* 1 when o is NULL or its file is unchanged since it was read. */
+int aa_owners_is_current(const struct aa_owners *o);
 
 /* A list of IPv4/IPv6 addresses and CIDR networks separated by white
  * space or commas. Returns 0, or -1 with *why_r set. */

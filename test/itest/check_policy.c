@@ -183,6 +183,35 @@ START_TEST(without_a_local_domains_list_mail_is_still_judged)
 }
 END_TEST
 
+/* One Exim process, two messages: the per-domain table is edited between
+ * them and the settings file is not touched; the second message is judged
+ * by the edited table (aa_config_is_current() watches the tables too). */
+START_TEST(edited_domain_table_applies_to_the_next_message_without_touching_settings)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 60,
+		"set -e; d=\"$AA_WORLD/tabledit\"; rm -rf \"$d\"; mkdir -p \"$d/spool\" \"$d/log\" \"$d/run\" \"$d/mail/alice\"; cd \"$d\";"
+		" printf 'authserv_id = mx.test.example\\nmode = enforce\\ndns_timeout = 1s\\ndns_tries = 1\\n"
+		"domains_file = %%s/domains\\n' \"$d\" >authalign.conf;"
+		" printf '# before the edit\\nreject.example: mode=enforce\\n' >domains;"
+		" chmod 0644 authalign.conf domains; chown -R Debian-exim:Debian-exim spool log run mail;"
+		" msg='MAIL FROM:<ceo@reject.example>\\r\\nRCPT TO:<alice@test.example>\\r\\nDATA\\r\\n"
+		"From: <ceo@reject.example>\\r\\nSubject: spoof\\r\\n\\r\\nhi\\r\\n.\\r\\n';"
+		" { printf 'EHLO mail.reject.example\\r\\n'; printf \"$msg\";"
+		"   i=0; until grep -q 'rejected' log/mainlog 2>/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i+1)); done;"
+		"   printf 'reject.example: mode=monitor\\n' >domains.new; chmod 0644 domains.new; mv domains.new domains;"
+		"   printf \"$msg\"; printf 'QUIT\\r\\n'; } |"
+		" \"$AA_EXIM\" -C \"$AA_EXIM_CONF\" -DWORLD=\"$d\" -DAUTHALIGN_SO=\"$AA_SO\" -DAUTHALIGN_CONFIG=\"$d/authalign.conf\""
+		" -bs -odq -oMa 198.51.100.66 -oMs mail.reject.example"), 0);
+	/* the first refused by the table as it was, the second accepted by the edit */
+	ck_assert_msg(strstr(out, "550 5.7.1 Message rejected: the From domain reject.example") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "250 OK id=") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "250 OK id=") > strstr(out, "550 5.7.1"), "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_policy(void)
 {
 	Suite *s = suite_create("policy");
@@ -198,6 +227,7 @@ Suite *suite_policy(void)
 	tcase_add_test(tc, broken_settings_defer_with_a_panic_log_line_naming_file_and_line);
 	tcase_add_test(tc, broken_domain_table_defers_too);
 	tcase_add_test(tc, without_a_local_domains_list_mail_is_still_judged);
+	tcase_add_test(tc, edited_domain_table_applies_to_the_next_message_without_touching_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }
