@@ -1,10 +1,10 @@
 /* lsearch.c - the one reader of Exim's lsearch format (aa_lsearch.h). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "aa_dns_name.h"
 #include "aa_lsearch.h"
 
@@ -27,10 +27,10 @@ char *aa_trim(char *s)
 {
 	char *e;
 
-	while (isspace((unsigned char)*s))
+	while (aa_is_space((unsigned char)*s))
 		s++;
 	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
+	while (e > s && aa_is_space((unsigned char)e[-1]))
 		*--e = '\0';
 	return s;
 }
@@ -61,7 +61,7 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 
 	if (line[0] == '#' || aa_trim(line)[0] == '\0')
 		return 0;
-	if (isspace((unsigned char)line[0])) {
+	if (aa_is_space((unsigned char)line[0])) {
 		const char *more = aa_trim(line);
 
 		if (!rd->have) {
@@ -87,7 +87,7 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 	memcpy(rd->key, line, klen);
 	rd->key[klen] = '\0';
 	rest = line + klen;
-	while (isspace((unsigned char)*rest))
+	while (aa_is_space((unsigned char)*rest))
 		rest++;
 	if (*rest == ':')
 		rest++;
@@ -157,7 +157,7 @@ int aa_lsearch_is_name(const char *name)
 int aa_lsearch_domain_key(char *key)
 {
 	for (char *p = key; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+		*p = (char)aa_lower((unsigned char)*p);
 	if (strcmp(key, "*") == 0)
 		return 1;
 	return aa_lsearch_is_name(key[0] == '*' && key[1] == '.' ? key + 2 : key);
@@ -232,7 +232,7 @@ char **aa_lsearch_list(const char *v, char sep, int fold, size_t *n_r, int *empt
 		}
 		if (fold)
 			for (char *p = item; *p != '\0'; p++)
-				*p = (char)tolower((unsigned char)*p);
+				*p = (char)aa_lower((unsigned char)*p);
 		vec[i++] = item;
 		if (end == NULL)
 			break;

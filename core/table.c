@@ -1,12 +1,12 @@
 /* table.c - lsearch tables read once, hash-indexed, shared while their
  * file is unchanged (aa_table.h). */
-#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "aa_ctype.h"
 #include "aa_table.h"
 
 #define KEYS_BLOCK_MIN 4096
@@ -65,7 +65,7 @@ static uint64_t key_hash(const char *key)
 	uint64_t h = 14695981039346656037ULL;
 
 	for (const unsigned char *p = (const unsigned char *)key; *p != '\0'; p++) {
-		h ^= (uint64_t)tolower(*p);
+		h ^= (uint64_t)aa_lower(*p);
 		h *= 1099511628211ULL;
 	}
 	return h;
