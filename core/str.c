@@ -110,7 +110,7 @@ void aa_str_truncate(struct aa_str *s, size_t len)
 	}
 }
 
-const char *aa_str_finish(struct aa_str *s, size_t *len_r)
+char *aa_str_finish(struct aa_str *s, size_t *len_r)
 {
 	if (s->nomem || (s->buf == NULL && str_reserve(s, 0) < 0))
 		return NULL;

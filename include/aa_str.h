@@ -69,7 +69,7 @@ void aa_str_truncate(struct aa_str *s, size_t len);
 /* The text, NUL-terminated ("" when nothing was appended), or NULL when
  * memory ran out at any point. With len_r, its length. The builder keeps
  * owning it: the arena's, or malloc'd until aa_str_free(). */
-const char *aa_str_finish(struct aa_str *s, size_t *len_r);
+char *aa_str_finish(struct aa_str *s, size_t *len_r);
 
 /* Release a malloc builder's memory (nothing for an arena builder). */
 void aa_str_free(struct aa_str *s);
