@@ -45,43 +45,47 @@ static const char *verdict_word(const struct aa_prediction *p)
 	return p->temp ? "temp" : p->refused ? "refused" : "pass";
 }
 
-/* One prediction for the log, every untrusted string escaped. */
+/* One prediction for the log, every untrusted string escaped; NULL when
+ * out of memory. */
 static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
 {
 	const struct aa_dmarc_result *d = &p->dmarc;
-	const char *spf, *dkim, *dmarc;
+	struct aa_str b;
 
-	if (p->profile == NULL)
-		return aa_arena_printf(ctx->arena, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+	aa_str_init(&b, ctx->arena, AA_STR_NO_CAP);
+	if (p->profile == NULL) {
+		aa_str_printf(&b, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+		return aa_str_finish(&b, NULL);
+	}
 	if (p->spf.result == AA_PASS || p->spf.result == AA_FAIL || p->spf.result == AA_SOFTFAIL ||
 	    p->spf.result == AA_NEUTRAL)
-		spf = aa_arena_printf(ctx->arena, "spf=%s %s %s %s", aa_result_name(p->spf.result),
-				      aa_escz(ctx, p->route->egress_ip),
-				      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
-				      aa_escz(ctx, p->spf.domain));
+		aa_str_printf(&b, "%s(spf=%s %s %s %s", verdict_word(p), aa_result_name(p->spf.result),
+			      aa_escz(ctx, p->route->egress_ip),
+			      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
+			      aa_escz(ctx, p->spf.domain));
 	else
-		spf = aa_arena_printf(ctx->arena, "spf=%s %s", aa_result_name(p->spf.result),
-				      aa_escz(ctx, p->spf.domain));
+		aa_str_printf(&b, "%s(spf=%s %s", verdict_word(p), aa_result_name(p->spf.result),
+			      aa_escz(ctx, p->spf.domain));
 	if (p->dkim_aligned_pass)
-		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
+		aa_str_printf(&b, "; dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
 	else if (p->dkim_any_pass)
-		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
+		aa_str_printf(&b, "; dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
 	else if (p->dkim_key_missing)
-		dkim = "dkim=fail key not published";
+		aa_str_addz(&b, "; dkim=fail key not published");
 	else
-		dkim = p->dkim_count > 0 ? "dkim=temperror" : "dkim=none";
-	dmarc = aa_arena_printf(ctx->arena, "dmarc=%s p=%s", aa_result_name(d->result),
-				aa_dmarc_policy_name(d->result == AA_FAIL ? d->policy : d->published));
-	return aa_arena_printf(ctx->arena, "%s(%s; %s; %s; profile=%s%s%s)", verdict_word(p), spf, dkim, dmarc,
-			       aa_escz(ctx, p->profile->name), p->refused ? " " : "",
-			       p->refused ? aa_escz(ctx, p->status) : "");
+		aa_str_addz(&b, p->dkim_count > 0 ? "; dkim=temperror" : "; dkim=none");
+	aa_str_printf(&b, "; dmarc=%s p=%s", aa_result_name(d->result),
+		      aa_dmarc_policy_name(d->result == AA_FAIL ? d->policy : d->published));
+	aa_str_printf(&b, "; profile=%s%s%s)", aa_escz(ctx, p->profile->name), p->refused ? " " : "",
+		      p->refused ? aa_escz(ctx, p->status) : "");
+	return aa_str_finish(&b, NULL);
 }
 
 /* One step's verdict for the log; a step that would take the verdicts
  * over STEPS_LOG_MAX is left out (a shorter later one may still fit). */
 static void log_step(struct planner *pl, const char *name, const char *what)
 {
-	if (what == NULL)
+	if (name == NULL || what == NULL)	/* out of memory making them */
 		aa_str_nomem(&pl->steps);
 	else
 		aa_str_printf(&pl->steps, "%s%s=%s", aa_str_len(&pl->steps) > 0 ? " " : "", name, what);
@@ -178,7 +182,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
 					continue;
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
-				if (try(pl, label != NULL ? label : "smarthost", rt, &chg, &p)) {
+				if (try(pl, label, rt, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
 					return 1;
 				}
@@ -415,11 +419,11 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		 r->temp || (r->chosen.temp) ? "temp" : aa_step_name(r->planned);
 	steps = aa_str_finish(&pl.steps, NULL);
 	/* out of memory: no log line rather than one with a piece missing */
-	if (chosen == NULL || steps == NULL)
+	if (chosen == NULL || steps == NULL || owner_words == NULL)
 		return 0;
 	r->log_line = aa_arena_printf(ctx->arena,
 		"outbound mode=%s from=%s%s to=%s route=%s %s chosen=%s%s%s action=%s",
-		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words != NULL ? owner_words : "",
+		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words,
 		aa_escz(ctx, msg->rcpt_domain),
 		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
 		steps, chosen, r->chosen.temp && !r->none_pass ? ":" : "",
