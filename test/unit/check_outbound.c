@@ -381,7 +381,8 @@ START_TEST(plan_out_of_memory_gives_whole_texts_or_none)
 	/* one allocation refused, or every one from the n-th on */
 	for (size_t k = 0; k < 2; k++, refused = 1) {
 		for (size_t n = 0; refused > 0 && n < 2000; n++) {
-			aa_ctx_end_message(ctx);
+			aa_ctx_end_message(ctx);	/* the From read lived in the message's arena */
+			ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
 			aa_arena_fail_after(ctx->arena, n, k == 0 ? 1 : SIZE_MAX);
 			ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
 			refused = aa_arena_fail_after(ctx->arena, SIZE_MAX, 0);
