@@ -1,6 +1,7 @@
 /* authres.c - build our Authentication-Results, recognise forged ones. */
 #include <string.h>
 #include "aa_authres.h"
+#include "aa_str.h"
 
 /* RFC 2045 token characters (RFC 8601 2.2 uses them for values). */
 static int is_token_char(unsigned char c)
@@ -35,13 +36,14 @@ static char *printable(struct aa_ctx *ctx, const char *s, size_t len)
 	return out;
 }
 
-/* A quoted-string with quoted-pairs around printable text. */
+/* A quoted-string with quoted-pairs around printable text; NULL when
+ * out of memory. */
 static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 {
 	char *out = aa_arena_alloc(ctx->arena, len * 2 + 3), *o;
 
 	if (out == NULL)
-		return "\"\"";
+		return NULL;
 	o = out;
 	*o++ = '"';
 	for (size_t i = 0; i < len; i++) {
@@ -55,7 +57,8 @@ static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
 }
 
 /* Printable copy of at most AA_AUTHRES_ITEM_MAX bytes, left bare when
- * plain(copy) says so, else quoted. Never NULL. */
+ * plain(copy) says so, else quoted; "" quoted for no value, NULL when
+ * out of memory. */
 static const char *write_value(struct aa_ctx *ctx, const char *s, size_t len,
 			       int (*plain)(const char *, size_t))
 {
@@ -66,41 +69,60 @@ static const char *write_value(struct aa_ctx *ctx, const char *s, size_t len,
 	if (len > AA_AUTHRES_ITEM_MAX)
 		len = AA_AUTHRES_ITEM_MAX;
 	if ((t = printable(ctx, s, len)) == NULL)
-		return "\"\"";
+		return NULL;
 	return plain(t, len) ? t : quoted(ctx, t, len);
 }
 
 const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
 {
-	return write_value(ctx, s, len, aa_authres_pvalue_is_plain);
+	const char *v = write_value(ctx, s, len, aa_authres_pvalue_is_plain);
+
+	return v != NULL ? v : "\"\"";
 }
 
 const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len)
 {
-	return write_value(ctx, s, len, is_token);
+	const char *v = write_value(ctx, s, len, is_token);
+
+	return v != NULL ? v : "\"\"";
 }
 
-static const char *val(struct aa_ctx *ctx, const char *s)
+/* The header being written: the builder and where its pieces come from. */
+struct writer {
+	struct aa_ctx *ctx;
+	struct aa_str b;
+};
+
+/* A piece made for the header, or "" and the header out of memory. */
+static const char *piece(struct writer *w, const char *made)
 {
-	return aa_authres_value(ctx, s, s == NULL ? 0 : strlen(s));
+	if (made != NULL)
+		return made;
+	aa_str_nomem(&w->b);
+	return "";
 }
 
-static const char *tval(struct aa_ctx *ctx, const char *s)
+static const char *val(struct writer *w, const char *s)
 {
-	return aa_authres_token_value(ctx, s, s == NULL ? 0 : strlen(s));
+	return piece(w, write_value(w->ctx, s, s == NULL ? 0 : strlen(s), aa_authres_pvalue_is_plain));
+}
+
+static const char *tval(struct writer *w, const char *s)
+{
+	return piece(w, write_value(w->ctx, s, s == NULL ? 0 : strlen(s), is_token));
 }
 
 /* Text inside a comment: printable, no parentheses or backslashes. */
-static const char *comment_text(struct aa_ctx *ctx, const char *s)
+static const char *comment_text(struct writer *w, const char *s)
 {
 	size_t len = s == NULL ? 0 : strlen(s);
 	char *out;
 
 	if (len > 200)
 		len = 200;
-	out = aa_arena_strndup(ctx->arena, s == NULL ? "" : s, len);
+	out = aa_arena_strndup(w->ctx->arena, s == NULL ? "" : s, len);
 	if (out == NULL)
-		return "";
+		return piece(w, NULL);
 	for (char *p = out; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
@@ -110,97 +132,100 @@ static const char *comment_text(struct aa_ctx *ctx, const char *s)
 	return out;
 }
 
-static const char *spf_part(struct aa_ctx *ctx, const struct aa_spf_result *r, const char *ptype)
+/* Each method's result starts on a folded line of its own. */
+static void next_part(struct writer *w)
+{
+	aa_str_addz(&w->b, ";\n\t");
+}
+
+static void spf_part(struct writer *w, const struct aa_spf_result *r, const char *ptype)
 {
 	const char *prop = strcmp(ptype, "helo") == 0 ? "smtp.helo" : "smtp.mailfrom";
 	const char *subject = strcmp(ptype, "helo") == 0 ? r->domain : r->sender;
 
 	if (subject == NULL || *subject == '\0')
 		subject = r->domain;
-	return aa_arena_printf(ctx->arena, "spf=%s%s%s%s %s=%s", aa_result_name(r->result),
-			       r->reason != NULL ? " (" : "", r->reason != NULL ? comment_text(ctx, r->reason) : "",
-			       r->reason != NULL ? ")" : "", prop, val(ctx, subject));
+	next_part(w);
+	aa_str_printf(&w->b, "spf=%s", aa_result_name(r->result));
+	if (r->reason != NULL)
+		aa_str_printf(&w->b, " (%s)", comment_text(w, r->reason));
+	aa_str_printf(&w->b, " %s=%s", prop, val(w, subject));
 }
 
-static const char *dkim_part(struct aa_ctx *ctx, const struct aa_dkim_sig *s)
+static void dkim_part(struct writer *w, const struct aa_dkim_sig *s)
 {
-	const char *reason = "";
-
+	next_part(w);
 	/* a result for no one signature (the count of those over the limit) */
-	if (s->domain == NULL && s->selector == NULL)
-		return aa_arena_printf(ctx->arena, "dkim=%s reason=%s", aa_result_name(s->result),
-				       tval(ctx, s->reason != NULL ? s->reason : ""));
-
+	if (s->domain == NULL && s->selector == NULL) {
+		aa_str_printf(&w->b, "dkim=%s reason=%s", aa_result_name(s->result),
+			      tval(w, s->reason != NULL ? s->reason : ""));
+		return;
+	}
+	aa_str_printf(&w->b, "dkim=%s", aa_result_name(s->result));
 	if (s->result != AA_PASS && s->reason != NULL)
-		reason = aa_arena_printf(ctx->arena, " reason=%s", tval(ctx, s->reason));
+		aa_str_printf(&w->b, " reason=%s", tval(w, s->reason));
 	else if (s->body_length_limited)
-		reason = " (body length limited)";
-	return aa_arena_printf(ctx->arena, "dkim=%s%s header.d=%s header.s=%s header.a=%s%s%s",
-			       aa_result_name(s->result), reason, val(ctx, s->domain),
-			       val(ctx, s->selector), val(ctx, s->algorithm),
-			       s->b_prefix != NULL ? " header.b=" : "",
-			       s->b_prefix != NULL ? val(ctx, s->b_prefix) : "");
+		aa_str_addz(&w->b, " (body length limited)");
+	aa_str_printf(&w->b, " header.d=%s", val(w, s->domain));
+	aa_str_printf(&w->b, " header.s=%s", val(w, s->selector));
+	aa_str_printf(&w->b, " header.a=%s", val(w, s->algorithm));
+	if (s->b_prefix != NULL)
+		aa_str_printf(&w->b, " header.b=%s", val(w, s->b_prefix));
 }
 
-static const char *dmarc_part(struct aa_ctx *ctx, const struct aa_dmarc_result *r)
+static void dmarc_part(struct writer *w, const struct aa_dmarc_result *r)
 {
-	const char *comment = "";
-
+	next_part(w);
+	aa_str_printf(&w->b, "dmarc=%s", aa_result_name(r->result));
 	if (r->published != AA_POLICY_UNSPEC && (r->result == AA_PASS || r->result == AA_FAIL))
-		comment = aa_arena_printf(ctx->arena, " (p=%s dis=%s)",
-					  aa_dmarc_policy_name(r->published),
-					  aa_dmarc_policy_name(r->result == AA_PASS ? AA_POLICY_NONE : r->policy));
+		aa_str_printf(&w->b, " (p=%s dis=%s)", aa_dmarc_policy_name(r->published),
+			      aa_dmarc_policy_name(r->result == AA_PASS ? AA_POLICY_NONE : r->policy));
 	else if (r->published != AA_POLICY_UNSPEC && r->reason != NULL)
-		comment = aa_arena_printf(ctx->arena, " (p=%s; %s)", aa_dmarc_policy_name(r->published),
-					  comment_text(ctx, r->reason));
+		aa_str_printf(&w->b, " (p=%s; %s)", aa_dmarc_policy_name(r->published),
+			      comment_text(w, r->reason));
 	else if (r->reason != NULL)
-		comment = aa_arena_printf(ctx->arena, " (%s)", comment_text(ctx, r->reason));
-	if (r->from_domain == NULL)
-		return aa_arena_printf(ctx->arena, "dmarc=%s%s", aa_result_name(r->result), comment);
-	return aa_arena_printf(ctx->arena, "dmarc=%s%s header.from=%s", aa_result_name(r->result),
-			       comment, val(ctx, r->from_domain));
-}
-
-static const char *join(struct aa_ctx *ctx, const char *acc, const char *part)
-{
-	if (part == NULL)
-		return acc;
-	return aa_arena_printf(ctx->arena, "%s;\n\t%s", acc, part);
+		aa_str_printf(&w->b, " (%s)", comment_text(w, r->reason));
+	if (r->from_domain != NULL)
+		aa_str_printf(&w->b, " header.from=%s", val(w, r->from_domain));
 }
 
 const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *in)
 {
-	const char *out = tval(ctx, in->authserv_id);
+	struct writer w = { .ctx = ctx };
 	int any = 0, mailfrom_is_helo = 0;
 
+	aa_str_init(&w.b, ctx->arena, AA_STR_NO_CAP);
+	aa_str_addz(&w.b, tval(&w, in->authserv_id));
 	if (in->spf_mailfrom != NULL) {
 		mailfrom_is_helo = strcmp(in->spf_mailfrom->identity, "helo") == 0;
-		out = join(ctx, out, spf_part(ctx, in->spf_mailfrom,
-					      mailfrom_is_helo ? "helo" : "mailfrom"));
+		spf_part(&w, in->spf_mailfrom, mailfrom_is_helo ? "helo" : "mailfrom");
 		any = 1;
 	}
 	/* with the null sender the mailfrom result is a copy of the HELO
 	 * one (RFC 7208 2.4): say it once */
 	if (in->spf_helo != NULL && in->spf_helo != in->spf_mailfrom && !mailfrom_is_helo) {
-		out = join(ctx, out, spf_part(ctx, in->spf_helo, "helo"));
+		spf_part(&w, in->spf_helo, "helo");
 		any = 1;
 	}
 	if (in->dkim != NULL) {
-		if (in->dkim->count == 0 && in->dkim->incomplete)
-			out = join(ctx, out, "dkim=temperror reason=\"verification could not run\"");
-		else if (in->dkim->count == 0)
-			out = join(ctx, out, "dkim=none");
+		if (in->dkim->count == 0 && in->dkim->incomplete) {
+			next_part(&w);
+			aa_str_addz(&w.b, "dkim=temperror reason=\"verification could not run\"");
+		} else if (in->dkim->count == 0) {
+			next_part(&w);
+			aa_str_addz(&w.b, "dkim=none");
+		}
 		for (size_t i = 0; i < in->dkim->count; i++)
-			out = join(ctx, out, dkim_part(ctx, &in->dkim->sigs[i]));
+			dkim_part(&w, &in->dkim->sigs[i]);
 		any = 1;
 	}
 	if (in->dmarc != NULL) {
-		out = join(ctx, out, dmarc_part(ctx, in->dmarc));
+		dmarc_part(&w, in->dmarc);
 		any = 1;
 	}
 	if (!any)
-		out = aa_arena_printf(ctx->arena, "%s; none", out);
-	return out;
+		aa_str_addz(&w.b, "; none");
+	return aa_str_finish(&w.b, NULL);	/* NULL: out of memory, a temperror */
 }
 
 /* ---- recognising ours ---- */

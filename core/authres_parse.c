@@ -12,6 +12,7 @@
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
 #include "aa_header.h"
+#include "aa_str.h"
 
 #define AUTHRES_NAME "Authentication-Results"
 
@@ -757,21 +758,6 @@ static int is_digits_str(const char *s)
 	return 1;
 }
 
-/* Pieces first, then one allocation for the line. */
-struct pieces {
-	const char **s;
-	size_t n, max;
-	int bad;
-};
-
-static void put(struct pieces *p, const char *s)
-{
-	if (s == NULL || p->n == p->max)
-		p->bad = 1;
-	else
-		p->s[p->n++] = s;
-}
-
 static const char *tok_or_quoted(struct aa_ctx *ctx, const char *s)
 {
 	return aa_authres_token_value(ctx, s, strlen(s));
@@ -779,72 +765,41 @@ static const char *tok_or_quoted(struct aa_ctx *ctx, const char *s)
 
 const char *aa_authres_format(struct aa_ctx *ctx, const struct aa_authres_parsed *pa)
 {
-	struct pieces pieces = { NULL, 0, 4, 0 }, *p = &pieces;
-	size_t total = 0;
-	char *out, *o;
+	struct aa_str b;
 
 	if (pa == NULL || pa->authserv_id == NULL || pa->count > AA_AUTHRES_RESINFO_MAX)
 		return NULL;
 	for (size_t i = 0; i < pa->count; i++) {
 		if (pa->r[i].nprops > AA_AUTHRES_PROP_MAX)
 			return NULL;
-		p->max += 8 + 6 * pa->r[i].nprops;
 	}
-	if ((p->s = aa_arena_alloc(ctx->arena, p->max * sizeof(*p->s))) == NULL)
-		return NULL;
-	put(p, tok_or_quoted(ctx, pa->authserv_id));
+	aa_str_init(&b, ctx->arena, AA_STR_NO_CAP);
+	aa_str_addz(&b, tok_or_quoted(ctx, pa->authserv_id));
 	if (pa->version != NULL) {
 		if (!is_digits_str(pa->version))
 			return NULL;
-		put(p, " ");
-		put(p, pa->version);
+		aa_str_printf(&b, " %s", pa->version);
 	}
 	if (pa->count == 0)
-		put(p, "; none");
+		aa_str_addz(&b, "; none");
 	for (size_t i = 0; i < pa->count; i++) {
 		const struct aa_authres_resinfo *r = &pa->r[i];
 
 		if (!is_keyword_str(r->method) || !is_keyword_str(r->result) ||
 		    (r->method_version != NULL && !is_digits_str(r->method_version)))
 			return NULL;
-		put(p, "; ");
-		put(p, r->method);
-		if (r->method_version != NULL) {
-			put(p, "/");
-			put(p, r->method_version);
-		}
-		put(p, "=");
-		put(p, r->result);
-		if (r->reason != NULL) {
-			put(p, " reason=");
-			put(p, tok_or_quoted(ctx, r->reason));
-		}
+		aa_str_printf(&b, "; %s%s%s=%s", r->method, r->method_version != NULL ? "/" : "",
+			      r->method_version != NULL ? r->method_version : "", r->result);
+		if (r->reason != NULL)
+			aa_str_printf(&b, " reason=%s", tok_or_quoted(ctx, r->reason));
 		for (size_t j = 0; j < r->nprops; j++) {
 			const struct aa_authres_prop *pr = &r->props[j];
 
 			if (!is_keyword_str(pr->ptype) || !is_keyword_str(pr->property))
 				return NULL;
-			put(p, " ");
-			put(p, pr->ptype);
-			put(p, ".");
-			put(p, pr->property);
-			put(p, "=");
-			put(p, aa_authres_value(ctx, pr->value, strlen(pr->value)));
+			aa_str_printf(&b, " %s.%s=%s", pr->ptype, pr->property,
+				      aa_authres_value(ctx, pr->value, strlen(pr->value)));
 		}
 	}
-	if (p->bad)
-		return NULL;
-	for (size_t i = 0; i < p->n; i++)
-		total += strlen(p->s[i]);
-	if ((out = aa_arena_alloc(ctx->arena, total + 1)) == NULL)
-		return NULL;
-	o = out;
-	for (size_t i = 0; i < p->n; i++) {
-		size_t n = strlen(p->s[i]);
-
-		memcpy(o, p->s[i], n);
-		o += n;
-	}
-	*o = '\0';
-	return out;
+	return aa_str_finish(&b, NULL);	/* NULL: out of memory */
 }

@@ -18,9 +18,11 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_ctype.h"
+#include "aa_str.h"
 #include "dmarc_int.h"
 
 #define RECORD_LEN_MAX 2048	/* bytes; far above any real record, below BUFSIZ */
+#define REBUILT_LEN_MAX 255	/* the record as given to the library; longer is a permerror */
 #define VALUE_LEN_MAX 32	/* p, sp, adkim, aspf, pct values; longer is a bad value */
 
 struct terms {
@@ -185,30 +187,27 @@ static int lib_parse(const char *domain, const char *text, struct lib_out *o)
 	return st;
 }
 
-/* Append "; tag=value" when the tag was seen. -1 when it does not fit. */
-static int add(char *buf, size_t size, const char *tag, const struct aa_tag *t)
+/* Append "; tag=value" when the tag was seen. */
+static void add(struct aa_str *b, const char *tag, const struct aa_tag *t)
 {
-	size_t have = strlen(buf);
-	int n;
-
-	if (!t->seen)
-		return 0;
-	n = snprintf(buf + have, size - have, "; %s=%.*s", tag, (int)t->len, t->v);
-	return n < 0 || (size_t)n >= size - have ? -1 : 0;
+	if (t->seen)
+		aa_str_printf(b, "; %s=%.*s", tag, (int)t->len, t->v);
 }
 
-/* The record for the library: version, then p and sp only when wanted. */
-static int rebuild(char *buf, size_t size, const struct terms *t, int with_policy)
+/* The record for the library: version, then p and sp only when wanted.
+ * Longer than REBUILT_LEN_MAX: aa_str_over(). */
+static void rebuild(struct aa_str *b, const struct terms *t, int with_policy)
 {
-	snprintf(buf, size, "v=DMARC1");
-	if (with_policy && (add(buf, size, "p", &t->p) < 0 || add(buf, size, "sp", &t->sp) < 0))
-		return -1;
-	if (!with_policy && snprintf(buf + strlen(buf), size - strlen(buf), "; p=none") < 0)
-		return -1;
-	if (add(buf, size, "adkim", &t->adkim) < 0 || add(buf, size, "aspf", &t->aspf) < 0 ||
-	    add(buf, size, "pct", &t->pct) < 0)
-		return -1;
-	return 0;
+	aa_str_addz(b, "v=DMARC1");
+	if (with_policy) {
+		add(b, "p", &t->p);
+		add(b, "sp", &t->sp);
+	} else {
+		aa_str_addz(b, "; p=none");
+	}
+	add(b, "adkim", &t->adkim);
+	add(b, "aspf", &t->aspf);
+	add(b, "pct", &t->pct);
 }
 
 static enum aa_dmarc_policy lib_policy(int c)
@@ -309,7 +308,8 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 {
 	struct terms t;
 	struct lib_out o = { 0, 0, 0, 0, 100 };
-	char buf[256];
+	struct aa_str b;
+	const char *rebuilt;
 	int np_bad, policy_ok, p_ok, sp_ok, st;
 
 	memset(&t, 0, sizeof(t));
@@ -341,9 +341,13 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 	if ((p_ok = lib_tag_ok(domain, "p", &t.p)) < 0 || (sp_ok = lib_tag_ok(domain, "sp", &t.sp)) < 0)
 		return AA_TEMPERROR;
 	policy_ok = t.p.seen && p_ok && sp_ok;
-	if (rebuild(buf, sizeof(buf), &t, policy_ok) < 0)
+	aa_str_init(&b, ctx->arena, REBUILT_LEN_MAX);
+	rebuild(&b, &t, policy_ok);
+	if ((rebuilt = aa_str_finish(&b, NULL)) == NULL)
+		return AA_TEMPERROR;
+	if (aa_str_over(&b))
 		return AA_PERMERROR;
-	st = lib_parse(domain, buf, &o);
+	st = lib_parse(domain, rebuilt, &o);
 	if (st < 0)
 		return AA_TEMPERROR;
 	if (st != DMARC_PARSE_OKAY) {

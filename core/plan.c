@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_outbound.h"
+#include "aa_str.h"
 
 #define STEPS_LOG_MAX 1500	/* bytes of per-step verdicts in one log line */
 
@@ -33,7 +34,7 @@ struct planner {
 	const struct aa_out_msg *msg;
 	struct aa_out_policy pol;
 	const char *from;		/* From domain, or NULL */
-	const char *steps;		/* "direct=refused(...) sign=pass(...)" */
+	struct aa_str steps;		/* "direct=refused(...) sign=pass(...)" */
 	struct aa_out_change carry;	/* signing kept for later steps */
 	const struct aa_prediction *sign_pred;
 	int not_owner;			/* powers withheld: no smarthost either */
@@ -44,45 +45,50 @@ static const char *verdict_word(const struct aa_prediction *p)
 	return p->temp ? "temp" : p->refused ? "refused" : "pass";
 }
 
-/* One prediction for the log, every untrusted string escaped. */
+/* One prediction for the log, every untrusted string escaped; NULL when
+ * out of memory. */
 static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
 {
 	const struct aa_dmarc_result *d = &p->dmarc;
-	const char *spf, *dkim, *dmarc;
+	struct aa_str b;
 
-	if (p->profile == NULL)
-		return aa_arena_printf(ctx->arena, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+	aa_str_init(&b, ctx->arena, AA_STR_NO_CAP);
+	if (p->profile == NULL) {
+		aa_str_printf(&b, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+		return aa_str_finish(&b, NULL);
+	}
 	if (p->spf.result == AA_PASS || p->spf.result == AA_FAIL || p->spf.result == AA_SOFTFAIL ||
 	    p->spf.result == AA_NEUTRAL)
-		spf = aa_arena_printf(ctx->arena, "spf=%s %s %s %s", aa_result_name(p->spf.result),
-				      aa_escz(ctx, p->route->egress_ip),
-				      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
-				      aa_escz(ctx, p->spf.domain));
+		aa_str_printf(&b, "%s(spf=%s %s %s %s", verdict_word(p), aa_result_name(p->spf.result),
+			      aa_escz(ctx, p->route->egress_ip),
+			      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
+			      aa_escz(ctx, p->spf.domain));
 	else
-		spf = aa_arena_printf(ctx->arena, "spf=%s %s", aa_result_name(p->spf.result),
-				      aa_escz(ctx, p->spf.domain));
+		aa_str_printf(&b, "%s(spf=%s %s", verdict_word(p), aa_result_name(p->spf.result),
+			      aa_escz(ctx, p->spf.domain));
 	if (p->dkim_aligned_pass)
-		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
+		aa_str_printf(&b, "; dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
 	else if (p->dkim_any_pass)
-		dkim = aa_arena_printf(ctx->arena, "dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
+		aa_str_printf(&b, "; dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
 	else if (p->dkim_key_missing)
-		dkim = "dkim=fail key not published";
+		aa_str_addz(&b, "; dkim=fail key not published");
 	else
-		dkim = p->dkim_count > 0 ? "dkim=temperror" : "dkim=none";
-	dmarc = aa_arena_printf(ctx->arena, "dmarc=%s p=%s", aa_result_name(d->result),
-				aa_dmarc_policy_name(d->result == AA_FAIL ? d->policy : d->published));
-	return aa_arena_printf(ctx->arena, "%s(%s; %s; %s; profile=%s%s%s)", verdict_word(p), spf, dkim, dmarc,
-			       aa_escz(ctx, p->profile->name), p->refused ? " " : "",
-			       p->refused ? aa_escz(ctx, p->status) : "");
+		aa_str_addz(&b, p->dkim_count > 0 ? "; dkim=temperror" : "; dkim=none");
+	aa_str_printf(&b, "; dmarc=%s p=%s", aa_result_name(d->result),
+		      aa_dmarc_policy_name(d->result == AA_FAIL ? d->policy : d->published));
+	aa_str_printf(&b, "; profile=%s%s%s)", aa_escz(ctx, p->profile->name), p->refused ? " " : "",
+		      p->refused ? aa_escz(ctx, p->status) : "");
+	return aa_str_finish(&b, NULL);
 }
 
+/* One step's verdict for the log; a step that would take the verdicts
+ * over STEPS_LOG_MAX is left out (a shorter later one may still fit). */
 static void log_step(struct planner *pl, const char *name, const char *what)
 {
-	const char *s = aa_arena_printf(pl->ctx->arena, "%s%s%s=%s", pl->steps != NULL ? pl->steps : "",
-					pl->steps != NULL ? " " : "", name, what);
-
-	if (s != NULL && strlen(s) <= STEPS_LOG_MAX)
-		pl->steps = s;
+	if (name == NULL || what == NULL)	/* out of memory making them */
+		aa_str_nomem(&pl->steps);
+	else
+		aa_str_printf(&pl->steps, "%s%s=%s", aa_str_len(&pl->steps) > 0 ? " " : "", name, what);
 }
 
 /* Predict one candidate; 1 when it decides the plan (pass or temp). */
@@ -176,7 +182,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
 					continue;
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
-				if (try(pl, label != NULL ? label : "smarthost", rt, &chg, &p)) {
+				if (try(pl, label, rt, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
 					return 1;
 				}
@@ -203,26 +209,36 @@ static int smarthost_allowed(const struct aa_out_policy *pol, const char *name)
 	return 0;
 }
 
-static void add_fix(struct aa_ctx *ctx, const char **acc, const char *fix, const char *joiner)
+/* One more fix, after joiner when there is one before it. */
+static void add_fix(struct aa_str *fix, const char *joiner, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_fix(struct aa_str *fix, const char *joiner, const char *fmt, ...)
 {
-	if (fix != NULL)
-		*acc = *acc == NULL ? fix : aa_arena_printf(ctx->arena, "%s%s%s", *acc, joiner, fix);
+	va_list ap;
+
+	if (aa_str_len(fix) > 0)
+		aa_str_addz(fix, joiner);
+	va_start(ap, fmt);
+	aa_str_vprintf(fix, fmt, ap);
+	va_end(ap);
 }
 
-/* What would make direct delivery pass, naming the record to change. */
+/* What would make direct delivery pass, naming the record to change;
+ * NULL when out of memory. */
 static const char *fixes(struct planner *pl, const struct aa_plan *r)
 {
 	struct aa_ctx *ctx = pl->ctx;
 	const struct aa_prediction *d = &r->direct;
 	const char *from = aa_escz(ctx, pl->from);
 	const char *ip = aa_escz(ctx, pl->ob->direct.egress_ip);
-	const char *fix = NULL;
+	struct aa_str fix;
 	const char *joiner = d->profile != NULL && d->profile->require_spf && d->profile->require_dkim ?
 		", and " : ", or ";
 
 	if (d->always_failed)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
+	aa_str_init(&fix, ctx->arena, AA_STR_NO_CAP);
 	if (d->spf_failed) {
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
 		int aligned = sd != NULL && pl->from != NULL &&
@@ -232,28 +248,26 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 		if (sd != NULL && (aligned || (d->profile != NULL && d->profile->require_spf) ||
 				   d->spf.result != AA_PASS)) {
 			if (d->spf.result == AA_NONE)
-				add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish an SPF record for %s "
-								   "with %s:%s", aa_escz(ctx, sd), mech, ip), joiner);
+				add_fix(&fix, joiner, "publish an SPF record for %s with %s:%s",
+					aa_escz(ctx, sd), mech, ip);
 			else if (d->spf.result != AA_PASS)
-				add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "add %s:%s to %s's SPF record",
-								   mech, ip, aa_escz(ctx, sd)), joiner);
+				add_fix(&fix, joiner, "add %s:%s to %s's SPF record", mech, ip, aa_escz(ctx, sd));
 		}
 		if (!aligned && pl->from != NULL && pl->pol.return_path == NULL)
-			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "set return_path= for %s to an address "
-							   "at %s whose SPF permits %s", from, from, ip), joiner);
+			add_fix(&fix, joiner, "set return_path= for %s to an address at %s whose SPF permits %s",
+				from, from, ip);
 	}
 	if (!d->dkim_aligned_pass && pl->from != NULL) {
 		if (pl->pol.dkim_selector == NULL)
-			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "configure a DKIM key for %s", from), joiner);
+			add_fix(&fix, joiner, "configure a DKIM key for %s", from);
 		else if (pl->sign_pred != NULL && pl->sign_pred->dkim_key_missing)
-			add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish the DKIM key at %s._domainkey.%s",
-							   aa_escz(ctx, pl->pol.dkim_selector),
-							   aa_escz(ctx, pl->pol.dkim_domain)), joiner);
+			add_fix(&fix, joiner, "publish the DKIM key at %s._domainkey.%s",
+				aa_escz(ctx, pl->pol.dkim_selector), aa_escz(ctx, pl->pol.dkim_domain));
 	}
 	if (d->dmarc_missing)
-		add_fix(ctx, &fix, aa_arena_printf(ctx->arena, "publish a DMARC record at _dmarc.%s", from), ", and ");
-	if (fix == NULL)
-		fix = "route the domain through a smarthost whose egress its SPF permits";
+		add_fix(&fix, ", and ", "publish a DMARC record at _dmarc.%s", from);
+	if (aa_str_len(&fix) == 0)
+		aa_str_addz(&fix, "route the domain through a smarthost whose egress its SPF permits");
 	/* the first smarthost the plan tried, as an alternative */
 	for (size_t k = 0; d->spf_failed && !d->always_failed && d->spf.domain != NULL &&
 			   k < aa_route_count(pl->ob->routes); k++) {
@@ -261,13 +275,12 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 
 		if (!smarthost_allowed(&pl->pol, rt->name))
 			continue;
-		fix = aa_arena_printf(ctx->arena, "%s. Or route it through smarthost %s after adding %s:%s to "
-				      "%s's SPF record", fix, aa_escz(ctx, rt->name),
-				      strchr(rt->egress_ip, ':') != NULL ? "ip6" : "ip4",
-				      aa_escz(ctx, rt->egress_ip), aa_escz(ctx, d->spf.domain));
+		aa_str_printf(&fix, ". Or route it through smarthost %s after adding %s:%s to %s's SPF record",
+			      aa_escz(ctx, rt->name), strchr(rt->egress_ip, ':') != NULL ? "ip6" : "ip4",
+			      aa_escz(ctx, rt->egress_ip), aa_escz(ctx, d->spf.domain));
 		break;
 	}
-	return fix;
+	return aa_str_finish(&fix, NULL);
 }
 
 static int owns(const struct planner *pl, const char *domain, const char **why_r)
@@ -336,10 +349,11 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 {
 	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg };
 	struct aa_prediction sign_p;
-	const char *chosen, *owner_words, *from_text;
+	const char *chosen, *owner_words, *from_text, *fix, *steps;
 	int decided;
 
 	memset(r, 0, sizeof(*r));
+	aa_str_init(&pl.steps, ctx->arena, STEPS_LOG_MAX);
 	if (msg->from != NULL && msg->from->domain != NULL)
 		pl.from = msg->from->domain;
 	else if (msg->from != NULL && msg->from->domain_count > 0 && msg->from->domains != NULL)
@@ -391,21 +405,28 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 	} else if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
 		r->step = AA_STEP_REFUSE;
 		r->route = NULL;
-		r->smtp_text = aa_arena_printf(ctx->arena,
+		/* out of memory: no text (the caller has a plain one) */
+		fix = fixes(&pl, r);
+		r->smtp_text = fix == NULL ? NULL : aa_arena_printf(ctx->arena,
 			"5.7.1 authalign: mail from %s to %s would be refused (%s: %s). Fix: %s",
 			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"),
 			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
-			aa_escz(ctx, r->direct.reason), fixes(&pl, r));
+			aa_escz(ctx, r->direct.reason), fix);
 	}
+	fix = r->none_pass && !r->not_owner ? fixes(&pl, r) : NULL;
 	chosen = r->none_pass && r->not_owner ? "none(the From domain's powers withheld: not an owner)" :
-		 r->none_pass ? aa_arena_printf(ctx->arena, "none fix:(%s)", fixes(&pl, r)) :
+		 r->none_pass ? (fix != NULL ? aa_arena_printf(ctx->arena, "none fix:(%s)", fix) : NULL) :
 		 r->temp || (r->chosen.temp) ? "temp" : aa_step_name(r->planned);
+	steps = aa_str_finish(&pl.steps, NULL);
+	/* out of memory: no log line rather than one with a piece missing */
+	if (chosen == NULL || steps == NULL || owner_words == NULL)
+		return 0;
 	r->log_line = aa_arena_printf(ctx->arena,
 		"outbound mode=%s from=%s%s to=%s route=%s %s chosen=%s%s%s action=%s",
-		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words != NULL ? owner_words : "",
+		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words,
 		aa_escz(ctx, msg->rcpt_domain),
 		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
-		pl.steps != NULL ? pl.steps : "", chosen, r->chosen.temp && !r->none_pass ? ":" : "",
+		steps, chosen, r->chosen.temp && !r->none_pass ? ":" : "",
 		r->chosen.temp && !r->none_pass ? aa_step_name(r->planned) : "",
 		r->temp ? "defer" : aa_step_name(r->step));
 	return 0;

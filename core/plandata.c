@@ -5,6 +5,7 @@
 #include <strings.h>
 #include "aa_ctype.h"
 #include "aa_plandata.h"
+#include "aa_str.h"
 
 #define PLANDATA_TAG "aa1"
 
@@ -56,46 +57,35 @@ static int entry_ok(const struct aa_plandata_entry *e)
 
 const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 {
-	char *out = aa_arena_alloc(ctx->arena, AA_PLANDATA_MAX + 1);
-	size_t n;
-	int w;
+	struct aa_str out;
 
-	if (out == NULL)
-		return NULL;
-	n = (size_t)snprintf(out, AA_PLANDATA_MAX + 1, PLANDATA_TAG " t=%lld", (long long)pd->made);
+	aa_str_init(&out, ctx->arena, AA_PLANDATA_MAX);
+	aa_str_printf(&out, PLANDATA_TAG " t=%lld", (long long)pd->made);
 	if (pd->dkim_count > 0) {
-		size_t mark = n;
+		size_t mark = aa_str_len(&out), k = 0;
 
-		w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, " dkim=");
-		n += (size_t)w;
-		for (size_t i = 0, k = 0; i < pd->dkim_count && i < AA_PLANDATA_DKIM_MAX; i++) {
+		aa_str_addz(&out, " dkim=");
+		for (size_t i = 0; i < pd->dkim_count && i < AA_PLANDATA_DKIM_MAX; i++) {
 			if (!plain(pd->dkim[i], 0))
 				continue;
-			w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, "%s%s", k++ > 0 ? "," : "", pd->dkim[i]);
-			if (w < 0 || n + (size_t)w > AA_PLANDATA_MAX) {
-				n = mark;	/* leave dkim= out rather than half of it */
-				out[n] = '\0';
+			if (aa_str_printf(&out, "%s%s", k++ > 0 ? "," : "", pd->dkim[i]) < 0) {
+				k = 0;	/* leave dkim= out rather than half of it */
 				break;
 			}
-			n += (size_t)w;
 		}
-		if (out[n - 1] == '=')
-			out[n = mark] = '\0';
+		if (k == 0)
+			aa_str_truncate(&out, mark);
 	}
 	for (size_t i = 0; i < pd->count && i < AA_PLANDATA_DOMAINS_MAX; i++) {
 		const struct aa_plandata_entry *e = &pd->entry[i];
 
 		if (!entry_ok(e))
 			continue;
-		w = snprintf(out + n, AA_PLANDATA_MAX + 1 - n, " %s=%s%s%s", e->domain, step_words[e->step],
-			     e->arg != NULL ? ":" : "", e->arg != NULL ? e->arg : "");
-		if (w < 0 || n + (size_t)w > AA_PLANDATA_MAX) {
-			out[n] = '\0';	/* the rest is planned at routing time */
-			break;
-		}
-		n += (size_t)w;
+		if (aa_str_printf(&out, " %s=%s%s%s", e->domain, step_words[e->step], e->arg != NULL ? ":" : "",
+				  e->arg != NULL ? e->arg : "") < 0)
+			break;	/* the rest is planned at routing time */
 	}
-	return out;
+	return aa_str_finish(&out, NULL);
 }
 
 static int parse_step(const char *w, size_t len, enum aa_step *s)

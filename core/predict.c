@@ -31,6 +31,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_outbound.h"
+#include "aa_str.h"
 
 #define MX_NAMES_MAX 16		/* MX names of a destination matched against profiles */
 #define DKIM_OURS_MAX 2		/* our signature and the relay's */
@@ -198,11 +199,30 @@ static const char *dkim_words(struct aa_ctx *ctx, const struct aa_prediction *r,
 	return "no DKIM";
 }
 
-static void add(struct aa_ctx *ctx, const char **acc, const char *part)
+/* One more reason, after "; "; NULL is a reason that found no memory. */
+static void add(struct aa_str *why, const char *part)
 {
 	if (part == NULL)
+		aa_str_nomem(why);
+	else if (aa_str_len(why) == 0)
+		aa_str_addz(why, part);
+	else
+		aa_str_printf(why, "; %s", part);
+}
+
+/* The reasons as the prediction's reason (none when there are none); a
+ * reason that found no memory makes the prediction temp, as elsewhere. */
+static void set_reason(struct aa_prediction *r, struct aa_str *why, const char *none)
+{
+	const char *text = aa_str_finish(why, NULL);
+
+	if (text == NULL) {
+		r->refused = 0;
+		r->temp = 1;
+		r->reason = "out of memory";
 		return;
-	*acc = *acc == NULL ? part : aa_arena_printf(ctx->arena, "%s; %s", *acc, part);
+	}
+	r->reason = aa_str_len(why) > 0 ? text : none;
 }
 
 /* A From that names no single author domain to judge (aa_dmarc.h): a
@@ -220,10 +240,12 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	const struct aa_dmarc_result *dm = &r->dmarc;
 	const char *from = dm->from_domain;
 	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO;
-	const char *why = NULL, *spf_txt = spf_words(ctx, &r->spf, r->route->egress_ip);
+	struct aa_str why;
+	const char *spf_txt = spf_words(ctx, &r->spf, r->route->egress_ip);
 	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg->sign_domain, chg->sign_selector);
 	const char *dmarc_txt;
 
+	aa_str_init(&why, ctx->arena, AA_STR_NO_CAP);
 	if (p->dmarc_policy && dm->result == AA_FAIL &&
 	    (dm->policy == AA_POLICY_REJECT || (p->quarantine_refused && dm->policy == AA_POLICY_QUARANTINE)))
 		dmarc = YES;
@@ -253,37 +275,37 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 		r->refused = 1;
 		r->status = p->status;
 		if (spf == YES || dmarc == YES || always == YES || dmarc_req == YES)
-			add(ctx, &why, spf_txt);
+			add(&why, spf_txt);
 		if (dkim == YES || dmarc == YES || always == YES || dmarc_req == YES)
-			add(ctx, &why, dkim_txt);
+			add(&why, dkim_txt);
 		if (dmarc == YES || dmarc_req == YES || always == YES)
-			add(ctx, &why, dmarc_txt);
+			add(&why, dmarc_txt);
 		if (always == YES)
-			add(ctx, &why, aa_arena_printf(ctx->arena, "%s enforces DMARC for %s whatever its policy",
+			add(&why, aa_arena_printf(ctx->arena, "%s enforces DMARC for %s whatever its policy",
 						       p->name, from));
-		r->reason = why;
+		set_reason(r, &why, NULL);
 		return;
 	}
 	if (r->mx_temp || dmarc == UNDECIDED || always == UNDECIDED || spf == UNDECIDED ||
 	    dkim == UNDECIDED || dmarc_req == UNDECIDED) {
 		r->temp = 1;
 		if (r->mx_temp)
-			add(ctx, &why, aa_arena_printf(ctx->arena, "MX lookup for %s failed temporarily",
+			add(&why, aa_arena_printf(ctx->arena, "MX lookup for %s failed temporarily",
 						       msg->rcpt_domain));
 		if (spf == UNDECIDED || (r->spf.result == AA_TEMPERROR && dm->result == AA_TEMPERROR))
-			add(ctx, &why, spf_txt);
+			add(&why, spf_txt);
 		if (dkim == UNDECIDED || (dkim_temp && dm->result == AA_TEMPERROR))
-			add(ctx, &why, dkim_txt);
+			add(&why, dkim_txt);
 		if (dm->result == AA_TEMPERROR)
-			add(ctx, &why, aa_arena_printf(ctx->arena, "DMARC temperror (%s)",
+			add(&why, aa_arena_printf(ctx->arena, "DMARC temperror (%s)",
 						       dm->reason != NULL ? dm->reason : ""));
-		r->reason = why != NULL ? why : "a DNS lookup failed temporarily";
+		set_reason(r, &why, "a DNS lookup failed temporarily");
 		return;
 	}
-	add(ctx, &why, spf_txt);
-	add(ctx, &why, dkim_txt);
-	add(ctx, &why, dmarc_txt);
-	r->reason = why;
+	add(&why, spf_txt);
+	add(&why, dkim_txt);
+	add(&why, dmarc_txt);
+	set_reason(r, &why, NULL);
 }
 
 int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

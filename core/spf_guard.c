@@ -15,6 +15,7 @@
 #include <time.h>
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
+#include "aa_str.h"
 #include "spf_guard.h"
 
 /* ---- the client address ---- */
@@ -104,27 +105,6 @@ const char *aa_spf_guard_shorten(const char *name)
  * is refused as a permerror; no real domain name gets close. */
 #define SPF_CHUNK_COST 8	/* header of one compiled literal run or macro */
 #define SPF_COMPILED_MAX 400	/* well under libspf2's SPF_MAX_MECH_LEN */
-
-struct out {
-	char *buf;
-	size_t n, cap;
-	int full;
-};
-
-static void out_add(struct out *o, const char *s, size_t n)
-{
-	if (o->full || n > o->cap - o->n) {
-		o->full = 1;
-		return;
-	}
-	memcpy(o->buf + o->n, s, n);
-	o->n += n;
-}
-
-static void out_str(struct out *o, const char *s)
-{
-	out_add(o, s, strlen(s));
-}
 
 static int is_delim(unsigned char c)
 {
@@ -313,7 +293,7 @@ static int ip6_ok(const char *s, size_t n)
 }
 
 struct rec_state {
-	struct out *o;
+	struct aa_str *o;
 	int family;
 	const char *any_label;
 	const char *redirect;
@@ -327,9 +307,9 @@ struct rec_state {
 static void emit_qual(struct rec_state *st, char q)
 {
 	st->mechs++;
-	out_add(st->o, " ", 1);
+	aa_str_add(st->o, " ", 1);
 	if (q != '\0')
-		out_add(st->o, &q, 1);
+		aa_str_add(st->o, &q, 1);
 }
 
 /* a and mx: [ ":" domain-spec ] [ dual-cidr-length ] */
@@ -356,25 +336,25 @@ static const char *term_a_mx(struct rec_state *st, char q, const char *mech,
 		return "no random source for the label of a /0 prefix";
 	}
 	emit_qual(st, q);
-	out_str(st->o, mech);
+	aa_str_addz(st->o, mech);
 	if (mine == 0) {
-		out_add(st->o, ":", 1);
-		out_str(st->o, st->any_label);
+		aa_str_add(st->o, ":", 1);
+		aa_str_addz(st->o, st->any_label);
 		if (dn > 0)
-			out_add(st->o, d, dn);
+			aa_str_add(st->o, d, dn);
 		else
-			out_str(st->o, "%{d}");
+			aa_str_addz(st->o, "%{d}");
 	} else if (dn > 0) {
-		out_add(st->o, ":", 1);
-		out_add(st->o, d, dn);
+		aa_str_add(st->o, ":", 1);
+		aa_str_add(st->o, d, dn);
 	}
 	if (c4 > 0) {
 		snprintf(num, sizeof(num), "/%d", c4);
-		out_str(st->o, num);
+		aa_str_addz(st->o, num);
 	}
 	if (c6 > 0) {
 		snprintf(num, sizeof(num), "//%d", c6);
-		out_str(st->o, num);
+		aa_str_addz(st->o, num);
 	}
 	return NULL;
 }
@@ -399,14 +379,14 @@ static const char *term_ip(struct rec_state *st, char q, int v6, const char *r, 
 	if (cidr == 0) {
 		/* /0 matches every address of the family: two halves */
 		emit_qual(st, q);
-		out_str(st->o, v6 ? "ip6:::/1" : "ip4:0.0.0.0/1");
+		aa_str_addz(st->o, v6 ? "ip6:::/1" : "ip4:0.0.0.0/1");
 		emit_qual(st, q);
-		out_str(st->o, v6 ? "ip6:8000::/1" : "ip4:128.0.0.0/1");
+		aa_str_addz(st->o, v6 ? "ip6:8000::/1" : "ip4:128.0.0.0/1");
 		return NULL;
 	}
 	emit_qual(st, q);
-	out_str(st->o, v6 ? "ip6" : "ip4");
-	out_add(st->o, r, n);
+	aa_str_addz(st->o, v6 ? "ip6" : "ip4");
+	aa_str_add(st->o, r, n);
 	return NULL;
 }
 
@@ -433,7 +413,7 @@ static const char *term_mechanism(struct rec_state *st, const char *t, size_t n)
 			return "bad all";
 		st->has_all = 1;
 		emit_qual(st, q);
-		out_str(st->o, "all");
+		aa_str_addz(st->o, "all");
 		return NULL;
 	}
 	if (strcmp(name, "a") == 0 || strcmp(name, "mx") == 0)
@@ -450,8 +430,8 @@ static const char *term_mechanism(struct rec_state *st, const char *t, size_t n)
 			return "bad domain-spec";
 		}
 		emit_qual(st, q);
-		out_str(st->o, name);
-		out_add(st->o, t, n);
+		aa_str_addz(st->o, name);
+		aa_str_add(st->o, t, n);
 		return NULL;
 	}
 	return "unknown mechanism";
@@ -491,8 +471,8 @@ static const char *term_modifier(struct rec_state *st, const char *t, size_t nl,
 		if (!domain_spec_ok(v, vn))
 			return "bad exp= domain-spec";
 		st->has_exp = 1;
-		out_str(st->o, " exp=");
-		out_add(st->o, v, vn);
+		aa_str_addz(st->o, " exp=");
+		aa_str_add(st->o, v, vn);
 		return NULL;
 	}
 	/* unknown modifier: checked, then dropped (RFC 7208 6) */
@@ -505,8 +485,9 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 			const char *any_label, char **norm_r, unsigned *mechs_r,
 			const char **why_r)
 {
-	struct out o = { 0 };
+	struct aa_str o;
 	struct rec_state st = { .o = &o, .family = family, .any_label = any_label };
+	char *norm;
 	size_t i = 6;
 
 	*why_r = "not an SPF record";
@@ -520,13 +501,8 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 			return -1;
 		}
 	}
-	o.cap = len * 8 + 256;
-	o.buf = aa_arena_alloc(arena, o.cap + 1);
-	if (o.buf == NULL) {
-		*why_r = "out of memory";
-		return -2;
-	}
-	out_str(&o, "v=spf1");
+	aa_str_init(&o, arena, len * 8 + 256);
+	aa_str_addz(&o, "v=spf1");
 	while (i < len) {
 		size_t st_i, tn, nl;
 		const char *why;
@@ -548,16 +524,19 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 		}
 	}
 	if (st.redirect != NULL && !st.has_all) {
-		out_str(&o, " redirect=");
-		out_add(&o, st.redirect, st.redirect_len);
+		aa_str_addz(&o, " redirect=");
+		aa_str_add(&o, st.redirect, st.redirect_len);
 		st.mechs++;	/* libspf2 keeps redirect= as a mechanism */
 	}
-	if (o.full) {
+	if ((norm = aa_str_finish(&o, NULL)) == NULL) {
+		*why_r = "out of memory";
+		return -2;
+	}
+	if (aa_str_over(&o)) {
 		*why_r = "record too long";
 		return -1;
 	}
-	o.buf[o.n] = '\0';
-	*norm_r = o.buf;
+	*norm_r = norm;
 	*mechs_r = st.mechs;
 	return 0;
 }
@@ -702,7 +681,7 @@ static const char *macro_value(struct aa_spf_eval *e, char letter, char *buf, si
 #define MACRO_PARTS_MAX 128
 
 /* Apply transformers and delimiters (RFC 7208 7.3) to value; append. */
-static void macro_transform(struct out *o, const char *value, unsigned keep, int reverse,
+static void macro_transform(struct aa_str *o, const char *value, unsigned keep, int reverse,
 			    const char *delims, size_t ndelims, int url)
 {
 	const char *part[MACRO_PARTS_MAX];
@@ -728,16 +707,16 @@ static void macro_transform(struct out *o, const char *value, unsigned keep, int
 		size_t idx = reverse ? np - 1 - k : k;
 
 		if (k > first)
-			out_add(o, ".", 1);
+			aa_str_add(o, ".", 1);
 		for (size_t c = 0; c < plen[idx]; c++) {
 			unsigned char ch = (unsigned char)part[idx][c];
 			char hex[4];
 
 			if (url && !(aa_is_alnum(ch) || strchr("-._~", ch) != NULL)) {
 				snprintf(hex, sizeof(hex), "%%%02X", ch);
-				out_add(o, hex, 3);
+				aa_str_add(o, hex, 3);
 			} else {
-				out_add(o, (const char *)&ch, 1);
+				aa_str_add(o, (const char *)&ch, 1);
 			}
 		}
 	}
@@ -745,17 +724,15 @@ static void macro_transform(struct out *o, const char *value, unsigned keep, int
 
 int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r)
 {
-	struct out o = { 0 };
+	struct aa_str o;
+	char *text;
 	char vbuf[128];
 
 	for (size_t k = 0; k < len; k++) {
 		if ((unsigned char)txt[k] < 0x20 || (unsigned char)txt[k] > 0x7e)
 			return -1;
 	}
-	o.cap = len * 4 + 1024;
-	o.buf = aa_arena_alloc(e->ctx->arena, o.cap + 1);
-	if (o.buf == NULL)
-		return -1;
+	aa_str_init(&o, e->ctx->arena, len * 4 + 1024);
 	for (size_t i = 0; i < len;) {
 		size_t m;
 		unsigned keep = 0;
@@ -765,7 +742,7 @@ int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, cha
 		size_t j;
 
 		if (txt[i] != '%') {
-			out_add(&o, txt + i, 1);
+			aa_str_add(&o, txt + i, 1);
 			i++;
 			continue;
 		}
@@ -773,7 +750,7 @@ int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, cha
 		if (m == 0)
 			return -1;
 		if (m == 2) {
-			out_str(&o, txt[i + 1] == '%' ? "%" : txt[i + 1] == '_' ? " " : "%20");
+			aa_str_addz(&o, txt[i + 1] == '%' ? "%" : txt[i + 1] == '_' ? " " : "%20");
 			i += 2;
 			continue;
 		}
@@ -793,9 +770,8 @@ int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, cha
 				aa_is_upper((unsigned char)letter));
 		i += m;
 	}
-	if (o.full)
-		return -1;
-	o.buf[o.n] = '\0';
-	*out_r = o.buf;
+	if ((text = aa_str_finish(&o, NULL)) == NULL || aa_str_over(&o))
+		return -1;	/* out of memory, or too long */
+	*out_r = text;
 	return 0;
 }

@@ -22,7 +22,7 @@ struct aa_authres_input {
 };
 
 /* The header value (without "Authentication-Results:"), folded with
- * "\n\t" between results, in the arena. */
+ * "\n\t" between results, in the arena; NULL when out of memory. */
 const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *in);
 
 /* A whole header field "Name: value" (len bytes, may be folded): is it an

@@ -125,6 +125,39 @@ START_TEST(authres_builds_all_three_methods)
 }
 END_TEST
 
+/* Out of memory at any allocation: no header (the caller defers), never
+ * one with a result or a value missing. */
+START_TEST(authres_out_of_memory_gives_no_header_never_a_partial_one)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_spf_result spf = { .result = AA_FAIL, .identity = "mailfrom", .domain = "a.example",
+				     .sender = "b ob@a.example", .reason = "not (permitted)" };
+	struct aa_dkim_sig sig = { .result = AA_FAIL, .reason = "bad sig", .domain = "a.example",
+				   .selector = "s1", .algorithm = "rsa-sha256" };
+	struct aa_dkim_result dkim = { .count = 1, .sigs = &sig };
+	struct aa_dmarc_result dmarc = { .result = AA_FAIL, .published = AA_POLICY_REJECT,
+					 .policy = AA_POLICY_REJECT, .from_domain = "a.example" };
+	struct aa_authres_input in = { .authserv_id = "mx.test.example", .spf_mailfrom = &spf,
+				       .dkim = &dkim, .dmarc = &dmarc };
+	const char *full = aa_authres_build(ctx, &in);
+	size_t refused = 1;
+
+	ck_assert_ptr_nonnull(full);
+	ck_assert_ptr_nonnull(strstr(full, "dmarc=fail"));
+	for (size_t n = 0; refused > 0 && n < 100; n++) {
+		const char *v;
+
+		aa_arena_fail_after(ctx->arena, n, SIZE_MAX);
+		v = aa_authres_build(ctx, &in);
+		refused = aa_arena_fail_after(ctx->arena, SIZE_MAX, 0);
+		ck_assert_msg(v == NULL || strcmp(v, full) == 0, "failing after %zu: %s", n, v);
+		ck_assert_msg(refused == 0 || v == NULL, "failing after %zu: a header anyway", n);
+	}
+	ck_assert_uint_eq(refused, 0);	/* the loop reached a run with memory enough */
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(authres_null_sender_reports_the_helo_check_once)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
@@ -470,6 +503,7 @@ Suite *suite_authres(void)
 	tcase_add_test(tc, authres_id_is_compares_8bit_ids);
 	tcase_add_test(tc, authres_id_is_trims_both_ids_alike);
 	tcase_add_test(tc, authres_builds_all_three_methods);
+	tcase_add_test(tc, authres_out_of_memory_gives_no_header_never_a_partial_one);
 	tcase_add_test(tc, authres_null_sender_reports_the_helo_check_once);
 	tcase_add_test(tc, authres_reports_mailfrom_and_helo_checks);
 	tcase_add_test(tc, authres_hostile_values_are_quoted_not_injected);

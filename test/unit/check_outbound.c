@@ -184,14 +184,43 @@ static const struct plan_case cases[] = {
 	  "chosen=direct", &mallory },
 };
 
+/* A file with text in it, for a loader; the caller unlinks it. */
+static void write_file(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	ck_assert(fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* The settings of these tests: the shipped profiles, routes_text,
+ * domains_text, owners_text and TRUSTED_HOSTS, read from files. */
+static void load_outbound(struct aa_outbound *ob)
+{
+	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
+	char owners[] = "/tmp/aa-owners-XXXXXX";
+	const char *why;
+	char err[256];
+
+	*ob = (struct aa_outbound){ .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
+				    .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
+	write_file(routes, routes_text);
+	write_file(domains, domains_text);
+	write_file(owners, owners_text);
+	ck_assert_msg(aa_outbound_load(ob, "conf.d-examples/authalign-profiles", routes, domains, err,
+				       sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(aa_owners_load(owners, &ob->owners, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(aa_hostnets_parse(TRUSTED_HOSTS, &ob->trusted_hosts, &why), 0);
+	unlink(routes);
+	unlink(domains);
+	unlink(owners);
+}
+
 START_TEST(plan_table)
 {
 	const struct plan_case *c = &cases[_i];
 	struct aa_ctx *ctx = aa_test_ctx(zone);
-	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
-	int fr = mkstemp(routes), fd = mkstemp(domains);
-	struct aa_outbound ob = { .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
-				  .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
+	struct aa_outbound ob;
 	struct aa_from from;
 	const char *values[] = { c->from };
 	size_t lens[] = { strlen(c->from) };
@@ -199,24 +228,9 @@ START_TEST(plan_table)
 	static const struct aa_submitter owner = { .owns_all = 1 };
 	struct aa_out_msg msg = { .env_sender = c->env, .from = &from, .dkim = &none, .rcpt_domain = c->rcpt,
 				  .submitter = c->who != NULL ? c->who : &owner };
-	char owners[] = "/tmp/aa-owners-XXXXXX";
-	int fo = mkstemp(owners);
-	const char *why;
 	struct aa_plan r;
-	char err[256];
 
-	ck_assert(fr >= 0 && fd >= 0);
-	ck_assert(write(fr, routes_text, strlen(routes_text)) == (ssize_t)strlen(routes_text));
-	ck_assert(write(fd, domains_text, strlen(domains_text)) == (ssize_t)strlen(domains_text));
-	close(fr);
-	close(fd);
-	ck_assert_msg(aa_outbound_load(&ob, "conf.d-examples/authalign-profiles", routes, domains, err,
-				       sizeof(err)) == 0, "%s", err);
-	ck_assert(fo >= 0 && write(fo, owners_text, strlen(owners_text)) == (ssize_t)strlen(owners_text));
-	close(fo);
-	ck_assert_msg(aa_owners_load(owners, &ob.owners, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(aa_hostnets_parse(TRUSTED_HOSTS, &ob.trusted_hosts, &why), 0);
-	unlink(owners);
+	load_outbound(&ob);
 	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
 	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
 	ck_assert_msg(r.step == c->step, "%s: step %s (planned %s) log %s", c->name, aa_step_name(r.step),
@@ -257,8 +271,6 @@ START_TEST(plan_table)
 	if (c->who != NULL && r.step != AA_STEP_REWRITE)
 		ck_assert_ptr_null(r.return_path);
 	aa_outbound_free(&ob);
-	unlink(routes);
-	unlink(domains);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -293,31 +305,15 @@ START_TEST(from_fields_that_may_hide_a_domain_withhold_its_powers)
 {
 	const struct hidden_case *c = &hidden[_i];
 	struct aa_ctx *ctx = aa_test_ctx(zone);
-	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
-	char owners[] = "/tmp/aa-owners-XXXXXX";
-	int fr = mkstemp(routes), fd = mkstemp(domains), fo = mkstemp(owners);
-	struct aa_outbound ob = { .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
-				  .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
+	struct aa_outbound ob;
 	struct aa_from from;
 	size_t n = 0, lens[3];
 	struct aa_dkim_result none = { 0 };
 	struct aa_out_msg msg = { .env_sender = "a@signed.example", .from = &from, .dkim = &none,
 				  .rcpt_domain = "contoso.example", .submitter = c->who };
-	const char *why;
 	struct aa_plan r;
-	char err[256];
 
-	ck_assert(fr >= 0 && fd >= 0 && fo >= 0);
-	ck_assert(write(fr, routes_text, strlen(routes_text)) == (ssize_t)strlen(routes_text));
-	ck_assert(write(fd, domains_text, strlen(domains_text)) == (ssize_t)strlen(domains_text));
-	ck_assert(write(fo, owners_text, strlen(owners_text)) == (ssize_t)strlen(owners_text));
-	close(fr);
-	close(fd);
-	close(fo);
-	ck_assert_msg(aa_outbound_load(&ob, "conf.d-examples/authalign-profiles", routes, domains, err,
-				       sizeof(err)) == 0, "%s", err);
-	ck_assert_msg(aa_owners_load(owners, &ob.owners, err, sizeof(err)) == 0, "%s", err);
-	ck_assert_int_eq(aa_hostnets_parse(TRUSTED_HOSTS, &ob.trusted_hosts, &why), 0);
+	load_outbound(&ob);
 	for (; c->fields[n] != NULL; n++)
 		lens[n] = strlen(c->fields[n]);
 	ck_assert_int_eq(aa_from_parse_fields(ctx, c->fields, lens, n, &from), 0);
@@ -338,9 +334,80 @@ START_TEST(from_fields_that_may_hide_a_domain_withhold_its_powers)
 			      "%s: text %s", c->name, r.smtp_text);
 	}
 	aa_outbound_free(&ob);
-	unlink(routes);
-	unlink(domains);
-	unlink(owners);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Out of memory at any allocation while planning a refusal: the plan
+ * still refuses or says temp, and its log line and SMTP text are whole or
+ * absent, never with a piece missing or a "(null)" in it. */
+START_TEST(plan_out_of_memory_gives_whole_texts_or_none)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_outbound ob;
+	static const char *const values[] = { "ceo@example.com" };
+	size_t lens[] = { strlen(values[0]) }, refused = 1;
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = "ceo@example.com", .from = &from, .dkim = &none,
+				  .rcpt_domain = "outlook.com", .submitter = &owner };
+	struct aa_plan r;
+	static const char *const fixes[] = {	/* whenever there is a text, all of them */
+		"5.7.1 authalign: mail from example.com to outlook.com would be refused (5.7.515: ",
+		"). Fix: add ip4:203.0.113.5 to example.com's SPF record, ",
+		", and configure a DKIM key for example.com. Or route it through smarthost relay after adding "
+		"ip4:198.51.100.25 to example.com's SPF record",
+	};
+	static const char *const log_parts[] = {
+		" route=- direct=refused(spf=", "; profile=outlook 5.7.515) sign=n/a(no dkim= key) "
+		"rewrite=n/a(no return_path=) smarthost:relay=refused(spf=",
+		"; profile=outlook 5.7.515) chosen=none fix:(add ip4:203.0.113.5 to example.com's SPF record, ",
+		", and configure a DKIM key for example.com. Or route it through smarthost relay after adding "
+		"ip4:198.51.100.25 to example.com's SPF record) action=refuse",
+	};
+	const char *log, *text;
+
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_int_eq(r.step, AA_STEP_REFUSE);
+	log = strdup(r.log_line);
+	text = strdup(r.smtp_text);
+	for (size_t f = 0; f < sizeof(log_parts) / sizeof(log_parts[0]); f++)
+		ck_assert_ptr_nonnull(strstr(log, log_parts[f]));
+	for (size_t f = 0; f < sizeof(fixes) / sizeof(fixes[0]); f++)
+		ck_assert_ptr_nonnull(strstr(text, fixes[f]));
+	/* one allocation refused, or every one from the n-th on */
+	for (size_t k = 0; k < 2; k++, refused = 1) {
+		for (size_t n = 0; refused > 0 && n < 2000; n++) {
+			aa_ctx_end_message(ctx);	/* the From read lived in the message's arena */
+			ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+			aa_arena_fail_after(ctx->arena, n, k == 0 ? 1 : SIZE_MAX);
+			ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+			refused = aa_arena_fail_after(ctx->arena, SIZE_MAX, 0);
+			ck_assert_msg(r.step == AA_STEP_REFUSE || r.temp, "failing after %zu: step %s", n,
+				      aa_step_name(r.step));
+			ck_assert_msg(r.log_line == NULL || strstr(r.log_line, "(null)") == NULL, "%zu: %s", n,
+				      r.log_line);
+			ck_assert_msg(r.smtp_text == NULL || strstr(r.smtp_text, "(null)") == NULL, "%zu: %s", n,
+				      r.smtp_text);
+			/* a refusal says every step and every fix */
+			for (size_t f = 0; r.log_line != NULL && strstr(r.log_line, "chosen=none") != NULL &&
+					   f < sizeof(log_parts) / sizeof(log_parts[0]); f++)
+				ck_assert_msg(strstr(r.log_line, "(no memory)") != NULL ||
+					      strstr(r.log_line, log_parts[f]) != NULL, "failing after %zu: %s", n,
+					      r.log_line);
+			for (size_t f = 0; r.smtp_text != NULL && f < sizeof(fixes) / sizeof(fixes[0]); f++)
+				ck_assert_msg(strstr(r.smtp_text, "(no memory)") != NULL ||
+					      strstr(r.smtp_text, fixes[f]) != NULL, "failing after %zu: %s", n,
+					      r.smtp_text);
+		}
+		ck_assert_uint_eq(refused, 0);	/* the loop reached a run with memory enough */
+	}
+	free((void *)log);
+	free((void *)text);
+	aa_outbound_free(&ob);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -372,6 +439,7 @@ Suite *suite_outbound(void)
 	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	tcase_add_test(tc, plan_out_of_memory_gives_whole_texts_or_none);
 	suite_add_tcase(s, tc);
 	return s;
 }

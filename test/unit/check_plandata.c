@@ -46,6 +46,33 @@ START_TEST(plandata_hostile_names_are_left_out)
 }
 END_TEST
 
+/* Signing domains that do not all fit: dkim= is left out whole (the
+ * router then signs by its own lookup), never a part of its list; the
+ * entries after it still go in. */
+START_TEST(plandata_dkim_list_too_long_is_left_out_whole)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .made = 7, .entry = { { "rfc.example", AA_STEP_SMARTHOST, "relay" } },
+				  .count = 1 };
+	char names[AA_PLANDATA_DKIM_MAX][200];
+	const char *text;
+
+	for (size_t i = 0; i < AA_PLANDATA_DKIM_MAX; i++) {
+		memset(names[i], 'd', sizeof(names[i]) - 10);
+		snprintf(names[i] + sizeof(names[i]) - 10, 10, "%zu.example", i);
+		pd.dkim[i] = names[i];
+	}
+	pd.dkim_count = AA_PLANDATA_DKIM_MAX;	/* 8 names of 199 bytes: over 1000 */
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_str_eq(text, "aa1 t=7 rfc.example=smarthost:relay");
+	pd.dkim_count = 2;			/* two fit */
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_uint_eq(strlen(text), strlen("aa1 t=7 dkim=, rfc.example=smarthost:relay") + 2 * 199);
+	ck_assert_ptr_nonnull(strstr(text, "0.example,ddd"));
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(plandata_never_exceeds_exim_limit)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
@@ -159,6 +186,7 @@ Suite *suite_plandata(void)
 	tcase_add_test(tc, plandata_round_trip);
 	tcase_add_test(tc, plandata_hostile_names_are_left_out);
 	tcase_add_test(tc, plandata_never_exceeds_exim_limit);
+	tcase_add_test(tc, plandata_dkim_list_too_long_is_left_out_whole);
 	tcase_add_loop_test(tc, plandata_malformed_text_is_refused, 0,
 			    (int)(sizeof(bad_texts) / sizeof(bad_texts[0])));
 	tcase_add_loop_test(tc, plandata_lookup_answer_is_valid_after_the_lookup_returns, 0,
