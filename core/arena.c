@@ -13,7 +13,7 @@ struct arena_block {
 	struct arena_block *next;
 	size_t size;
 	size_t used;
-	unsigned char data[];
+	_Alignas(ARENA_ALIGN) unsigned char data[];	/* 16-aligned, as malloc's own blocks */
 };
 
 struct aa_arena {
