@@ -38,16 +38,17 @@ static const enum aa_step default_order[] = {
 	AA_STEP_DIRECT, AA_STEP_SIGN, AA_STEP_REWRITE, AA_STEP_SMARTHOST,
 };
 
+static const struct aa_name step_words[] = {
+	{ "direct", AA_STEP_DIRECT }, { "sign", AA_STEP_SIGN }, { "rewrite", AA_STEP_REWRITE },
+	{ "smarthost", AA_STEP_SMARTHOST }, { "refuse", AA_STEP_REFUSE },
+};
+static const struct aa_names step_names = {
+	step_words, sizeof(step_words) / sizeof(step_words[0]),
+};
+
 const char *aa_step_name(enum aa_step s)
 {
-	switch (s) {
-	case AA_STEP_DIRECT: return "direct";
-	case AA_STEP_SIGN: return "sign";
-	case AA_STEP_REWRITE: return "rewrite";
-	case AA_STEP_SMARTHOST: return "smarthost";
-	case AA_STEP_REFUSE: return "refuse";
-	}
-	return "refuse";
+	return aa_names_name(&step_names, (int)s, "refuse");
 }
 
 static const struct aa_name out_mode_words[] = {
