@@ -16,16 +16,11 @@
  * takes any prefix, as "p=r"; np= is new, so it gets the strict form). */
 static enum aa_dmarc_policy policy_word(const struct aa_tag *t)
 {
-	static const struct { const char *w; enum aa_dmarc_policy p; } words[] = {
-		{ "none", AA_POLICY_NONE },
-		{ "quarantine", AA_POLICY_QUARANTINE },
-		{ "reject", AA_POLICY_REJECT },
-	};
+	int value;
 
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (t->len == strlen(words[i].w) && strncasecmp(t->v, words[i].w, t->len) == 0)
-			return words[i].p;
-	return AA_POLICY_UNSPEC;
+	if (aa_names_parse_n(&aa_dmarc_record_policy_names, t->v, t->len, AA_NAMES_ICASE, &value) < 0)
+		return AA_POLICY_UNSPEC;
+	return (enum aa_dmarc_policy)value;
 }
 
 /* A one-letter flag out of allowed, or def (RFC 9989 "DMARC Policy Record

@@ -98,6 +98,10 @@ char aa_dmarc_record_psd(const char *txt, size_t len);
 
 /* ---- RFC 9989 extensions to libopendmarc (core/dmarc_bis.c) ---- */
 
+/* none, quarantine, reject: the policy words a record may give, the rows
+ * of aa_dmarc_policy_name()'s table (core/dmarc.c) after "unspecified" */
+extern const struct aa_names aa_dmarc_record_policy_names;
+
 /* A tag value as the record scanner found it. */
 struct aa_tag {
 	const char *v;

@@ -21,6 +21,7 @@
 #include "aa_arena.h"
 #include "aa_dns.h"
 #include "aa_dns_name.h"
+#include "aa_names.h"
 #include "dns_int.h"
 
 #define DNS_ANSWER_MAX 65536		/* largest TCP answer */
@@ -80,43 +81,42 @@ static uint64_t clock_monotonic_ms(void *arg)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static const struct aa_name status_words[] = {
+	{ "ok", AA_DNS_OK }, { "nxdomain", AA_DNS_NXDOMAIN }, { "nodata", AA_DNS_NODATA },
+	{ "tempfail", AA_DNS_TEMPFAIL }, { "malformed", AA_DNS_MALFORMED },
+	{ "badname", AA_DNS_BADNAME },
+};
+static const struct aa_names status_names = {
+	status_words, sizeof(status_words) / sizeof(status_words[0]),
+};
+
+static const struct aa_name type_words[] = {
+	{ "A", AA_DNS_A }, { "CNAME", AA_DNS_CNAME }, { "PTR", AA_DNS_PTR },
+	{ "MX", AA_DNS_MX }, { "TXT", AA_DNS_TXT }, { "AAAA", AA_DNS_AAAA },
+};
+static const struct aa_names type_names = {
+	type_words, sizeof(type_words) / sizeof(type_words[0]),
+};
+
 const char *aa_dns_status_name(enum aa_dns_status s)
 {
-	switch (s) {
-	case AA_DNS_OK: return "ok";
-	case AA_DNS_NXDOMAIN: return "nxdomain";
-	case AA_DNS_NODATA: return "nodata";
-	case AA_DNS_TEMPFAIL: return "tempfail";
-	case AA_DNS_MALFORMED: return "malformed";
-	case AA_DNS_BADNAME: return "badname";
-	}
-	return "tempfail";
+	return aa_names_name(&status_names, (int)s, "tempfail");
 }
 
 const char *aa_dns_type_name(enum aa_dns_type t)
 {
-	switch (t) {
-	case AA_DNS_A: return "A";
-	case AA_DNS_CNAME: return "CNAME";
-	case AA_DNS_PTR: return "PTR";
-	case AA_DNS_MX: return "MX";
-	case AA_DNS_TXT: return "TXT";
-	case AA_DNS_AAAA: return "AAAA";
-	}
-	return "?";
+	return aa_names_name(&type_names, (int)t, "?");
 }
 
+/* a zone file's type word, any case ("txt" as "TXT") */
 static int type_parse(const char *word, enum aa_dns_type *t)
 {
-	static const enum aa_dns_type all[] = { AA_DNS_A, AA_DNS_CNAME, AA_DNS_PTR,
-						AA_DNS_MX, AA_DNS_TXT, AA_DNS_AAAA };
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (strcasecmp(word, aa_dns_type_name(all[i])) == 0) {
-			*t = all[i];
-			return 0;
-		}
-	}
-	return -1;
+	int value;
+
+	if (aa_names_parse_n(&type_names, word, strlen(word), AA_NAMES_ICASE, &value) < 0)
+		return -1;
+	*t = (enum aa_dns_type)value;
+	return 0;
 }
 
 /* A name we are willing to ask. A label may hold any octet (RFC 2181

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
+#include "aa_names.h"
 
 static bool byte_ok(unsigned char c, unsigned flags)
 {
@@ -53,22 +54,23 @@ enum aa_dns_name_status aa_dns_name_check(const char *s, size_t len, unsigned fl
 	return AA_DNS_NAME_OK;
 }
 
+static const struct aa_name why_words[] = {
+	{ "a name", AA_DNS_NAME_OK },
+	{ "an empty name", AA_DNS_NAME_EMPTY },
+	{ "a name over 253 octets", AA_DNS_NAME_TOO_LONG },
+	{ "an empty label", AA_DNS_NAME_EMPTY_LABEL },
+	{ "a label over 63 octets", AA_DNS_NAME_LONG_LABEL },
+	{ "a byte a name may not hold", AA_DNS_NAME_BAD_BYTE },
+	{ "a label that begins or ends with '-'", AA_DNS_NAME_EDGE_HYPHEN },
+	{ "a name without a dot", AA_DNS_NAME_ONE_LABEL },
+	{ "Unicode that cannot be mapped to A-labels", AA_DNS_NAME_BAD_IDNA },
+	{ "out of memory", AA_DNS_NAME_NOMEM },
+};
+static const struct aa_names why_names = {
+	why_words, sizeof(why_words) / sizeof(why_words[0]),
+};
+
 const char *aa_dns_name_why(enum aa_dns_name_status status)
 {
-	static const char *const why[] = {
-		[AA_DNS_NAME_OK] = "a name",
-		[AA_DNS_NAME_EMPTY] = "an empty name",
-		[AA_DNS_NAME_TOO_LONG] = "a name over 253 octets",
-		[AA_DNS_NAME_EMPTY_LABEL] = "an empty label",
-		[AA_DNS_NAME_LONG_LABEL] = "a label over 63 octets",
-		[AA_DNS_NAME_BAD_BYTE] = "a byte a name may not hold",
-		[AA_DNS_NAME_EDGE_HYPHEN] = "a label that begins or ends with '-'",
-		[AA_DNS_NAME_ONE_LABEL] = "a name without a dot",
-		[AA_DNS_NAME_BAD_IDNA] = "Unicode that cannot be mapped to A-labels",
-		[AA_DNS_NAME_NOMEM] = "out of memory",
-	};
-
-	if ((unsigned)status >= sizeof(why) / sizeof(why[0]) || why[status] == NULL)
-		return "an unknown name status";
-	return why[status];
+	return aa_names_name(&why_names, (int)status, "an unknown name status");
 }

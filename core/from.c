@@ -603,25 +603,21 @@ int aa_from_unreadable(enum aa_from_status s)
 	return s != AA_FROM_OK && s != AA_FROM_MULTIPLE_ADDRESSES && s != AA_FROM_NOMEM;
 }
 
+static const struct aa_name from_status_words[] = {
+	{ "ok", AA_FROM_OK },
+	{ "no From field", AA_FROM_NONE },
+	{ "several From fields", AA_FROM_MULTIPLE_HEADERS },
+	{ "several From domains", AA_FROM_MULTIPLE_ADDRESSES },
+	{ "malformed From", AA_FROM_MALFORMED },
+	{ "From domain not a host name", AA_FROM_BAD_DOMAIN },
+	{ "too many From addresses or domains", AA_FROM_TOO_MANY },
+	{ "out of memory reading From", AA_FROM_NOMEM },
+};
+static const struct aa_names from_status_names = {
+	from_status_words, sizeof(from_status_words) / sizeof(from_status_words[0]),
+};
+
 const char *aa_from_status_name(enum aa_from_status s)
 {
-	switch (s) {
-	case AA_FROM_OK:
-		return "ok";
-	case AA_FROM_NONE:
-		return "no From field";
-	case AA_FROM_MULTIPLE_HEADERS:
-		return "several From fields";
-	case AA_FROM_MULTIPLE_ADDRESSES:
-		return "several From domains";
-	case AA_FROM_MALFORMED:
-		return "malformed From";
-	case AA_FROM_BAD_DOMAIN:
-		return "From domain not a host name";
-	case AA_FROM_TOO_MANY:
-		return "too many From addresses or domains";
-	case AA_FROM_NOMEM:
-		return "out of memory reading From";
-	}
-	return "malformed From";
+	return aa_names_name(&from_status_names, (int)s, "malformed From");
 }

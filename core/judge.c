@@ -1,17 +1,19 @@
 /* judge.c - from the three results to one action, and how to say it. */
 #include <string.h>
 #include "aa_judge.h"
+#include "aa_names.h"
+
+static const struct aa_name action_words[] = {
+	{ "accept", AA_ACTION_ACCEPT }, { "quarantine-header", AA_ACTION_QUARANTINE_HEADER },
+	{ "freeze", AA_ACTION_FREEZE }, { "reject", AA_ACTION_REJECT }, { "defer", AA_ACTION_DEFER },
+};
+static const struct aa_names action_names = {
+	action_words, sizeof(action_words) / sizeof(action_words[0]),
+};
 
 const char *aa_action_name(enum aa_action a)
 {
-	switch (a) {
-	case AA_ACTION_ACCEPT: return "accept";
-	case AA_ACTION_QUARANTINE_HEADER: return "quarantine-header";
-	case AA_ACTION_FREEZE: return "freeze";
-	case AA_ACTION_REJECT: return "reject";
-	case AA_ACTION_DEFER: return "defer";
-	}
-	return "defer";
+	return aa_names_name(&action_names, (int)a, "defer");
 }
 
 /* The policy that applies on failure: a forced one from the table, else

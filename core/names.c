@@ -2,6 +2,7 @@
  * of words for an error or a manual page (aa_names.h). */
 #include <stdio.h>
 #include <string.h>
+#include "aa_ctype.h"
 #include "aa_names.h"
 
 const char *aa_names_name(const struct aa_names *t, int value, const char *unknown)
@@ -14,8 +15,28 @@ const char *aa_names_name(const struct aa_names *t, int value, const char *unkno
 
 int aa_names_parse(const struct aa_names *t, const char *word, int *value_r)
 {
+	return aa_names_parse_n(t, word, strlen(word), 0, value_r);
+}
+
+/* name equals the len bytes at word; ASCII case folded when icase. */
+static int same(const char *name, const char *word, size_t len, int icase)
+{
+	size_t i;
+
+	for (i = 0; i < len && name[i] != '\0'; i++) {
+		unsigned char a = (unsigned char)name[i], b = (unsigned char)word[i];
+
+		if (icase ? aa_lower(a) != aa_lower(b) : a != b)
+			return 0;
+	}
+	return i == len && name[i] == '\0';
+}
+
+int aa_names_parse_n(const struct aa_names *t, const char *word, size_t len, unsigned flags,
+		     int *value_r)
+{
 	for (size_t i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].name, word) == 0) {
+		if (same(t->v[i].name, word, len, (flags & AA_NAMES_ICASE) != 0)) {
 			*value_r = t->v[i].value;
 			return 0;
 		}

@@ -38,16 +38,17 @@ static const enum aa_step default_order[] = {
 	AA_STEP_DIRECT, AA_STEP_SIGN, AA_STEP_REWRITE, AA_STEP_SMARTHOST,
 };
 
+static const struct aa_name step_words[] = {
+	{ "direct", AA_STEP_DIRECT }, { "sign", AA_STEP_SIGN }, { "rewrite", AA_STEP_REWRITE },
+	{ "smarthost", AA_STEP_SMARTHOST }, { "refuse", AA_STEP_REFUSE },
+};
+const struct aa_names aa_step_names = {
+	step_words, sizeof(step_words) / sizeof(step_words[0]),
+};
+
 const char *aa_step_name(enum aa_step s)
 {
-	switch (s) {
-	case AA_STEP_DIRECT: return "direct";
-	case AA_STEP_SIGN: return "sign";
-	case AA_STEP_REWRITE: return "rewrite";
-	case AA_STEP_SMARTHOST: return "smarthost";
-	case AA_STEP_REFUSE: return "refuse";
-	}
-	return "refuse";
+	return aa_names_name(&aa_step_names, (int)s, "refuse");
 }
 
 static const struct aa_name out_mode_words[] = {
@@ -114,21 +115,18 @@ static int parse_order(struct out_entry *e, const char *value, const char **why)
 	if (n > AA_STEPS_MAX)
 		goto bad;
 	for (size_t i = 0; i < n; i++) {
-		const char *it = items[i];
+		const char *it = items[i], *colon = strchr(it, ':');
 		enum aa_step s;
+		int value;
 
-		if (strcmp(it, "direct") == 0)
-			s = AA_STEP_DIRECT;
-		else if (strcmp(it, "sign") == 0)
-			s = AA_STEP_SIGN;
-		else if (strcmp(it, "rewrite") == 0)
-			s = AA_STEP_REWRITE;
-		else if (strcmp(it, "smarthost") == 0 || strncmp(it, "smarthost:", 10) == 0)
-			s = AA_STEP_SMARTHOST;
-		else {
+		/* a step's name; only smarthost takes ":NAME", refuse is no step */
+		if (aa_names_parse_n(&aa_step_names, it, colon != NULL ? (size_t)(colon - it) : strlen(it),
+				     0, &value) < 0 ||
+		    value == AA_STEP_REFUSE || (colon != NULL && value != AA_STEP_SMARTHOST)) {
 			*why = "steps are direct, sign, rewrite, smarthost and smarthost:NAME";
 			goto bad;
 		}
+		s = (enum aa_step)value;
 		for (size_t j = 0; j < e->order_len; j++) {
 			int same_route = (e->order_route[j] == NULL && it[9] == '\0') ||
 					 (e->order_route[j] != NULL && it[9] == ':' &&

@@ -9,14 +9,6 @@
 
 #define PLANDATA_TAG "aa1"
 
-static const char *const step_words[] = {
-	[AA_STEP_DIRECT] = "direct",
-	[AA_STEP_SIGN] = "sign",
-	[AA_STEP_REWRITE] = "rewrite",
-	[AA_STEP_SMARTHOST] = "smarthost",
-	[AA_STEP_REFUSE] = "refuse",
-};
-
 /* Letters, digits, '-', '.', '_', and for addresses one '@' and '+'. */
 static int plain(const char *s, int address)
 {
@@ -81,7 +73,7 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 
 		if (!entry_ok(e))
 			continue;
-		if (aa_str_printf(&out, " %s=%s%s%s", e->domain, step_words[e->step], e->arg != NULL ? ":" : "",
+		if (aa_str_printf(&out, " %s=%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
 				  e->arg != NULL ? e->arg : "") < 0)
 			break;	/* the rest is planned at routing time */
 	}
@@ -90,13 +82,12 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 
 static int parse_step(const char *w, size_t len, enum aa_step *s)
 {
-	for (size_t i = 0; i < sizeof(step_words) / sizeof(step_words[0]); i++) {
-		if (strlen(step_words[i]) == len && strncmp(w, step_words[i], len) == 0) {
-			*s = (enum aa_step)i;
-			return 0;
-		}
-	}
-	return -1;
+	int value;
+
+	if (aa_names_parse_n(&aa_step_names, w, len, 0, &value) < 0)
+		return -1;
+	*s = (enum aa_step)value;
+	return 0;
 }
 
 int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata *pd)

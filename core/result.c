@@ -1,34 +1,29 @@
 /* result.c - names and combination of aa_result values. */
-#include <string.h>
+#include "aa_names.h"
 #include "aa_result.h"
 
-static const char *const result_names[] = {
-	[AA_NONE] = "none",
-	[AA_PASS] = "pass",
-	[AA_FAIL] = "fail",
-	[AA_SOFTFAIL] = "softfail",
-	[AA_NEUTRAL] = "neutral",
-	[AA_TEMPERROR] = "temperror",
-	[AA_PERMERROR] = "permerror",
-	[AA_POLICY] = "policy",
+static const struct aa_name result_words[] = {
+	{ "none", AA_NONE }, { "pass", AA_PASS }, { "fail", AA_FAIL },
+	{ "softfail", AA_SOFTFAIL }, { "neutral", AA_NEUTRAL }, { "temperror", AA_TEMPERROR },
+	{ "permerror", AA_PERMERROR }, { "policy", AA_POLICY },
+};
+static const struct aa_names result_names = {
+	result_words, sizeof(result_words) / sizeof(result_words[0]),
 };
 
 const char *aa_result_name(enum aa_result r)
 {
-	if ((unsigned)r >= sizeof(result_names) / sizeof(result_names[0]))
-		return "temperror";
-	return result_names[r];
+	return aa_names_name(&result_names, (int)r, "temperror");
 }
 
 int aa_result_parse(const char *word, enum aa_result *r)
 {
-	for (unsigned i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++) {
-		if (strcmp(word, result_names[i]) == 0) {
-			*r = (enum aa_result)i;
-			return 0;
-		}
-	}
-	return -1;
+	int value;
+
+	if (aa_names_parse(&result_names, word, &value) < 0)
+		return -1;
+	*r = (enum aa_result)value;
+	return 0;
 }
 
 enum aa_result aa_result_combine(enum aa_result a, enum aa_result b)

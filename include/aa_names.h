@@ -29,6 +29,14 @@ const char *aa_names_name(const struct aa_names *t, int value, const char *unkno
  * the table has no such word. */
 int aa_names_parse(const struct aa_names *t, const char *word, int *value_r);
 
+/* Parse options for aa_names_parse_n(). */
+#define AA_NAMES_ICASE 1u	/* ASCII case-insensitive ("TXT" as "txt") */
+
+/* The value of the len bytes at word (no NUL needed, a NUL inside never
+ * matches) into *value_r, under flags: 0, or -1 when no word matches. */
+int aa_names_parse_n(const struct aa_names *t, const char *word, size_t len, unsigned flags,
+		     int *value_r);
+
 /* 1 when entry i is an alias (an earlier entry has its value). */
 int aa_names_is_alias(const struct aa_names *t, size_t i);
 

@@ -268,6 +268,9 @@ struct aa_plan {
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
 		    struct aa_plan *r);
 
+/* "direct", "sign", "rewrite", "smarthost", "refuse": logs, the tool,
+ * $local_scan_data's plan (plandata.c) and the outbound table's order= */
+extern const struct aa_names aa_step_names;
 const char *aa_step_name(enum aa_step s);
 /* "off", "monitor", "route", "enforce": outbound_mode and mode= of the
  * outbound domains table */

@@ -209,6 +209,57 @@ START_TEST(names_take_aliases_but_list_and_write_only_the_first)
 }
 END_TEST
 
+#define V(s) s, sizeof(s) - 1
+
+static const struct {
+	const char *outcome;
+	const char *word;
+	size_t len;
+	unsigned flags;
+	int want;			/* -1: no word */
+} parse_n_cases[] = {
+	{ "an exact word of its length is found", V("green"), 0, 2 },
+	{ "an alias of its length is found", V("crimson"), 0, 1 },
+	{ "a prefix of a word is no word", V("gree"), 0, -1 },
+	{ "a word and more is no word", V("greens"), 0, -1 },
+	{ "only len bytes are read", "green:x", 5, 0, 2 },
+	{ "a NUL inside the length is no word", V("red\0"), 0, -1 },
+	{ "the empty string is no word", V(""), 0, -1 },
+	{ "upper case is no word without ICASE", V("BLUE"), 0, -1 },
+	{ "upper case is the word under ICASE", V("BLUE"), AA_NAMES_ICASE, 3 },
+	{ "ICASE still needs the whole word", V("Gree"), AA_NAMES_ICASE, -1 },
+};
+
+START_TEST(names_parse_n_reads_len_bytes_under_its_case_rule)
+{
+	int v = -1;
+	int rc = aa_names_parse_n(&colours, parse_n_cases[_i].word, parse_n_cases[_i].len,
+				  parse_n_cases[_i].flags, &v);
+
+	ck_assert_msg(rc == (parse_n_cases[_i].want < 0 ? -1 : 0) && (rc < 0 || v == parse_n_cases[_i].want),
+		      "%s: rc %d value %d", parse_n_cases[_i].outcome, rc, v);
+}
+END_TEST
+
+START_TEST(every_result_and_step_name_parses_back_to_its_value)
+{
+	for (int r = AA_NONE; r <= AA_POLICY; r++) {
+		enum aa_result back;
+
+		ck_assert_int_eq(aa_result_parse(aa_result_name((enum aa_result)r), &back), 0);
+		ck_assert_int_eq((int)back, r);
+	}
+	ck_assert_str_eq(aa_result_name((enum aa_result)99), "temperror");
+	for (int s = AA_STEP_DIRECT; s <= AA_STEP_REFUSE; s++) {
+		int back = -1;
+
+		ck_assert_int_eq(aa_names_parse(&aa_step_names, aa_step_name((enum aa_step)s), &back), 0);
+		ck_assert_int_eq(back, s);
+	}
+	ck_assert_str_eq(aa_step_name((enum aa_step)99), "refuse");
+}
+END_TEST
+
 START_TEST(a_misspelt_setting_finds_the_one_meant_and_nothing_else)
 {
 	ck_assert_str_eq(aa_option_nearest("dns_timout"), "dns_timeout");
@@ -233,6 +284,9 @@ Suite *suite_options(void)
 	tcase_add_test(tc, manual_gives_the_per_domain_options_and_their_words);
 	tcase_add_test(tc, every_default_is_a_value_its_type_takes);
 	tcase_add_test(tc, names_take_aliases_but_list_and_write_only_the_first);
+	tcase_add_loop_test(tc, names_parse_n_reads_len_bytes_under_its_case_rule, 0,
+			    sizeof(parse_n_cases) / sizeof(parse_n_cases[0]));
+	tcase_add_test(tc, every_result_and_step_name_parses_back_to_its_value);
 	tcase_add_test(tc, a_misspelt_setting_finds_the_one_meant_and_nothing_else);
 	suite_add_tcase(s, tc);
 	return s;
