@@ -38,6 +38,16 @@ static void json_spf(struct json *j, const char *key, const struct aa_spf_result
 
 /* Exit 3 for the results that say the sender is not authorized (fail,
  * softfail) or that its record is broken (permerror). */
+/* The opening keys of spf and verify: the command and the client it asked about. */
+static void json_client(struct json *j, const char *command, char **argv)
+{
+	json_start(j, stdout);
+	json_str(j, "command", command);
+	json_str(j, "ip", argv[0]);
+	json_str(j, "helo", argv[1]);
+	json_str(j, "sender", argv[2]);
+}
+
 static int spf_exit(enum aa_result r)
 {
 	switch (r) {
@@ -69,11 +79,7 @@ static int cmd_spf(const struct tool_out *o, struct aa_ctx *ctx, char **argv)
 		printf("helo=%s (%s)\n", aa_result_name(helo.result), aa_escz(ctx, helo.reason));
 		return code;
 	}
-	json_start(&j, stdout);
-	json_str(&j, "command", "spf");
-	json_str(&j, "ip", argv[0]);
-	json_str(&j, "helo", argv[1]);
-	json_str(&j, "sender", argv[2]);
+	json_client(&j, "spf", argv);
 	json_str(&j, "result", aa_result_name(mf.result));
 	json_str(&j, "identity", mf.identity);
 	json_str(&j, "domain", mf.domain);
@@ -251,11 +257,7 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 		       jr.smtp_text != NULL ? jr.smtp_text : "");
 		return code;
 	}
-	json_start(&j, stdout);
-	json_str(&j, "command", "verify");
-	json_str(&j, "ip", argv[0]);
-	json_str(&j, "helo", argv[1]);
-	json_str(&j, "sender", argv[2]);
+	json_client(&j, "verify", argv);
 	json_verdict(&j, &mf, &helo, &dkim, &from, &jr);
 	json_int(&j, "exit", code);
 	json_finish(&j);

@@ -36,4 +36,16 @@ static inline void aa_test_tmp_remove(struct aa_test_tmp *t)
 	rmdir(t->dir);
 }
 
+/* A loader's error for the table at path: it names path:line first and
+ * holds why; line_text (the bad line) only labels a failure. */
+static inline void aa_test_assert_error_at(const char *err, const char *path, unsigned line,
+					   const char *why, const char *line_text)
+{
+	char want[160];
+
+	snprintf(want, sizeof(want), "%s:%u: ", path, line);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s: error \"%s\" not at %s", line_text, err, want);
+	ck_assert_msg(strstr(err, why) != NULL, "%s: error \"%s\", want \"%s\"", line_text, err, why);
+}
+
 #endif

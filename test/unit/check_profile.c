@@ -145,17 +145,14 @@ START_TEST(profiles_bad_line_is_refused_with_file_line_and_why)
 {
 	struct aa_test_tmp tmp;
 	struct aa_profiles *p = (struct aa_profiles *)&tmp;	/* must come back NULL */
-	char text[512], err[1024], want[160];
+	char text[512], err[1024];
 	const char *path;
 
 	snprintf(text, sizeof(text), "# profiles\nok: rcpt=ok.example\n%s\n", bad[_i].line);
 	path = aa_test_tmp_write(&tmp, text);
 	ck_assert_int_eq(aa_profiles_load(path, &p, err, sizeof(err)), -1);
 	ck_assert_ptr_null(p);
-	snprintf(want, sizeof(want), "%s:3: ", path);
-	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s: error \"%s\" not at %s", bad[_i].line, err, want);
-	ck_assert_msg(strstr(err, bad[_i].why) != NULL, "%s: error \"%s\", want \"%s\"", bad[_i].line, err,
-		      bad[_i].why);
+	aa_test_assert_error_at(err, path, 3, bad[_i].why, bad[_i].line);
 	aa_test_tmp_remove(&tmp);
 }
 END_TEST

@@ -142,17 +142,14 @@ START_TEST(routes_bad_line_is_refused_with_file_line_and_why)
 {
 	struct aa_test_tmp tmp;
 	struct aa_routes *r = (struct aa_routes *)&tmp;	/* must come back NULL */
-	char text[512], err[1024], want[160];
+	char text[512], err[1024];
 	const char *path;
 
 	snprintf(text, sizeof(text), "# routes\nok: hosts=ok.example egress=192.0.2.9\n%s\n", bad[_i].line);
 	path = aa_test_tmp_write(&tmp, text);
 	ck_assert_int_eq(aa_routes_load(path, &r, err, sizeof(err)), -1);
 	ck_assert_ptr_null(r);
-	snprintf(want, sizeof(want), "%s:3: ", path);
-	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s: error \"%s\" not at %s", bad[_i].line, err, want);
-	ck_assert_msg(strstr(err, bad[_i].why) != NULL, "%s: error \"%s\", want \"%s\"", bad[_i].line, err,
-		      bad[_i].why);
+	aa_test_assert_error_at(err, path, 3, bad[_i].why, bad[_i].line);
 	aa_test_tmp_remove(&tmp);
 }
 END_TEST
