@@ -20,7 +20,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
 LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lidn2 -lresolv -lcrypto
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
-CORE_SRC    := $(sort $(wildcard core/*.c))
+CORE_SRC    := $(sort $(wildcard core/*/*.c))
+CORE_HDR    := $(wildcard include/*.h core/*/*.h)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 PLUGIN_SRC  := $(sort $(wildcard local_scan/*.c lookups/*.c))
 PLUGIN_OBJ  := $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
@@ -55,7 +56,7 @@ $(VERSION_H): debian/changelog
 	    '$(VERSION)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h) $(VERSION_H)
+$(BUILD)/%.o: %.c $(CORE_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
@@ -214,7 +215,7 @@ FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_EXTRA_plandata := lookups/outbound.c test/fuzz/exim_stub.c \
     $(filter-out local_scan/local_scan.c local_scan/outscan.c local_scan/source.c,$(wildcard local_scan/*.c))
 fuzz_extra_obj = $(addprefix $(FUZZ_DIR)/obj/,$(patsubst %.c,%.o,$(FUZZ_EXTRA_$(1))))
-$(FUZZ_DIR)/obj/core/%.o: core/%.c $(wildcard include/*.h core/*.h)
+$(FUZZ_DIR)/obj/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 $(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h local_scan/*.h lookups/*.h)
@@ -252,7 +253,7 @@ demo: all
 bench: all
 	bench/run
 
-# reading tables (core/table.c): timing, not a test
+# reading tables (core/lib/table.c): timing, not a test
 bench-table: $(BUILD)/bench/table
 	$(BUILD)/bench/table
 

@@ -1,5 +1,5 @@
 /* table.c - time to read a per-domain table of 1,000 to 100,000 entries
- * (core/table.c), and to open it again unchanged (shared, not read).
+ * (core/lib/table.c), and to open it again unchanged (shared, not read).
  *
  *   make bench-table
  *

@@ -43,7 +43,7 @@ const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len);
  * otherwise a quoted-string. */
 const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len);
 
-/* ---- reading fields (core/authres_parse.c) ---- */
+/* ---- reading fields (core/authres/authres_parse.c) ---- */
 
 /* Caps on what one field may hold; going over one rejects the field. */
 #define AA_AUTHRES_VALUE_MAX 65536	/* bytes in a field value */

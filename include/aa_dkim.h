@@ -1,7 +1,7 @@
 /* aa_dkim.h - DKIM verification (RFC 6376, 8301, 8463) through libopendkim.
  *
  * Streaming: headers one field at a time, then the body in chunks in the
- * spool's LF form (CRLF is accepted too); core/dkim.c makes it CRLF for
+ * spool's LF form (CRLF is accepted too); core/dkim/dkim.c makes it CRLF for
  * the library. Keys come through aa_dns. rsa-sha1 is permerror and RSA
  * keys under 1024 bits are policy (RFC 8301, RFC 8601 2.7.1); neither is
  * a pass. l= signatures are flagged.

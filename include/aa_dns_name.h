@@ -5,7 +5,7 @@
  * ask the resolver, a DKIM d= or s=, the SPF check_host() domain, an
  * author domain, a table key, a setting) calls aa_dns_name_check() with
  * the flags that say how its rules differ; none keeps its own loop. It
- * knows nothing of lookups, IDNA or case folding (core/domain.c maps and
+ * knows nothing of lookups, IDNA or case folding (core/lib/domain.c maps and
  * folds, then calls it).
  */
 #ifndef AA_DNS_NAME_H
@@ -38,7 +38,7 @@ enum aa_dns_name_flag {
 	AA_DNS_NAME_NO_EDGE_HYPHEN = 1 << 4,
 	/* At least two labels (a fully qualified name). SPF's further rule
 	 * for the last label (RFC 7208 toplabel) belongs to its record
-	 * grammar and stays in core/spf_guard.c. */
+	 * grammar and stays in core/spf/spf_guard.c. */
 	AA_DNS_NAME_DOTTED = 1 << 5,
 };
 

@@ -1,17 +1,10 @@
-/* aa_outbound.h - predict the receiver's verdict for an outgoing message, and plan around it.
+/* aa_outbound.h - the outbound settings: what each destination enforces
+ * (profiles), the smarthosts mail may leave through (routes) and the policy
+ * of each From domain (mode, order of steps, key, return path), read from
+ * the admin's lsearch files and checked with file and line (core/outbound/).
  *
- * For each candidate route (direct from this host, or a configured
- * smarthost) predict what the destination will conclude: SPF of the
- * envelope domain (HELO when null) evaluated against the route's egress
- * address, the DKIM signatures that will be valid and aligned on arrival
- * (those already on the message that survive, plus ours or the relay's),
- * the From domain's DMARC policy, and the destination's profile (what that
- * receiver actually enforces). Then choose the least invasive fix in the
- * domain's order: direct, sign with an aligned d=, rewrite the envelope
- * sender, a smarthost whose route passes, or refuse with the reason.
- *
- * Everything an admin writes lives in files in Exim's lsearch format and
- * is validated with file and line (authalign check-config).
+ * Data only: it predicts nothing and plans nothing (that is aa_plan.h),
+ * and knows nothing of Exim.
  */
 #ifndef AA_OUTBOUND_H
 #define AA_OUTBOUND_H
@@ -24,7 +17,7 @@
 #include "aa_owner.h"
 #include "aa_result.h"
 
-/* ---- destination profiles (core/profile.c): data, not code ----
+/* ---- destination profiles (core/outbound/profile.c): data, not code ----
  * profiles file, one profile a key, first match in file order wins; the
  * profile named "default" (no rcpt= or mx=) is used when none matches:
  *   m365:    mx=*.mail.protection.outlook.com dmarc=policy status=5.7.509
@@ -66,7 +59,7 @@ int aa_profiles_is_current(const struct aa_profiles *p);
 const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const char *rcpt_domain,
 					  const char *const *mx, size_t mx_count);
 
-/* ---- routes (core/route.c) ----
+/* ---- routes (core/outbound/route.c) ----
  * smarthosts file, one smarthost a key:
  *   m365:  hosts=example-com.mail.protection.outlook.com port=25 transport=remote_smtp_m365
  *          egress=203.0.113.77 helo=relay.example.net resigns=*
@@ -111,7 +104,7 @@ int aa_route_check_egress(const char *ip, const char **why_r);
  * (resigns= has "*", the domain, or "*.parent" of it). */
 int aa_route_resigns(const struct aa_route *r, const char *domain);
 
-/* ---- outbound policy per From domain (core/outpolicy.c) ----
+/* ---- outbound policy per From domain (core/outbound/outpolicy.c) ----
  * outbound domains file (lsearch, keys as in the inbound table):
  *   example.com: mode=route order=direct,sign,rewrite,smarthost
  *                dkim=s1:/etc/exim4/dkim/example.com.pem return_path=bounces@example.com
@@ -162,7 +155,7 @@ struct aa_outbound {
 	struct aa_hostnets *trusted_hosts; /* outbound_trusted_hosts, or NULL */
 };
 
-/* Load the outbound settings named in authalign.conf (core/config.c calls
+/* Load the outbound settings named in authalign.conf (core/config/config.c calls
  * this for the outbound_* options), checking that every pinned or ordered
  * smarthost exists. Any file may be NULL: built-in profiles, no routes, no
  * table. ob->direct, ob->mode, ob->dmarc_mode, ob->owners and
@@ -181,92 +174,6 @@ size_t aa_outbound_domain_count(const struct aa_outbound *ob);
  * (NULL without dkim=). 0 past the end. */
 int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
 			 const char **key_file_r);
-
-/* ---- prediction (core/predict.c) ---- */
-struct aa_out_msg {
-	const char *env_sender;			/* "" for the null sender */
-	const char *helo_default;		/* HELO when the route names none */
-	const struct aa_from *from;
-	const struct aa_dkim_result *dkim;	/* signatures on the message now, verified */
-	const char *rcpt_domain;
-	const char *const *mx;			/* destination MX names; NULL: looked up */
-	size_t mx_count;
-	const struct aa_submitter *submitter;	/* who handed it in; NULL: nobody, who
-						 * owns no domain (aa_owner.h) */
-};
-
-struct aa_prediction {
-	const struct aa_route *route;
-	const struct aa_profile *profile;
-	const char *env_sender;		/* as it will be sent (after a rewrite) */
-	struct aa_spf_result spf;	/* against route->egress_ip */
-	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
-	const char *dkim_domain;	/* its d= */
-	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */
-	size_t dkim_count;		/* signatures expected on arrival (ours included) */
-	int mx_temp;			/* the MX lookup failed temporarily */
-	struct aa_dmarc_result dmarc;
-	int refused;			/* the destination will refuse */
-	int temp;			/* a DNS temporary failure left it undecided */
-	const char *status;		/* when refused: the profile's status */
-	const char *reason;		/* short, human, not yet escaped */
-	/* what failed, for the planner's "Fix:" */
-	int spf_failed;			/* SPF was not pass (require=spf or unaligned) */
-	int dkim_key_missing;		/* sign_selector's key record is absent/revoked */
-	int always_failed;		/* the From domain is one the receiver always enforces */
-	int dmarc_missing;		/* require=dmarc and no DMARC record */
-};
-
-/* sign_domain: the d= our transport will add (NULL: none); its key is
- * assumed published. return_path: the envelope sender after a rewrite
- * (NULL: unchanged). Returns 0, or -1 when the route cannot be predicted
- * (no usable egress; r->temp is then set, never refused). */
-int aa_predict(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
-	       const struct aa_route *route, const char *sign_domain, const char *return_path,
-	       struct aa_prediction *r);
-
-/* What a step changes before the message leaves. */
-struct aa_out_change {
-	const char *sign_domain;	/* d= our transport adds, or NULL */
-	const char *sign_selector;	/* its s=: when set, the key record
-					 * s._domainkey.d is looked up and a
-					 * missing or revoked key makes it fail */
-	const char *return_path;	/* rewritten envelope sender, or NULL */
-};
-
-int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob,
-		      const struct aa_out_msg *msg, const struct aa_route *route,
-		      const struct aa_out_change *chg, struct aa_prediction *r);
-
-/* ---- the plan (core/plan.c) ---- */
-struct aa_plan {
-	enum aa_step step;
-	const struct aa_route *route;	/* &ob->direct or a smarthost */
-	const char *sign_domain;	/* our transport signs: SIGN, and any later
-					 * step once SIGN was applicable (signing
-					 * is kept when escalating) */
-	const char *dkim_selector, *dkim_key_file;
-	const char *return_path;	/* AA_STEP_REWRITE */
-	enum aa_out_mode mode;
-	struct aa_prediction direct;	/* what direct delivery would get */
-	struct aa_prediction chosen;	/* what the chosen route gets */
-	enum aa_step planned;		/* what the plan found, whatever the mode
-					 * (monitor: step stays DIRECT) */
-	const struct aa_route *planned_route;
-	int none_pass;			/* no step passes (REFUSE in enforce; route
-					 * mode delivers direct and logs it) */
-	int temp;			/* undecided: defer (451), never refuse;
-					 * 0 in monitor mode (the log says temp) */
-	int not_owner;			/* the From domain's powers (sign, rewrite,
-					 * pin, a relay that signs it) were withheld:
-					 * the submitter does not own it */
-	const char *owner_why;		/* why (or which rule granted it), plain */
-	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
-	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
-};
-
-int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
-		    struct aa_plan *r);
 
 /* "direct", "sign", "rewrite", "smarthost", "refuse": logs, the tool,
  * $local_scan_data's plan (plandata.c) and the outbound table's order= */

@@ -1,7 +1,7 @@
 /* aa_spf.h - SPF (RFC 7208) through libspf2, with its gaps closed.
  *
- * libspf2 evaluates; core/spf.c feeds it DNS from aa_dns (a libspf2 DNS
- * layer), and core/spf_guard.c closes what libspf2 gets wrong: the
+ * libspf2 evaluates; core/spf/spf.c feeds it DNS from aa_dns (a libspf2 DNS
+ * layer), and core/spf/spf_guard.c closes what libspf2 gets wrong: the
  * void-lookup limit (RFC 7208 4.6.4), more than 10 MX names, record
  * syntax it accepts, its "(invalid)" result, and its rule that every
  * 127.0.0.0/8 client passes (a loopback client is never evaluated: it
@@ -38,7 +38,7 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 /* Fills buf with n unpredictable bytes: 0, or -1 when it cannot. */
 typedef int aa_spf_random_fn(void *buf, size_t n);
 
-/* The random source of the /0 label (core/spf_guard.h, any_label); NULL
+/* The random source of the /0 label (core/spf/spf_guard.h, any_label); NULL
  * (the default) is getrandom(2). For tests that make it fail. Returns 0,
  * or -1 when libspf2 could not start. */
 int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn);

@@ -10,8 +10,8 @@
 #ifndef AA_OUTPLAN_H
 #define AA_OUTPLAN_H
 
-#include "aa_outbound.h"
-#include "aa_plandata.h"
+#include "aa_plan.h"
+#include "aa_plan.h"
 #include "plugin.h"
 
 

@@ -3,8 +3,8 @@
 #include <strings.h>
 #include <time.h>
 #include "local_scan.h"
-#include "aa_outbound.h"
-#include "aa_plandata.h"
+#include "aa_plan.h"
+#include "aa_plan.h"
 #include "message.h"
 #include "outscan.h"
 #include "submitter.h"

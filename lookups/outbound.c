@@ -17,7 +17,7 @@
  * see authalign-dlfunc(3) for the three outcomes.
  */
 #include <string.h>
-#include "aa_outbound.h"
+#include "aa_plan.h"
 #include "lookup.h"
 #include "outplan.h"
 

@@ -9,7 +9,7 @@
 #include "aa_dkim.h"
 #include "aa_dmarc.h"
 #include "aa_judge.h"
-#include "aa_outbound.h"
+#include "aa_plan.h"
 #include "aa_spf.h"
 #include "json.h"
 #include "tool.h"

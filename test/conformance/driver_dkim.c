@@ -1,4 +1,4 @@
-/* driver_dkim.c - feeds conformance cases to core/dkim.c; run_dkim.py judges.
+/* driver_dkim.c - feeds conformance cases to core/dkim/dkim.c; run_dkim.py judges.
  *
  *   driver_dkim verify <zone-file> <message>
  *	one line a signature, tab-separated:

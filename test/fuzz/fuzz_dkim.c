@@ -111,7 +111,7 @@ static void tag_value(const char *p, size_t n, const char *name, char *out)
 				for (const char *q = eq + 1; q < stop && k + 1 < TAG_MAX; q++)
 					if (!is_blank((unsigned char)*q))
 						out[k++] = *q;
-				out[k] = '\0';	/* the last one wins, as in core/dkim.c */
+				out[k] = '\0';	/* the last one wins, as in core/dkim/dkim.c */
 			}
 		}
 		p = semi != NULL ? semi + 1 : end;

@@ -1,4 +1,4 @@
-/* fuzz_dns_wire.c - a DNS response packet of any bytes through core/dns.c's
+/* fuzz_dns_wire.c - a DNS response packet of any bytes through core/dns/dns.c's
  * answer parser, as the system-resolver back end reads what res_nquery()
  * returned.
  *
@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "aa_dns.h"
-#include "../../core/dns_int.h"
+#include "../../core/dns/dns_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

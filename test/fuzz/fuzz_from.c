@@ -24,7 +24,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FIELDS_MAX 80		/* over core/from.c's 64, to reach that cap */
+#define FIELDS_MAX 80		/* over core/from/from.c's 64, to reach that cap */
 #define PAD_TO 20000		/* over the 16 KiB field cap */
 
 static void check_domain(const char *d)

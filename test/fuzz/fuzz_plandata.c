@@ -22,7 +22,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include "local_scan.h"
-#include "aa_plandata.h"
+#include "aa_plan.h"
 #include "exim_stub.h"
 #include "plugin.h"
 

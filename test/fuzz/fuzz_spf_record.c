@@ -1,5 +1,5 @@
 /* fuzz_spf_record.c - an SPF record and a macro string of any bytes
- * through core/spf_guard.c's validator/rewriter, its explanation macro
+ * through core/spf/spf_guard.c's validator/rewriter, its explanation macro
  * expansion, and a whole check_host() through libspf2 (fixed zone).
  *
  * Input: the record, '\n', the macro string (an explanation TXT). The
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "aa_spf.h"
-#include "../../core/spf_guard.h"
+#include "../../core/spf/spf_guard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
  *
  * --run-libc-freeres=no: at exit, glibc's freeres would free its resolver
  * registry and so orphan the one resolv.conf block that the plugin's
- * process-lifetime res_state (core/dns.c, res_ninit once per process)
+ * process-lifetime res_state (core/dns/dns.c, res_ninit once per process)
  * still refers to, and valgrind would call that "definitely lost". Without
  * it the block is "still reachable", counted in what the plugin holds at
  * exit, and a res_ninit per message would show up as growth.

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "aa_ctx.h"
 #include "aa_dns.h"
-#include "../../core/dns_int.h"
+#include "../../core/dns/dns_int.h"
 
 /* A context whose DNS is a fixed zone made of the given lines
  * (aa_dns_zone_add_line format), terminated by NULL. */

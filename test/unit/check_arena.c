@@ -3,11 +3,11 @@
 #include "aa_arena.h"
 #include "aa_test.h"
 
-#define ALIGN 16		/* the arena's rounding step (ARENA_ALIGN, core/arena.c) */
+#define ALIGN 16		/* the arena's rounding step (ARENA_ALIGN, core/lib/arena.c) */
 /* every pointer is 16-aligned: the block header's data field is aligned
  * (it was 8 mod 16 on x86-64 before, with a 24-byte header) */
 #define ALIGN_HELD ALIGN
-#define BLOCK 16384		/* one standard block (core/arena.c) */
+#define BLOCK 16384		/* one standard block (core/lib/arena.c) */
 
 static struct aa_arena *arena_open(void)
 {

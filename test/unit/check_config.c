@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include "aa_config.h"
-#include "aa_options.h"
+#include "aa_config.h"
 #include "aa_test.h"
 
 static char *write_tmp(const char *text)

@@ -1,7 +1,7 @@
 /* check_dmarc_record.c - one DMARC record's tags: values, bad values discarded, case, space, repeats, limits. */
 #include "aa_dmarc.h"
 #include "aa_test.h"
-#include "../../core/dmarc_int.h"
+#include "../../core/dmarc/dmarc_int.h"
 
 #define NONE_P AA_POLICY_NONE
 #define QUAR AA_POLICY_QUARANTINE

@@ -4,7 +4,7 @@
 #include <resolv.h>
 #include <stdlib.h>
 #include "aa_test.h"
-#include "../../core/dns_int.h"
+#include "../../core/dns/dns_int.h"
 
 static const char *const zone[] = {
 	"a.example A 192.0.2.1",

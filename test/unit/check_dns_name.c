@@ -5,7 +5,7 @@
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
 #include "aa_test.h"
-#include "../../core/dmarc_int.h"
+#include "../../core/dmarc/dmarc_int.h"
 
 #define V(s) s, sizeof(s) - 1
 

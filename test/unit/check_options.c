@@ -8,7 +8,7 @@
  * default. THE PER-DOMAIN TABLE section writes each option as a line
  * "`name=a|b|c`". Lines are joined, so a sentence may wrap anywhere. */
 #include <ctype.h>
-#include "aa_options.h"
+#include "aa_config.h"
 #include "aa_test.h"
 
 #define MANUAL "doc/authalign.conf.5.md"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include "aa_test.h"
 #include "aa_dmarc.h"
-#include "../../core/dmarc_int.h"
+#include "../../core/dmarc/dmarc_int.h"
 
 static const char *const zone[] = {
 	"_dmarc.example.com TXT v=DMARC1; p=none",

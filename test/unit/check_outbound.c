@@ -1,6 +1,6 @@
 /* check_outbound.c - prediction and planning against a fixed DNS zone and the shipped profiles. */
 #include <unistd.h>
-#include "aa_outbound.h"
+#include "aa_plan.h"
 #include "aa_test.h"
 
 #define EGRESS "203.0.113.5"

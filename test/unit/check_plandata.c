@@ -1,5 +1,5 @@
 /* check_plandata.c - the plan carried in $local_scan_data: round trip, limits, hostile input. */
-#include "aa_plandata.h"
+#include "aa_plan.h"
 #include "aa_test.h"
 
 START_TEST(plandata_round_trip)

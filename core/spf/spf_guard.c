@@ -5,7 +5,7 @@
  * cannot express a /0 prefix, evaluates redirect= where it appears, has no
  * void-lookup limit, truncates more than 10 MX names instead of failing,
  * does not count lookups made inside include:, does not shorten long names
- * and mangles explanation text. core/spf.c calls the functions below from
+ * and mangles explanation text. core/spf/spf.c calls the functions below from
  * its entry point and from its libspf2 DNS layer.
  */
 #include <arpa/inet.h>

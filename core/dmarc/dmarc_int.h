@@ -9,46 +9,16 @@
 
 #include <stddef.h>
 #include "aa_dmarc.h"
-#include "aa_dns_name.h"
+#include "aa_domain.h"
 
-/* ---- domain names (core/domain.c) ---- */
-
-
-enum aa_name_rule {
-	AA_NAME_LDH,		/* RFC 5321 4.1.2 sub-domain (letters, digits, inner
-				 * hyphens) plus '_', which DNS names may hold */
-	AA_NAME_LOOSE,		/* also UTF-8 bytes and outer hyphens (PSL input) */
-	AA_NAME_IDNA,		/* an author domain: Unicode mapped to A-labels
-				 * (UTS #46, libidn2), then AA_NAME_LDH */
-};
-
-/* A lower-cased copy of len bytes in the arena, one final dot removed,
- * in *d_r: AA_DNS_NAME_OK. Why not when it is not a domain under rule
- * (aa_dns_name_check(), or AA_DNS_NAME_BAD_IDNA). AA_DNS_NAME_NOMEM when
- * out of memory: never read as "not a domain". */
-enum aa_dns_name_status aa_domain_norm(struct aa_arena *arena, const char *s, size_t len,
-				       enum aa_name_rule rule, const char **d_r);
-
-size_t aa_domain_labels(const char *domain);
-
-/* The name with its first n labels removed (a pointer into domain), or
- * NULL when domain has n labels or fewer. */
-const char *aa_domain_strip(const char *domain, size_t n);
-
-/* The last n labels of domain (a pointer into domain). */
-const char *aa_domain_tail(const char *domain, size_t n);
-
-/* 1 when sub equals parent or lies below it (case already folded). */
-int aa_domain_within(const char *sub, const char *parent);
-
-/* ---- the Public Suffix List (core/psl.c) ---- */
+/* ---- the Public Suffix List (core/dmarc/psl.c) ---- */
 
 /* The registrable domain of a normalized name through libpsl: AA_PASS
  * with *org_r, AA_NONE when the name is itself a public suffix (*org_r =
  * the name), AA_TEMPERROR when the list cannot be loaded. */
 enum aa_result aa_psl_registrable(struct aa_ctx *ctx, const char *domain, const char **org_r);
 
-/* ---- the RFC 9989 DNS tree walk (core/orgdomain.c) ---- */
+/* ---- the RFC 9989 DNS tree walk (core/dmarc/orgdomain.c) ---- */
 
 #define AA_WALK_MAX 8		/* RFC 9989 "DNS Tree Walk": at most eight queries */
 
@@ -79,7 +49,7 @@ const char *aa_walk_org_domain(struct aa_ctx *ctx, const struct aa_walk *w);
 enum aa_result aa_dmarc_fetch_txt(struct aa_ctx *ctx, const char *name,
 				  const char **txt_r, size_t *len_r);
 
-/* ---- records (core/dmarc_record.c, core/dmarc_bis.c) ---- */
+/* ---- records (core/dmarc/dmarc_record.c, core/dmarc/dmarc_bis.c) ---- */
 
 /* 1 when the text starts with the version tag v=DMARC1 (RFC 9989 "DMARC Policy Record Format"). */
 int aa_dmarc_is_record(const char *txt, size_t len);
@@ -96,10 +66,10 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 /* Just the psd= flag of a record, 'u' when absent or invalid. */
 char aa_dmarc_record_psd(const char *txt, size_t len);
 
-/* ---- RFC 9989 extensions to libopendmarc (core/dmarc_bis.c) ---- */
+/* ---- RFC 9989 extensions to libopendmarc (core/dmarc/dmarc_bis.c) ---- */
 
 /* none, quarantine, reject: the policy words a record may give, the rows
- * of aa_dmarc_policy_name()'s table (core/dmarc.c) after "unspecified" */
+ * of aa_dmarc_policy_name()'s table (core/dmarc/dmarc.c) after "unspecified" */
 extern const struct aa_names aa_dmarc_record_policy_names;
 
 /* A tag value as the record scanner found it. */

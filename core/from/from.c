@@ -9,7 +9,7 @@
  * Lenient where it cannot change which domain is meant: obsolete empty
  * list elements, a group without its final ";", a bare addr-spec after
  * display words. Never lenient about the domain, and never picks one of
- * several: the field is read whole or it is unreadable (aa_dmarc.h). An
+ * several: the field is read whole or it is unreadable (aa_from.h). An
  * element that is not a mailbox with a domain ("user", "user@",
  * "u@[192.0.2.1]") makes the field MALFORMED; a domain that is not a
  * host name after IDNA mapping (aa_domain_norm, AA_NAME_IDNA) makes it
@@ -18,7 +18,9 @@
 #include <string.h>
 #include "aa_ctype.h"
 #include "aa_header.h"
-#include "dmarc_int.h"
+#include "aa_names.h"
+#include "aa_domain.h"
+#include "aa_from.h"
 
 #define FROM_LEN_MAX 16384	/* bytes of one field value; RFC 5322 2.1.1 allows 998 a line */
 #define FROM_TOKENS_MAX 1024

@@ -1,7 +1,7 @@
 /* spf.c - SPF (RFC 7208) through libspf2, asking DNS only through aa_dns.
  *
  * libspf2 evaluates. Its DNS layer is ours: lookup() answers from
- * aa_dns_lookup(), get_spf() fetches, checks (core/spf_guard.c) and
+ * aa_dns_lookup(), get_spf() fetches, checks (core/spf/spf_guard.c) and
  * compiles each SPF record, and get_exp() builds explanations. Everything
  * one evaluation has done lives in a struct aa_spf_eval that the layer
  * reaches through its hook pointer; nothing is kept between calls except

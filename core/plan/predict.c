@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include "aa_outbound.h"
+#include "aa_plan.h"
 #include "aa_str.h"
 
 #define MX_NAMES_MAX 16		/* MX names of a destination matched against profiles */

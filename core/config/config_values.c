@@ -1,7 +1,7 @@
 /* config_values.c - the types of authalign.conf(5)'s values: for each,
  * its parser (which stores into struct aa_config at the row's offset),
  * how the manual writes it and what an error says it expects
- * (aa_options.h). The rows themselves are in config_options.c. */
+ * (aa_config.h). The rows themselves are in config_options.c. */
 #define _GNU_SOURCE	/* asprintf */
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
-#include "aa_options.h"
+#include "aa_config.h"
 
 const char aa_option_invalid[] = "invalid value";
 

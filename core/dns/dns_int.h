@@ -1,4 +1,4 @@
-/* dns_int.h - name conversions of core/dns.c that the unit tests reach.
+/* dns_int.h - name conversions of core/dns/dns.c that the unit tests reach.
  *
  * Nothing here is exported from the plugin (-fvisibility=hidden); the
  * interface is include/aa_dns.h. A name in text is the aa_dns form: the

@@ -10,7 +10,7 @@
  */
 #include <stddef.h>
 #include <string.h>
-#include "aa_options.h"
+#include "aa_config.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,4 +1,4 @@
-/* spf_guard.h - private to core/spf.c and core/spf_guard.c.
+/* spf_guard.h - private to core/spf/spf.c and core/spf/spf_guard.c.
  *
  * The per-evaluation state that the libspf2 DNS layer reaches through its
  * hook pointer, and the guard functions that close libspf2's gaps: the

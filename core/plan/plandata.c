@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_ctype.h"
-#include "aa_plandata.h"
+#include "aa_plan.h"
 #include "aa_str.h"
 
 #define PLANDATA_TAG "aa1"

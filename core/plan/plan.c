@@ -23,7 +23,7 @@
  */
 #include <string.h>
 #include <strings.h>
-#include "aa_outbound.h"
+#include "aa_plan.h"
 #include "aa_str.h"
 
 #define STEPS_LOG_MAX 1500	/* bytes of per-step verdicts in one log line */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aa_lsearch.h"
-#include "aa_options.h"
+#include "aa_config.h"
 #include "aa_table.h"
 #include "config_int.h"
 

@@ -1,6 +1,6 @@
 /* dkim_result.c - from libopendkim's per-signature state to DKIM results.
  *
- * One aa_dkim_sig per DKIM-Signature entry (core/dkim.c), named by the
+ * One aa_dkim_sig per DKIM-Signature entry (core/dkim/dkim.c), named by the
  * d=, s=, a= and b= the library parsed when it parsed the field, else by
  * our own reading; RFC 8301 applied as results (rsa-sha1 is decided in
  * dkim.c before any key is fetched); one policy result counts the fields

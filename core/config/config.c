@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include "aa_config.h"
 #include "aa_lsearch.h"
-#include "aa_options.h"
+#include "aa_config.h"
 #include "aa_table.h"
 #include "config_int.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aa_ctype.h"
-#include "dmarc_int.h"
+#include "aa_domain.h"
 
 #define IDNA_INPUT_MAX 1024	/* bytes of a Unicode name handed to libidn2 */
 

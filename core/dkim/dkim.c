@@ -21,7 +21,7 @@
  * Anything that stops verification from running (no memory, a library
  * error, the caller's unreadable spool) makes the undecided signatures
  * temperror and the result incomplete: DMARC then defers rather than
- * fails (core/dmarc_eval.c), and the header says dkim=temperror.
+ * fails (core/dmarc/dmarc_eval.c), and the header says dkim=temperror.
  */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,155 @@
+/* aa_plan.h - what a receiver will conclude about an outgoing message, the
+ * least invasive plan that gets it through, and that plan carried with the
+ * message from local_scan() to routing (core/plan/).
+ *
+ * It reads the outbound settings (aa_outbound.h) and asks SPF, DKIM and
+ * DMARC through their modules; it knows nothing of Exim.
+ */
+#ifndef AA_PLAN_H
+#define AA_PLAN_H
+
+#include <stddef.h>
+#include <time.h>
+#include "aa_ctx.h"
+#include "aa_outbound.h"
+#include "aa_spf.h"
+
+/* ---- prediction (core/plan/predict.c) ---- */
+struct aa_out_msg {
+	const char *env_sender;			/* "" for the null sender */
+	const char *helo_default;		/* HELO when the route names none */
+	const struct aa_from *from;
+	const struct aa_dkim_result *dkim;	/* signatures on the message now, verified */
+	const char *rcpt_domain;
+	const char *const *mx;			/* destination MX names; NULL: looked up */
+	size_t mx_count;
+	const struct aa_submitter *submitter;	/* who handed it in; NULL: nobody, who
+						 * owns no domain (aa_owner.h) */
+};
+
+struct aa_prediction {
+	const struct aa_route *route;
+	const struct aa_profile *profile;
+	const char *env_sender;		/* as it will be sent (after a rewrite) */
+	struct aa_spf_result spf;	/* against route->egress_ip */
+	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
+	const char *dkim_domain;	/* its d= */
+	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */
+	size_t dkim_count;		/* signatures expected on arrival (ours included) */
+	int mx_temp;			/* the MX lookup failed temporarily */
+	struct aa_dmarc_result dmarc;
+	int refused;			/* the destination will refuse */
+	int temp;			/* a DNS temporary failure left it undecided */
+	const char *status;		/* when refused: the profile's status */
+	const char *reason;		/* short, human, not yet escaped */
+	/* what failed, for the planner's "Fix:" */
+	int spf_failed;			/* SPF was not pass (require=spf or unaligned) */
+	int dkim_key_missing;		/* sign_selector's key record is absent/revoked */
+	int always_failed;		/* the From domain is one the receiver always enforces */
+	int dmarc_missing;		/* require=dmarc and no DMARC record */
+};
+
+/* sign_domain: the d= our transport will add (NULL: none); its key is
+ * assumed published. return_path: the envelope sender after a rewrite
+ * (NULL: unchanged). Returns 0, or -1 when the route cannot be predicted
+ * (no usable egress; r->temp is then set, never refused). */
+int aa_predict(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+	       const struct aa_route *route, const char *sign_domain, const char *return_path,
+	       struct aa_prediction *r);
+
+/* What a step changes before the message leaves. */
+struct aa_out_change {
+	const char *sign_domain;	/* d= our transport adds, or NULL */
+	const char *sign_selector;	/* its s=: when set, the key record
+					 * s._domainkey.d is looked up and a
+					 * missing or revoked key makes it fail */
+	const char *return_path;	/* rewritten envelope sender, or NULL */
+};
+
+int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob,
+		      const struct aa_out_msg *msg, const struct aa_route *route,
+		      const struct aa_out_change *chg, struct aa_prediction *r);
+
+/* ---- the plan (core/plan/plan.c) ---- */
+struct aa_plan {
+	enum aa_step step;
+	const struct aa_route *route;	/* &ob->direct or a smarthost */
+	const char *sign_domain;	/* our transport signs: SIGN, and any later
+					 * step once SIGN was applicable (signing
+					 * is kept when escalating) */
+	const char *dkim_selector, *dkim_key_file;
+	const char *return_path;	/* AA_STEP_REWRITE */
+	enum aa_out_mode mode;
+	struct aa_prediction direct;	/* what direct delivery would get */
+	struct aa_prediction chosen;	/* what the chosen route gets */
+	enum aa_step planned;		/* what the plan found, whatever the mode
+					 * (monitor: step stays DIRECT) */
+	const struct aa_route *planned_route;
+	int none_pass;			/* no step passes (REFUSE in enforce; route
+					 * mode delivers direct and logs it) */
+	int temp;			/* undecided: defer (451), never refuse;
+					 * 0 in monitor mode (the log says temp) */
+	int not_owner;			/* the From domain's powers (sign, rewrite,
+					 * pin, a relay that signs it) were withheld:
+					 * the submitter does not own it */
+	const char *owner_why;		/* why (or which rule granted it), plain */
+	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
+	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
+};
+
+int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+		    struct aa_plan *r);
+
+/* ---- the plan carried as $local_scan_data (core/plan/plandata.c) ----
+ *
+ * local_scan() returns it as its accept text, which Exim keeps with the
+ * message as $local_scan_data (at most 1000 characters, no newlines); the
+ * router and transport lookups read it back instead of judging again.
+ *
+ *   aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay gmail.com=sign:a.example *=direct
+ *
+ * t= is when it was made (a queued message older than the caller's limit
+ * is planned again); dkim= lists the d= of the signatures that verified at
+ * submission; then one entry per recipient domain: a step and its argument
+ * (smarthost: the route name; sign: the d= domain; rewrite: the envelope
+ * sender). "*" is for any other domain. Every name in it is plain LDH, so
+ * nothing in it needs quoting; anything else makes decoding fail.
+ */
+#define AA_PLANDATA_MAX 1000		/* Exim's limit for local_scan_data */
+#define AA_PLANDATA_DOMAINS_MAX 32
+#define AA_PLANDATA_DKIM_MAX 8
+
+struct aa_plandata_entry {
+	const char *domain;		/* recipient domain, or "*" */
+	enum aa_step step;
+	const char *arg;		/* route name, d= domain, or address; NULL */
+};
+
+struct aa_plandata {
+	time_t made;
+	const char *dkim[AA_PLANDATA_DKIM_MAX];
+	size_t dkim_count;
+	struct aa_plandata_entry entry[AA_PLANDATA_DOMAINS_MAX];
+	size_t count;
+};
+
+/* Encode into the arena; entries that do not fit in AA_PLANDATA_MAX are
+ * left out (the router then plans those domains itself). NULL on no memory. */
+const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd);
+
+/* Decode; -1 when text is not ours or is malformed (then plan again). */
+int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata *pd);
+
+/* The entry for a recipient domain (exact, else "*"), or NULL. */
+const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain);
+
+/* What a router or transport lookup reads: the entry for domain in text
+ * ($local_scan_data) when text is ours and was made less than ttl seconds
+ * before now; else NULL (plan again). *pd_r (may be NULL) gets the decoded
+ * plan whenever text is ours, even when too old, or NULL. The entry and
+ * the plan live in the ctx arena: valid until the message ends. */
+const struct aa_plandata_entry *aa_plandata_lookup(struct aa_ctx *ctx, const char *text,
+						   const char *domain, time_t now, unsigned ttl,
+						   const struct aa_plandata **pd_r);
+
+#endif
