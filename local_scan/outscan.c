@@ -4,7 +4,6 @@
 #include <time.h>
 #include "local_scan.h"
 #include "aa_plan.h"
-#include "aa_plan.h"
 #include "message.h"
 #include "outscan.h"
 #include "submitter.h"
