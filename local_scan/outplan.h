@@ -11,7 +11,6 @@
 #define AA_OUTPLAN_H
 
 #include "aa_plan.h"
-#include "aa_plan.h"
 #include "plugin.h"
 
 
