@@ -368,18 +368,9 @@ static const struct aa_table_kind routes_kind = {
 
 int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t errlen)
 {
-	struct aa_table *t = aa_table_open(&routes_kind, path, err, errlen);
-
-	*r = NULL;
-	if (t == NULL)
-		return -1;
-	if ((*r = calloc(1, sizeof(**r))) == NULL) {
-		aa_table_free(&t);
-		aa_lsearch_err(err, errlen, path, 0, "out of memory");
-		return -1;
-	}
-	(*r)->t = t;
-	return 0;
+	/* the table pointer is the holder's first member */
+	*r = aa_table_open_held(&routes_kind, path, sizeof(**r), err, errlen);
+	return *r != NULL ? 0 : -1;
 }
 
 const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r)
