@@ -69,4 +69,42 @@ int aa_dkim_verify_abort(struct aa_dkim_verify **v, struct aa_dkim_result *r);
 int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,
 			   struct aa_dkim_result *r);
 
+/* ---- our signing key against the published one (core/dkim/dkim_pub.c) ---- */
+
+#define AA_DKIM_PUB_MAX 1200	/* DER SubjectPublicKeyInfo of an 8192-bit RSA key: 1062 */
+
+/* A public key as a key record's p= holds it (RFC 6376 3.6.1, RFC 8463). */
+struct aa_dkim_pub {
+	int ed25519;			/* 0: RSA */
+	unsigned char key[AA_DKIM_PUB_MAX];	/* RSA: DER SubjectPublicKeyInfo;
+						 * Ed25519: the 32-byte key */
+	size_t len;
+	unsigned bits;
+};
+
+/* The public half of the PEM private key in the file at path (as Exim's
+ * dkim_private_key reads it). 0, or -1 with *why_r and *errno_r (the
+ * errno of opening or reading it: ENOENT, EACCES...; 0 when the file was
+ * read but holds no usable key). */
+int aa_dkim_pub_from_file(const char *path, struct aa_dkim_pub *k, int *errno_r, const char **why_r);
+
+/* The key of a key record (k= and p=); -1 with *why_r when it has none a
+ * verifier could use (revoked, not base64, not an RSA or Ed25519 key). */
+int aa_dkim_pub_from_record(const char *text, size_t len, struct aa_dkim_pub *k, const char **why_r);
+
+int aa_dkim_pub_equal(const struct aa_dkim_pub *a, const struct aa_dkim_pub *b);
+
+/* The key record to publish for k, "v=DKIM1; k=rsa; p=<base64>", in the
+ * arena; NULL when out of memory. */
+const char *aa_dkim_pub_record(struct aa_ctx *ctx, const struct aa_dkim_pub *k);
+
+/* What a receiver finds at selector._domainkey.domain for a signature made
+ * with ours (NULL: with any key): AA_PASS a usable key record (holding
+ * ours, when given); AA_FAIL none, *why_r says why (no record, revoked,
+ * unusable) and *other_r is 1 when a usable record holds another key than
+ * ours (a rotated key); AA_TEMPERROR when the lookup failed temporarily,
+ * never AA_FAIL. */
+enum aa_result aa_dkim_key_lookup(struct aa_ctx *ctx, const char *selector, const char *domain,
+				  const struct aa_dkim_pub *ours, int *other_r, const char **why_r);
+
 #endif

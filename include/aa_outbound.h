@@ -65,6 +65,8 @@ const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const cha
  *          egress=203.0.113.77 helo=relay.example.net resigns=*
  *   relay: hosts=relay1.example.net:relay2.example.net port=587 transport=remote_smtp_smarthost
  *          egress=198.51.100.25 resigns=example.com,example.org
+ *   tenant: hosts=example-com.mail.protection.outlook.com egress=203.0.113.78
+ *          dkim_domains=example.com,example.org dkim_selectors=selector1,selector2
  * hosts is an Exim host list (colon separated, no domain part, no port in
  * it: port= says that); a value that looks like a route list written with
  * the wrong separator ("* relay.example", "*:relay.example",
@@ -77,8 +79,13 @@ struct aa_route {
 	const char *hosts;		/* Exim host list; NULL for direct */
 	unsigned port;			/* 25 unless given */
 	const char *transport;		/* Exim transport name; NULL for direct */
-	const char *const *resigns;	/* From domains the relay signs with an aligned d=;
-					 * "*" any; NULL none */
+	const char *const *resigns;	/* From domains the relay signs with d= the From
+					 * domain itself; "*" any; NULL none */
+	const char *const *dkim_domains; /* domains the relay holds keys for: each signs
+					 * itself and its subdomains not listed (the
+					 * nearest listed parent); NULL none */
+	const char *const *dkim_selectors; /* the selectors it may sign with: each must be
+					 * published for its d=; NULL: not checked */
 };
 
 struct aa_routes;
@@ -100,9 +107,15 @@ const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r);
  * from one would be a lie.) */
 int aa_route_check_egress(const char *ip, const char **why_r);
 
-/* 1 when the route's relay signs mail From domain with an aligned d=
- * (resigns= has "*", the domain, or "*.parent" of it). */
+/* 1 when the route's relay signs mail From domain with d= the domain
+ * itself (resigns= has "*", the domain, or "*.parent" of it). */
 int aa_route_resigns(const struct aa_route *r, const char *domain);
+
+/* The d= the route's relay signs mail From domain from with: from itself
+ * (resigns=, or listed in dkim_domains=), else the nearest parent listed in
+ * dkim_domains=; NULL when it does not sign it. Whether that d= aligns is
+ * DMARC's question (adkim=). */
+const char *aa_route_signer(const struct aa_route *r, const char *from);
 
 /* ---- outbound policy per From domain (core/outbound/outpolicy.c) ----
  * outbound domains file (lsearch, keys as in the inbound table):

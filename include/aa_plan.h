@@ -44,7 +44,16 @@ struct aa_prediction {
 	const char *reason;		/* short, human, not yet escaped */
 	/* what failed, for the planner's "Fix:" */
 	int spf_failed;			/* SPF was not pass (require=spf or unaligned) */
-	int dkim_key_missing;		/* sign_selector's key record is absent/revoked */
+	int dkim_key_missing;		/* sign_selector's key record is absent, revoked
+					 * or unusable */
+	int dkim_key_mismatch;		/* ... or holds another key than our key file's */
+	const char *dkim_key_record;	/* the record our key file needs, "v=DKIM1;
+					 * k=rsa; p=...", when the file was read */
+	const char *dkim_key_file_error; /* our key file cannot be used ("no such
+					 * file"): Exim sends the message unsigned */
+	const char *relay_dkim_domain;	/* the d= the route's relay signs with, or NULL */
+	const char *relay_keys_missing;	/* its selector records not published
+					 * ("s1._domainkey.d and s2._domainkey.d"), or NULL */
 	int always_failed;		/* the From domain is one the receiver always enforces */
 	int dmarc_missing;		/* require=dmarc and no DMARC record */
 };
@@ -63,6 +72,10 @@ struct aa_out_change {
 	const char *sign_selector;	/* its s=: when set, the key record
 					 * s._domainkey.d is looked up and a
 					 * missing or revoked key makes it fail */
+	const char *sign_key_file;	/* the private key it signs with: when it can
+					 * be read, the record must hold its public
+					 * half; a file Exim cannot sign with (missing,
+					 * no key in it) leaves the message unsigned */
 	const char *return_path;	/* rewritten envelope sender, or NULL */
 };
 

@@ -2,7 +2,7 @@
  *
  * dkim.c (the library, its callbacks, the input), dkim_result.c (from
  * the library's per-signature state to results), dkim_key.c (key
- * records) and dkim_hsel.c (the library's header selection kept in
+ * records), dkim_pub.c (our signing key against the published one) and dkim_hsel.c (the library's header selection kept in
  * bounds). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the public interface is include/aa_dkim.h.
  */
@@ -99,6 +99,11 @@ void aa_dkim_results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r);
  * with *reason_r when the record cannot be used (permerror). */
 int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
 		       const char **reason_r);
+
+/* The value of the one-letter tag of a key record (trimmed, white space
+ * inside kept): 1, 0 when the record has no such tag, -1 when it is not a
+ * tag list (RFC 6376 3.2). Stops at the first occurrence. */
+int aa_dkim_key_tag(const char *text, size_t len, char tag, const char **v_r, size_t *vlen_r);
 
 /* dkim_hsel.c: the library's header selection kept inside its array. */
 void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);

@@ -8,6 +8,9 @@
  * only tags the library reads (v, h, k, s, t, p), white space removed.
  * What still does not fit (an 8192-bit key's p= alone is 1.4 kB) is
  * refused: never cut, which would hand the library another key.
+ *
+ * aa_dkim_key_tag() reads one tag of a record with the same tag-list
+ * walk, for the outbound key check (dkim_pub.c).
  */
 #include <stdbool.h>
 #include <string.h>
@@ -75,36 +78,48 @@ static bool put_tag(char *buf, size_t buflen, size_t *k, char name,
 	return true;
 }
 
+/* The next tag of a tag list: 1 with its name and value trimmed, 0 at
+ * the end (a final ";" may be followed by white space only), -1 when the
+ * list is malformed. */
+static int next_tag(const char **pp, const char *end, struct slice *name, struct slice *value)
+{
+	const char *p = *pp;
+	const char *semi = memchr(p, ';', (size_t)(end - p));
+	const char *stop = semi != NULL ? semi : end;
+	const char *eq = memchr(p, '=', (size_t)(stop - p));
+	const char *n = p, *n_end = eq, *v, *v_end = stop;
+
+	if (eq == NULL) {
+		trim(&n, &v_end);
+		return n == v_end && semi == NULL ? 0 : -1;
+	}
+	v = eq + 1;
+	trim(&n, &n_end);
+	trim(&v, &v_end);
+	if (!tag_name_ok(n, n_end) || !tag_value_ok(v, v_end))
+		return -1;
+	*name = (struct slice){ n, (size_t)(n_end - n) };
+	*value = (struct slice){ v, (size_t)(v_end - v) };
+	*pp = semi != NULL ? semi + 1 : end;
+	return 1;
+}
+
 static int rebuild(const char *text, size_t len, char *buf, size_t buflen, const char **reason_r)
 {
 	const char *p = text, *end = text + len;
+	struct slice name, value;
 	unsigned seen = 0;
 	size_t k = 0;
+	int got;
 
-	while (p < end) {
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *stop = semi != NULL ? semi : end;
-		const char *eq = memchr(p, '=', (size_t)(stop - p));
-		const char *name = p, *name_end = eq, *value, *value_end = stop;
+	while (p < end && (got = next_tag(&p, end, &name, &value)) != 0) {
 		const char *kept;
 
-		if (eq == NULL) {
-			/* only a final ";" may be followed by nothing */
-			trim(&name, &value_end);
-			if (name != value_end || semi != NULL) {
-				*reason_r = "malformed key record";
-				return -1;
-			}
-			break;
-		}
-		value = eq + 1;
-		trim(&name, &name_end);
-		trim(&value, &value_end);
-		if (!tag_name_ok(name, name_end) || !tag_value_ok(value, value_end)) {
+		if (got < 0) {
 			*reason_r = "malformed key record";
 			return -1;
 		}
-		kept = name_end - name == 1 ? strchr(kept_tags, *name) : NULL;
+		kept = name.n == 1 ? strchr(kept_tags, *name.p) : NULL;
 		if (kept != NULL) {
 			unsigned bit = 1u << (kept - kept_tags);
 
@@ -113,14 +128,31 @@ static int rebuild(const char *text, size_t len, char *buf, size_t buflen, const
 				return -1;
 			}
 			seen |= bit;
-			if (!put_tag(buf, buflen, &k, *name, value, value_end)) {
+			if (!put_tag(buf, buflen, &k, *name.p, value.p, value.p + value.n)) {
 				*reason_r = "key record too long";
 				return -1;
 			}
 		}
-		p = semi != NULL ? semi + 1 : end;
 	}
 	buf[k] = '\0';
+	return 0;
+}
+
+int aa_dkim_key_tag(const char *text, size_t len, char tag, const char **v_r, size_t *vlen_r)
+{
+	const char *p = text, *end = text + len;
+	struct slice name, value;
+	int got;
+
+	while (p < end && (got = next_tag(&p, end, &name, &value)) != 0) {
+		if (got < 0)
+			return -1;
+		if (name.n == 1 && *name.p == tag) {
+			*v_r = value.p;
+			*vlen_r = value.n;
+			return 1;
+		}
+	}
 	return 0;
 }
 

@@ -1,8 +1,13 @@
 /* route.c - the smarthosts a message may leave through, and their checks.
  *
  * Each route is what a receiver will see: the egress address (SPF is
- * checked against it), the HELO name, and whether the relay re-signs with
- * an aligned d=. hosts= is an Exim host list for a manualroute router;
+ * checked against it), the HELO name, and how the relay signs: resigns=
+ * lists the From domains it signs with d= the From domain itself;
+ * dkim_domains= the domains it holds keys for, each signing for itself
+ * and for its subdomains that are not listed (the nearest listed parent,
+ * as Microsoft 365 signs a subdomain of an accepted domain); and
+ * dkim_selectors= the selectors it may sign with, whose records the
+ * prediction looks up. hosts= is an Exim host list for a manualroute router;
  * the mistakes that turn one into something else are refused with file
  * and line: a route_list entry pasted in ("* relay.example" or
  * "*:relay.example"), a port glued on with one colon ("relay.example:587"
@@ -36,6 +41,8 @@ static void route_clear(void *rec)
 	free((char *)r->hosts);
 	free((char *)r->transport);
 	free((char **)r->resigns);
+	free((char **)r->dkim_domains);
+	free((char **)r->dkim_selectors);
 }
 
 void aa_routes_free(struct aa_routes **rp)
@@ -192,6 +199,37 @@ static int resign_ok(const char *v)
 	return strcmp(v, "*") == 0 || aa_lsearch_is_name(v[0] == '*' && v[1] == '.' ? v + 2 : v);
 }
 
+/* A comma-separated list option, every item ok (lower-cased). */
+static int list_option(const char *const **dst, const char *name, const char *value, int (*ok)(const char *),
+		       const char *what, char *why, size_t whylen)
+{
+	size_t n;
+	int empty;
+	char **v;
+
+	if (*dst != NULL) {
+		snprintf(why, whylen, "%s= given twice", name);
+		return -1;
+	}
+	v = aa_lsearch_list(value, ',', 1, &n, &empty);
+	if (v == NULL) {
+		if (empty)
+			snprintf(why, whylen, "%s=: empty list, or an empty item in it", name);
+		else
+			snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!ok(v[i])) {
+			snprintf(why, whylen, "%s=: \"%.64s\" is not %s", name, v[i], what);
+			free(v);
+			return -1;
+		}
+	}
+	*dst = (const char *const *)v;
+	return 0;
+}
+
 static int set_once(const char **dst, const char *value, char *why, size_t whylen, const char *name)
 {
 	char *copy;
@@ -256,30 +294,13 @@ static int route_option(struct aa_route *r, const char *name, const char *value,
 		*have_port = 1;
 		return 0;
 	}
-	if (strcmp(name, "resigns") == 0) {
-		size_t n;
-		int empty;
-		char **v;
-
-		if (r->resigns != NULL) {
-			snprintf(why, whylen, "resigns= given twice");
-			return -1;
-		}
-		v = aa_lsearch_list(value, ',', 1, &n, &empty);
-		if (v == NULL) {
-			snprintf(why, whylen, "%s", empty ? "resigns=: empty list, or an empty item in it" : "out of memory");
-			return -1;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (!resign_ok(v[i])) {
-				snprintf(why, whylen, "resigns=: \"%.64s\" is not *, a domain or *.domain", v[i]);
-				free(v);
-				return -1;
-			}
-		}
-		r->resigns = (const char *const *)v;
-		return 0;
-	}
+	if (strcmp(name, "resigns") == 0)
+		return list_option(&r->resigns, name, value, resign_ok, "*, a domain or *.domain", why, whylen);
+	if (strcmp(name, "dkim_domains") == 0)
+		return list_option(&r->dkim_domains, name, value, aa_lsearch_is_name, "a domain", why, whylen);
+	if (strcmp(name, "dkim_selectors") == 0)
+		return list_option(&r->dkim_selectors, name, value, aa_lsearch_is_name,
+				   "a selector (letters, digits, - and _, dots between labels)", why, whylen);
 	snprintf(why, whylen, "unknown option: %.32s", name);
 	return -1;
 }
@@ -340,6 +361,11 @@ static int route_entry(void *arg, const char *file, unsigned line, char *key, ch
 	}
 	if (r->hosts == NULL) {
 		aa_lsearch_err(err, errlen, file, line, "route \"%s\" has no hosts=", key);
+		return -1;
+	}
+	if (r->dkim_selectors != NULL && r->resigns == NULL && r->dkim_domains == NULL) {
+		aa_lsearch_err(err, errlen, file, line, "route \"%s\": dkim_selectors= without resigns= or "
+			       "dkim_domains= (which From domains does the relay sign?)", key);
 		return -1;
 	}
 	if (r->egress_ip == NULL) {
@@ -411,4 +437,27 @@ int aa_route_resigns(const struct aa_route *r, const char *domain)
 			return 1;
 	}
 	return 0;
+}
+
+const char *aa_route_signer(const struct aa_route *r, const char *from)
+{
+	const char *best = NULL;
+	size_t lf = from != NULL ? strlen(from) : 0;
+
+	if (r == NULL || from == NULL)
+		return NULL;
+	if (aa_route_resigns(r, from))
+		return from;
+	/* the listed domain itself, else its nearest listed parent */
+	for (size_t i = 0; r->dkim_domains != NULL && r->dkim_domains[i] != NULL; i++) {
+		const char *d = r->dkim_domains[i];
+		size_t ld = strlen(d);
+
+		if (ld == lf && strcasecmp(d, from) == 0)
+			return from;
+		if (ld < lf && from[lf - ld - 1] == '.' && strcasecmp(from + lf - ld, d) == 0 &&
+		    (best == NULL || ld > strlen(best)))
+			best = d;
+	}
+	return best;
 }

@@ -38,6 +38,10 @@ struct planner {
 	struct aa_out_change carry;	/* signing kept for later steps */
 	const struct aa_prediction *sign_pred;
 	int not_owner;			/* powers withheld: no smarthost either */
+	/* the first smarthost refused for how its relay signs, for the fix */
+	const struct aa_prediction *relay_unpublished;	/* its selectors not published */
+	const struct aa_prediction *relay_unaligned;	/* signs with a parent d= that
+							 * does not align (adkim=s) */
 };
 
 static const char *verdict_word(const struct aa_prediction *p)
@@ -70,8 +74,14 @@ static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
 		aa_str_printf(&b, "; dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
 	else if (p->dkim_any_pass)
 		aa_str_printf(&b, "; dkim=pass d=%s unaligned", aa_escz(ctx, p->dkim_domain));
+	else if (p->dkim_key_file_error != NULL)
+		aa_str_printf(&b, "; dkim=none key file unusable (%s)", p->dkim_key_file_error);
+	else if (p->dkim_key_mismatch)
+		aa_str_addz(&b, "; dkim=fail published key is not ours");
 	else if (p->dkim_key_missing)
 		aa_str_addz(&b, "; dkim=fail key not published");
+	else if (p->relay_keys_missing != NULL)
+		aa_str_printf(&b, "; dkim=fail relay key not published at %s", aa_escz(ctx, p->relay_keys_missing));
 	else
 		aa_str_addz(&b, p->dkim_count > 0 ? "; dkim=temperror" : "; dkim=none");
 	aa_str_printf(&b, "; dmarc=%s p=%s", aa_result_name(d->result),
@@ -91,12 +101,36 @@ static void log_step(struct planner *pl, const char *name, const char *what)
 		aa_str_printf(&pl->steps, "%s%s=%s", aa_str_len(&pl->steps) > 0 ? " " : "", name, what);
 }
 
+/* A refused smarthost whose relay's signature would have made the
+ * difference: kept for the fix. */
+static void note_relay(struct planner *pl, const struct aa_prediction *p)
+{
+	struct aa_prediction *keep;
+
+	if (!p->refused || p->relay_dkim_domain == NULL || p->dkim_aligned_pass)
+		return;
+	if ((p->relay_keys_missing != NULL ? pl->relay_unpublished : pl->relay_unaligned) != NULL)
+		return;
+	if (p->relay_keys_missing == NULL && strcasecmp(p->relay_dkim_domain, pl->from) == 0)
+		return;		/* its own d=: unaligned for no reason a route can change */
+	keep = aa_arena_alloc(pl->ctx->arena, sizeof(*keep));
+	if (keep == NULL)
+		return;
+	*keep = *p;
+	if (p->relay_keys_missing != NULL)
+		pl->relay_unpublished = keep;
+	else
+		pl->relay_unaligned = keep;
+}
+
 /* Predict one candidate; 1 when it decides the plan (pass or temp). */
 static int try(struct planner *pl, const char *name, const struct aa_route *route,
 	       const struct aa_out_change *chg, struct aa_prediction *p)
 {
 	aa_predict_change(pl->ctx, pl->ob, pl->msg, route, chg, p);
 	log_step(pl, name, summary(pl->ctx, p));
+	if (route != &pl->ob->direct && pl->from != NULL)
+		note_relay(pl, p);
 	return !p->refused;
 }
 
@@ -149,6 +183,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 			}
 			chg.sign_domain = pl->pol.dkim_domain;
 			chg.sign_selector = pl->pol.dkim_selector;
+			chg.sign_key_file = pl->pol.dkim_key_file;
 			pl->carry = chg;
 			if (try(pl, "sign", &pl->ob->direct, &chg, &p)) {
 				choose(r, AA_STEP_SIGN, &pl->ob->direct, &chg, &pl->pol, &p);
@@ -223,6 +258,68 @@ static void add_fix(struct aa_str *fix, const char *joiner, const char *fmt, ...
 	va_end(ap);
 }
 
+/* What our key needs: the exact record to publish when our key file
+ * was read (a rotated key: the one published is another), or the file
+ * made usable. */
+static void key_fix(struct planner *pl, struct aa_str *fix, const char *joiner, const struct aa_prediction *sp)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	const char *name = aa_arena_printf(ctx->arena, "%s._domainkey.%s", aa_escz(ctx, pl->pol.dkim_selector),
+					   aa_escz(ctx, pl->pol.dkim_domain));
+
+	if (name == NULL) {
+		aa_str_nomem(fix);
+		return;
+	}
+	if (sp->dkim_key_file_error != NULL)
+		add_fix(fix, joiner, "make the DKIM key file %s usable (%s), then publish its key at %s",
+			aa_escz(ctx, pl->pol.dkim_key_file), sp->dkim_key_file_error, name);
+	else if ((sp->dkim_key_missing || sp->dkim_key_mismatch) && sp->dkim_key_record != NULL)
+		add_fix(fix, joiner, "publish %s TXT \"%s\"%s", name, sp->dkim_key_record,
+			sp->dkim_key_mismatch ? aa_arena_printf(ctx->arena, " (the key published there is not the "
+				"public half of %s: a rotated key?)", aa_escz(ctx, pl->pol.dkim_key_file)) : "");
+	else if (sp->dkim_key_missing)
+		add_fix(fix, joiner, "publish the DKIM key at %s", name);
+}
+
+/* 1 when every host of the route is Microsoft 365's (its tenant MX). */
+static int route_is_m365(const struct aa_route *rt)
+{
+	static const char m365[] = ".mail.protection.outlook.com";
+	const char *h = rt->hosts;
+
+	while (h != NULL && *h != '\0') {
+		size_t n = strcspn(h, ":");
+
+		if (n <= sizeof(m365) - 1 || strncasecmp(h + n - (sizeof(m365) - 1), m365, sizeof(m365) - 1) != 0)
+			return 0;
+		h += n + (h[n] == ':');
+	}
+	return h != NULL;
+}
+
+/* What a relay that signs needs: its selectors published for its d=, or
+ * a d= of the From domain's own where a parent's does not align. */
+static void relay_fix(struct planner *pl, struct aa_str *fix)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	const struct aa_prediction *p = pl->relay_unpublished;
+
+	if (p != NULL)
+		aa_str_printf(fix, ". Or publish %s for smarthost %s's DKIM signature (d=%s): %s",
+			      aa_escz(ctx, p->relay_keys_missing), aa_escz(ctx, p->route->name),
+			      aa_escz(ctx, p->relay_dkim_domain),
+			      route_is_m365(p->route) ? "the CNAME records the Microsoft 365 tenant shows for "
+			      "the domain (Defender portal, Email authentication settings, DKIM)" :
+			      "the TXT or CNAME records the relay's provider gives");
+	p = pl->relay_unaligned;
+	if (p != NULL)
+		aa_str_printf(fix, ". Or have smarthost %s sign %s with d=%s itself: its d=%s does not align "
+			      "under %s's strict DKIM alignment (adkim=s)", aa_escz(ctx, p->route->name),
+			      aa_escz(ctx, pl->from), aa_escz(ctx, pl->from), aa_escz(ctx, p->relay_dkim_domain),
+			      aa_escz(ctx, pl->from));
+}
+
 /* What would make direct delivery pass, naming the record to change;
  * NULL when out of memory. */
 static const char *fixes(struct planner *pl, const struct aa_plan *r)
@@ -260,14 +357,14 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	if (!d->dkim_aligned_pass && pl->from != NULL) {
 		if (pl->pol.dkim_selector == NULL)
 			add_fix(&fix, joiner, "configure a DKIM key for %s", from);
-		else if (pl->sign_pred != NULL && pl->sign_pred->dkim_key_missing)
-			add_fix(&fix, joiner, "publish the DKIM key at %s._domainkey.%s",
-				aa_escz(ctx, pl->pol.dkim_selector), aa_escz(ctx, pl->pol.dkim_domain));
+		else if (pl->sign_pred != NULL)
+			key_fix(pl, &fix, joiner, pl->sign_pred);
 	}
 	if (d->dmarc_missing)
 		add_fix(&fix, ", and ", "publish a DMARC record at _dmarc.%s", from);
 	if (aa_str_len(&fix) == 0)
 		aa_str_addz(&fix, "route the domain through a smarthost whose egress its SPF permits");
+	relay_fix(pl, &fix);
 	/* the first smarthost the plan tried, as an alternative */
 	for (size_t k = 0; d->spf_failed && !d->always_failed && d->spf.domain != NULL &&
 			   k < aa_route_count(pl->ob->routes); k++) {
@@ -388,7 +485,8 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		r->temp = 0;	/* monitor never defers; the log says temp */
 	if (r->none_pass && pl.pol.dkim_selector != NULL && pl.from != NULL) {
 		struct aa_out_change chg = { .sign_domain = pl.pol.dkim_domain,
-					     .sign_selector = pl.pol.dkim_selector };
+					     .sign_selector = pl.pol.dkim_selector,
+					     .sign_key_file = pl.pol.dkim_key_file };
 
 		aa_predict_change(ctx, ob, msg, &ob->direct, &chg, &sign_p);
 		pl.sign_pred = &sign_p;

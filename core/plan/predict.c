@@ -5,7 +5,9 @@
  * (libspf2 passes every loopback client). DKIM on arrival: the
  * signatures that verify now (the ones that temporarily failed stay
  * temperror), plus ours (its key record looked up when the selector is
- * known) and the relay's when it re-signs the From domain. DMARC:
+ * known, and compared with our key file's public half) and the relay's
+ * when it signs the From domain (its d= from the route, the From domain
+ * or a parent, and its selectors' records looked up). DMARC:
  * aa_dmarc_evaluate on those synthetic results, in ob->dmarc_mode.
  *
  * Then the destination's profile. Each rule is yes, no or undecided:
@@ -27,6 +29,7 @@
  * aligned DKIM key, an SPF-authorised return path) is good practice
  * anyway. A profile that should not apply it leaves require= out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -73,49 +76,6 @@ static void destination_mx(struct aa_ctx *ctx, const struct aa_out_msg *msg, con
 	*n_r = n;
 }
 
-/* The result a receiver will get verifying a signature of ours: the key
- * record must be published and not revoked (an empty p=). */
-static enum aa_result key_published(struct aa_ctx *ctx, const char *selector, const char *domain)
-{
-	const char *name = aa_arena_printf(ctx->arena, "%s._domainkey.%s", selector, domain);
-	const struct aa_dns_answer *a;
-
-	if (name == NULL)
-		return AA_TEMPERROR;
-	a = aa_dns_lookup(ctx->dns, name, AA_DNS_TXT);
-	if (aa_dns_is_temp(a->status))
-		return AA_TEMPERROR;
-	for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++) {
-		const char *t = a->rr[i].text, *end;
-
-		if (a->rr[i].type != AA_DNS_TXT || t == NULL)
-			continue;
-		end = t + a->rr[i].text_len;
-		/* the p= tag, at the start or after ';' (RFC 6376 3.2) */
-		for (const char *p = t; p < end; p++) {
-			const char *q = p;
-
-			while (q < end && (*q == ' ' || *q == '\t'))
-				q++;
-			if (end - q >= 2 && q[0] == 'p' && (q[1] == '=' || q[1] == ' ' || q[1] == '\t')) {
-				q++;
-				while (q < end && (*q == ' ' || *q == '\t'))
-					q++;
-				if (q < end && *q == '=') {
-					q++;
-					while (q < end && (*q == ' ' || *q == '\t'))
-						q++;
-					return q < end && *q != ';' ? AA_PASS : AA_FAIL;
-				}
-			}
-			p = memchr(p, ';', (size_t)(end - p));
-			if (p == NULL)
-				break;
-		}
-	}
-	return AA_FAIL;
-}
-
 static int list_has(const char *const *list, const char *domain)
 {
 	for (size_t i = 0; list != NULL && domain != NULL && list[i] != NULL; i++)
@@ -124,11 +84,85 @@ static int list_has(const char *const *list, const char *domain)
 	return 0;
 }
 
+/* The signature our transport adds: it verifies when its key record is
+ * published and, when our key file can be read, holds the file's public
+ * half. A file Exim cannot sign with (missing, no key in it) leaves the
+ * message unsigned (dkim_strict unset); one this process may not read
+ * (the transport may run as another user) is not held against it. */
+static void our_signature(struct aa_ctx *ctx, const struct aa_out_change *chg, struct aa_dkim_result *d,
+			  struct aa_prediction *r)
+{
+	struct aa_dkim_pub key;
+	const struct aa_dkim_pub *ours = NULL;
+	struct aa_dkim_sig *s;
+	const char *why = NULL;
+	int err = 0, other = 0;
+
+	if (chg->sign_key_file != NULL && chg->sign_selector != NULL) {
+		if (aa_dkim_pub_from_file(chg->sign_key_file, &key, &err, &why) == 0) {
+			ours = &key;
+			r->dkim_key_record = aa_dkim_pub_record(ctx, &key);
+		} else if (err != EACCES && err != EPERM && err != ENOMEM) {
+			r->dkim_key_file_error = why;
+			return;
+		}
+	}
+	s = &d->sigs[d->count++];
+	memset(s, 0, sizeof(*s));
+	s->domain = chg->sign_domain;
+	s->selector = chg->sign_selector;
+	s->result = chg->sign_selector != NULL ?
+		aa_dkim_key_lookup(ctx, chg->sign_selector, chg->sign_domain, ours, &other, &why) : AA_PASS;
+	s->reason = s->result == AA_FAIL ? why : "signed by our transport";
+	r->dkim_key_missing = s->result == AA_FAIL && !other;
+	r->dkim_key_mismatch = s->result == AA_FAIL && other;
+}
+
+/* The relay's signature, d= dom: it verifies when every selector the
+ * route names is published for dom (the relay may sign with any; one
+ * missing is a fail, whatever the others' lookups gave); without
+ * dkim_selectors= its key is assumed published. */
+static void relay_signature(struct aa_ctx *ctx, const struct aa_route *route, const char *dom,
+			    struct aa_dkim_result *d, struct aa_prediction *r)
+{
+	struct aa_dkim_sig *s = &d->sigs[d->count++];
+	struct aa_str missing;
+
+	memset(s, 0, sizeof(*s));
+	s->domain = dom;
+	s->result = AA_PASS;
+	s->reason = "signed by the relay";
+	r->relay_dkim_domain = dom;
+	aa_str_init(&missing, ctx->arena, AA_STR_NO_CAP);
+	for (size_t i = 0; route->dkim_selectors != NULL && route->dkim_selectors[i] != NULL; i++) {
+		const char *sel = route->dkim_selectors[i], *why;
+		int other;
+		enum aa_result k = aa_dkim_key_lookup(ctx, sel, dom, NULL, &other, &why);
+
+		if (s->selector == NULL)
+			s->selector = sel;
+		if (k == AA_FAIL) {
+			aa_str_printf(&missing, "%s%s._domainkey.%s", s->result == AA_FAIL ? " and " : "", sel, dom);
+			s->result = AA_FAIL;
+			s->selector = sel;
+		} else if (k == AA_TEMPERROR && s->result == AA_PASS) {
+			s->result = AA_TEMPERROR;
+		}
+	}
+	if (s->result == AA_FAIL) {
+		r->relay_keys_missing = aa_str_finish(&missing, NULL);
+		if (r->relay_keys_missing == NULL)
+			s->result = AA_TEMPERROR;	/* out of memory */
+		s->reason = "the relay's key is not published";
+	}
+}
+
 /* The signatures the receiver will verify. */
 static int dkim_on_arrival(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struct aa_route *route,
 			   const struct aa_out_change *chg, struct aa_dkim_result *d, struct aa_prediction *r)
 {
 	const char *from = msg->from != NULL && msg->from->status == AA_FROM_OK ? msg->from->domain : NULL;
+	const char *relay;
 
 	memset(d, 0, sizeof(*d));
 	d->sigs = aa_arena_alloc(ctx->arena, AA_DKIM_SIGS_MAX * sizeof(*d->sigs));
@@ -143,25 +177,11 @@ static int dkim_on_arrival(struct aa_ctx *ctx, const struct aa_out_msg *msg, con
 		if (s->result == AA_PASS || s->result == AA_TEMPERROR)
 			d->sigs[d->count++] = *s;
 	}
-	if (chg->sign_domain != NULL) {
-		struct aa_dkim_sig *s = &d->sigs[d->count++];
-
-		memset(s, 0, sizeof(*s));
-		s->domain = chg->sign_domain;
-		s->selector = chg->sign_selector;
-		s->result = chg->sign_selector != NULL ? key_published(ctx, chg->sign_selector, chg->sign_domain)
-						       : AA_PASS;
-		s->reason = s->result == AA_FAIL ? "key not published" : "signed by our transport";
-		r->dkim_key_missing = s->result == AA_FAIL;
-	}
-	if (from != NULL && aa_route_resigns(route, from)) {
-		struct aa_dkim_sig *s = &d->sigs[d->count++];
-
-		memset(s, 0, sizeof(*s));
-		s->domain = from;
-		s->result = AA_PASS;
-		s->reason = "signed by the relay";
-	}
+	if (chg->sign_domain != NULL)
+		our_signature(ctx, chg, d, r);
+	relay = from != NULL ? aa_route_signer(route, from) : NULL;
+	if (relay != NULL)
+		relay_signature(ctx, route, relay, d, r);
 	return 0;
 }
 
@@ -185,15 +205,24 @@ static const char *spf_words(struct aa_ctx *ctx, const struct aa_spf_result *s, 
 }
 
 static const char *dkim_words(struct aa_ctx *ctx, const struct aa_prediction *r, int any_temp,
-			      const char *sign_domain, const char *sign_selector)
+			      const struct aa_out_change *chg)
 {
+	if (r->dkim_key_file_error != NULL)
+		return aa_arena_printf(ctx->arena, "no DKIM: key file %s: %s", chg->sign_key_file,
+				       r->dkim_key_file_error);
+	if (r->dkim_key_mismatch)
+		return aa_arena_printf(ctx->arena, "DKIM fail: the key published at %s._domainkey.%s is not "
+				       "the one in %s", chg->sign_selector, chg->sign_domain, chg->sign_key_file);
 	if (r->dkim_key_missing)
 		return aa_arena_printf(ctx->arena, "no DKIM key published at %s._domainkey.%s",
-				       sign_selector, sign_domain);
+				       chg->sign_selector, chg->sign_domain);
 	if (r->dkim_aligned_pass)
 		return aa_arena_printf(ctx->arena, "DKIM pass, d=%s aligned", r->dkim_domain);
 	if (r->dkim_any_pass)
 		return aa_arena_printf(ctx->arena, "DKIM pass for d=%s only, not aligned", r->dkim_domain);
+	if (r->relay_keys_missing != NULL)
+		return aa_arena_printf(ctx->arena, "DKIM fail: the relay's key is not published at %s",
+				       r->relay_keys_missing);
 	if (any_temp)
 		return "DKIM undecided (key lookup failed temporarily)";
 	return "no DKIM";
@@ -242,7 +271,7 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO;
 	struct aa_str why;
 	const char *spf_txt = spf_words(ctx, &r->spf, r->route->egress_ip);
-	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg->sign_domain, chg->sign_selector);
+	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg);
 	const char *dmarc_txt;
 
 	aa_str_init(&why, ctx->arena, AA_STR_NO_CAP);

@@ -47,4 +47,48 @@ static inline struct aa_ctx *aa_test_ctx_budget(const char *const *zone_lines, u
 	return ctx;
 }
 
+#define AA_TEST_DKIM_DIR "test/data/dkim/"
+
+/* A file of test/data/dkim/ (see its README), without its final line
+ * end, malloc'd. Run from the top directory. */
+static inline char *aa_test_read_data(const char *name)
+{
+	char path[256];
+	FILE *f;
+	char *buf = calloc(1, 8192);
+	size_t n;
+
+	snprintf(path, sizeof(path), AA_TEST_DKIM_DIR "%s", name);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "cannot read %s (run from the top directory)", path);
+	ck_assert_ptr_nonnull(buf);
+	n = fread(buf, 1, 8191, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
+}
+
+/* "<name> TXT <the record in 200-octet quoted strings>" into the zone */
+static inline void aa_test_publish_text(struct aa_ctx *ctx, const char *name, const char *rec)
+{
+	char line[9000];
+	size_t len = strlen(rec);
+	int k = snprintf(line, sizeof(line), "%s TXT", name);
+
+	for (size_t i = 0; i < len; i += 200)
+		k += snprintf(line + k, sizeof(line) - (size_t)k, " \"%.200s\"", rec + i);
+	ck_assert_int_lt(k, (int)sizeof(line));
+	ck_assert_int_eq(aa_dns_zone_add_line(ctx->dns, line), 0);
+}
+
+/* The record of test/data/dkim/file published at name. */
+static inline void aa_test_publish(struct aa_ctx *ctx, const char *name, const char *file)
+{
+	char *rec = aa_test_read_data(file);
+
+	aa_test_publish_text(ctx, name, rec);
+	free(rec);
+}
+
 #endif

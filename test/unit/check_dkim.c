@@ -12,7 +12,6 @@
 #include "aa_dkim.h"
 #include "aa_dkim_testsign.h"
 
-#define DATA_DIR "test/data/dkim/"
 
 static const char lf_message[] =
 	"From: Alice <alice@example.com>\n"
@@ -28,60 +27,21 @@ static const char lf_message[] =
 	"-- \n"
 	"Alice\n";
 
-static char *read_data(const char *name)
-{
-	char path[256];
-	FILE *f;
-	char *buf = calloc(1, 8192);
-	size_t n;
-
-	snprintf(path, sizeof(path), DATA_DIR "%s", name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s (run from the top directory)", path);
-	ck_assert_ptr_nonnull(buf);
-	n = fread(buf, 1, 8191, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	return buf;
-}
-
-/* "<name> TXT <the record in 200-octet quoted strings>" */
-static void publish_text(struct aa_ctx *ctx, const char *name, const char *rec)
-{
-	char line[9000];
-	size_t len = strlen(rec);
-	int k = snprintf(line, sizeof(line), "%s TXT", name);
-
-	for (size_t i = 0; i < len; i += 200)
-		k += snprintf(line + k, sizeof(line) - (size_t)k, " \"%.200s\"", rec + i);
-	ck_assert_int_lt(k, (int)sizeof(line));
-	ck_assert_int_eq(aa_dns_zone_add_line(ctx->dns, line), 0);
-}
-
-static void publish(struct aa_ctx *ctx, const char *name, const char *file)
-{
-	char *rec = read_data(file);
-
-	publish_text(ctx, name, rec);
-	free(rec);
-}
-
 /* A context with the three test keys published under example.com. */
 static struct aa_ctx *keys_ctx(void)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
 
-	publish(ctx, "rsa._domainkey.example.com", "rsa2048.txt");
-	publish(ctx, "small._domainkey.example.com", "rsa512.txt");
-	publish(ctx, "ed._domainkey.example.com", "ed25519.txt");
+	aa_test_publish(ctx, "rsa._domainkey.example.com", "rsa2048.txt");
+	aa_test_publish(ctx, "small._domainkey.example.com", "rsa512.txt");
+	aa_test_publish(ctx, "ed._domainkey.example.com", "ed25519.txt");
 	return ctx;
 }
 
 static char *sign_with(const char *keyfile, const char *alg, const char *selector,
 		       bool with_l, const char *msg, size_t len, size_t *len_r)
 {
-	char *key = read_data(keyfile);
+	char *key = aa_test_read_data(keyfile);
 	struct aa_test_sign o = {
 		.key = key, .algorithm = alg, .domain = "example.com",
 		.selector = selector, .with_l = with_l,
@@ -702,7 +662,7 @@ static const struct {
 
 static char *long_key_record(enum long_key_edit edit)
 {
-	char *rec = read_data("rsa4096.txt");
+	char *rec = aa_test_read_data("rsa4096.txt");
 	char *out = calloc(1, strlen(rec) * 2 + 64);
 	char *p = strstr(rec, "p="), *n = strstr(rec, "n=");
 	size_t k = 0;
@@ -749,7 +709,7 @@ START_TEST(dkim_key_record_over_1k_verifies)
 	char *msg = sign_with("rsa4096.pem", "rsa-sha256", "big", false,
 			      lf_message, sizeof(lf_message) - 1, &len);
 
-	publish_text(ctx, "big._domainkey.example.com", rec);
+	aa_test_publish_text(ctx, "big._domainkey.example.com", rec);
 	verify_one(ctx, msg, len, &r);
 	ck_assert_msg(r.sigs[0].result == long_keys[_i].result, "%s: got %s (%s)", long_keys[_i].name,
 		      aa_result_name(r.sigs[0].result), r.sigs[0].reason);
@@ -953,7 +913,7 @@ START_TEST(dkim_oversigned_from_still_passes)
 	struct aa_ctx *ctx = keys_ctx();
 	struct aa_dkim_result r;
 	size_t len;
-	char *key = read_data("rsa2048.pem");
+	char *key = aa_test_read_data("rsa2048.pem");
 	struct aa_test_sign o = {
 		.key = key, .algorithm = "rsa-sha256", .domain = "example.com",
 		.selector = "rsa", .oversign_from = true,

@@ -1,4 +1,6 @@
 /* check_outbound.c - prediction and planning against a fixed DNS zone and the shipped profiles. */
+#define _GNU_SOURCE
+#include <stdio.h>
 #include <unistd.h>
 #include "aa_plan.h"
 #include "aa_test.h"
@@ -19,13 +21,21 @@ static const char *const zone[] = {
 	"_dmarc.route.example TXT \"v=DMARC1; p=reject\"",
 	"signed.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.signed.example TXT \"v=DMARC1; p=reject\"",
-	"s1._domainkey.signed.example TXT \"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC\"",
+	/* s1._domainkey.signed.example: the key of test/data/dkim/rsa2048.pem (outbound_ctx) */
 	"nokey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.nokey.example TXT \"v=DMARC1; p=reject\"",
 	"s1._domainkey.nokey.example TXT \"v=DKIM1; p=\"",
 	"flakykey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.flakykey.example TXT \"v=DMARC1; p=reject\"",
 	"s1._domainkey.flakykey.example TXT SERVFAIL",
+	/* rotated keys: the record holds another key than the key file
+	 * (outbound_ctx publishes rsa512 and rsa2048 there) */
+	"rotated.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.rotated.example TXT \"v=DMARC1; p=reject\"",
+	"edrotated.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.edrotated.example TXT \"v=DMARC1; p=reject\"",
+	"lostkey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.lostkey.example TXT \"v=DMARC1; p=reject\"",
 	"rp.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.rp.example TXT \"v=DMARC1; p=reject\"",
 	"bounce.rp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
@@ -49,9 +59,12 @@ static const char domains_text[] =
 	"example.com: mode=enforce\n"
 	"mon.example: mode=monitor\n"
 	"route.example: mode=route\n"
-	"signed.example: mode=enforce dkim=s1:/etc/exim4/dkim/signed.example.pem\n"
-	"nokey.example: mode=enforce dkim=s1:/etc/exim4/dkim/nokey.example.pem\n"
-	"flakykey.example: mode=enforce dkim=s1:/etc/exim4/dkim/flakykey.example.pem\n"
+	"signed.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem\n"
+	"nokey.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem\n"
+	"flakykey.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem\n"
+	"rotated.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem\n"
+	"edrotated.example: mode=enforce dkim=s1:@KEYS@/ed25519.pem\n"
+	"lostkey.example: mode=enforce dkim=s1:@KEYS@/no-such-key.pem\n"
 	"rp.example: mode=enforce return_path=bounces@bounce.rp.example\n"
 	"resigned.example: mode=enforce order=direct,smarthost:relay\n"
 	"pinned.example: mode=enforce pin=relay\n"
@@ -101,9 +114,21 @@ static const struct plan_case cases[] = {
 	{ "an aligned DKIM key makes sign the plan", "a@signed.example", "a@signed.example",
 	  "contoso.example", AA_STEP_SIGN, "direct", 1, 0, "5.7.509", NULL,
 	  "sign=pass(spf=fail 203.0.113.5 not permitted by signed.example; dkim=pass d=signed.example aligned", NULL },
-	{ "a revoked DKIM key does not make sign pass, and the fix names the key record",
+	{ "a revoked DKIM key does not make sign pass, and the fix prints the record to publish",
 	  "a@nokey.example", "a@nokey.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
-	  "publish the DKIM key at s1._domainkey.nokey.example", "sign=refused(", NULL },
+	  "publish s1._domainkey.nokey.example TXT \"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsJhRrt",
+	  "sign=refused(spf=fail 203.0.113.5 not permitted by nokey.example; dkim=fail key not published", NULL },
+	{ "a rotated key (another one published) is predicted to fail, and the fix prints the record to publish",
+	  "a@rotated.example", "a@rotated.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "publish s1._domainkey.rotated.example TXT \"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAsJhRrt",
+	  "sign=refused(spf=fail 203.0.113.5 not permitted by rotated.example; dkim=fail published key is not ours", NULL },
+	{ "a rotated Ed25519 key's fix publishes a k=ed25519 record", "a@edrotated.example", "a@edrotated.example",
+	  "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "publish s1._domainkey.edrotated.example TXT \"v=DKIM1; k=ed25519; p=", "dkim=fail published key is not ours", NULL },
+	{ "a missing key file leaves the message unsigned, and the fix names the file", "a@lostkey.example",
+	  "a@lostkey.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509",
+	  "/no-such-key.pem usable (no such file), then publish its key at s1._domainkey.lostkey.example",
+	  "sign=refused(spf=fail 203.0.113.5 not permitted by lostkey.example; dkim=none key file unusable (no such file)", NULL },
 	{ "a DKIM key lookup SERVFAIL gives temp, not refused", "a@flakykey.example", "a@flakykey.example",
 	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 1, "5.7.509", NULL, "chosen=temp:sign action=defer", NULL },
 	{ "rewrite to an SPF-authorised return path passes when DKIM is absent", "a@rp.example",
@@ -193,19 +218,40 @@ static void write_file(char *path, const char *text)
 	close(fd);
 }
 
-/* The settings of these tests: the shipped profiles, routes_text,
- * domains_text, owners_text and TRUSTED_HOSTS, read from files. */
-static void load_outbound(struct aa_outbound *ob)
+/* text with every @KEYS@ made the absolute path of test/data/dkim. */
+static char *with_keys(const char *text)
+{
+	char cwd[4096], *out;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	out = calloc(1, strlen(text) * 2 + 16 * strlen(cwd) + 1);
+	ck_assert_ptr_nonnull(out);
+	for (const char *p = text; *p != '\0';) {
+		if (strncmp(p, "@KEYS@", 6) == 0) {
+			n += (size_t)sprintf(out + n, "%s/test/data/dkim", cwd);
+			p += 6;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	return out;
+}
+
+/* Settings of the shipped profiles, the given routes and domains,
+ * owners_text and TRUSTED_HOSTS, read from files. */
+static void load_outbound_with(struct aa_outbound *ob, const char *routes_txt, const char *domains_txt)
 {
 	char routes[] = "/tmp/aa-routes-XXXXXX", domains[] = "/tmp/aa-outdomains-XXXXXX";
 	char owners[] = "/tmp/aa-owners-XXXXXX";
+	char *dt = with_keys(domains_txt);
 	const char *why;
 	char err[256];
 
 	*ob = (struct aa_outbound){ .mode = AA_OUT_OFF, .dmarc_mode = AA_DMARC_RFC9989,
 				    .direct = { .name = "direct", .egress_ip = EGRESS, .helo = HELO, .port = 25 } };
-	write_file(routes, routes_text);
-	write_file(domains, domains_text);
+	write_file(routes, routes_txt);
+	write_file(domains, dt);
 	write_file(owners, owners_text);
 	ck_assert_msg(aa_outbound_load(ob, "conf.d-examples/authalign-profiles", routes, domains, err,
 				       sizeof(err)) == 0, "%s", err);
@@ -214,12 +260,30 @@ static void load_outbound(struct aa_outbound *ob)
 	unlink(routes);
 	unlink(domains);
 	unlink(owners);
+	free(dt);
+}
+
+/* The settings of these tests: routes_text and domains_text. */
+static void load_outbound(struct aa_outbound *ob)
+{
+	load_outbound_with(ob, routes_text, domains_text);
+}
+
+/* The zone, with the keys of test/data/dkim published where it says. */
+static struct aa_ctx *outbound_ctx(void)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+
+	aa_test_publish(ctx, "s1._domainkey.signed.example", "rsa2048.txt");
+	aa_test_publish(ctx, "s1._domainkey.rotated.example", "rsa512.txt");
+	aa_test_publish(ctx, "s1._domainkey.edrotated.example", "rsa2048.txt");
+	return ctx;
 }
 
 START_TEST(plan_table)
 {
 	const struct plan_case *c = &cases[_i];
-	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_ctx *ctx = outbound_ctx();
 	struct aa_outbound ob;
 	struct aa_from from;
 	const char *values[] = { c->from };
@@ -304,7 +368,7 @@ static const struct hidden_case hidden[] = {
 START_TEST(from_fields_that_may_hide_a_domain_withhold_its_powers)
 {
 	const struct hidden_case *c = &hidden[_i];
-	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_ctx *ctx = outbound_ctx();
 	struct aa_outbound ob;
 	struct aa_from from;
 	size_t n = 0, lens[3];
@@ -343,7 +407,7 @@ END_TEST
  * absent, never with a piece missing or a "(null)" in it. */
 START_TEST(plan_out_of_memory_gives_whole_texts_or_none)
 {
-	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_ctx *ctx = outbound_ctx();
 	struct aa_outbound ob;
 	static const char *const values[] = { "ceo@example.com" };
 	size_t lens[] = { strlen(values[0]) }, refused = 1;
@@ -412,9 +476,143 @@ START_TEST(plan_out_of_memory_gives_whole_texts_or_none)
 }
 END_TEST
 
+/* The whole record of the key file, exactly as openssl makes it. */
+START_TEST(the_fix_for_a_rotated_key_is_the_key_files_exact_record)
+{
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_outbound ob;
+	static const char *const values[] = { "a@rotated.example" };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = "a@rotated.example", .from = &from, .dkim = &none,
+				  .rcpt_domain = "contoso.example", .submitter = &owner };
+	struct aa_plan r;
+	char *rec = aa_test_read_data("rsa2048.txt"), *want = NULL;
+
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_int_ge(asprintf(&want, "publish s1._domainkey.rotated.example TXT \"%s\" (the key published "
+				  "there is not the public half of ", rec), 0);
+	ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, want) != NULL, "%s", r.smtp_text);
+	ck_assert_msg(strstr(r.log_line, want) != NULL, "%s", r.log_line);
+	free(want);
+	free(rec);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* ---- relays modelled as they sign ----
+ * m365 signs with the nearest of its accepted domains (dkim_domains=),
+ * selector1 and selector2; relay signs own.example itself (resigns=),
+ * selector relay. Neither egress is in any SPF record here, so only the
+ * relay's signature can make DMARC pass. */
+static const char *const relay_zone[] = {
+	"contoso.example MX 10 contoso-example.mail.protection.outlook.com",
+	"_dmarc.strict.example TXT \"v=DMARC1; p=reject; adkim=s\"",
+	"_dmarc.relaxed.example TXT \"v=DMARC1; p=reject\"",
+	"_dmarc.half.example TXT \"v=DMARC1; p=reject\"",
+	"_dmarc.unpub.example TXT \"v=DMARC1; p=reject\"",
+	"_dmarc.flaky.example TXT \"v=DMARC1; p=reject\"",
+	"selector1._domainkey.flaky.example TXT SERVFAIL",
+	"_dmarc.own.example TXT \"v=DMARC1; p=reject\"",
+	"_dmarc.unlisted.example TXT \"v=DMARC1; p=reject\"",
+	NULL,
+};
+
+static const char relay_routes[] =
+	"m365: hosts=example-com.mail.protection.outlook.com egress=198.51.100.30\n"
+	"      dkim_domains=strict.example,relaxed.example,half.example,unpub.example,flaky.example\n"
+	"      dkim_selectors=selector1,selector2\n"
+	"relay: hosts=relay.example.net egress=198.51.100.25 resigns=own.example dkim_selectors=relay\n";
+
+static const char relay_domains[] = "*: mode=enforce\n";
+
+struct relay_case {
+	const char *name;
+	const char *from;
+	enum aa_step step;
+	const char *route;		/* chosen route, or NULL */
+	int temp;
+	const char *log;		/* substring of the log line */
+	const char *text;		/* substring of the refusal, or NULL: none */
+};
+
+static const struct relay_case relay_cases[] = {
+	{ "a relay signing with the From domain's parent aligns under relaxed alignment", "x@mail.relaxed.example",
+	  AA_STEP_SMARTHOST, "m365", 0, "smarthost:m365=pass(spf=none mail.relaxed.example; dkim=pass d=relaxed.example aligned", NULL },
+	{ "a relay signing with the From domain's parent under adkim=s is predicted unaligned and not chosen",
+	  "x@mail.strict.example", AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none mail.strict.example; dkim=pass "
+	  "d=strict.example unaligned",
+	  "Or have smarthost m365 sign mail.strict.example with d=mail.strict.example itself: its d=strict.example "
+	  "does not align under mail.strict.example's strict DKIM alignment (adkim=s)" },
+	{ "a relay signing the From domain itself aligns under adkim=s", "x@strict.example", AA_STEP_SMARTHOST,
+	  "m365", 0, "dkim=pass d=strict.example aligned", NULL },
+	{ "a relay whose selector is unpublished is not chosen, and the fix names the record", "x@half.example",
+	  AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none half.example; dkim=fail relay key not published "
+	  "at selector2._domainkey.half.example",
+	  "Or publish selector2._domainkey.half.example for smarthost m365's DKIM signature (d=half.example): "
+	  "the CNAME records the Microsoft 365 tenant shows" },
+	{ "every unpublished selector of the parent's d= is named", "x@sub.unpub.example", AA_STEP_REFUSE, NULL, 0,
+	  "dkim=fail relay key not published at selector1._domainkey.unpub.example and "
+	  "selector2._domainkey.unpub.example",
+	  "Or publish selector1._domainkey.unpub.example and selector2._domainkey.unpub.example for smarthost m365's" },
+	{ "a relay selector lookup SERVFAIL gives temp, not refused", "x@flaky.example", AA_STEP_DIRECT, "direct", 1,
+	  "smarthost:m365=temp(", NULL },
+	{ "resigns= signs the From domain itself, and its selector is checked", "x@own.example", AA_STEP_SMARTHOST,
+	  "relay", 0, "smarthost:relay=pass(spf=none own.example; dkim=pass d=own.example aligned", NULL },
+	{ "resigns= does not sign a subdomain it does not list", "x@sub.own.example", AA_STEP_REFUSE, NULL, 0,
+	  "smarthost:relay=refused(spf=none sub.own.example; dkim=none", "Fix:" },
+	{ "a From domain under none of the relay's domains gets no relay signature", "x@unlisted.example",
+	  AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none unlisted.example; dkim=none", NULL },
+};
+
+START_TEST(relays_are_predicted_as_they_sign)
+{
+	const struct relay_case *c = &relay_cases[_i];
+	struct aa_ctx *ctx = aa_test_ctx(relay_zone);
+	struct aa_outbound ob;
+	const char *values[] = { c->from };
+	size_t lens[] = { strlen(c->from) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = c->from, .from = &from, .dkim = &none,
+				  .rcpt_domain = "contoso.example", .submitter = &owner };
+	struct aa_plan r;
+
+	aa_test_publish(ctx, "selector1._domainkey.strict.example", "rsa2048.txt");
+	aa_test_publish(ctx, "selector2._domainkey.strict.example", "rsa512.txt");
+	aa_test_publish(ctx, "selector1._domainkey.relaxed.example", "rsa2048.txt");
+	aa_test_publish(ctx, "selector2._domainkey.relaxed.example", "ed25519.txt");
+	aa_test_publish(ctx, "selector1._domainkey.half.example", "rsa2048.txt");
+	aa_test_publish(ctx, "selector2._domainkey.flaky.example", "rsa2048.txt");
+	aa_test_publish(ctx, "relay._domainkey.own.example", "rsa2048.txt");
+	load_outbound_with(&ob, relay_routes, relay_domains);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == c->step && r.temp == c->temp, "%s: step %s temp %d: %s", c->name,
+		      aa_step_name(r.step), r.temp, r.log_line);
+	if (c->route != NULL)
+		ck_assert_msg(r.route != NULL && strcmp(r.route->name, c->route) == 0, "%s: %s", c->name, r.log_line);
+	ck_assert_msg(r.log_line != NULL && strstr(r.log_line, c->log) != NULL, "%s: log %s", c->name, r.log_line);
+	if (c->text != NULL)
+		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, c->text) != NULL, "%s: text %s", c->name,
+			      r.smtp_text);
+	if (c->step == AA_STEP_REFUSE && c->text == NULL)	/* nothing a relay's records would fix */
+		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, "Or publish") == NULL &&
+			      strstr(r.smtp_text, "Or have smarthost") == NULL, "%s: text %s", c->name, r.smtp_text);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
-	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_ctx *ctx = outbound_ctx();
 	struct aa_outbound ob = { .dmarc_mode = AA_DMARC_RFC9989 };
 	struct aa_route lo = { .name = "lo", .egress_ip = "127.0.0.1", .port = 25 };
 	struct aa_from from = { .status = AA_FROM_NONE };
@@ -439,6 +637,8 @@ Suite *suite_outbound(void)
 	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	tcase_add_test(tc, the_fix_for_a_rotated_key_is_the_key_files_exact_record);
+	tcase_add_loop_test(tc, relays_are_predicted_as_they_sign, 0, (int)(sizeof(relay_cases) / sizeof(relay_cases[0])));
 	tcase_add_test(tc, plan_out_of_memory_gives_whole_texts_or_none);
 	suite_add_tcase(s, tc);
 	return s;

@@ -9,7 +9,9 @@
 	"  egress=203.0.113.77 helo=relay.example.net resigns=*\n" \
 	"\n" \
 	"Relay: hosts=relay1.example.net:relay2.example.net port=587 transport=remote_smtp_smarthost\n" \
-	"  egress=2001:db8::25 resigns=example.com,*.example.org\n"
+	"  egress=2001:db8::25 resigns=example.com,*.example.org\n" \
+	"tenant: hosts=tenant-example.mail.protection.outlook.com egress=203.0.113.78\n" \
+	"  dkim_domains=Example.net,mail.example.net,example.info dkim_selectors=selector1,Selector2\n"
 
 START_TEST(routes_good_file_gives_every_value)
 {
@@ -20,7 +22,7 @@ START_TEST(routes_good_file_gives_every_value)
 
 	ck_assert_int_eq(aa_routes_load(aa_test_tmp_write(&tmp, GOOD_ROUTES), &r, err, sizeof(err)), 0);
 	ck_assert_str_eq(err, "");
-	ck_assert_uint_eq(aa_route_count(r), 2);
+	ck_assert_uint_eq(aa_route_count(r), 3);
 	m = aa_route_at(r, 0);
 	ck_assert_str_eq(m->name, "m365");
 	ck_assert_str_eq(m->hosts, "example-com.mail.protection.outlook.com");
@@ -34,6 +36,11 @@ START_TEST(routes_good_file_gives_every_value)
 	ck_assert_uint_eq(rl->port, 587);
 	ck_assert_str_eq(rl->egress_ip, "2001:db8::25");
 	ck_assert_ptr_null(rl->helo);
+	ck_assert_ptr_null(rl->dkim_selectors);
+	m = aa_route_find(r, "tenant");
+	ck_assert_str_eq(m->dkim_domains[0], "example.net");	/* read in lower case */
+	ck_assert_str_eq(m->dkim_selectors[1], "selector2");
+	ck_assert_ptr_null(m->dkim_selectors[2]);
 	ck_assert_ptr_null(aa_route_find(r, "direct"));
 	ck_assert_ptr_null(aa_route_find(r, "nosuch"));
 	ck_assert_int_eq(aa_routes_is_current(r), 1);
@@ -57,6 +64,43 @@ static const struct {
 	{ "relay", "badexample.org", 0 },
 	{ "relay", "example.net", 0 },
 };
+
+/* The d= a relay signs with: the From domain itself (resigns=, or listed
+ * in dkim_domains=), else the nearest parent dkim_domains= lists. */
+static const struct {
+	const char *route, *from, *want;
+} signers[] = {
+	{ "tenant", "example.net", "example.net" },
+	{ "tenant", "EXAMPLE.NET", "EXAMPLE.NET" },
+	{ "tenant", "news.example.net", "example.net" },
+	{ "tenant", "a.mail.example.net", "mail.example.net" },
+	{ "tenant", "mail.example.net", "mail.example.net" },
+	{ "tenant", "badexample.net", NULL },
+	{ "tenant", "example.org", NULL },
+	{ "tenant", "net", NULL },
+	{ "relay", "example.com", "example.com" },
+	{ "relay", "sub.example.com", NULL },
+	{ "relay", "a.example.org", "a.example.org" },
+	{ "m365", "anything.example", "anything.example" },
+};
+
+START_TEST(routes_signer_is_the_from_domain_or_its_nearest_listed_parent)
+{
+	struct aa_test_tmp tmp;
+	struct aa_routes *r;
+	const char *got;
+	char err[512];
+
+	ck_assert_int_eq(aa_routes_load(aa_test_tmp_write(&tmp, GOOD_ROUTES), &r, err, sizeof(err)), 0);
+	got = aa_route_signer(aa_route_find(r, signers[_i].route), signers[_i].from);
+	ck_assert_msg(signers[_i].want == NULL ? got == NULL : got != NULL && strcmp(got, signers[_i].want) == 0,
+		      "%s signs %s with d=%s", signers[_i].route, signers[_i].from, got);
+	ck_assert_ptr_null(aa_route_signer(aa_route_find(r, "tenant"), NULL));
+	ck_assert_ptr_null(aa_route_signer(NULL, "example.net"));
+	aa_routes_free(&r);
+	aa_test_tmp_remove(&tmp);
+}
+END_TEST
 
 START_TEST(routes_resigns_match_exact_wildcard_and_below)
 {
@@ -130,6 +174,14 @@ static const struct {
 	{ "r1: hosts=a.example egress=192.0.2.1 transport=remote-smtp", "an Exim transport name" },
 	{ "r1: hosts=a.example egress=192.0.2.1 resigns=a..example", "resigns=: \"a..example\" is not *" },
 	{ "r1: hosts=a.example egress=192.0.2.1 resigns=a.example,", "resigns=: empty list, or an empty item" },
+	{ "r1: hosts=a.example egress=192.0.2.1 dkim_domains=*", "dkim_domains=: \"*\" is not a domain" },
+	{ "r1: hosts=a.example egress=192.0.2.1 dkim_domains=*.a.example", "dkim_domains=: \"*.a.example\" is not a domain" },
+	{ "r1: hosts=a.example egress=192.0.2.1 dkim_domains=a.example dkim_domains=b.example",
+	  "dkim_domains= given twice" },
+	{ "r1: hosts=a.example egress=192.0.2.1 resigns=* dkim_selectors=s1,", "dkim_selectors=: empty list" },
+	{ "r1: hosts=a.example egress=192.0.2.1 resigns=* dkim_selectors=s/1", "dkim_selectors=: \"s/1\" is not a selector" },
+	{ "r1: hosts=a.example egress=192.0.2.1 dkim_selectors=selector1",
+	  "route \"r1\": dkim_selectors= without resigns= or dkim_domains=" },
 	{ "r1: egress=192.0.2.1", "route \"r1\" has no hosts=" },
 	{ "r1: hosts=a.example", "route \"r1\" has no egress=" },
 	{ "direct: hosts=a.example egress=192.0.2.1", "route name \"direct\"" },
@@ -182,6 +234,8 @@ Suite *suite_route(void)
 	tcase_add_test(tc, routes_good_file_gives_every_value);
 	tcase_add_loop_test(tc, routes_resigns_match_exact_wildcard_and_below, 0,
 			    (int)(sizeof(resigns) / sizeof(resigns[0])));
+	tcase_add_loop_test(tc, routes_signer_is_the_from_domain_or_its_nearest_listed_parent, 0,
+			    (int)(sizeof(signers) / sizeof(signers[0])));
 	tcase_add_test(tc, routes_route_data_gives_every_host_the_port);
 	tcase_add_loop_test(tc, routes_bad_line_is_refused_with_file_line_and_why, 0,
 			    (int)(sizeof(bad) / sizeof(bad[0])));
