@@ -183,10 +183,10 @@ int aa_outbound_is_current(const struct aa_outbound *ob);
 void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 			struct aa_out_policy *out);
 size_t aa_outbound_domain_count(const struct aa_outbound *ob);
-/* Entry i of the outbound domains table: its key and DKIM key file
- * (NULL without dkim=). 0 past the end. */
-int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
-			 const char **key_file_r);
+/* Entry i of the outbound domains table as the policy it gives (its key
+ * in matched_key; for the key "*" no dkim_domain, which is the From
+ * domain's). 0 past the end. */
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, struct aa_out_policy *out);
 
 /* "direct", "sign", "rewrite", "smarthost", "refuse": logs, the tool,
  * $local_scan_data's plan (plandata.c) and the outbound table's order= */

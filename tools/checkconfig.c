@@ -3,11 +3,13 @@
  * (or one JSON object whose "ok" is the verdict). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "aa_dkim.h"
 #include "aa_outbound.h"
 #include "json.h"
 #include "tool.h"
@@ -40,14 +42,47 @@ static void findings_free(struct findings *f)
 	f->n = 0;
 }
 
-/* The key files are read by Exim's transport, maybe as another user: only warn. */
-static void warn_keys(const struct aa_config *cfg, struct findings *w)
+/* Each DKIM key of the outbound domains table against its published
+ * record: a missing file or one without a key is an error (Exim would
+ * send unsigned), one this user may not read only a warning (the
+ * transport may run as another user); a record missing, revoked or
+ * holding another key (a rotated key) is an error naming the exact record
+ * to publish; a DNS temporary failure only warns. The key "*" signs each
+ * From domain with its own d=: its file is checked, no record. */
+static void check_keys(const struct aa_config *cfg, struct aa_ctx *ctx, struct findings *e, struct findings *w)
 {
-	const char *key, *file;
+	struct aa_out_policy pol;
 
-	for (size_t i = 0; aa_outbound_entry_at(&cfg->outbound, i, &key, &file); i++)
-		if (file != NULL && access(file, R_OK) != 0)
-			note(w, "%s: dkim key file %s is not readable by this user", key, file);
+	for (size_t i = 0; aa_outbound_entry_at(&cfg->outbound, i, &pol); i++) {
+		const char *key = pol.matched_key, *file = pol.dkim_key_file, *why = NULL, *rec;
+		struct aa_dkim_pub k;
+		enum aa_result res;
+		int err = 0, other = 0;
+
+		if (file == NULL)
+			continue;
+		if (aa_dkim_pub_from_file(file, &k, &err, &why) < 0) {
+			if (err == EACCES || err == EPERM)
+				note(w, "%s: dkim key file %s is not readable by this user", key, file);
+			else
+				note(e, "%s: dkim key file %s: %s (Exim would send the domain's mail unsigned)",
+				     key, file, why);
+			continue;
+		}
+		if (pol.dkim_domain == NULL || ctx == NULL)
+			continue;
+		res = aa_dkim_key_lookup(ctx, pol.dkim_selector, pol.dkim_domain, &k, &other, &why);
+		rec = aa_dkim_pub_record(ctx, &k);
+		if (res == AA_TEMPERROR)
+			note(w, "%s: DKIM key %s._domainkey.%s: DNS temporary failure, not checked", key,
+			     pol.dkim_selector, pol.dkim_domain);
+		else if (res == AA_FAIL)
+			note(e, "%s: DKIM key %s._domainkey.%s: %s%s; publish: %s._domainkey.%s TXT \"%s\"", key,
+			     pol.dkim_selector, pol.dkim_domain,
+			     other ? "the key published there is not the public half of " : why, other ? file : "",
+			     pol.dkim_selector, pol.dkim_domain, rec != NULL ? rec : "(out of memory)");
+		aa_ctx_end_message(ctx);
+	}
 }
 
 /* Keys and return paths without owners serve only the built-in rule. */
@@ -90,15 +125,11 @@ static void warn_budget(const struct aa_config *cfg, struct findings *w)
 
 /* Every smarthost host name must resolve (an IP address needs no lookup):
  * an error each that does not; a DNS temporary failure only warns. */
-static void check_routes_resolve(const struct aa_config *cfg, struct findings *e, struct findings *w)
+static void check_routes_resolve(const struct aa_config *cfg, struct aa_ctx *ctx, struct findings *e,
+				 struct findings *w)
 {
-	const char *err = NULL;
-	struct aa_ctx *ctx = aa_ctx_new(&cfg->dns, &err);
-
-	if (ctx == NULL) {
-		note(w, "cannot check that the smarthosts resolve: %s", err != NULL ? err : "?");
+	if (ctx == NULL)
 		return;
-	}
 	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
 		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
 		char *hosts = strdup(r->hosts != NULL ? r->hosts : ""), *save = NULL;
@@ -122,7 +153,6 @@ static void check_routes_resolve(const struct aa_config *cfg, struct findings *e
 		}
 		free(hosts);
 	}
-	aa_ctx_free(&ctx);
 }
 
 static void print_json(const char *path, const struct aa_config *cfg, const struct findings *e,
@@ -174,7 +204,7 @@ static void print_json(const char *path, const struct aa_config *cfg, const stru
 }
 
 static void print_text(const char *path, const struct aa_config *cfg, const struct findings *e,
-		       const struct findings *w)
+		       const struct findings *w, size_t bad_hosts)
 {
 	const struct aa_outbound *ob = &cfg->outbound;
 
@@ -197,7 +227,14 @@ static void print_text(const char *path, const struct aa_config *cfg, const stru
 	for (size_t i = 0; i < e->n; i++)
 		tool_line(stderr, "%s", e->text[i]);
 	/* the verdict comes last, after what it rests on */
-	if (e->n + e->lost > 0)
+	if (e->n + e->lost > bad_hosts && bad_hosts > 0)
+		tool_line(stdout, "%s: not ok (%zu route host%s not resolving, %zu DKIM key problem%s, above)", path,
+			  bad_hosts, bad_hosts == 1 ? "" : "s", e->n + e->lost - bad_hosts,
+			  e->n + e->lost - bad_hosts == 1 ? "" : "s");
+	else if (e->n + e->lost > bad_hosts)
+		tool_line(stdout, "%s: not ok (%zu DKIM key problem%s, above)", path, e->n + e->lost,
+			  e->n + e->lost == 1 ? "" : "s");
+	else if (e->n + e->lost > 0)
 		tool_line(stdout, "%s: not ok (%zu route host%s not resolving, above)", path, e->n + e->lost,
 		       e->n + e->lost == 1 ? "" : "s");
 	else
@@ -208,6 +245,9 @@ int tool_check_config(const struct tool_out *o, const char *path)
 {
 	struct findings errors = { .n = 0 }, warnings = { .n = 0 };
 	struct aa_config *cfg;
+	struct aa_ctx *ctx;
+	const char *why = NULL;
+	size_t bad_hosts;
 	char err[512];
 	int code;
 
@@ -220,16 +260,22 @@ int tool_check_config(const struct tool_out *o, const char *path)
 		}
 		return TOOL_EXIT_USAGE;
 	}
-	warn_keys(cfg, &warnings);
+	ctx = aa_ctx_new(&cfg->dns, &why);
+	if (ctx == NULL)
+		note(&warnings, "cannot check that the smarthosts resolve and the DKIM keys are published: %s",
+		     why != NULL ? why : "?");
 	warn_owners(cfg, &warnings);
 	warn_trusted(cfg, &warnings);
 	warn_budget(cfg, &warnings);
-	check_routes_resolve(cfg, &errors, &warnings);
+	check_routes_resolve(cfg, ctx, &errors, &warnings);
+	bad_hosts = errors.n + errors.lost;
+	check_keys(cfg, ctx, &errors, &warnings);
+	aa_ctx_free(&ctx);
 	code = errors.n + errors.lost > 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	if (o->json)
 		print_json(path, cfg, &errors, &warnings, code);
 	else
-		print_text(path, cfg, &errors, &warnings);
+		print_text(path, cfg, &errors, &warnings, bad_hosts);
 	findings_free(&errors);
 	findings_free(&warnings);
 	aa_config_free(&cfg);

@@ -356,28 +356,15 @@ size_t aa_outbound_domain_count(const struct aa_outbound *ob)
 	return aa_table_count(ob->table);
 }
 
-int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, const char **key_r,
-			 const char **key_file_r)
+/* The policy entry e gives a From domain (NULL: not known, so "*" gives
+ * no d=). */
+static void policy_of(const struct aa_outbound *ob, const struct out_entry *e, const char *from_domain,
+		      struct aa_out_policy *out)
 {
-	const struct out_entry *e = aa_table_at(ob->table, i);
-
-	if (e == NULL)
-		return 0;
-	*key_r = e->key;
-	*key_file_r = e->dkim_key_file;
-	return 1;
-}
-
-void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
-			struct aa_out_policy *out)
-{
-	const struct out_entry *e;
-
 	memset(out, 0, sizeof(*out));
 	out->mode = ob->mode;
 	out->order_len = sizeof(default_order) / sizeof(default_order[0]);
 	memcpy(out->order, default_order, sizeof(default_order));
-	e = aa_table_best(ob->table, from_domain);
 	if (e == NULL)
 		return;
 	out->matched_key = e->key;
@@ -400,4 +387,20 @@ void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
 		else
 			out->dkim_domain = e->key[0] == '*' ? e->key + 2 : e->key;
 	}
+}
+
+int aa_outbound_entry_at(const struct aa_outbound *ob, size_t i, struct aa_out_policy *out)
+{
+	const struct out_entry *e = aa_table_at(ob->table, i);
+
+	if (e == NULL)
+		return 0;
+	policy_of(ob, e, NULL, out);
+	return 1;
+}
+
+void aa_outbound_policy(const struct aa_outbound *ob, const char *from_domain,
+			struct aa_out_policy *out)
+{
+	policy_of(ob, aa_table_best(ob->table, from_domain), from_domain, out);
 }
