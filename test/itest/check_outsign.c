@@ -1,0 +1,233 @@
+/* check_outsign.c - the outbound world's signers as authalign models them:
+ * the smarthost relay signs a subdomain of a domain it holds a key for
+ * with d= the parent (sender-routes: dkim_domains=, as Microsoft 365 does),
+ * which aligns under relaxed alignment and not under adkim=s; it signs
+ * keymissing.example although relay._domainkey.keymissing.example is not
+ * published; and the sending host's own key may be rotated without its
+ * record. Each prediction is held to what the relay and the receiver
+ * really do, and each refusal to the fix it names (check-config too).
+ *
+ * The envelope sender is the host's own (PHP mail() without -f), so that
+ * SPF never aligns and the signature alone decides.
+ */
+#define _GNU_SOURCE
+#include "outworld.h"
+
+#define PHP_SENDER "cpuser@server.hosting.example"
+
+/* outbound_mode of the sending host's settings, in place. */
+static void sender_mode(const char *mode)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "sed -i 's/^outbound_mode = .*/outbound_mode = %s/' "
+				  "\"$AA_SENDER_AUTHALIGN_CONFIG\"", mode), 0);
+	free(out);
+}
+
+static void setup(void)
+{
+	world_require();
+	world_dns_heal();
+	if (strcmp(world_env("AA_PLUGIN"), "1") != 0)
+		ck_abort_msg("the world runs without the plugin");
+	sender_mode("off");
+}
+
+static void teardown(void)
+{
+	sender_mode("off");
+}
+
+/* The sending host's plan for id (its log line). */
+static char *plan_line(const char *id)
+{
+	char *line = NULL;
+
+	ck_assert_msg(world_log_wait_in(world_env("AA_SENDER_LOG"), id, "authalign: outbound mode=", 10, &line) == 0,
+		      "no plan logged for %s", id);
+	return line;
+}
+
+/* Send from the sending host's address to server:port; the reply in *r. */
+static void send_from_host(const char *server, int port, const char *from, const char *rcpt, struct world_reply *r)
+{
+	char *text = message(from, rcpt, "signed as the relay signs");
+	struct world_msg m = {
+		.src = world_env("AA_SENDER_IP4"), .server = server, .port = port,
+		.helo = "server.hosting.example", .mail_from = PHP_SENDER, .rcpt = rcpt, .text = text,
+	};
+
+	world_send(&m, r);
+	free(text);
+}
+
+/* Through the relay by hand: the receiver's verdict on its signature. */
+static void relay_gets_it_refused(const char *from)
+{
+	struct world_reply r;
+	struct outcome o;
+
+	send_from_host(world_env("AA_RELAY_IP4"), 587, from, "user@tenant.example", &r);
+	ck_assert_msg(r.code == 250, "the relay refused %s: %d %s", from, r.code, r.text);
+	outcome_wait(world_env("AA_RELAY_LOG"), r.id, "user@tenant.example", &o);
+	ck_assert_msg(o.fate == FATE_BOUNCED && strstr(o.line, "550 5.7.509") != NULL,
+		      "the receiver did not refuse the relay's %s: %s", from, o.line);
+	free(o.line);
+}
+
+/* From domains whose relay signature verifies and aligns: the parent's
+ * d= under relaxed alignment, and a key published as a CNAME. */
+static const struct {
+	const char *from, *d;
+} relay_pass[] = {
+	{ "x@mail.relayspf.example", "relayspf.example" },
+	{ "x@bothspf.example", "bothspf.example" },
+};
+
+START_TEST(a_relay_signing_with_the_parent_domain_or_a_cname_key_aligns_and_is_chosen)
+{
+	struct world_reply r;
+	struct outcome o, relayed;
+	char *line, *copy, *ar, *sig, want[256];
+
+	sender_mode("route");
+	send_from_host(world_env("AA_SENDER_IP4"), 25, relay_pass[_i].from, "user@tenant.example", &r);
+	ck_assert_msg(r.code == 250, "%d %s", r.code, r.text);
+	line = plan_line(r.id);
+	snprintf(want, sizeof(want), "smarthost:relay=pass(spf=fail 198.51.100.25 not permitted by "
+		 "server.hosting.example; dkim=pass d=%s aligned", relay_pass[_i].d);
+	assert_has(line, want);
+	assert_has(line, "chosen=smarthost");
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@tenant.example", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "T=remote_smtp_relay") != NULL, "%s", o.line);
+	outcome_wait(world_env("AA_RELAY_LOG"), o.next_id, "user@tenant.example", &relayed);
+	ck_assert_msg(relayed.fate == FATE_DELIVERED, "%s", relayed.line);
+	copy = receiver_copy("user@tenant.example", relayed.next_id);
+	sig = world_header(copy, "DKIM-Signature", 0);
+	ck_assert_ptr_nonnull(sig);
+	snprintf(want, sizeof(want), "d=%s;", relay_pass[_i].d);
+	assert_has(sig, want);
+	ar = receiver_authres(copy);
+	assert_has(ar, "dkim=pass");
+	assert_has(ar, "dmarc=pass");
+	free(ar);
+	free(sig);
+	free(copy);
+	free(relayed.line);
+	free(o.line);
+	free(line);
+}
+END_TEST
+
+START_TEST(a_relay_signing_with_the_parent_domain_under_adkim_s_is_not_chosen_and_the_fix_says_why)
+{
+	struct world_reply r;
+	char *line;
+
+	sender_mode("enforce");
+	send_from_host(world_env("AA_SENDER_IP4"), 25, "x@mail.strictalign.example", "user@tenant.example", &r);
+	ck_assert_msg(r.stage == WORLD_DOT && r.code == 550, "%d at %s: %s", r.code, world_stage_name(r.stage), r.text);
+	assert_has(r.text, "Or have smarthost relay sign mail.strictalign.example with d=mail.strictalign.example "
+		   "itself: its d=strictalign.example does not align under mail.strictalign.example's strict DKIM "
+		   "alignment (adkim=s)");
+	line = NULL;
+	ck_assert_int_eq(world_log_wait_in(world_env("AA_SENDER_LOG"), "from=mail.strictalign.example",
+					   "smarthost:relay=refused(", 10, &line), 0);
+	assert_has(line, "dkim=pass d=strictalign.example unaligned");
+	free(line);
+	/* and that is what the receiver does with the relay's signature */
+	relay_gets_it_refused("x@mail.strictalign.example");
+}
+END_TEST
+
+START_TEST(a_relay_whose_selector_is_unpublished_is_not_chosen_and_the_fix_names_the_record)
+{
+	struct world_reply r;
+	char *line = NULL;
+
+	sender_mode("enforce");
+	send_from_host(world_env("AA_SENDER_IP4"), 25, "x@keymissing.example", "user@tenant.example", &r);
+	ck_assert_msg(r.stage == WORLD_DOT && r.code == 550, "%d at %s: %s", r.code, world_stage_name(r.stage), r.text);
+	assert_has(r.text, "Or publish relay._domainkey.keymissing.example for smarthost relay's DKIM signature "
+		   "(d=keymissing.example): the TXT or CNAME records the relay's provider gives");
+	ck_assert_int_eq(world_log_wait_in(world_env("AA_SENDER_LOG"), "from=keymissing.example",
+					   "smarthost:relay=refused(", 10, &line), 0);
+	assert_has(line, "dkim=fail relay key not published at relay._domainkey.keymissing.example");
+	free(line);
+	relay_gets_it_refused("x@keymissing.example");
+}
+END_TEST
+
+/* elsewhere.example's key replaced by a new one, its record left as it
+ * was: a rotated key. */
+START_TEST(a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record)
+{
+	char *out = NULL, *b64 = NULL, *want = NULL, *line = NULL;
+	char *text = message("info@elsewhere.example", "user@outlook.com", "a rotated key");
+	struct world_msg m = {
+		.src = world_env("AA_SENDER_IP4"), .server = world_env("AA_SENDER_IP4"),
+		.helo = "server.hosting.example", .mail_from = "info@elsewhere.example",
+		.rcpt = "user@outlook.com", .text = text,
+	};
+	struct world_reply r;
+	int rc;
+
+	ck_assert_int_eq(world_sh(&b64, 60,
+		"set -e; d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\"); k=$d/../dkim/rotated.pem;"
+		" openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $k 2>/dev/null;"
+		" chown root:Debian-exim $k; chmod 0640 $k;"
+		" cp $d/sender-domains $d/sender-domains.saved;"
+		" sed -i \"s|^elsewhere.example:.*|elsewhere.example: dkim=rsa:$(realpath $k)|\" $d/sender-domains;"
+		" openssl pkey -in $k -pubout -outform DER | base64 -w0"), 0);
+	ck_assert_int_gt(asprintf(&want, "publish rsa._domainkey.elsewhere.example TXT \"v=DKIM1; k=rsa; p=%s\"", b64), 0);
+	sender_mode("enforce");
+
+	world_send(&m, &r);
+	ck_assert_msg(r.stage == WORLD_DOT && r.code == 550, "%d at %s: %s", r.code, world_stage_name(r.stage), r.text);
+	assert_has(r.text, want);
+	assert_has(r.text, "(the key published there is not the public half of ");
+	ck_assert_int_eq(world_log_wait_in(world_env("AA_SENDER_LOG"), "from=elsewhere.example", "sign=refused(",
+					   10, &line), 0);
+	assert_has(line, "dkim=fail published key is not ours");
+	free(line);
+
+	rc = world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\" 2>&1");
+	ck_assert_msg(rc != 0, "check-config passed a rotated key: %s", out);
+	assert_has(out, "elsewhere.example: DKIM key rsa._domainkey.elsewhere.example: the key published there is "
+		   "not the public half of ");
+	free(want);
+	ck_assert_int_gt(asprintf(&want, "; publish: rsa._domainkey.elsewhere.example TXT \"v=DKIM1; k=rsa; p=%s\"\n",
+				  b64), 0);
+	assert_has(out, want);
+	assert_has(out, ": not ok (1 DKIM key problem, above)\n");
+	free(out);
+
+	/* the published key again: check-config is content */
+	ck_assert_int_eq(world_sh(&out, 10, "d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\");"
+				  " mv $d/sender-domains.saved $d/sender-domains; rm -f $d/../dkim/rotated.pem"), 0);
+	free(out);
+	rc = world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\" 2>&1");
+	ck_assert_msg(rc == 0 && strstr(out, "DKIM key") == NULL, "%s", out);
+	free(out);
+	free(want);
+	free(b64);
+	free(text);
+}
+END_TEST
+
+Suite *suite_outsign(void)
+{
+	Suite *s = suite_create("outsign");
+	TCase *tc = tcase_create("outsign");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_loop_test(tc, a_relay_signing_with_the_parent_domain_or_a_cname_key_aligns_and_is_chosen, 0,
+			    (int)(sizeof(relay_pass) / sizeof(relay_pass[0])));
+	tcase_add_test(tc, a_relay_signing_with_the_parent_domain_under_adkim_s_is_not_chosen_and_the_fix_says_why);
+	tcase_add_test(tc, a_relay_whose_selector_is_unpublished_is_not_chosen_and_the_fix_names_the_record);
+	tcase_add_test(tc, a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record);
+	suite_add_tcase(s, tc);
+	return s;
+}
