@@ -85,6 +85,39 @@ static void check_keys(const struct aa_config *cfg, struct aa_ctx *ctx, struct f
 	}
 }
 
+/* The selectors of each relay that signs (dkim_selectors=) for every
+ * domain it names (dkim_domains=, and resigns= without wildcards): one not
+ * published is a warning, since the route may not be meant for that
+ * domain yet; the prediction holds it against the route. */
+static void check_relay_keys(const struct aa_config *cfg, struct aa_ctx *ctx, struct findings *w)
+{
+	for (size_t i = 0; ctx != NULL && i < aa_route_count(cfg->outbound.routes); i++) {
+		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
+		const char *const *lists[] = { r->dkim_domains, r->resigns };
+
+		for (size_t l = 0; r->dkim_selectors != NULL && l < sizeof(lists) / sizeof(lists[0]); l++) {
+			for (size_t d = 0; lists[l] != NULL && lists[l][d] != NULL; d++) {
+				const char *dom = lists[l][d];
+
+				for (size_t k = 0; dom[0] != '*' && r->dkim_selectors[k] != NULL; k++) {
+					const char *sel = r->dkim_selectors[k], *why = NULL;
+					int other;
+					enum aa_result res = aa_dkim_key_lookup(ctx, sel, dom, NULL, &other, &why);
+
+					if (res == AA_FAIL)
+						note(w, "route %s: DKIM selector %s._domainkey.%s: %s: the relay's "
+						     "signature for %s will not verify; publish the record its provider "
+						     "gives", r->name, sel, dom, why, dom);
+					else if (res == AA_TEMPERROR)
+						note(w, "route %s: DKIM selector %s._domainkey.%s: DNS temporary "
+						     "failure, not checked", r->name, sel, dom);
+				}
+				aa_ctx_end_message(ctx);
+			}
+		}
+	}
+}
+
 /* Keys and return paths without owners serve only the built-in rule. */
 static void warn_owners(const struct aa_config *cfg, struct findings *w)
 {
@@ -270,6 +303,7 @@ int tool_check_config(const struct tool_out *o, const char *path)
 	check_routes_resolve(cfg, ctx, &errors, &warnings);
 	bad_hosts = errors.n + errors.lost;
 	check_keys(cfg, ctx, &errors, &warnings);
+	check_relay_keys(cfg, ctx, &warnings);
 	aa_ctx_free(&ctx);
 	code = errors.n + errors.lost > 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	if (o->json)

@@ -159,6 +159,22 @@ START_TEST(a_relay_whose_selector_is_unpublished_is_not_chosen_and_the_fix_names
 }
 END_TEST
 
+/* The world's relay names keymissing.example, whose relay._domainkey is
+ * not published: a warning (the settings can be used), and only that one. */
+START_TEST(check_config_warns_of_a_relay_selector_that_is_not_published)
+{
+	char *out = NULL;
+	int rc = world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" check-config \"$AA_SENDER_AUTHALIGN_CONFIG\" 2>&1");
+
+	ck_assert_msg(rc == 0, "%s", out);
+	assert_has(out, "warning: route relay: DKIM selector relay._domainkey.keymissing.example: no key record: "
+		   "the relay's signature for keymissing.example will not verify");
+	ck_assert_msg(strstr(out, "relay._domainkey.relayspf.example") == NULL &&
+		      strstr(out, "relay._domainkey.bothspf.example") == NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 /* elsewhere.example's key replaced by a new one, its record left as it
  * was: a rotated key. */
 START_TEST(a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record)
@@ -228,6 +244,7 @@ Suite *suite_outsign(void)
 	tcase_add_test(tc, a_relay_signing_with_the_parent_domain_under_adkim_s_is_not_chosen_and_the_fix_says_why);
 	tcase_add_test(tc, a_relay_whose_selector_is_unpublished_is_not_chosen_and_the_fix_names_the_record);
 	tcase_add_test(tc, a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record);
+	tcase_add_test(tc, check_config_warns_of_a_relay_selector_that_is_not_published);
 	suite_add_tcase(s, tc);
 	return s;
 }
