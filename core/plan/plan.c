@@ -11,8 +11,9 @@
  * (the caller defers with 451, never refuses).
  *
  * The From domain's powers (its key, its return path, its pin, the
- * smarthosts) serve only its owners (aa_owner.h): for any other submitter
- * they are withheld, the plan goes on as for a domain without them (direct
+ * smarthosts) serve only its owners (aa_owner.h), and a key or a relay
+ * that signs with a parent's d= only the parent's owners: for any other
+ * submitter they are withheld, the plan goes on as for a domain without them (direct
  * delivery, as the message is), and enforce refuses with a text naming the
  * submitter and the domain.
  *
@@ -43,6 +44,11 @@ struct planner {
 	const struct aa_prediction *relay_unaligned;	/* signs with a parent d= that
 							 * does not align (adkim=s) */
 };
+
+static int owns(const struct planner *pl, const char *domain, const char **why_r)
+{
+	return aa_owner_check(pl->ob->owners, pl->ob->trusted_hosts, pl->msg->submitter, domain, why_r);
+}
 
 static const char *verdict_word(const struct aa_prediction *p)
 {
@@ -150,6 +156,20 @@ static void choose(struct aa_plan *r, enum aa_step step, const struct aa_route *
 	r->return_path = chg->return_path;
 }
 
+/* 1 when the route's relay would sign the From domain with a parent's d=
+ * that the submitter does not own (as our own key for a parent, it serves
+ * only the parent's owners); logged. */
+static int parent_withheld(struct planner *pl, const struct aa_route *rt, const char *label)
+{
+	const char *d = pl->from != NULL ? aa_route_signer(rt, pl->from) : NULL, *why;
+
+	if (d == NULL || strcasecmp(d, pl->from) == 0 || owns(pl, d, &why))
+		return 0;
+	log_step(pl, label, aa_arena_printf(pl->ctx->arena, "n/a(signs with d=%s, which the submitter does "
+					    "not own)", aa_escz(pl->ctx, d)));
+	return 1;
+}
+
 /* Walk the steps; 1 when one was chosen (pass or temp). */
 static int walk(struct planner *pl, struct aa_plan *r)
 {
@@ -217,6 +237,8 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
 					continue;
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
+				if (parent_withheld(pl, rt, label))
+					continue;
 				if (try(pl, label, rt, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
 					return 1;
@@ -378,11 +400,6 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 		break;
 	}
 	return aa_str_finish(&fix, NULL);
-}
-
-static int owns(const struct planner *pl, const char *domain, const char **why_r)
-{
-	return aa_owner_check(pl->ob->owners, pl->ob->trusted_hosts, pl->msg->submitter, domain, why_r);
 }
 
 /* 1 when the policy gives the From domain a power: a key, a return path,

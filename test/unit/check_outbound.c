@@ -551,35 +551,42 @@ struct relay_case {
 	int temp;
 	const char *log;		/* substring of the log line */
 	const char *text;		/* substring of the refusal, or NULL: none */
+	const struct aa_submitter *who;	/* NULL: an owner of every domain */
 };
+
+static const struct aa_submitter sub_only = { .auth_id = "x@mail.relaxed.example", .host = "198.51.100.66" };
 
 static const struct relay_case relay_cases[] = {
 	{ "a relay signing with the From domain's parent aligns under relaxed alignment", "x@mail.relaxed.example",
-	  AA_STEP_SMARTHOST, "m365", 0, "smarthost:m365=pass(spf=none mail.relaxed.example; dkim=pass d=relaxed.example aligned", NULL },
+	  AA_STEP_SMARTHOST, "m365", 0, "smarthost:m365=pass(spf=none mail.relaxed.example; dkim=pass d=relaxed.example aligned", NULL, NULL },
 	{ "a relay signing with the From domain's parent under adkim=s is predicted unaligned and not chosen",
 	  "x@mail.strict.example", AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none mail.strict.example; dkim=pass "
 	  "d=strict.example unaligned",
 	  "Or have smarthost m365 sign mail.strict.example with d=mail.strict.example itself: its d=strict.example "
-	  "does not align under mail.strict.example's strict DKIM alignment (adkim=s)" },
+	  "does not align under mail.strict.example's strict DKIM alignment (adkim=s)", NULL },
 	{ "a relay signing the From domain itself aligns under adkim=s", "x@strict.example", AA_STEP_SMARTHOST,
-	  "m365", 0, "dkim=pass d=strict.example aligned", NULL },
+	  "m365", 0, "dkim=pass d=strict.example aligned", NULL, NULL },
 	{ "a relay whose selector is unpublished is not chosen, and the fix names the record", "x@half.example",
 	  AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none half.example; dkim=fail relay key not published "
 	  "at selector2._domainkey.half.example",
 	  "Or publish selector2._domainkey.half.example for smarthost m365's DKIM signature (d=half.example): "
-	  "the CNAME records the Microsoft 365 tenant shows" },
+	  "the CNAME records the Microsoft 365 tenant shows", NULL },
 	{ "every unpublished selector of the parent's d= is named", "x@sub.unpub.example", AA_STEP_REFUSE, NULL, 0,
 	  "dkim=fail relay key not published at selector1._domainkey.unpub.example and "
 	  "selector2._domainkey.unpub.example",
-	  "Or publish selector1._domainkey.unpub.example and selector2._domainkey.unpub.example for smarthost m365's" },
+	  "Or publish selector1._domainkey.unpub.example and selector2._domainkey.unpub.example for smarthost m365's", NULL },
 	{ "a relay selector lookup SERVFAIL gives temp, not refused", "x@flaky.example", AA_STEP_DIRECT, "direct", 1,
-	  "smarthost:m365=temp(", NULL },
+	  "smarthost:m365=temp(", NULL, NULL },
 	{ "resigns= signs the From domain itself, and its selector is checked", "x@own.example", AA_STEP_SMARTHOST,
-	  "relay", 0, "smarthost:relay=pass(spf=none own.example; dkim=pass d=own.example aligned", NULL },
+	  "relay", 0, "smarthost:relay=pass(spf=none own.example; dkim=pass d=own.example aligned", NULL, NULL },
 	{ "resigns= does not sign a subdomain it does not list", "x@sub.own.example", AA_STEP_REFUSE, NULL, 0,
-	  "smarthost:relay=refused(spf=none sub.own.example; dkim=none", "Fix:" },
+	  "smarthost:relay=refused(spf=none sub.own.example; dkim=none", "Fix:", NULL },
 	{ "a From domain under none of the relay's domains gets no relay signature", "x@unlisted.example",
-	  AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none unlisted.example; dkim=none", NULL },
+	  AA_STEP_REFUSE, NULL, 0, "smarthost:m365=refused(spf=none unlisted.example; dkim=none", NULL, NULL },
+	{ "a relay signing with a parent's d= is not used for a submitter who owns only the subdomain",
+	  "x@mail.relaxed.example", AA_STEP_REFUSE, NULL, 0,
+	  "owner=yes(authenticated as x@mail.relaxed.example; AUTH id in the domain) to=contoso.example route=- "
+	  "direct=refused(", NULL, &sub_only },
 };
 
 START_TEST(relays_are_predicted_as_they_sign)
@@ -593,7 +600,7 @@ START_TEST(relays_are_predicted_as_they_sign)
 	struct aa_dkim_result none = { 0 };
 	static const struct aa_submitter owner = { .owns_all = 1 };
 	struct aa_out_msg msg = { .env_sender = c->from, .from = &from, .dkim = &none,
-				  .rcpt_domain = "contoso.example", .submitter = &owner };
+				  .rcpt_domain = "contoso.example", .submitter = c->who != NULL ? c->who : &owner };
 	struct aa_plan r;
 
 	for (size_t i = 0; i < sizeof(relay_keys) / sizeof(relay_keys[0]); i++)
@@ -609,6 +616,9 @@ START_TEST(relays_are_predicted_as_they_sign)
 	if (c->text != NULL)
 		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, c->text) != NULL, "%s: text %s", c->name,
 			      r.smtp_text);
+	if (c->who != NULL)
+		ck_assert_msg(strstr(r.log_line, "smarthost:m365=n/a(signs with d=relaxed.example, which the "
+				     "submitter does not own)") != NULL, "%s: log %s", c->name, r.log_line);
 	if (c->step == AA_STEP_REFUSE && c->text == NULL)	/* nothing a relay's records would fix */
 		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, "Or publish") == NULL &&
 			      strstr(r.smtp_text, "Or have smarthost") == NULL, "%s: text %s", c->name, r.smtp_text);
