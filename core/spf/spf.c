@@ -1,7 +1,7 @@
 /* spf.c - SPF (RFC 7208) through libspf2, asking DNS only through aa_dns.
  *
  * libspf2 evaluates. Its DNS layer is ours: lookup() answers from
- * aa_dns_lookup(), get_spf() fetches, checks (core/spf/spf_guard.c) and
+ * aa_dns_lookup(), get_spf() fetches, checks (spf_record.c) and
  * compiles each SPF record, and get_exp() builds explanations. Everything
  * one evaluation has done lives in a struct aa_spf_eval that the layer
  * reaches through its hook pointer; nothing is kept between calls except
@@ -17,7 +17,7 @@
 #include <spf2/spf_dns.h>
 #include <spf2/spf_record.h>
 #include "aa_spf.h"
-#include "spf_guard.h"
+#include "spf_int.h"
 
 struct aa_spf_lib {
 	SPF_server_t *server;
@@ -374,7 +374,7 @@ static int random_bytes(void *buf, size_t n)
 
 /* A fresh label for this evaluation; without a random source none (the
  * empty string): a guessable label could be forged by a record or macro,
- * so a /0 term then cannot be evaluated (spf_guard.c: temperror). */
+ * so a /0 term then cannot be evaluated (spf_record.c: temperror). */
 static void any_label_make(const struct aa_spf_lib *lib, struct aa_spf_eval *g)
 {
 	unsigned char rnd[8] = { 0 };
