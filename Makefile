@@ -45,7 +45,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check
+	man man-check package fresh-install-test up-to-date install-check layout-check
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -130,6 +130,12 @@ itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
 check: all unit conformance man-check up-to-date install-check itest
+
+# the architecture: opening comments, includes, no include or call cycle,
+# README.md's layout table (test/layout/check-layout, with its self-test)
+layout-check: all
+	test/layout/check-layout --self-test
+	test/layout/check-layout $(BUILD)
 
 # make install: the layout, modes, paths with spaces, a live install
 # keeping the admin's /etc files (test/install/check-install)
