@@ -133,6 +133,19 @@ int aa_ar_quoted_string(struct aa_ar_cur *c, struct aa_ar_span *s)
 	return 0;
 }
 
+/* The bytes from from up to the cursor become *s, unless there are more
+ * than the item cap (then too_long is the reason). */
+static int span_to_cursor(struct aa_ar_cur *c, const unsigned char *from, struct aa_ar_span *s,
+			  const char *too_long)
+{
+	if ((size_t)(c->p - from) > AA_AUTHRES_ITEM_MAX)
+		return aa_ar_fail(c, too_long);
+	s->p = from;
+	s->n = (size_t)(c->p - from);
+	s->quoted = 0;
+	return 0;
+}
+
 int aa_ar_run(struct aa_ar_cur *c, struct aa_ar_span *s, bool (*ok)(unsigned char),
 	      const char *what)
 {
@@ -142,14 +155,8 @@ int aa_ar_run(struct aa_ar_cur *c, struct aa_ar_span *s, bool (*ok)(unsigned cha
 		c->p++;
 	if (c->p == from)
 		return aa_ar_fail(c, what);
-	if ((size_t)(c->p - from) > AA_AUTHRES_ITEM_MAX)
-		return aa_ar_fail(c, "token too long");
-	s->p = from;
-	s->n = (size_t)(c->p - from);
-	s->quoted = 0;
-	return 0;
+	return span_to_cursor(c, from, s, "token too long");
 }
-
 static bool is_lenient_keyword_char(unsigned char ch)
 {
 	return aa_ar_is_token_char(ch) && ch != '.';
@@ -230,12 +237,7 @@ static int at_domain(struct aa_ar_cur *c, const unsigned char *from, struct aa_a
 	c->p++;
 	if (domain_name(c) < 0)
 		return -1;
-	if ((size_t)(c->p - from) > AA_AUTHRES_ITEM_MAX)
-		return aa_ar_fail(c, "address too long");
-	s->p = from;
-	s->n = (size_t)(c->p - from);
-	s->quoted = 0;
-	return 0;
+	return span_to_cursor(c, from, s, "address too long");
 }
 
 /* RFC 8601 2.2 pvalue without its CFWS: value / [[local-part] "@"]
