@@ -45,7 +45,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check
+	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -131,6 +131,12 @@ itest: all $(BUILD)/test/run_itest test/world/in-world
 
 check: all unit conformance man-check up-to-date install-check itest
 
+# the architecture: opening comments, includes, no include or call cycle,
+# README.md's layout table (test/layout/check-layout, with its self-test)
+layout-check: all
+	test/layout/check-layout --self-test
+	test/layout/check-layout $(BUILD)
+
 # make install: the layout, modes, paths with spaces, a live install
 # keeping the admin's /etc files (test/install/check-install)
 install-check: all
@@ -178,7 +184,7 @@ SAN_ENV := ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1:fast_unwi
 	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan \
 	   LSAN_OPTIONS=suppressions=$(CURDIR)/test/sanitize/lsan.supp:print_suppressions=0 \
 	   CK_FORK=no
-sanitize:
+sanitize: fuzz-smoke
 	$(MAKE) BUILD=$(SAN_BUILD) SAN_CFLAGS="$(SAN_FLAGS)" $(SAN_BUILD)/test/run_unit \
 	    $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CONF_DRIVERS))
 	$(MAKE) $(BUILD)/test/run_unit
@@ -205,7 +211,7 @@ FUZZ_ALL     := $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,address,undefined \
-                -fno-sanitize-recover=all -Iinclude
+                -fno-sanitize-recover=all -Iinclude -I$(BUILD)/gen
 FUZZ_MAXLEN  := 65536
 FUZZ_MAXLEN_from := 131072
 FUZZ_ASAN_OPTIONS ?= detect_stack_use_after_return=1
@@ -218,7 +224,7 @@ fuzz_extra_obj = $(addprefix $(FUZZ_DIR)/obj/,$(patsubst %.c,%.o,$(FUZZ_EXTRA_$(
 $(FUZZ_DIR)/obj/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
-$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h local_scan/*.h lookups/*.h)
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h local_scan/*.h lookups/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -Itest/unit -c $< -o $@
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o $(FUZZ_DIR)/obj/core/%.o
@@ -239,6 +245,16 @@ fuzz_run = { mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 	@failed=; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));) \
 	if [ -n "$$failed" ]; then echo "make fuzz: stopped:$$failed (see $(FUZZ_DIR)/*-crash-*)"; exit 1; fi
+
+# every fuzz target builds and runs its seeds once (part of make sanitize,
+# so a target cannot rot between fuzzing campaigns)
+fuzz-smoke: $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
+	@failed=; for t in $(FUZZ_ALL); do \
+	  ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) $(FUZZ_DIR)/fuzz_$$t -runs=0 -max_len=$(FUZZ_MAXLEN_from) \
+	    test/fuzz/seeds/$$t >$(FUZZ_DIR)/smoke-$$t.log 2>&1 || { tail -20 $(FUZZ_DIR)/smoke-$$t.log; failed="$$failed $$t"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-smoke: failed:$$failed"; exit 1; fi; \
+	echo "fuzz-smoke: $(words $(FUZZ_ALL)) fuzz targets built and ran their seeds"
 
 # The fresh-install test (test/fresh-install/run): a Debian 12 root made with
 # debootstrap (cached in build/fresh), stock exim4-daemon-heavy, the package
