@@ -292,44 +292,37 @@ static void hooks_add(struct aa_arena *a, struct hook_arg *args, const char *mar
 	}
 }
 
-START_TEST(arena_hooks_run_at_reset_newest_first)
+/* Hooks registered (marks), then the arena reset ('r') or freed ('f'):
+ * what ran, in order; freeing it after that runs nothing more. */
+static const struct {
+	const char *marks;
+	const char *ends;
+	const char *seen;
+} hook_runs[] = {
+	{ "abc", "r", "cba" },		/* a reset runs them newest first */
+	{ "ab", "rrf", "ba" },		/* once, however often it ends */
+	{ "xyz", "f", "zyx" },		/* freeing the arena runs them too */
+	{ "", "rf", "" },
+};
+
+START_TEST(arena_hooks_run_once_newest_first_at_reset_or_free)
 {
 	struct aa_arena *a = arena_open();
 	struct hook_log log = { .n = 0 };
-	struct hook_arg args[3];
-
-	hooks_add(a, args, "abc", &log);
-	ck_assert_str_eq(log.seen, "");
-	aa_arena_reset(a);
-	ck_assert_str_eq(log.seen, "cba");
-	aa_arena_free(&a);
-}
-END_TEST
-
-START_TEST(arena_hooks_run_once_however_often_it_is_reset)
-{
-	struct aa_arena *a = arena_open();
-	struct hook_log log = { .n = 0 };
-	struct hook_arg args[2];
-
-	hooks_add(a, args, "ab", &log);
-	aa_arena_reset(a);
-	aa_arena_reset(a);
-	aa_arena_free(&a);
-	ck_assert_str_eq(log.seen, "ba");
-}
-END_TEST
-
-START_TEST(arena_hooks_run_when_the_arena_is_freed)
-{
-	struct aa_arena *a = arena_open();
-	struct hook_log log = { .n = 0 };
-	struct hook_arg args[3];
+	struct hook_arg args[4];
 
 	ck_assert_ptr_nonnull(aa_arena_alloc(a, 100));
-	hooks_add(a, args, "xyz", &log);
-	aa_arena_free(&a);
-	ck_assert_str_eq(log.seen, "zyx");
+	hooks_add(a, args, hook_runs[_i].marks, &log);
+	ck_assert_str_eq(log.seen, "");
+	for (const char *e = hook_runs[_i].ends; *e != '\0'; e++) {
+		if (*e == 'r')
+			aa_arena_reset(a);
+		else
+			aa_arena_free(&a);
+	}
+	ck_assert_str_eq(log.seen, hook_runs[_i].seen);
+	aa_arena_free(&a);	/* once: nothing more runs */
+	ck_assert_str_eq(log.seen, hook_runs[_i].seen);
 }
 END_TEST
 
@@ -471,9 +464,8 @@ Suite *suite_arena(void)
 	tcase_add_test(tc, arena_fail_forever_lasts_until_reset);
 	tcase_add_test(tc, arena_may_alloc_counts_against_the_same_budget);
 	tcase_add_test(tc, arena_free_of_null_is_harmless);
-	tcase_add_test(tc, arena_hooks_run_at_reset_newest_first);
-	tcase_add_test(tc, arena_hooks_run_once_however_often_it_is_reset);
-	tcase_add_test(tc, arena_hooks_run_when_the_arena_is_freed);
+	tcase_add_loop_test(tc, arena_hooks_run_once_newest_first_at_reset_or_free, 0,
+			    (int)(sizeof(hook_runs) / sizeof(hook_runs[0])));
 	tcase_add_test(tc, arena_hook_registered_again_after_reset_runs_at_the_next_reset);
 	tcase_add_test(tc, arena_hook_that_cannot_be_allocated_is_refused_and_never_runs);
 	tcase_add_test(tc, arena_cancelled_hook_does_not_run_the_others_do);
