@@ -287,7 +287,7 @@ static SPF_errcode_t layer_get_exp(SPF_server_t *server, const char *domain, cha
 
 /* ---- the library handle ---- */
 
-void aa_spf_lib_free(struct aa_spf_lib **libp)
+static void spf_lib_free(struct aa_spf_lib **libp)
 {
 	struct aa_spf_lib *lib = *libp;
 
@@ -299,6 +299,14 @@ void aa_spf_lib_free(struct aa_spf_lib **libp)
 	free(lib->receiver);
 	free(lib);
 	*libp = NULL;
+}
+
+/* aa_ctx_free() runs this: the handle lives as long as the process. */
+static void lib_teardown(void *arg)
+{
+	struct aa_ctx *ctx = arg;
+
+	spf_lib_free(&ctx->spf);
 }
 
 static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
@@ -321,8 +329,8 @@ static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
 	lib->layer->get_exp = layer_get_exp;
 	lib->layer->name = "authalign";
 	lib->server = SPF_server_new_dns(lib->layer, 0);
-	if (lib->server == NULL) {
-		aa_spf_lib_free(&lib);
+	if (lib->server == NULL || aa_ctx_on_free(ctx, lib_teardown, ctx) < 0) {
+		spf_lib_free(&lib);
 		return NULL;
 	}
 	ctx->spf = lib;

@@ -106,6 +106,7 @@ static void zone_fill(struct aa_ctx *ctx, const char *rec, size_t rlen, const ch
 	ctx->dns = aa_dns_new_zone();
 	if (ctx->dns == NULL)
 		__builtin_trap();
+	aa_dns_set_arena(ctx->dns, ctx->arena);
 	for (size_t i = 0; i < sizeof(fixed_zone) / sizeof(fixed_zone[0]); i++)
 		aa_dns_zone_add_line(ctx->dns, fixed_zone[i]);
 	zone_txt(ctx, "a.example", rec, rlen);
