@@ -10,10 +10,6 @@
  * message's From, DKIM results and recipients are its facts (aa_exim.h),
  * shared with the outbound half (outscan.c).
  */
-#include <errno.h>
-#include <string.h>
-#include <strings.h>
-#include <unistd.h>
 #include "local_scan.h"
 #include "aa_authres.h"
 #include "aa_header.h"
