@@ -45,7 +45,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check
+	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -139,6 +139,12 @@ itest: all $(BUILD)/test/run_itest test/world/in-world
 
 check: all unit conformance man-check up-to-date install-check itest
 
+# the architecture: opening comments, includes, no include or call cycle,
+# README.md's layout table (test/layout/check-layout, with its self-test)
+layout-check: all
+	test/layout/check-layout --self-test
+	test/layout/check-layout $(BUILD)
+
 # make install: the layout, modes, paths with spaces, a live install
 # keeping the admin's /etc files (test/install/check-install)
 install-check: all
@@ -186,7 +192,7 @@ SAN_ENV := ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1:fast_unwi
 	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan \
 	   LSAN_OPTIONS=suppressions=$(CURDIR)/test/sanitize/lsan.supp:print_suppressions=0 \
 	   CK_FORK=no
-sanitize:
+sanitize: fuzz-smoke
 	$(MAKE) BUILD=$(SAN_BUILD) SAN_CFLAGS="$(SAN_FLAGS)" $(SAN_BUILD)/test/run_unit \
 	    $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CONF_DRIVERS))
 	$(MAKE) $(BUILD)/test/run_unit
@@ -247,6 +253,16 @@ fuzz_run = { mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 	@failed=; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));) \
 	if [ -n "$$failed" ]; then echo "make fuzz: stopped:$$failed (see $(FUZZ_DIR)/*-crash-*)"; exit 1; fi
+
+# every fuzz target builds and runs its seeds once (part of make sanitize,
+# so a target cannot rot between fuzzing campaigns)
+fuzz-smoke: $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
+	@failed=; for t in $(FUZZ_ALL); do \
+	  ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) $(FUZZ_DIR)/fuzz_$$t -runs=0 -max_len=$(FUZZ_MAXLEN_from) \
+	    test/fuzz/seeds/$$t >$(FUZZ_DIR)/smoke-$$t.log 2>&1 || { tail -20 $(FUZZ_DIR)/smoke-$$t.log; failed="$$failed $$t"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-smoke: failed:$$failed"; exit 1; fi; \
+	echo "fuzz-smoke: $(words $(FUZZ_ALL)) fuzz targets built and ran their seeds"
 
 # The fresh-install test (test/fresh-install/run): a Debian 12 root made with
 # debootstrap (cached in build/fresh), stock exim4-daemon-heavy, the package

@@ -8,6 +8,10 @@
  * Any error names the file and line.
  * Each setting is one row of the option table (below); the words
  * of the enums below are in their name tables there.
+ *
+ * Module core/config/: it reads and checks what the admin wrote and hands
+ * out values; it judges no message and knows nothing of Exim (the adapter
+ * decides when to reload, aa_config_is_current()).
  */
 #ifndef AA_CONFIG_H
 #define AA_CONFIG_H

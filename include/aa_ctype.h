@@ -17,6 +17,7 @@
 #define AA_CTYPE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 static inline bool aa_is_wsp(unsigned char c)
 {
@@ -64,6 +65,17 @@ static inline bool aa_is_ldh(unsigned char c)
 static inline bool aa_is_vchar(unsigned char c)
 {
 	return c >= 0x21 && c <= 0x7e;
+}
+
+/* 1 when the len bytes at s are one or more digits and nothing else */
+static inline bool aa_all_digits(const char *s, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!aa_is_digit((unsigned char)s[i]))
+			return false;
+	return true;
 }
 
 static inline unsigned char aa_lower(unsigned char c)

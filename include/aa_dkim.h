@@ -5,6 +5,10 @@
  * the library. Keys come through aa_dns. rsa-sha1 is permerror and RSA
  * keys under 1024 bits are policy (RFC 8301, RFC 8601 2.7.1); neither is
  * a pass. l= signatures are flagged.
+ *
+ * Module core/dkim/: it verifies signatures and reports each one; it knows
+ * nothing of From, alignment or policy (that is DMARC's) and nothing of
+ * Exim (the adapter hands it the header fields and the spool file).
  */
 #ifndef AA_DKIM_H
 #define AA_DKIM_H

@@ -4,7 +4,8 @@
  * the name (ASCII case ignored), then any white space, folding included,
  * then the colon; so "From :", "From\t:" and "From\n\t:" are all From
  * fields. For removing fields that claim to be ours, aa_header_name_like()
- * also takes the white space that common readers trim. A raw message is cut into fields the way Exim's receive.c cuts
+ * also takes the white space that common readers trim.
+ * A raw message is cut into fields the way Exim's receive.c cuts
  * an SMTP message: a line that does not start with white space and has
  * no colon after its name, or that starts with white space where a field
  * must begin, ends the header block (Exim takes it as the body's first
@@ -14,6 +15,8 @@
  * plugin walks Exim's own header_list; the command-line tool
  * and the test drivers use aa_header_next() on the raw message, so both
  * see the same fields.
+ * Part of the toolkit (core/lib/): field names and boundaries only; what a
+ * field says is its reader's (From, Authentication-Results, DKIM).
  */
 #ifndef AA_HEADER_H
 #define AA_HEADER_H

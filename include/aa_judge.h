@@ -9,6 +9,11 @@
  * error that could change the outcome defers (451), and so does running
  * out of memory; everything else is accepted with its
  * Authentication-Results.
+ *
+ * Module core/judge/, the top of the core: it combines what the modules
+ * below found, under the settings; it asks no DNS question of its own and
+ * knows nothing of Exim (the adapter turns the action into local_scan()'s
+ * return value and the 451/550 text).
  */
 #ifndef AA_JUDGE_H
 #define AA_JUDGE_H

@@ -13,7 +13,8 @@
  * has no state of its own: each entry goes to the caller's function with
  * its file and the line its key is on, and every error names both. The
  * tables themselves (records, hash index, rereading a changed file) are
- * aa_table.h's.
+ * aa_table.h's. Part of the toolkit (core/lib/): it knows the file
+ * format, not what any table means.
  */
 #ifndef AA_LSEARCH_H
 #define AA_LSEARCH_H

@@ -19,6 +19,10 @@
  * Domains match exactly, case-insensitively, as plain LDH names: a
  * trailing dot, a non-ASCII byte or an empty label owns nothing, and
  * owning b.example owns neither evilb.example nor x.b.example.
+ *
+ * Module core/owner/: it answers "may this submitter use this domain";
+ * it knows nothing of what the powers do (outbound), nor of Exim (the
+ * adapter fills in the submitter).
  */
 #ifndef AA_OWNER_H
 #define AA_OWNER_H

@@ -2,6 +2,7 @@
  *
  * Every module reports through this enum; logs, Authentication-Results,
  * the command-line tool and the ${dlfunc} words are all derived from it.
+ * Part of the toolkit (core/lib/): words and their order, no protocol.
  */
 #ifndef AA_RESULT_H
 #define AA_RESULT_H

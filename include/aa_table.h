@@ -50,6 +50,12 @@ struct aa_table_kind {
  * "file:line: what" in err. */
 struct aa_table *aa_table_open(const struct aa_table_kind *kind, const char *path, char *err,
 			       size_t errlen);
+/* The same, held in a new zeroed struct of holder_size bytes whose first
+ * member is the struct aa_table pointer (a loader's public handle, such
+ * as struct aa_routes). NULL with err set; free the holder's table with
+ * aa_table_free() and the holder with free(). */
+void *aa_table_open_held(const struct aa_table_kind *kind, const char *path, size_t holder_size,
+			 char *err, size_t errlen);
 /* An empty table of no file (built-in data). NULL when out of memory. */
 struct aa_table *aa_table_new(const struct aa_table_kind *kind);
 /* Drop this reference; the last one frees the records. */

@@ -8,7 +8,6 @@
 #include "tool.h"
 
 #define FAIL_TEXT_MAX 1024
-#define FAIL_NAME_MAX 64	/* an unknown command is cut to this */
 
 void tool_put_printable(FILE *out, const char *text)
 {
@@ -50,16 +49,6 @@ int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 		json_finish(&j);
 	}
 	return code;
-}
-
-int tool_unknown_command(const char *name, int json)
-{
-	struct tool_out o = { .command = NULL, .json = json };
-	char names[256];
-
-	tool_command_names(names, sizeof(names));
-	return tool_fail(&o, TOOL_EXIT_USAGE, "unknown command '%.*s' (commands: %s; authalign --help)",
-			 (int)strnlen(name, FAIL_NAME_MAX), name, names);
 }
 
 int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int argc)

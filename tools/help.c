@@ -6,6 +6,8 @@
 #include "json.h"
 #include "tool.h"
 
+#define UNKNOWN_NAME_MAX 64	/* an unknown command is cut to this */
+
 static const char *const exit_general[TOOL_EXIT_COUNT] = {
 	"ok, or an answer",
 	"usage or settings error (bad arguments, unreadable or refused settings)",
@@ -99,6 +101,16 @@ void tool_command_names(char *buf, size_t size)
 			break;
 		len += (size_t)n;
 	}
+}
+
+int tool_unknown_command(const char *name, int json)
+{
+	struct tool_out o = { .command = NULL, .json = json };
+	char names[256];
+
+	tool_command_names(names, sizeof(names));
+	return tool_fail(&o, TOOL_EXIT_USAGE, "unknown command '%.*s' (commands: %s; authalign --help)",
+			 (int)strnlen(name, UNKNOWN_NAME_MAX), name, names);
 }
 
 static void usage_line(FILE *out, const struct tool_command *c)

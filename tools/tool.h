@@ -38,6 +38,8 @@ const struct tool_command *tool_command_find(const char *name);
 void tool_command_names(char *buf, size_t size);	/* "check-config spf ..." */
 void tool_usage(FILE *out);
 int tool_help(const char *topic, int json);
+/* "unknown command" with the list of commands, exit 1 */
+int tool_unknown_command(const char *name, int json);
 
 /* fail.c: text for a terminal, every byte that is not printable ASCII
  * (ESC, other controls, 8-bit) written as '?'; a line is cut at 1 KB. */
@@ -47,7 +49,6 @@ void tool_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2,
  * stdout. Returns code. */
 int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int tool_unknown_command(const char *name, int json);
 /* "expected ARGS" with the command's usage, exit 1 */
 int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int argc);
 

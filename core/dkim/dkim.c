@@ -221,6 +221,26 @@ static int lib_setup(DKIM_LIB *lib)
 	return 0;
 }
 
+static void dkim_lib_free(struct aa_dkim_lib **lp)
+{
+	struct aa_dkim_lib *l = *lp;
+
+	if (l == NULL)
+		return;
+	if (l->lib != NULL)
+		dkim_close(l->lib);
+	free(l);
+	*lp = NULL;
+}
+
+/* aa_ctx_free() runs this: the handle lives as long as the process. */
+static void lib_teardown(void *arg)
+{
+	struct aa_ctx *ctx = arg;
+
+	dkim_lib_free(&ctx->dkim);
+}
+
 static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 {
 	struct aa_dkim_lib *l = ctx->dkim;
@@ -231,24 +251,12 @@ static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 	if (l == NULL)
 		return NULL;
 	l->lib = dkim_init(lib_malloc, lib_free);
-	if (l->lib == NULL || lib_setup(l->lib) < 0) {
-		aa_dkim_lib_free(&l);
+	if (l->lib == NULL || lib_setup(l->lib) < 0 || aa_ctx_on_free(ctx, lib_teardown, ctx) < 0) {
+		dkim_lib_free(&l);
 		return NULL;
 	}
 	ctx->dkim = l;
 	return l->lib;
-}
-
-void aa_dkim_lib_free(struct aa_dkim_lib **lp)
-{
-	struct aa_dkim_lib *l = *lp;
-
-	if (l == NULL)
-		return;
-	if (l->lib != NULL)
-		dkim_close(l->lib);
-	free(l);
-	*lp = NULL;
 }
 
 /* ---- callbacks from the library ---- */

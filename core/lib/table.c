@@ -309,3 +309,20 @@ struct aa_table *aa_table_open(const struct aa_table_kind *kind, const char *pat
 	live = t;
 	return t;
 }
+
+void *aa_table_open_held(const struct aa_table_kind *kind, const char *path, size_t holder_size,
+			 char *err, size_t errlen)
+{
+	struct aa_table *t = aa_table_open(kind, path, err, errlen);
+	struct aa_table **holder;
+
+	if (t == NULL)
+		return NULL;
+	if (holder_size < sizeof(*holder) || (holder = calloc(1, holder_size)) == NULL) {
+		aa_table_free(&t);
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		return NULL;
+	}
+	*holder = t;
+	return holder;
+}

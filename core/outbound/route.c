@@ -119,16 +119,6 @@ static int is_loopback_host(const char *h)
 	return inet_pton(AF_INET, h, a) == 1 && a[0] == 127;
 }
 
-static int all_digits(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!aa_is_digit((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
 /* Check an Exim host list for a manualroute router. */
 static int hosts_check(const char *v, char *why, size_t whylen)
 {
@@ -164,7 +154,7 @@ static int hosts_check(const char *v, char *why, size_t whylen)
 				 "hosts= takes the host list only; domains go in the outbound domains table", v, h);
 			goto bad;
 		}
-		if (i > 0 && all_digits(h)) {
+		if (i > 0 && aa_all_digits(h, strlen(h))) {
 			snprintf(why, whylen, "hosts=\"%.128s\": Exim reads \"%.64s:%s\" as two hosts, "
 				 "\"%.64s\" and \"%s\"; write port=%s", v, items[i - 1], h, items[i - 1], h, h);
 			goto bad;
@@ -368,18 +358,9 @@ static const struct aa_table_kind routes_kind = {
 
 int aa_routes_load(const char *path, struct aa_routes **r, char *err, size_t errlen)
 {
-	struct aa_table *t = aa_table_open(&routes_kind, path, err, errlen);
-
-	*r = NULL;
-	if (t == NULL)
-		return -1;
-	if ((*r = calloc(1, sizeof(**r))) == NULL) {
-		aa_table_free(&t);
-		aa_lsearch_err(err, errlen, path, 0, "out of memory");
-		return -1;
-	}
-	(*r)->t = t;
-	return 0;
+	/* the table pointer is the holder's first member */
+	*r = aa_table_open_held(&routes_kind, path, sizeof(**r), err, errlen);
+	return *r != NULL ? 0 : -1;
 }
 
 const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r)

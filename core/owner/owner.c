@@ -165,18 +165,9 @@ static const struct aa_table_kind owners_kind = {
 
 int aa_owners_load(const char *path, struct aa_owners **r, char *err, size_t errlen)
 {
-	struct aa_table *t = aa_table_open(&owners_kind, path, err, errlen);
-
-	*r = NULL;
-	if (t == NULL)
-		return -1;
-	if ((*r = calloc(1, sizeof(**r))) == NULL) {
-		aa_table_free(&t);
-		aa_lsearch_err(err, errlen, path, 0, "out of memory");
-		return -1;
-	}
-	(*r)->t = t;
-	return 0;
+	/* the table pointer is the holder's first member */
+	*r = aa_table_open_held(&owners_kind, path, sizeof(**r), err, errlen);
+	return *r != NULL ? 0 : -1;
 }
 
 /* ---- trusted hosts ---- */

@@ -204,6 +204,17 @@ START_TEST(ctype_classes_are_the_c_locales_for_every_byte)
 }
 END_TEST
 
+START_TEST(ctype_all_digits_needs_one_digit_and_only_digits_within_len)
+{
+	ck_assert(aa_all_digits("0", 1) && aa_all_digits("2026", 4));
+	ck_assert(!aa_all_digits("", 0) && !aa_all_digits("1", 0));
+	ck_assert(!aa_all_digits("12a", 3) && !aa_all_digits("-1", 2) && !aa_all_digits("1 ", 2));
+	ck_assert(aa_all_digits("12a", 2));		/* only len bytes are read */
+	ck_assert(!aa_all_digits("1\0" "2", 3));	/* a NUL is not a digit */
+	ck_assert(!aa_all_digits("\xd9\xa3", 2));	/* nor is ARABIC-INDIC DIGIT THREE */
+}
+END_TEST
+
 START_TEST(ctype_white_space_sets_are_distinct)
 {
 	/* WSP: SP HTAB; folding white space adds CR LF; isspace adds VT FF */
@@ -231,6 +242,7 @@ Suite *suite_dns_name(void)
 	tcase_add_test(tc, domain_norm_without_memory_says_so_never_invalid);
 	tcase_add_test(tc, ctype_classes_are_the_c_locales_for_every_byte);
 	tcase_add_test(tc, ctype_white_space_sets_are_distinct);
+	tcase_add_test(tc, ctype_all_digits_needs_one_digit_and_only_digits_within_len);
 	suite_add_tcase(s, tc);
 	return s;
 }
