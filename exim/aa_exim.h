@@ -35,7 +35,9 @@
 /* ---- the process state (plugin.c) ----
  *
  * Built on first use in each process. Per-message data lives in the
- * context's arena and DNS cache, emptied when a message ends
+ * context's arena, and what is kept outside it on the message's behalf
+ * (the facts, the SPF memo, the DNS cache) is forgotten in hooks on that
+ * arena (aa_arena.h); it is emptied when a message ends
  * (plugin_end_message) or when a new SMTP transaction starts
  * (plugin_transaction). These two events also start the transaction's DNS
  * time budget (dns_budget) again: it covers the SPF checks of the RCPT
@@ -50,8 +52,8 @@ struct aa_plugin {
  * error, with *err_r saying why (for a 451 text and the panic log). */
 struct aa_plugin *plugin_get(const char **err_r);
 
-/* Forget everything of the current message: the arena, the DNS cache,
- * the facts, the SPF memo. */
+/* Forget everything of the current message: the arena is reset, and
+ * its hooks empty the DNS cache, the facts and the SPF memo. */
 void plugin_end_message(struct aa_plugin *pl);
 
 /* Copy a NUL-terminated string into Exim's store (tainted: it may come

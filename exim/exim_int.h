@@ -4,11 +4,6 @@
 
 #include "aa_exim.h"
 
-/* Forget the SPF memo (spf_memo.c) and the message's facts (facts.c):
- * both rest in the arena that plugin_end_message() is about to empty. */
-void spf_memo_forget(void);
-void facts_forget(void);
-
 /* Who handed in the message Exim is handling (submitter.c); strings in
  * ctx's arena. 0, or -1 when out of memory (then *s is not usable). */
 int submitter_from_exim(struct aa_ctx *ctx, struct aa_submitter *s);

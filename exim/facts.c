@@ -4,7 +4,8 @@
  * From, the DKIM results, the recipients and the submitter, each read
  * from Exim on its first use. local_scan()'s inbound and outbound halves
  * and the delivery-time lookups take them from here; none reads the
- * message itself. The object is forgotten with the arena (facts_forget).
+ * message itself. The object is forgotten in a hook on the arena
+ * (aa_arena_on_reset), whoever resets it.
  */
 #include <errno.h>
 #include <string.h>
@@ -32,9 +33,10 @@ struct aa_facts {
 /* In the arena: valid until the arena is emptied. */
 static struct aa_facts *facts;
 
-void facts_forget(void)
+static void facts_forget(void *arg)
 {
-	facts = NULL;
+	if (facts == arg)
+		facts = NULL;
 }
 
 /* The facts of the current message, made empty on first use. */
@@ -48,7 +50,9 @@ static struct aa_facts *current(struct aa_plugin *pl)
 	if ((f = aa_arena_alloc(pl->ctx->arena, sizeof(*f))) == NULL)
 		return NULL;
 	memset(f, 0, sizeof(*f));
-	if ((f->msgid = aa_arena_strdup(pl->ctx->arena, id)) == NULL)
+	/* without its hook the object could outlive the arena: not kept */
+	if ((f->msgid = aa_arena_strdup(pl->ctx->arena, id)) == NULL ||
+	    aa_arena_on_reset(pl->ctx->arena, facts_forget, f, NULL) < 0)
 		return NULL;
 	return facts = f;
 }

@@ -8,19 +8,10 @@
 #include "aa_version.h"
 #include "local_scan.h"
 #include "aa_exim.h"
-#include "exim_int.h"
 
 /* The one process-wide instance: Exim calls us from one thread. */
 static struct aa_plugin plugin;
 static char plugin_err[512];
-
-/* What lives in the arena is of one message only: forget it before the
- * arena is emptied. */
-static void plugin_forget_message(void)
-{
-	spf_memo_forget();
-	facts_forget();
-}
 
 static void log_bridge(void *arg, enum aa_log_level level, const char *line)
 {
@@ -97,8 +88,7 @@ static int plugin_load_config(const char *path, int explicit)
 		  use != NULL ? use : "built in (no " AA_DEFAULT_CONFIG ")");
 	free(plugin.authserv_id);
 	plugin.authserv_id = NULL;
-	plugin_forget_message();	/* of the old context */
-	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed */
+	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed; the memo and facts go */
 	return 0;
 }
 
@@ -135,7 +125,6 @@ struct aa_plugin *plugin_get(const char **err_r)
 
 void plugin_end_message(struct aa_plugin *pl)
 {
-	plugin_forget_message();
 	if (pl->ctx != NULL)
 		aa_ctx_end_message(pl->ctx);
 }

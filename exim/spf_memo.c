@@ -1,27 +1,23 @@
 /* spf_memo.c - the SMTP transaction of (ip, helo, sender) and its SPF results (aa_exim.h).
  *
  * The RCPT ACL asks authalign_spf; local_scan() of the same transaction
- * takes the memo instead of asking DNS again. The key is malloc'd, the
- * results' strings are in the arena: the memo is forgotten whenever the
- * arena is emptied (plugin_end_message).
+ * takes the memo instead of asking DNS again. Key and results are in the
+ * message arena, and the memo is forgotten in a hook on that arena
+ * (aa_arena_on_reset): whoever resets it, the memo goes with it.
  */
-#include <stdlib.h>
 #include <string.h>
 #include "aa_exim.h"
-#include "exim_int.h"
 
 static struct {
 	int valid;			/* a key is set */
 	int spf_done;			/* and SPF ran for it */
-	char *ip, *helo, *sender;	/* malloc'd key */
-	struct aa_spf_result mailfrom, helo_r;	/* strings in the ctx arena */
+	const char *ip, *helo, *sender;	/* the key, in the arena */
+	struct aa_spf_result mailfrom, helo_r;	/* strings in the arena */
 } memo;
 
-void spf_memo_forget(void)
+static void memo_forget(void *arg)
 {
-	free(memo.ip);
-	free(memo.helo);
-	free(memo.sender);
+	(void)arg;
 	memset(&memo, 0, sizeof(memo));
 }
 
@@ -32,21 +28,29 @@ static int same(const char *a, const char *b)
 
 void plugin_transaction(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender)
 {
+	struct aa_arena *arena = pl->ctx->arena;
+
 	if (memo.valid && same(memo.ip, ip) && same(memo.helo, helo) && same(memo.sender, sender))
 		return;
-	/* a new transaction: nothing of the previous one is kept, and its
-	 * DNS time budget starts again (aa_ctx_end_message) */
+	/* a new transaction: nothing of the previous one is kept (the memo
+	 * included: its hook runs), and its DNS time budget starts again */
 	plugin_end_message(pl);
-	memo.ip = strdup(ip != NULL ? ip : "");
-	memo.helo = strdup(helo != NULL ? helo : "");
-	memo.sender = strdup(sender != NULL ? sender : "");
-	memo.valid = memo.ip != NULL && memo.helo != NULL && memo.sender != NULL;
+	memo.ip = aa_arena_strdup(arena, ip != NULL ? ip : "");
+	memo.helo = aa_arena_strdup(arena, helo != NULL ? helo : "");
+	memo.sender = aa_arena_strdup(arena, sender != NULL ? sender : "");
+	/* without its hook the memo could outlive the arena: then no memo
+	 * (the next call starts again) */
+	if (memo.ip == NULL || memo.helo == NULL || memo.sender == NULL ||
+	    aa_arena_on_reset(arena, memo_forget, NULL, NULL) < 0)
+		memo_forget(NULL);
+	else
+		memo.valid = 1;
 }
 
 int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender,
 	       const struct aa_spf_result **mailfrom_r, const struct aa_spf_result **helo_r)
 {
-	int rc = 0;
+	int rc;
 
 	plugin_transaction(pl, ip, helo, sender);
 	*mailfrom_r = &memo.mailfrom;
