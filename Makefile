@@ -106,15 +106,19 @@ $(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
 	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
 	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
 
-$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h) $(VERSION_H)
+$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h exim/aa_exim.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -c $< -o $@
+	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -Iexim -c $< -o $@
 $(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itest/unit -Itest/itest -c $< -o $@
 
-$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(BUILD)/libauthalign.a
-	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+# the adapter layer's files that need no Exim run in the unit tests too
+UNIT_EXIM_OBJ := $(BUILD)/exim/spf_memo.o
+$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+		$(BUILD)/libauthalign.a
+	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+	    $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 $(BUILD)/test/run_itest: test/unit/run_suites.c $(BUILD)/test/itest_suites.h $(ITEST_OBJ) $(BUILD)/libauthalign.a
 	$(CC) $(CFLAGS) -I$(BUILD)/test -DSUITES_HEADER='"itest_suites.h"' -o $@ test/unit/run_suites.c $(ITEST_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 
