@@ -14,7 +14,8 @@
  * no ${dlfunc} answer word. It includes neither local_scan/ nor lookups/,
  * and core (include/) never includes it. Exim forks a process per
  * connection and calls us from one thread; per-message data never
- * outlives the message (plugin_end_message, or a new transaction).
+ * outlives the message's arena: what is kept outside it is forgotten in
+ * hooks on that arena (aa_arena.h), whoever resets it.
  */
 #ifndef AA_EXIM_H
 #define AA_EXIM_H
