@@ -15,7 +15,7 @@
 #define AA_LOOKUP_H
 
 #include "local_scan.h"
-#include "plugin.h"
+#include "aa_exim.h"
 
 /* Start a lookup: the plugin, or NULL with *yield and the status set. */
 static inline struct aa_plugin *lookup_start(uschar **yield, int argc, int want_min,
@@ -43,7 +43,7 @@ static inline int lookup_answer(uschar **yield, const char *value)
 	return OK;
 }
 
-/* An answer made only of the admin's configuration (see plugin.h). */
+/* An answer made only of the admin's configuration (plugin_store_copy_trusted). */
 static inline int lookup_answer_trusted(uschar **yield, const char *value)
 {
 	*yield = plugin_store_copy_trusted(value != NULL ? value : "");

@@ -19,7 +19,6 @@
 #include <string.h>
 #include "aa_plan.h"
 #include "lookup.h"
-#include "outplan.h"
 
 AA_EXPORT int authalign_route(uschar **yield, int argc, uschar *argv[]);
 AA_EXPORT int authalign_transport(uschar **yield, int argc, uschar *argv[]);
