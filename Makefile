@@ -141,7 +141,7 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check up-to-date install-check itest
+check: all unit conformance man-check up-to-date install-check layout-check itest
 
 # the architecture: opening comments, includes, no include or call cycle,
 # README.md's layout table (test/layout/check-layout, with its self-test)

@@ -50,10 +50,20 @@ static inline int lookup_answer_trusted(uschar **yield, const char *value)
 	return OK;
 }
 
+/* A temporary failure: the expansion fails (an ACL defers, a router
+ * defers). what NULL: the text itself could not be made (no memory). */
 static inline int lookup_temperror(uschar **yield, const char *what)
 {
-	*yield = plugin_store_copy(what);
+	*yield = plugin_store_copy(what != NULL ? what : "authalign: temperror: out of memory");
 	return FAIL;
+}
+
+/* An answer that could not be made for want of memory is a temporary
+ * failure, never an empty answer (which would mean "no record", "deliver
+ * direct" or "do not sign"). */
+static inline int lookup_no_memory(uschar **yield)
+{
+	return lookup_temperror(yield, NULL);
 }
 
 #endif

@@ -75,6 +75,7 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 {
 	const struct aa_plandata_entry *e;
 	const struct aa_route *r;
+	const char *hosts;
 	struct aa_plugin *pl;
 	int status = OK;
 
@@ -87,7 +88,10 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 		*yield = plugin_store_copy("authalign: the plan names a smarthost the routes file no longer has");
 		return ERROR;
 	}
-	return lookup_answer_trusted(yield, r != NULL ? aa_route_data(pl->ctx, r) : "");
+	if (r == NULL)
+		return lookup_answer(yield, "");
+	hosts = aa_route_data(pl->ctx, r);
+	return hosts != NULL ? lookup_answer_trusted(yield, hosts) : lookup_no_memory(yield);
 }
 
 int authalign_transport(uschar **yield, int argc, uschar *argv[])
