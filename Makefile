@@ -23,7 +23,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 CORE_SRC    := $(sort $(wildcard core/*/*.c))
 CORE_HDR    := $(wildcard include/*.h core/*/*.h)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
-PLUGIN_SRC  := $(sort $(wildcard local_scan/*.c lookups/*.c))
+PLUGIN_SRC  := $(sort $(wildcard exim/*.c local_scan/*.c lookups/*.c))
 PLUGIN_OBJ  := $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o)
@@ -45,7 +45,7 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check layout-check
+	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -60,13 +60,21 @@ $(BUILD)/%.o: %.c $(CORE_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The Exim adapters see local_scan.h; core never does.
-$(BUILD)/local_scan/%.o: local_scan/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
+# The Exim adapters see local_scan.h; core never does. exim/ is the layer
+# local_scan/ and lookups/ share (exim/aa_exim.h); neither includes the
+# other. local_scan.h gives LOCAL_SCAN (local_scan()) and DLFUNC_IMPL
+# (${dlfunc}) one meaning, the plugin-side names of Exim's string_copy()
+# and child_open(); exim/ serves both callers and gets both.
+EXIM_HDR := $(wildcard include/*.h exim/*.h)
+$(BUILD)/exim/%.o: exim/%.c $(EXIM_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DLOCAL_SCAN -c $< -o $@
-$(BUILD)/lookups/%.o: lookups/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DLOCAL_SCAN -DDLFUNC_IMPL -c $< -o $@
+$(BUILD)/local_scan/%.o: local_scan/%.c $(EXIM_HDR) $(wildcard local_scan/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -c $< -o $@
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DLOCAL_SCAN -c $< -o $@
+$(BUILD)/lookups/%.o: lookups/%.c $(EXIM_HDR) $(wildcard lookups/*.h) $(VERSION_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DDLFUNC_IMPL -c $< -o $@
 
 $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	rm -f $@
@@ -98,15 +106,19 @@ $(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
 	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
 	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
 
-$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h) $(VERSION_H)
+$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h exim/aa_exim.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -c $< -o $@
+	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -Iexim -c $< -o $@
 $(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itest/unit -Itest/itest -c $< -o $@
 
-$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(BUILD)/libauthalign.a
-	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+# the adapter layer's files that need no Exim run in the unit tests too
+UNIT_EXIM_OBJ := $(BUILD)/exim/spf_memo.o
+$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+		$(BUILD)/libauthalign.a
+	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+	    $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 $(BUILD)/test/run_itest: test/unit/run_suites.c $(BUILD)/test/itest_suites.h $(ITEST_OBJ) $(BUILD)/libauthalign.a
 	$(CC) $(CFLAGS) -I$(BUILD)/test -DSUITES_HEADER='"itest_suites.h"' -o $@ test/unit/run_suites.c $(ITEST_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 
@@ -129,7 +141,7 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check up-to-date install-check itest
+check: all unit conformance man-check up-to-date install-check layout-check itest
 
 # the architecture: opening comments, includes, no include or call cycle,
 # README.md's layout table (test/layout/check-layout, with its self-test)
@@ -184,7 +196,7 @@ SAN_ENV := ASAN_OPTIONS=detect_stack_use_after_return=1:detect_leaks=1:fast_unwi
 	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$(SAN_REPORTS)/ubsan \
 	   LSAN_OPTIONS=suppressions=$(CURDIR)/test/sanitize/lsan.supp:print_suppressions=0 \
 	   CK_FORK=no
-sanitize:
+sanitize: fuzz-smoke
 	$(MAKE) BUILD=$(SAN_BUILD) SAN_CFLAGS="$(SAN_FLAGS)" $(SAN_BUILD)/test/run_unit \
 	    $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CONF_DRIVERS))
 	$(MAKE) $(BUILD)/test/run_unit
@@ -211,22 +223,22 @@ FUZZ_ALL     := $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,address,undefined \
-                -fno-sanitize-recover=all -Iinclude
+                -fno-sanitize-recover=all -Iinclude -I$(BUILD)/gen
 FUZZ_MAXLEN  := 65536
 FUZZ_MAXLEN_from := 131072
 FUZZ_ASAN_OPTIONS ?= detect_stack_use_after_return=1
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 # fuzz_plandata runs the real ${dlfunc} lookups on a stand-in for Exim:
-# every adapter file but the ones only local_scan() itself uses
+# the adapter layer but where a message comes from (only local_scan() asks)
 FUZZ_EXTRA_plandata := lookups/outbound.c test/fuzz/exim_stub.c \
-    $(filter-out local_scan/local_scan.c local_scan/outscan.c local_scan/source.c,$(wildcard local_scan/*.c))
+    $(filter-out exim/source.c,$(wildcard exim/*.c))
 fuzz_extra_obj = $(addprefix $(FUZZ_DIR)/obj/,$(patsubst %.c,%.o,$(FUZZ_EXTRA_$(1))))
 $(FUZZ_DIR)/obj/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
-$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h local_scan/*.h lookups/*.h)
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h exim/*.h lookups/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -Itest/unit -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(EXIM_INC) -Iexim -DDLFUNC_IMPL -Itest/unit -c $< -o $@
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o $(FUZZ_DIR)/obj/core/%.o
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ) \
@@ -245,6 +257,16 @@ fuzz_run = { mkdir -p $(FUZZ_DIR)/corpus-$(1) && \
 fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 	@failed=; $(foreach t,$(FUZZ_TARGETS),$(call fuzz_run,$(t));) \
 	if [ -n "$$failed" ]; then echo "make fuzz: stopped:$$failed (see $(FUZZ_DIR)/*-crash-*)"; exit 1; fi
+
+# every fuzz target builds and runs its seeds once (part of make sanitize,
+# so a target cannot rot between fuzzing campaigns)
+fuzz-smoke: $(FUZZ_ALL:%=$(FUZZ_DIR)/fuzz_%)
+	@failed=; for t in $(FUZZ_ALL); do \
+	  ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) $(FUZZ_DIR)/fuzz_$$t -runs=0 -max_len=$(FUZZ_MAXLEN_from) \
+	    test/fuzz/seeds/$$t >$(FUZZ_DIR)/smoke-$$t.log 2>&1 || { tail -20 $(FUZZ_DIR)/smoke-$$t.log; failed="$$failed $$t"; }; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz-smoke: failed:$$failed"; exit 1; fi; \
+	echo "fuzz-smoke: $(words $(FUZZ_ALL)) fuzz targets built and ran their seeds"
 
 # The fresh-install test (test/fresh-install/run): a Debian 12 root made with
 # debootstrap (cached in build/fresh), stock exim4-daemon-heavy, the package
