@@ -133,9 +133,12 @@ const struct aa_recipients *facts_recipients(struct aa_plugin *pl);
  * submission (no client address) the login of $originator_uid. */
 const struct aa_submitter *facts_submitter(struct aa_plugin *pl);
 
-/* The plan local_scan() carried in $local_scan_data, decoded; NULL when
- * it carried none that is ours. */
-const struct aa_plandata *facts_carried_plan(struct aa_plugin *pl);
+/* The plan local_scan() carried in $local_scan_data for this very message
+ * (its id= is $message_id: Exim keeps the variable from the previous
+ * message of a connection until local_scan() runs again), decoded into
+ * *pd_r; NULL when none is ours. 0, or -1 when out of memory (undecided:
+ * nothing is kept, and the caller defers rather than read "no plan"). */
+int facts_carried_plan(struct aa_plugin *pl, const struct aa_plandata **pd_r);
 
 /* ---- the outbound plan at delivery (outplan.c) ----
  *

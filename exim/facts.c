@@ -165,8 +165,16 @@ const struct aa_dkim_result *facts_dkim(struct aa_plugin *pl, int fd)
 		verify_dkim(pl->ctx, fd, &f->dkim);
 		f->dkim_source = DKIM_VERIFIED;
 	} else if (f->dkim_source == DKIM_UNKNOWN) {
-		carried_dkim(pl->ctx, facts_carried_plan(pl), &f->dkim);
-		f->dkim_source = DKIM_CARRIED;
+		const struct aa_plandata *pd;
+
+		if (facts_carried_plan(pl, &pd) < 0) {
+			memset(&f->dkim, 0, sizeof(f->dkim));
+			f->dkim.incomplete = 1;	/* a pass may be missing; asked again next time */
+			return &f->dkim;
+		}
+		carried_dkim(pl->ctx, pd, &f->dkim);
+		if (!f->dkim.incomplete)
+			f->dkim_source = DKIM_CARRIED;
 	}
 	return &f->dkim;
 }
@@ -253,21 +261,28 @@ const struct aa_submitter *facts_submitter(struct aa_plugin *pl)
 	return &f->submitter;
 }
 
-const struct aa_plandata *facts_carried_plan(struct aa_plugin *pl)
+int facts_carried_plan(struct aa_plugin *pl, const struct aa_plandata **pd_r)
 {
 	struct aa_facts *f = current(pl);
 	struct aa_plandata *pd;
 
+	*pd_r = NULL;
 	if (f == NULL)
-		return NULL;
+		return -1;
 	if (!f->have_carried) {
 		const char *data = (const char *)expand_string(US"$local_scan_data");
+		const char *id = message_id != NULL ? (const char *)message_id : "";
+		int rc;
 
 		if ((pd = aa_arena_alloc(pl->ctx->arena, sizeof(*pd))) == NULL)
-			return NULL;	/* planned again; asked again next time */
-		if (aa_plandata_decode(pl->ctx, data, pd) == 0)
+			return -1;	/* asked again next time */
+		rc = aa_plandata_decode(pl->ctx, data, pd);
+		if (rc == -2)
+			return -1;
+		if (rc == 0 && *id != '\0' && strcmp(pd->msgid, id) == 0)
 			f->carried = pd;
 		f->have_carried = 1;
 	}
-	return f->carried;
+	*pd_r = f->carried;
+	return 0;
 }

@@ -8,54 +8,74 @@
 
 #define OUTPLAN_MEMO_MAX AA_PLANDATA_DOMAINS_MAX
 
-/* Plans made in this process for the current message (malloc'd strings,
- * forgotten when the message id changes). */
-static struct {
-	char msgid[32];
+/* Plans made in this process for the current message: in the arena,
+ * forgotten in a hook when the arena is emptied, and when the message
+ * id changes. */
+struct outplan_memo {
+	const char *msgid;
 	struct aa_plandata_entry entry[OUTPLAN_MEMO_MAX];
-	char domain[OUTPLAN_MEMO_MAX][256];
-	char arg[OUTPLAN_MEMO_MAX][256];
 	size_t count;
-} memo;
+};
+
+static struct outplan_memo *memo;
+
+static void memo_forget(void *arg)
+{
+	if (memo == arg)
+		memo = NULL;
+}
+
+static const char *current_id(void)
+{
+	return message_id != NULL ? (const char *)message_id : "";
+}
 
 static const struct aa_plandata_entry *memo_find(const char *domain)
 {
-	const char *id = (const char *)message_id;
-
-	if (id == NULL || strcmp(id, memo.msgid) != 0) {
-		memset(&memo, 0, sizeof(memo));
-		snprintf(memo.msgid, sizeof(memo.msgid), "%s", id != NULL ? id : "");
+	if (memo == NULL || strcmp(memo->msgid, current_id()) != 0)
 		return NULL;
-	}
-	for (size_t i = 0; i < memo.count; i++)
-		if (strcasecmp(memo.domain[i], domain) == 0)
-			return &memo.entry[i];
+	for (size_t i = 0; i < memo->count; i++)
+		if (strcasecmp(memo->entry[i].domain, domain) == 0)
+			return &memo->entry[i];
 	return NULL;
 }
 
-static const struct aa_plandata_entry *memo_add(const char *domain, const struct aa_plan *p)
+/* The plan p for domain, kept for the message; NULL when out of memory
+ * (the caller then defers: the plan is made again next time). */
+static const struct aa_plandata_entry *memo_add(struct aa_ctx *ctx, const char *domain,
+						const struct aa_plan *p)
 {
-	size_t i = memo.count;
+	struct aa_plandata_entry *e;
 	const char *arg = NULL;
 
-	if (i >= OUTPLAN_MEMO_MAX)
-		i = OUTPLAN_MEMO_MAX - 1;	/* bounded: the last slot is reused */
-	else
-		memo.count++;
-	snprintf(memo.domain[i], sizeof(memo.domain[i]), "%s", domain);
+	if (memo == NULL || strcmp(memo->msgid, current_id()) != 0) {
+		struct outplan_memo *m = aa_arena_alloc(ctx->arena, sizeof(*m));
+
+		if (m == NULL)
+			return NULL;
+		memset(m, 0, sizeof(*m));
+		/* without its hook the memo could outlive the arena: not kept */
+		if ((m->msgid = aa_arena_strdup(ctx->arena, current_id())) == NULL ||
+		    aa_arena_on_reset(ctx->arena, memo_forget, m, NULL) < 0)
+			return NULL;
+		memo = m;
+	}
 	switch (p->step) {
 	case AA_STEP_SMARTHOST: arg = p->route->name; break;
 	case AA_STEP_SIGN: arg = p->sign_domain; break;
 	case AA_STEP_REWRITE: arg = p->return_path; break;
 	default: break;
 	}
-	snprintf(memo.arg[i], sizeof(memo.arg[i]), "%s", arg != NULL ? arg : "");
-	memo.entry[i] = (struct aa_plandata_entry){
-		.domain = memo.domain[i],
-		.step = p->step,
-		.arg = arg != NULL ? memo.arg[i] : NULL,
-	};
-	return &memo.entry[i];
+	/* bounded: once full, the last slot is reused */
+	e = &memo->entry[memo->count < OUTPLAN_MEMO_MAX ? memo->count++ : OUTPLAN_MEMO_MAX - 1];
+	e->step = p->step;
+	e->domain = aa_arena_strdup(ctx->arena, domain);
+	e->arg = arg != NULL ? aa_arena_strdup(ctx->arena, arg) : NULL;
+	if (e->domain == NULL || (arg != NULL && e->arg == NULL)) {
+		e->domain = "";		/* matches no domain */
+		return NULL;
+	}
+	return e;
 }
 
 /* The message as it will leave, from its facts; 0, or -1 when one of
@@ -86,7 +106,10 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 		return OUTPLAN_NONE;
 	/* the plan carried from submission, unless too old (DNS and routes
 	 * may have changed); else one made here before, else a new one */
-	pd = facts_carried_plan(pl);
+	if (facts_carried_plan(pl, &pd) < 0) {
+		*why_r = "authalign: temperror: out of memory reading the plan carried with the message";
+		return OUTPLAN_TEMP;
+	}
 	if (pd != NULL && time(NULL) - pd->made < (time_t)pl->cfg->outbound_plan_ttl &&
 	    (*entry_r = aa_plandata_find(pd, domain)) != NULL)
 		return OUTPLAN_OK;
@@ -106,6 +129,9 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 	}
 	if (plan.mode == AA_OUT_OFF || plan.mode == AA_OUT_MONITOR)
 		return OUTPLAN_NONE;
-	*entry_r = memo_add(domain, &plan);
+	if ((*entry_r = memo_add(pl->ctx, domain, &plan)) == NULL) {
+		*why_r = "authalign: temperror: out of memory keeping the plan of a domain";
+		return OUTPLAN_TEMP;
+	}
 	return OUTPLAN_OK;
 }

@@ -119,8 +119,11 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
  * message as $local_scan_data (at most 1000 characters, no newlines); the
  * router and transport lookups read it back instead of judging again.
  *
- *   aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay gmail.com=sign:a.example *=direct
+ *   aa1 id=1xaKvM-00006s-0W t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay gmail.com=sign:a.example *=direct
  *
+ * id= is the message it was made for: Exim keeps $local_scan_data from
+ * one message until local_scan() runs for the next one, so a plan whose id
+ * is not the current message's is another message's and is not read;
  * t= is when it was made (a queued message older than the caller's limit
  * is planned again); dkim= lists the d= of the signatures that verified at
  * submission; then one entry per recipient domain: a step and its argument
@@ -131,6 +134,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 #define AA_PLANDATA_MAX 1000		/* Exim's limit for local_scan_data */
 #define AA_PLANDATA_DOMAINS_MAX 32
 #define AA_PLANDATA_DKIM_MAX 8
+#define AA_PLANDATA_ID_MAX 64		/* bytes of a message id */
 
 struct aa_plandata_entry {
 	const char *domain;		/* recipient domain, or "*" */
@@ -139,6 +143,7 @@ struct aa_plandata_entry {
 };
 
 struct aa_plandata {
+	const char *msgid;		/* Exim's id of the message it was made for */
 	time_t made;
 	const char *dkim[AA_PLANDATA_DKIM_MAX];
 	size_t dkim_count;
@@ -147,10 +152,14 @@ struct aa_plandata {
 };
 
 /* Encode into the arena; entries that do not fit in AA_PLANDATA_MAX are
- * left out (the router then plans those domains itself). NULL on no memory. */
+ * left out (the router then plans those domains itself), and so are
+ * entries for domains named like the plan's own fields (id, t, dkim).
+ * NULL on no memory, or when msgid is not a message id. */
 const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd);
 
-/* Decode; -1 when text is not ours or is malformed (then plan again). */
+/* Decode; -1 when text is not ours or is malformed (then plan again), -2
+ * when out of memory (undecided: never read as "no plan"). A plan without
+ * id= is not ours: the caller compares msgid with the message's id. */
 int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata *pd);
 
 /* The entry for a recipient domain (exact, else "*"), or NULL. */

@@ -50,6 +50,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 		return LOCAL_SCAN_TEMPREJECT;
 	}
 	memset(&pd, 0, sizeof(pd));
+	pd.msgid = (const char *)message_id;	/* whose plan it is (aa_plan.h) */
 	pd.made = time(NULL);
 	for (size_t i = 0; i < dkim->count && pd.dkim_count < AA_PLANDATA_DKIM_MAX; i++)
 		if (dkim->sigs[i].result == AA_PASS && dkim->sigs[i].domain != NULL)

@@ -30,11 +30,30 @@ static int plain(const char *s, int address)
 	return !address || at == 1;
 }
 
+/* Exim's message id: letters, digits and '-', at most AA_PLANDATA_ID_MAX. */
+static int id_ok(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		return 0;
+	for (; s[n] != '\0'; n++)
+		if (n >= AA_PLANDATA_ID_MAX || !(aa_is_alnum((unsigned char)s[n]) || s[n] == '-'))
+			return 0;
+	return n > 0;
+}
+
+/* The words of the plan's own fields: never a recipient domain's entry. */
+static int reserved(const char *domain)
+{
+	return strcmp(domain, "id") == 0 || strcmp(domain, "t") == 0 || strcmp(domain, "dkim") == 0;
+}
+
 static int entry_ok(const struct aa_plandata_entry *e)
 {
 	if (e->step > AA_STEP_REFUSE)
 		return 0;
-	if (strcmp(e->domain, "*") != 0 && !plain(e->domain, 0))
+	if (strcmp(e->domain, "*") != 0 && (!plain(e->domain, 0) || reserved(e->domain)))
 		return 0;
 	switch (e->step) {
 	case AA_STEP_SMARTHOST:
@@ -52,7 +71,9 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 	struct aa_str out;
 
 	aa_str_init(&out, ctx->arena, AA_PLANDATA_MAX);
-	aa_str_printf(&out, PLANDATA_TAG " t=%lld", (long long)pd->made);
+	if (!id_ok(pd->msgid))
+		return NULL;		/* a plan for no message is no plan */
+	aa_str_printf(&out, PLANDATA_TAG " id=%s t=%lld", pd->msgid, (long long)pd->made);
 	if (pd->dkim_count > 0) {
 		size_t mark = aa_str_len(&out), k = 0;
 
@@ -101,14 +122,18 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 		return -1;
 	copy = aa_arena_strdup(ctx->arena, text + sizeof(PLANDATA_TAG));
 	if (copy == NULL)
-		return -1;
+		return -2;
 	for (tok = strtok_r(copy, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
 		char *eq = strchr(tok, '=');
 
 		if (eq == NULL)
 			return -1;
 		*eq++ = '\0';
-		if (strcmp(tok, "t") == 0) {
+		if (strcmp(tok, "id") == 0) {
+			if (pd->msgid != NULL || !id_ok(eq))
+				return -1;
+			pd->msgid = eq;
+		} else if (strcmp(tok, "t") == 0) {
 			long long t = strtoll(eq, &end, 10);
 
 			if (end == eq || *end != '\0' || t < 0)
@@ -138,7 +163,7 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 			pd->count++;
 		}
 	}
-	return 0;
+	return pd->msgid != NULL ? 0 : -1;
 }
 
 const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain)
@@ -163,7 +188,7 @@ const struct aa_plandata_entry *aa_plandata_lookup(struct aa_ctx *ctx, const cha
 
 	if (pd_r != NULL)
 		*pd_r = NULL;
-	if (pd == NULL || aa_plandata_decode(ctx, text, pd) < 0)
+	if (pd == NULL || aa_plandata_decode(ctx, text, pd) != 0)
 		return NULL;
 	if (pd_r != NULL)
 		*pd_r = pd;

@@ -158,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct aa_ctx *ctx;
 	static unsigned long seq;
-	static char in[4096], msgid[32];
+	static char in[4096], msgid[AA_PLANDATA_ID_MAX + 1];
 	char *lsd, *domain, *from, *nl;
 	struct aa_plandata pd;
 	struct aa_plugin *pl;
@@ -180,7 +180,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lsd[AA_PLANDATA_MAX] = '\0';	/* Exim keeps at most this much */
 
 	have_pd = decode_checked(ctx, lsd, &pd) == 0;
-	snprintf(msgid, sizeof(msgid), "1fuzz%lu-000000-AA", ++seq);
+	/* the plan is read only for the message it names (aa_plan.h) */
+	if (have_pd)
+		snprintf(msgid, sizeof(msgid), "%s", pd.msgid);
+	else
+		snprintf(msgid, sizeof(msgid), "1fuzz%lu-000000-AA", ++seq);
 	message_id = (uschar *)msgid;
 	stub.local_scan_data = lsd;
 	stub_set_from(from != NULL ? from : "user@a.example");

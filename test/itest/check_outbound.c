@@ -239,6 +239,25 @@ static const char *predicted(const char *lines, const char *id)
 	return "pass";
 }
 
+/* Exim keeps $local_scan_data from message A of a connection until
+ * local_scan() runs for message B: B's RCPT-time lookups must not answer
+ * with A's plan (A's rewrite to its customer's return path). */
+START_TEST(the_next_message_of_a_connection_never_gets_the_plan_of_the_one_before)
+{
+	char *out = NULL;
+	char *second;
+
+	world_require();
+	ck_assert_int_eq(world_sh(&out, 60, "next-transaction-probe"), 0);
+	ck_assert_msg(strstr(out, "sender=<www@server.hosting.example>") != NULL, "no probe of A: %s", out);
+	second = strstr(out, "sender=<other@npolicy.example>");
+	ck_assert_msg(second != NULL, "no probe of B: %s", out);
+	ck_assert_msg(strstr(second, "rp=<other@npolicy.example>") != NULL, "B got another return path: %s", out);
+	ck_assert_msg(strstr(second, "strictalign.example") == NULL, "B got A's plan: %s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(monitor_mode_prediction_equals_the_receiver_verdict)
 {
 	static struct row rows[MATRIX_MAX];
@@ -644,6 +663,7 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
+	tcase_add_test(tc, the_next_message_of_a_connection_never_gets_the_plan_of_the_one_before);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
 	tcase_add_test(tc, another_customers_domain_gets_neither_its_key_nor_its_return_path);
 	tcase_add_test(tc, a_local_user_cannot_claim_an_auth_id_or_a_trusted_host_with_exim_options);

@@ -2,10 +2,12 @@
 #include "aa_plan.h"
 #include "aa_test.h"
 
+#define MSGID "1xaKvM-00006s-0W"
+
 START_TEST(plandata_round_trip)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	struct aa_plandata pd = { .made = 1795000000, .dkim = { "a.example", "b.example" }, .dkim_count = 2,
+	struct aa_plandata pd = { .msgid = MSGID, .made = 1795000000, .dkim = { "a.example", "b.example" }, .dkim_count = 2,
 				  .entry = { { "rfc.example", AA_STEP_SMARTHOST, "relay" },
 					     { "gmail.com", AA_STEP_SIGN, "a.example" },
 					     { "outlook.com", AA_STEP_REWRITE, "bounces+x@a.example" },
@@ -15,9 +17,10 @@ START_TEST(plandata_round_trip)
 	const char *text = aa_plandata_encode(ctx, &pd);
 	const struct aa_plandata_entry *e;
 
-	ck_assert_str_eq(text, "aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
+	ck_assert_str_eq(text, "aa1 id=" MSGID " t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
 			       "gmail.com=sign:a.example outlook.com=rewrite:bounces+x@a.example *=direct");
 	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_str_eq(back.msgid, MSGID);
 	ck_assert_int_eq(back.made, 1795000000);
 	ck_assert_uint_eq(back.dkim_count, 2);
 	ck_assert_str_eq(back.dkim[1], "b.example");
@@ -34,14 +37,14 @@ END_TEST
 START_TEST(plandata_hostile_names_are_left_out)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	struct aa_plandata pd = { .made = 1, .dkim = { "a b.example", "ok.example" }, .dkim_count = 2,
+	struct aa_plandata pd = { .msgid = MSGID, .made = 1, .dkim = { "a b.example", "ok.example" }, .dkim_count = 2,
 				  .entry = { { "x.example=direct y.example", AA_STEP_DIRECT, NULL },
 					     { "ok.example", AA_STEP_REWRITE, "a@b@c.example" },
 					     { "fine.example", AA_STEP_SMARTHOST, "relay" } },
 				  .count = 3 };
 	const char *text = aa_plandata_encode(ctx, &pd);
 
-	ck_assert_str_eq(text, "aa1 t=1 dkim=ok.example fine.example=smarthost:relay");
+	ck_assert_str_eq(text, "aa1 id=" MSGID " t=1 dkim=ok.example fine.example=smarthost:relay");
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -52,7 +55,7 @@ END_TEST
 START_TEST(plandata_dkim_list_too_long_is_left_out_whole)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	struct aa_plandata pd = { .made = 7, .entry = { { "rfc.example", AA_STEP_SMARTHOST, "relay" } },
+	struct aa_plandata pd = { .msgid = MSGID, .made = 7, .entry = { { "rfc.example", AA_STEP_SMARTHOST, "relay" } },
 				  .count = 1 };
 	char names[AA_PLANDATA_DKIM_MAX][200];
 	const char *text;
@@ -64,10 +67,10 @@ START_TEST(plandata_dkim_list_too_long_is_left_out_whole)
 	}
 	pd.dkim_count = AA_PLANDATA_DKIM_MAX;	/* 8 names of 199 bytes: over 1000 */
 	text = aa_plandata_encode(ctx, &pd);
-	ck_assert_str_eq(text, "aa1 t=7 rfc.example=smarthost:relay");
+	ck_assert_str_eq(text, "aa1 id=" MSGID " t=7 rfc.example=smarthost:relay");
 	pd.dkim_count = 2;			/* two fit */
 	text = aa_plandata_encode(ctx, &pd);
-	ck_assert_uint_eq(strlen(text), strlen("aa1 t=7 dkim=, rfc.example=smarthost:relay") + 2 * 199);
+	ck_assert_uint_eq(strlen(text), strlen("aa1 id=" MSGID " t=7 dkim=, rfc.example=smarthost:relay") + 2 * 199);
 	ck_assert_ptr_nonnull(strstr(text, "0.example,ddd"));
 	aa_ctx_free(&ctx);
 }
@@ -76,7 +79,7 @@ END_TEST
 START_TEST(plandata_never_exceeds_exim_limit)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	struct aa_plandata pd = { .made = 1 };
+	struct aa_plandata pd = { .msgid = MSGID, .made = 1 };
 	char names[AA_PLANDATA_DOMAINS_MAX][64];
 	struct aa_plandata back;
 	const char *text;
@@ -108,6 +111,12 @@ static const char *const bad_texts[] = {
 	"aa1 t=1 rfc.example=rewrite:not-an-address",
 	"aa1 t=1 dkim=a\"b.example",
 	"aa1 t=1 a;b.example=direct",
+	"aa1 id=" MSGID " t=1 a;b.example=direct",
+	"aa1 t=1 rfc.example=direct",			/* no id: whose plan? */
+	"aa1 id= t=1 rfc.example=direct",
+	"aa1 id=1xaKvM-00006s-0W/x t=1",
+	"aa1 id=a id=b t=1",
+	"aa1 id=" MSGID " id=" MSGID " t=1",
 };
 
 START_TEST(plandata_malformed_text_is_refused)
@@ -116,6 +125,37 @@ START_TEST(plandata_malformed_text_is_refused)
 	struct aa_plandata pd;
 
 	ck_assert_msg(aa_plandata_decode(ctx, bad_texts[_i], &pd) == -1, "accepted: %s", bad_texts[_i]);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* A plan names the message it was made for; it is never written for no
+ * message, and recipient domains named like its own fields are left out
+ * (a domain "t" or "dkim" would otherwise rewrite those fields). */
+START_TEST(plandata_names_its_message_and_keeps_its_fields_apart)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .msgid = MSGID, .made = 5, .dkim = { "a.example" }, .dkim_count = 1,
+				  .entry = { { "t", AA_STEP_DIRECT, NULL },
+					     { "dkim", AA_STEP_DIRECT, NULL },
+					     { "id", AA_STEP_DIRECT, NULL },
+					     { "rfc.example", AA_STEP_SMARTHOST, "relay" } },
+				  .count = 4 };
+	struct aa_plandata back;
+	const char *text = aa_plandata_encode(ctx, &pd);
+
+	ck_assert_str_eq(text, "aa1 id=" MSGID " t=5 dkim=a.example rfc.example=smarthost:relay");
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_uint_eq(back.count, 1);
+	ck_assert_uint_eq(back.dkim_count, 1);
+	pd.msgid = NULL;
+	ck_assert_ptr_null(aa_plandata_encode(ctx, &pd));
+	pd.msgid = "not an id";
+	ck_assert_ptr_null(aa_plandata_encode(ctx, &pd));
+	/* no memory while decoding is undecided, never "not ours" */
+	aa_arena_fail_after(ctx->arena, 0, SIZE_MAX);
+	ck_assert_int_eq(aa_plandata_decode(ctx, "aa1 id=" MSGID " t=5", &back), -2);
+	aa_arena_fail_after(ctx->arena, 0, 0);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -151,7 +191,7 @@ static void scribble_stack(void)
 
 START_TEST(plandata_lookup_answer_is_valid_after_the_lookup_returns)
 {
-	static const char text[] = "aa1 t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
+	static const char text[] = "aa1 id=" MSGID " t=1795000000 dkim=a.example,b.example rfc.example=smarthost:relay "
 				   "gmail.com=sign:a.example outlook.com=rewrite:bounces+x@a.example *=direct";
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
 	const struct aa_plandata *pd = NULL;
@@ -185,6 +225,7 @@ Suite *suite_plandata(void)
 
 	tcase_add_test(tc, plandata_round_trip);
 	tcase_add_test(tc, plandata_hostile_names_are_left_out);
+	tcase_add_test(tc, plandata_names_its_message_and_keeps_its_fields_apart);
 	tcase_add_test(tc, plandata_never_exceeds_exim_limit);
 	tcase_add_test(tc, plandata_dkim_list_too_long_is_left_out_whole);
 	tcase_add_loop_test(tc, plandata_malformed_text_is_refused, 0,
