@@ -47,7 +47,8 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke
+	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke \
+	feedback-check
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -131,7 +132,16 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check up-to-date install-check itest
+check: all unit feedback-check conformance man-check up-to-date install-check itest
+
+# The feedback store under many processes at once, in SQLite and in a real
+# PostgreSQL server the test starts itself (test/feedback/run), and
+# authalign status and forget against both.
+$(BUILD)/test/feedback_stress: test/feedback/stress.c $(BUILD)/libauthalign.a $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ test/feedback/stress.c $(BUILD)/libauthalign.a $(LIBS)
+feedback-check: all $(BUILD)/test/feedback_stress
+	test/feedback/run $(BUILD)
 
 # the architecture: opening comments, includes, no include or call cycle,
 # README.md's layout table (test/layout/check-layout, with its self-test)

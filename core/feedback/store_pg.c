@@ -156,6 +156,14 @@ static long pg_exec(struct aa_feedback *fb, const char *sql, const struct fb_par
 	return rows;
 }
 
+/* The server's notices (a table that is there already) are no one's
+ * business: libpq would print them on the delivery process's stderr. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int pg_connect(struct aa_feedback *fb, const char *conninfo)
 {
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
@@ -178,6 +186,7 @@ static int pg_connect(struct aa_feedback *fb, const char *conninfo)
 			return -1;
 		st = PQconnectPoll(conn_of(fb));
 	}
+	PQsetNoticeProcessor(conn_of(fb), quiet, NULL);
 	if (PQsetnonblocking(conn_of(fb), 1) != 0) {
 		fb_error(fb, "feedback: PostgreSQL: %s", PQerrorMessage(conn_of(fb)));
 		return -1;
