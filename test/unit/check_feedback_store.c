@@ -52,6 +52,13 @@ static struct aa_feedback *store_open(struct store_dir *d, int how)
 	return fb;
 }
 
+/* A fresh directory and a store made in it, open to record. */
+static struct aa_feedback *store_fresh(struct store_dir *d)
+{
+	store_dir_make(d);
+	return store_open(d, AA_FB_OPEN_CREATE);
+}
+
 static int record(struct aa_feedback *fb, const char *dest, const char *from, const char *route, const char *text,
 		  time_t now, struct aa_fb_entry *e)
 {
@@ -80,8 +87,7 @@ START_TEST(second_reply_counts_two_and_route_is_avoided)
 	struct aa_fb_entry e;
 	struct stat st;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	ck_assert_int_eq(stat(d.file, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0640);
 	ck_assert_int_eq(record(fb, "MX.Outlook.Example", "Example.COM", "direct", dmarc509, T0, &e), 1);
@@ -119,8 +125,7 @@ START_TEST(block_list_reply_avoids_route_for_every_from_domain)
 	struct aa_feedback *fb;
 	struct aa_fb_entry e;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	ck_assert_int_eq(record(fb, "outlook", "a.example", "direct", s3150, T0, &e), 1);
 	ck_assert_str_eq(e.from_domain, "*");
 	ck_assert_int_eq(e.class, AA_FB_BLOCKLIST);
@@ -139,8 +144,7 @@ START_TEST(expired_entry_is_not_avoided_and_counts_again_from_one)
 	struct aa_feedback *fb;
 	struct aa_fb_entry e;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	record(fb, "gmail", "example.com", "direct", dmarc509, T0, &e);
 	record(fb, "gmail", "example.com", "direct", dmarc509, T0 + 10, &e);
 	ck_assert_int_eq(e.count, 2);
@@ -169,8 +173,7 @@ START_TEST(other_classes_are_listed_but_never_avoided)
 	struct aa_fb_entry e;
 	int seen = 0;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	ck_assert_int_eq(record(fb, "gmail", "example.com", "direct", "550 5.1.1 user unknown", T0, &e), 1);
 	ck_assert_int_eq(record(fb, "gmail", "example.com", "direct", "421 4.7.28 rate limited", T0, &e), 1);
 	ck_assert_int_eq(record(fb, "gmail", "example.com", "direct", "250 2.0.0 OK", T0, &e), 0);
@@ -192,8 +195,7 @@ START_TEST(forget_clears_one_from_domain_or_the_destination)
 	struct aa_feedback *fb;
 	struct aa_fb_entry e;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	record(fb, "outlook", "a.example", "direct", dmarc509, T0, &e);
 	record(fb, "outlook", "b.example", "direct", dmarc509, T0, &e);
 	record(fb, "outlook", "b.example", "direct", s3150, T0, &e);
@@ -224,8 +226,7 @@ START_TEST(reply_is_kept_printable_and_bad_keys_are_refused)
 	struct aa_fb_key bad = { "mx.example", "example.com", "di\trect", "" };
 	char longname[300];
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	aa_fb_reply_parse(hostile, sizeof(hostile) - 1, &r);
 	{
 		struct aa_fb_key k = { "mx.example", "example.com", "direct", "" };
@@ -320,8 +321,7 @@ START_TEST(locked_store_waits_at_most_the_timeout)
 	sqlite3 *other;
 	long ms;
 
-	store_dir_make(&d);
-	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	fb = store_fresh(&d);
 	record(fb, "outlook", "a.example", "direct", dmarc509, T0, &e);
 	ck_assert_int_eq(sqlite3_open(d.file, &other), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
