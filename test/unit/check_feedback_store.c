@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "aa_config.h"
 #include "aa_feedback.h"
 #include "aa_test.h"
+#include "aa_test_tmp.h"
 
 #define T0 1800000000	/* 2027-01-15, a fixed "now" */
 #define EXPIRE 3600
@@ -348,6 +350,48 @@ START_TEST(locked_store_waits_at_most_the_timeout)
 }
 END_TEST
 
+/* The settings give the store its file, server, expiry and timeout;
+ * values out of range are refused with the file and line. */
+START_TEST(settings_give_the_store_its_place_expiry_and_timeout)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		unsigned expire_s, timeout_ms;
+	} cases[] = {
+		{ "", 1, 86400, 1000 },
+		{ "outbound_feedback_expire = 7d\noutbound_feedback_timeout = 3s\n", 1, 7 * 86400, 3000 },
+		{ "outbound_feedback_expire = 90m\n", 1, 5400, 1000 },
+		{ "outbound_feedback_expire = 12h\n", 1, 43200, 1000 },
+		{ "outbound_feedback_expire = 30s\n", 0, 0, 0 },
+		{ "outbound_feedback_expire = 31d\n", 0, 0, 0 },
+		{ "outbound_feedback_expire = 1w\n", 0, 0, 0 },
+		{ "outbound_feedback_timeout = 0s\n", 0, 0, 0 },
+		{ "outbound_feedback_postgresql = host=/run/postgresql dbname=authalign\n", 1, 86400, 1000 },
+		{ "outbound_feedback_postgresql = host=x\x01\n", 0, 0, 0 },
+	};
+	struct aa_test_tmp tmp;
+	struct aa_config *cfg;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = aa_config_load(aa_test_tmp_write(&tmp, cases[i].text), &cfg, err, sizeof(err));
+
+		ck_assert_msg((rc == 0) == cases[i].ok, "\"%s\": %d %s", cases[i].text, rc, err);
+		if (rc == 0) {
+			ck_assert_str_eq(cfg->feedback.file, AA_FB_DEFAULT_FILE);
+			ck_assert_uint_eq(cfg->feedback.expire_s, cases[i].expire_s);
+			ck_assert_uint_eq(cfg->feedback.timeout_ms, cases[i].timeout_ms);
+			ck_assert_int_eq(cfg->feedback.postgresql != NULL, strstr(cases[i].text, "postgresql") != NULL);
+			aa_config_free(&cfg);
+		} else {
+			aa_test_assert_error_at(err, tmp.path, 1, "outbound_feedback_", cases[i].text);
+		}
+		aa_test_tmp_remove(&tmp);
+	}
+}
+END_TEST
+
 Suite *suite_feedback_store(void)
 {
 	Suite *s = suite_create("feedback_store");
@@ -363,6 +407,7 @@ Suite *suite_feedback_store(void)
 	tcase_add_test(tc, store_not_made_yet_reads_empty_and_is_not_made);
 	tcase_add_test(tc, store_that_cannot_be_opened_is_an_error);
 	tcase_add_test(tc, locked_store_waits_at_most_the_timeout);
+	tcase_add_test(tc, settings_give_the_store_its_place_expiry_and_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }
