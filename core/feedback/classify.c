@@ -186,6 +186,7 @@ struct rule {
 static const char *const gmail_spf[] = { "fails to pass spf", NULL };
 static const char *const recipient_rejected[] = { "recipient address rejected", "recipientnotfound", NULL };
 static const char *const tenant[] = { "tenantattribution", NULL };
+static const char *const not_directly[] = { "directly to our servers", NULL };
 static const char *const relay_word[] = { "relay*", NULL };
 static const char *const refused_words[] = {
 	"denied", "not permitted", "not allowed", "refused", "unable", "prohibited", "rejected", NULL,
@@ -243,6 +244,7 @@ static const struct rule rules[] = {
 	  NULL },
 	/* what the text says, strongest first */
 	{ "TenantAttribution text", AA_FB_RELAY, NULL, ANY_CODE, tenant, NULL },
+	{ "address may not send directly (Gmail)", AA_FB_BLOCKLIST, NULL, ANY_CODE, not_directly, NULL },
 	{ "DMARC text", AA_FB_DMARC, NULL, ANY_CODE, dmarc_words, NULL },
 	{ "SPF text", AA_FB_SPF, NULL, ANY_CODE, spf_words, NULL },
 	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL },

@@ -76,6 +76,9 @@ static const struct {
 	  "550-5.7.25 PTR record setup, or the corresponding forward DNS entry does not\n"
 	  "550-5.7.25 point to the sending IP.", AA_FB_BLOCKLIST },
 	{ "550 Message rejected due to sender IP reputation ([192.0.2.1])", AA_FB_BLOCKLIST },
+	{ "550-5.7.1 [192.0.2.1] The IP you're using to send mail is not authorized to\n"
+	  "550-5.7.1 send email directly to our servers. Please use the SMTP relay at your\n"
+	  "550-5.7.1 service provider instead.", AA_FB_BLOCKLIST },
 	/* relay and tenant */
 	{ "550 5.7.64 TenantAttribution; Relay Access Denied [SN1NAM02FT022.eop-nam02.prod.protection."
 	  "outlook.com]", AA_FB_RELAY },
