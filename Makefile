@@ -25,7 +25,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubu
 CORE_SRC    := $(sort $(wildcard core/*/*.c))
 CORE_HDR    := $(wildcard include/*.h core/*/*.h)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
-PLUGIN_SRC  := $(sort $(wildcard local_scan/*.c lookups/*.c))
+PLUGIN_SRC  := $(sort $(wildcard exim/*.c local_scan/*.c lookups/*.c))
 PLUGIN_OBJ  := $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
 TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o)
@@ -63,13 +63,21 @@ $(BUILD)/%.o: %.c $(CORE_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# The Exim adapters see local_scan.h; core never does.
-$(BUILD)/local_scan/%.o: local_scan/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
+# The Exim adapters see local_scan.h; core never does. exim/ is the layer
+# local_scan/ and lookups/ share (exim/aa_exim.h); neither includes the
+# other. local_scan.h gives LOCAL_SCAN (local_scan()) and DLFUNC_IMPL
+# (${dlfunc}) one meaning, the plugin-side names of Exim's string_copy()
+# and child_open(); exim/ serves both callers and gets both.
+EXIM_HDR := $(wildcard include/*.h exim/*.h)
+$(BUILD)/exim/%.o: exim/%.c $(EXIM_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DLOCAL_SCAN -c $< -o $@
-$(BUILD)/lookups/%.o: lookups/%.c $(wildcard include/*.h local_scan/*.h) $(VERSION_H)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DLOCAL_SCAN -DDLFUNC_IMPL -c $< -o $@
+$(BUILD)/local_scan/%.o: local_scan/%.c $(EXIM_HDR) $(wildcard local_scan/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -c $< -o $@
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DLOCAL_SCAN -c $< -o $@
+$(BUILD)/lookups/%.o: lookups/%.c $(EXIM_HDR) $(wildcard lookups/*.h) $(VERSION_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DDLFUNC_IMPL -c $< -o $@
 
 $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	rm -f $@
@@ -101,15 +109,19 @@ $(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
 	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
 	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
 
-$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h test/unit/*.h) $(VERSION_H)
+$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h exim/aa_exim.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -c $< -o $@
+	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -Iexim -c $< -o $@
 $(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itest/unit -Itest/itest -c $< -o $@
 
-$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(BUILD)/libauthalign.a
-	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+# the adapter layer's files that need no Exim run in the unit tests too
+UNIT_EXIM_OBJ := $(BUILD)/exim/spf_memo.o
+$(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+		$(BUILD)/libauthalign.a
+	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
+	    $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 $(BUILD)/test/run_itest: test/unit/run_suites.c $(BUILD)/test/itest_suites.h $(ITEST_OBJ) $(BUILD)/libauthalign.a
 	$(CC) $(CFLAGS) -I$(BUILD)/test -DSUITES_HEADER='"itest_suites.h"' -o $@ test/unit/run_suites.c $(ITEST_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 
@@ -132,7 +144,7 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit feedback-check conformance man-check up-to-date install-check itest
+check: all unit feedback-check conformance man-check up-to-date install-check layout-check itest
 
 # The feedback store under many processes at once, in SQLite and in a real
 # PostgreSQL server the test starts itself (test/feedback/run), and
@@ -229,16 +241,16 @@ FUZZ_MAXLEN_from := 131072
 FUZZ_ASAN_OPTIONS ?= detect_stack_use_after_return=1
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 # fuzz_plandata runs the real ${dlfunc} lookups on a stand-in for Exim:
-# every adapter file but the ones only local_scan() itself uses
+# the adapter layer but where a message comes from (only local_scan() asks)
 FUZZ_EXTRA_plandata := lookups/outbound.c test/fuzz/exim_stub.c \
-    $(filter-out local_scan/local_scan.c local_scan/outscan.c local_scan/source.c,$(wildcard local_scan/*.c))
+    $(filter-out exim/source.c,$(wildcard exim/*.c))
 fuzz_extra_obj = $(addprefix $(FUZZ_DIR)/obj/,$(patsubst %.c,%.o,$(FUZZ_EXTRA_$(1))))
 $(FUZZ_DIR)/obj/core/%.o: core/%.c $(CORE_HDR)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
-$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h local_scan/*.h lookups/*.h) $(VERSION_H)
+$(FUZZ_DIR)/obj/%.o: %.c $(wildcard include/*.h exim/*.h lookups/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(EXIM_INC) -Ilocal_scan -DDLFUNC_IMPL -Itest/unit -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(EXIM_INC) -Iexim -DDLFUNC_IMPL -Itest/unit -c $< -o $@
 .PRECIOUS: $(FUZZ_DIR)/obj/%.o $(FUZZ_DIR)/obj/core/%.o
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/test/fuzz/fuzz_%.o $(FUZZ_CORE_OBJ) \

@@ -1,8 +1,19 @@
 /* aa_authres.h - Authentication-Results (RFC 8601): ours out, forged ones found.
  *
- * Every untrusted string that reaches the header goes through one value
- * writer: a token stays as it is, anything else becomes a quoted-string
- * with quoted-pairs, and bytes outside printable ASCII are replaced.
+ * What it does: writes our header from the SPF, DKIM and DMARC results
+ * (core/authres/authres.c); recognises a field that claims our
+ * authserv-id (authres_ours.c); parses any field strictly or leniently
+ * (authres_parse.c over the lexer authres_lex.c) and writes a parsed one
+ * back in a canonical form (authres_format.c). Every untrusted string
+ * that reaches a header goes through one value writer (authres_value.c):
+ * a token stays as it is, anything else becomes a quoted-string with
+ * quoted-pairs, and bytes outside printable ASCII are replaced.
+ *
+ * What it must not know: how the results were reached (libspf2,
+ * libopendkim, libopendmarc, DNS), the settings (which upstream is
+ * trusted, what a result makes happen: judge, config), and Exim (which
+ * header is removed or added and how). It reads the result structs of
+ * aa_spf.h, aa_dkim.h and aa_dmarc.h and nothing else of those modules.
  */
 #ifndef AA_AUTHRES_H
 #define AA_AUTHRES_H
@@ -43,7 +54,7 @@ const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len);
  * otherwise a quoted-string. */
 const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len);
 
-/* ---- reading fields (core/authres/authres_parse.c) ---- */
+/* ---- reading fields (core/authres/authres_parse.c, authres_lex.c, authres_ours.c) ---- */
 
 /* Caps on what one field may hold; going over one rejects the field. */
 #define AA_AUTHRES_VALUE_MAX 65536	/* bytes in a field value */

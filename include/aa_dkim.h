@@ -46,7 +46,9 @@ struct aa_dkim_result {
 struct aa_dkim_verify;
 
 /* Start verifying one message. NULL when the library cannot start;
- * then aa_dkim_verify_abort(). */
+ * then aa_dkim_verify_abort(). The verification belongs to the message:
+ * one never finished ends with the message's arena, the library's
+ * memory freed then (aa_arena_on_reset). */
 struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx);
 
 /* One header field, name and value, folded lines included, with or
@@ -64,6 +66,9 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **v, struct aa_dkim_result *r);
  * start): fill *r with what is known, every undecided signature
  * temperror, r->incomplete set; free v. Returns -1. */
 int aa_dkim_verify_abort(struct aa_dkim_verify **v, struct aa_dkim_result *r);
+
+/* Verifications started and not yet ended in this process (tests). */
+size_t aa_dkim_verify_open_count(void);
 
 /* Convenience: a whole message (headers, blank line, body). */
 int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,

@@ -1,11 +1,21 @@
-/* aa_dmarc.h - RFC 5322 From, organizational domain, DMARC evaluation.
+/* aa_dmarc.h - DMARC: the organizational domain, policy discovery,
+ * alignment and the verdict for one message.
  *
- * RFC 9989 (DNS tree walk, np=, psd=, t=, no pct) is the default; RFC 7489
- * with the Public Suffix List is the other mode. Both are computed on
- * every evaluation and a disagreement is reported. libopendmarc parses
- * records; the From address, the organizational domain and alignment are
- * ours (libopendmarc mis-parses quoted display names and falls back to
- * org-domain comparison under adkim=s).
+ * What it does: finds the policy for the From domain, aligns it with
+ * the SPF and DKIM results and gives the verdict (core/dmarc/; how the
+ * files divide the work is in core/dmarc/dmarc_int.h). RFC 9989 (DNS
+ * tree walk, np=, psd=, t=, no pct) is the default; RFC 7489 with the
+ * Public Suffix List is the other mode. Both are computed on every
+ * evaluation and a disagreement is reported. libopendmarc parses
+ * records; the organizational domain and alignment are ours
+ * (libopendmarc falls back to org-domain comparison under adkim=s), and
+ * the From address comes parsed from aa_from.h (libopendmarc mis-parses
+ * quoted display names).
+ *
+ * What it must not know: how SPF and DKIM reached their results (it
+ * reads only their result structs), how the verdict is written or acted
+ * on (authres, judge, the per-domain settings of config), outbound
+ * planning, and Exim. It asks DNS only through the ctx's aa_dns.
  */
 #ifndef AA_DMARC_H
 #define AA_DMARC_H
@@ -138,6 +148,7 @@ struct aa_dmarc_result {
 int aa_dmarc_evaluate(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		      struct aa_dmarc_result *r);
 
+/* "none", "quarantine", "reject", "unspecified" (core/dmarc/dmarc_bis.c) */
 const char *aa_dmarc_policy_name(enum aa_dmarc_policy p);
 
 /* Alignment (RFC 9989 4.4): relaxed compares organizational domains,

@@ -4,9 +4,18 @@
  * hooks) and DMARC all fetch here, so every question is bounded in time,
  * cached for the life of one message, counted, and mapped to one status
  * vocabulary; and all the questions of one message (SMTP transaction)
- * share a total time budget (RFC 7208 4.6.4 asks for an overall limit). Two back ends: the system resolver (res_nquery with our own
- * timeouts), or a fixed zone loaded from a text file for unit tests and
- * the offline tool.
+ * share a total time budget (RFC 7208 4.6.4 asks for an overall limit).
+ * Two back ends: the system resolver (res_nquery with our own timeouts),
+ * or a fixed zone loaded from a text file for unit tests and the offline
+ * tool.
+ *
+ * It knows the toolkit (core/lib: the arena, the name checks) and
+ * nothing else: not SPF, DKIM or DMARC, not the context, not Exim. What
+ * a question means is its caller's business.
+ *
+ * Lifetime (aa_arena.h): answers live in the message's arena until it is
+ * reset; the cache and the budget are the message's too, and empty
+ * themselves in a hook on that reset. Nobody frees an answer.
  */
 #ifndef AA_DNS_H
 #define AA_DNS_H
@@ -77,14 +86,15 @@ struct aa_dns *aa_dns_new(const struct aa_dns_config *config, const char **err_r
 void aa_dns_free(struct aa_dns **dns);
 
 /* Put answers in arena (the message's; NULL: the dns's own one, emptied
- * by aa_dns_flush()). The owner of arena calls aa_dns_flush() before it
- * resets the arena. Forgets the cache. */
+ * by aa_dns_flush()). Ends the current message: forgets the cache and
+ * restarts the budget. When arena is reset or freed, the message ends
+ * again (a hook the cache registers with its first answer). */
 void aa_dns_set_arena(struct aa_dns *dns, struct aa_arena *arena);
 
 /* Ask (name, type). The answer lives in the arena and stays valid until
- * aa_dns_flush() (the message's end), whatever the number of questions
- * asked after it. Never NULL: no memory gives a TEMPFAIL answer, and so
- * does a question once the time budget is spent (below).
+ * the arena is reset (the message's end), whatever the number of
+ * questions asked after it. Never NULL: no memory gives a TEMPFAIL
+ * answer, and so does a question once the time budget is spent (below).
  * A name is its label octets as they are, '.' between labels, one final
  * '.' optional; it is compared without ASCII case (RFC 4343) and
  * otherwise exactly. Labels may hold printable ASCII including space
@@ -96,7 +106,10 @@ void aa_dns_set_arena(struct aa_dns *dns, struct aa_arena *arena);
 const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 					  enum aa_dns_type type);
 
-/* Forget cached answers (between messages). */
+/* End the message of a dns that keeps answers in its own arena (none
+ * set): that arena is reset, so the answers go, the cache empties and the
+ * budget starts again. A dns using a message arena ends its message with
+ * that arena's reset (aa_ctx_end_message()); then this does nothing. */
 void aa_dns_flush(struct aa_dns *dns);
 
 /* The time budget: the time spent waiting for answers (the fixed zone
@@ -104,8 +117,9 @@ void aa_dns_flush(struct aa_dns *dns);
  * the cache and comes when the sum has reached budget_ms gets TEMPFAIL
  * without being sent. The question that crosses the limit runs with its
  * tries and time per try cut to what was left (whole seconds for the
- * resolver). Restart at the start of each SMTP transaction. */
-void aa_dns_budget_restart(struct aa_dns *dns);
+ * resolver). The budget starts again when the message ends, with the
+ * cache (the arena's reset): the adapter ends a message at its end and
+ * when a new SMTP transaction starts. */
 /* 1 when a question was refused for the budget since the restart. */
 int aa_dns_budget_exhausted(const struct aa_dns *dns);
 unsigned aa_dns_budget_ms(const struct aa_dns *dns);

@@ -38,7 +38,7 @@ enum aa_dns_name_flag {
 	AA_DNS_NAME_NO_EDGE_HYPHEN = 1 << 4,
 	/* At least two labels (a fully qualified name). SPF's further rule
 	 * for the last label (RFC 7208 toplabel) belongs to its record
-	 * grammar and stays in core/spf/spf_guard.c. */
+	 * grammar and stays in core/spf/spf_client.c. */
 	AA_DNS_NAME_DOTTED = 1 << 5,
 };
 

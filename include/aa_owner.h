@@ -67,7 +67,7 @@ int aa_owner_check(const struct aa_owners *o, const struct aa_hostnets *trusted,
 		   const struct aa_submitter *s, const char *domain, const char **why_r);
 
 /* "authenticated as X", "local user X (uid N)", "host A", escaped, in the
- * arena: for log lines and SMTP texts. */
+ * arena: for log lines and SMTP texts. NULL when out of memory. */
 const char *aa_submitter_text(struct aa_ctx *ctx, const struct aa_submitter *s);
 
 #endif

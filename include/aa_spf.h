@@ -1,11 +1,18 @@
 /* aa_spf.h - SPF (RFC 7208) through libspf2, with its gaps closed.
  *
- * libspf2 evaluates; core/spf/spf.c feeds it DNS from aa_dns (a libspf2 DNS
- * layer), and core/spf/spf_guard.c closes what libspf2 gets wrong: the
- * void-lookup limit (RFC 7208 4.6.4), more than 10 MX names, record
+ * What it does: check_host() for the HELO and MAIL FROM identities of one
+ * client, and the Received-SPF value. libspf2 evaluates; core/spf/spf.c
+ * feeds it DNS from aa_dns (a libspf2 DNS layer), and the other files of
+ * core/spf close what libspf2 gets wrong, one job each (core/spf/spf_int.h):
+ * the void-lookup limit (RFC 7208 4.6.4), more than 10 MX names, record
  * syntax it accepts, its "(invalid)" result, and its rule that every
  * 127.0.0.0/8 client passes (a loopback client is never evaluated: it
  * gets "none" with reason "loopback client not evaluated").
+ *
+ * What it must not know: the message (From, DKIM, DMARC), how its result
+ * is written into a header or acted on (authres, judge), the settings
+ * file, and Exim. It asks DNS only through the ctx's aa_dns; libspf2's
+ * types never leave core/spf.
  */
 #ifndef AA_SPF_H
 #define AA_SPF_H
@@ -38,7 +45,7 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 /* Fills buf with n unpredictable bytes: 0, or -1 when it cannot. */
 typedef int aa_spf_random_fn(void *buf, size_t n);
 
-/* The random source of the /0 label (core/spf/spf_guard.h, any_label); NULL
+/* The random source of the /0 label (core/spf/spf_int.h, any_label); NULL
  * (the default) is getrandom(2). For tests that make it fail. Returns 0,
  * or -1 when libspf2 could not start. */
 int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn);

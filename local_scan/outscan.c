@@ -1,69 +1,15 @@
-/* outscan.c - plan every message that leaves, at submission. */
+/* outscan.c - plan every message that leaves, at submission.
+ *
+ * The message's From, DKIM results, recipients and submitter are its
+ * facts (aa_exim.h): found once, whether the inbound half took them first
+ * or not.
+ */
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include "local_scan.h"
 #include "aa_plan.h"
-#include "message.h"
+#include "aa_exim.h"
 #include "outscan.h"
-#include "submitter.h"
-
-static const char *address_domain(const recipient_item *r)
-{
-	const char *at = r->address != NULL ? strrchr((const char *)r->address, '@') : NULL;
-
-	return at != NULL && at[1] != '\0' ? at + 1 : NULL;
-}
-
-/* 1 local, 0 remote, -1 unknown: the config has no +local_domains list
- * (then both halves apply: inbound judging and outbound planning). */
-static int domain_is_local(const char *domain)
-{
-	static int said;	/* once per process: the config does not change under it */
-
-	switch (lss_match_domain(US domain, US"+local_domains")) {
-	case OK:
-		return 1;
-	case FAIL:
-		return 0;
-	default:
-		if (!said++)
-			log_write(0, LOG_MAIN | LOG_PANIC, "authalign: cannot match domains against "
-				  "+local_domains (is the domainlist defined?): every recipient is "
-				  "judged inbound and planned outbound");
-		return -1;
-	}
-}
-
-int message_has_local_recipient(void)
-{
-	for (int i = 0; i < recipients_count; i++) {
-		const char *d = address_domain(&recipients_list[i]);
-
-		if (d == NULL || domain_is_local(d) != 0)
-			return 1;	/* an unqualified address is local too */
-	}
-	return 0;
-}
-
-/* Distinct remote recipient domains, at most max. */
-static size_t remote_domains(const char **out, size_t max)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < recipients_count && n < max; i++) {
-		const char *d = address_domain(&recipients_list[i]);
-		size_t j;
-
-		if (d == NULL || domain_is_local(d) == 1)
-			continue;
-		for (j = 0; j < n && strcasecmp(out[j], d) != 0; j++)
-			;
-		if (j == n)
-			out[n++] = d;
-	}
-	return n;
-}
 
 static void plan_to_entry(const struct aa_plan *p, const char *domain, struct aa_plandata_entry *e)
 {
@@ -80,38 +26,36 @@ static void plan_to_entry(const struct aa_plan *p, const char *domain, struct aa
 		e->step = AA_STEP_DIRECT;	/* not enforced here: deliver as Exim would */
 }
 
-int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int *dkim_done,
-		  struct aa_from *from, int *from_done, const char **text_r)
+int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	struct aa_ctx *ctx = pl->ctx;
-	const char *domains[AA_PLANDATA_DOMAINS_MAX];
-	size_t n;
+	const struct aa_recipients *rcpt;
+	const struct aa_dkim_result *dkim;
+	const struct aa_from *from;
+	const struct aa_submitter *who;
 	struct aa_plandata pd;
 	struct aa_out_msg m;
-	struct aa_submitter who;
 
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return LOCAL_SCAN_ACCEPT;
-	n = remote_domains(domains, AA_PLANDATA_DOMAINS_MAX);
-	if (n == 0)
+	if ((rcpt = facts_recipients(pl)) != NULL && rcpt->remote_count == 0)
 		return LOCAL_SCAN_ACCEPT;
-	if (!*dkim_done) {
-		verify_dkim(ctx, fd, dkim);
-		*dkim_done = 1;
+	dkim = facts_dkim(pl, fd);
+	from = facts_from(pl);
+	who = facts_submitter(pl);
+	if (rcpt == NULL || dkim == NULL || from == NULL || who == NULL) {
+		aa_log(ctx, AA_LOG_PANIC, "no memory for the facts of a message to plan");
+		*text_r = TEMP_TEXT;
+		return LOCAL_SCAN_TEMPREJECT;
 	}
-	if (!*from_done) {
-		find_from(ctx, from);
-		*from_done = 1;
-	}
-	submitter_from_exim(ctx, &who);
 	memset(&pd, 0, sizeof(pd));
 	pd.made = time(NULL);
 	for (size_t i = 0; i < dkim->count && pd.dkim_count < AA_PLANDATA_DKIM_MAX; i++)
 		if (dkim->sigs[i].result == AA_PASS && dkim->sigs[i].domain != NULL)
 			pd.dkim[pd.dkim_count++] = dkim->sigs[i].domain;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < rcpt->remote_count; i++) {
 		struct aa_plan plan;
 
 		m = (struct aa_out_msg){
@@ -119,12 +63,12 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 			.helo_default = (const char *)expand_string(US"$primary_hostname"),
 			.from = from,
 			.dkim = dkim,
-			.rcpt_domain = domains[i],
-			.submitter = &who,
+			.rcpt_domain = rcpt->remote[i],
+			.submitter = who,
 		};
 		if (aa_plan_message(ctx, ob, &m, &plan) < 0) {
-			aa_log(ctx, AA_LOG_PANIC, "internal error planning delivery to %s", aa_escz(ctx, domains[i]));
-			*text_r = "4.3.0 Temporary local problem, try again later";
+			aa_log(ctx, AA_LOG_PANIC, "internal error planning delivery to %s", aa_escz(ctx, rcpt->remote[i]));
+			*text_r = TEMP_TEXT;
 			return LOCAL_SCAN_TEMPREJECT;
 		}
 		if (plan.log_line != NULL)
@@ -134,7 +78,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 		if (plan.temp) {
 			*text_r = aa_arena_printf(ctx->arena,
 				"4.7.5 Temporary DNS failure planning delivery to %s, try again later",
-				aa_escz(ctx, domains[i]));
+				aa_escz(ctx, rcpt->remote[i]));
 			return LOCAL_SCAN_TEMPREJECT;
 		}
 		if (plan.step == AA_STEP_REFUSE && plan.mode == AA_OUT_ENFORCE) {
@@ -142,7 +86,7 @@ int outbound_scan(struct aa_plugin *pl, int fd, struct aa_dkim_result *dkim, int
 				: "5.7.1 authalign: no route would be accepted by the destination";
 			return LOCAL_SCAN_REJECT;
 		}
-		plan_to_entry(&plan, domains[i], &pd.entry[pd.count++]);
+		plan_to_entry(&plan, rcpt->remote[i], &pd.entry[pd.count++]);
 	}
 	if (pd.count > 0 || pd.dkim_count > 0)
 		*text_r = aa_plandata_encode(ctx, &pd);

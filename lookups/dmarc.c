@@ -10,7 +10,8 @@
 AA_EXPORT int authalign_dmarc_record(uschar **yield, int argc, uschar *argv[]);
 AA_EXPORT int authalign_dmarc_policy(uschar **yield, int argc, uschar *argv[]);
 
-/* Printable ASCII only: the record is DNS data, so untrusted. */
+/* Printable ASCII only: the record is DNS data, so untrusted. NULL when
+ * out of memory. */
 static const char *printable(struct aa_ctx *ctx, const char *s)
 {
 	char *out = aa_arena_strdup(ctx->arena, s != NULL ? s : "");
@@ -18,7 +19,7 @@ static const char *printable(struct aa_ctx *ctx, const char *s)
 	for (char *p = out; p != NULL && *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
-	return out != NULL ? out : "";
+	return out;
 }
 
 static int dmarc_lookup_dlfunc(uschar **yield, int argc, uschar *argv[], int want_policy)
@@ -38,10 +39,12 @@ static int dmarc_lookup_dlfunc(uschar **yield, int argc, uschar *argv[], int wan
 		*yield = plugin_store_copy("authalign: DMARC lookup could not be evaluated");
 		return ERROR;
 	}
+	const char *answer;
+
 	switch (lk.status) {
 	case AA_PASS:
-		return lookup_answer(yield, want_policy ? aa_dmarc_policy_name(lk.effective)
-							: printable(pl->ctx, lk.record.raw));
+		answer = want_policy ? aa_dmarc_policy_name(lk.effective) : printable(pl->ctx, lk.record.raw);
+		return answer != NULL ? lookup_answer(yield, answer) : lookup_no_memory(yield);
 	case AA_TEMPERROR:
 		return lookup_temperror(yield, aa_arena_printf(pl->ctx->arena,
 			"authalign: temperror: DNS temporary failure looking up the DMARC record of %s",

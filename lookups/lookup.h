@@ -15,7 +15,7 @@
 #define AA_LOOKUP_H
 
 #include "local_scan.h"
-#include "plugin.h"
+#include "aa_exim.h"
 
 /* Start a lookup: the plugin, or NULL with *yield and the status set. */
 static inline struct aa_plugin *lookup_start(uschar **yield, int argc, int want_min,
@@ -43,17 +43,27 @@ static inline int lookup_answer(uschar **yield, const char *value)
 	return OK;
 }
 
-/* An answer made only of the admin's configuration (see plugin.h). */
+/* An answer made only of the admin's configuration (plugin_store_copy_trusted). */
 static inline int lookup_answer_trusted(uschar **yield, const char *value)
 {
 	*yield = plugin_store_copy_trusted(value != NULL ? value : "");
 	return OK;
 }
 
+/* A temporary failure: the expansion fails (an ACL defers, a router
+ * defers). what NULL: the text itself could not be made (no memory). */
 static inline int lookup_temperror(uschar **yield, const char *what)
 {
-	*yield = plugin_store_copy(what);
+	*yield = plugin_store_copy(what != NULL ? what : "authalign: temperror: out of memory");
 	return FAIL;
+}
+
+/* An answer that could not be made for want of memory is a temporary
+ * failure, never an empty answer (which would mean "no record", "deliver
+ * direct" or "do not sign"). */
+static inline int lookup_no_memory(uschar **yield)
+{
+	return lookup_temperror(yield, NULL);
 }
 
 #endif

@@ -19,7 +19,6 @@
 #include <string.h>
 #include "aa_plan.h"
 #include "lookup.h"
-#include "outplan.h"
 
 AA_EXPORT int authalign_route(uschar **yield, int argc, uschar *argv[]);
 AA_EXPORT int authalign_transport(uschar **yield, int argc, uschar *argv[]);
@@ -76,6 +75,7 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 {
 	const struct aa_plandata_entry *e;
 	const struct aa_route *r;
+	const char *hosts;
 	struct aa_plugin *pl;
 	int status = OK;
 
@@ -88,7 +88,10 @@ int authalign_route(uschar **yield, int argc, uschar *argv[])
 		*yield = plugin_store_copy("authalign: the plan names a smarthost the routes file no longer has");
 		return ERROR;
 	}
-	return lookup_answer_trusted(yield, r != NULL ? aa_route_data(pl->ctx, r) : "");
+	if (r == NULL)
+		return lookup_answer(yield, "");
+	hosts = aa_route_data(pl->ctx, r);
+	return hosts != NULL ? lookup_answer_trusted(yield, hosts) : lookup_no_memory(yield);
 }
 
 int authalign_transport(uschar **yield, int argc, uschar *argv[])

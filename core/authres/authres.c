@@ -1,91 +1,10 @@
-/* authres.c - build our Authentication-Results, recognise forged ones. */
+/* authres.c - build our Authentication-Results header from the SPF, DKIM
+ * and DMARC results, one folded line per result; every value through
+ * authres_value.c.
+ */
 #include <string.h>
-#include "aa_authres.h"
 #include "aa_str.h"
-
-/* RFC 2045 token characters (RFC 8601 2.2 uses them for values). */
-static int is_token_char(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return 0;
-	return strchr("()<>@,;:\\\"/[]?=", c) == NULL;
-}
-
-static int is_token(const char *s, size_t len)
-{
-	if (len == 0)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!is_token_char((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-/* A copy with bytes outside printable ASCII replaced by '?': the text
- * that will be written, so that quoting is decided on it. */
-static char *printable(struct aa_ctx *ctx, const char *s, size_t len)
-{
-	char *out = aa_arena_strndup(ctx->arena, s, len);
-
-	for (size_t i = 0; out != NULL && i < len; i++) {
-		unsigned char c = (unsigned char)out[i];
-
-		if (c < 0x20 || c >= 0x7f)
-			out[i] = '?';
-	}
-	return out;
-}
-
-/* A quoted-string with quoted-pairs around printable text; NULL when
- * out of memory. */
-static const char *quoted(struct aa_ctx *ctx, const char *s, size_t len)
-{
-	char *out = aa_arena_alloc(ctx->arena, len * 2 + 3), *o;
-
-	if (out == NULL)
-		return NULL;
-	o = out;
-	*o++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			*o++ = '\\';
-		*o++ = s[i];
-	}
-	*o++ = '"';
-	*o = '\0';
-	return out;
-}
-
-/* Printable copy of at most AA_AUTHRES_ITEM_MAX bytes, left bare when
- * plain(copy) says so, else quoted; "" quoted for no value, NULL when
- * out of memory. */
-static const char *write_value(struct aa_ctx *ctx, const char *s, size_t len,
-			       int (*plain)(const char *, size_t))
-{
-	char *t;
-
-	if (s == NULL)
-		return "\"\"";
-	if (len > AA_AUTHRES_ITEM_MAX)
-		len = AA_AUTHRES_ITEM_MAX;
-	if ((t = printable(ctx, s, len)) == NULL)
-		return NULL;
-	return plain(t, len) ? t : quoted(ctx, t, len);
-}
-
-const char *aa_authres_value(struct aa_ctx *ctx, const char *s, size_t len)
-{
-	const char *v = write_value(ctx, s, len, aa_authres_pvalue_is_plain);
-
-	return v != NULL ? v : "\"\"";
-}
-
-const char *aa_authres_token_value(struct aa_ctx *ctx, const char *s, size_t len)
-{
-	const char *v = write_value(ctx, s, len, is_token);
-
-	return v != NULL ? v : "\"\"";
-}
+#include "authres_int.h"
 
 /* The header being written: the builder and where its pieces come from. */
 struct writer {
@@ -104,12 +23,12 @@ static const char *piece(struct writer *w, const char *made)
 
 static const char *val(struct writer *w, const char *s)
 {
-	return piece(w, write_value(w->ctx, s, s == NULL ? 0 : strlen(s), aa_authres_pvalue_is_plain));
+	return piece(w, aa_ar_write_pvalue(w->ctx, s, s == NULL ? 0 : strlen(s)));
 }
 
 static const char *tval(struct writer *w, const char *s)
 {
-	return piece(w, write_value(w->ctx, s, s == NULL ? 0 : strlen(s), is_token));
+	return piece(w, aa_ar_write_token_value(w->ctx, s, s == NULL ? 0 : strlen(s)));
 }
 
 /* Text inside a comment: printable, no parentheses or backslashes. */
@@ -226,16 +145,4 @@ const char *aa_authres_build(struct aa_ctx *ctx, const struct aa_authres_input *
 	if (!any)
 		aa_str_addz(&w.b, "; none");
 	return aa_str_finish(&w.b, NULL);	/* NULL: out of memory, a temperror */
-}
-
-/* ---- recognising ours ---- */
-
-int aa_authres_is_ours(const char *field, size_t len, const char *authserv_id)
-{
-	size_t off;
-
-	if (authserv_id == NULL || !aa_authres_field_value(field, len, &off))
-		return 0;
-	/* -1, a start that cannot be read: removing a forged claim is the safe side */
-	return aa_authres_id_is(field + off, len - off, authserv_id) != 0;
 }

@@ -1,4 +1,8 @@
-/* ctx.c - the process-wide context and its logging. */
+/* ctx.c - the process-wide context: its two lifetimes and its logging.
+ *
+ * Knows core/lib and core/dns only; the modules above register their
+ * own teardown (aa_ctx_on_free). The lifetime model is in aa_arena.h.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +21,9 @@ struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **e
 	ctx->msgid = "";
 	ctx->log_min = AA_LOG_INFO;
 	ctx->arena = aa_arena_new();
+	ctx->process = aa_arena_new();
 	ctx->dns = aa_dns_new(dns_config, err_r);
-	if (ctx->arena == NULL || ctx->dns == NULL) {
+	if (ctx->arena == NULL || ctx->process == NULL || ctx->dns == NULL) {
 		aa_ctx_free(&ctx);
 		return NULL;
 	}
@@ -32,19 +37,20 @@ void aa_ctx_free(struct aa_ctx **ctxp)
 
 	if (ctx == NULL)
 		return;
-	aa_spf_lib_free(&ctx->spf);
-	aa_dkim_lib_free(&ctx->dkim);
-	aa_psl_free(&ctx->psl);
+	aa_arena_free(&ctx->arena);	/* the message ends first */
+	aa_arena_free(&ctx->process);	/* then the modules' teardown */
 	aa_dns_free(&ctx->dns);
-	aa_arena_free(&ctx->arena);
 	free(ctx);
 	*ctxp = NULL;
 }
 
+int aa_ctx_on_free(struct aa_ctx *ctx, aa_arena_hook_fn *fn, void *arg)
+{
+	return aa_arena_on_reset(ctx->process, fn, arg, NULL);
+}
+
 void aa_ctx_end_message(struct aa_ctx *ctx)
 {
-	aa_dns_flush(ctx->dns);		/* its answers are in the arena */
-	aa_dns_budget_restart(ctx->dns);
 	aa_arena_reset(ctx->arena);
 	ctx->msgid = "";
 }

@@ -1,20 +1,25 @@
-/* escape.c - the only way untrusted text reaches a log line or header. */
+/* escape.c - the only way untrusted text reaches a log line or header.
+ *
+ * The result goes in the message's arena; when the arena has no memory
+ * it goes in one of the context's AA_ESC_RING fixed buffers, taken in
+ * turn, so the escaped text is always the real one.
+ */
 #include <stdio.h>
 #include <string.h>
 #include "aa_ctx.h"
 
-#define ESC_INPUT_MAX 512	/* longer untrusted text is cut, with "..." */
-
 const char *aa_esc(struct aa_ctx *ctx, const char *s, size_t len)
 {
-	size_t cut = len > ESC_INPUT_MAX ? ESC_INPUT_MAX : len;
+	size_t cut = len > AA_ESC_INPUT_MAX ? AA_ESC_INPUT_MAX : len;
 	char *out, *o;
 
 	if (s == NULL)
 		return "";
 	out = aa_arena_alloc(ctx->arena, cut * 4 + 4);
-	if (out == NULL)
-		return "(no memory)";
+	if (out == NULL) {
+		out = ctx->esc_ring[ctx->esc_next];
+		ctx->esc_next = (ctx->esc_next + 1) % AA_ESC_RING;
+	}
 	o = out;
 	for (size_t i = 0; i < cut; i++) {
 		unsigned char c = (unsigned char)s[i];

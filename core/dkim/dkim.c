@@ -221,6 +221,26 @@ static int lib_setup(DKIM_LIB *lib)
 	return 0;
 }
 
+static void dkim_lib_free(struct aa_dkim_lib **lp)
+{
+	struct aa_dkim_lib *l = *lp;
+
+	if (l == NULL)
+		return;
+	if (l->lib != NULL)
+		dkim_close(l->lib);
+	free(l);
+	*lp = NULL;
+}
+
+/* aa_ctx_free() runs this: the handle lives as long as the process. */
+static void lib_teardown(void *arg)
+{
+	struct aa_ctx *ctx = arg;
+
+	dkim_lib_free(&ctx->dkim);
+}
+
 static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 {
 	struct aa_dkim_lib *l = ctx->dkim;
@@ -231,24 +251,12 @@ static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 	if (l == NULL)
 		return NULL;
 	l->lib = dkim_init(lib_malloc, lib_free);
-	if (l->lib == NULL || lib_setup(l->lib) < 0) {
-		aa_dkim_lib_free(&l);
+	if (l->lib == NULL || lib_setup(l->lib) < 0 || aa_ctx_on_free(ctx, lib_teardown, ctx) < 0) {
+		dkim_lib_free(&l);
 		return NULL;
 	}
 	ctx->dkim = l;
 	return l->lib;
-}
-
-void aa_dkim_lib_free(struct aa_dkim_lib **lp)
-{
-	struct aa_dkim_lib *l = *lp;
-
-	if (l == NULL)
-		return;
-	if (l->lib != NULL)
-		dkim_close(l->lib);
-	free(l);
-	*lp = NULL;
 }
 
 /* ---- callbacks from the library ---- */
@@ -410,6 +418,33 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 
 /* ---- streaming input ---- */
 
+static size_t verify_open;	/* verifications started and not yet ended */
+
+size_t aa_dkim_verify_open_count(void)
+{
+	return verify_open;
+}
+
+/* End what the library holds for v, once (finish, abort, or the end of
+ * the message when the caller never finished). */
+static void verify_end(struct aa_dkim_verify *v)
+{
+	if (v->dkim != NULL && !v->lib_unsafe)
+		dkim_free(v->dkim);
+	lib_free_all(v);	/* all of it when dkim_free() could not run */
+	v->dkim = NULL;
+	verify_open--;
+}
+
+/* The arena hook: the message ended with v still open. */
+static void verify_release(void *arg)
+{
+	struct aa_dkim_verify *v = arg;
+
+	v->release = NULL;
+	verify_end(v);
+}
+
 struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 {
 	struct aa_dkim_verify *v;
@@ -430,8 +465,10 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", v, &st);
 	if (v->dkim == NULL)
 		return NULL;
-	if (dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK) {
-		dkim_free(v->dkim);
+	verify_open++;
+	if (dkim_set_user_context(v->dkim, v) != DKIM_STAT_OK ||
+	    aa_arena_on_reset(ctx->arena, verify_release, v, &v->release) < 0) {
+		verify_end(v);
 		return NULL;
 	}
 	return v;
@@ -667,10 +704,8 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 		}
 	}
 	aa_dkim_results_fill(v, r);
-	if (!v->lib_unsafe)
-		dkim_free(v->dkim);
-	lib_free_all(v);	/* all of it when dkim_free() could not run */
-	v->dkim = NULL;
+	aa_arena_hook_cancel(&v->release);
+	verify_end(v);
 	return r->incomplete ? -1 : 0;
 }
 

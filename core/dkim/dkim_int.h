@@ -67,6 +67,7 @@ struct aa_dkim_verify {
 	bool lib_broken;	/* the library failed: undecided sigs are temperror */
 	bool lib_unsafe;	/* ... and dkim_free() must not run (see finish) */
 	union lib_block *lib_blocks;	/* what the library allocated for this message */
+	struct aa_arena_hook *release;	/* frees the above if the message ends first */
 	bool oom;		/* an allocation of ours failed */
 	bool eoh_done;
 	bool body_skipped;	/* the library has nothing to verify */

@@ -8,25 +8,6 @@
 #include <string.h>
 #include "dmarc_int.h"
 
-/* "unspecified" is written, never read: a record's np= (dmarc_bis.c)
- * takes only the three words after it. */
-static const struct aa_name policy_words[] = {
-	{ "unspecified", AA_POLICY_UNSPEC }, { "none", AA_POLICY_NONE },
-	{ "quarantine", AA_POLICY_QUARANTINE }, { "reject", AA_POLICY_REJECT },
-};
-static const struct aa_names policy_names = {
-	policy_words, sizeof(policy_words) / sizeof(policy_words[0]),
-};
-/* the words a record may give (the table less its first row) */
-const struct aa_names aa_dmarc_record_policy_names = {
-	policy_words + 1, sizeof(policy_words) / sizeof(policy_words[0]) - 1,
-};
-
-const char *aa_dmarc_policy_name(enum aa_dmarc_policy p)
-{
-	return aa_names_name(&policy_names, (int)p, "unspecified");
-}
-
 /* Where the record is, RFC 7489 6.6.3: the author domain, then the PSL
  * Organizational Domain. */
 static enum aa_result find_7489(struct aa_ctx *ctx, const char *d, struct aa_dmarc_lookup *r,

@@ -6,11 +6,36 @@
  * applies pct=, which RFC 9989 removed: under RFC 9989 pct= and rf= are
  * not given to the library at all (unknown tags are ignored, RFC 9989
  * "DMARC Policy Record Format"). Here too: which of p, sp and np applies, the t=y step down, and
- * whether the author domain exists (np=).
+ * whether the author domain exists (np=); and the policy words themselves
+ * (aa_dmarc_policy_name), here because np= reads them and this file is
+ * the lowest of core/dmarc: it calls no other file of it.
  */
 #include <string.h>
 #include <strings.h>
 #include "dmarc_int.h"
+
+/* ---- the policy words ---- */
+
+/* "unspecified" is written, never read: a record's np= (below) takes
+ * only the three words after it. */
+static const struct aa_name policy_words[] = {
+	{ "unspecified", AA_POLICY_UNSPEC }, { "none", AA_POLICY_NONE },
+	{ "quarantine", AA_POLICY_QUARANTINE }, { "reject", AA_POLICY_REJECT },
+};
+static const struct aa_names policy_names = {
+	policy_words, sizeof(policy_words) / sizeof(policy_words[0]),
+};
+/* the words a record may give (the table less its first row) */
+static const struct aa_names record_policy_names = {
+	policy_words + 1, sizeof(policy_words) / sizeof(policy_words[0]) - 1,
+};
+
+const char *aa_dmarc_policy_name(enum aa_dmarc_policy p)
+{
+	return aa_names_name(&policy_names, (int)p, "unspecified");
+}
+
+/* ---- the tags libopendmarc does not read ---- */
 
 /* none / quarantine / reject, whole words (the library's own p= parsing
  * takes any prefix, as "p=r"; np= is new, so it gets the strict form). */
@@ -18,7 +43,7 @@ static enum aa_dmarc_policy policy_word(const struct aa_tag *t)
 {
 	int value;
 
-	if (aa_names_parse_n(&aa_dmarc_record_policy_names, t->v, t->len, AA_NAMES_ICASE, &value) < 0)
+	if (aa_names_parse_n(&record_policy_names, t->v, t->len, AA_NAMES_ICASE, &value) < 0)
 		return AA_POLICY_UNSPEC;
 	return (enum aa_dmarc_policy)value;
 }

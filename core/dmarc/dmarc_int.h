@@ -1,7 +1,10 @@
-/* dmarc_int.h - what the DMARC files of core/ share with each other only.
+/* dmarc_int.h - what the files of core/dmarc share with each other only.
  *
- * from.c, domain.c, psl.c, orgdomain.c, dmarc.c, dmarc_record.c and
- * dmarc_bis.c. Nothing here is exported from the plugin
+ * They are in layers, and a file calls only files of the layers below it:
+ * dmarc_eval.c (the verdict), dmarc.c (policy discovery, alignment),
+ * orgdomain.c (the Organizational Domain), dmarc_record.c (one record),
+ * then dmarc_bis.c (what libopendmarc lacks, the policy words) and psl.c
+ * (the Public Suffix List). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the public interface is include/aa_dmarc.h.
  */
 #ifndef AA_DMARC_INT_H
@@ -67,10 +70,6 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 char aa_dmarc_record_psd(const char *txt, size_t len);
 
 /* ---- RFC 9989 extensions to libopendmarc (core/dmarc/dmarc_bis.c) ---- */
-
-/* none, quarantine, reject: the policy words a record may give, the rows
- * of aa_dmarc_policy_name()'s table (core/dmarc/dmarc.c) after "unspecified" */
-extern const struct aa_names aa_dmarc_record_policy_names;
 
 /* A tag value as the record scanner found it. */
 struct aa_tag {

@@ -14,6 +14,23 @@ struct aa_psl {
 	psl_ctx_t *psl;
 };
 
+static void psl_free_handle(struct aa_psl **pp)
+{
+	if (*pp == NULL)
+		return;
+	psl_free((*pp)->psl);
+	free(*pp);
+	*pp = NULL;
+}
+
+/* aa_ctx_free() runs this: the list is kept for the process. */
+static void psl_teardown(void *arg)
+{
+	struct aa_ctx *ctx = arg;
+
+	psl_free_handle(&ctx->psl);
+}
+
 static struct aa_psl *psl_get(struct aa_ctx *ctx)
 {
 	struct aa_psl *p;
@@ -28,6 +45,10 @@ static struct aa_psl *psl_get(struct aa_ctx *ctx)
 		aa_log(ctx, AA_LOG_PANIC, "public suffix list cannot be loaded from %s",
 		       ctx->psl_file != NULL ? aa_escz(ctx, ctx->psl_file) : "the system");
 		free(p);
+		return NULL;
+	}
+	if (aa_ctx_on_free(ctx, psl_teardown, ctx) < 0) {
+		psl_free_handle(&p);
 		return NULL;
 	}
 	ctx->psl = p;
@@ -46,13 +67,4 @@ enum aa_result aa_psl_registrable(struct aa_ctx *ctx, const char *domain, const 
 	/* libpsl answers with a pointer into domain, or NULL for a suffix */
 	*org_r = reg != NULL ? reg : domain;
 	return reg != NULL ? AA_PASS : AA_NONE;
-}
-
-void aa_psl_free(struct aa_psl **pp)
-{
-	if (*pp == NULL)
-		return;
-	psl_free((*pp)->psl);
-	free(*pp);
-	*pp = NULL;
 }

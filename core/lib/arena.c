@@ -1,4 +1,7 @@
-/* arena.c - bump allocator for per-message data. */
+/* arena.c - bump allocator for per-message data, with cleanup hooks.
+ *
+ * The lifetime model it serves is described in include/aa_arena.h.
+ */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,9 +19,18 @@ struct arena_block {
 	_Alignas(ARENA_ALIGN) unsigned char data[];	/* 16-aligned, as malloc's own blocks */
 };
 
+/* A cleanup hook; the record lives in the arena it is registered on. */
+struct aa_arena_hook {
+	struct aa_arena_hook *next;	/* registered before this one */
+	aa_arena_hook_fn *fn;		/* NULL: cancelled */
+	void *arg;
+};
+
 struct aa_arena {
 	struct arena_block *head;
 	size_t used_total;
+	struct aa_arena_hook *hooks;	/* newest first */
+	int in_hooks;			/* running them: no reset, no new hook */
 	/* test hook (aa_arena_fail_after): allocations left before refusing,
 	 * how many to refuse then, and how many were refused */
 	size_t fail_after;
@@ -72,10 +84,50 @@ static void free_blocks(struct arena_block *b)
 	}
 }
 
+int aa_arena_on_reset(struct aa_arena *arena, aa_arena_hook_fn *fn, void *arg,
+		      struct aa_arena_hook **hook_r)
+{
+	struct aa_arena_hook *h = NULL;
+
+	if (!arena->in_hooks)
+		h = aa_arena_alloc(arena, sizeof(*h));
+	if (hook_r != NULL)
+		*hook_r = h;
+	if (h == NULL)
+		return -1;
+	h->fn = fn;
+	h->arg = arg;
+	h->next = arena->hooks;
+	arena->hooks = h;
+	return 0;
+}
+
+void aa_arena_hook_cancel(struct aa_arena_hook **hook)
+{
+	if (*hook != NULL)
+		(*hook)->fn = NULL;
+	*hook = NULL;
+}
+
+/* Each hook once, newest first; the records stay readable until the
+ * blocks holding them are freed, after this returns. */
+static void run_hooks(struct aa_arena *arena)
+{
+	struct aa_arena_hook *h = arena->hooks;
+
+	arena->hooks = NULL;
+	arena->in_hooks = 1;
+	for (; h != NULL; h = h->next)
+		if (h->fn != NULL)
+			h->fn(h->arg);
+	arena->in_hooks = 0;
+}
+
 void aa_arena_free(struct aa_arena **arena)
 {
-	if (*arena == NULL)
+	if (*arena == NULL || (*arena)->in_hooks)
 		return;
+	run_hooks(*arena);
 	free_blocks((*arena)->head);
 	free(*arena);
 	*arena = NULL;
@@ -83,9 +135,13 @@ void aa_arena_free(struct aa_arena **arena)
 
 void aa_arena_reset(struct aa_arena *arena)
 {
-	struct arena_block *keep = arena->head;
+	struct arena_block *keep;
 
+	if (arena->in_hooks)
+		return;
 	arena->fail_after = SIZE_MAX;
+	run_hooks(arena);
+	keep = arena->head;
 	if (keep == NULL)
 		return;
 	/* keep the oldest (last) block only if it is a standard one */

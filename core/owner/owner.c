@@ -387,5 +387,5 @@ const char *aa_submitter_text(struct aa_ctx *ctx, const struct aa_submitter *s)
 			who = aa_arena_printf(ctx->arena, "%s authenticated as %s", who, aa_escz(ctx, s->auth_id));
 	} else
 		who = aa_arena_printf(ctx->arena, "unauthenticated host %s", aa_escz(ctx, s->host != NULL ? s->host : "(unknown)"));
-	return who != NULL ? who : "a submitter";
+	return who;	/* NULL: no memory, never a stand-in that reads as a submitter */
 }

@@ -317,7 +317,7 @@ static int from_read_in_full(const struct aa_from *f)
 static const char *check_owner(struct planner *pl, struct aa_plan *r)
 {
 	const struct aa_from *f = pl->msg->from;
-	const char *why = "no From domain";
+	const char *why = "no From domain", *who;
 	int owner = pl->from != NULL && owns(pl, pl->from, &why);
 
 	if (!has_powers(pl))
@@ -337,11 +337,14 @@ static const char *check_owner(struct planner *pl, struct aa_plan *r)
 	} else if (pl->pol.dkim_domain != NULL && strcasecmp(pl->pol.dkim_domain, pl->from) != 0 &&
 		   !owns(pl, pl->pol.dkim_domain, &why)) {
 		pl->pol.dkim_selector = pl->pol.dkim_key_file = pl->pol.dkim_domain = NULL;
+		if ((who = aa_submitter_text(pl->ctx, pl->msg->submitter)) == NULL)
+			return NULL;
 		return aa_arena_printf(pl->ctx->arena, " owner=yes(%s; %s) key=withheld(not an owner of its d=)",
-				       aa_submitter_text(pl->ctx, pl->msg->submitter), r->owner_why);
+				       who, r->owner_why);
 	}
-	return aa_arena_printf(pl->ctx->arena, " owner=%s(%s; %s)", owner ? "yes" : "no",
-			       aa_submitter_text(pl->ctx, pl->msg->submitter), r->owner_why);
+	if ((who = aa_submitter_text(pl->ctx, pl->msg->submitter)) == NULL)
+		return NULL;	/* out of memory: the caller writes no log line */
+	return aa_arena_printf(pl->ctx->arena, " owner=%s(%s; %s)", owner ? "yes" : "no", who, r->owner_why);
 }
 
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
@@ -395,12 +398,15 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 	}
 	from_text = aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)");
 	if (r->none_pass && r->mode == AA_OUT_ENFORCE && r->not_owner) {
+		const char *who = aa_submitter_text(ctx, msg->submitter);
+
 		r->step = AA_STEP_REFUSE;
 		r->route = NULL;
-		r->smtp_text = aa_arena_printf(ctx->arena,
+		/* out of memory: no text (the caller has a plain one) */
+		r->smtp_text = who == NULL ? NULL : aa_arena_printf(ctx->arena,
 			"5.7.1 authalign: %s may not send as %s (not an owner: %s). Fix: send it as an owner "
 			"of %s. This host does not sign, rewrite or route it for you, and %s would refuse it (%s: %s)",
-			aa_submitter_text(ctx, msg->submitter), from_text, aa_escz(ctx, r->owner_why), from_text,
+			who, from_text, aa_escz(ctx, r->owner_why), from_text,
 			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status), aa_escz(ctx, r->direct.reason));
 	} else if (r->none_pass && r->mode == AA_OUT_ENFORCE) {
 		r->step = AA_STEP_REFUSE;

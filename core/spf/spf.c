@@ -1,7 +1,7 @@
 /* spf.c - SPF (RFC 7208) through libspf2, asking DNS only through aa_dns.
  *
  * libspf2 evaluates. Its DNS layer is ours: lookup() answers from
- * aa_dns_lookup(), get_spf() fetches, checks (core/spf/spf_guard.c) and
+ * aa_dns_lookup(), get_spf() fetches, checks (spf_record.c) and
  * compiles each SPF record, and get_exp() builds explanations. Everything
  * one evaluation has done lives in a struct aa_spf_eval that the layer
  * reaches through its hook pointer; nothing is kept between calls except
@@ -17,7 +17,7 @@
 #include <spf2/spf_dns.h>
 #include <spf2/spf_record.h>
 #include "aa_spf.h"
-#include "spf_guard.h"
+#include "spf_int.h"
 
 struct aa_spf_lib {
 	SPF_server_t *server;
@@ -287,7 +287,7 @@ static SPF_errcode_t layer_get_exp(SPF_server_t *server, const char *domain, cha
 
 /* ---- the library handle ---- */
 
-void aa_spf_lib_free(struct aa_spf_lib **libp)
+static void spf_lib_free(struct aa_spf_lib **libp)
 {
 	struct aa_spf_lib *lib = *libp;
 
@@ -299,6 +299,14 @@ void aa_spf_lib_free(struct aa_spf_lib **libp)
 	free(lib->receiver);
 	free(lib);
 	*libp = NULL;
+}
+
+/* aa_ctx_free() runs this: the handle lives as long as the process. */
+static void lib_teardown(void *arg)
+{
+	struct aa_ctx *ctx = arg;
+
+	spf_lib_free(&ctx->spf);
 }
 
 static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
@@ -321,8 +329,8 @@ static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
 	lib->layer->get_exp = layer_get_exp;
 	lib->layer->name = "authalign";
 	lib->server = SPF_server_new_dns(lib->layer, 0);
-	if (lib->server == NULL) {
-		aa_spf_lib_free(&lib);
+	if (lib->server == NULL || aa_ctx_on_free(ctx, lib_teardown, ctx) < 0) {
+		spf_lib_free(&lib);
 		return NULL;
 	}
 	ctx->spf = lib;
@@ -374,7 +382,7 @@ static int random_bytes(void *buf, size_t n)
 
 /* A fresh label for this evaluation; without a random source none (the
  * empty string): a guessable label could be forged by a record or macro,
- * so a /0 term then cannot be evaluated (spf_guard.c: temperror). */
+ * so a /0 term then cannot be evaluated (spf_record.c: temperror). */
 static void any_label_make(const struct aa_spf_lib *lib, struct aa_spf_eval *g)
 {
 	unsigned char rnd[8] = { 0 };

@@ -54,6 +54,8 @@ static struct aa_ctx *zone_ctx(const char *path)
 		aa_dns_free(&ctx->dns);
 		ctx->dns = aa_dns_new_zone();
 		bad = ctx->dns == NULL;
+		if (!bad)
+			aa_dns_set_arena(ctx->dns, ctx->arena);
 	}
 	while (!bad && (n = getline(&line, &cap, f)) > 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))

@@ -30,6 +30,8 @@ static struct aa_ctx *scenario_ctx(struct aa_ctx **old)
 	ctx->dns = aa_dns_new_zone();
 	if (ctx->dns == NULL)
 		aa_ctx_free(&ctx);
+	else
+		aa_dns_set_arena(ctx->dns, ctx->arena);
 	return ctx;
 }
 

@@ -1,11 +1,12 @@
 /* exim_stub.c - the few Exim functions and variables that the ${dlfunc}
- * lookups (lookups/outbound.c, local_scan/outplan.c, local_scan/plugin.c)
- * use, for fuzz_plandata. Not a model of Exim: expansion knows only the
- * variables the lookups ask for, store is malloc'd and freed between
- * inputs, logs go nowhere, and time() is fixed so that a plan's t= can
- * be fresh.
+ * lookups (lookups/outbound.c) and the adapter layer (exim/) use, for
+ * fuzz_plandata. Not a model of Exim: expansion knows only the variables
+ * the lookups ask for, the header list is one From field, there are no
+ * recipients, store is malloc'd and freed between inputs, logs go
+ * nowhere, and time() is fixed so that a plan's t= can be fresh.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,9 @@
 
 uschar *message_id;
 unsigned char *sender_address;
+header_line *header_list;
+int recipients_count;
+recipient_item *recipients_list;
 
 struct stub_state stub;
 
@@ -29,8 +33,6 @@ uschar *expand_string(uschar *s)
 		v = stub.local_scan_data;
 	else if (strcmp((const char *)s, "$acl_m_authalign_config") == 0)
 		v = stub.config_path;
-	else if (strcmp((const char *)s, "$rh_from:") == 0)
-		v = stub.rh_from;
 	else if (strcmp((const char *)s, "$primary_hostname") == 0)
 		v = "mx.test.example";
 	return (uschar *)(v != NULL ? v : "");
@@ -56,6 +58,25 @@ void *store_get_3(int size, const void *proto, const char *func, int line)
 		abort();
 	store[store_n++] = p;
 	return p;
+}
+
+void stub_set_from(const char *value)
+{
+	static header_line from;
+	static char text[4200];
+	int n = snprintf(text, sizeof(text), "From:%s\n", value);
+
+	if (n < 0 || (size_t)n >= sizeof(text))
+		n = (int)sizeof(text) - 1;	/* cut: the fuzz input is smaller */
+	from = (header_line){ .next = NULL, .type = 'F', .slen = n, .text = (uschar *)text };
+	header_list = &from;
+}
+
+int lss_match_domain(uschar *domain, uschar *list)
+{
+	(void)domain;
+	(void)list;
+	return FAIL;
 }
 
 void stub_store_reset(void)

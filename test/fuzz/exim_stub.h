@@ -8,10 +8,12 @@
 struct stub_state {
 	const char *local_scan_data;	/* $local_scan_data */
 	const char *config_path;	/* $acl_m_authalign_config */
-	const char *rh_from;		/* $rh_from: */
 };
 
 extern struct stub_state stub;
+
+/* The message's header list: one From field of this value. */
+void stub_set_from(const char *value);
 
 /* Free what store_get() handed out (Exim resets its pool per message). */
 void stub_store_reset(void);

@@ -2,7 +2,7 @@
  * again, and the outbound ${dlfunc} lookups that read it at routing time.
  *
  * Input: $local_scan_data, '\n', the recipient domain, '\n', the From
- * value ($rh_from:). The lookups of lookups/outbound.c run as Exim calls
+ * value (the message's one From field). The lookups of lookups/outbound.c run as Exim calls
  * them (authalign_route, _transport, _dkim, _return_path), on a stand-in
  * for Exim (exim_stub.c) and settings written at start into build/fuzz:
  * outbound_mode route, a route "relay", keys for a.example, a return path
@@ -24,7 +24,7 @@
 #include "local_scan.h"
 #include "aa_plan.h"
 #include "exim_stub.h"
-#include "plugin.h"
+#include "aa_exim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -183,7 +183,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(msgid, sizeof(msgid), "1fuzz%lu-000000-AA", ++seq);
 	message_id = (uschar *)msgid;
 	stub.local_scan_data = lsd;
-	stub.rh_from = from != NULL ? from : "user@a.example";
+	stub_set_from(from != NULL ? from : "user@a.example");
 	if (domain != NULL && *domain != '\0') {
 		const struct aa_plandata_entry *e = have_pd && STUB_NOW - pd.made < 300
 						    ? aa_plandata_find(&pd, domain) : NULL;

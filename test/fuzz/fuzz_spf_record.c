@@ -1,6 +1,6 @@
 /* fuzz_spf_record.c - an SPF record and a macro string of any bytes
- * through core/spf/spf_guard.c's validator/rewriter, its explanation macro
- * expansion, and a whole check_host() through libspf2 (fixed zone).
+ * through core/spf/spf_record.c's validator/rewriter, spf_macro.c's
+ * explanation macro expansion, and a whole check_host() through libspf2 (fixed zone).
  *
  * Input: the record, '\n', the macro string (an explanation TXT). The
  * context is fixed: sender user@a.example, HELO mx.a.example, client
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "aa_spf.h"
-#include "../../core/spf/spf_guard.h"
+#include "../../core/spf/spf_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -106,6 +106,7 @@ static void zone_fill(struct aa_ctx *ctx, const char *rec, size_t rlen, const ch
 	ctx->dns = aa_dns_new_zone();
 	if (ctx->dns == NULL)
 		__builtin_trap();
+	aa_dns_set_arena(ctx->dns, ctx->arena);
 	for (size_t i = 0; i < sizeof(fixed_zone) / sizeof(fixed_zone[0]); i++)
 		aa_dns_zone_add_line(ctx->dns, fixed_zone[i]);
 	zone_txt(ctx, "a.example", rec, rlen);

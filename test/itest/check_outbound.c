@@ -192,6 +192,38 @@ START_TEST(a_plan_older_than_its_ttl_is_made_again_at_routing)
 }
 END_TEST
 
+/* The router's plan reads the spooled From field as local_scan() read the
+ * received one (one reader, exim/facts.c): a "From :" field, which Exim
+ * counts as From but $rh_from: does not find, names the same domain at
+ * submission and at routing. */
+START_TEST(a_plan_made_again_at_routing_reads_the_from_field_as_submission_did)
+{
+	char *text = NULL, *lines = NULL;
+	struct world_reply r;
+	struct outcome o;
+	int n = 0;
+
+	ck_assert_int_ge(asprintf(&text, "From : <info@relayspf.example>\n"
+				  "To: <user@tenant.example>\n"
+				  "Subject: a From field with a space before its colon\n"
+				  "Message-ID: <%ld.%d@server.hosting.example>\n"
+				  "\n"
+				  "Hello.\n", world_now_ms(), (int)getpid()), 0);
+	sender_settings_with("route", "outbound_plan_ttl = 0\n");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@relayspf.example", "user@tenant.example", text, &r);
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@tenant.example", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "R=authalign_outbound") != NULL, "%s", o.line);
+	world_log_grep_in(world_env("AA_SENDER_LOG"), r.id, &lines);
+	ck_assert_ptr_nonnull(lines);
+	for (const char *p = lines; (p = strstr(p, "authalign: outbound mode=route from=relayspf.example ")) != NULL; p++)
+		n++;
+	ck_assert_msg(n == 2, "want the From domain in both plans (submission, routing): %s", lines);
+	free(lines);
+	free(o.line);
+	free(text);
+}
+END_TEST
+
 /* The prediction logged for the direct route: "refused", "pass" or "temp". */
 static const char *predicted(const char *lines, const char *id)
 {
@@ -610,6 +642,7 @@ Suite *suite_outbound(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
+	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, enforce_refuses_at_submission_when_no_route_passes);
 	tcase_add_test(tc, another_customers_domain_gets_neither_its_key_nor_its_return_path);

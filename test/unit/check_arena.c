@@ -1,4 +1,4 @@
-/* check_arena.c - the per-message arena: alignment, growth, reset, copies, no memory. */
+/* check_arena.c - the per-message arena: alignment, growth, reset, copies, no memory, cleanup hooks. */
 #include <stdint.h>
 #include "aa_arena.h"
 #include "aa_test.h"
@@ -260,6 +260,189 @@ START_TEST(arena_free_of_null_is_harmless)
 }
 END_TEST
 
+/* ---- cleanup hooks ---- */
+
+/* What the hooks did, in the order they did it. */
+struct hook_log {
+	char seen[32];
+	size_t n;
+	struct aa_arena *arena;		/* for hooks that act on their arena */
+};
+
+struct hook_arg {
+	struct hook_log *log;
+	char mark;
+};
+
+static void hook_note(void *arg)
+{
+	struct hook_arg *h = arg;
+
+	if (h->log->n < sizeof(h->log->seen) - 1)
+		h->log->seen[h->log->n++] = h->mark;
+}
+
+static void hooks_add(struct aa_arena *a, struct hook_arg *args, const char *marks,
+		      struct hook_log *log)
+{
+	for (size_t i = 0; marks[i] != '\0'; i++) {
+		args[i].log = log;
+		args[i].mark = marks[i];
+		ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &args[i], NULL), 0);
+	}
+}
+
+/* Hooks registered (marks), then the arena reset ('r') or freed ('f'):
+ * what ran, in order; freeing it after that runs nothing more. */
+static const struct {
+	const char *marks;
+	const char *ends;
+	const char *seen;
+} hook_runs[] = {
+	{ "abc", "r", "cba" },		/* a reset runs them newest first */
+	{ "ab", "rrf", "ba" },		/* once, however often it ends */
+	{ "xyz", "f", "zyx" },		/* freeing the arena runs them too */
+	{ "", "rf", "" },
+};
+
+START_TEST(arena_hooks_run_once_newest_first_at_reset_or_free)
+{
+	struct aa_arena *a = arena_open();
+	struct hook_log log = { .n = 0 };
+	struct hook_arg args[4];
+
+	ck_assert_ptr_nonnull(aa_arena_alloc(a, 100));
+	hooks_add(a, args, hook_runs[_i].marks, &log);
+	ck_assert_str_eq(log.seen, "");
+	for (const char *e = hook_runs[_i].ends; *e != '\0'; e++) {
+		if (*e == 'r')
+			aa_arena_reset(a);
+		else
+			aa_arena_free(&a);
+	}
+	ck_assert_str_eq(log.seen, hook_runs[_i].seen);
+	aa_arena_free(&a);	/* once: nothing more runs */
+	ck_assert_str_eq(log.seen, hook_runs[_i].seen);
+}
+END_TEST
+
+START_TEST(arena_hook_registered_again_after_reset_runs_at_the_next_reset)
+{
+	struct aa_arena *a = arena_open();
+	struct hook_log log = { .n = 0 };
+	struct hook_arg args[2];
+
+	hooks_add(a, args, "a", &log);
+	ck_assert_uint_gt(aa_arena_used(a), 0);		/* the record is in the arena */
+	aa_arena_reset(a);
+	ck_assert_uint_eq(aa_arena_used(a), 0);		/* and went with it */
+	hooks_add(a, args + 1, "b", &log);
+	aa_arena_reset(a);
+	ck_assert_str_eq(log.seen, "ab");
+	aa_arena_free(&a);
+	ck_assert_str_eq(log.seen, "ab");
+}
+END_TEST
+
+START_TEST(arena_hook_that_cannot_be_allocated_is_refused_and_never_runs)
+{
+	struct aa_arena *a = arena_open();
+	struct hook_log log = { .n = 0 };
+	struct hook_arg arg = { &log, 'a' }, later[1];
+	struct aa_arena_hook *h = (struct aa_arena_hook *)&arg;
+
+	aa_arena_fail_after(a, 0, SIZE_MAX);
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &arg, &h), -1);
+	ck_assert_ptr_null(h);
+	ck_assert_uint_eq(aa_arena_fail_after(a, SIZE_MAX, 0), 1);
+	aa_arena_reset(a);
+	ck_assert_str_eq(log.seen, "");
+	/* memory back: registering works again */
+	hooks_add(a, later, "b", &log);
+	aa_arena_free(&a);
+	ck_assert_str_eq(log.seen, "b");
+}
+END_TEST
+
+START_TEST(arena_cancelled_hook_does_not_run_the_others_do)
+{
+	struct aa_arena *a = arena_open();
+	struct hook_log log = { .n = 0 };
+	struct hook_arg args[3] = { { &log, 'a' }, { &log, 'b' }, { &log, 'c' } };
+	struct aa_arena_hook *hb;
+
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &args[0], NULL), 0);
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &args[1], &hb), 0);
+	ck_assert_ptr_nonnull(hb);
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &args[2], NULL), 0);
+	aa_arena_hook_cancel(&hb);
+	ck_assert_ptr_null(hb);
+	aa_arena_hook_cancel(&hb);	/* a second cancel is harmless */
+	aa_arena_reset(a);
+	ck_assert_str_eq(log.seen, "ca");
+	aa_arena_free(&a);
+}
+END_TEST
+
+/* A hook that misbehaves: resets its arena and registers another hook. */
+static void hook_meddle(void *arg)
+{
+	struct hook_arg *h = arg;
+
+	hook_note(arg);
+	aa_arena_reset(h->log->arena);
+	ck_assert_int_eq(aa_arena_on_reset(h->log->arena, hook_note, arg, NULL), -1);
+}
+
+START_TEST(arena_hook_cannot_reset_its_arena_or_add_hooks_while_running)
+{
+	struct aa_arena *a = arena_open();
+	struct hook_log log = { .n = 0, .arena = a };
+	struct hook_arg first = { &log, '1' }, meddler = { &log, 'm' };
+
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_note, &first, NULL), 0);
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_meddle, &meddler, NULL), 0);
+	aa_arena_reset(a);
+	ck_assert_str_eq(log.seen, "m1");
+	aa_arena_reset(a);
+	aa_arena_free(&a);
+	ck_assert_str_eq(log.seen, "m1");
+}
+END_TEST
+
+/* A hook reads what it left in the arena: the memory goes after it ran
+ * (under ASan, reading a freed block would be reported). */
+struct left_in_arena {
+	const char *text;
+	int read;
+};
+
+static void hook_read_arena(void *arg)
+{
+	struct left_in_arena *l = arg;
+
+	ck_assert_str_eq(l->text, "still here");
+	l->read++;
+}
+
+START_TEST(arena_hook_runs_before_the_memory_goes)
+{
+	struct aa_arena *a = arena_open();
+	char *big = aa_arena_alloc(a, 2 * BLOCK);	/* its own block, freed by a reset */
+	struct left_in_arena l = { big, 0 };
+
+	ck_assert_ptr_nonnull(big);
+	strcpy(big, "still here");
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_read_arena, &l, NULL), 0);
+	aa_arena_reset(a);
+	ck_assert_int_eq(l.read, 1);
+	l.text = aa_arena_strdup(a, "still here");
+	ck_assert_int_eq(aa_arena_on_reset(a, hook_read_arena, &l, NULL), 0);
+	aa_arena_free(&a);
+	ck_assert_int_eq(l.read, 2);
+}
+END_TEST
+
 Suite *suite_arena(void)
 {
 	Suite *s = suite_create("arena");
@@ -281,6 +464,13 @@ Suite *suite_arena(void)
 	tcase_add_test(tc, arena_fail_forever_lasts_until_reset);
 	tcase_add_test(tc, arena_may_alloc_counts_against_the_same_budget);
 	tcase_add_test(tc, arena_free_of_null_is_harmless);
+	tcase_add_loop_test(tc, arena_hooks_run_once_newest_first_at_reset_or_free, 0,
+			    (int)(sizeof(hook_runs) / sizeof(hook_runs[0])));
+	tcase_add_test(tc, arena_hook_registered_again_after_reset_runs_at_the_next_reset);
+	tcase_add_test(tc, arena_hook_that_cannot_be_allocated_is_refused_and_never_runs);
+	tcase_add_test(tc, arena_cancelled_hook_does_not_run_the_others_do);
+	tcase_add_test(tc, arena_hook_cannot_reset_its_arena_or_add_hooks_while_running);
+	tcase_add_test(tc, arena_hook_runs_before_the_memory_goes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -985,6 +985,37 @@ START_TEST(dkim_misuse_is_refused)
 }
 END_TEST
 
+START_TEST(dkim_verification_left_open_ends_with_the_message)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	size_t before = aa_dkim_verify_open_count();
+	struct aa_dkim_result r;
+	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
+
+	/* never finished: the message's end frees what the library holds */
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(aa_dkim_verify_header(v, "From: a@b.example\n", 18), 0);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), before + 1);
+	aa_ctx_end_message(ctx);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), before);
+	/* finished: ended once, and the message's end does not end it again */
+	v = aa_dkim_verify_new(ctx);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), before);
+	aa_ctx_end_message(ctx);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), before);
+	/* no memory for the hook: nothing starts, nothing stays open */
+	aa_arena_fail_after(ctx->arena, 3, SIZE_MAX);
+	v = aa_dkim_verify_new(ctx);
+	aa_arena_fail_after(ctx->arena, 0, 0);
+	if (v != NULL)
+		aa_dkim_verify_abort(&v, &r);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), before);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_dkim(void)
 {
 	Suite *s = suite_create("dkim");
@@ -1020,6 +1051,7 @@ Suite *suite_dkim(void)
 	tcase_add_loop_test(tc, dkim_verifier_start_failure_is_temperror, 0, 3);
 	tcase_add_test(tc, dkim_out_of_memory_anywhere_never_loses_a_pass);
 	tcase_add_test(tc, dkim_misuse_is_refused);
+	tcase_add_test(tc, dkim_verification_left_open_ends_with_the_message);
 	tcase_add_loop_test(tc, dkim_h_tag_naming_more_fields_than_the_message_has_is_permerror_without_overflow,
 			    0, sizeof(h_over) / sizeof(h_over[0]));
 	tcase_add_test(tc, dkim_h_tag_over_a_message_without_from_is_permerror_without_overflow);

@@ -426,6 +426,80 @@ START_TEST(dns_budget_keeps_cached_answers_and_restarts_with_the_next_message)
 }
 END_TEST
 
+/* ---- the message's lifetime: the cache empties with its arena ---- */
+
+START_TEST(dns_cache_and_budget_empty_whoever_resets_the_arena)
+{
+	struct test_clock clock = { .now = 0, .step = 2000 };
+	struct aa_ctx *ctx = budget_ctx(3000, &clock);
+
+	aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT);
+	aa_dns_lookup(ctx->dns, "a.example", AA_DNS_A);
+	aa_dns_lookup(ctx->dns, "a.example", AA_DNS_MX);
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 1);
+	aa_arena_reset(ctx->arena);	/* not through aa_ctx_end_message() */
+	ck_assert_int_eq(aa_dns_budget_exhausted(ctx->dns), 0);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_TXT)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 3);		/* asked again */
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dns_lookup_is_tempfail_when_the_cache_cannot_hook_the_arena)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+
+	aa_arena_fail_after(ctx->arena, 0, 1);	/* the hook record only */
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_A)->status, AA_DNS_TEMPFAIL);
+	ck_assert_uint_eq(aa_arena_fail_after(ctx->arena, SIZE_MAX, 0), 1);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 0);		/* nothing sent, nothing kept */
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_A)->status, AA_DNS_OK);
+	aa_ctx_end_message(ctx);
+	ck_assert_int_eq(aa_dns_lookup(ctx->dns, "a.example", AA_DNS_A)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns), 2);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* A dns freed before the arena its answers are in leaves no hook behind
+ * (under ASan, a hook on the freed dns would be reported). */
+START_TEST(dns_freed_before_its_arena_leaves_no_hook)
+{
+	struct aa_arena *arena = aa_arena_new();
+	struct aa_dns *dns = aa_dns_new_zone();
+	const struct aa_dns_answer *a;
+
+	ck_assert_ptr_nonnull(arena);
+	ck_assert_ptr_nonnull(dns);
+	ck_assert_int_eq(aa_dns_zone_add_line(dns, "a.example A 192.0.2.1"), 0);
+	aa_dns_set_arena(dns, arena);
+	a = aa_dns_lookup(dns, "a.example", AA_DNS_A);
+	ck_assert_int_eq(a->status, AA_DNS_OK);
+	aa_dns_free(&dns);
+	ck_assert_uint_eq(a->rr[0].a.s_addr, inet_addr("192.0.2.1"));	/* still the arena's */
+	aa_arena_reset(arena);
+	aa_arena_free(&arena);
+}
+END_TEST
+
+/* A dns with no arena set keeps answers in its own: aa_dns_flush() ends
+ * that message, and only then does a question go out again. */
+START_TEST(dns_own_arena_is_emptied_by_flush)
+{
+	struct aa_dns *dns = aa_dns_new_zone();
+
+	ck_assert_ptr_nonnull(dns);
+	ck_assert_int_eq(aa_dns_zone_add_line(dns, "a.example A 192.0.2.1"), 0);
+	aa_dns_lookup(dns, "a.example", AA_DNS_A);
+	aa_dns_lookup(dns, "a.example", AA_DNS_A);
+	ck_assert_uint_eq(aa_dns_queries(dns), 1);
+	aa_dns_flush(dns);
+	ck_assert_int_eq(aa_dns_lookup(dns, "a.example", AA_DNS_A)->status, AA_DNS_OK);
+	ck_assert_uint_eq(aa_dns_queries(dns), 2);
+	aa_dns_free(&dns);
+}
+END_TEST
+
 Suite *suite_dns(void)
 {
 	Suite *s = suite_create("dns");
@@ -452,6 +526,10 @@ Suite *suite_dns(void)
 	tcase_add_loop_test(tc, dns_budget_turns_further_questions_into_tempfail, 0,
 			    (int)(sizeof(budgets) / sizeof(budgets[0])));
 	tcase_add_test(tc, dns_budget_keeps_cached_answers_and_restarts_with_the_next_message);
+	tcase_add_test(tc, dns_cache_and_budget_empty_whoever_resets_the_arena);
+	tcase_add_test(tc, dns_lookup_is_tempfail_when_the_cache_cannot_hook_the_arena);
+	tcase_add_test(tc, dns_freed_before_its_arena_leaves_no_hook);
+	tcase_add_test(tc, dns_own_arena_is_emptied_by_flush);
 	tcase_add_loop_test(tc, dns_answer_packets_parse_as_expected, 0,
 			    sizeof(packets) / sizeof(packets[0]));
 	suite_add_tcase(s, tc);

@@ -190,6 +190,39 @@ START_TEST(the_submitter_is_named_escaped)
 }
 END_TEST
 
+/* Out of memory at any allocation: the whole text or NULL, never a
+ * stand-in that a log line or SMTP text would show as the submitter. */
+START_TEST(the_submitter_text_without_memory_is_whole_or_null)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	const struct aa_submitter who[] = {
+		AUTH("alice@a.example"), LOCAL("bob"), HOST("198.51.100.66"),
+		{ .local = 1, .login = "root", .uid = 0, .auth_id = "bob" },
+	};
+	const char *const want[] = {
+		"authenticated as alice@a.example", "local user bob (uid 1000)",
+		"unauthenticated host 198.51.100.66", "local user root (uid 0) authenticated as bob",
+	};
+
+	for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		size_t refused = 1, n;
+
+		for (n = 0; refused > 0 && n < 20; n++) {
+			const char *t;
+
+			aa_arena_fail_after(ctx->arena, n, 1);
+			t = aa_submitter_text(ctx, &who[i]);
+			refused = aa_arena_fail_after(ctx->arena, SIZE_MAX, 0);
+			ck_assert_msg(refused == 0 ? t != NULL && strcmp(t, want[i]) == 0 :
+				      t == NULL || strcmp(t, want[i]) == 0,
+				      "%zu failing at %zu: %s", i, n, t != NULL ? t : "NULL");
+		}
+		ck_assert_msg(n > 1, "%zu: no allocation was refused", i);
+	}
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_owner(void)
 {
 	Suite *s = suite_create("owner");
@@ -201,6 +234,7 @@ Suite *suite_owner(void)
 	tcase_add_loop_test(tc, bad_owners_files_are_refused_with_file_and_line, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_loop_test(tc, bad_trusted_hosts_are_refused, 0, (int)(sizeof(bad_hosts) / sizeof(bad_hosts[0])));
 	tcase_add_test(tc, the_submitter_is_named_escaped);
+	tcase_add_test(tc, the_submitter_text_without_memory_is_whole_or_null);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -170,7 +170,7 @@ static const struct spf_case cases[] = {
 	  { "localhost TXT v=spf1 +all" }, V4, "h.example", "u@localhost", AA_NONE, NULL, NULL },
 };
 
-/* The random source fails (the /0 label of spf_guard.h): a /0 term
+/* The random source fails (the /0 label of core/spf/spf_int.h): a /0 term
  * defers, nothing else changes, and no guessable label is used. */
 static const struct spf_case no_random_cases[] = {
 	{ "without a random source a /0 term gives temperror",

@@ -1,4 +1,4 @@
-/* submitter.c - the message's submitter from Exim's variables (submitter.h).
+/* submitter.c - the message's submitter from Exim's variables (facts_submitter).
  *
  * A message received over TCP has $sender_host_address; its submitter is
  * that host and, when it authenticated, $authenticated_id. A message
@@ -14,18 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include "local_scan.h"
-#include "submitter.h"
+#include "aa_exim.h"
+#include "exim_int.h"
 
 #define PW_BUF 4096
 
-static const char *var(struct aa_ctx *ctx, const char *name)
+/* *r: the variable's value in the arena, NULL when unset or empty.
+ * -1: no memory for it (never taken for "unset": a client address lost
+ * that way would make a remote client a local user). */
+static int var(struct aa_ctx *ctx, const char *name, const char **r)
 {
 	const char *v = (const char *)expand_string(US name);
 
-	return v != NULL && *v != '\0' ? aa_arena_strdup(ctx->arena, v) : NULL;
+	*r = NULL;
+	if (v == NULL || *v == '\0')
+		return 0;
+	*r = aa_arena_strdup(ctx->arena, v);
+	return *r != NULL ? 0 : -1;
 }
 
-void submitter_from_exim(struct aa_ctx *ctx, struct aa_submitter *s)
+int submitter_from_exim(struct aa_ctx *ctx, struct aa_submitter *s)
 {
 	const char *uid;
 	char buf[PW_BUF], *end;
@@ -33,18 +41,22 @@ void submitter_from_exim(struct aa_ctx *ctx, struct aa_submitter *s)
 	unsigned long n;
 
 	memset(s, 0, sizeof(*s));
-	s->auth_id = var(ctx, "$authenticated_id");
-	s->host = var(ctx, "$sender_host_address");
+	if (var(ctx, "$authenticated_id", &s->auth_id) < 0 ||
+	    var(ctx, "$sender_host_address", &s->host) < 0)
+		return -1;
 	if (s->host != NULL)
-		return;
+		return 0;
 	s->local = 1;
-	uid = var(ctx, "$originator_uid");
+	if (var(ctx, "$originator_uid", &uid) < 0)
+		return -1;
 	if (uid == NULL)
-		return;
+		return 0;
 	n = strtoul(uid, &end, 10);
 	if (*end != '\0')
-		return;
+		return 0;
 	s->uid = n;
-	if (getpwuid_r((uid_t)n, &pw, buf, sizeof(buf), &found) == 0 && found != NULL)
-		s->login = aa_arena_strdup(ctx->arena, found->pw_name);
+	if (getpwuid_r((uid_t)n, &pw, buf, sizeof(buf), &found) == 0 && found != NULL &&
+	    (s->login = aa_arena_strdup(ctx->arena, found->pw_name)) == NULL)
+		return -1;
+	return 0;
 }

@@ -1,4 +1,5 @@
-/* plugin.c - the process state of authalign inside Exim. */
+/* plugin.c - the process state of authalign inside Exim (aa_exim.h):
+ * settings, the core context, the authserv-id, copies into Exim's store. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,26 +7,11 @@
 #include <sys/stat.h>
 #include "aa_version.h"
 #include "local_scan.h"
-#include "plugin.h"
-
-struct spf_memo {
-	int valid;
-	char *ip, *helo, *sender;	/* malloc'd key */
-	struct aa_spf_result mailfrom, helo_r;	/* strings in the ctx arena */
-};
+#include "aa_exim.h"
 
 /* The one process-wide instance: Exim calls us from one thread. */
 static struct aa_plugin plugin;
-static struct spf_memo memo;
 static char plugin_err[512];
-
-static void memo_clear(void)
-{
-	free(memo.ip);
-	free(memo.helo);
-	free(memo.sender);
-	memset(&memo, 0, sizeof(memo));
-}
 
 static void log_bridge(void *arg, enum aa_log_level level, const char *line)
 {
@@ -102,8 +88,7 @@ static int plugin_load_config(const char *path, int explicit)
 		  use != NULL ? use : "built in (no " AA_DEFAULT_CONFIG ")");
 	free(plugin.authserv_id);
 	plugin.authserv_id = NULL;
-	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed */
-	memo_clear();
+	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed; the memo and facts go */
 	return 0;
 }
 
@@ -140,40 +125,6 @@ struct aa_plugin *plugin_get(const char **err_r)
 
 void plugin_end_message(struct aa_plugin *pl)
 {
-	memo_clear();
 	if (pl->ctx != NULL)
 		aa_ctx_end_message(pl->ctx);
-}
-
-static int same(const char *a, const char *b)
-{
-	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
-}
-
-int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender,
-	       const struct aa_spf_result **mailfrom_r, const struct aa_spf_result **helo_r)
-{
-	int rc;
-
-	if (memo.valid && same(memo.ip, ip) && same(memo.helo, helo) && same(memo.sender, sender)) {
-		*mailfrom_r = &memo.mailfrom;
-		*helo_r = &memo.helo_r;
-		return 0;
-	}
-	/* a new transaction: nothing of the previous one is kept, and its
-	 * DNS time budget starts again (aa_ctx_end_message) */
-	plugin_end_message(pl);
-	rc = aa_spf_check(pl->ctx, ip != NULL ? ip : "", helo != NULL ? helo : "",
-			  sender != NULL ? sender : "", &memo.mailfrom, &memo.helo_r);
-	if (aa_dns_budget_exhausted(pl->ctx->dns))
-		aa_log(pl->ctx, AA_LOG_WARN, "the DNS time budget (%u ms) ran out during SPF for %s: "
-		       "every further lookup of this transaction is a temperror",
-		       aa_dns_budget_ms(pl->ctx->dns), aa_escz(pl->ctx, sender != NULL ? sender : ""));
-	memo.ip = strdup(ip != NULL ? ip : "");
-	memo.helo = strdup(helo != NULL ? helo : "");
-	memo.sender = strdup(sender != NULL ? sender : "");
-	memo.valid = memo.ip != NULL && memo.helo != NULL && memo.sender != NULL;
-	*mailfrom_r = &memo.mailfrom;
-	*helo_r = &memo.helo_r;
-	return rc;
 }

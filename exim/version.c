@@ -1,6 +1,6 @@
 /* version.c - the ABI numbers Debian's dlopen patch checks before loading us. */
 #include "local_scan.h"
-#include "plugin.h"
+#include "aa_exim.h"
 
 AA_EXPORT unsigned local_scan_version_major(void);
 AA_EXPORT unsigned local_scan_version_minor(void);

@@ -1,13 +1,17 @@
-/* spf_guard.h - private to core/spf/spf.c and core/spf/spf_guard.c.
+/* spf_int.h - what the files of core/spf share with each other only.
  *
- * The per-evaluation state that the libspf2 DNS layer reaches through its
- * hook pointer, and the guard functions that close libspf2's gaps: the
- * client address (loopback, IPv4-mapped IPv6), the check_host domain, the
- * record syntax (RFC 7208 ABNF), the lookup limits (RFC 7208 4.6.4), name
- * shortening (RFC 7208 7.3) and explanation text (RFC 7208 6.2).
+ * The per-evaluation state that the libspf2 DNS layer (spf.c) reaches
+ * through its hook pointer, and the guard functions that close libspf2's
+ * gaps, each in the file of its job: the client address (loopback,
+ * IPv4-mapped IPv6), the check_host domain and name shortening (RFC 7208
+ * 7.3) in spf_client.c; the record syntax (RFC 7208 ABNF) and its rewrite
+ * in spf_record.c; the lookup limits (RFC 7208 4.6.4) in spf_limits.c;
+ * macros and explanation text (RFC 7208 6.2, 7) in spf_macro.c.
+ * spf.c calls all four; spf_record.c calls spf_client.c and spf_macro.c;
+ * no other calls run between them.
  */
-#ifndef AA_SPF_GUARD_H
-#define AA_SPF_GUARD_H
+#ifndef AA_SPF_INT_H
+#define AA_SPF_INT_H
 
 #include <netinet/in.h>
 #include <stddef.h>
@@ -57,6 +61,8 @@ struct aa_spf_eval {
 	char any_label[24];
 };
 
+/* ---- the inputs of check_host() (spf_client.c) ---- */
+
 /* Parse ip (v4 or v6 text). An IPv4-mapped IPv6 address becomes IPv4.
  * Returns 0, or -1 when ip is not an address. */
 int aa_spf_guard_client(const char *ip, struct aa_spf_client *c);
@@ -65,6 +71,16 @@ int aa_spf_guard_client(const char *ip, struct aa_spf_client *c);
  * letters, digits, '-' and '_', labels of 1..63 octets, at most 253, a top
  * label that is not all digits (RFC 7208 4.3). 0 otherwise ("none"). */
 int aa_spf_guard_domain(const char *d);
+
+/* 1 when s (n bytes) is an RFC 7208 toplabel: alphanumerics and '-', not
+ * starting or ending with '-', and not all digits. */
+int aa_spf_guard_toplabel(const char *s, size_t n);
+
+/* Shorten an expanded name to at most 253 octets by dropping labels from
+ * the left (RFC 7208 7.3). Returns name itself or a suffix of it. */
+const char *aa_spf_guard_shorten(const char *name);
+
+/* ---- records (spf_record.c) ---- */
 
 /* Check one SPF record (len bytes, NUL bytes allowed) against the RFC 7208
  * ABNF, and rewrite it into a form libspf2 evaluates as RFC 7208 says:
@@ -79,9 +95,7 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 			const char *any_label, char **norm_r, unsigned *mechs_r,
 			const char **why_r);
 
-/* Shorten an expanded name to at most 253 octets by dropping labels from
- * the left (RFC 7208 7.3). Returns name itself or a suffix of it. */
-const char *aa_spf_guard_shorten(const char *name);
+/* ---- lookup limits (spf_limits.c) ---- */
 
 /* Account one DNS-querying term (a, mx, ptr, exists, include, redirect)
  * before its first lookup. Returns 0, or -1 when the limit is now
@@ -95,6 +109,15 @@ int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
  * answered (then it is not a new term); consumes it. */
 int aa_spf_guard_is_follow(struct aa_spf_eval *e, const char *name);
 void aa_spf_guard_follow_reset(struct aa_spf_eval *e);
+
+/* ---- macros (spf_macro.c) ---- */
+
+/* 1 when s (n bytes) is an RFC 7208 macro-string; exp_only also allows
+ * the c, r and t macros (RFC 7208 7.2). *ends_macro_r (if not NULL):
+ * whether it ends in a macro-expand; *cost_r (if not NULL): about how
+ * many bytes libspf2 compiles it into. */
+int aa_spf_guard_macro_string(const char *s, size_t n, int exp_only, int *ends_macro_r,
+			       size_t *cost_r);
 
 /* Expand an explanation TXT (RFC 7208 6.2, 7): returns 0 with the text in
  * the arena, or -1 when it is not valid (then no explanation is used). */

@@ -1,6 +1,6 @@
-/* source.c - where the message being received comes from. */
+/* source.c - where the message being received comes from (aa_exim.h, message_source). */
 #include "local_scan.h"
-#include "source.h"
+#include "aa_exim.h"
 
 #define RELAY_LIST "relay_from_hosts"
 

@@ -1,12 +1,10 @@
-/* outplan.c - the plan for one recipient domain, from $local_scan_data or made now. */
+/* outplan.c - the plan for one recipient domain at delivery, from $local_scan_data or made now (aa_exim.h). */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include "local_scan.h"
-#include "aa_dmarc.h"
-#include "outplan.h"
-#include "submitter.h"
+#include "aa_exim.h"
 
 #define OUTPLAN_MEMO_MAX AA_PLANDATA_DOMAINS_MAX
 
@@ -60,60 +58,41 @@ static const struct aa_plandata_entry *memo_add(const char *domain, const struct
 	return &memo.entry[i];
 }
 
-/* The message as it will leave, from what Exim knows at delivery time. */
-static void message_facts(struct aa_ctx *ctx, const struct aa_plandata *pd, const char *domain,
-			  struct aa_out_msg *m, struct aa_from *from, struct aa_dkim_result *dkim,
-			  struct aa_submitter *who)
+/* The message as it will leave, from its facts; 0, or -1 when one of
+ * them could not be kept (no memory). */
+static int message_facts(struct aa_plugin *pl, const char *domain, struct aa_out_msg *m)
 {
-	const char *value = (const char *)expand_string(US"$rh_from:");
-	size_t len = value != NULL ? strlen(value) : 0;
-
 	memset(m, 0, sizeof(*m));
-	if (value != NULL && len > 0)
-		aa_from_parse_fields(ctx, &value, &len, 1, from);
-	else
-		aa_from_parse_fields(ctx, NULL, NULL, 0, from);
-	memset(dkim, 0, sizeof(*dkim));
-	if (pd != NULL && pd->dkim_count > 0) {
-		dkim->sigs = aa_arena_alloc(ctx->arena, pd->dkim_count * sizeof(*dkim->sigs));
-		for (size_t i = 0; dkim->sigs != NULL && i < pd->dkim_count; i++) {
-			dkim->sigs[i].result = AA_PASS;
-			dkim->sigs[i].domain = pd->dkim[i];
-			dkim->count++;
-		}
-	}
 	m->env_sender = sender_address != NULL ? (const char *)sender_address : "";
 	m->helo_default = (const char *)expand_string(US"$primary_hostname");
-	m->from = from;
-	m->dkim = dkim;
+	m->from = facts_from(pl);
+	m->dkim = facts_dkim(pl, -1);	/* as verified at submission */
 	m->rcpt_domain = domain;
-	submitter_from_exim(ctx, who);	/* a forward or queue run: the original submitter */
-	m->submitter = who;
+	m->submitter = facts_submitter(pl);	/* a forward or queue run: the original submitter */
+	return m->from != NULL && m->dkim != NULL && m->submitter != NULL ? 0 : -1;
 }
 
 enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 				const struct aa_plandata_entry **entry_r, const char **why_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
-	const char *data = (const char *)expand_string(US"$local_scan_data");
 	const struct aa_plandata *pd;
 	struct aa_out_msg m;
-	struct aa_from from;
-	struct aa_dkim_result dkim;
 	struct aa_plan plan;
-	struct aa_submitter who;
 
 	*entry_r = NULL;
 	*why_r = "";
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return OUTPLAN_NONE;
-	*entry_r = aa_plandata_lookup(pl->ctx, data, domain, time(NULL), pl->cfg->outbound_plan_ttl, &pd);
-	if (*entry_r != NULL)
+	/* the plan carried from submission, unless too old (DNS and routes
+	 * may have changed); else one made here before, else a new one */
+	pd = facts_carried_plan(pl);
+	if (pd != NULL && time(NULL) - pd->made < (time_t)pl->cfg->outbound_plan_ttl &&
+	    (*entry_r = aa_plandata_find(pd, domain)) != NULL)
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)
 		return OUTPLAN_OK;
-	message_facts(pl->ctx, pd, domain, &m, &from, &dkim, &who);
-	if (aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
+	if (message_facts(pl, domain, &m) < 0 || aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
 		*why_r = "authalign: outbound plan could not be made";
 		return OUTPLAN_ERROR;
 	}

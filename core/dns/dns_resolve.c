@@ -1,0 +1,113 @@
+/* dns_resolve.c - the system resolver back end (res_nquery).
+ *
+ * One question at a time through the libc resolver, with our own time
+ * per try and number of tries, cut down to what is left of the
+ * message's time budget; the answer is read by dns_wire.c.
+ */
+#include <arpa/nameser.h>
+#include <netdb.h>
+#include <resolv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aa_dns.h"
+#include "aa_dns_name.h"
+#include "dns_int.h"
+
+int aa_dns_escape_name(const char *name, size_t len, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t need = n + (name[i] == '\\' ? 2 : 1) + 1;
+
+		if (need > size)
+			return -1;
+		if (name[i] == '\\')
+			buf[n++] = '\\';
+		buf[n++] = name[i];
+	}
+	if (n + 1 > size)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int res_prepare(struct aa_dns *dns)
+{
+	if (dns->res_ready)
+		return 0;
+	memset(&dns->res, 0, sizeof(dns->res));
+	if (res_ninit(&dns->res) != 0)
+		return -1;
+	dns->res.retrans = (int)((dns->config.timeout_ms + 999) / 1000);
+	if (dns->res.retrans < 1)
+		dns->res.retrans = 1;
+	dns->res.retry = (int)dns->config.tries;
+	if (dns->res.retry < 1)
+		dns->res.retry = 1;
+	dns->res.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
+	dns->res_ready = 1;
+	return 0;
+}
+
+/* Time per try and tries for the next question: the settings, cut down
+ * so that one question cannot run far past what is left of the budget
+ * (the resolver counts whole seconds, so it may overrun by less than one). */
+static void res_limit(struct aa_dns *dns, uint64_t left_ms)
+{
+	uint64_t per_try = dns->config.timeout_ms, tries = dns->config.tries;
+
+	if (per_try > left_ms)
+		per_try = left_ms;
+	if (per_try > 0 && per_try * tries > left_ms)
+		tries = left_ms / per_try;
+	if (tries < 1)
+		tries = 1;
+	dns->res.retrans = (int)((per_try + 999) / 1000);
+	if (dns->res.retrans < 1)
+		dns->res.retrans = 1;
+	dns->res.retry = (int)tries;
+}
+
+void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
+		    uint64_t left_ms, struct aa_dns_answer *out)
+{
+	char text[2 * AA_DNS_NAME_MAX + 1];
+	unsigned char *buf;
+	int len;
+
+	out->status = AA_DNS_TEMPFAIL;
+	if (aa_dns_escape_name(name, strlen(name), text, sizeof(text)) < 0 ||
+	    res_prepare(dns) < 0)
+		return;
+	res_limit(dns, left_ms);
+	buf = malloc(DNS_ANSWER_MAX);
+	if (buf == NULL)
+		return;
+	len = res_nquery(&dns->res, text, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
+	if (len < 0) {
+		switch (dns->res.res_h_errno) {
+		case HOST_NOT_FOUND:
+			out->status = AA_DNS_NXDOMAIN;
+			break;
+		case NO_DATA:
+			out->status = AA_DNS_NODATA;
+			break;
+		default:	/* TRY_AGAIN, NO_RECOVERY, timeouts */
+			out->status = AA_DNS_TEMPFAIL;
+			break;
+		}
+		free(buf);
+		return;
+	}
+	aa_dns_parse_answer(dns, buf, (size_t)len, type, out);
+	free(buf);
+}
+
+void aa_dns_resolver_close(struct aa_dns *dns)
+{
+	if (dns->res_ready)
+		res_nclose(&dns->res);
+	dns->res_ready = 0;
+}

@@ -1,0 +1,137 @@
+/* dns_wire.c - DNS response packets (RFC 1035 4.1) into aa_dns answers.
+ *
+ * Reads what res_nquery() returned: the answer section's records of the
+ * type asked, names in the aa_dns text form, every length checked
+ * against the packet. The records go in the dns's arena (the message's).
+ */
+#include <arpa/nameser.h>
+#include <resolv.h>
+#include <string.h>
+#include "aa_arena.h"
+#include "aa_dns.h"
+#include "dns_int.h"
+
+int aa_dns_unpack_name(const unsigned char *msg, const unsigned char *eom,
+		       const unsigned char *src, char *buf, size_t size)
+{
+	unsigned char wire[NS_MAXCDNAME];
+	size_t n = 0;
+
+	if (size == 0 || ns_name_unpack(msg, eom, src, wire, sizeof(wire)) < 0)
+		return -1;
+	/* ns_name_unpack() leaves plain labels of at most 63 octets */
+	for (const unsigned char *w = wire; *w != 0; w += 1 + *w) {
+		if (n + (n > 0) + *w + 1 > size)
+			return -1;
+		if (n > 0)
+			buf[n++] = '.';
+		for (unsigned i = 1; i <= *w; i++) {
+			if (w[i] == '.' || w[i] == '\0')
+				return -1;
+			buf[n++] = (char)w[i];
+		}
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+static int parse_rr(struct aa_dns *dns, const ns_msg *msg, const ns_rr *rr, struct aa_dns_rr *out)
+{
+	const unsigned char *rd = ns_rr_rdata(*rr);
+	size_t rdlen = ns_rr_rdlen(*rr);
+	char name[NS_MAXDNAME];
+
+	out->type = (enum aa_dns_type)ns_rr_type(*rr);
+	out->ttl = ns_rr_ttl(*rr);
+	switch (out->type) {
+	case AA_DNS_A:
+		if (rdlen != 4)
+			return -1;
+		memcpy(&out->a, rd, 4);
+		return 0;
+	case AA_DNS_AAAA:
+		if (rdlen != 16)
+			return -1;
+		memcpy(&out->aaaa, rd, 16);
+		return 0;
+	case AA_DNS_MX:
+		if (rdlen < 3)
+			return -1;
+		out->pref = (unsigned short)((rd[0] << 8) | rd[1]);
+		rd += 2;
+		/* FALLTHROUGH */
+	case AA_DNS_PTR:
+	case AA_DNS_CNAME:
+		if (aa_dns_unpack_name(ns_msg_base(*msg), ns_msg_end(*msg), rd, name,
+				       sizeof(name)) < 0)
+			return -1;
+		out->text_len = strlen(name);
+		out->text = aa_arena_strndup(dns->arena, name, out->text_len);
+		return out->text == NULL ? -1 : 0;
+	case AA_DNS_TXT: {
+		/* every character-string must lie inside rdata (RFC 1035 3.3.14) */
+		size_t pos = 0, n = 0;
+
+		out->text = aa_arena_alloc(dns->arena, rdlen + 1);
+		if (out->text == NULL)
+			return -1;
+		while (pos < rdlen) {
+			size_t l = rd[pos++];
+
+			if (l > rdlen - pos) {
+				out->text = NULL;
+				return -1;
+			}
+			memcpy(out->text + n, rd + pos, l);
+			n += l;
+			pos += l;
+			out->chunks++;
+		}
+		out->text[n] = '\0';
+		out->text_len = n;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len,
+			enum aa_dns_type type, struct aa_dns_answer *out)
+{
+	ns_msg msg;
+	int count;
+
+	out->status = AA_DNS_TEMPFAIL;
+	if (len > DNS_ANSWER_MAX || ns_initparse(buf, (int)len, &msg) < 0) {
+		out->status = AA_DNS_MALFORMED;
+		return -1;
+	}
+	if (ns_msg_getflag(msg, ns_f_tc)) {
+		out->status = AA_DNS_TEMPFAIL;	/* truncated even after TCP */
+		return -1;
+	}
+	count = ns_msg_count(msg, ns_s_an);
+	out->rr = aa_arena_alloc(dns->arena, (size_t)(count > DNS_RR_MAX ? DNS_RR_MAX : (count > 0 ? count : 1)) *
+				 sizeof(*out->rr));
+	if (out->rr == NULL)
+		return -1;
+	for (int i = 0; i < count && out->count < DNS_RR_MAX; i++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0) {
+			aa_dns_answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			return -1;
+		}
+		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
+			continue;	/* CNAME chain links and strays */
+		if (parse_rr(dns, &msg, &rr, &out->rr[out->count]) < 0) {
+			aa_dns_answer_clear(out);
+			out->status = AA_DNS_MALFORMED;
+			return -1;
+		}
+		out->count++;
+	}
+	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
+	return 0;
+}
