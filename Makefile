@@ -14,10 +14,12 @@ CC       ?= cc
 BUILD    := build
 EXIM_INC := /usr/include/exim4
 CFLAGS   ?= -O2 -g
+# libpq's header lives in a directory of its own (Debian: /usr/include/postgresql)
+PQ_INC   := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -fPIC -fvisibility=hidden \
-            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -I$(BUILD)/gen $(SAN_CFLAGS) \
+            -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Iinclude -I$(BUILD)/gen $(PQ_INC) $(SAN_CFLAGS) \
             $(CPPFLAGS)
-LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lidn2 -lresolv -lcrypto
+LIBS     := -lspf2 -lopendkim -lopendmarc -lpsl -lidn2 -lresolv -lcrypto -lsqlite3 -lpq
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 CORE_SRC    := $(sort $(wildcard core/*/*.c))
@@ -45,7 +47,8 @@ $(error cannot read the version from debian/changelog)
 endif
 
 .PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
-	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke
+	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke \
+	feedback-check
 
 all: $(SO) $(BUILD)/authalign man
 
@@ -141,7 +144,16 @@ conformance: $(CONF_DRIVERS)
 itest: all $(BUILD)/test/run_itest test/world/in-world
 	test/world/in-world $(BUILD)/test/run_itest
 
-check: all unit conformance man-check up-to-date install-check layout-check itest
+check: all unit feedback-check conformance man-check up-to-date install-check layout-check itest
+
+# The feedback store under many processes at once, in SQLite and in a real
+# PostgreSQL server the test starts itself (test/feedback/run), and
+# authalign status and forget against both.
+$(BUILD)/test/feedback_stress: test/feedback/stress.c $(BUILD)/libauthalign.a $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ test/feedback/stress.c $(BUILD)/libauthalign.a $(LIBS)
+feedback-check: all $(BUILD)/test/feedback_stress
+	test/feedback/run $(BUILD)
 
 # the architecture: opening comments, includes, no include or call cycle,
 # README.md's layout table (test/layout/check-layout, with its self-test)
@@ -223,7 +235,7 @@ FUZZ_ALL     := $(patsubst test/fuzz/fuzz_%.c,%,$(sort $(wildcard test/fuzz/fuzz
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CC      := clang
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Werror -fsanitize=fuzzer-no-link,address,undefined \
-                -fno-sanitize-recover=all -Iinclude -I$(BUILD)/gen
+                -fno-sanitize-recover=all -Iinclude -I$(BUILD)/gen $(PQ_INC)
 FUZZ_MAXLEN  := 65536
 FUZZ_MAXLEN_from := 131072
 FUZZ_ASAN_OPTIONS ?= detect_stack_use_after_return=1

@@ -10,12 +10,13 @@
 # `sh deps.sh list runtime` prints a list without installing it.
 set -eu
 RUNTIME="exim4-daemon-heavy publicsuffix
-libspf2-2 libopendkim11 libopendmarc2 libpsl5 libidn2-0 libssl3"
+libspf2-2 libopendkim11 libopendmarc2 libpsl5 libidn2-0 libssl3 libsqlite3-0 libpq5"
 BUILD="make gcc libc6-dev pkg-config exim4-dev python3
-libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev libssl-dev"
+libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev libssl-dev
+libsqlite3-dev libpq-dev"
 PACKAGE="$BUILD build-essential dpkg-dev debhelper fakeroot lintian man-db check"
 TEST="$RUNTIME $PACKAGE check
-knot knot-dnsutils
+knot knot-dnsutils postgresql
 swaks libio-socket-inet6-perl iproute2 util-linux procps python3-dkim python3-yaml
 openssl valgrind debootstrap
 clang libclang-rt-14-dev"
@@ -45,6 +46,7 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
-# Debian may start the exim4 and knot services it installs; the tests never
-# use them (they run their own inside a private network namespace).
+# Debian may start the exim4, knot and postgresql services it installs; the
+# tests never use them (they run their own: Exim and Knot inside a private
+# network namespace, PostgreSQL on a socket in a temporary directory).
 echo "deps: all packages of '${1:-all}' present"

@@ -20,6 +20,7 @@
 #include <time.h>
 #include "aa_dmarc.h"
 #include "aa_dns.h"
+#include "aa_feedback.h"
 #include "aa_names.h"
 #include "aa_outbound.h"
 #include "aa_table.h"
@@ -79,6 +80,7 @@ struct aa_config {
 	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
 	unsigned outbound_plan_ttl;	/* seconds a submission-time plan is trusted */
 	struct aa_outbound outbound;	/* loaded by aa_config_load; mode from outbound_mode */
+	struct aa_feedback_config feedback;	/* what destinations answered (aa_feedback.h) */
 };
 
 /* Load a settings file (and the per-domain table and outbound files it
@@ -130,10 +132,12 @@ struct aa_opt_type {
 extern const struct aa_opt_type aa_opt_enum;		/* a word of o->names */
 extern const struct aa_opt_type aa_opt_time_ms;		/* 1s to 10m, stored in ms (unsigned) */
 extern const struct aa_opt_type aa_opt_time_s;		/* 0 to a day, stored in s (unsigned) */
+extern const struct aa_opt_type aa_opt_time_days;	/* 1m to 30d, stored in s (unsigned) */
 extern const struct aa_opt_type aa_opt_count;		/* 1 to o->max (unsigned) */
 extern const struct aa_opt_type aa_opt_status;		/* RFC 3463 5.x.y (char[8]) */
 extern const struct aa_opt_type aa_opt_path;		/* char *, relative to the settings file */
 extern const struct aa_opt_type aa_opt_token;		/* char *, letters, digits, '.', '-' */
+extern const struct aa_opt_type aa_opt_text;		/* char *, printable ASCII, spaces too */
 extern const struct aa_opt_type aa_opt_host_name;	/* char *, a DNS host name */
 extern const struct aa_opt_type aa_opt_address;		/* char *, an egress IP address */
 extern const struct aa_opt_type aa_opt_host_list;	/* struct aa_hostnets * in the outbound side */

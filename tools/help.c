@@ -11,7 +11,7 @@
 static const char *const exit_general[TOOL_EXIT_COUNT] = {
 	"ok, or an answer",
 	"usage or settings error (bad arguments, unreadable or refused settings)",
-	"temporary failure (DNS): try again later",
+	"temporary failure (DNS, the feedback store): try again later",
 	"a fail result, or the message would be refused",
 };
 
@@ -71,6 +71,24 @@ static const struct tool_command commands[] = {
 	  "command sender rcpt_domain from_domain mode key steps plan exit",
 	  { "the plan delivers", "bad arguments, settings or input", "the plan is temp (it would defer)",
 	    "the plan refuses" } },
+	{ "status", "", 0, 0, TOOL_SETTINGS_ONLY,
+	  "List what the destinations' replies taught (the outbound feedback store).",
+	  "  (none; -c CONFIG names the store: outbound_feedback_file or\n"
+	  "  outbound_feedback_postgresql)\n",
+	  "One entry a line: destination, class, From domain (\"*\": every one), route,\n"
+	  "egress, since, until, count (and avoid=yes when the route is avoided), then\n"
+	  "the last reply; last \"N entries (STORE)\". A store not made yet has none.",
+	  "command store entries count exit",
+	  { "listed (maybe nothing)", "bad arguments or settings", "the store cannot be read (locked, "
+	    "unreachable, broken): try again", NULL } },
+	{ "forget", "DESTINATION [FROM-DOMAIN]", 1, 2, TOOL_SETTINGS_ONLY,
+	  "Clear what was learned about a destination (all of it, or one From domain's).",
+	  "  DESTINATION   the profile or MX name status shows\n"
+	  "  FROM-DOMAIN   only this From domain's entries (\"*\": the block list ones)\n",
+	  "\"forgot N entries of DESTINATION\".",
+	  "command destination from_domain store forgotten exit",
+	  { "done (maybe nothing was there)", "bad arguments or settings", "the store cannot be "
+	    "written (locked, unreachable, broken): try again", NULL } },
 	{ "help", "[COMMAND]", 0, 1, 0,
 	  "Describe the commands, or one command.",
 	  "  COMMAND       one of the commands\n",
@@ -115,7 +133,8 @@ int tool_unknown_command(const char *name, int json)
 
 static void usage_line(FILE *out, const struct tool_command *c)
 {
-	fprintf(out, "authalign %s%s %s", c->dns ? "[-z ZONEFILE] [-c CONFIG] " : "", c->name, c->args);
+	fprintf(out, "authalign %s%s%s%s", c->dns == TOOL_SETTINGS_ONLY ? "[-c CONFIG] " : c->dns ?
+		"[-z ZONEFILE] [-c CONFIG] " : "", c->name, c->args[0] != '\0' ? " " : "", c->args);
 }
 
 void tool_usage(FILE *out)

@@ -2,7 +2,7 @@
  *
  * Options may come before or after the command (GNU getopt order); "--"
  * ends them. The commands, their arguments and exit status are in
- * help.c; each command is in commands.c.
+ * help.c; each command is in commands.c (status and forget: feedback.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -120,6 +120,8 @@ static int run(int argc, char **argv)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
 	if (strcmp(c->name, "check-config") == 0)
 		return tool_check_config(&o, argv[1]);
+	if (c->dns == TOOL_SETTINGS_ONLY)
+		return tool_feedback(&o, config, argc, argv);
 	return run_with_core(&o, config, zone, argc, argv);
 }
 

@@ -19,13 +19,15 @@ struct tool_command {
 	const char *name;
 	const char *args;		/* "IP HELO SENDER" */
 	int min_args, max_args;
-	int dns;			/* takes -z and -c */
+	int dns;			/* 1: takes -z and -c; TOOL_SETTINGS_ONLY: -c only */
 	const char *summary;		/* one line */
 	const char *arguments;		/* lines "  NAME  what", each ending "\n" */
 	const char *prints;
 	const char *json_keys;		/* the top-level keys of its --json object */
 	const char *exits[TOOL_EXIT_COUNT];	/* what each status means; NULL: never */
 };
+
+#define TOOL_SETTINGS_ONLY 2
 
 /* How one run prints: words or one JSON object. */
 struct tool_out {
@@ -55,5 +57,8 @@ int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int a
 /* commands.c */
 int tool_check_config(const struct tool_out *o, const char *path);
 int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv);
+
+/* feedback.c: status and forget (argv[0] the command) */
+int tool_feedback(const struct tool_out *o, const char *config, int argc, char **argv);
 
 #endif

@@ -95,6 +95,14 @@ static const struct aa_option options[] = {
 	  "the address receivers see when this host delivers directly" },
 	{ "outbound_helo", &aa_opt_host_name, AT(outbound_helo), NULL, NULL, 0,
 	  "the HELO name of direct delivery (unset: the caller's)" },
+	{ "outbound_feedback_file", &aa_opt_path, AT(feedback.file), AA_FB_DEFAULT_FILE, NULL, 0,
+	  "the SQLite file where the replies of destinations are remembered" },
+	{ "outbound_feedback_postgresql", &aa_opt_text, AT(feedback.postgresql), NULL, NULL, 0,
+	  "a PostgreSQL connection string: the replies are remembered there instead" },
+	{ "outbound_feedback_expire", &aa_opt_time_days, AT(feedback.expire_s), "1d", NULL, 0,
+	  "how long a reply is remembered after the last one like it" },
+	{ "outbound_feedback_timeout", &aa_opt_time_ms, AT(feedback.timeout_ms), "1s", NULL, 0,
+	  "the longest one use of the store may wait" },
 };
 
 const struct aa_option *aa_option_at(size_t i)

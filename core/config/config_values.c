@@ -80,6 +80,32 @@ static int set_time_s(const struct aa_option *o, struct aa_config *cfg, const ch
 	return 0;
 }
 
+/* Digits and a unit, "m", "h" or "d" ("s" too), from a minute to 30 days, in seconds. */
+static int set_time_days(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
+{
+	static const struct { char unit; unsigned long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	unsigned long n, max = 30ul * 86400;
+	char *end;
+
+	(void)why;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (end == v || errno != 0 || n > max || end[0] == '\0' || end[1] != '\0')
+		return -1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].unit != end[0])
+			continue;
+		n *= units[i].secs;
+		if (n < 60 || n > max)
+			return -1;
+		*(unsigned *)field(o, cfg) = (unsigned)n;
+		return 0;
+	}
+	return -1;
+}
+
 static int set_count(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
 {
 	char *end;
@@ -146,6 +172,16 @@ static int set_token(const struct aa_option *o, struct aa_config *cfg, const cha
 	return *v == '\0' ? -1 : replace_str(field(o, cfg), v);
 }
 
+/* Printable ASCII, spaces inside (a libpq connection string). */
+static int set_text(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
+{
+	(void)why;
+	for (const char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			return -1;
+	return *v == '\0' ? -1 : replace_str(field(o, cfg), v);
+}
+
 static int set_host_name(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
 {
 	(void)why;
@@ -171,10 +207,12 @@ static int set_host_list(const struct aa_option *o, struct aa_config *cfg, const
 const struct aa_opt_type aa_opt_enum = { NULL, NULL, set_enum };
 const struct aa_opt_type aa_opt_time_ms = { "*time*", "seconds, Ns or Nm, from 1s to 10m", set_time_ms };
 const struct aa_opt_type aa_opt_time_s = { "*time*", "seconds, Ns or Nm, from 0 to a day", set_time_s };
+const struct aa_opt_type aa_opt_time_days = { "*time*", "Nm, Nh or Nd, from 1m to 30d", set_time_days };
 const struct aa_opt_type aa_opt_count = { "*n*", NULL, set_count };
 const struct aa_opt_type aa_opt_status = { "*5.x.y*", "a permanent status 5.x.y, e.g. 5.7.1", set_status };
 const struct aa_opt_type aa_opt_path = { "*path*", NULL, set_path };
 const struct aa_opt_type aa_opt_token = { "*name*", "letters, digits, '.' and '-'", set_token };
+const struct aa_opt_type aa_opt_text = { "*text*", "printable ASCII text", set_text };
 const struct aa_opt_type aa_opt_host_name = { "*name*", "a host name", set_host_name };
 const struct aa_opt_type aa_opt_address = { "*address*", "an IPv4 or IPv6 address", set_address };
 const struct aa_opt_type aa_opt_host_list = { "*address*[/*bits*] ...",

@@ -284,7 +284,7 @@ START_TEST(json_output_is_one_valid_object_with_its_keys_and_exit_status)
 END_TEST
 
 static const char *const tool_commands[] = { "check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
-					     "help" };
+					     "status", "forget", "help" };
 
 /* help COMMAND and COMMAND --help: the same text, with the usage, the
  * arguments and every exit status the command has. */
@@ -311,7 +311,7 @@ START_TEST(help_of_an_unknown_command_names_it_and_lists_the_commands)
 
 	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" help frobnicate 2>&1"), 1);
 	ck_assert_msg(strstr(out, "unknown command 'frobnicate' (commands: check-config spf dmarc orgdomain verify "
-				  "predict help;") != NULL, "%s", out);
+				  "predict status forget help;") != NULL, "%s", out);
 	free(out);
 }
 END_TEST

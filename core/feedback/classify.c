@@ -1,0 +1,325 @@
+/* classify.c - one SMTP reply from a destination put in one class, by a table of rules.
+ *
+ * The reply is read from the bytes Exim hands a delivery event (or a bare
+ * reply), then its text is folded once into a scratch buffer: lower case,
+ * the continuation prefix of each further line of a multi-line reply
+ * ("\n550-5.7.26 ", also as the two characters '\' 'n' Exim logs) and
+ * every run of white space made one space, so a phrase a receiver wraps
+ * across lines still matches. The rules are tried in order, the first
+ * that matches wins: the enhanced status where it says enough (RFC 7372
+ * and the receivers' own codes), then the phrases receivers write.
+ * Only the first AA_FB_SCAN_MAX bytes are read; nothing is allocated.
+ */
+#include <string.h>
+#include "aa_ctype.h"
+#include "aa_feedback.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct aa_name class_words[] = {
+	{ "none", AA_FB_NONE }, { "dmarc", AA_FB_DMARC }, { "spf", AA_FB_SPF },
+	{ "blocklist", AA_FB_BLOCKLIST }, { "relay", AA_FB_RELAY }, { "ratelimit", AA_FB_RATELIMIT },
+	{ "unknown_user", AA_FB_UNKNOWN_USER }, { "other", AA_FB_OTHER },
+};
+const struct aa_names aa_fb_class_names = { class_words, COUNT(class_words) };
+
+const char *aa_fb_class_name(enum aa_fb_class c)
+{
+	return aa_names_name(&aa_fb_class_names, (int)c, "other");
+}
+
+int aa_fb_class_avoids(enum aa_fb_class c)
+{
+	return c == AA_FB_DMARC || c == AA_FB_SPF || c == AA_FB_BLOCKLIST || c == AA_FB_RELAY;
+}
+
+int aa_fb_class_every_from(enum aa_fb_class c)
+{
+	return c == AA_FB_BLOCKLIST;
+}
+
+/* ---- reading the reply ---- */
+
+/* A reply code at s: three digits, 2 to 5 first, then a space, '-' or the end. */
+static int code_at(const char *s, size_t len)
+{
+	if (len < 3 || s[0] < '2' || s[0] > '5' || !aa_is_digit((unsigned char)s[1]) ||
+	    !aa_is_digit((unsigned char)s[2]))
+		return 0;
+	if (len > 3 && s[3] != ' ' && s[3] != '-')
+		return 0;
+	return (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
+}
+
+/* An enhanced status at s (RFC 3463: class "." 1-3 digits "." 1-3
+ * digits, not followed by a digit or '.'): its length, or 0. */
+static size_t status_at(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	if (len < 5 || (s[0] != '2' && s[0] != '4' && s[0] != '5') || s[1] != '.')
+		return 0;
+	i = 2;
+	for (int part = 0; part < 2; part++) {
+		size_t d = 0;
+
+		while (i + d < len && d < 4 && aa_is_digit((unsigned char)s[i + d]))
+			d++;
+		if (d == 0 || d > 3)
+			return 0;
+		i += d;
+		if (part == 0) {
+			if (i >= len || s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	if (i < len && (aa_is_digit((unsigned char)s[i]) || s[i] == '.'))
+		return 0;
+	return i;
+}
+
+void aa_fb_reply_parse(const char *data, size_t len, struct aa_fb_reply *r)
+{
+	size_t n = len > AA_FB_SCAN_MAX ? AA_FB_SCAN_MAX : len, start = 0, i, st;
+
+	memset(r, 0, sizeof(*r));
+	r->text = data != NULL ? data : "";
+	r->len = data != NULL ? n : 0;
+	if (data == NULL)
+		return;
+	while (start < n && aa_is_space((unsigned char)data[start]))
+		start++;
+	/* the code at the start, or after the first ": " that has one
+	 * (Exim: "SMTP error from remote mail server after RCPT TO:<a>: 550 ...") */
+	for (i = start; i < n; i++) {
+		if (i != start && !(i >= 2 && data[i - 2] == ':' && data[i - 1] == ' '))
+			continue;
+		if ((r->code = code_at(data + i, n - i)) != 0)
+			break;
+	}
+	if (r->code == 0)
+		return;
+	r->text = data + i;
+	r->len = n - i;
+	i += 3;
+	if (i < n)
+		i++;	/* ' ' or '-' */
+	while (i < n && data[i] == ' ')
+		i++;
+	if ((st = status_at(data + i, n - i)) > 0 && st <= AA_FB_STATUS_MAX) {
+		memcpy(r->status, data + i, st);
+		r->status[st] = '\0';
+	}
+}
+
+/* ---- folding the text ---- */
+
+/* At s, the start of a further line's prefix: a code, a separator and
+ * maybe an enhanced status with its space. Its length (0: none). */
+static size_t continuation_at(const char *s, size_t len)
+{
+	size_t i, st;
+
+	if (code_at(s, len) == 0)
+		return 0;
+	i = len > 3 ? 4 : 3;
+	if ((st = status_at(s + i, len - i)) > 0) {
+		i += st;
+		if (i < len && s[i] == ' ')
+			i++;
+	}
+	return i;
+}
+
+/* The reply's text from after its code, folded into out (size at least
+ * AA_FB_SCAN_MAX + 1, NUL-terminated): its length. */
+static size_t fold(const struct aa_fb_reply *r, char *out)
+{
+	const char *s = r->text;
+	size_t len = r->len, i = 0, o = 0;
+
+	if (r->code != 0)
+		i = continuation_at(s, len);
+	out[o++] = ' ';		/* a phrase at the very start has a boundary too */
+	while (i < len && o < AA_FB_SCAN_MAX) {
+		unsigned char c = (unsigned char)s[i];
+		size_t brk = 0;
+
+		if (c == '\r' || c == '\n')
+			brk = 1;
+		else if (c == '\\' && i + 1 < len && (s[i + 1] == 'n' || s[i + 1] == 'r'))
+			brk = 2;
+		if (brk > 0) {
+			i += brk;
+			i += continuation_at(s + i, len - i);
+			c = ' ';
+		} else {
+			i++;
+			if (aa_is_space(c) || c < 0x20 || c == 0x7f)
+				c = ' ';
+		}
+		if (c == ' ' && out[o - 1] == ' ')
+			continue;
+		out[o++] = (char)aa_lower(c);
+	}
+	out[o++] = ' ';
+	out[o] = '\0';
+	return o;
+}
+
+/* ---- the rules ---- */
+
+enum { ANY_CODE = 0, CODE_4XX = 4, CODE_5XX = 5 };
+
+struct rule {
+	const char *name;		/* said in the log */
+	enum aa_fb_class class;
+	const char *status;		/* enhanced status: '?' any one character, a final '*' any rest; NULL: any */
+	int code_class;			/* CODE_4XX, CODE_5XX or ANY_CODE */
+	const char *const *any;		/* at least one of these phrases; NULL: none needed */
+	const char *const *also;	/* and one of these; NULL: none needed */
+};
+
+/* Phrases in lower case, matched between word boundaries (a byte that is
+ * not a letter or digit); one ending in '*' may go on (a word's stem). */
+static const char *const gmail_spf[] = { "fails to pass spf", NULL };
+static const char *const recipient_rejected[] = { "recipient address rejected", "recipientnotfound", NULL };
+static const char *const tenant[] = { "tenantattribution", NULL };
+static const char *const not_directly[] = { "directly to our servers", NULL };
+static const char *const relay_word[] = { "relay*", NULL };
+static const char *const refused_words[] = {
+	"denied", "not permitted", "not allowed", "refused", "unable", "prohibited", "rejected", NULL,
+};
+static const char *const blocklist_strong[] = {
+	"s3150", "s3140", "s3114", "s3115", "s775", "s844", "sc-001", "sc-002", "sc-003", "sc-004",
+	"spamhaus*", "blocked using", "block list", "block-list", "blocklist*", "blacklist*",
+	"black list", "listed", "dnsbl*", "rbl", "spamcop*", "barracuda*", "sorbs*",
+	"banned sending ip", "is in a black list", NULL,
+};
+static const char *const dmarc_words[] = {
+	"dmarc*", "unauthenticated", "not pass authentication", "authentication checks",
+	"authentication information", "required authentication level", "authentication requirements",
+	NULL,
+};
+static const char *const spf_words[] = {
+	"spf", "sender policy framework", "openspf*", "not designated", "not authorized to send",
+	NULL,
+};
+static const char *const later_words[] = { "later", NULL };
+static const char *const ratelimit_words[] = {
+	"greylist*", "graylist*", "grey-list*", "gray-list*", "grey list*", "gray list*",
+	"rate limit*", "rate-limit*", "ratelimit*", "unusual rate", "too many", "throttl*",
+	"busy", "unexpected volume", "deferred due to", "volume", NULL,
+};
+static const char *const unknown_user_words[] = {
+	"user unknown", "unknown user", "no such user", "unknown recipient", "recipient unknown",
+	"user not found", "recipient not found", "recipientnotfound", "mailbox not found",
+	"no such mailbox", "invalid recipient", "unknown local part", "unrouteable address", NULL,
+};
+static const char *const reputation_words[] = { "ip reputation", "ip address reputation", NULL };
+
+static const struct rule rules[] = {
+	/* the enhanced status says enough (RFC 7372; the receivers' own codes) */
+	{ "5.7.26 SPF hard fail (Gmail)", AA_FB_SPF, "?.7.26", ANY_CODE, gmail_spf, NULL },
+	{ "5.7.509 DMARC reject (Microsoft)", AA_FB_DMARC, "?.7.509", ANY_CODE, NULL, NULL },
+	{ "5.7.515 authentication level (Outlook.com)", AA_FB_DMARC, "?.7.515", ANY_CODE, NULL, NULL },
+	{ "5.7.26 unauthenticated", AA_FB_DMARC, "?.7.26", ANY_CODE, NULL, NULL },
+	{ "5.7.20 no passing DKIM signature", AA_FB_DMARC, "?.7.20", ANY_CODE, NULL, NULL },
+	{ "5.7.21 no acceptable DKIM signature", AA_FB_DMARC, "?.7.21", ANY_CODE, NULL, NULL },
+	{ "5.7.22 no author-matched DKIM signature", AA_FB_DMARC, "?.7.22", ANY_CODE, NULL, NULL },
+	{ "5.7.23 SPF validation failed", AA_FB_SPF, "?.7.23", ANY_CODE, NULL, NULL },
+	{ "5.7.24 SPF validation error", AA_FB_SPF, "?.7.24", ANY_CODE, NULL, NULL },
+	{ "5.7.25 reverse DNS of the sending address", AA_FB_BLOCKLIST, "?.7.25", ANY_CODE, NULL, NULL },
+	{ "5.7.64 TenantAttribution (Microsoft)", AA_FB_RELAY, "?.7.64", ANY_CODE, NULL, NULL },
+	{ "5.7.54 unable to relay (Microsoft)", AA_FB_RELAY, "?.7.54", ANY_CODE, NULL, NULL },
+	{ "5.7.57 anonymous relay (Microsoft)", AA_FB_RELAY, "?.7.57", ANY_CODE, NULL, NULL },
+	{ "5.7.750 unregistered domain (Microsoft)", AA_FB_RELAY, "?.7.750", ANY_CODE, NULL, NULL },
+	{ "5.7.606 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.606", ANY_CODE, NULL, NULL },
+	{ "5.7.511 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.511", ANY_CODE, NULL, NULL },
+	{ "5.7.708 address not trusted (Microsoft)", AA_FB_BLOCKLIST, "?.7.708", ANY_CODE, NULL, NULL },
+	{ "5.1.1 unknown user", AA_FB_UNKNOWN_USER, "?.1.1", ANY_CODE, NULL, NULL },
+	{ "5.1.10 recipient not found (Microsoft)", AA_FB_UNKNOWN_USER, "?.1.10", ANY_CODE, NULL, NULL },
+	{ "5.4.1 recipient rejected (Microsoft)", AA_FB_UNKNOWN_USER, "?.4.1", ANY_CODE, recipient_rejected,
+	  NULL },
+	/* what the text says, strongest first */
+	{ "TenantAttribution text", AA_FB_RELAY, NULL, ANY_CODE, tenant, NULL },
+	{ "address may not send directly (Gmail)", AA_FB_BLOCKLIST, NULL, ANY_CODE, not_directly, NULL },
+	{ "DMARC text", AA_FB_DMARC, NULL, ANY_CODE, dmarc_words, NULL },
+	{ "SPF text", AA_FB_SPF, NULL, ANY_CODE, spf_words, NULL },
+	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL },
+	{ "relay refused text", AA_FB_RELAY, NULL, ANY_CODE, relay_word, refused_words },
+	{ "4.7.x try again later", AA_FB_RATELIMIT, "4.7.*", CODE_4XX, later_words, NULL },
+	{ "rate limit or greylisting text", AA_FB_RATELIMIT, NULL, CODE_4XX, ratelimit_words, NULL },
+	{ "unknown user text", AA_FB_UNKNOWN_USER, NULL, ANY_CODE, unknown_user_words, NULL },
+	{ "IP reputation text", AA_FB_BLOCKLIST, NULL, CODE_5XX, reputation_words, NULL },
+};
+
+static int status_matches(const char *pattern, const char *status)
+{
+	for (; *pattern != '\0'; pattern++, status++) {
+		if (*pattern == '*')
+			return 1;
+		if (*status == '\0' || (*pattern != '?' && *pattern != *status))
+			return 0;
+	}
+	return *status == '\0';
+}
+
+static int boundary(char c)
+{
+	return !aa_is_alnum((unsigned char)c);
+}
+
+/* phrase (lower case, maybe ending in '*') in the folded text t of length n */
+static int has_phrase(const char *t, size_t n, const char *phrase)
+{
+	size_t plen = strlen(phrase);
+	int stem = plen > 0 && phrase[plen - 1] == '*';
+
+	if (stem)
+		plen--;
+	/* t starts and ends with a space, so t[i - 1] and t[i + plen] exist */
+	for (size_t i = 1; i + plen < n; i++) {
+		if (memcmp(t + i, phrase, plen) != 0)
+			continue;
+		if (boundary(t[i - 1]) && (stem || boundary(t[i + plen])))
+			return 1;
+	}
+	return 0;
+}
+
+static int has_any(const char *t, size_t n, const char *const *phrases)
+{
+	if (phrases == NULL)
+		return 1;
+	for (size_t i = 0; phrases[i] != NULL; i++)
+		if (has_phrase(t, n, phrases[i]))
+			return 1;
+	return 0;
+}
+
+enum aa_fb_class aa_fb_classify(const struct aa_fb_reply *r, const char **rule_r)
+{
+	char folded[AA_FB_SCAN_MAX + 3];
+	size_t n;
+
+	*rule_r = "no refusal";
+	if (r->code < 400 || r->code > 599)
+		return AA_FB_NONE;
+	n = fold(r, folded);
+	for (size_t i = 0; i < COUNT(rules); i++) {
+		const struct rule *u = &rules[i];
+
+		if (u->code_class != ANY_CODE && r->code / 100 != u->code_class)
+			continue;
+		if (u->status != NULL && !status_matches(u->status, r->status))
+			continue;
+		if (has_any(folded, n, u->any) && has_any(folded, n, u->also)) {
+			*rule_r = u->name;
+			return u->class;
+		}
+	}
+	*rule_r = "no rule";
+	return AA_FB_OTHER;
+}
