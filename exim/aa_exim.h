@@ -28,6 +28,10 @@
 #include "aa_plan.h"
 #include "aa_spf.h"
 
+/* A header line Exim marked deleted (type '*', e.g. by headers_remove):
+ * no longer part of the message. */
+#define exim_header_deleted(h) ((h)->type == '*')
+
 #define AA_EXPORT __attribute__((visibility("default")))
 
 /* The default settings file, when $acl_m_authalign_config is empty. */

@@ -57,11 +57,6 @@ static struct aa_facts *current(struct aa_plugin *pl)
 	return facts = f;
 }
 
-static int is_deleted(const header_line *h)
-{
-	return h->type == '*';
-}
-
 /* The From field(s) among the live headers as Exim split them: a header
  * block Exim could not split has no From field here. */
 static void read_from(struct aa_ctx *ctx, struct aa_from *from)
@@ -81,7 +76,7 @@ static void read_from(struct aa_ctx *ctx, struct aa_from *from)
 	}
 	n = 0;
 	for (const header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h)) {
+		if (!exim_header_deleted(h)) {
 			fields[n] = (const char *)h->text;
 			lens[n++] = (size_t)h->slen;
 		}
@@ -117,7 +112,7 @@ static void verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
 		return;
 	}
 	for (const header_line *h = header_list; h != NULL; h = h->next)
-		if (!is_deleted(h))
+		if (!exim_header_deleted(h))
 			aa_dkim_verify_header(v, (const char *)h->text, (size_t)h->slen);
 	if (lseek(fd, SPOOL_DATA_START_OFFSET, SEEK_SET) < 0)
 		goto spool;

@@ -16,6 +16,8 @@
  * Exim forks a process per connection. Core code never keeps Exim store:
  * the adapters copy what must outlive the call into store_get() memory.
  * Allocation failure returns NULL; callers turn that into temperror.
+ * Part of the toolkit (core/lib/): it knows memory and hooks, not what is
+ * stored in them nor who the hooks belong to.
  */
 #ifndef AA_ARENA_H
 #define AA_ARENA_H

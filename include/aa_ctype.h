@@ -12,6 +12,8 @@
  *                from a header field with its line breaks still in it
  *   aa_is_space  the C locale's isspace() (SP, HTAB, LF, VT, FF, CR), as
  *                Exim's own header code skips white space
+ * Part of the toolkit (core/lib/): bytes only, no protocol and no text
+ * encoding (UTF-8 is its readers' business).
  */
 #ifndef AA_CTYPE_H
 #define AA_CTYPE_H

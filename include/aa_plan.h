@@ -2,8 +2,10 @@
  * least invasive plan that gets it through, and that plan carried with the
  * message from local_scan() to routing (core/plan/).
  *
- * It reads the outbound settings (aa_outbound.h) and asks SPF, DKIM and
- * DMARC through their modules; it knows nothing of Exim.
+ * It reads the outbound settings (aa_outbound.h) and who owns which domain
+ * (aa_owner.h), asks SPF and DMARC through their modules and takes the
+ * message's DKIM results and author (aa_from.h) as data; it knows nothing
+ * of Exim (the adapter hands it the message's facts).
  */
 #ifndef AA_PLAN_H
 #define AA_PLAN_H

@@ -10,6 +10,8 @@
  * gives NULL, so a caller checks once, at the end (no memory means
  * temperror). The builder does not escape: untrusted text goes through
  * aa_esc() and friends before it is appended.
+ * Part of the toolkit (core/lib/): it knows bytes and memory, not what
+ * the text says.
  */
 #ifndef AA_STR_H
 #define AA_STR_H

@@ -22,11 +22,6 @@
 
 AA_EXPORT int local_scan(int fd, uschar **return_text);
 
-static int is_deleted(const header_line *h)
-{
-	return h->type == '*';
-}
-
 /* An Authentication-Results field that claims our id. */
 static int claims_our_id(const header_line *h, const char *authserv_id)
 {
@@ -47,7 +42,7 @@ static unsigned remove_headers(int (*match)(const header_line *, const char *), 
 	unsigned removed = 0;
 
 	for (header_line *h = header_list; h != NULL; h = h->next) {
-		if (!is_deleted(h) && match(h, arg)) {
+		if (!exim_header_deleted(h) && match(h, arg)) {
 			h->type = '*';
 			removed++;
 		}

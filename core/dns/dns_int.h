@@ -3,7 +3,7 @@
  * core/dns is split by job: dns.c (the handle and the front: names
  * checked, cache, budget), dns_cache.c (the message's answers),
  * dns_resolve.c (the system resolver), dns_wire.c (response packets),
- * dns_zone.c (the fixed zone), dns_names.c (status and type words). Nothing here is exported from the plugin
+ * dns_zone.c (the fixed zone), dns_words.c (status and type words). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the interface is include/aa_dns.h. A name in
  * text is the aa_dns form: the label octets as they are, '.' between
  * labels, no final dot, so a '.' or a NUL can never be inside a label.
@@ -80,7 +80,7 @@ static inline void aa_dns_answer_clear(struct aa_dns_answer *a)
 	a->count = 0;
 }
 
-/* dns_names.c: a type word, any case ("txt" as "TXT"). 0 or -1. */
+/* dns_words.c: a type word, any case ("txt" as "TXT"). 0 or -1. */
 int aa_dns_type_parse(const char *word, enum aa_dns_type *t);
 
 /* dns_cache.c: the entry of (key, type) asked in this message, or NULL. */

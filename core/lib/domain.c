@@ -1,4 +1,5 @@
-/* domain.c - checking, folding and cutting domain names for DMARC.
+/* domain.c - checking, folding and cutting domain names (aa_domain.h), for
+ * the From reader, DMARC and the outbound settings.
  *
  * An author domain may be written in Unicode (RFC 6532): it is mapped to
  * A-labels the way IDNA/UTS #46 does (libidn2, non-transitional: so

@@ -126,7 +126,7 @@ static int starts_term(struct aa_spf_eval *g, const char *name, ns_type type, in
 		return 1;
 	if (type == ns_t_ptr)
 		return should_cache;
-	return !aa_spf_guard_is_follow(g, name);
+	return !aa_spf_limits_is_follow(g, name);
 }
 
 static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, ns_type type,
@@ -146,11 +146,11 @@ static SPF_dns_rr_t *layer_lookup(SPF_dns_server_t *layer, const char *domain, n
 		name += lab;
 		any = 1;
 	}
-	name = aa_spf_guard_shorten(name);
-	if (term && aa_spf_guard_term(g) < 0)
+	name = aa_spf_client_shorten(name);
+	if (term && aa_spf_limits_term(g) < 0)
 		return rr_status(layer, domain, type, TRY_AGAIN);
 	a = aa_dns_lookup(g->ctx->dns, name, our_type(type));
-	if (a->status != AA_DNS_BADNAME && aa_spf_guard_answer(g, our_type(type), a) < 0)
+	if (a->status != AA_DNS_BADNAME && aa_spf_limits_answer(g, our_type(type), a) < 0)
 		return rr_status(layer, domain, type, TRY_AGAIN);
 	if (any && type == ns_t_mx) {
 		/* the follow-up names carry the label too */
@@ -203,10 +203,10 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req,
 	SPF_errcode_t err;
 
 	*recp = NULL;
-	aa_spf_guard_follow_reset(g);
-	if (g->records++ > 0 && aa_spf_guard_term(g) < 0)	/* include, redirect */
+	aa_spf_limits_follow_reset(g);
+	if (g->records++ > 0 && aa_spf_limits_term(g) < 0)	/* include, redirect */
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_BIG_DNS, g->limit);
-	a = aa_dns_lookup(g->ctx->dns, aa_spf_guard_shorten(domain), AA_DNS_TXT);
+	a = aa_dns_lookup(g->ctx->dns, aa_spf_client_shorten(domain), AA_DNS_TXT);
 	if (aa_dns_is_temp(a->status)) {
 		g->dns_temp = 1;
 		return record_fail(resp, SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR,
@@ -220,7 +220,7 @@ static SPF_errcode_t layer_get_spf(SPF_server_t *server, SPF_request_t *req,
 	if (count > 1)
 		return record_fail(resp, SPF_RESULT_PERMERROR, SPF_E_MULTIPLE_RECORDS,
 				   "more than one SPF record");
-	switch (aa_spf_guard_record(g->ctx->arena, rec->text, rec->text_len, g->client.family,
+	switch (aa_spf_record_check(g->ctx->arena, rec->text, rec->text_len, g->client.family,
 				    g->any_label, &norm, &mechs, &why)) {
 	case 0:
 		break;
@@ -264,10 +264,10 @@ static SPF_errcode_t layer_get_exp(SPF_server_t *server, const char *domain, cha
 	size_t len;
 
 	g->cur_dom = w->req->cur_dom;
-	a = aa_dns_lookup(g->ctx->dns, aa_spf_guard_shorten(domain != NULL ? domain : ""),
+	a = aa_dns_lookup(g->ctx->dns, aa_spf_client_shorten(domain != NULL ? domain : ""),
 			  AA_DNS_TXT);
 	if (a->status == AA_DNS_OK && a->count == 1 &&
-	    aa_spf_guard_explain(g, a->rr[0].text, a->rr[0].text_len, &text) == 0 &&
+	    aa_spf_macro_explain(g, a->rr[0].text, a->rr[0].text_len, &text) == 0 &&
 	    g->exp_n < AA_SPF_EXP_KEEP)
 		g->exp_texts[g->exp_n++] = text;
 	if (text == NULL)
@@ -482,7 +482,7 @@ static void evaluate(struct aa_ctx *ctx, struct aa_spf_lib *lib,
 		r->reason = "loopback client not evaluated";
 		return;
 	}
-	if (!aa_spf_guard_domain(domain)) {
+	if (!aa_spf_client_domain(domain)) {
 		r->result = AA_NONE;
 		r->reason = "no valid domain to check";
 		return;
@@ -554,7 +554,7 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 		helo_r->reason = mailfrom_r->reason = "out of memory";
 		return -1;
 	}
-	if (aa_spf_guard_client(ip, &client) < 0) {
+	if (aa_spf_client_check(ip, &client) < 0) {
 		helo_r->reason = mailfrom_r->reason = "client address is not an IP address";
 		return -1;
 	}

@@ -14,7 +14,7 @@
 
 /* ---- the client address ---- */
 
-int aa_spf_guard_client(const char *ip, struct aa_spf_client *c)
+int aa_spf_client_check(const char *ip, struct aa_spf_client *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (ip == NULL)
@@ -44,7 +44,7 @@ int aa_spf_guard_client(const char *ip, struct aa_spf_client *c)
 
 /* RFC 7208 toplabel: alphanumerics and '-', not starting or ending with
  * '-', and not all digits. */
-int aa_spf_guard_toplabel(const char *s, size_t n)
+int aa_spf_client_toplabel(const char *s, size_t n)
 {
 	int alpha = 0, dash = 0;
 
@@ -63,7 +63,7 @@ int aa_spf_guard_toplabel(const char *s, size_t n)
 	return alpha || dash;
 }
 
-int aa_spf_guard_domain(const char *d)
+int aa_spf_client_domain(const char *d)
 {
 	size_t len = d != NULL ? strlen(d) : 0, top;
 
@@ -73,10 +73,10 @@ int aa_spf_guard_domain(const char *d)
 	len -= d[len - 1] == '.';
 	for (top = len; d[top - 1] != '.'; top--)
 		;
-	return aa_spf_guard_toplabel(d + top, len - top);
+	return aa_spf_client_toplabel(d + top, len - top);
 }
 
-const char *aa_spf_guard_shorten(const char *name)
+const char *aa_spf_client_shorten(const char *name)
 {
 	size_t len = strlen(name);
 

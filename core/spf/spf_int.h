@@ -65,20 +65,20 @@ struct aa_spf_eval {
 
 /* Parse ip (v4 or v6 text). An IPv4-mapped IPv6 address becomes IPv4.
  * Returns 0, or -1 when ip is not an address. */
-int aa_spf_guard_client(const char *ip, struct aa_spf_client *c);
+int aa_spf_client_check(const char *ip, struct aa_spf_client *c);
 
 /* 1 when d can be the <domain> of check_host(): a fully qualified name of
  * letters, digits, '-' and '_', labels of 1..63 octets, at most 253, a top
  * label that is not all digits (RFC 7208 4.3). 0 otherwise ("none"). */
-int aa_spf_guard_domain(const char *d);
+int aa_spf_client_domain(const char *d);
 
 /* 1 when s (n bytes) is an RFC 7208 toplabel: alphanumerics and '-', not
  * starting or ending with '-', and not all digits. */
-int aa_spf_guard_toplabel(const char *s, size_t n);
+int aa_spf_client_toplabel(const char *s, size_t n);
 
 /* Shorten an expanded name to at most 253 octets by dropping labels from
  * the left (RFC 7208 7.3). Returns name itself or a suffix of it. */
-const char *aa_spf_guard_shorten(const char *name);
+const char *aa_spf_client_shorten(const char *name);
 
 /* ---- records (spf_record.c) ---- */
 
@@ -91,7 +91,7 @@ const char *aa_spf_guard_shorten(const char *name);
  * *why_r (static text): the record is a permerror; -2 with *why_r: it
  * cannot be evaluated now, a temperror (out of memory, or a /0 term and
  * any_label empty). */
-int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
+int aa_spf_record_check(struct aa_arena *arena, const char *txt, size_t len, int family,
 			const char *any_label, char **norm_r, unsigned *mechs_r,
 			const char **why_r);
 
@@ -100,15 +100,15 @@ int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int
 /* Account one DNS-querying term (a, mx, ptr, exists, include, redirect)
  * before its first lookup. Returns 0, or -1 when the limit is now
  * exceeded (e->limit is set; evaluation must stop). */
-int aa_spf_guard_term(struct aa_spf_eval *e);
+int aa_spf_limits_term(struct aa_spf_eval *e);
 /* Account the answer: void lookups, MX count, temp errors, and names to
  * follow. Returns 0 or -1 as above. */
-int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
+int aa_spf_limits_answer(struct aa_spf_eval *e, enum aa_dns_type type,
 			const struct aa_dns_answer *a);
 /* 1 when an A/AAAA lookup of name is part of the MX or PTR term just
  * answered (then it is not a new term); consumes it. */
-int aa_spf_guard_is_follow(struct aa_spf_eval *e, const char *name);
-void aa_spf_guard_follow_reset(struct aa_spf_eval *e);
+int aa_spf_limits_is_follow(struct aa_spf_eval *e, const char *name);
+void aa_spf_limits_follow_reset(struct aa_spf_eval *e);
 
 /* ---- macros (spf_macro.c) ---- */
 
@@ -116,11 +116,11 @@ void aa_spf_guard_follow_reset(struct aa_spf_eval *e);
  * the c, r and t macros (RFC 7208 7.2). *ends_macro_r (if not NULL):
  * whether it ends in a macro-expand; *cost_r (if not NULL): about how
  * many bytes libspf2 compiles it into. */
-int aa_spf_guard_macro_string(const char *s, size_t n, int exp_only, int *ends_macro_r,
+int aa_spf_macro_string(const char *s, size_t n, int exp_only, int *ends_macro_r,
 			       size_t *cost_r);
 
 /* Expand an explanation TXT (RFC 7208 6.2, 7): returns 0 with the text in
  * the arena, or -1 when it is not valid (then no explanation is used). */
-int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r);
+int aa_spf_macro_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r);
 
 #endif

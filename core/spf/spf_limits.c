@@ -9,7 +9,7 @@
 #include <strings.h>
 #include "spf_int.h"
 
-int aa_spf_guard_term(struct aa_spf_eval *e)
+int aa_spf_limits_term(struct aa_spf_eval *e)
 {
 	if (e->limit != NULL)
 		return -1;
@@ -20,22 +20,22 @@ int aa_spf_guard_term(struct aa_spf_eval *e)
 	return 0;
 }
 
-void aa_spf_guard_follow_reset(struct aa_spf_eval *e)
+void aa_spf_limits_follow_reset(struct aa_spf_eval *e)
 {
 	e->follow_n = e->follow_next = 0;
 }
 
-int aa_spf_guard_is_follow(struct aa_spf_eval *e, const char *name)
+int aa_spf_limits_is_follow(struct aa_spf_eval *e, const char *name)
 {
 	if (e->follow_next < e->follow_n && strcasecmp(e->follow[e->follow_next], name) == 0) {
 		e->follow_next++;
 		return 1;
 	}
-	aa_spf_guard_follow_reset(e);
+	aa_spf_limits_follow_reset(e);
 	return 0;
 }
 
-int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
+int aa_spf_limits_answer(struct aa_spf_eval *e, enum aa_dns_type type,
 			const struct aa_dns_answer *a)
 {
 	if (aa_dns_is_temp(a->status))
@@ -54,7 +54,7 @@ int aa_spf_guard_answer(struct aa_spf_eval *e, enum aa_dns_type type,
 		return -1;
 	}
 	/* copies: a later lookup may empty the aa_dns cache that holds a */
-	aa_spf_guard_follow_reset(e);
+	aa_spf_limits_follow_reset(e);
 	for (size_t i = 0; i < a->count && i < AA_SPF_MAX_MX; i++) {
 		const char *name = aa_arena_strdup(e->ctx->arena,
 						   a->rr[i].text != NULL ? a->rr[i].text : "");

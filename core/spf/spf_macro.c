@@ -3,7 +3,7 @@
  *
  * libspf2 1.2.10 mangles explanation text, so exp= TXT is expanded here;
  * the macros of domain-specs are still expanded by libspf2, after
- * spf_record.c has checked them with aa_spf_guard_macro_string().
+ * spf_record.c has checked them with aa_spf_macro_string().
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,7 +59,7 @@ static size_t macro_expand_len(const char *s, size_t n, int exp_only)
 /* macro-string: macro-expand / %x21-24 / %x26-7E. *ends_macro_r says
  * whether the last token was a macro-expand; *cost_r estimates the bytes
  * libspf2 compiles it into (each literal run or macro takes a header). */
-int aa_spf_guard_macro_string(const char *s, size_t n, int exp_only, int *ends_macro_r,
+int aa_spf_macro_string(const char *s, size_t n, int exp_only, int *ends_macro_r,
 			       size_t *cost_r)
 {
 	int ends_macro = 0;
@@ -215,7 +215,7 @@ static void macro_transform(struct aa_str *o, const char *value, unsigned keep, 
 	}
 }
 
-int aa_spf_guard_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r)
+int aa_spf_macro_explain(struct aa_spf_eval *e, const char *txt, size_t len, char **out_r)
 {
 	struct aa_str o;
 	char *text;

@@ -19,7 +19,7 @@
 /* libspf2 compiles each term's domain-spec into a 511-byte buffer and
  * underflows a length when it nearly fills (CVE-2023-42118, not fixed in
  * Debian's 1.2.10). A domain-spec whose compiled size could come near that
- * (aa_spf_guard_macro_string() estimates it) is refused as a permerror;
+ * (aa_spf_macro_string() estimates it) is refused as a permerror;
  * no real domain name gets close. */
 #define SPF_COMPILED_MAX 400	/* well under libspf2's SPF_MAX_MECH_LEN */
 
@@ -30,7 +30,7 @@ static int domain_spec_ok(const char *s, size_t n)
 	int ends_macro;
 	size_t end = n, dot, cost;
 
-	if (n == 0 || !aa_spf_guard_macro_string(s, n, 0, &ends_macro, &cost) ||
+	if (n == 0 || !aa_spf_macro_string(s, n, 0, &ends_macro, &cost) ||
 	    cost > SPF_COMPILED_MAX)
 		return 0;
 	if (ends_macro)
@@ -39,7 +39,7 @@ static int domain_spec_ok(const char *s, size_t n)
 		end--;
 		/* "%{d}." : a macro-expand followed by the root dot */
 		if (end > 0 && s[end - 1] == '}' &&
-		    aa_spf_guard_macro_string(s, end, 0, &ends_macro, NULL) && ends_macro)
+		    aa_spf_macro_string(s, end, 0, &ends_macro, NULL) && ends_macro)
 			return 1;
 	}
 	dot = end;
@@ -47,7 +47,7 @@ static int domain_spec_ok(const char *s, size_t n)
 		dot--;
 	if (dot == 0)
 		return 0;	/* no "." before the top label */
-	return aa_spf_guard_toplabel(s + dot, end - dot);
+	return aa_spf_client_toplabel(s + dot, end - dot);
 }
 
 /* "0" / %x31-39 0*nDIGIT, at most max. */
@@ -319,12 +319,12 @@ static const char *term_modifier(struct rec_state *st, const char *t, size_t nl,
 		return NULL;
 	}
 	/* unknown modifier: checked, then dropped (RFC 7208 6) */
-	if (!aa_spf_guard_macro_string(v, vn, 1, NULL, NULL))
+	if (!aa_spf_macro_string(v, vn, 1, NULL, NULL))
 		return "bad macro in modifier";
 	return NULL;
 }
 
-int aa_spf_guard_record(struct aa_arena *arena, const char *txt, size_t len, int family,
+int aa_spf_record_check(struct aa_arena *arena, const char *txt, size_t len, int family,
 			const char *any_label, char **norm_r, unsigned *mechs_r,
 			const char **why_r)
 {

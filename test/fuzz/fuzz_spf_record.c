@@ -58,14 +58,14 @@ static void check_rewrite(struct aa_ctx *ctx, const char *rec, size_t len, int f
 	unsigned mechs, mechs2;
 	const char *why;
 
-	if (aa_spf_guard_record(ctx->arena, rec, len, family, ANY_LABEL, &norm, &mechs, &why) < 0) {
+	if (aa_spf_record_check(ctx->arena, rec, len, family, ANY_LABEL, &norm, &mechs, &why) < 0) {
 		if (why == NULL)
 			__builtin_trap();
 		return;
 	}
 	if (strncmp(norm, "v=spf1", 6) != 0 || !printable(norm, strlen(norm)))
 		__builtin_trap();
-	if (aa_spf_guard_record(ctx->arena, norm, strlen(norm), family, ANY_LABEL, &again,
+	if (aa_spf_record_check(ctx->arena, norm, strlen(norm), family, ANY_LABEL, &again,
 				&mechs2, &why) < 0 ||
 	    strcmp(again, norm) != 0 || mechs2 != mechs)
 		__builtin_trap();
@@ -79,9 +79,9 @@ static void check_explain(struct aa_ctx *ctx, const char *m, size_t len, const c
 	};
 	char *out;
 
-	if (aa_spf_guard_client(ip, &e.client) < 0)
+	if (aa_spf_client_check(ip, &e.client) < 0)
 		__builtin_trap();
-	if (aa_spf_guard_explain(&e, m, len, &out) == 0 && !printable(out, strlen(out)))
+	if (aa_spf_macro_explain(&e, m, len, &out) == 0 && !printable(out, strlen(out)))
 		__builtin_trap();
 }
 

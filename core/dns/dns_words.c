@@ -1,4 +1,4 @@
-/* dns_names.c - the words for DNS statuses and record types.
+/* dns_words.c - the words for DNS statuses and record types.
  *
  * For log lines, the tool's output and the fixed zone's type field.
  */
