@@ -117,7 +117,7 @@ int aa_route_resigns(const struct aa_route *r, const char *domain);
  * DMARC's question (adkim=). */
 const char *aa_route_signer(const struct aa_route *r, const char *from);
 
-/* ---- outbound policy per From domain (core/outbound/outpolicy.c) ----
+/* ---- outbound policy per From domain (core/outbound/domains.c) ----
  * outbound domains file (lsearch, keys as in the inbound table):
  *   example.com: mode=route order=direct,sign,rewrite,smarthost
  *                dkim=s1:/etc/exim4/dkim/example.com.pem return_path=bounces@example.com

@@ -1,4 +1,4 @@
-/* outpolicy.c - the outbound domains table and loading the outbound side.
+/* domains.c - the outbound domains table and loading the outbound side.
  *
  * Per From domain (lsearch keys as in the inbound table, most specific
  * wins): mode, the order of remedies, a pinned route, the DKIM key for an
