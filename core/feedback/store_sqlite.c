@@ -42,6 +42,16 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
+/* SQLite answers SQLITE_BUSY without asking busy_wait in some cases (a
+ * WAL file being set up or recovered, a schema being read): 1 to try the
+ * statement again after a short sleep, while the call's deadline allows. */
+static int busy_again(struct aa_feedback *fb, int rc, int *tries)
+{
+	if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || fb_left_ms(fb) == 0)
+		return 0;
+	return busy_wait(fb, (*tries)++);
+}
+
 static void db_error(struct aa_feedback *fb, const char *what, int rc)
 {
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -57,15 +67,17 @@ static long sq_exec(struct aa_feedback *fb, const char *sql, const struct fb_par
 	sqlite3_stmt *st = NULL;
 	const char *cols[16];
 	long rows = 0;
-	int rc, more = 1;
+	int rc, more = 1, tries = 0;
 
 	if (fb->h == NULL) {
 		fb_error(fb, "feedback: the store is closed");
 		return -1;
 	}
-	if ((rc = sqlite3_prepare_v2(db_of(fb), sql, -1, &st, NULL)) != SQLITE_OK) {
-		db_error(fb, "prepare", rc);
-		return -1;
+	while ((rc = sqlite3_prepare_v2(db_of(fb), sql, -1, &st, NULL)) != SQLITE_OK) {
+		if (!busy_again(fb, rc, &tries)) {
+			db_error(fb, "prepare", rc);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < np; i++) {
 		rc = p[i].text != NULL ? sqlite3_bind_text(st, (int)i + 1, p[i].text, -1, SQLITE_STATIC) :
@@ -78,7 +90,16 @@ static long sq_exec(struct aa_feedback *fb, const char *sql, const struct fb_par
 	}
 	/* every row is stepped through (a DELETE ... RETURNING finishes its
 	 * work), the callback sees them until it says stop */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	for (;;) {
+		rc = sqlite3_step(st);
+		/* before the first row nothing was handed out: the whole
+		 * statement may run again */
+		if (rows == 0 && rc != SQLITE_ROW && busy_again(fb, rc, &tries)) {
+			sqlite3_reset(st);
+			continue;
+		}
+		if (rc != SQLITE_ROW)
+			break;
 		size_t n = (size_t)sqlite3_column_count(st);
 
 		rows++;
