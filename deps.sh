@@ -15,7 +15,7 @@ BUILD="make gcc libc6-dev pkg-config exim4-dev python3
 libspf2-dev libopendkim-dev libopendmarc-dev libpsl-dev libidn2-dev libssl-dev
 libsqlite3-dev libpq-dev"
 PACKAGE="$BUILD build-essential dpkg-dev debhelper fakeroot lintian man-db check"
-TEST="$RUNTIME $PACKAGE check
+TEST="$RUNTIME $PACKAGE check git
 knot knot-dnsutils postgresql
 swaks libio-socket-inet6-perl iproute2 util-linux procps python3-dkim python3-yaml
 openssl valgrind debootstrap
