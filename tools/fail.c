@@ -53,6 +53,9 @@ int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 
 int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int argc)
 {
+	if (c->max_args == 0)
+		return tool_fail(o, TOOL_EXIT_USAGE, "%s takes no arguments; %d given (authalign help %s)",
+				 c->name, argc, c->name);
 	if (c->min_args == c->max_args)
 		return tool_fail(o, TOOL_EXIT_USAGE, "%s takes %d argument%s, %s; %d given (authalign help %s)",
 				 c->name, c->min_args, c->min_args == 1 ? "" : "s", c->args, argc, c->name);

@@ -24,7 +24,8 @@ static const struct tool_command commands[] = {
 	  "with its file, line and the values allowed.",
 	  "command file ok errors warnings mode domain_entries outbound exit",
 	  { "the settings can be used (there may be warnings)", "they cannot: unreadable, a refused value, "
-	    "a route host that does not resolve; or bad arguments", NULL, NULL } },
+	    "a route host that does not resolve, a DKIM key problem (a missing or keyless key file; "
+	    "its record missing, revoked or holding another key); or bad arguments", NULL, NULL } },
 	{ "spf", "IP HELO SENDER", 3, 3, 1,
 	  "Evaluate SPF (RFC 7208) for a client, its HELO name and its envelope sender.",
 	  "  IP            the client's address, IPv4 (192.0.2.1) or IPv6 (2001:db8::1)\n"
@@ -76,7 +77,7 @@ static const struct tool_command commands[] = {
 	  "  (none; -c CONFIG names the store: outbound_feedback_file or\n"
 	  "  outbound_feedback_postgresql)\n",
 	  "One entry a line: destination, class, From domain (\"*\": every one), route,\n"
-	  "egress, since, until, count (and avoid=yes when the route is avoided), then\n"
+	  "egress, since, until, count (and avoid=yes when the class concerns the route), then\n"
 	  "the last reply; last \"N entries (STORE)\". A store not made yet has none.",
 	  "command store entries count exit",
 	  { "listed (maybe nothing)", "bad arguments or settings", "the store cannot be read (locked, "
@@ -85,7 +86,7 @@ static const struct tool_command commands[] = {
 	  "Clear what was learned about a destination (all of it, or one From domain's).",
 	  "  DESTINATION   the profile or MX name status shows\n"
 	  "  FROM-DOMAIN   only this From domain's entries (\"*\": the block list ones)\n",
-	  "\"forgot N entries of DESTINATION\".",
+	  "\"forgot N entries of DESTINATION\" (\"... from FROM-DOMAIN\" when one is given).",
 	  "command destination from_domain store forgotten exit",
 	  { "done (maybe nothing was there)", "bad arguments or settings", "the store cannot be "
 	    "written (locked, unreachable, broken): try again", NULL } },
