@@ -106,6 +106,12 @@ int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
  * tag list (RFC 6376 3.2). Stops at the first occurrence. */
 int aa_dkim_key_tag(const char *text, size_t len, char tag, const char **v_r, size_t *vlen_r);
 
+/* The whole record as a verifier takes it (RFC 6376 3.2, 3.6.1): a tag
+ * list with no tag twice, v= (when present) first and DKIM1, h= (when
+ * present) allowing sha256, s= (when present) allowing email. 0, or -1
+ * with *why_r. */
+int aa_dkim_key_record_check(const char *text, size_t len, const char **why_r);
+
 /* dkim_hsel.c: the library's header selection kept inside its array. */
 void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);
 int aa_dkim_hsel_guard(struct aa_dkim_verify *v);

@@ -10,10 +10,12 @@
  * refused: never cut, which would hand the library another key.
  *
  * aa_dkim_key_tag() reads one tag of a record with the same tag-list
- * walk, for the outbound key check (dkim_pub.c).
+ * walk, and aa_dkim_key_record_check() holds a whole record to what a
+ * verifier accepts, for the outbound key check (dkim_pub.c).
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 #include "aa_ctype.h"
 #include "dkim_int.h"
 
@@ -151,6 +153,78 @@ int aa_dkim_key_tag(const char *text, size_t len, char tag, const char **v_r, si
 			*v_r = value.p;
 			*vlen_r = value.n;
 			return 1;
+		}
+	}
+	return 0;
+}
+
+#define KEY_TAGS_MAX 32	/* tags in one record; more is not a key record of ours */
+
+/* 1 when the colon-separated list holds word (any case, white space aside). */
+static bool list_has(struct slice list, const char *word)
+{
+	const char *p = list.p, *end = list.p + list.n;
+	size_t wn = strlen(word);
+
+	while (p <= end) {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		const char *q = colon != NULL ? colon : end, *a = p, *b = q;
+
+		trim(&a, &b);
+		if ((size_t)(b - a) == wn && strncasecmp(a, word, wn) == 0)
+			return true;
+		if (colon == NULL)
+			break;
+		p = colon + 1;
+	}
+	return false;
+}
+
+int aa_dkim_key_record_check(const char *text, size_t len, const char **why_r)
+{
+	struct slice names[KEY_TAGS_MAX], name, value;
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+	int got;
+
+	if (memchr(text, '\0', len) != NULL) {
+		*why_r = "a NUL byte in the key record";
+		return -1;
+	}
+	while (p < end && (got = next_tag(&p, end, &name, &value)) != 0) {
+		if (got < 0 || n == KEY_TAGS_MAX) {
+			*why_r = "not a key record (a malformed tag list)";
+			return -1;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (names[i].n == name.n && memcmp(names[i].p, name.p, name.n) == 0) {
+				*why_r = "a tag occurs twice in the key record (RFC 6376 3.2)";
+				return -1;
+			}
+		names[n++] = name;
+		if (name.n != 1)
+			continue;
+		switch (*name.p) {
+		case 'v':	/* RFC 6376 3.6.1: first, and DKIM1 */
+			if (n != 1 || value.n != 5 || strncmp(value.p, "DKIM1", 5) != 0) {
+				*why_r = "v= is not DKIM1, or not the first tag";
+				return -1;
+			}
+			break;
+		case 'h':
+			if (!list_has(value, "sha256")) {
+				*why_r = "h= does not allow sha256";
+				return -1;
+			}
+			break;
+		case 's':
+			if (!list_has(value, "*") && !list_has(value, "email")) {
+				*why_r = "s= does not allow email";
+				return -1;
+			}
+			break;
+		default:
+			break;
 		}
 	}
 	return 0;

@@ -154,15 +154,26 @@ static int decode_p(const char *v, size_t vlen, struct aa_dkim_pub *k)
 	int got;
 
 	for (size_t i = 0; i < vlen; i++) {
-		if (aa_is_fws((unsigned char)v[i]))
+		unsigned char c = (unsigned char)v[i];
+
+		if (aa_is_fws(c))
 			continue;
+		/* the base64 alphabet only (EVP_DecodeBlock would take '-' and
+		 * an inner '=' as bits); '=' is checked as padding below */
+		if (!aa_is_alnum(c) && c != '+' && c != '/' && c != '=')
+			return -1;
 		if (n == sizeof(clean))
 			return -1;
-		clean[n++] = (unsigned char)v[i];
+		clean[n++] = c;
 	}
 	if (n == 0 || n % 4 != 0)
 		return -1;
 	pad = (clean[n - 1] == '=') + (clean[n - 2] == '=');
+	if (pad == 1 && clean[n - 2] == '=')
+		return -1;
+	for (size_t i = 0; i + pad < n; i++)
+		if (clean[i] == '=')
+			return -1;		/* '=' inside: not padding */
 	got = EVP_DecodeBlock(k->key, clean, (int)n);
 	if (got < 0 || (size_t)got < pad)
 		return -1;
@@ -177,6 +188,8 @@ int aa_dkim_pub_from_record(const char *text, size_t len, struct aa_dkim_pub *k,
 	int got;
 
 	memset(k, 0, sizeof(*k));
+	if (aa_dkim_key_record_check(text, len, why_r) < 0)
+		return -1;
 	got = aa_dkim_key_tag(text, len, 'k', &kv, &klen);
 	if (got < 0) {
 		*why_r = "not a key record (a malformed tag list)";
@@ -242,6 +255,10 @@ enum aa_result aa_dkim_key_lookup(struct aa_ctx *ctx, const char *selector, cons
 		*why_r = "the key lookup failed temporarily";
 		return AA_TEMPERROR;
 	}
+	/* a verifier may take any one of several key records (RFC 6376
+	 * 3.6.2.2): a pass only when every usable one would verify */
+	size_t usable = 0, weak = 0;
+
 	for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++) {
 		struct aa_dkim_pub k;
 
@@ -249,11 +266,18 @@ enum aa_result aa_dkim_key_lookup(struct aa_ctx *ctx, const char *selector, cons
 			continue;
 		if (aa_dkim_pub_from_record(a->rr[i].text, a->rr[i].text_len, &k, &why) < 0)
 			continue;
-		if (ours == NULL || aa_dkim_pub_equal(&k, ours))
-			return AA_PASS;
-		other = 1;
+		usable++;
+		if (ours != NULL && !aa_dkim_pub_equal(&k, ours))
+			other = 1;
+		else if (!k.ed25519 && k.bits < DKIM_RSA_MIN_BITS)
+			weak = 1;
 	}
 	*other_r = other;
-	*why_r = other ? "the published key is another one" : why != NULL ? why : "no key record";
+	if (usable > 0 && !other && !weak)
+		return AA_PASS;
+	*why_r = other ? (usable > 1 ? "another key is published beside it (a verifier may take either)"
+				     : "the published key is another one")
+		: weak ? "the published RSA key has fewer than 1024 bits (receivers refuse it, RFC 8301)"
+		: why != NULL ? why : "no key record";
 	return AA_FAIL;
 }

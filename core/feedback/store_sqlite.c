@@ -164,7 +164,10 @@ static int table_there(struct aa_feedback *fb)
 static int sq_open(struct aa_feedback *fb, const struct aa_feedback_config *cfg, int how, const char *schema)
 {
 	const char *path = cfg->file != NULL ? cfg->file : AA_FB_DEFAULT_FILE;
-	int flags = how == AA_FB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	/* never through a symbolic link: root's status and forget must not
+	 * be pointed at another database by whoever can write the directory */
+	int flags = (how == AA_FB_OPEN_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
+		    SQLITE_OPEN_NOFOLLOW;
 	sqlite3 *db = NULL;
 	struct stat st;
 	int rc, there;
@@ -182,6 +185,9 @@ static int sq_open(struct aa_feedback *fb, const struct aa_feedback_config *cfg,
 		return -1;
 	}
 	sqlite3_busy_handler(db, busy_wait, fb);
+	/* the file is data, never code: no schema-defined triggers or views run */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
 	if (how != AA_FB_OPEN_READ &&
 	    (sq_exec(fb, "PRAGMA journal_mode = WAL", NULL, 0, NULL, NULL) < 0 ||
 	     sq_exec(fb, "PRAGMA synchronous = NORMAL", NULL, 0, NULL, NULL) < 0))

@@ -64,7 +64,13 @@ static const struct lookup_case lookups[] = {
 	  AA_FAIL, 0, "key type" },
 	{ "a DNS temporary failure is temperror, never fail", "rsa2048.pem", NULL,
 	  "s._domainkey.example.com TXT SERVFAIL", AA_TEMPERROR, 0, "temporarily" },
-	{ "any usable key passes when ours is not known", NULL, "rsa512.txt", NULL, AA_PASS, 0, NULL },
+	{ "any usable key passes when ours is not known", NULL, "rsa2048.txt", NULL, AA_PASS, 0, NULL },
+	{ "an RSA key under 1024 bits fails though it is ours", "rsa512.pem", "rsa512.txt", NULL,
+	  AA_FAIL, 0, "1024" },
+	{ "a 512-bit relay key fails too", NULL, "rsa512.txt", NULL, AA_FAIL, 0, "1024" },
+	{ "our key beside another fails: a verifier may take the other", "rsa2048.pem", "rsa2048.txt",
+	  "s._domainkey.example.com TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"",
+	  AA_FAIL, 1, "beside" },
 };
 
 START_TEST(key_lookup_says_what_a_receiver_finds)
@@ -89,6 +95,49 @@ START_TEST(key_lookup_says_what_a_receiver_finds)
 		ck_assert_msg(other == c->other, "%s: other %d", c->name, other);
 	if (c->why != NULL)
 		ck_assert_msg(why != NULL && strstr(why, c->why) != NULL, "%s: why %s", c->name, why);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Our own key in a record a verifier refuses is no pass: each variant of
+ * the published record (ours is rsa2048.txt) is built around its p=. */
+static const struct {
+	const char *fmt;	/* %s: our p= value */
+	const char *why;
+} refused_records[] = {
+	{ "v=DKIM1; k=rsa; p=%s; p=AAAA", "twice" },
+	{ "v=DKIM1; k=rsa; p=%s; !!bad=1", "malformed" },
+	{ "v=DKIM2; k=rsa; p=%s", "DKIM1" },
+	{ "k=rsa; v=DKIM1; p=%s", "first" },
+	{ "v=spf1 include:x; k=rsa; p=%s", "DKIM1" },
+	{ "v=DKIM1; h=sha1; k=rsa; p=%s", "sha256" },
+	{ "v=DKIM1; s=tlsrpt; k=rsa; p=%s", "email" },
+	{ "v=DKIM1; k=rsa; p=%s----", "base64" },
+	{ "v=DKIM1; k=rsa; p==%s", "base64" },
+};
+
+START_TEST(our_key_in_a_record_a_verifier_refuses_does_not_pass)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *rec = aa_test_read_data("rsa2048.txt");
+	const char *p = strstr(rec, "p=");
+	struct aa_dkim_pub ours;
+	const char *why = NULL;
+	char text[2048];
+	int other, err;
+
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(aa_dkim_pub_from_file(AA_TEST_DKIM_DIR "rsa2048.pem", &ours, &err, &why), 0);
+	snprintf(text, sizeof(text), refused_records[_i].fmt, p + 2);
+	aa_test_publish_text(ctx, "s._domainkey.example.com", text);
+	ck_assert_int_eq(aa_dkim_key_lookup(ctx, "s", "example.com", &ours, &other, &why), AA_FAIL);
+	ck_assert_msg(why != NULL && strstr(why, refused_records[_i].why) != NULL, "%s: %s", text, why);
+	/* and the same record as published (control): a pass */
+	aa_ctx_free(&ctx);
+	ctx = aa_test_ctx(NULL);
+	aa_test_publish_text(ctx, "s._domainkey.example.com", rec);
+	ck_assert_int_eq(aa_dkim_key_lookup(ctx, "s", "example.com", &ours, &other, &why), AA_PASS);
+	free(rec);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -157,6 +206,8 @@ Suite *suite_dkim_pub(void)
 			    (int)(sizeof(pairs) / sizeof(pairs[0])));
 	tcase_add_loop_test(tc, key_lookup_says_what_a_receiver_finds, 0, (int)(sizeof(lookups) / sizeof(lookups[0])));
 	tcase_add_test(tc, a_key_folded_with_white_space_matches);
+	tcase_add_loop_test(tc, our_key_in_a_record_a_verifier_refuses_does_not_pass, 0,
+			    (int)(sizeof(refused_records) / sizeof(refused_records[0])));
 	tcase_add_test(tc, a_missing_key_file_says_so_with_its_errno);
 	tcase_add_test(tc, a_file_without_a_private_key_is_not_a_key);
 	suite_add_tcase(s, tc);

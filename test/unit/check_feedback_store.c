@@ -392,6 +392,27 @@ START_TEST(settings_give_the_store_its_place_expiry_and_timeout)
 }
 END_TEST
 
+/* A store reached through a symbolic link is refused: root's status and
+ * forget must not be pointed at another database. */
+START_TEST(a_store_behind_a_symbolic_link_is_refused)
+{
+	struct store_dir d, link;
+	struct aa_feedback *fb = store_fresh(&d);
+	char err[512] = "", dir[160];
+
+	aa_feedback_close(&fb);
+	store_dir_make(&link);
+	snprintf(dir, sizeof(dir), "%s/spool", link.dir);
+	ck_assert_int_eq(mkdir(dir, 0750), 0);
+	ck_assert_int_eq(symlink(d.file, link.file), 0);
+	ck_assert_int_eq(aa_feedback_open(&link.cfg, AA_FB_OPEN_READ, &fb, err, sizeof(err)), -1);
+	ck_assert_int_eq(aa_feedback_open(&link.cfg, AA_FB_OPEN_CREATE, &fb, err, sizeof(err)), -1);
+	ck_assert_ptr_null(fb);
+	store_dir_remove(&link);
+	store_dir_remove(&d);
+}
+END_TEST
+
 Suite *suite_feedback_store(void)
 {
 	Suite *s = suite_create("feedback_store");
@@ -399,6 +420,7 @@ Suite *suite_feedback_store(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, second_reply_counts_two_and_route_is_avoided);
+	tcase_add_test(tc, a_store_behind_a_symbolic_link_is_refused);
 	tcase_add_test(tc, block_list_reply_avoids_route_for_every_from_domain);
 	tcase_add_test(tc, expired_entry_is_not_avoided_and_counts_again_from_one);
 	tcase_add_test(tc, other_classes_are_listed_but_never_avoided);

@@ -527,7 +527,7 @@ static const char *const relay_zone[] = {
  * lacks selector2, unpub.example both, flaky.example's selector1 fails. */
 static const char *const relay_keys[][2] = {
 	{ "selector1._domainkey.strict.example", "rsa2048.txt" },
-	{ "selector2._domainkey.strict.example", "rsa512.txt" },
+	{ "selector2._domainkey.strict.example", "rsa4096.txt" },
 	{ "selector1._domainkey.relaxed.example", "rsa2048.txt" },
 	{ "selector2._domainkey.relaxed.example", "ed25519.txt" },
 	{ "selector1._domainkey.half.example", "rsa2048.txt" },
