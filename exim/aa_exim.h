@@ -57,6 +57,14 @@ struct aa_plugin {
  * error, with *err_r saying why (for a 451 text and the panic log). */
 struct aa_plugin *plugin_get(const char **err_r);
 
+/* Read the settings and their tables now, and nothing else: no context,
+ * no resolver, no library, no file left open. For the Exim daemon, before
+ * it forks a process per connection (authalign_preload): each child
+ * inherits them, and plugin_get() reads them again only when a file
+ * changed. path NULL: the default file, built-in settings when it does
+ * not exist; a path given must exist. 0, or -1 with *err_r saying why. */
+int plugin_preload(const char *path, const char **err_r);
+
 /* Forget everything of the current message: the arena is reset, and
  * its hooks empty the DNS cache, the facts and the SPF memo. */
 void plugin_end_message(struct aa_plugin *pl);

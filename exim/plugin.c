@@ -92,6 +92,12 @@ static int plugin_load_config(const char *path, int explicit)
 	return 0;
 }
 
+int plugin_preload(const char *path, const char **err_r)
+{
+	*err_r = plugin_err;
+	return plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL);
+}
+
 struct aa_plugin *plugin_get(const char **err_r)
 {
 	const char *path = config_path();

@@ -199,6 +199,40 @@ START_TEST(debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_o
 }
 END_TEST
 
+/* AUTHALIGN_PRELOAD: the daemon of Debian's configuration reads the
+ * settings when a client connects, before any message (no process of a
+ * message has run); an admin's own limit follows in the option. */
+START_TEST(debian_preload_macro_has_the_daemon_read_the_settings_before_any_message)
+{
+	char *out = NULL, *want;
+
+	build("AUTHALIGN_PRELOAD=yes AUTHALIGN_MAX_PER_HOST=10");
+	ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP smtp_accept_max_per_host", generated), 0);
+	ck_assert_msg(strstr(out, "{authalign_preload}{") != NULL && strstr(out, "}}10\n") != NULL, "%s", out);
+	free(out);
+	/* a daemon on port 2526 of this world's loopback; two connections
+	 * that only QUIT; the settings lines its log gained */
+	ck_assert_int_eq(world_sh(&out, 60,
+		"log=/var/log/exim4/mainlog; before=$(grep -c '): settings ' $log 2>/dev/null || true);"
+		"exim4 -C '%s' -bdf -oX 2526 -oP \"$AA_WORLD/debian/daemon.pid\" >\"$AA_WORLD/debian/daemon.out\" 2>&1 &"
+		"pid=$!; i=0; n=0;"
+		"while [ $i -lt 100 ] && [ $n -lt 2 ]; do"
+		"  if bash -c 'exec 3<>/dev/tcp/127.0.0.1/2526 && head -c 3 <&3 | grep -q 220 && printf \"QUIT\\r\\n\" >&3'"
+		"     2>/dev/null; then n=$((n+1)); else sleep 0.1; fi; i=$((i+1));"
+		"done; sleep 0.5; kill $pid; wait $pid;"
+		"echo connections=$n; echo lines=$(( $(grep -c '): settings ' $log) - ${before:-0} ));"
+		"grep 'authalign' $log | tail -n 3", generated), 0);
+	ck_assert(asprintf(&want, "settings %s", world_env("AA_AUTHALIGN_CONFIG")) > 0);
+	ck_assert_msg(strstr(out, "connections=2\n") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "lines=1\n") != NULL && strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "preload in the daemon") == NULL, "%s", out);
+	free(want);
+	free(out);
+}
+END_TEST
+
 /* Exim reads a configuration that does not mention the plugin: valid, no
  * local_scan_path, no ${dlfunc} run, the recipient accepted. */
 static void assert_exim_without_authalign(const char *args)
@@ -245,6 +279,7 @@ Suite *suite_debian(void)
 	tcase_add_test(tc, debian_nonsplit_config_with_two_localmacros_lines_runs_the_plugin);
 	tcase_add_loop_test(tc, debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once, 0,
 			    (int)(sizeof(admin_cases) / sizeof(admin_cases[0])));
+	tcase_add_test(tc, debian_preload_macro_has_the_daemon_read_the_settings_before_any_message);
 	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);
 	tcase_add_test(tc, debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it);
 	suite_add_tcase(s, tc);

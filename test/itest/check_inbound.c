@@ -6,6 +6,9 @@
  * settings it needs (the plugin re-reads them when they change).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include "itest.h"
 #include "aa_version.h"
 
@@ -547,6 +550,66 @@ START_TEST(plugin_names_its_version_and_settings_in_the_log)
 }
 END_TEST
 
+/* Files the daemon holds open, its logs and output aside: "path" lines. */
+static char *daemon_open_files(void)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 30, "for f in /proc/$AA_EXIM_PID/fd/*; do readlink \"$f\"; done |"
+				  " grep '^/' | grep -v \"^$AA_WORLD/log/\" | grep -v \"^$AA_WORLD/run/\" | grep -v '^/dev/null$' || true"), 0);
+	return out;
+}
+
+/* A message from a new connection, accepted and judged. */
+static void send_judged(void)
+{
+	struct world_reply r;
+	char *text = message("From: Alice <alice@aligned.example>\n", NULL);
+	struct world_msg m = { .src = world_env("AA_GOOD_IP4"), .mail_from = "alice@aligned.example",
+			       .text = text, .dkim_domain = "aligned.example", .dkim_key = "rsa" };
+
+	world_send(&m, &r);
+	ck_assert_msg(r.code == 250, "got %d: %s", r.code, r.text);
+	ck_assert_int_eq(world_log_wait(r.id, "authalign: ", 30, NULL), 0);
+	free(text);
+}
+
+/* With authalign_preload in smtp_accept_max_per_host (conf.d-examples/exim.conf)
+ * the daemon reads the settings and tables, and each connection's process
+ * inherits them: four connections add no "settings" line; a changed file
+ * is read again once, by the daemon, and the daemon keeps no file of ours
+ * open. */
+START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
+{
+	char *needle, *files;
+	const char *cfg = world_env("AA_AUTHALIGN_CONFIG");
+	int n0, n1, n2;
+	struct timespec later[2];
+
+	ck_assert(asprintf(&needle, "(local_scan ABI 6.0): settings %s", cfg) > 0);
+	send_judged();	/* the daemon has read them by now */
+	n0 = world_log_grep(needle, NULL);
+	ck_assert_msg(n0 > 0, "no settings line for %s", cfg);
+	for (int i = 0; i < 4; i++)
+		send_judged();
+	n1 = world_log_grep(needle, NULL);
+	ck_assert_msg(n1 == n0, "%d connections read the settings again", n1 - n0);
+	/* the same file, changed: its modification time moves on */
+	clock_gettime(CLOCK_REALTIME, &later[0]);
+	later[0].tv_sec += 2;
+	later[1] = later[0];
+	ck_assert_int_eq(utimensat(AT_FDCWD, cfg, later, 0), 0);
+	send_judged();
+	send_judged();
+	n2 = world_log_grep(needle, NULL);
+	ck_assert_msg(n2 == n1 + 1, "a changed file was read %d times, want once", n2 - n1);
+	files = daemon_open_files();
+	ck_assert_msg(files[0] == '\0', "the daemon keeps files open:\n%s", files);
+	free(files);
+	free(needle);
+}
+END_TEST
+
 Suite *suite_inbound(void)
 {
 	Suite *s = suite_create("inbound");
@@ -557,6 +620,7 @@ Suite *suite_inbound(void)
 	tcase_add_loop_test(tc, aligned_mail_passes_spf_dkim_and_dmarc, 0, 2);
 	tcase_add_test(tc, spoofed_reject_domain_gets_550_at_data_in_enforce_mode);
 	tcase_add_test(tc, plugin_names_its_version_and_settings_in_the_log);
+	tcase_add_test(tc, settings_are_read_once_by_the_daemon_not_by_each_connection);
 	tcase_add_test(tc, spoofed_reject_domain_is_delivered_with_dmarc_fail_in_monitor_mode);
 	tcase_add_loop_test(tc, dns_temporary_failure_defers_and_the_retry_is_delivered, 0,
 			    (int)(sizeof(dns_faults) / sizeof(dns_faults[0])));
