@@ -63,7 +63,7 @@ static const char *config_path(void)
 }
 
 /* (Re)load settings when the file or its path changed. */
-static int plugin_load_config(const char *path, int explicit)
+static int plugin_load_config(const char *path, int explicit, int by_daemon)
 {
 	struct aa_config *cfg = NULL;
 	struct stat st;
@@ -82,10 +82,12 @@ static int plugin_load_config(const char *path, int explicit)
 		return -1;
 	aa_config_free(&plugin.cfg);
 	plugin.cfg = cfg;
-	/* the first line of each process that uses us, and one per reload */
-	log_write(0, LOG_MAIN, "authalign " AA_VERSION " (local_scan ABI %d.%d): settings %s",
+	/* the first line of each process that reads them (the daemon's, with
+	 * the preload), and one per reload */
+	log_write(0, LOG_MAIN, "authalign " AA_VERSION " (local_scan ABI %d.%d): settings %s%s",
 		  LOCAL_SCAN_ABI_VERSION_MAJOR, LOCAL_SCAN_ABI_VERSION_MINOR,
-		  use != NULL ? use : "built in (no " AA_DEFAULT_CONFIG ")");
+		  use != NULL ? use : "built in (no " AA_DEFAULT_CONFIG ")",
+		  by_daemon ? " (read by the daemon, for every connection)" : "");
 	free(plugin.authserv_id);
 	plugin.authserv_id = NULL;
 	aa_ctx_free(&plugin.ctx);	/* DNS settings may have changed; the memo and facts go */
@@ -95,7 +97,7 @@ static int plugin_load_config(const char *path, int explicit)
 int plugin_preload(const char *path, const char **err_r)
 {
 	*err_r = plugin_err;
-	return plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL);
+	return plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL, 1);
 }
 
 struct aa_plugin *plugin_get(const char **err_r)
@@ -104,7 +106,7 @@ struct aa_plugin *plugin_get(const char **err_r)
 	const char *err = NULL;
 
 	*err_r = plugin_err;
-	if (plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL) < 0)
+	if (plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL, 0) < 0)
 		return NULL;
 	if (plugin.ctx == NULL) {
 		plugin.ctx = aa_ctx_new(&plugin.cfg->dns, &err);

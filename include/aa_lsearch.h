@@ -34,6 +34,13 @@ typedef int aa_lsearch_entry_fn(void *arg, const char *file, unsigned line, char
 /* Read path, calling fn for each entry in file order. Returns 0, or -1
  * with "file:line: what" in err (a file that cannot be opened: "file:
  * cannot open: ..."). */
+/* Open an admin's file to read, as every loader must: never blocking (a
+ * FIFO or a device named by mistake would stall the Exim daemon, which
+ * reads them before it forks), close-on-exec, and only a regular file or
+ * a character device such as /dev/null. NULL with "path: cannot open:
+ * why" in err. */
+FILE *aa_lsearch_open(const char *path, char *err, size_t errlen);
+
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
 		    size_t errlen);
 

@@ -10,21 +10,37 @@
  * logged once until it changes; each child then reads the settings
  * itself and reports it with its message, as without a preload.
  */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "lookup.h"
 
 AA_EXPORT int authalign_preload(uschar **yield, int argc, uschar *argv[]);
 
-/* the problem last logged: "" when the last preload succeeded */
+/* While the settings cannot be read, the daemon tries again at most this
+ * often: a broken file is not read for every connection before accept. */
+#define RETRY_SECONDS 1
+
+/* the problem last logged ("" when the last preload succeeded) and when
+ * it was met */
 static char logged[512];
+static time_t failed_at;
 
 static void log_once(const char *what)
 {
+	char safe[sizeof(logged) * 4];
+	size_t n = 0;
+
 	if (strncmp(logged, what, sizeof(logged) - 1) == 0)
 		return;
 	strncpy(logged, what, sizeof(logged) - 1);
-	log_write(0, LOG_MAIN, "authalign: preload in the daemon: %s; each connection reads the settings itself",
-		  what);
+	/* a table key quoted in the error may hold any byte: \xHH */
+	for (const unsigned char *p = (const unsigned char *)logged; *p != '\0' && n + 5 < sizeof(safe); p++)
+		n += (size_t)snprintf(safe + n, sizeof(safe) - n, *p >= 0x20 && *p < 0x7f && *p != '\\' ? "%c" :
+				      "\\x%02x", *p);
+	safe[n] = '\0';
+	log_write(0, LOG_MAIN | LOG_PANIC, "authalign: the daemon cannot read the settings: %s; until this is "
+		  "fixed every message authalign judges is deferred (451): run authalign check-config", safe);
 }
 
 int authalign_preload(uschar **yield, int argc, uschar *argv[])
@@ -33,11 +49,17 @@ int authalign_preload(uschar **yield, int argc, uschar *argv[])
 	const char *path = argc >= 1 && argv[0][0] != '\0' ? (const char *)argv[0] : NULL;
 
 	*yield = plugin_store_copy_trusted("");
-	if (argc > 1)
+	if (argc > 1) {
 		log_once("usage: ${dlfunc{authalign.so}{authalign_preload}{settings file}}");
-	else if (plugin_preload(path, &err) < 0)
+		return OK;
+	}
+	if (logged[0] != '\0' && time(NULL) - failed_at < RETRY_SECONDS)
+		return OK;	/* each child reads them itself meanwhile */
+	if (plugin_preload(path, &err) < 0) {
+		failed_at = time(NULL);
 		log_once(err != NULL ? err : "out of memory");
-	else
+	} else {
 		logged[0] = '\0';
+	}
 	return OK;
 }

@@ -159,8 +159,12 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 		*cfg_r = cfg;
 		return 0;
 	}
-	if ((cfg->path = strdup(path)) == NULL || (f = fopen(path, "r")) == NULL) {
-		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+	if ((cfg->path = strdup(path)) == NULL) {
+		aa_lsearch_err(err, errlen, path, 0, "out of memory");
+		aa_config_free(&cfg);
+		return -1;
+	}
+	if ((f = aa_lsearch_open(path, err, errlen)) == NULL) {
 		aa_config_free(&cfg);
 		return -1;
 	}
@@ -195,6 +199,10 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 			option_error(err, errlen, path, lineno, o, name, value, why);
 			goto fail;
 		}
+	}
+	if (ferror(f)) {
+		aa_lsearch_err(err, errlen, path, lineno, "read error");
+		goto fail;
 	}
 	fclose(f);
 	f = NULL;

@@ -13,6 +13,7 @@
 #include "aa_arena.h"
 #include "aa_dns.h"
 #include "aa_dns_name.h"
+#include "aa_lsearch.h"
 #include "dns_int.h"
 
 #define DNS_ZONE_LINE_MAX 16384
@@ -236,7 +237,8 @@ bad:
 
 int aa_dns_zone_load(struct aa_dns *dns, const char *path, const char **err_r)
 {
-	FILE *f = fopen(path, "r");
+	char openerr[16];
+	FILE *f = aa_lsearch_open(path, openerr, sizeof(openerr));
 	char line[DNS_ZONE_LINE_MAX];
 	static char errbuf[64];
 	unsigned lineno = 0;

@@ -1,9 +1,12 @@
 /* lsearch.c - the one reader of Exim's lsearch format (aa_lsearch.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "aa_ctype.h"
 #include "aa_dns_name.h"
 #include "aa_lsearch.h"
@@ -97,15 +100,37 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 	return 0;
 }
 
+FILE *aa_lsearch_open(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	const char *why = NULL;
+	FILE *f;
+
+	if (fd < 0) {
+		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		why = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
+	else if (fcntl(fd, F_SETFL, O_RDONLY) < 0)	/* reads block again: a file never waits */
+		why = strerror(errno);
+	if (why == NULL && (f = fdopen(fd, "r")) != NULL)
+		return f;
+	aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", why != NULL ? why : strerror(errno));
+	close(fd);
+	return NULL;
+}
+
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = aa_lsearch_open(path, err, errlen);
 	int rc;
 
-	if (f == NULL) {
-		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+	if (f == NULL)
 		return -1;
-	}
 	rc = aa_lsearch_read_file(f, path, fn, arg, err, errlen);
 	fclose(f);
 	return rc;

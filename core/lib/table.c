@@ -278,11 +278,9 @@ struct aa_table *aa_table_open(const struct aa_table_kind *kind, const char *pat
 
 	if (t != NULL)
 		return t;
-	f = fopen(path, "r");
-	if (f == NULL) {
-		aa_lsearch_err(err, errlen, path, 0, "cannot open: %s", strerror(errno));
+	f = aa_lsearch_open(path, err, errlen);
+	if (f == NULL)
 		return NULL;
-	}
 	/* the stamp of what is read, taken before reading: an edit made
 	 * while reading changes mtime and is read next time */
 	if (fstat(fileno(f), &st) < 0) {

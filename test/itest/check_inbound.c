@@ -590,6 +590,8 @@ START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
 	send_judged();	/* the daemon has read them by now */
 	n0 = world_log_grep(needle, NULL);
 	ck_assert_msg(n0 > 0, "no settings line for %s", cfg);
+	ck_assert_msg(world_log_grep("(read by the daemon, for every connection)", NULL) > 0,
+		      "the daemon did not say it read them");
 	for (int i = 0; i < 4; i++)
 		send_judged();
 	n1 = world_log_grep(needle, NULL);

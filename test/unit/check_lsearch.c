@@ -1,5 +1,7 @@
 /* check_lsearch.c - the one lsearch reader: entries, continuations, keys, errors with file:line. */
+#include <sys/stat.h>
 #include <unistd.h>
+#include "aa_config.h"
 #include "aa_lsearch.h"
 #include "aa_test.h"
 
@@ -113,6 +115,38 @@ START_TEST(lsearch_keys_and_lists_are_checked)
 }
 END_TEST
 
+/* A FIFO, a directory or a missing file named as a table or the settings
+ * is an error at once: nothing waits for a writer (the Exim daemon reads
+ * them before it accepts a connection), and /dev/null is an empty file. */
+START_TEST(a_fifo_or_a_directory_named_as_a_file_is_refused_at_once)
+{
+	char dir[] = "/tmp/aa-open-XXXXXX", fifo[64], err[256];
+	struct aa_config *cfg = NULL;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	alarm(10);	/* a blocking open would hang here: the test fails by timeout */
+	ck_assert_ptr_null(aa_lsearch_open(fifo, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "cannot open: not a regular file") != NULL, "%s", err);
+	ck_assert_int_eq(aa_config_load(fifo, &cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_null(aa_lsearch_open(dir, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "a directory, not a file") != NULL, "%s", err);
+	ck_assert_int_eq(aa_config_load(dir, &cfg, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "a directory, not a file") != NULL, "%s", err);
+	alarm(0);
+	f = aa_lsearch_open("/dev/null", err, sizeof(err));
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fgetc(f), EOF);
+	fclose(f);
+	ck_assert_int_eq(aa_config_load("/dev/null", &cfg, err, sizeof(err)), 0);
+	aa_config_free(&cfg);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *suite_lsearch(void)
 {
 	Suite *s = suite_create("lsearch");
@@ -121,6 +155,7 @@ Suite *suite_lsearch(void)
 	tcase_add_loop_test(tc, lsearch_reads_entries, 0,
 			    (int)(sizeof(read_cases) / sizeof(read_cases[0])));
 	tcase_add_test(tc, lsearch_most_specific_key_wins);
+	tcase_add_test(tc, a_fifo_or_a_directory_named_as_a_file_is_refused_at_once);
 	tcase_add_test(tc, lsearch_keys_and_lists_are_checked);
 	suite_add_tcase(s, tc);
 	return s;
