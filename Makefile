@@ -341,6 +341,8 @@ install: all
 	install -m 644 $(EXAMPLES) "$(DESTDIR)$(DOCDIR)/examples/"
 	@$(call install_conf,$(SUBST) conf.d-examples/debian/main/05_authalign.in,$(DESTDIR)$(EXIMCONFDIR)/conf.d/main/05_authalign)
 	@$(call install_conf,cat conf.d-examples/debian/router/190_authalign_outbound,$(DESTDIR)$(EXIMCONFDIR)/conf.d/router/190_authalign_outbound)
+	@$(call install_conf,cat conf.d-examples/debian/transport/30_exim4-config_remote_smtp_authalign,$(DESTDIR)$(EXIMCONFDIR)/conf.d/transport/30_exim4-config_remote_smtp_authalign)
+	@$(call install_conf,cat conf.d-examples/debian/transport/30_exim4-config_remote_smtp_smarthost_authalign,$(DESTDIR)$(EXIMCONFDIR)/conf.d/transport/30_exim4-config_remote_smtp_smarthost_authalign)
 	@$(call install_conf,cat conf.d-examples/authalign.conf,$(DESTDIR)$(EXIMCONFDIR)/authalign.conf)
 	@$(call install_conf,cat conf.d-examples/authalign-domains,$(DESTDIR)$(EXIMCONFDIR)/authalign-domains)
 	@for page in $(BUILD)/man/*.[1-8]; do [ -e "$$page" ] || continue; \
@@ -355,7 +357,7 @@ uninstall:
 	for f in $(notdir $(EXAMPLES)); do rm -f "$(DESTDIR)$(DOCDIR)/examples/$$f"; done
 	for page in $(MAN_NAMES); do rm -f "$(DESTDIR)$(MANDIR)/man$${page##*.}/$$page"; done
 	-rmdir "$(DESTDIR)$(DATADIR)/exim" "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null
-	@echo "uninstall: kept your files under $(EXIMCONFDIR) (authalign.conf, authalign-domains, conf.d/main/05_authalign, conf.d/router/190_authalign_outbound); reload Exim"
+	@echo "uninstall: kept your files under $(EXIMCONFDIR) (authalign.conf, authalign-domains, conf.d/main/05_authalign, conf.d/router/190_authalign_outbound, conf.d/transport/30_exim4-config_*_authalign); reload Exim"
 
 # ---- package: the .deb, built by dpkg-buildpackage in a copy of the tracked
 # files (build/package/authalign-VERSION), so this tree and its parent stay

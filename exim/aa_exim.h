@@ -171,4 +171,18 @@ enum outplan_status {
 enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 				const struct aa_plandata_entry **entry_r, const char **why_r);
 
+/* ---- the closed loop (lessons.c: the store for a plan; learn.c: the event) ----
+ *
+ * A plan asks the feedback store (aa_feedback.h, aa_plan.h's aa_learned)
+ * what the destinations answered: open it for one plan or one message's
+ * plans, and close it after (a store that cannot be opened is logged and
+ * leaves l->store NULL: planned as if nothing was learned). A delivery
+ * event (authalign_event) records a destination's 4xx or 5xx under the
+ * route and step the message took. Neither ever fails a delivery. */
+void plugin_learned_open(struct aa_plugin *pl, struct aa_learned *l);
+void plugin_learned_close(struct aa_learned *l);
+/* event: $event_name; data: $event_data. Events other than a reply
+ * (msg:fail:delivery, msg:rcpt:host:defer, msg:host:defer) are ignored. */
+void plugin_learn(struct aa_plugin *pl, const char *event, const char *data);
+
 #endif

@@ -99,6 +99,8 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 	const struct aa_plandata *pd;
 	struct aa_out_msg m;
 	struct aa_plan plan;
+	struct aa_learned learned;
+	int rc;
 
 	*entry_r = NULL;
 	*why_r = "";
@@ -115,7 +117,15 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 		return OUTPLAN_OK;
 	if ((*entry_r = memo_find(domain)) != NULL)
 		return OUTPLAN_OK;
-	if (message_facts(pl, domain, &m) < 0 || aa_plan_message(pl->ctx, ob, &m, &plan) < 0) {
+	if (message_facts(pl, domain, &m) < 0) {
+		*why_r = "authalign: outbound plan could not be made";
+		return OUTPLAN_ERROR;
+	}
+	plugin_learned_open(pl, &learned);
+	m.learned = &learned;
+	rc = aa_plan_message(pl->ctx, ob, &m, &plan);
+	plugin_learned_close(&learned);
+	if (rc < 0) {
 		*why_r = "authalign: outbound plan could not be made";
 		return OUTPLAN_ERROR;
 	}

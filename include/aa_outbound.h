@@ -31,6 +31,8 @@
  * dmarc=policy|strict|ignore (strict: p=quarantine refused too),
  * always=, status=. Reference: authalign-outbound(5).
  */
+#define AA_PROFILE_DEFAULT "default"	/* the profile of every other destination */
+
 struct aa_profile {
 	const char *name;
 	const char *const *rcpt_domains;	/* NULL-terminated; NULL: any */

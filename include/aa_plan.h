@@ -13,8 +13,35 @@
 #include <stddef.h>
 #include <time.h>
 #include "aa_ctx.h"
+#include "aa_feedback.h"
 #include "aa_outbound.h"
 #include "aa_spf.h"
+
+/* ---- what destinations taught (core/plan/learned.c) ----
+ *
+ * A refusal is remembered (aa_feedback.h) under its destination, the
+ * From domain, a route token and the route's egress address. The
+ * destination is the profile that matched, or the recipient domain when
+ * only the default profile did. The route token is the route's name for
+ * a class about the route itself (a block list, a refused relay: every
+ * step on that route is avoided) and "route/step" for the others
+ * (DMARC, SPF, other: the next message takes the next step). */
+struct aa_learned {
+	struct aa_feedback *store;	/* open for reading; NULL: nothing learned */
+	time_t now;
+};
+
+const char *aa_learned_destination(const struct aa_profile *pr, const char *rcpt_domain);
+/* The route token for a reply of class c to a message that took step on
+ * route; NULL when out of memory. */
+const char *aa_learned_route(struct aa_ctx *ctx, const char *route, enum aa_step step, enum aa_fb_class c);
+/* 1 when a live lesson says a message from from_domain (NULL: none) to
+ * destination must not take step on route: the entry in *e_r; 0 no; -1
+ * the store failed (aa_feedback_error) or no memory: plan as if nothing
+ * was learned. */
+int aa_learned_avoid(struct aa_ctx *ctx, const struct aa_learned *l, const char *destination,
+		     const char *from_domain, const struct aa_route *route, enum aa_step step,
+		     struct aa_fb_entry *e_r);
 
 /* ---- prediction (core/plan/predict.c) ---- */
 struct aa_out_msg {
@@ -27,6 +54,7 @@ struct aa_out_msg {
 	size_t mx_count;
 	const struct aa_submitter *submitter;	/* who handed it in; NULL: nobody, who
 						 * owns no domain (aa_owner.h) */
+	const struct aa_learned *learned;	/* what destinations answered; NULL: not asked */
 };
 
 struct aa_prediction {
@@ -109,6 +137,9 @@ struct aa_plan {
 					 * the submitter does not own it */
 	const char *owner_why;		/* why (or which rule granted it), plain */
 	const char *smtp_text;		/* AA_STEP_REFUSE in enforce: "5.7.x ... fix: ..." */
+	int avoided;			/* a step that would pass was avoided for what
+					 * the destination answered before (its log
+					 * says "avoided(learned ...)") */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 };
 

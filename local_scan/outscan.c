@@ -36,6 +36,8 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 	const struct aa_submitter *who;
 	struct aa_plandata pd;
 	struct aa_out_msg m;
+	struct aa_learned learned;
+	int rc = LOCAL_SCAN_ACCEPT;
 
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return LOCAL_SCAN_ACCEPT;
@@ -56,7 +58,8 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 		if (dkim->sigs[i].result == AA_PASS && dkim->sigs[i].domain != NULL)
 			pd.dkim[pd.dkim_count++] = dkim->sigs[i].domain;
 
-	for (size_t i = 0; i < rcpt->remote_count; i++) {
+	plugin_learned_open(pl, &learned);
+	for (size_t i = 0; i < rcpt->remote_count && rc == LOCAL_SCAN_ACCEPT; i++) {
 		struct aa_plan plan;
 
 		m = (struct aa_out_msg){
@@ -66,11 +69,13 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 			.dkim = dkim,
 			.rcpt_domain = rcpt->remote[i],
 			.submitter = who,
+			.learned = &learned,
 		};
 		if (aa_plan_message(ctx, ob, &m, &plan) < 0) {
 			aa_log(ctx, AA_LOG_PANIC, "internal error planning delivery to %s", aa_escz(ctx, rcpt->remote[i]));
 			*text_r = TEMP_TEXT;
-			return LOCAL_SCAN_TEMPREJECT;
+			rc = LOCAL_SCAN_TEMPREJECT;
+			break;
 		}
 		if (plan.log_line != NULL)
 			aa_log(ctx, AA_LOG_INFO, "%s", plan.log_line);
@@ -80,15 +85,20 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 			*text_r = aa_arena_printf(ctx->arena,
 				"4.7.5 Temporary DNS failure planning delivery to %s, try again later",
 				aa_escz(ctx, rcpt->remote[i]));
-			return LOCAL_SCAN_TEMPREJECT;
+			rc = LOCAL_SCAN_TEMPREJECT;
+			break;
 		}
 		if (plan.step == AA_STEP_REFUSE && plan.mode == AA_OUT_ENFORCE) {
 			*text_r = plan.smtp_text != NULL ? plan.smtp_text
 				: "5.7.1 authalign: no route would be accepted by the destination";
-			return LOCAL_SCAN_REJECT;
+			rc = LOCAL_SCAN_REJECT;
+			break;
 		}
 		plan_to_entry(&plan, rcpt->remote[i], &pd.entry[pd.count++]);
 	}
+	plugin_learned_close(&learned);
+	if (rc != LOCAL_SCAN_ACCEPT)
+		return rc;
 	if (pd.count > 0 || pd.dkim_count > 0)
 		*text_r = aa_plandata_encode(ctx, &pd);
 	return LOCAL_SCAN_ACCEPT;

@@ -15,6 +15,12 @@
 #include "json.h"
 #include "tool.h"
 
+/* What the planner steers around: a class about the route, last refused with a 5xx. */
+static int entry_avoids(const struct aa_fb_entry *e)
+{
+	return aa_fb_class_avoids(e->class) && e->code >= 500;
+}
+
 static void utc(time_t t, char *buf, size_t size)
 {
 	struct tm tm;
@@ -49,7 +55,7 @@ static int status_entry(void *arg, const struct aa_fb_entry *e)
 		put_field("route", e->route);
 		put_field("egress", e->egress);
 		printf(" since=%s until=%s count=%lld%s\n", since, until, e->count,
-		       aa_fb_class_avoids(e->class) ? " avoid=yes" : "");
+		       entry_avoids(e) ? " avoid=yes" : "");
 		printf("  last=%s reply: ", last);
 		tool_put_printable(stdout, e->reply);
 		fputc('\n', stdout);
@@ -65,7 +71,7 @@ static int status_entry(void *arg, const struct aa_fb_entry *e)
 	json_str(s->j, "last_seen", last);
 	json_str(s->j, "until", until);
 	json_int(s->j, "count", e->count);
-	json_bool(s->j, "avoid", aa_fb_class_avoids(e->class));
+	json_bool(s->j, "avoid", entry_avoids(e));
 	json_int(s->j, "code", e->code);
 	json_str(s->j, "status", e->status);
 	json_str(s->j, "reply", e->reply);

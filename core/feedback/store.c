@@ -40,7 +40,7 @@ static const char record_sql[] =
 static const char purge_sql[] = "DELETE FROM " FB_TABLE " WHERE expires <= $1";
 static const char avoid_sql[] =
 	"SELECT " COLUMNS " FROM " FB_TABLE " WHERE destination = $1 AND (from_domain = $2 OR from_domain = '*') "
-	"AND route = $3 AND egress = $4 AND expires > $5 ORDER BY last_seen DESC";
+	"AND route = $3 AND egress = $4 AND expires > $5 AND code >= 500 ORDER BY last_seen DESC";
 static const char list_sql[] =
 	"SELECT " COLUMNS " FROM " FB_TABLE " WHERE expires > $1 ORDER BY " KEY_COLUMNS;
 static const char forget_sql[] = "DELETE FROM " FB_TABLE " WHERE destination = $1 RETURNING 1";

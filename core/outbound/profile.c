@@ -14,7 +14,7 @@
 #include "aa_table.h"
 
 #define PROFILES_MAX 1000
-#define DEFAULT_NAME "default"
+#define DEFAULT_NAME AA_PROFILE_DEFAULT
 
 struct aa_profiles {
 	struct aa_table *t;			/* records: struct aa_profile, file order */

@@ -43,6 +43,8 @@ struct planner {
 	const struct aa_prediction *relay_unpublished;	/* its selectors not published */
 	const struct aa_prediction *relay_unaligned;	/* signs with a parent d= that
 							 * does not align (adkim=s) */
+	struct aa_plan *plan;
+	int store_failed;		/* the feedback store failed: logged once */
 };
 
 static int owns(const struct planner *pl, const char *domain, const char **why_r)
@@ -129,11 +131,57 @@ static void note_relay(struct planner *pl, const struct aa_prediction *p)
 		pl->relay_unaligned = keep;
 }
 
+static const char *utc(struct aa_ctx *ctx, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return "?";
+	return aa_arena_strdup(ctx->arena, buf);
+}
+
+/* 1 when a step that would pass must not be taken, for what the
+ * destination answered before: logged in place of its verdict. A store
+ * that fails is logged once and the plan goes on as if nothing was
+ * learned. */
+static int avoided(struct planner *pl, const char *name, const struct aa_route *route, enum aa_step step,
+		   const struct aa_prediction *p)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	struct aa_fb_entry e;
+	int rc;
+
+	if (pl->msg->learned == NULL || p->refused || p->temp)
+		return 0;
+	rc = aa_learned_avoid(ctx, pl->msg->learned, aa_learned_destination(p->profile, pl->msg->rcpt_domain),
+			      pl->from, route, step, &e);
+	if (rc < 0) {
+		if (!pl->store_failed)
+			aa_log(ctx, AA_LOG_PANIC, "the outbound feedback store cannot be read (%s): planning as if "
+			       "nothing was learned", pl->msg->learned->store != NULL ?
+			       aa_escz(ctx, aa_feedback_error(pl->msg->learned->store)) : "no memory");
+		pl->store_failed = 1;
+		return 0;
+	}
+	if (rc == 0)
+		return 0;
+	pl->plan->avoided = 1;
+	log_step(pl, name, aa_arena_printf(ctx->arena, "avoided(learned %s from %s%s: %d %s, %lld since %s, "
+					   "until %s)", aa_escz(ctx, e.class_word), aa_escz(ctx, e.destination),
+					   strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "",
+					   e.code, aa_escz(ctx, e.status), e.count, utc(ctx, e.first_seen),
+					   utc(ctx, e.expires)));
+	return 1;
+}
+
 /* Predict one candidate; 1 when it decides the plan (pass or temp). */
-static int try(struct planner *pl, const char *name, const struct aa_route *route,
+static int try(struct planner *pl, const char *name, const struct aa_route *route, enum aa_step step,
 	       const struct aa_out_change *chg, struct aa_prediction *p)
 {
 	aa_predict_change(pl->ctx, pl->ob, pl->msg, route, chg, p);
+	if (avoided(pl, name, route, step, p))
+		return 0;
 	log_step(pl, name, summary(pl->ctx, p));
 	if (route != &pl->ob->direct && pl->from != NULL)
 		note_relay(pl, p);
@@ -190,6 +238,8 @@ static int walk(struct planner *pl, struct aa_plan *r)
 
 		switch (order[i]) {
 		case AA_STEP_DIRECT:
+			if (avoided(pl, "direct", &pl->ob->direct, AA_STEP_DIRECT, &r->direct))
+				break;
 			log_step(pl, "direct", summary(pl->ctx, &r->direct));
 			if (!r->direct.refused) {
 				choose(r, AA_STEP_DIRECT, &pl->ob->direct, &chg, &pl->pol, &r->direct);
@@ -205,7 +255,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 			chg.sign_selector = pl->pol.dkim_selector;
 			chg.sign_key_file = pl->pol.dkim_key_file;
 			pl->carry = chg;
-			if (try(pl, "sign", &pl->ob->direct, &chg, &p)) {
+			if (try(pl, "sign", &pl->ob->direct, AA_STEP_SIGN, &chg, &p)) {
 				choose(r, AA_STEP_SIGN, &pl->ob->direct, &chg, &pl->pol, &p);
 				return 1;
 			}
@@ -220,7 +270,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				break;
 			}
 			chg.return_path = pl->pol.return_path;
-			if (try(pl, "rewrite", &pl->ob->direct, &chg, &p)) {
+			if (try(pl, "rewrite", &pl->ob->direct, AA_STEP_REWRITE, &chg, &p)) {
 				choose(r, AA_STEP_REWRITE, &pl->ob->direct, &chg, &pl->pol, &p);
 				return 1;
 			}
@@ -239,7 +289,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
 				if (parent_withheld(pl, rt, label))
 					continue;
-				if (try(pl, label, rt, &chg, &p)) {
+				if (try(pl, label, rt, AA_STEP_SMARTHOST, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
 					return 1;
 				}
@@ -342,6 +392,11 @@ static void relay_fix(struct planner *pl, struct aa_str *fix)
 			      aa_escz(ctx, pl->from));
 }
 
+static const char *msg_destination(const struct planner *pl, const struct aa_prediction *p)
+{
+	return aa_learned_destination(p->profile, pl->msg->rcpt_domain);
+}
+
 /* What would make direct delivery pass, naming the record to change;
  * NULL when out of memory. */
 static const char *fixes(struct planner *pl, const struct aa_plan *r)
@@ -357,6 +412,11 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	if (d->always_failed)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
+	if (!d->refused && r->avoided)
+		return aa_arena_printf(ctx->arena, "%s refused this host's mail lately for a reason no record "
+				       "shows (authalign status); configure a smarthost it accepts for %s, or, once "
+				       "the cause is gone, authalign forget %s", aa_escz(ctx, msg_destination(pl, d)),
+				       from, aa_escz(ctx, msg_destination(pl, d)));
 	aa_str_init(&fix, ctx->arena, AA_STR_NO_CAP);
 	if (d->spf_failed) {
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
@@ -464,7 +524,7 @@ static const char *check_owner(struct planner *pl, struct aa_plan *r)
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
 		    struct aa_plan *r)
 {
-	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg };
+	struct planner pl = { .ctx = ctx, .ob = ob, .msg = msg, .plan = r };
 	struct aa_prediction sign_p;
 	const char *chosen, *owner_words, *from_text, *fix, *steps;
 	int decided;
@@ -531,8 +591,9 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		r->smtp_text = fix == NULL ? NULL : aa_arena_printf(ctx->arena,
 			"5.7.1 authalign: mail from %s to %s would be refused (%s: %s). Fix: %s",
 			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"),
-			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
-			aa_escz(ctx, r->direct.reason), fix);
+			aa_escz(ctx, msg->rcpt_domain),
+			r->direct.refused ? aa_escz(ctx, r->direct.status) : "learned",
+			r->direct.refused ? aa_escz(ctx, r->direct.reason) : "the destination refused it before", fix);
 	}
 	fix = r->none_pass && !r->not_owner ? fixes(&pl, r) : NULL;
 	chosen = r->none_pass && r->not_owner ? "none(the From domain's powers withheld: not an owner)" :

@@ -199,6 +199,33 @@ START_TEST(debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_o
 }
 END_TEST
 
+/* AUTHALIGN_LEARN (split configuration): Debian's two remote transports
+ * call authalign_event on delivery events; without the macro, neither
+ * has an event_action. */
+START_TEST(debian_learn_macro_gives_both_remote_transports_the_event)
+{
+	static const char *const transports[] = { "remote_smtp", "remote_smtp_smarthost" };
+	char *out = NULL;
+
+	for (int on = 0; on < 2; on++) {
+		build(on ? "AUTHALIGN_LEARN=yes" : "");
+		ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
+		free(out);
+		for (size_t i = 0; i < 2; i++) {
+			ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP transport %s", generated,
+						  transports[i]), 0);
+			if (on)
+				ck_assert_msg(strstr(out, "event_action = ${dlfunc{") != NULL &&
+					      strstr(out, "{authalign_event}{$event_name}{$event_data}}") != NULL,
+					      "%s:\n%s", transports[i], out);
+			else
+				ck_assert_msg(strstr(out, "authalign_event") == NULL, "%s:\n%s", transports[i], out);
+			free(out);
+		}
+	}
+}
+END_TEST
+
 /* AUTHALIGN_PRELOAD: the daemon of Debian's configuration reads the
  * settings when a client connects, before any message (no process of a
  * message has run); an admin's own limit follows in the option. */
@@ -227,8 +254,14 @@ START_TEST(debian_preload_macro_has_the_daemon_read_the_settings_before_any_mess
 	ck_assert(asprintf(&want, "settings %s", world_env("AA_AUTHALIGN_CONFIG")) > 0);
 	ck_assert_msg(strstr(out, "connections=2\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "lines=1\n") != NULL && strstr(out, want) != NULL, "%s", out);
-	ck_assert_msg(strstr(out, "preload in the daemon") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "(read by the daemon, for every connection)") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "cannot read the settings") == NULL, "%s", out);
 	free(want);
+	free(out);
+	/* switched off again, the admin's limit stays */
+	build("AUTHALIGN_MAX_PER_HOST=10");
+	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP smtp_accept_max_per_host", generated), 0);
+	ck_assert_msg(strcmp(out, "smtp_accept_max_per_host = 10\n") == 0, "%s", out);
 	free(out);
 }
 END_TEST
@@ -280,6 +313,7 @@ Suite *suite_debian(void)
 	tcase_add_loop_test(tc, debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once, 0,
 			    (int)(sizeof(admin_cases) / sizeof(admin_cases[0])));
 	tcase_add_test(tc, debian_preload_macro_has_the_daemon_read_the_settings_before_any_message);
+	tcase_add_test(tc, debian_learn_macro_gives_both_remote_transports_the_event);
 	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);
 	tcase_add_test(tc, debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it);
 	suite_add_tcase(s, tc);

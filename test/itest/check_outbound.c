@@ -32,7 +32,8 @@ static void sender_settings_with(const char *mode, const char *extra)
 		   "outbound_egress = 203.0.113.10\noutbound_helo = server.hosting.example\n"
 		   "outbound_profiles_file = sender-profiles\noutbound_routes_file = sender-routes\n"
 		   "outbound_domains_file = sender-domains\noutbound_owners_file = sender-owners\n"
-		   "outbound_trusted_hosts = 203.0.113.10\ndns_timeout = 1s\ndns_tries = 1\n%s", mode,
+		   "outbound_trusted_hosts = 203.0.113.10\ndns_timeout = 1s\ndns_tries = 1\n"
+		   "outbound_feedback_file = ../spool/authalign/feedback.db\n%s", mode,
 		extra != NULL ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
@@ -172,6 +173,70 @@ START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_
 	fflush(stdout);
 	ck_assert_int_gt(would_bounce, 0);
 	ck_assert_msg(wrong == 0, "%d rows wrong in route mode (see above)", wrong);
+}
+END_TEST
+
+/* The closed loop, as Outlook.com's S3150 shows it: blocklist.example's MX
+ * (the receiver) refuses this host's own address. The first message
+ * bounces and the transport's event_action records the refusal; the next
+ * ones to that destination, from any From domain, take the smarthost and
+ * are delivered; authalign status lists what was learned; nothing stays
+ * in the queue. */
+START_TEST(a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce)
+{
+	const char *log = world_env("AA_SENDER_LOG"), *rcpt = "user@blocklist.example";
+	struct world_reply r;
+	struct outcome o, o2;
+	char *text, *lines, *out = NULL, *copy;
+
+	sender_settings("route");
+	text = message("info@bothspf.example", rcpt, "blocked first");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@bothspf.example", rcpt, text, &r);
+	free(text);
+	outcome_wait(log, r.id, rcpt, &o);
+	ck_assert_msg(o.fate == FATE_BOUNCED && strstr(o.line, "(S3150)") != NULL, "first: %s", o.line);
+	free(o.line);
+	ck_assert_msg(world_log_wait_in(log, r.id, "authalign: learned: mx.blocklist.example refused mail for "
+					"blocklist.example from * via direct from 203.0.113.10: blocklist", OUTCOME_SECONDS,
+					NULL) == 0, "nothing learned from the refusal of %s", r.id);
+
+	/* the next message takes the relay, and the receiver has it */
+	text = message("info@bothspf.example", rcpt, "blocked second");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@bothspf.example", rcpt, text, &r);
+	free(text);
+	outcome_wait(log, r.id, rcpt, &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "T=remote_smtp_relay") != NULL, "second: %s", o.line);
+	lines = sender_lines(r.id);
+	assert_has(lines, "direct=avoided(learned blocklist from blocklist.example for every From domain: 550 5.7.1, 1 since ");
+	assert_has(lines, "chosen=smarthost action=smarthost");
+	free(lines);
+	outcome_wait(world_env("AA_RELAY_LOG"), o.next_id, rcpt, &o2);
+	ck_assert_msg(o2.fate == FATE_DELIVERED, "the relay did not deliver: %s", o2.line);
+	copy = receiver_copy(rcpt, o2.next_id);
+	free(copy);
+	free(o.line);
+	free(o2.line);
+
+	/* another From domain of this host: the block list concerns it too */
+	text = message("info@nopolicy.example", rcpt, "blocked third");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@nopolicy.example", rcpt, text, &r);
+	free(text);
+	outcome_wait(log, r.id, rcpt, &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "T=remote_smtp_relay") != NULL, "third: %s", o.line);
+	free(o.line);
+	lines = sender_lines(r.id);
+	assert_has(lines, "direct=avoided(learned blocklist from blocklist.example");
+	free(lines);
+
+	ck_assert_msg(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" status") == 0,
+		      "%s", out);
+	assert_has(out, "blocklist.example");
+	assert_has(out, "blocklist");
+	assert_has(out, "S3150");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 30, "wexim-sender -bpc"), 0);
+	ck_assert_msg(strcmp(out, "0\n") == 0, "the sending host's queue holds %s", out);
+	free(out);
 }
 END_TEST
 
@@ -660,6 +725,7 @@ Suite *suite_outbound(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
+	tcase_add_test(tc, a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce);
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);

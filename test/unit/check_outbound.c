@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include "aa_plan.h"
 #include "aa_test.h"
+#include "aa_test_tmp.h"
 
 #define EGRESS "203.0.113.5"
 #define HELO "mail.example.net"
@@ -48,6 +49,9 @@ static const char *const zone[] = {
 	"gmail.com TXT \"v=spf1 ip4:172.217.0.0/16 ~all\"",
 	"_dmarc.gmail.com TXT \"v=DMARC1; p=none\"",
 	"mail.example.net TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	/* both this host and the relay may send for it */
+	"both.example TXT \"v=spf1 ip4:203.0.113.5 ip4:198.51.100.25 -all\"",
+	"_dmarc.both.example TXT \"v=DMARC1; p=reject\"",
 	NULL,
 };
 
@@ -627,6 +631,108 @@ START_TEST(relays_are_predicted_as_they_sign)
 }
 END_TEST
 
+/* What m365 answered this host before, and what the next plan does with it. */
+struct lesson_case {
+	const char *name;
+	const char *dest, *from, *route, *egress, *reply;	/* recorded; dest NULL: nothing */
+	enum aa_step step;		/* the plan for a@both.example to contoso.example */
+	const char *log;		/* in its log line */
+};
+
+#define S3150 "550 5.7.1 Unfortunately, messages from [203.0.113.5] weren't sent. Please contact your " \
+	      "Internet service provider since part of their network is on our block list (S3150)."
+#define DMARC509 "550 5.7.509 Access denied, sending domain [both.example] does not pass DMARC verification"
+
+static const struct lesson_case lessons[] = {
+	{ "nothing learned: direct", NULL, NULL, NULL, NULL, NULL, AA_STEP_DIRECT, "direct=pass(" },
+	{ "this host's address on m365's block list: every step on it is avoided, the relay takes it",
+	  "m365", "both.example", "direct", EGRESS, S3150, AA_STEP_SMARTHOST,
+	  "direct=avoided(learned blocklist from m365 for every From domain: 550 5.7.1, 1 since " },
+	{ "a block list learned from another From domain's mail counts for this one too",
+	  "m365", "other.example", "direct", EGRESS, S3150, AA_STEP_SMARTHOST, "direct=avoided(learned blocklist" },
+	{ "a DMARC refusal of the direct step: the next step is taken",
+	  "m365", "both.example", "direct/direct", EGRESS, DMARC509, AA_STEP_SMARTHOST,
+	  "direct=avoided(learned dmarc from m365: 550 5.7.509" },
+	{ "a DMARC refusal of another From domain changes nothing",
+	  "m365", "other.example", "direct/direct", EGRESS, DMARC509, AA_STEP_DIRECT, "direct=pass(" },
+	{ "a DMARC refusal of a later step leaves the direct step alone",
+	  "m365", "both.example", "direct/sign", EGRESS, DMARC509, AA_STEP_DIRECT, "direct=pass(" },
+	{ "a refusal by another destination changes nothing",
+	  "gmail", "both.example", "direct", EGRESS, S3150, AA_STEP_DIRECT, "direct=pass(" },
+	{ "a refusal of another egress address changes nothing",
+	  "m365", "both.example", "direct", "203.0.113.99", S3150, AA_STEP_DIRECT, "direct=pass(" },
+	{ "a temporary (4xx) block-list reply is kept but avoids nothing",
+	  "m365", "both.example", "direct", EGRESS, "451 4.7.1 Service unavailable, client host [203.0.113.5] "
+	  "blocked using Spamhaus", AA_STEP_DIRECT, "direct=pass(" },
+	{ "a block list on the relay too: nothing passes, enforce refuses naming what was learned",
+	  "m365", "both.example", "relay", "198.51.100.25", S3150, AA_STEP_REFUSE,
+	  "smarthost:relay=avoided(learned blocklist" },
+};
+
+START_TEST(what_a_destination_refused_makes_the_next_plan_take_another_step)
+{
+	const struct lesson_case *c = &lessons[_i];
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_test_tmp tmp;
+	struct aa_feedback_config cfg = { .expire_s = 3600, .timeout_ms = 1000 };
+	struct aa_feedback *fb = NULL;
+	struct aa_learned learned = { .now = 1800000100 };
+	struct aa_outbound ob;
+	const char *values[] = { "a@both.example" };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = "a@both.example", .from = &from, .dkim = &none,
+				  .rcpt_domain = "contoso.example", .submitter = &owner, .learned = &learned };
+	struct aa_plan r;
+	char err[256], file[128];
+
+	aa_test_tmp_write(&tmp, "");
+	snprintf(file, sizeof(file), "%s/feedback.db", tmp.dir);
+	cfg.file = file;
+	ck_assert_msg(aa_feedback_open(&cfg, AA_FB_OPEN_CREATE, &fb, err, sizeof(err)) == 0, "%s", err);
+	if (c->dest != NULL) {
+		struct aa_fb_key k = { c->dest, c->from, c->route, c->egress };
+		struct aa_fb_reply reply;
+
+		struct aa_fb_entry e;
+
+		aa_fb_reply_parse(c->reply, strlen(c->reply), &reply);
+		ck_assert_int_eq(aa_feedback_record(fb, &k, &reply, 1800000000, &e), 1);
+		ck_assert_msg(aa_fb_class_avoids(e.class), "%s: class %s avoids nothing anyway", c->name, e.class_word);
+	}
+	/* a block list on the relay: this host's address is blocked too */
+	if (c->step == AA_STEP_REFUSE) {
+		struct aa_fb_key k = { "m365", "*", "direct", EGRESS };
+		struct aa_fb_reply reply;
+
+		aa_fb_reply_parse(S3150, strlen(S3150), &reply);
+		ck_assert_int_eq(aa_feedback_record(fb, &k, &reply, 1800000000, NULL), 1);
+	}
+	learned.store = fb;
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == c->step, "%s: step %s: %s", c->name, aa_step_name(r.step), r.log_line);
+	ck_assert_msg(r.log_line != NULL && strstr(r.log_line, c->log) != NULL, "%s: log %s", c->name, r.log_line);
+	ck_assert_int_eq(r.avoided, strstr(c->log, "avoided(") != NULL);
+	if (c->step == AA_STEP_REFUSE)
+		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, "(learned: the destination refused it "
+			      "before). Fix: m365 refused this host's mail lately") != NULL &&
+			      strstr(r.smtp_text, "authalign forget m365") != NULL, "%s", r.smtp_text);
+	/* the same plan once nothing is learned any more */
+	learned.now = 1800000000 + 3600;
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == AA_STEP_DIRECT && !r.avoided, "%s: after expiry: %s", c->name, r.log_line);
+	aa_feedback_close(&fb);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+	unlink(file);
+	aa_test_tmp_remove(&tmp);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
 	struct aa_ctx *ctx = outbound_ctx();
@@ -654,6 +760,8 @@ Suite *suite_outbound(void)
 	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	tcase_add_loop_test(tc, what_a_destination_refused_makes_the_next_plan_take_another_step, 0,
+			    (int)(sizeof(lessons) / sizeof(lessons[0])));
 	tcase_add_test(tc, the_fix_for_a_rotated_key_is_the_key_files_exact_record);
 	tcase_add_loop_test(tc, relays_are_predicted_as_they_sign, 0, (int)(sizeof(relay_cases) / sizeof(relay_cases[0])));
 	tcase_add_test(tc, plan_out_of_memory_gives_whole_texts_or_none);

@@ -1,0 +1,176 @@
+/* learn.c - the closed loop inside Exim (aa_exim.h): a destination's
+ * refusal recorded from a delivery event.
+ *
+ * A 4xx comes to the transport's process (Exim's user); a 5xx comes to
+ * the main delivery process, which still runs as root: there the store
+ * is written by a child that has become Exim's user for good, so that no
+ * file of the store ever belongs to root, and waited for at most the
+ * store's own time limit. Nothing here fails a delivery: an error is
+ * logged and the message goes on as Exim decided.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "local_scan.h"
+#include "aa_exim.h"
+
+#define CHILD_GRACE_MS 1000	/* beyond the store's own limit */
+#define CHILD_POLL_MS 10
+
+/* The events that carry a destination's reply, once each: a 5xx, and a
+ * 4xx from one host (msg:defer and msg:rcpt:defer repeat the last one). */
+static int reply_event(const char *event)
+{
+	return strcmp(event, "msg:fail:delivery") == 0 || strcmp(event, "msg:rcpt:host:defer") == 0 ||
+	       strcmp(event, "msg:host:defer") == 0;
+}
+
+static int record(const struct aa_feedback_config *cfg, const struct aa_fb_key *key,
+		  const struct aa_fb_reply *reply, char *err, size_t errlen)
+{
+	struct aa_feedback *fb = NULL;
+	int rc;
+
+	if (aa_feedback_open(cfg, AA_FB_OPEN_CREATE, &fb, err, errlen) < 0)
+		return -1;
+	rc = aa_feedback_record(fb, key, reply, time(NULL), NULL);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", aa_feedback_error(fb));
+	aa_feedback_close(&fb);
+	return rc < 0 ? -1 : 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* As root: a child that is Exim's user for good records it. */
+static int record_as_exim(const struct aa_feedback_config *cfg, const struct aa_fb_key *key,
+			  const struct aa_fb_reply *reply, char *err, size_t errlen)
+{
+	uschar *u = expand_string(US"$exim_uid"), *g = expand_string(US"$exim_gid");
+	uid_t uid = u != NULL ? (uid_t)strtoul((const char *)u, NULL, 10) : 0;
+	gid_t gid = g != NULL ? (gid_t)strtoul((const char *)g, NULL, 10) : 0;
+	long deadline = now_ms() + (long)cfg->timeout_ms + CHILD_GRACE_MS;
+	int status;
+	pid_t pid;
+
+	if (uid == 0 || gid == 0) {
+		snprintf(err, errlen, "Exim's user is not known ($exim_uid)");
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		char cerr[8];
+
+		if (setgroups(1, &gid) < 0 || setgid(gid) < 0 || setuid(uid) < 0 || getuid() == 0)
+			_exit(2);
+		_exit(record(cfg, key, reply, cerr, sizeof(cerr)) < 0 ? 1 : 0);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			snprintf(err, errlen, "waitpid: %s", strerror(errno));
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(err, errlen, "the store did not answer in time");
+			return -1;
+		}
+		nanosleep(&(struct timespec){ 0, CHILD_POLL_MS * 1000000L }, NULL);
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	snprintf(err, errlen, WIFEXITED(status) && WEXITSTATUS(status) == 2 ?
+		 "could not become Exim's user" : "the store refused it (run authalign status)");
+	return -1;
+}
+
+/* The route and step the message took for domain: its plan, else direct. */
+static const struct aa_route *route_taken(struct aa_plugin *pl, const char *domain, enum aa_step *step_r)
+{
+	const struct aa_outbound *ob = &pl->cfg->outbound;
+	const struct aa_plandata_entry *e = NULL;
+	const struct aa_route *rt;
+	const char *why;
+
+	*step_r = AA_STEP_DIRECT;
+	if (outplan_for(pl, domain, &e, &why) != OUTPLAN_OK || e == NULL)
+		return &ob->direct;
+	*step_r = e->step;
+	if (e->step == AA_STEP_SMARTHOST && e->arg != NULL && (rt = aa_route_find(ob->routes, e->arg)) != NULL)
+		return rt;
+	if (e->step == AA_STEP_SMARTHOST)
+		*step_r = AA_STEP_DIRECT;	/* a route no longer configured */
+	return &ob->direct;
+}
+
+void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	const struct aa_outbound *ob = &pl->cfg->outbound;
+	const char *domain = (const char *)expand_string(US"$domain");
+	const char *host = (const char *)expand_string(US"$host");
+	const char *const mx[1] = { host };
+	const struct aa_route *rt;
+	const struct aa_from *from;
+	const char *rule = "", *fdom;
+	struct aa_fb_reply reply;
+	struct aa_fb_key key;
+	enum aa_fb_class c;
+	enum aa_step step;
+	char err[256];
+	int rc;
+
+	if (event == NULL || data == NULL || !reply_event(event))
+		return;
+	aa_fb_reply_parse(data, strlen(data), &reply);
+	if ((c = aa_fb_classify(&reply, &rule)) == AA_FB_NONE)
+		return;
+	if (domain == NULL || *domain == '\0')
+		return;
+	from = facts_from(pl);
+	fdom = from != NULL && from->status == AA_FROM_OK && from->domain != NULL ? from->domain : NULL;
+	if (fdom == NULL && !aa_fb_class_every_from(c))
+		return;		/* no single author: nothing to learn for one */
+	rt = route_taken(pl, domain, &step);
+	key.destination = aa_learned_destination(aa_profile_match(ob->profiles, domain,
+						 host != NULL && *host != '\0' ? mx : NULL, 1), domain);
+	key.from_domain = aa_fb_class_every_from(c) ? "*" : fdom;
+	key.route = aa_learned_route(ctx, rt->name, step, c);
+	key.egress = rt->egress_ip != NULL ? rt->egress_ip : "";
+	if (key.route == NULL)
+		return;
+	rc = geteuid() == 0 ? record_as_exim(&pl->cfg->feedback, &key, &reply, err, sizeof(err))
+			    : record(&pl->cfg->feedback, &key, &reply, err, sizeof(err));
+	if (rc < 0) {
+		aa_log(ctx, AA_LOG_PANIC, "a refusal by %s could not be recorded in the outbound feedback store: %s",
+		       aa_escz(ctx, host), aa_escz(ctx, err));
+		return;
+	}
+	aa_log(ctx, AA_LOG_INFO, "learned: %s refused mail for %s from %s via %s from %s: %s (%s; %d %s)%s",
+	       aa_escz(ctx, host), aa_escz(ctx, domain), aa_escz(ctx, key.from_domain), aa_escz(ctx, key.route),
+	       aa_escz(ctx, key.egress[0] != '\0' ? key.egress : "-"), aa_fb_class_name(c), rule, reply.code,
+	       aa_escz(ctx, reply.status), !aa_fb_class_avoids(c) ? "; kept for authalign status only" :
+	       aa_arena_printf(ctx->arena, "; the next messages to %s take another step for %us",
+			       aa_escz(ctx, key.destination), pl->cfg->feedback.expire_s));
+}
