@@ -45,8 +45,7 @@ static const struct aa_plandata_entry *memo_find(const char *domain)
 static const struct aa_plandata_entry *memo_add(struct aa_ctx *ctx, const char *domain,
 						const struct aa_plan *p)
 {
-	struct aa_plandata_entry *e;
-	const char *arg = NULL;
+	struct aa_plandata_entry *e, from;
 
 	if (memo == NULL || strcmp(memo->msgid, current_id()) != 0) {
 		struct outplan_memo *m = aa_arena_alloc(ctx->arena, sizeof(*m));
@@ -60,18 +59,14 @@ static const struct aa_plandata_entry *memo_add(struct aa_ctx *ctx, const char *
 			return NULL;
 		memo = m;
 	}
-	switch (p->step) {
-	case AA_STEP_SMARTHOST: arg = p->route->name; break;
-	case AA_STEP_SIGN: arg = p->sign_domain; break;
-	case AA_STEP_REWRITE: arg = p->return_path; break;
-	default: break;
-	}
+	aa_plandata_entry_of(p, domain, &from);
 	/* bounded: once full, the last slot is reused */
 	e = &memo->entry[memo->count < OUTPLAN_MEMO_MAX ? memo->count++ : OUTPLAN_MEMO_MAX - 1];
-	e->step = p->step;
+	e->step = from.step;
 	e->domain = aa_arena_strdup(ctx->arena, domain);
-	e->arg = arg != NULL ? aa_arena_strdup(ctx->arena, arg) : NULL;
-	if (e->domain == NULL || (arg != NULL && e->arg == NULL)) {
+	e->arg = from.arg != NULL ? aa_arena_strdup(ctx->arena, from.arg) : NULL;
+	e->sign = from.sign != NULL ? aa_arena_strdup(ctx->arena, from.sign) : NULL;
+	if (e->domain == NULL || (from.arg != NULL && e->arg == NULL) || (from.sign != NULL && e->sign == NULL)) {
 		e->domain = "";		/* matches no domain */
 		return NULL;
 	}

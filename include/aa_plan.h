@@ -161,8 +161,11 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
  * is planned again); dkim= lists the d= of the signatures that verified at
  * submission; then one entry per recipient domain: a step and its argument
  * (smarthost: the route name; sign: the d= domain; rewrite: the envelope
- * sender). "*" is for any other domain. Every name in it is plain LDH, so
- * nothing in it needs quoting; anything else makes decoding fail.
+ * sender), and ",sign:D" when a later step keeps our signature with d=D
+ * (rfc.example=rewrite:b@bounces.a.example,sign:a.example: the transport
+ * rewrites and signs, as predicted). "*" is for any other domain. Every
+ * name in it is plain LDH, so nothing in it needs quoting; anything else
+ * makes decoding fail.
  */
 #define AA_PLANDATA_MAX 1000		/* Exim's limit for local_scan_data */
 #define AA_PLANDATA_DOMAINS_MAX 32
@@ -173,6 +176,8 @@ struct aa_plandata_entry {
 	const char *domain;		/* recipient domain, or "*" */
 	enum aa_step step;
 	const char *arg;		/* route name, d= domain, or address; NULL */
+	const char *sign;		/* a step after sign that keeps our signature:
+					 * its d= (",sign:D" after the step); NULL */
 };
 
 struct aa_plandata {
@@ -183,6 +188,14 @@ struct aa_plandata {
 	struct aa_plandata_entry entry[AA_PLANDATA_DOMAINS_MAX];
 	size_t count;
 };
+
+/* The entry that carries plan p for domain (strings are p's): what the
+ * transport must do, signature included. A refusal is carried as direct
+ * (the caller refused already, or delivers as Exim would). */
+void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa_plandata_entry *e);
+
+/* The d= our transport signs with under entry e, or NULL. */
+const char *aa_plandata_sign_domain(const struct aa_plandata_entry *e);
 
 /* Encode into the arena; entries that do not fit in AA_PLANDATA_MAX are
  * left out (the router then plans those domains itself), and so are

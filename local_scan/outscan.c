@@ -11,21 +11,6 @@
 #include "aa_exim.h"
 #include "outscan.h"
 
-static void plan_to_entry(const struct aa_plan *p, const char *domain, struct aa_plandata_entry *e)
-{
-	e->domain = domain;
-	e->step = p->step;
-	e->arg = NULL;
-	if (p->step == AA_STEP_SMARTHOST && p->route != NULL)
-		e->arg = p->route->name;
-	else if (p->step == AA_STEP_SIGN)
-		e->arg = p->sign_domain;
-	else if (p->step == AA_STEP_REWRITE)
-		e->arg = p->return_path;
-	else if (p->step == AA_STEP_REFUSE)
-		e->step = AA_STEP_DIRECT;	/* not enforced here: deliver as Exim would */
-}
-
 int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
@@ -94,7 +79,8 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 			rc = LOCAL_SCAN_REJECT;
 			break;
 		}
-		plan_to_entry(&plan, rcpt->remote[i], &pd.entry[pd.count++]);
+		/* enforce refused above: a refusal left here is delivered as Exim would */
+		aa_plandata_entry_of(&plan, rcpt->remote[i], &pd.entry[pd.count++]);
 	}
 	plugin_learned_close(&learned);
 	if (rc != LOCAL_SCAN_ACCEPT)

@@ -8,7 +8,8 @@
  *     the smarthost's transport name, else DEFAULT
  * ${dlfunc{authalign.so}{authalign_dkim}{domain|selector|key}{$domain}}
  *     smtp transport dkim_domain / dkim_selector / dkim_private_key when the
- *     plan signs with an aligned d=, else "" (no signing)
+ *     plan signs with an aligned d= (the sign step, or a later step that
+ *     kept our signature: rewrite or smarthost as predicted), else ""
  * ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}
  *     smtp transport return_path: the aligned envelope sender when the plan
  *     rewrites, else the current one unchanged
@@ -123,7 +124,7 @@ int authalign_dkim(uschar **yield, int argc, uschar *argv[])
 	const struct aa_plandata_entry *e;
 	struct aa_out_policy pol;
 	struct aa_plugin *pl;
-	const char *field;
+	const char *field, *d;
 	int status = OK;
 
 	field = argc == 2 ? (const char *)argv[0] : "";
@@ -137,13 +138,13 @@ int authalign_dkim(uschar **yield, int argc, uschar *argv[])
 			    argc == 2 ? (const char *)argv[1] : "", &e, &status);
 	if (pl == NULL)
 		return status;
-	if (e == NULL || e->step != AA_STEP_SIGN || e->arg == NULL)
+	if ((d = aa_plandata_sign_domain(e)) == NULL)
 		return lookup_answer(yield, "");
-	aa_outbound_policy(&pl->cfg->outbound, e->arg, &pol);
+	aa_outbound_policy(&pl->cfg->outbound, d, &pol);
 	if (pol.dkim_selector == NULL || pol.dkim_key_file == NULL)
 		return lookup_answer(yield, "");	/* the key went away: send unsigned */
 	if (strcmp(field, "domain") == 0)
-		return lookup_answer(yield, e->arg);
+		return lookup_answer(yield, d);
 	return lookup_answer_trusted(yield, strcmp(field, "selector") == 0 ? pol.dkim_selector : pol.dkim_key_file);
 }
 

@@ -55,6 +55,8 @@ static int entry_ok(const struct aa_plandata_entry *e)
 		return 0;
 	if (strcmp(e->domain, "*") != 0 && (!plain(e->domain, 0) || reserved(e->domain)))
 		return 0;
+	if (e->sign != NULL && (e->step == AA_STEP_SIGN || e->step == AA_STEP_REFUSE || !plain(e->sign, 0)))
+		return 0;
 	switch (e->step) {
 	case AA_STEP_SMARTHOST:
 	case AA_STEP_SIGN:
@@ -94,8 +96,9 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 
 		if (!entry_ok(e))
 			continue;
-		if (aa_str_printf(&out, " %s=%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
-				  e->arg != NULL ? e->arg : "") < 0)
+		if (aa_str_printf(&out, " %s=%s%s%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
+				  e->arg != NULL ? e->arg : "", e->sign != NULL ? ",sign:" : "",
+				  e->sign != NULL ? e->sign : "") < 0)
 			break;	/* the rest is planned at routing time */
 	}
 	return aa_str_finish(&out, NULL);
@@ -149,12 +152,20 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 			}
 		} else {
 			struct aa_plandata_entry *e;
-			char *colon = strchr(eq, ':');
+			char *comma = strchr(eq, ','), *colon;
 
 			if (pd->count >= AA_PLANDATA_DOMAINS_MAX)
 				return -1;
 			e = &pd->entry[pd->count];
 			e->domain = tok;
+			e->sign = NULL;
+			if (comma != NULL) {
+				*comma++ = '\0';
+				if (strncmp(comma, "sign:", 5) != 0)
+					return -1;
+				e->sign = comma + 5;
+			}
+			colon = strchr(eq, ':');
 			if (parse_step(eq, colon != NULL ? (size_t)(colon - eq) : strlen(eq), &e->step) < 0)
 				return -1;
 			e->arg = colon != NULL ? colon + 1 : NULL;
@@ -164,6 +175,29 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 		}
 	}
 	return pd->msgid != NULL ? 0 : -1;
+}
+
+void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa_plandata_entry *e)
+{
+	e->domain = domain;
+	e->step = p->step == AA_STEP_REFUSE ? AA_STEP_DIRECT : p->step;
+	e->arg = NULL;
+	e->sign = NULL;
+	switch (e->step) {
+	case AA_STEP_SMARTHOST: e->arg = p->route != NULL ? p->route->name : NULL; break;
+	case AA_STEP_SIGN: e->arg = p->sign_domain; break;
+	case AA_STEP_REWRITE: e->arg = p->return_path; break;
+	default: break;
+	}
+	if (e->step != AA_STEP_SIGN && p->step != AA_STEP_REFUSE)
+		e->sign = p->sign_domain;
+}
+
+const char *aa_plandata_sign_domain(const struct aa_plandata_entry *e)
+{
+	if (e == NULL)
+		return NULL;
+	return e->step == AA_STEP_SIGN ? e->arg : e->sign;
 }
 
 const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain)

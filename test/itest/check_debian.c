@@ -133,6 +133,12 @@ START_TEST(debian_outbound_snippets_route_sign_and_rewrite_through_the_plugin)
 	ck_assert_msg(strstr(out, "authalign_dkim}{domain}") != NULL && strstr(out, "authalign_dkim}{key}") != NULL &&
 		      strstr(out, "authalign_return_path") != NULL, "%s", out);
 	free(out);
+	/* and so does remote_smtp_smarthost, when a plan keeps our signature on
+	 * the way to a smarthost (it has no DKIM_* macros of Debian's) */
+	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP transport remote_smtp_smarthost", generated), 0);
+	ck_assert_msg(strstr(out, "authalign_dkim}{domain}") != NULL && strstr(out, "authalign_dkim}{key}") != NULL,
+		      "%s", out);
+	free(out);
 	/* and routing runs the plugin: with outbound off its router declines and
 	 * Debian's own routers carry on (whatever this machine's config type
 	 * makes of a remote domain: the stock "local" type refuses it) */

@@ -49,6 +49,10 @@ static const char *const zone[] = {
 	"gmail.com TXT \"v=spf1 ip4:172.217.0.0/16 ~all\"",
 	"_dmarc.gmail.com TXT \"v=DMARC1; p=none\"",
 	"mail.example.net TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	/* a key of ours, and a return path whose SPF names this host (keyrp) */
+	"keyrp.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.keyrp.example TXT \"v=DMARC1; p=reject\"",
+	"bounce.keyrp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	/* both this host and the relay may send for it */
 	"both.example TXT \"v=spf1 ip4:203.0.113.5 ip4:198.51.100.25 -all\"",
 	"_dmarc.both.example TXT \"v=DMARC1; p=reject\"",
@@ -72,6 +76,7 @@ static const char domains_text[] =
 	"rp.example: mode=enforce return_path=bounces@bounce.rp.example\n"
 	"resigned.example: mode=enforce order=direct,smarthost:relay\n"
 	"pinned.example: mode=enforce pin=relay\n"
+	"keyrp.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem return_path=bounces@bounce.keyrp.example\n"
 	"off.example: mode=off\n"
 	"*: mode=enforce\n";
 
@@ -279,6 +284,7 @@ static struct aa_ctx *outbound_ctx(void)
 	struct aa_ctx *ctx = aa_test_ctx(zone);
 
 	aa_test_publish(ctx, "s1._domainkey.signed.example", "rsa2048.txt");
+	aa_test_publish(ctx, "s1._domainkey.keyrp.example", "rsa2048.txt");
 	aa_test_publish(ctx, "s1._domainkey.rotated.example", "rsa512.txt");
 	aa_test_publish(ctx, "s1._domainkey.edrotated.example", "rsa2048.txt");
 	return ctx;
@@ -733,6 +739,40 @@ START_TEST(what_a_destination_refused_makes_the_next_plan_take_another_step)
 }
 END_TEST
 
+/* Outlook.com wants SPF and DKIM: our signature alone is refused (SPF
+ * fails), the rewrite that keeps it passes, and what the plan carries to
+ * the transport holds both, as predicted. */
+START_TEST(a_rewrite_that_keeps_our_signature_carries_both_to_the_transport)
+{
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_outbound ob;
+	const char *values[] = { "a@keyrp.example" };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = "a@keyrp.example", .from = &from, .dkim = &none,
+				  .rcpt_domain = "outlook.com", .submitter = &owner };
+	struct aa_plandata pd = { .msgid = "1xaKvM-00006s-0W", .made = 1, .count = 1 };
+	struct aa_plan r;
+	const char *text;
+
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == AA_STEP_REWRITE, "%s", r.log_line);
+	ck_assert_msg(strstr(r.log_line, "sign=refused(spf=fail") != NULL &&
+		      strstr(r.log_line, "rewrite=pass(spf=pass 203.0.113.5 permitted by bounce.keyrp.example; "
+			     "dkim=pass d=keyrp.example aligned") != NULL, "%s", r.log_line);
+	aa_plandata_entry_of(&r, "outlook.com", &pd.entry[0]);
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_msg(text != NULL && strstr(text, " outlook.com=rewrite:bounces@bounce.keyrp.example,sign:keyrp.example") !=
+		      NULL, "%s", text);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
 	struct aa_ctx *ctx = outbound_ctx();
@@ -760,6 +800,7 @@ Suite *suite_outbound(void)
 	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	tcase_add_test(tc, a_rewrite_that_keeps_our_signature_carries_both_to_the_transport);
 	tcase_add_loop_test(tc, what_a_destination_refused_makes_the_next_plan_take_another_step, 0,
 			    (int)(sizeof(lessons) / sizeof(lessons[0])));
 	tcase_add_test(tc, the_fix_for_a_rotated_key_is_the_key_files_exact_record);

@@ -34,6 +34,43 @@ START_TEST(plandata_round_trip)
 }
 END_TEST
 
+/* A step after sign that keeps our signature carries its d=: the
+ * transport signs as the prediction assumed. */
+START_TEST(a_kept_signature_is_carried_with_its_step)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_plandata pd = { .msgid = MSGID, .made = 5,
+				  .entry = { { "outlook.com", AA_STEP_REWRITE, "b@bounces.a.example", "a.example" },
+					     { "rfc.example", AA_STEP_SMARTHOST, "relay", "a.example" },
+					     { "gmail.com", AA_STEP_SIGN, "a.example", "x.example" },
+					     { "bad.example", AA_STEP_DIRECT, NULL, "a b.example" } },
+				  .count = 4 };
+	struct aa_plandata back;
+	const char *text = aa_plandata_encode(ctx, &pd);
+	static const char *const hostile[] = {
+		"aa1 id=" MSGID " t=5 x.example=rewrite:b@a.example,dkim:a.example",
+		"aa1 id=" MSGID " t=5 x.example=sign:a.example,sign:b.example",
+		"aa1 id=" MSGID " t=5 x.example=smarthost:relay,sign:",
+		"aa1 id=" MSGID " t=5 x.example=smarthost:relay,sign:a.example,sign:b.example",
+	};
+
+	/* a sign step's own d= is its argument; a name that is not plain is left out */
+	ck_assert_str_eq(text, "aa1 id=" MSGID " t=5 outlook.com=rewrite:b@bounces.a.example,sign:a.example "
+			       "rfc.example=smarthost:relay,sign:a.example");
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_str_eq(aa_plandata_sign_domain(aa_plandata_find(&back, "outlook.com")), "a.example");
+	ck_assert_str_eq(aa_plandata_find(&back, "outlook.com")->arg, "b@bounces.a.example");
+	ck_assert_str_eq(aa_plandata_sign_domain(aa_plandata_find(&back, "rfc.example")), "a.example");
+	ck_assert_ptr_null(aa_plandata_find(&back, "gmail.com"));
+	pd.entry[2].sign = NULL;
+	ck_assert_int_eq(aa_plandata_decode(ctx, aa_plandata_encode(ctx, &pd), &back), 0);
+	ck_assert_str_eq(aa_plandata_sign_domain(aa_plandata_find(&back, "gmail.com")), "a.example");
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		ck_assert_msg(aa_plandata_decode(ctx, hostile[i], &back) == -1, "decoded: %s", hostile[i]);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(plandata_hostile_names_are_left_out)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
@@ -86,7 +123,7 @@ START_TEST(plandata_never_exceeds_exim_limit)
 
 	for (size_t i = 0; i < AA_PLANDATA_DOMAINS_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "a-rather-long-recipient-domain-number-%02zu.example", i);
-		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name" };
+		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name", NULL };
 	}
 	pd.count = AA_PLANDATA_DOMAINS_MAX;
 	text = aa_plandata_encode(ctx, &pd);
@@ -224,6 +261,7 @@ Suite *suite_plandata(void)
 	TCase *tc = tcase_create("plandata");
 
 	tcase_add_test(tc, plandata_round_trip);
+	tcase_add_test(tc, a_kept_signature_is_carried_with_its_step);
 	tcase_add_test(tc, plandata_hostile_names_are_left_out);
 	tcase_add_test(tc, plandata_names_its_message_and_keeps_its_fields_apart);
 	tcase_add_test(tc, plandata_never_exceeds_exim_limit);
