@@ -73,6 +73,23 @@ static const struct aa_plandata_entry *memo_add(struct aa_ctx *ctx, const char *
 	return e;
 }
 
+/* Routing with no message: an address verified at RCPT time (routable
+ * is all it asks), or exim -bt / -bv, whose answer an admin may take for
+ * what a message gets: that is said in the main log, once a process. A
+ * plan needs the message's From, signatures and submitter. */
+static enum outplan_status no_message(void)
+{
+	static int said;
+
+	if (!smtp_input && !said) {
+		said = 1;
+		log_write(0, LOG_MAIN, "authalign: no message (exim -bt or -bv): no outbound plan was made, and "
+			  "this address routes as without authalign; with outbound planning on, a real message "
+			  "may take another route: authalign predict SENDER DOMAIN < message shows it");
+	}
+	return OUTPLAN_NONE;
+}
+
 /* The message as it will leave, from its facts; 0, or -1 when one of
  * them could not be kept (no memory). */
 static int message_facts(struct aa_plugin *pl, const char *domain, struct aa_out_msg *m)
@@ -99,6 +116,8 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 
 	*entry_r = NULL;
 	*why_r = "";
+	if (message_id == NULL || *message_id == '\0')
+		return no_message();
 	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
 		return OUTPLAN_NONE;
 	/* the plan carried from submission, unless too old (DNS and routes

@@ -307,7 +307,11 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 		json_str(j, "step", aa_step_name(plan->step));
 		json_str(j, "route", plan->route != NULL ? plan->route->name : NULL);
 		json_str(j, "route_data", data);
+		json_str(j, "transport", plan->route != NULL ? plan->route->transport : NULL);
 		json_str(j, "sign_domain", plan->sign_domain);
+		json_str(j, "dkim_selector", plan->sign_domain != NULL ? plan->dkim_selector : NULL);
+		json_str(j, "dkim_key_file", plan->sign_domain != NULL ? plan->dkim_key_file : NULL);
+		json_bool(j, "avoided", plan->avoided);
 		json_str(j, "return_path", plan->return_path);
 		json_bool(j, "temp", plan->temp);
 		json_str(j, "smtp_text", plan->smtp_text);
@@ -319,6 +323,12 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 	       plan->route != NULL ? aa_escz(ctx, plan->route->name) : "-", data != NULL ? " route_data=" : "",
 	       data != NULL ? data : "", plan->sign_domain != NULL ? " sign=" : "",
 	       plan->sign_domain != NULL ? aa_escz(ctx, plan->sign_domain) : "", plan->temp ? " temp" : "");
+	if (plan->route != NULL)
+		printf("transport: %s\n", plan->route->transport != NULL ? aa_escz(ctx, plan->route->transport) :
+		       "the one Exim's own router picks (Debian: remote_smtp)");
+	if (plan->sign_domain != NULL)
+		printf("dkim: d=%s s=%s key=%s\n", aa_escz(ctx, plan->sign_domain), aa_escz(ctx, plan->dkim_selector),
+		       aa_escz(ctx, plan->dkim_key_file));
 	if (plan->return_path != NULL)
 		printf("return_path: %s\n", aa_escz(ctx, plan->return_path));
 	if (plan->smtp_text != NULL)
@@ -339,6 +349,8 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 	struct aa_out_policy pol;
 	struct aa_prediction p;
 	struct aa_plan plan;
+	struct aa_learned learned;
+	char ferr[256];
 	struct json j;
 	size_t len;
 	char *text;
@@ -383,7 +395,15 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 		aa_predict(ctx, ob, &msg, aa_route_at(ob->routes, i), NULL, NULL, &p);
 		print_prediction(o, &j, ctx, "smarthost", &p);
 	}
+	/* what the destinations taught this host counts, as it does in Exim */
+	learned.now = time(NULL);
+	if (aa_feedback_open(&cfg->feedback, AA_FB_OPEN_READ, &learned.store, ferr, sizeof(ferr)) < 0) {
+		fprintf(stderr, "authalign: predict: the feedback store is not read: %s\n", ferr);
+		learned.store = NULL;
+	}
+	msg.learned = &learned;
 	aa_plan_message(ctx, ob, &msg, &plan);
+	aa_feedback_close(&learned.store);
 	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 	if (o->json)
 		json_close(&j);

@@ -240,6 +240,22 @@ START_TEST(a_destination_that_blocks_this_host_is_reached_through_the_smarthost_
 }
 END_TEST
 
+/* exim -bt has no message: authalign says so in the log rather than show
+ * a route a real message may not take. */
+START_TEST(address_test_without_a_message_says_no_plan_was_made)
+{
+	char *out = NULL;
+
+	sender_settings("route");
+	/* exim -bt writes its log lines to standard error, where the admin sees them */
+	ck_assert_int_eq(world_sh(&out, 30, "wexim-sender -bt user@rfc.example 2>&1"), 0);
+	ck_assert_msg(strstr(out, "router = dnslookup") != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "authalign: no message (exim -bt or -bv): no outbound plan was made") != NULL,
+		      "%s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(a_plan_older_than_its_ttl_is_made_again_at_routing)
 {
 	char *text = message("info@relayspf.example", "user@tenant.example", "planned again");
@@ -727,6 +743,7 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
 	tcase_add_test(tc, a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce);
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
+	tcase_add_test(tc, address_test_without_a_message_says_no_plan_was_made);
 	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
 	tcase_add_test(tc, monitor_mode_prediction_equals_the_receiver_verdict);
 	tcase_add_test(tc, the_next_message_of_a_connection_never_gets_the_plan_of_the_one_before);
