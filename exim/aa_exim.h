@@ -35,7 +35,7 @@
 #define AA_EXPORT __attribute__((visibility("default")))
 
 /* The default settings file, when $acl_m_authalign_config is empty. */
-#define AA_DEFAULT_CONFIG "/etc/exim4/authalign.conf"
+#define AA_DEFAULT_CONFIG AA_CONFIG_DEFAULT_PATH
 
 /* ---- the process state (plugin.c) ----
  *

@@ -124,6 +124,30 @@ static const struct aa_route *route_taken(struct aa_plugin *pl, const char *doma
 	return &ob->direct;
 }
 
+/* What the next messages do about it, for the log line. */
+static const char *lesson_words(struct aa_plugin *pl, enum aa_fb_class c, int code, const char *from,
+				const char *destination)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	struct aa_out_policy pol;
+	time_t until = time(NULL) + (time_t)pl->cfg->feedback.expire_s;
+	struct tm tm;
+	char when[32] = "?";
+
+	if (code < 500)
+		return "temporary (4xx): kept for authalign status only";
+	if (!aa_fb_class_avoids(c))
+		return "kept for authalign status only (no route changes it)";
+	if (gmtime_r(&until, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	aa_outbound_policy(&pl->cfg->outbound, from, &pol);
+	return aa_arena_printf(ctx->arena, "mail to %s avoids it until %s%s (authalign forget %s)",
+			       aa_escz(ctx, destination), when,
+			       pol.mode == AA_OUT_MONITOR ? "; outbound_mode monitor: only logged, not applied" :
+			       pol.mode == AA_OUT_OFF ? "; outbound_mode off for this From domain: not applied" : "",
+			       aa_escz(ctx, destination));
+}
+
 void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 {
 	struct aa_ctx *ctx = pl->ctx;
@@ -143,6 +167,8 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 
 	if (event == NULL || data == NULL || !reply_event(event))
 		return;
+	if (ob->mode == AA_OUT_OFF && ob->table == NULL)
+		return;		/* outbound is off: authalign is not there for outgoing mail */
 	aa_fb_reply_parse(data, strlen(data), &reply);
 	if ((c = aa_fb_classify(&reply, &rule)) == AA_FB_NONE)
 		return;
@@ -167,10 +193,10 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 		       aa_escz(ctx, host), aa_escz(ctx, err));
 		return;
 	}
-	aa_log(ctx, AA_LOG_INFO, "learned: %s refused mail for %s from %s via %s from %s: %s (%s; %d %s)%s",
-	       aa_escz(ctx, host), aa_escz(ctx, domain), aa_escz(ctx, key.from_domain), aa_escz(ctx, key.route),
-	       aa_escz(ctx, key.egress[0] != '\0' ? key.egress : "-"), aa_fb_class_name(c), rule, reply.code,
-	       aa_escz(ctx, reply.status), !aa_fb_class_avoids(c) ? "; kept for authalign status only" :
-	       aa_arena_printf(ctx->arena, "; the next messages to %s take another step for %us",
-			       aa_escz(ctx, key.destination), pl->cfg->feedback.expire_s));
+	aa_log(ctx, AA_LOG_INFO, "learned: %s refused %s (%s, %d %s; rule %s) for %s%s, route %s; %s",
+	       aa_escz(ctx, host), aa_escz(ctx, key.egress[0] != '\0' ? key.egress : "this host"),
+	       aa_fb_class_name(c), reply.code, aa_escz(ctx, reply.status), rule,
+	       strcmp(key.from_domain, "*") == 0 ? "every From domain" : "From ",
+	       strcmp(key.from_domain, "*") == 0 ? "" : aa_escz(ctx, key.from_domain), aa_escz(ctx, key.route),
+	       lesson_words(pl, c, reply.code, fdom, key.destination));
 }

@@ -151,8 +151,8 @@ enum outplan_status outplan_for(struct aa_plugin *pl, const char *domain,
 			aa_escz(pl->ctx, domain));
 		return OUTPLAN_TEMP;
 	}
-	if (plan.mode == AA_OUT_OFF || plan.mode == AA_OUT_MONITOR)
-		return OUTPLAN_NONE;
+	/* monitor and off are kept too (as direct: what Exim does anyway),
+	 * so that the message is planned and logged once, not per lookup */
 	if ((*entry_r = memo_add(pl->ctx, domain, &plan)) == NULL) {
 		*why_r = "authalign: temperror: out of memory keeping the plan of a domain";
 		return OUTPLAN_TEMP;

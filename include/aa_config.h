@@ -25,6 +25,10 @@
 #include "aa_outbound.h"
 #include "aa_table.h"
 
+/* Where Exim's side looks for the settings when $acl_m_authalign_config
+ * is empty, and the tool's status and forget when -c is not given. */
+#define AA_CONFIG_DEFAULT_PATH "/etc/exim4/authalign.conf"
+
 enum aa_mode {
 	AA_MODE_OFF = 0,	/* do nothing */
 	AA_MODE_MONITOR,	/* headers and log only */

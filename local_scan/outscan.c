@@ -64,8 +64,11 @@ int outbound_scan(struct aa_plugin *pl, int fd, const char **text_r)
 		}
 		if (plan.log_line != NULL)
 			aa_log(ctx, AA_LOG_INFO, "%s", plan.log_line);
-		if (plan.mode == AA_OUT_OFF || plan.mode == AA_OUT_MONITOR)
+		if (plan.mode == AA_OUT_OFF || plan.mode == AA_OUT_MONITOR) {
+			/* carried as direct (what Exim does): routing does not plan again */
+			aa_plandata_entry_of(&plan, rcpt->remote[i], &pd.entry[pd.count++]);
 			continue;
+		}
 		if (plan.temp) {
 			*text_r = aa_arena_printf(ctx->arena,
 				"4.7.5 Temporary DNS failure planning delivery to %s, try again later",

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include "aa_config.h"
 #include "aa_feedback.h"
@@ -151,6 +152,9 @@ int tool_feedback(const struct tool_out *o, const char *config, int argc, char *
 	int forget = strcmp(argv[0], "forget") == 0, rc;
 	char err[512];
 
+	/* the store Exim writes: its settings file unless -c names another */
+	if (config == NULL && access(AA_CONFIG_DEFAULT_PATH, F_OK) == 0)
+		config = AA_CONFIG_DEFAULT_PATH;
 	if (aa_config_load(config, &cfg, err, sizeof(err)) < 0)
 		return tool_fail(o, TOOL_EXIT_USAGE, "%s", err);
 	if (aa_feedback_open(&cfg->feedback, forget ? AA_FB_OPEN_WRITE : AA_FB_OPEN_READ, &fb, err,

@@ -45,6 +45,7 @@ struct planner {
 							 * does not align (adkim=s) */
 	struct aa_plan *plan;
 	int store_failed;		/* the feedback store failed: logged once */
+	const struct aa_fb_entry *lesson;	/* the first that made a step avoided */
 };
 
 static int owns(const struct planner *pl, const char *domain, const char **why_r)
@@ -167,11 +168,19 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 	if (rc == 0)
 		return 0;
 	pl->plan->avoided = 1;
-	log_step(pl, name, aa_arena_printf(ctx->arena, "avoided(learned %s from %s%s: %d %s, %lld since %s, "
-					   "until %s)", aa_escz(ctx, e.class_word), aa_escz(ctx, e.destination),
-					   strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "",
-					   e.code, aa_escz(ctx, e.status), e.count, utc(ctx, e.first_seen),
-					   utc(ctx, e.expires)));
+	log_step(pl, name, aa_arena_printf(ctx->arena, "avoided(learned: %s refused %s, %s %d %s%s, %lld "
+					   "refusal%s since %s, until %s)", aa_escz(ctx, e.destination),
+					   e.egress[0] != '\0' ? aa_escz(ctx, e.egress) : "this host",
+					   aa_escz(ctx, e.class_word), e.code, aa_escz(ctx, e.status),
+					   strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "", e.count,
+					   e.count == 1 ? "" : "s", utc(ctx, e.first_seen), utc(ctx, e.expires)));
+	if (pl->lesson == NULL) {
+		struct aa_fb_entry *keep = aa_arena_alloc(ctx->arena, sizeof(*keep));
+
+		if (keep != NULL)
+			*keep = e;
+		pl->lesson = keep;
+	}
 	return 1;
 }
 
@@ -412,11 +421,14 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	if (d->always_failed)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
-	if (!d->refused && r->avoided)
-		return aa_arena_printf(ctx->arena, "%s refused this host's mail lately for a reason no record "
-				       "shows (authalign status); configure a smarthost it accepts for %s, or, once "
-				       "the cause is gone, authalign forget %s", aa_escz(ctx, msg_destination(pl, d)),
-				       from, aa_escz(ctx, msg_destination(pl, d)));
+	if (!d->refused && r->avoided && pl->lesson != NULL)
+		return aa_arena_printf(ctx->arena, "%s %s (%d %s); %s", aa_escz(ctx, msg_destination(pl, d)),
+				       pl->lesson->class == AA_FB_BLOCKLIST ? "put this host's address on its block "
+				       "list" : pl->lesson->class == AA_FB_RELAY ? "refused this host as a relay" :
+				       "refused this host's mail lately", pl->lesson->code,
+				       aa_escz(ctx, pl->lesson->status),
+				       aa_arena_printf(ctx->arena, "the host's admin can give %s a smarthost it accepts, "
+						       "or clear it once the cause is gone", from));
 	aa_str_init(&fix, ctx->arena, AA_STR_NO_CAP);
 	if (d->spf_failed) {
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
