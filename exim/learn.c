@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,7 +21,7 @@
 #include "local_scan.h"
 #include "aa_exim.h"
 
-#define CHILD_GRACE_MS 1000	/* beyond the store's own limit */
+#define CHILD_GRACE_MS 1000	/* beyond the store's own limits (open, then record) */
 #define CHILD_POLL_MS 10
 
 /* The events that carry a destination's reply, once each: a 5xx, and a
@@ -61,7 +62,7 @@ static int record_as_exim(const struct aa_feedback_config *cfg, const struct aa_
 	uschar *u = expand_string(US"$exim_uid"), *g = expand_string(US"$exim_gid");
 	uid_t uid = u != NULL ? (uid_t)strtoul((const char *)u, NULL, 10) : 0;
 	gid_t gid = g != NULL ? (gid_t)strtoul((const char *)g, NULL, 10) : 0;
-	long deadline = now_ms() + (long)cfg->timeout_ms + CHILD_GRACE_MS;
+	long deadline = now_ms() + 2L * (long)cfg->timeout_ms + CHILD_GRACE_MS;
 	int status;
 	pid_t pid;
 
@@ -105,7 +106,9 @@ static int record_as_exim(const struct aa_feedback_config *cfg, const struct aa_
 	return -1;
 }
 
-/* The route and step the message took for domain: its plan, else direct. */
+/* The route and step the message took for domain, when its plan did not
+ * expect a refusal there; NULL: nothing to learn (no plan, a refusal
+ * foreseen, a route no longer configured). */
 static const struct aa_route *route_taken(struct aa_plugin *pl, const char *domain, enum aa_step *step_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
@@ -114,13 +117,13 @@ static const struct aa_route *route_taken(struct aa_plugin *pl, const char *doma
 	const char *why;
 
 	*step_r = AA_STEP_DIRECT;
-	if (outplan_for(pl, domain, &e, &why) != OUTPLAN_OK || e == NULL)
-		return &ob->direct;
+	if (outplan_for(pl, domain, &e, &why) != OUTPLAN_OK || e == NULL || e->foreseen)
+		return NULL;
 	*step_r = e->step;
 	if (e->step == AA_STEP_SMARTHOST && e->arg != NULL && (rt = aa_route_find(ob->routes, e->arg)) != NULL)
 		return rt;
 	if (e->step == AA_STEP_SMARTHOST)
-		*step_r = AA_STEP_DIRECT;	/* a route no longer configured */
+		return NULL;	/* a route no longer configured */
 	return &ob->direct;
 }
 
@@ -148,13 +151,43 @@ static const char *lesson_words(struct aa_plugin *pl, enum aa_fb_class c, int co
 			       aa_escz(ctx, destination));
 }
 
+/* 1 when the host that answered is the route's: one of its hosts for a
+ * smarthost; for direct delivery, an MX of domain (or domain itself).
+ * Exim's own routers (a Debian smarthost setup) may have sent the message
+ * elsewhere than the plan said: then nothing is learned. */
+static int took_route(struct aa_plugin *pl, const struct aa_route *rt, const char *domain, const char *host)
+{
+	const struct aa_dns_answer *a;
+
+	if (host == NULL || *host == '\0')
+		return 0;
+	if (rt->hosts != NULL) {
+		for (const char *h = rt->hosts; *h != '\0';) {
+			size_t n = strcspn(h, ":");
+
+			if (n == strlen(host) && strncasecmp(h, host, n) == 0)
+				return 1;
+			h += n;
+			while (*h == ':')
+				h++;
+		}
+		return 0;
+	}
+	if (strcasecmp(host, domain) == 0)
+		return 1;
+	a = aa_dns_lookup(pl->ctx->dns, domain, AA_DNS_MX);
+	for (size_t i = 0; a != NULL && a->status == AA_DNS_OK && i < a->count; i++)
+		if (a->rr[i].type == AA_DNS_MX && a->rr[i].text != NULL && strcasecmp(a->rr[i].text, host) == 0)
+			return 1;
+	return 0;
+}
+
 void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 {
 	struct aa_ctx *ctx = pl->ctx;
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	const char *domain = (const char *)expand_string(US"$domain");
 	const char *host = (const char *)expand_string(US"$host");
-	const char *const mx[1] = { host };
 	const struct aa_route *rt;
 	const struct aa_from *from;
 	const char *rule = "", *fdom;
@@ -178,9 +211,9 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	fdom = from != NULL && from->status == AA_FROM_OK && from->domain != NULL ? from->domain : NULL;
 	if (fdom == NULL && !aa_fb_class_every_from(c))
 		return;		/* no single author: nothing to learn for one */
-	rt = route_taken(pl, domain, &step);
-	key.destination = aa_learned_destination(aa_profile_match(ob->profiles, domain,
-						 host != NULL && *host != '\0' ? mx : NULL, 1), domain);
+	if ((rt = route_taken(pl, domain, &step)) == NULL || !took_route(pl, rt, domain, host))
+		return;
+	key.destination = aa_learned_destination(domain);
 	key.from_domain = aa_fb_class_every_from(c) ? "*" : fdom;
 	key.route = aa_learned_route(ctx, rt->name, step, c);
 	key.egress = rt->egress_ip != NULL ? rt->egress_ip : "";

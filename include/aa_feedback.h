@@ -6,7 +6,7 @@
  * address on a block list, relay or tenant refused, rate limit or
  * greylisting, unknown user, other. Pure: no I/O, no allocation.
  *
- * The store remembers, per destination (a profile or MX name), From
+ * The store remembers, per destination (the recipient domain), From
  * domain ("*" for a block list: every From domain), route, egress address
  * and class: first and last seen, how many replies, the last one, and
  * until when it counts (outbound_feedback_expire). SQLite by default
@@ -92,7 +92,7 @@ struct aa_feedback_config {
 /* Where a reply came from; the fields are compared without ASCII case.
  * egress may be "" (not known). */
 struct aa_fb_key {
-	const char *destination;	/* profile or MX name */
+	const char *destination;	/* the recipient domain (aa_plan.h) */
 	const char *from_domain;	/* the From domain, or "*" */
 	const char *route;		/* "direct" or a route's name */
 	const char *egress;		/* the address the destination saw */

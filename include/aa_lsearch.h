@@ -37,7 +37,7 @@ typedef int aa_lsearch_entry_fn(void *arg, const char *file, unsigned line, char
 /* Open an admin's file to read, as every loader must: never blocking (a
  * FIFO or a device named by mistake would stall the Exim daemon, which
  * reads them before it forks), close-on-exec, and only a regular file or
- * a character device such as /dev/null. NULL with "path: cannot open:
+ * /dev/null (another device, such as /dev/zero, never ends). NULL with "path: cannot open:
  * why" in err. */
 FILE *aa_lsearch_open(const char *path, char *err, size_t errlen);
 

@@ -21,8 +21,8 @@
  *
  * A refusal is remembered (aa_feedback.h) under its destination, the
  * From domain, a route token and the route's egress address. The
- * destination is the profile that matched, or the recipient domain when
- * only the default profile did. The route token is the route's name for
+ * destination is the recipient domain: never its profile, whose other
+ * tenants a tenant's own rule must not speak for. The route token is the route's name for
  * a class about the route itself (a block list, a refused relay: every
  * step on that route is avoided) and "route/step" for the others
  * (DMARC, SPF, other: the next message takes the next step). */
@@ -31,7 +31,7 @@ struct aa_learned {
 	time_t now;
 };
 
-const char *aa_learned_destination(const struct aa_profile *pr, const char *rcpt_domain);
+const char *aa_learned_destination(const char *rcpt_domain);
 /* The route token for a reply of class c to a message that took step on
  * route; NULL when out of memory. */
 const char *aa_learned_route(struct aa_ctx *ctx, const char *route, enum aa_step step, enum aa_fb_class c);
@@ -163,7 +163,9 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
  * (smarthost: the route name; sign: the d= domain; rewrite: the envelope
  * sender), and ",sign:D" when a later step keeps our signature with d=D
  * (rfc.example=rewrite:b@bounces.a.example,sign:a.example: the transport
- * rewrites and signs, as predicted). "*" is for any other domain. Every
+ * rewrites and signs, as predicted), and ",foreseen" when the plan
+ * expected the refusal (nothing passed, monitor mode sent it as it was,
+ * or the submitter is not an owner of the From domain). "*" is for any other domain. Every
  * name in it is plain LDH, so nothing in it needs quoting; anything else
  * makes decoding fail.
  */
@@ -178,6 +180,9 @@ struct aa_plandata_entry {
 	const char *arg;		/* route name, d= domain, or address; NULL */
 	const char *sign;		/* a step after sign that keeps our signature:
 					 * its d= (",sign:D" after the step); NULL */
+	int foreseen;			/* the plan expected this step to be refused, or
+					 * withheld the From domain's powers (",foreseen"):
+					 * a refusal then teaches nothing */
 };
 
 struct aa_plandata {

@@ -79,6 +79,37 @@ static size_t status_at(const char *s, size_t len)
 	return i;
 }
 
+#define EXIM_PREFIX "SMTP error from remote mail server after "
+
+/* In Exim's "... after RCPT TO:<"a: b"@c> NOTIFY=x: 550 ...", the index
+ * just past the ": " that ends the command, skipping every <...> (with
+ * its quoted strings and backslash escapes); n when there is none. */
+static size_t after_command(const char *d, size_t n, size_t i)
+{
+	int angle = 0, quote = 0;
+
+	for (; i < n; i++) {
+		char c = d[i];
+
+		if (quote) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				quote = 0;
+		} else if (angle) {
+			if (c == '"')
+				quote = 1;
+			else if (c == '>')
+				angle = 0;
+		} else if (c == '<') {
+			angle = 1;
+		} else if (c == ':' && i + 1 < n && d[i + 1] == ' ') {
+			return i + 2;
+		}
+	}
+	return n;
+}
+
 void aa_fb_reply_parse(const char *data, size_t len, struct aa_fb_reply *r)
 {
 	size_t n = len > AA_FB_SCAN_MAX ? AA_FB_SCAN_MAX : len, start = 0, i, st;
@@ -90,13 +121,21 @@ void aa_fb_reply_parse(const char *data, size_t len, struct aa_fb_reply *r)
 		return;
 	while (start < n && aa_is_space((unsigned char)data[start]))
 		start++;
-	/* the code at the start, or after the first ": " that has one
-	 * (Exim: "SMTP error from remote mail server after RCPT TO:<a>: 550 ...") */
-	for (i = start; i < n; i++) {
-		if (i != start && !(i >= 2 && data[i - 2] == ':' && data[i - 1] == ' '))
-			continue;
-		if ((r->code = code_at(data + i, n - i)) != 0)
-			break;
+	/* Exim's event text echoes our command first, and a sender writes
+	 * what is inside its <address> (a quoted local part may hold ": 550
+	 * 5.7.606"): the reply is only what follows the command */
+	if (n - start > sizeof(EXIM_PREFIX) - 1 && strncmp(data + start, EXIM_PREFIX, sizeof(EXIM_PREFIX) - 1) == 0) {
+		i = after_command(data, n, start + sizeof(EXIM_PREFIX) - 1);
+		if (i < n && (r->code = code_at(data + i, n - i)) == 0)
+			i = n;
+	} else {
+		/* the code at the start, or after the first ": " that has one */
+		for (i = start; i < n; i++) {
+			if (i != start && !(i >= 2 && data[i - 2] == ':' && data[i - 1] == ' '))
+				continue;
+			if ((r->code = code_at(data + i, n - i)) != 0)
+				break;
+		}
 	}
 	if (r->code == 0)
 		return;

@@ -29,15 +29,21 @@ static const char schema_sql[] =
 
 /* A live entry (expires after this reply) counts on; an expired one starts again. */
 #define LIVE FB_TABLE ".expires > excluded.last_seen"
+/* A 4xx (temporary) never replaces the live 5xx of its entry: what
+ * the planner steers by stays until it expires. */
+#define KEEP_5XX "(" LIVE " AND " FB_TABLE ".code >= 500 AND excluded.code < 500)"
 static const char record_sql[] =
 	"INSERT INTO " FB_TABLE " (" COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, 1) "
 	"ON CONFLICT (" KEY_COLUMNS ") DO UPDATE SET "
 	"count = CASE WHEN " LIVE " THEN " FB_TABLE ".count + 1 ELSE 1 END, "
 	"first_seen = CASE WHEN " LIVE " THEN " FB_TABLE ".first_seen ELSE excluded.first_seen END, "
-	"code = excluded.code, status = excluded.status, reply = excluded.reply, "
+	"code = CASE WHEN " KEEP_5XX " THEN " FB_TABLE ".code ELSE excluded.code END, "
+	"status = CASE WHEN " KEEP_5XX " THEN " FB_TABLE ".status ELSE excluded.status END, "
+	"reply = CASE WHEN " KEEP_5XX " THEN " FB_TABLE ".reply ELSE excluded.reply END, "
 	"last_seen = excluded.last_seen, expires = excluded.expires "
 	"RETURNING " COLUMNS;
 static const char purge_sql[] = "DELETE FROM " FB_TABLE " WHERE expires <= $1";
+static const char index_sql[] = "CREATE INDEX IF NOT EXISTS " FB_TABLE "_expires ON " FB_TABLE " (expires)";
 static const char avoid_sql[] =
 	"SELECT " COLUMNS " FROM " FB_TABLE " WHERE destination = $1 AND (from_domain = $2 OR from_domain = '*') "
 	"AND route = $3 AND egress = $4 AND expires > $5 AND code >= 500 ORDER BY last_seen DESC";
@@ -168,6 +174,9 @@ int aa_feedback_open(const struct aa_feedback_config *cfg, int how, struct aa_fe
 		aa_feedback_close(&fb);
 		return -1;
 	}
+	/* the purge's index; a table made by an owner who keeps it is used as it is */
+	if (how == AA_FB_OPEN_CREATE && fb->be->exec(fb, index_sql, NULL, 0, NULL, NULL) < 0)
+		fb->error[0] = '\0';
 	*fb_r = fb;
 	return 0;
 }

@@ -100,6 +100,16 @@ static int take_line(struct reader *rd, char *line, unsigned lineno, char *err, 
 	return 0;
 }
 
+/* /dev/null, the one device an admin names as an empty file (another,
+ * such as /dev/zero, would be read for ever) */
+static int is_dev_null(const struct stat *st)
+{
+	struct stat null;
+
+	return S_ISCHR(st->st_mode) && stat("/dev/null", &null) == 0 && S_ISCHR(null.st_mode) &&
+	       st->st_rdev == null.st_rdev;
+}
+
 FILE *aa_lsearch_open(const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -113,7 +123,7 @@ FILE *aa_lsearch_open(const char *path, char *err, size_t errlen)
 	}
 	if (fstat(fd, &st) < 0)
 		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+	else if (!S_ISREG(st.st_mode) && !is_dev_null(&st))
 		why = S_ISDIR(st.st_mode) ? "a directory, not a file" : "not a regular file";
 	else if (fcntl(fd, F_SETFL, O_RDONLY) < 0)	/* reads block again: a file never waits */
 		why = strerror(errno);

@@ -1,7 +1,8 @@
 /* learned.c - what destinations' replies taught (aa_feedback.h), under the keys the planner asks with.
  *
- * A reply is remembered under its destination (the profile that
- * matched, or the recipient domain when only the default profile did),
+ * A reply is remembered under its destination, the recipient domain (not
+ * its profile: one tenant of a provider writes its own refusals, and a
+ * smarthost's reply names the relay, not the destination),
  * the From domain, the route and the egress address. The route token
  * says how much a refusal concerns: a block list or a refused relay
  * concerns the route itself, so every step on it ("direct", "relay1");
@@ -13,10 +14,8 @@
 #include <string.h>
 #include "aa_plan.h"
 
-const char *aa_learned_destination(const struct aa_profile *pr, const char *rcpt_domain)
+const char *aa_learned_destination(const char *rcpt_domain)
 {
-	if (pr != NULL && pr->name != NULL && strcmp(pr->name, AA_PROFILE_DEFAULT) != 0)
-		return pr->name;
 	return rcpt_domain;
 }
 

@@ -45,7 +45,6 @@ struct planner {
 							 * does not align (adkim=s) */
 	struct aa_plan *plan;
 	int store_failed;		/* the feedback store failed: logged once */
-	const struct aa_fb_entry *lesson;	/* the first that made a step avoided */
 };
 
 static int owns(const struct planner *pl, const char *domain, const char **why_r)
@@ -155,7 +154,7 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 
 	if (pl->msg->learned == NULL || p->refused || p->temp)
 		return 0;
-	rc = aa_learned_avoid(ctx, pl->msg->learned, aa_learned_destination(p->profile, pl->msg->rcpt_domain),
+	rc = aa_learned_avoid(ctx, pl->msg->learned, aa_learned_destination(pl->msg->rcpt_domain),
 			      pl->from, route, step, &e);
 	if (rc < 0) {
 		if (!pl->store_failed)
@@ -174,13 +173,6 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 					   aa_escz(ctx, e.class_word), e.code, aa_escz(ctx, e.status),
 					   strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "", e.count,
 					   e.count == 1 ? "" : "s", utc(ctx, e.first_seen), utc(ctx, e.expires)));
-	if (pl->lesson == NULL) {
-		struct aa_fb_entry *keep = aa_arena_alloc(ctx->arena, sizeof(*keep));
-
-		if (keep != NULL)
-			*keep = e;
-		pl->lesson = keep;
-	}
 	return 1;
 }
 
@@ -401,11 +393,6 @@ static void relay_fix(struct planner *pl, struct aa_str *fix)
 			      aa_escz(ctx, pl->from));
 }
 
-static const char *msg_destination(const struct planner *pl, const struct aa_prediction *p)
-{
-	return aa_learned_destination(p->profile, pl->msg->rcpt_domain);
-}
-
 /* What would make direct delivery pass, naming the record to change;
  * NULL when out of memory. */
 static const char *fixes(struct planner *pl, const struct aa_plan *r)
@@ -421,14 +408,6 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	if (d->always_failed)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
-	if (!d->refused && r->avoided && pl->lesson != NULL)
-		return aa_arena_printf(ctx->arena, "%s %s (%d %s); %s", aa_escz(ctx, msg_destination(pl, d)),
-				       pl->lesson->class == AA_FB_BLOCKLIST ? "put this host's address on its block "
-				       "list" : pl->lesson->class == AA_FB_RELAY ? "refused this host as a relay" :
-				       "refused this host's mail lately", pl->lesson->code,
-				       aa_escz(ctx, pl->lesson->status),
-				       aa_arena_printf(ctx->arena, "the host's admin can give %s a smarthost it accepts, "
-						       "or clear it once the cause is gone", from));
 	aa_str_init(&fix, ctx->arena, AA_STR_NO_CAP);
 	if (d->spf_failed) {
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
@@ -556,6 +535,17 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		return 0;
 	aa_predict_change(ctx, ob, msg, &ob->direct, NULL, &r->direct);
 	decided = walk(&pl, r);
+	if (!decided && r->avoided) {
+		/* lessons alone never refuse nor change a message nothing would
+		 * carry: plan as if nothing was learned, and say so */
+		struct aa_out_msg unlearned = *msg;
+
+		unlearned.learned = NULL;
+		pl.msg = &unlearned;
+		log_step(&pl, "lessons", "ignored(no other step passes)");
+		decided = walk(&pl, r);
+		pl.msg = msg;
+	}
 	if (!decided) {
 		r->none_pass = 1;
 		r->planned = AA_STEP_REFUSE;
@@ -603,9 +593,8 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		r->smtp_text = fix == NULL ? NULL : aa_arena_printf(ctx->arena,
 			"5.7.1 authalign: mail from %s to %s would be refused (%s: %s). Fix: %s",
 			aa_escz(ctx, pl.from != NULL ? pl.from : "(no From domain)"),
-			aa_escz(ctx, msg->rcpt_domain),
-			r->direct.refused ? aa_escz(ctx, r->direct.status) : "learned",
-			r->direct.refused ? aa_escz(ctx, r->direct.reason) : "the destination refused it before", fix);
+			aa_escz(ctx, msg->rcpt_domain), aa_escz(ctx, r->direct.status),
+			aa_escz(ctx, r->direct.reason), fix);
 	}
 	fix = r->none_pass && !r->not_owner ? fixes(&pl, r) : NULL;
 	chosen = r->none_pass && r->not_owner ? "none(the From domain's powers withheld: not an owner)" :

@@ -96,9 +96,9 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 
 		if (!entry_ok(e))
 			continue;
-		if (aa_str_printf(&out, " %s=%s%s%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
+		if (aa_str_printf(&out, " %s=%s%s%s%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
 				  e->arg != NULL ? e->arg : "", e->sign != NULL ? ",sign:" : "",
-				  e->sign != NULL ? e->sign : "") < 0)
+				  e->sign != NULL ? e->sign : "", e->foreseen ? ",foreseen" : "") < 0)
 			break;	/* the rest is planned at routing time */
 	}
 	return aa_str_finish(&out, NULL);
@@ -159,11 +159,21 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 			e = &pd->entry[pd->count];
 			e->domain = tok;
 			e->sign = NULL;
-			if (comma != NULL) {
+			e->foreseen = 0;
+			if (comma != NULL)
 				*comma++ = '\0';
-				if (strncmp(comma, "sign:", 5) != 0)
+			while (comma != NULL) {
+				char *next = strchr(comma, ',');
+
+				if (next != NULL)
+					*next++ = '\0';
+				if (strncmp(comma, "sign:", 5) == 0 && e->sign == NULL && !e->foreseen)
+					e->sign = comma + 5;
+				else if (strcmp(comma, "foreseen") == 0 && !e->foreseen)
+					e->foreseen = 1;
+				else
 					return -1;
-				e->sign = comma + 5;
+				comma = next;
 			}
 			colon = strchr(eq, ':');
 			if (parse_step(eq, colon != NULL ? (size_t)(colon - eq) : strlen(eq), &e->step) < 0)
@@ -191,6 +201,7 @@ void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa
 	}
 	if (e->step != AA_STEP_SIGN && p->step != AA_STEP_REFUSE)
 		e->sign = p->sign_domain;
+	e->foreseen = p->none_pass || p->not_owner || p->planned != p->step;
 }
 
 const char *aa_plandata_sign_domain(const struct aa_plandata_entry *e)

@@ -169,6 +169,33 @@ START_TEST(exim_event_data_gives_code_status_and_class)
 }
 END_TEST
 
+/* The sender writes the address Exim echoes before the reply: a code in a
+ * quoted local part, a parameter or a bracket is never taken for the
+ * destination's answer. */
+START_TEST(a_code_inside_the_echoed_command_is_not_the_reply)
+{
+	static const struct { const char *data; int code; const char *status; } cases[] = {
+		{ "SMTP error from remote mail server after RCPT TO:<\"x: 550 5.7.606 y\"@d.example>: 550 unknown user",
+		  550, "" },
+		{ "SMTP error from remote mail server after pipelined MAIL FROM:<\"a: 550 5.7.606 b\"@n.example> "
+		  "SIZE=100: 451 4.7.1 Greylisted", 451, "4.7.1" },
+		{ "SMTP error from remote mail server after RCPT TO:<\"q\\\"> : 550 5.7.606\"@d.example>: 250 OK", 250, "" },
+		{ "SMTP error from remote mail server after MAIL FROM:<a@b.example> AUTH=<>: 421 4.7.0 try later", 421,
+		  "4.7.0" },
+		{ "SMTP error from remote mail server after RCPT TO:<\"never closed: 550 5.7.606", 0, "" },
+		{ "SMTP error from remote mail server after end of data: 550 5.7.509 Access denied", 550, "5.7.509" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct aa_fb_reply r;
+
+		aa_fb_reply_parse(cases[i].data, strlen(cases[i].data), &r);
+		ck_assert_msg(r.code == cases[i].code && strcmp(r.status, cases[i].status) == 0,
+			      "%s: code %d status %s", cases[i].data, r.code, r.status);
+	}
+}
+END_TEST
+
 /* A phrase wrapped across lines of a multi-line reply still matches. */
 START_TEST(phrase_across_continuation_lines_matches)
 {
@@ -242,6 +269,7 @@ Suite *suite_feedback(void)
 
 	tcase_add_loop_test(tc, reply_gets_its_class, 0, sizeof(replies) / sizeof(replies[0]));
 	tcase_add_test(tc, exim_event_data_gives_code_status_and_class);
+	tcase_add_test(tc, a_code_inside_the_echoed_command_is_not_the_reply);
 	tcase_add_test(tc, phrase_across_continuation_lines_matches);
 	tcase_add_test(tc, hostile_reply_bytes_are_read_within_len);
 	tcase_add_test(tc, classes_that_avoid_the_route);

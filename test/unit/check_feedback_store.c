@@ -168,6 +168,26 @@ static int count_entry(void *arg, const struct aa_fb_entry *e)
 	return 0;
 }
 
+/* A temporary reply of the same class never switches a live 5xx off. */
+START_TEST(a_later_4xx_does_not_undo_a_live_5xx)
+{
+	struct store_dir d;
+	struct aa_feedback *fb;
+	struct aa_fb_entry e;
+
+	fb = store_fresh(&d);
+	record(fb, "outlook.example", "*", "direct", s3150, T0, &e);
+	ck_assert_int_eq(record(fb, "outlook.example", "*", "direct", "451 4.7.1 Service unavailable, client host "
+				"[192.0.2.1] blocked using Spamhaus", T0 + 10, &e), 1);
+	ck_assert_int_eq(e.class, AA_FB_BLOCKLIST);
+	ck_assert_int_eq(e.code, 550);
+	ck_assert_int_eq(e.count, 2);
+	ck_assert_int_eq(avoid(fb, "outlook.example", "example.com", "direct", T0 + 20, &e), 1);
+	aa_feedback_close(&fb);
+	store_dir_remove(&d);
+}
+END_TEST
+
 START_TEST(other_classes_are_listed_but_never_avoided)
 {
 	struct store_dir d;
@@ -424,6 +444,7 @@ Suite *suite_feedback_store(void)
 	tcase_add_test(tc, block_list_reply_avoids_route_for_every_from_domain);
 	tcase_add_test(tc, expired_entry_is_not_avoided_and_counts_again_from_one);
 	tcase_add_test(tc, other_classes_are_listed_but_never_avoided);
+	tcase_add_test(tc, a_later_4xx_does_not_undo_a_live_5xx);
 	tcase_add_test(tc, forget_clears_one_from_domain_or_the_destination);
 	tcase_add_test(tc, reply_is_kept_printable_and_bad_keys_are_refused);
 	tcase_add_test(tc, store_not_made_yet_reads_empty_and_is_not_made);

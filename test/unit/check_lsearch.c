@@ -115,7 +115,7 @@ START_TEST(lsearch_keys_and_lists_are_checked)
 }
 END_TEST
 
-/* A FIFO, a directory or a missing file named as a table or the settings
+/* A FIFO, a directory, /dev/zero or a missing file named as a table or the settings
  * is an error at once: nothing waits for a writer (the Exim daemon reads
  * them before it accepts a connection), and /dev/null is an empty file. */
 START_TEST(a_fifo_or_a_directory_named_as_a_file_is_refused_at_once)
@@ -135,6 +135,8 @@ START_TEST(a_fifo_or_a_directory_named_as_a_file_is_refused_at_once)
 	ck_assert_msg(strstr(err, "a directory, not a file") != NULL, "%s", err);
 	ck_assert_int_eq(aa_config_load(dir, &cfg, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "a directory, not a file") != NULL, "%s", err);
+	ck_assert_ptr_null(aa_lsearch_open("/dev/zero", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
 	alarm(0);
 	f = aa_lsearch_open("/dev/null", err, sizeof(err));
 	ck_assert_ptr_nonnull(f);

@@ -48,6 +48,8 @@ START_TEST(a_kept_signature_is_carried_with_its_step)
 	struct aa_plandata back;
 	const char *text = aa_plandata_encode(ctx, &pd);
 	static const char *const hostile[] = {
+		"aa1 id=" MSGID " t=5 x.example=direct,foreseen,foreseen",
+		"aa1 id=" MSGID " t=5 x.example=direct,foreseen,sign:a.example",
 		"aa1 id=" MSGID " t=5 x.example=rewrite:b@a.example,dkim:a.example",
 		"aa1 id=" MSGID " t=5 x.example=sign:a.example,sign:b.example",
 		"aa1 id=" MSGID " t=5 x.example=smarthost:relay,sign:",
@@ -62,6 +64,13 @@ START_TEST(a_kept_signature_is_carried_with_its_step)
 	ck_assert_str_eq(aa_plandata_find(&back, "outlook.com")->arg, "b@bounces.a.example");
 	ck_assert_str_eq(aa_plandata_sign_domain(aa_plandata_find(&back, "rfc.example")), "a.example");
 	ck_assert_ptr_null(aa_plandata_find(&back, "gmail.com"));
+	/* a refusal the plan expected is marked, after the signature */
+	pd.entry[0].foreseen = 1;
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_msg(strstr(text, " outlook.com=rewrite:b@bounces.a.example,sign:a.example,foreseen ") != NULL, "%s", text);
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_int_eq(aa_plandata_find(&back, "outlook.com")->foreseen, 1);
+	ck_assert_int_eq(aa_plandata_find(&back, "rfc.example")->foreseen, 0);
 	pd.entry[2].sign = NULL;
 	ck_assert_int_eq(aa_plandata_decode(ctx, aa_plandata_encode(ctx, &pd), &back), 0);
 	ck_assert_str_eq(aa_plandata_sign_domain(aa_plandata_find(&back, "gmail.com")), "a.example");
@@ -123,7 +132,7 @@ START_TEST(plandata_never_exceeds_exim_limit)
 
 	for (size_t i = 0; i < AA_PLANDATA_DOMAINS_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "a-rather-long-recipient-domain-number-%02zu.example", i);
-		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name", NULL };
+		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name", NULL, 0 };
 	}
 	pd.count = AA_PLANDATA_DOMAINS_MAX;
 	text = aa_plandata_encode(ctx, &pd);
