@@ -69,6 +69,9 @@ struct aa_prediction {
 	int mx_temp;			/* the MX lookup failed temporarily */
 	struct aa_dmarc_result dmarc;
 	int refused;			/* the destination will refuse */
+	int junk;			/* accepted, into the junk folder: DMARC fails
+					 * under p=quarantine where the profile
+					 * enforces the policy without refusing it */
 	int temp;			/* a DNS temporary failure left it undecided */
 	const char *status;		/* when refused: the profile's status */
 	const char *reason;		/* short, human, not yet escaped */
@@ -87,6 +90,10 @@ struct aa_prediction {
 	int always_failed;		/* the From domain is one the receiver always enforces */
 	int dmarc_missing;		/* require=dmarc and no DMARC record */
 };
+
+/* The outcome in one word, best first: "pass" (the inbox), "junk",
+ * "refused"; "temp" when a DNS temporary failure left it undecided. */
+const char *aa_prediction_outcome(const struct aa_prediction *p);
 
 /* sign_domain: the d= our transport will add (NULL: none); its key is
  * assumed published. return_path: the envelope sender after a rewrite
@@ -141,6 +148,7 @@ struct aa_plan {
 					 * the destination answered before (its log
 					 * says "avoided(learned ...)") */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
+	int junk;			/* the best step found reaches only the junk folder */
 };
 
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

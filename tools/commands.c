@@ -264,11 +264,6 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 	return code;
 }
 
-static const char *outcome(const struct aa_prediction *p)
-{
-	return p->temp ? "temp" : p->refused ? "refused" : "pass";
-}
-
 /* One candidate: a line of words, or an object of the "steps" array. */
 static void print_prediction(const struct tool_out *o, struct json *j, struct aa_ctx *ctx, const char *step,
 			     const struct aa_prediction *p)
@@ -279,7 +274,7 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 		json_open(j, NULL, '{');
 		json_str(j, "step", step);
 		json_str(j, "route", p->route != NULL ? p->route->name : NULL);
-		json_str(j, "outcome", outcome(p));
+		json_str(j, "outcome", aa_prediction_outcome(p));
 		json_str(j, "profile", p->profile != NULL ? p->profile->name : NULL);
 		json_str(j, "status", p->refused ? p->status : NULL);
 		json_str(j, "env_sender", p->env_sender);
@@ -289,7 +284,7 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 	}
 	snprintf(label, sizeof(label), "%s%s%s", step, strcmp(step, "smarthost") == 0 ? ":" : "",
 		 strcmp(step, "smarthost") == 0 ? p->route->name : "");
-	printf("%-22s %s", label, outcome(p));
+	printf("%-22s %s", label, aa_prediction_outcome(p));
 	if (p->profile != NULL)
 		printf(" profile=%s", aa_escz(ctx, p->profile->name));
 	if (p->refused)

@@ -45,6 +45,14 @@ struct planner {
 							 * does not align (adkim=s) */
 	struct aa_plan *plan;
 	int store_failed;		/* the feedback store failed: logged once */
+	struct {			/* the first step that reaches only the junk
+					 * folder: taken when none reaches the inbox */
+		int set;
+		enum aa_step step;
+		const struct aa_route *route;
+		struct aa_out_change chg;
+		struct aa_prediction pred;
+	} junk;
 };
 
 static int owns(const struct planner *pl, const char *domain, const char **why_r)
@@ -52,10 +60,6 @@ static int owns(const struct planner *pl, const char *domain, const char **why_r
 	return aa_owner_check(pl->ob->owners, pl->ob->trusted_hosts, pl->msg->submitter, domain, why_r);
 }
 
-static const char *verdict_word(const struct aa_prediction *p)
-{
-	return p->temp ? "temp" : p->refused ? "refused" : "pass";
-}
 
 /* One prediction for the log, every untrusted string escaped; NULL when
  * out of memory. */
@@ -66,17 +70,17 @@ static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
 
 	aa_str_init(&b, ctx->arena, AA_STR_NO_CAP);
 	if (p->profile == NULL) {
-		aa_str_printf(&b, "%s(%s)", verdict_word(p), aa_escz(ctx, p->reason));
+		aa_str_printf(&b, "%s(%s)", aa_prediction_outcome(p), aa_escz(ctx, p->reason));
 		return aa_str_finish(&b, NULL);
 	}
 	if (p->spf.result == AA_PASS || p->spf.result == AA_FAIL || p->spf.result == AA_SOFTFAIL ||
 	    p->spf.result == AA_NEUTRAL)
-		aa_str_printf(&b, "%s(spf=%s %s %s %s", verdict_word(p), aa_result_name(p->spf.result),
+		aa_str_printf(&b, "%s(spf=%s %s %s %s", aa_prediction_outcome(p), aa_result_name(p->spf.result),
 			      aa_escz(ctx, p->route->egress_ip),
 			      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
 			      aa_escz(ctx, p->spf.domain));
 	else
-		aa_str_printf(&b, "%s(spf=%s %s", verdict_word(p), aa_result_name(p->spf.result),
+		aa_str_printf(&b, "%s(spf=%s %s", aa_prediction_outcome(p), aa_result_name(p->spf.result),
 			      aa_escz(ctx, p->spf.domain));
 	if (p->dkim_aligned_pass)
 		aa_str_printf(&b, "; dkim=pass d=%s aligned", aa_escz(ctx, p->dkim_domain));
@@ -176,7 +180,24 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 	return 1;
 }
 
-/* Predict one candidate; 1 when it decides the plan (pass or temp). */
+/* 1 when p reaches only the junk folder: kept as the fallback when it is
+ * the first such step, and the walk goes on looking for the inbox. */
+static int junk_only(struct planner *pl, enum aa_step step, const struct aa_route *route,
+		     const struct aa_out_change *chg, const struct aa_prediction *p)
+{
+	if (p->refused || p->temp || !p->junk)
+		return 0;
+	if (!pl->junk.set) {
+		pl->junk.set = 1;
+		pl->junk.step = step;
+		pl->junk.route = route;
+		pl->junk.chg = *chg;
+		pl->junk.pred = *p;
+	}
+	return 1;
+}
+
+/* Predict one candidate; 1 when it decides the plan (the inbox, or temp). */
 static int try(struct planner *pl, const char *name, const struct aa_route *route, enum aa_step step,
 	       const struct aa_out_change *chg, struct aa_prediction *p)
 {
@@ -186,7 +207,7 @@ static int try(struct planner *pl, const char *name, const struct aa_route *rout
 	log_step(pl, name, summary(pl->ctx, p));
 	if (route != &pl->ob->direct && pl->from != NULL)
 		note_relay(pl, p);
-	return !p->refused;
+	return !p->refused && !junk_only(pl, step, route, chg, p);
 }
 
 static void choose(struct aa_plan *r, enum aa_step step, const struct aa_route *route,
@@ -242,7 +263,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 			if (avoided(pl, "direct", &pl->ob->direct, AA_STEP_DIRECT, &r->direct))
 				break;
 			log_step(pl, "direct", summary(pl->ctx, &r->direct));
-			if (!r->direct.refused) {
+			if (!r->direct.refused && !junk_only(pl, AA_STEP_DIRECT, &pl->ob->direct, &chg, &r->direct)) {
 				choose(r, AA_STEP_DIRECT, &pl->ob->direct, &chg, &pl->pol, &r->direct);
 				return 1;
 			}
@@ -301,6 +322,11 @@ static int walk(struct planner *pl, struct aa_plan *r)
 		case AA_STEP_REFUSE:
 			break;
 		}
+	}
+	if (pl->junk.set) {	/* nothing reaches the inbox: the junk folder */
+		choose(r, pl->junk.step, pl->junk.route, &pl->junk.chg, &pl->pol, &pl->junk.pred);
+		r->junk = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -605,12 +631,13 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 	if (chosen == NULL || steps == NULL || owner_words == NULL)
 		return 0;
 	r->log_line = aa_arena_printf(ctx->arena,
-		"outbound mode=%s from=%s%s to=%s route=%s %s chosen=%s%s%s action=%s",
+		"outbound mode=%s from=%s%s to=%s route=%s %s chosen=%s%s%s%s action=%s",
 		aa_out_mode_name(r->mode), aa_escz(ctx, pl.from), owner_words,
 		aa_escz(ctx, msg->rcpt_domain),
 		r->planned_route != NULL ? aa_escz(ctx, r->planned_route->name) : "-",
 		steps, chosen, r->chosen.temp && !r->none_pass ? ":" : "",
 		r->chosen.temp && !r->none_pass ? aa_step_name(r->planned) : "",
+		r->junk && !r->none_pass ? " outcome=junk" : "",
 		r->temp ? "defer" : aa_step_name(r->step));
 	return 0;
 }

@@ -331,10 +331,17 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 		set_reason(r, &why, "a DNS lookup failed temporarily");
 		return;
 	}
+	/* accepted; under p=quarantine a failure goes to the junk folder */
+	r->junk = p->dmarc_policy && dm->result == AA_FAIL && dm->policy == AA_POLICY_QUARANTINE;
 	add(&why, spf_txt);
 	add(&why, dkim_txt);
 	add(&why, dmarc_txt);
 	set_reason(r, &why, NULL);
+}
+
+const char *aa_prediction_outcome(const struct aa_prediction *p)
+{
+	return p->temp ? "temp" : p->refused ? "refused" : p->junk ? "junk" : "pass";
 }
 
 int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

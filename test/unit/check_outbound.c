@@ -53,6 +53,11 @@ static const char *const zone[] = {
 	"keyrp.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.keyrp.example TXT \"v=DMARC1; p=reject\"",
 	"bounce.keyrp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	/* p=quarantine: one whose SPF names only the relay, one no route passes */
+	"quar.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
+	"_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"",
+	"quarnone.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.quarnone.example TXT \"v=DMARC1; p=quarantine\"",
 	/* both this host and the relay may send for it */
 	"both.example TXT \"v=spf1 ip4:203.0.113.5 ip4:198.51.100.25 -all\"",
 	"_dmarc.both.example TXT \"v=DMARC1; p=reject\"",
@@ -169,6 +174,14 @@ static const struct plan_case cases[] = {
 	  AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "mode=monitor", NULL },
 	{ "route mode delivers direct when nothing passes", "a@route.example", "a@route.example",
 	  "contoso.example", AA_STEP_DIRECT, "direct", 1, 0, "5.7.509", NULL, "chosen=none", NULL },
+	{ "p=quarantine failing directly is junk, not pass: the relay that reaches the inbox is taken",
+	  "a@quar.example", "a@quar.example", "contoso.example", AA_STEP_SMARTHOST, "relay", 0, 0, NULL, NULL,
+	  "direct=junk(spf=fail 203.0.113.5 not permitted by quar.example; dkim=none; dmarc=fail p=quarantine; "
+	  "profile=m365) sign=n/a(no dkim= key) rewrite=n/a(no return_path=) smarthost:relay=pass(", NULL },
+	{ "when nothing reaches the inbox the least invasive step that reaches junk is taken, and said",
+	  "a@quarnone.example", "a@quarnone.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL,
+	  "smarthost:relay=junk(spf=fail 198.51.100.25 not permitted by quarnone.example; dkim=none; dmarc=fail "
+	  "p=quarantine; profile=m365) chosen=direct outcome=junk action=direct", NULL },
 	{ "mode off does nothing", "a@off.example", "a@off.example", "contoso.example", AA_STEP_DIRECT,
 	  "direct", 0, 0, NULL, NULL, NULL, NULL },
 	/* ownership: a domain's key, return path and relay serve only its owners */
