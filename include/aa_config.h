@@ -82,6 +82,7 @@ struct aa_config {
 	char *outbound_owners_file;	/* who owns which From domain (aa_owner.h) */
 	char *outbound_egress;		/* this host's egress address, for direct */
 	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
+	char *outbound_transport;	/* Exim's transport of direct delivery (check-config) */
 	unsigned outbound_plan_ttl;	/* seconds a submission-time plan is trusted */
 	struct aa_outbound outbound;	/* loaded by aa_config_load; mode from outbound_mode */
 	struct aa_feedback_config feedback;	/* what destinations answered (aa_feedback.h) */

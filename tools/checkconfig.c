@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "aa_dkim.h"
 #include "aa_outbound.h"
@@ -237,7 +238,7 @@ static void print_json(const char *path, const struct aa_config *cfg, const stru
 }
 
 static void print_text(const char *path, const struct aa_config *cfg, const struct findings *e,
-		       const struct findings *w, size_t bad_hosts)
+		       const struct findings *w, size_t bad_hosts, size_t transport)
 {
 	const struct aa_outbound *ob = &cfg->outbound;
 
@@ -260,18 +261,88 @@ static void print_text(const char *path, const struct aa_config *cfg, const stru
 	for (size_t i = 0; i < e->n; i++)
 		tool_line(stderr, "%s", e->text[i]);
 	/* the verdict comes last, after what it rests on */
-	if (e->n + e->lost > bad_hosts && bad_hosts > 0)
-		tool_line(stdout, "%s: not ok (%zu route host%s not resolving, %zu DKIM key problem%s, above)", path,
-			  bad_hosts, bad_hosts == 1 ? "" : "s", e->n + e->lost - bad_hosts,
-			  e->n + e->lost - bad_hosts == 1 ? "" : "s");
-	else if (e->n + e->lost > bad_hosts)
-		tool_line(stdout, "%s: not ok (%zu DKIM key problem%s, above)", path, e->n + e->lost,
-			  e->n + e->lost == 1 ? "" : "s");
-	else if (e->n + e->lost > 0)
-		tool_line(stdout, "%s: not ok (%zu route host%s not resolving, above)", path, e->n + e->lost,
-		       e->n + e->lost == 1 ? "" : "s");
-	else
-		tool_line(stdout, "%s: ok (mode=%s, %zu domain entries)", path, aa_mode_name(cfg->mode), cfg->domain_count);
+	if (e->n + e->lost > 0) {
+		size_t total = e->n + e->lost, keys = total - bad_hosts - transport;
+		char why[256];
+		int n = 0;
+
+		why[0] = '\0';
+		if (bad_hosts > 0)
+			n += snprintf(why + n, sizeof(why) - (size_t)n, "%zu route host%s not resolving", bad_hosts,
+				      bad_hosts == 1 ? "" : "s");
+		if (keys > 0)
+			n += snprintf(why + n, sizeof(why) - (size_t)n, "%s%zu DKIM key problem%s", n > 0 ? ", " : "",
+				      keys, keys == 1 ? "" : "s");
+		if (transport > 0)
+			snprintf(why + n, sizeof(why) - (size_t)n, "%s%zu disagreement%s with Exim's transport",
+				 n > 0 ? ", " : "", transport, transport == 1 ? "" : "s");
+		tool_line(stdout, "%s: not ok (%s, above)", path, why);
+	} else {
+		tool_line(stdout, "%s: ok (mode=%s, %zu domain entries)", path, aa_mode_name(cfg->mode),
+			  cfg->domain_count);
+	}
+}
+
+/* Two spellings of one address are one address. */
+static int same_address(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	int fa = strchr(a, ':') != NULL ? AF_INET6 : AF_INET, fb = strchr(b, ':') != NULL ? AF_INET6 : AF_INET;
+
+	if (fa != fb || inet_pton(fa, a, x) != 1 || inet_pton(fb, b, y) != 1)
+		return strcasecmp(a, b) == 0;
+	return memcmp(x, y, fa == AF_INET6 ? 16 : 4) == 0;
+}
+
+/* The direct transport as Exim reads it against outbound_egress and
+ * outbound_helo: receivers see the transport's addresses, whatever the
+ * settings say (issue: SPF predicted for an address Exim never uses). */
+static void check_exim_transport(const struct aa_config *cfg, struct findings *e, struct findings *w)
+{
+	const char *egress = cfg->outbound_egress, *name = cfg->outbound_transport;
+	struct exim_transport t;
+	char err[256];
+	int listed = 0;
+
+	if (egress == NULL || strcmp(name, "none") == 0)
+		return;		/* "none": settings for another host than this Exim's */
+	if (exim_transport_read(name, &t, err, sizeof(err)) < 0) {
+		note(w, "cannot compare outbound_egress and outbound_helo with Exim's transport: %s", err);
+		return;
+	}
+	if (t.interface == NULL || t.interface[0] == '\0')
+		note(w, "transport %s has no interface: Exim sends from the address the system picks for each "
+		     "destination; set interface = %s there, or make sure that address is %s", name, egress, egress);
+	else if (t.count == 0)
+		note(w, "transport %s: interface is an expansion (%s): check by hand that it gives %s", name,
+		     t.interface, egress);
+	for (size_t i = 0; i < t.count; i++) {
+		const char *a = t.address[i];
+
+		if (same_address(a, egress)) {
+			listed = 1;
+			continue;
+		}
+		if ((strchr(a, ':') != NULL) != (strchr(egress, ':') != NULL))
+			note(e, "transport %s may send from %s (interface = %s): receivers of that address family see "
+			     "it, but authalign predicts SPF for outbound_egress %s only; publish both in each "
+			     "domain's SPF record and give the transport one address per family it should use", name,
+			     a, t.interface, egress);
+		else
+			note(e, "transport %s sends from %s (interface = %s), not outbound_egress %s: set "
+			     "outbound_egress = %s", name, a, t.interface, egress, a);
+	}
+	if (t.count > 0 && !listed)
+		note(e, "outbound_egress %s is not an address transport %s sends from (interface = %s)", egress,
+		     name, t.interface);
+	if (t.helo_data != NULL && t.helo_data[0] != '\0' && strchr(t.helo_data, '$') == NULL) {
+		if (cfg->outbound_helo == NULL)
+			note(w, "transport %s says HELO %s: set outbound_helo = %s (the SPF identity of bounces)", name,
+			     t.helo_data, t.helo_data);
+		else if (strcasecmp(cfg->outbound_helo, t.helo_data) != 0)
+			note(e, "transport %s says HELO %s, not outbound_helo %s", name, t.helo_data, cfg->outbound_helo);
+	}
+	exim_transport_free(&t);
 }
 
 int tool_check_config(const struct tool_out *o, const char *path)
@@ -280,7 +351,7 @@ int tool_check_config(const struct tool_out *o, const char *path)
 	struct aa_config *cfg;
 	struct aa_ctx *ctx;
 	const char *why = NULL;
-	size_t bad_hosts;
+	size_t bad_hosts, transport;
 	char err[512];
 	int code;
 
@@ -304,12 +375,15 @@ int tool_check_config(const struct tool_out *o, const char *path)
 	bad_hosts = errors.n + errors.lost;
 	check_keys(cfg, ctx, &errors, &warnings);
 	check_relay_keys(cfg, ctx, &warnings);
+	transport = errors.n + errors.lost;
+	check_exim_transport(cfg, &errors, &warnings);
+	transport = errors.n + errors.lost - transport;
 	aa_ctx_free(&ctx);
 	code = errors.n + errors.lost > 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	if (o->json)
 		print_json(path, cfg, &errors, &warnings, code);
 	else
-		print_text(path, cfg, &errors, &warnings, bad_hosts);
+		print_text(path, cfg, &errors, &warnings, bad_hosts, transport);
 	findings_free(&errors);
 	findings_free(&warnings);
 	aa_config_free(&cfg);

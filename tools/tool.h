@@ -54,6 +54,21 @@ int tool_fail(const struct tool_out *o, int code, const char *fmt, ...)
 /* "expected ARGS" with the command's usage, exit 1 */
 int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int argc);
 
+/* exim_transport.c: a transport as Exim reads it (exim4 -bP transport NAME) */
+#define EXIM_TRANSPORT_ADDRESSES_MAX 16
+#define EXIM_TRANSPORT_ITEM_MAX 128
+struct exim_transport {
+	char *interface;		/* the option as Exim prints it; NULL: unset */
+	char *helo_data;
+	char *address[EXIM_TRANSPORT_ADDRESSES_MAX];	/* interface's items, when it
+							 * is no expansion */
+	size_t count;
+	int missing;
+};
+/* 0, or -1 with why in err (no Exim, no such transport, a bad name). */
+int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen);
+void exim_transport_free(struct exim_transport *t);
+
 /* commands.c */
 int tool_check_config(const struct tool_out *o, const char *path);
 int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv);

@@ -103,6 +103,7 @@ void aa_config_free(struct aa_config **cfgp)
 	free(cfg->outbound_owners_file);
 	free(cfg->outbound_egress);
 	free(cfg->outbound_helo);
+	free(cfg->outbound_transport);
 	free(cfg->feedback.file);
 	free(cfg->feedback.postgresql);
 	free(cfg);

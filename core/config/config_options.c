@@ -95,6 +95,8 @@ static const struct aa_option options[] = {
 	  "the address receivers see when this host delivers directly" },
 	{ "outbound_helo", &aa_opt_host_name, AT(outbound_helo), NULL, NULL, 0,
 	  "the HELO name of direct delivery (unset: the caller's)" },
+	{ "outbound_transport", &aa_opt_text, AT(outbound_transport), "remote_smtp", NULL, 0,
+	  "the Exim transport of direct delivery, whose interface and helo_data check-config compares" },
 	{ "outbound_feedback_file", &aa_opt_path, AT(feedback.file), AA_FB_DEFAULT_FILE, NULL, 0,
 	  "the SQLite file where the replies of destinations are remembered" },
 	{ "outbound_feedback_postgresql", &aa_opt_text, AT(feedback.postgresql), NULL, NULL, 0,

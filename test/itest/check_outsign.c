@@ -175,6 +175,40 @@ START_TEST(check_config_warns_of_a_relay_selector_that_is_not_published)
 }
 END_TEST
 
+/* check-config against Exim's own reading of the direct transport
+ * (exim4 -bP transport: the namespace's /etc/exim4/exim4.conf is the
+ * sending host's configuration): the settings agree with remote_smtp; a
+ * transport that may also send from an IPv6 address, and an egress Exim
+ * never sends from, are errors that say what to change. */
+START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
+{
+	char *out = NULL;
+	const char *variant =
+		"d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\"); v=$d/variant.conf; "
+		"sed -e '/^outbound_transport/d' -e 's/^outbound_egress = .*/outbound_egress = %s/' "
+		"\"$AA_SENDER_AUTHALIGN_CONFIG\" > $v && echo 'outbound_transport = %s' >> $v && "
+		"\"$AA_ROOT/build/authalign\" check-config $v 2>&1; rc=$?; rm -f $v; exit $rc";
+
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp") == 0, "%s", out);
+	ck_assert_msg(strstr(out, "transport remote_smtp") == NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_two"), 1);
+	assert_has(out, "transport remote_smtp_two may send from 2001:db8::10 (interface = <; 203.0.113.10 ; "
+		   "2001:db8::10): receivers of that address family see it, but authalign predicts SPF for "
+		   "outbound_egress 203.0.113.10 only");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.99", "remote_smtp"), 1);
+	assert_has(out, "transport remote_smtp sends from 203.0.113.10 (interface = 203.0.113.10), not outbound_egress "
+		   "203.0.113.99: set outbound_egress = 203.0.113.10");
+	assert_has(out, "outbound_egress 203.0.113.99 is not an address transport remote_smtp sends from");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "no_such_transport"), 0);
+	assert_has(out, "cannot compare outbound_egress and outbound_helo with Exim's transport: Exim has no transport "
+		   "no_such_transport");
+	free(out);
+}
+END_TEST
+
 /* elsewhere.example's key replaced by a new one, its record left as it
  * was: a rotated key. */
 START_TEST(a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record)
@@ -245,6 +279,7 @@ Suite *suite_outsign(void)
 	tcase_add_test(tc, a_relay_whose_selector_is_unpublished_is_not_chosen_and_the_fix_names_the_record);
 	tcase_add_test(tc, a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record);
 	tcase_add_test(tc, check_config_warns_of_a_relay_selector_that_is_not_published);
+	tcase_add_test(tc, check_config_compares_egress_and_helo_with_the_exim_transport);
 	suite_add_tcase(s, tc);
 	return s;
 }

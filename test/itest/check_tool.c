@@ -37,7 +37,7 @@ static const struct tool_case tool_cases[] = {
 	{ "IPv6 loopback as a trusted host is warned about", "outbound_trusted_hosts = ::1\n", NULL, NULL, 1,
 	  "warning: outbound_trusted_hosts includes ::1", NULL },
 	{ "this host's own address as a trusted host is warned about",
-	  "outbound_egress = 203.0.113.5\noutbound_trusted_hosts = 203.0.113.0/24\n", NULL, NULL, 1,
+	  "outbound_egress = 203.0.113.5\noutbound_trusted_hosts = 203.0.113.0/24\noutbound_transport = none\n", NULL, NULL, 1,
 	  "warning: outbound_trusted_hosts includes 203.0.113.5 (outbound_egress, this host's own address)", NULL },
 	{ "an application server as a trusted host is not warned about", "outbound_trusted_hosts = 192.0.2.80\n", NULL,
 	  NULL, 1, "trusted hosts set", "warning:" },
@@ -47,10 +47,11 @@ static const struct tool_case tool_cases[] = {
 	{ "a control byte in a refused name reaches the terminal as '?'", "\x1b]0;x\x07\x1b[2Jmode = on\n", NULL,
 	  NULL, 0, "authalign.conf:1: unknown option: ?]0;x??[2Jmode", "\x1b" },
 	{ "a control byte in a refused table line reaches the terminal as '?'",
-	  "outbound_egress = 192.0.2.5\noutbound_domains_file = outbound\n", NULL, "a.example: \x1b[2J\n", 0,
+	  "outbound_egress = 192.0.2.5\noutbound_domains_file = outbound\noutbound_transport = none\n", NULL, "a.example: \x1b[2J\n", 0,
 	  "outbound:1: ", "\x1b" },
 	{ "an empty trusted host list does not hide an owner-less outbound table",
-	  "outbound_egress = 203.0.113.5\noutbound_domains_file = outbound\noutbound_trusted_hosts =\n", NULL,
+	  "outbound_egress = 203.0.113.5\noutbound_domains_file = outbound\noutbound_trusted_hosts =\n"
+	  "outbound_transport = none\n", NULL,
 	  "a.example: return_path=bounces@a.example\n", 1,
 	  "warning: outbound_domains_file without outbound_owners_file or outbound_trusted_hosts", "trusted hosts set" },
 };
@@ -167,7 +168,7 @@ static char *json_world(void)
 		      "soft.example TXT v=spf1 ~all\ntmp.example TXT SERVFAIL\n_dmarc.tmp.example TXT SERVFAIL\n"
 		      "reject.example TXT v=spf1 ip4:198.51.100.1 -all\n_dmarc.reject.example TXT v=DMARC1; p=reject\n"
 		      "outlook.com MX 5 outlook-com.olc.protection.outlook.com\n");
-	ck_assert_int_ge(asprintf(&conf, "mode = enforce\noutbound_mode = enforce\noutbound_egress = 192.0.2.1\n"
+	ck_assert_int_ge(asprintf(&conf, "mode = enforce\noutbound_mode = enforce\noutbound_egress = 192.0.2.1\noutbound_transport = none\n"
 				  "outbound_profiles_file = %s/conf.d-examples/authalign-profiles\n",
 				  world_env("AA_ROOT")), 0);
 	put(dir, "c.conf", conf);

@@ -1,0 +1,128 @@
+/* exim_transport.c - what an Exim transport says it sends from: its
+ * interface addresses and helo_data, read with `exim4 -bP transport NAME`
+ * (Exim's own reading of its configuration, Debian's macros included). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tool.h"
+
+#define OUTPUT_MAX 65536	/* bytes of exim -bP read */
+
+static int name_ok(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return 0;
+	return 1;
+}
+
+/* "interface = <; a ; b" or "a : b" (a doubled separator is one literal
+ * character, as in every Exim list) into t->address[]. */
+static void split_list(const char *v, struct exim_transport *t)
+{
+	char sep = ':';
+	char item[EXIM_TRANSPORT_ITEM_MAX];
+	size_t n = 0;
+
+	while (*v == ' ')
+		v++;
+	if (v[0] == '<' && v[1] != '\0' && strchr(" \t", v[1]) == NULL) {
+		sep = v[1];
+		v += 2;
+	}
+	for (;; v++) {
+		if (*v == sep && v[1] == sep) {
+			if (n + 1 < sizeof(item))
+				item[n++] = sep;
+			v++;
+			continue;
+		}
+		if (*v == sep || *v == '\0') {
+			while (n > 0 && item[n - 1] == ' ')
+				n--;
+			item[n] = '\0';
+			if (n > 0 && t->count < EXIM_TRANSPORT_ADDRESSES_MAX) {
+				char *p = item;
+
+				while (*p == ' ')
+					p++;
+				t->address[t->count++] = strdup(p);
+			}
+			n = 0;
+			if (*v == '\0')
+				return;
+			continue;
+		}
+		if (n + 1 < sizeof(item))
+			item[n++] = *v;
+	}
+}
+
+static void set_value(char **to, const char *line, size_t name_len)
+{
+	const char *v = line + name_len;
+
+	while (*v == ' ')
+		v++;
+	free(*to);
+	*to = strdup(v);
+}
+
+int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen)
+{
+	const char *exim = access("/usr/sbin/exim4", X_OK) == 0 ? "/usr/sbin/exim4" : "/usr/sbin/exim";
+	char cmd[256], line[4096];
+	size_t total = 0;
+	int status;
+	FILE *p;
+
+	memset(t, 0, sizeof(*t));
+	if (!name_ok(name)) {
+		snprintf(err, errlen, "outbound_transport is not a transport name");
+		return -1;
+	}
+	if (access(exim, X_OK) != 0) {
+		snprintf(err, errlen, "no Exim binary (/usr/sbin/exim4 or /usr/sbin/exim) to ask");
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "%s -bP transport %s 2>&1", exim, name);
+	if ((p = popen(cmd, "r")) == NULL) {
+		snprintf(err, errlen, "cannot run %s", exim);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), p) != NULL && total < OUTPUT_MAX) {
+		total += strlen(line);
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "interface =", 11) == 0)
+			set_value(&t->interface, line, 11);
+		else if (strncmp(line, "helo_data =", 11) == 0)
+			set_value(&t->helo_data, line, 11);
+		else if (strstr(line, " not found") != NULL && strncmp(line, "transport ", 10) == 0)
+			t->missing = 1;
+	}
+	status = pclose(p);
+	if (t->missing || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(err, errlen, t->missing ? "Exim has no transport %s" : "%s -bP transport %s failed", t->missing ?
+			 name : exim, name);
+		exim_transport_free(t);
+		return -1;
+	}
+	if (t->interface != NULL && strchr(t->interface, '$') == NULL)
+		split_list(t->interface, t);
+	return 0;
+}
+
+void exim_transport_free(struct exim_transport *t)
+{
+	for (size_t i = 0; i < t->count; i++)
+		free(t->address[i]);
+	free(t->interface);
+	free(t->helo_data);
+	memset(t, 0, sizeof(*t));
+}
