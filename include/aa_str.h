@@ -68,6 +68,12 @@ static inline void aa_str_nomem(struct aa_str *s)
 /* Cut the text back to len bytes (a length it had: undo a partial run). */
 void aa_str_truncate(struct aa_str *s, size_t len);
 
+/* text broken into lines of at most width bytes, joined by '\n', each
+ * break taking the place of a space (a word longer than width is cut),
+ * for a multi-line SMTP reply (RFC 5321 4.5.3.1.5: 512 octets a line).
+ * In arena; NULL when out of memory. */
+char *aa_str_wrap(struct aa_arena *arena, const char *text, size_t width);
+
 /* The text, NUL-terminated ("" when nothing was appended), or NULL when
  * memory ran out at any point. With len_r, its length. The builder keeps
  * owning it: the arena's, or malloc'd until aa_str_free(). */

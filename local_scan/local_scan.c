@@ -15,6 +15,7 @@
 #include "aa_header.h"
 #include "aa_judge.h"
 #include "aa_exim.h"
+#include "aa_str.h"
 #include "outscan.h"
 
 #define QUARANTINE_HEADER "X-AuthAlign-Quarantine"
@@ -65,8 +66,20 @@ static void remove_incoming(struct aa_plugin *pl)
 		aa_log(pl->ctx, AA_LOG_INFO, "removed %u incoming %s header(s)", n, RECEIVED_SPF_HEADER);
 }
 
+/* A refusal's text over several reply lines, each within SMTP's 512
+ * octets with Exim's "550-5.7.1 " in front (an accepted message's text
+ * is $local_scan_data: one line). */
+#define REPLY_LINE_MAX 400
+
 static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char *text)
 {
+	if (text != NULL && rc != LOCAL_SCAN_ACCEPT && strlen(text) > REPLY_LINE_MAX) {
+		const char *lines = aa_str_wrap(pl->ctx->arena, text, REPLY_LINE_MAX);
+
+		text = lines != NULL ? lines : TEMP_TEXT;
+		if (lines == NULL)
+			rc = LOCAL_SCAN_TEMPREJECT;	/* never a refusal without its reason */
+	}
 	if (text != NULL)
 		*return_text = plugin_store_copy(text);
 	plugin_end_message(pl);

@@ -127,3 +127,30 @@ void aa_str_free(struct aa_str *s)
 	s->buf = NULL;
 	s->len = s->size = 0;
 }
+
+char *aa_str_wrap(struct aa_arena *arena, const char *text, size_t width)
+{
+	size_t len = strlen(text), start = 0;
+	struct aa_str out;
+
+	aa_str_init(&out, arena, AA_STR_NO_CAP);
+	if (width == 0)
+		width = 1;
+	while (len - start > width) {
+		size_t cut = start + width, next;
+
+		while (cut > start && text[cut] != ' ')
+			cut--;
+		if (cut == start) {	/* one word longer than a line */
+			cut = start + width;
+			next = cut;
+		} else {
+			next = cut + 1;
+		}
+		aa_str_add(&out, text + start, cut - start);
+		aa_str_addz(&out, "\n");
+		start = next;
+	}
+	aa_str_add(&out, text + start, len - start);
+	return aa_str_finish(&out, NULL);
+}

@@ -428,6 +428,11 @@ START_TEST(enforce_refuses_at_submission_when_no_route_passes)
 	ck_assert_msg(r.code == 550, "got %d: %s", r.code, r.text);
 	ck_assert_msg(strstr(r.text, "elsewhere.example") != NULL && strstr(r.text, "Fix:") != NULL,
 		      "the refusal does not say what would fix it: %s", r.text);
+	/* a long fix comes over several reply lines, each within SMTP's 512 octets */
+	for (const char *l = r.text, *e; *l != '\0'; l = *e != '\0' ? e + 1 : e) {
+		e = l + strcspn(l, "\n");
+		ck_assert_msg(e - l + 2 <= 512, "a reply line of %d octets: %.*s", (int)(e - l + 2), (int)(e - l), l);
+	}
 	ck_assert_int_eq(queue_count(), before);
 
 	/* an authenticated user on the submission port gets the same answer */

@@ -221,12 +221,44 @@ START_TEST(str_arena_growth_leaves_bounded_waste)
 }
 END_TEST
 
+/* A long reply over lines within width: breaks only at spaces, a word
+ * longer than a line cut, nothing lost; a short one unchanged. */
+START_TEST(a_long_reply_is_wrapped_into_lines_within_the_width)
+{
+	struct aa_arena *a = aa_arena_new();
+	char text[1200], *out, *copy;
+	size_t n = 0, len;
+
+	for (int i = 0; n + 12 < sizeof(text) - 300; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "word%d ", i);
+	memset(text + n, 'x', 250);
+	text[n + 250] = '\0';
+	len = strlen(text);
+	out = aa_str_wrap(a, text, 100);
+	ck_assert_ptr_nonnull(out);
+	copy = strdup(out);
+	for (char *line = strtok(copy, "\n"); line != NULL; line = strtok(NULL, "\n"))
+		ck_assert_msg(strlen(line) <= 100, "line of %zu: %s", strlen(line), line);
+	free(copy);
+	/* every break replaced a space, except the cuts in the long word */
+	n = 0;
+	for (const char *p = out; *p != '\0'; p++)
+		n += *p != '\n';
+	ck_assert_uint_ge(n, len - 40);
+	ck_assert_uint_le(n, len);
+	ck_assert_str_eq(aa_str_wrap(a, "short text", 100), "short text");
+	ck_assert_str_eq(aa_str_wrap(a, "aaaa bbbb", 4), "aaaa\nbbbb");
+	aa_arena_free(&a);
+}
+END_TEST
+
 Suite *suite_str(void)
 {
 	Suite *s = suite_create("str");
 	TCase *tc = tcase_create("str");
 
 	tcase_add_loop_test(tc, str_appends_across_growth_boundaries_keep_every_byte, 0, 2);
+	tcase_add_test(tc, a_long_reply_is_wrapped_into_lines_within_the_width);
 	tcase_add_loop_test(tc, str_printf_longer_than_the_buffer_grows_it, 0, 2);
 	tcase_add_loop_test(tc, str_empty_builder_gives_an_empty_string, 0, 2);
 	tcase_add_loop_test(tc, str_binary_bytes_with_a_length_keep_their_nuls, 0, 2);
