@@ -3,6 +3,10 @@
 #include "local_scan.h"
 #include "aa_exim.h"
 
+#define SAY_EVERY_S 60
+
+static time_t said_at;
+
 void plugin_learned_open(struct aa_plugin *pl, struct aa_learned *l)
 {
 	char err[256];
@@ -10,8 +14,12 @@ void plugin_learned_open(struct aa_plugin *pl, struct aa_learned *l)
 	l->store = NULL;
 	l->now = time(NULL);
 	if (aa_feedback_open(&pl->cfg->feedback, AA_FB_OPEN_READ, &l->store, err, sizeof(err)) < 0) {
-		aa_log(pl->ctx, AA_LOG_PANIC, "the outbound feedback store cannot be read (%s): planning as if "
-		       "nothing was learned", aa_escz(pl->ctx, err));
+		/* a store that is down is said once a minute a process, not per message */
+		if (l->now - said_at >= SAY_EVERY_S) {
+			said_at = l->now;
+			aa_log(pl->ctx, AA_LOG_PANIC, "the outbound feedback store cannot be read (%s): planning as "
+			       "if nothing was learned", aa_escz(pl->ctx, err));
+		}
 		l->store = NULL;
 	}
 }

@@ -145,8 +145,9 @@ int aa_feedback_record(struct aa_feedback *fb, const struct aa_fb_key *key, cons
 /* Should a message for key avoid this route at time now? 1 with the
  * newest live entry of a class that avoids (for key's From domain or
  * "*") whose last reply was a 5xx, in *e_r: a 4xx is temporary (Exim
- * tries again) and is kept for authalign status only; 0 no; -1 error
- * (then: as if 0, and log it). */
+ * tries again) and is kept for authalign status only; 0 no (also for a
+ * key that cannot be stored: nothing was learned under it); -1 a store
+ * error (then: as if 0, and log it). */
 int aa_feedback_avoid(struct aa_feedback *fb, const struct aa_fb_key *key, time_t now, struct aa_fb_entry *e_r);
 
 /* Every live entry at time now, ordered by destination, From domain,

@@ -305,8 +305,12 @@ int aa_feedback_avoid(struct aa_feedback *fb, const struct aa_fb_key *key, time_
 	struct keybuf b;
 
 	start(fb);
-	if (key_check(fb, key, &b) < 0)
-		return -1;
+	/* nothing was ever stored under a key that cannot be stored (a
+	 * recipient domain of other bytes, a long route name): not an error */
+	if (key_check(fb, key, &b) < 0) {
+		fb->error[0] = '\0';
+		return 0;
+	}
 	if (fb->empty)
 		return 0;
 	{

@@ -263,8 +263,9 @@ START_TEST(reply_is_kept_printable_and_bad_keys_are_refused)
 	longname[sizeof(longname) - 1] = '\0';
 	bad.route = "direct";
 	bad.destination = longname;
-	ck_assert_int_eq(aa_feedback_avoid(fb, &bad, T0, &e), -1);
+	ck_assert_int_eq(aa_feedback_record(fb, &bad, &r, T0, &e), -1);
 	ck_assert_ptr_nonnull(strstr(aa_feedback_error(fb), "longer than"));
+	ck_assert_int_eq(aa_feedback_avoid(fb, &bad, T0, &e), 0);	/* nothing stored under it */
 	ck_assert_int_eq(aa_feedback_list(fb, T0, NULL, NULL), 1);
 	aa_feedback_close(&fb);
 	store_dir_remove(&d);
