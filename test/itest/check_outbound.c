@@ -263,6 +263,35 @@ START_TEST(address_test_without_a_message_says_no_plan_was_made)
 }
 END_TEST
 
+/* Ten messages queued, then delivered at once by ten Exim processes, each
+ * refused by the S3150-like receiver: every refusal is counted in the one
+ * store (no lost update), nothing stays queued, no store error reaches
+ * Exim's panic log. */
+START_TEST(parallel_refusals_through_exim_are_all_counted)
+{
+	char *out = NULL;
+	static const char script[] =
+		"set -u; \"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" forget blocklist.example >/dev/null; "
+		"ids=''; for i in 1 2 3 4 5 6 7 8 9 10; do "
+		"id=$(printf 'HELO server.hosting.example\\r\\nMAIL FROM:<info@bothspf.example>\\r\\n"
+		"RCPT TO:<user@blocklist.example>\\r\\nDATA\\r\\nFrom: info@bothspf.example\\r\\n"
+		"To: user@blocklist.example\\r\\nSubject: parallel %s\\r\\n\\r\\nx\\r\\n.\\r\\nQUIT\\r\\n' $i | "
+		"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'); ids=\"$ids $id\"; done; "
+		"for id in $ids; do wexim-sender -M $id >/dev/null 2>&1 & done; wait; "
+		"\"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" status; "
+		"echo queued=$(wexim-sender -bpc); "
+		"echo panic=$({ cat \"$AA_WORLD/sender/log/paniclog\" 2>/dev/null || true; } | grep -c authalign)";
+
+	sender_settings("route");
+	ck_assert_msg(world_sh(&out, 240, "%s", script) == 0, "%s", out);
+	assert_has(out, "destination=blocklist.example class=blocklist from=* route=direct egress=203.0.113.10 ");
+	assert_has(out, " count=10 avoid=yes\n");
+	assert_has(out, "\nqueued=0\n");
+	assert_has(out, "\npanic=0\n");
+	free(out);
+}
+END_TEST
+
 START_TEST(a_plan_older_than_its_ttl_is_made_again_at_routing)
 {
 	char *text = message("info@relayspf.example", "user@tenant.example", "planned again");
@@ -758,6 +787,7 @@ Suite *suite_outbound(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
 	tcase_add_test(tc, a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce);
+	tcase_add_test(tc, parallel_refusals_through_exim_are_all_counted);
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, address_test_without_a_message_says_no_plan_was_made);
 	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
