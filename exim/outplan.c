@@ -66,7 +66,10 @@ static const struct aa_plandata_entry *memo_add(struct aa_ctx *ctx, const char *
 	e->domain = aa_arena_strdup(ctx->arena, domain);
 	e->arg = from.arg != NULL ? aa_arena_strdup(ctx->arena, from.arg) : NULL;
 	e->sign = from.sign != NULL ? aa_arena_strdup(ctx->arena, from.sign) : NULL;
-	if (e->domain == NULL || (from.arg != NULL && e->arg == NULL) || (from.sign != NULL && e->sign == NULL)) {
+	e->return_path = from.return_path != NULL ? aa_arena_strdup(ctx->arena, from.return_path) : NULL;
+	e->foreseen = from.foreseen;
+	if (e->domain == NULL || (from.arg != NULL && e->arg == NULL) || (from.sign != NULL && e->sign == NULL) ||
+	    (from.return_path != NULL && e->return_path == NULL)) {
 		e->domain = "";		/* matches no domain */
 		return NULL;
 	}

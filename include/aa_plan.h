@@ -171,7 +171,8 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
  * (smarthost: the route name; sign: the d= domain; rewrite: the envelope
  * sender), and ",sign:D" when a later step keeps our signature with d=D
  * (rfc.example=rewrite:b@bounces.a.example,sign:a.example: the transport
- * rewrites and signs, as predicted), and ",foreseen" when the plan
+ * rewrites and signs, as predicted), ",rewrite:ADDR" when a smarthost
+ * step also rewrites the envelope, and ",foreseen" when the plan
  * expected the refusal (nothing passed, monitor mode sent it as it was,
  * or the submitter is not an owner of the From domain). "*" is for any other domain. Every
  * name in it is plain LDH, so nothing in it needs quoting; anything else
@@ -188,6 +189,8 @@ struct aa_plandata_entry {
 	const char *arg;		/* route name, d= domain, or address; NULL */
 	const char *sign;		/* a step after sign that keeps our signature:
 					 * its d= (",sign:D" after the step); NULL */
+	const char *return_path;	/* a smarthost step that also rewrites the
+					 * envelope (",rewrite:ADDR"); NULL */
 	int foreseen;			/* the plan expected this step to be refused, or
 					 * withheld the From domain's powers (",foreseen"):
 					 * a refusal then teaches nothing */
@@ -209,6 +212,8 @@ void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa
 
 /* The d= our transport signs with under entry e, or NULL. */
 const char *aa_plandata_sign_domain(const struct aa_plandata_entry *e);
+/* The envelope sender the transport sets under entry e, or NULL. */
+const char *aa_plandata_return_path(const struct aa_plandata_entry *e);
 
 /* Encode into the arena; entries that do not fit in AA_PLANDATA_MAX are
  * left out (the router then plans those domains itself), and so are

@@ -12,7 +12,8 @@
  *     kept our signature: rewrite or smarthost as predicted), else ""
  * ${dlfunc{authalign.so}{authalign_return_path}{$domain}{$return_path}}
  *     smtp transport return_path: the aligned envelope sender when the plan
- *     rewrites, else the current one unchanged
+ *     rewrites (the rewrite step, or a smarthost step that rewrites too),
+ *     else the current one unchanged
  *
  * A DNS temporary failure fails the expansion (the address is deferred);
  * see authalign-dlfunc(3) for the three outcomes.
@@ -159,7 +160,7 @@ int authalign_return_path(uschar **yield, int argc, uschar *argv[])
 			    argc == 2 ? (const char *)argv[0] : "", &e, &status);
 	if (pl == NULL)
 		return status;
-	if (e != NULL && e->step == AA_STEP_REWRITE && e->arg != NULL)
-		return lookup_answer(yield, e->arg);
+	if (aa_plandata_return_path(e) != NULL)
+		return lookup_answer(yield, aa_plandata_return_path(e));
 	return lookup_answer(yield, (const char *)argv[1]);
 }

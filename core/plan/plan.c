@@ -240,6 +240,13 @@ static int parent_withheld(struct planner *pl, const struct aa_route *rt, const 
 	return 1;
 }
 
+/* 1 when the domain has a return path to rewrite to and the message an
+ * envelope sender to rewrite (a bounce keeps <>). */
+static int rewrite_applies(const struct planner *pl)
+{
+	return pl->pol.return_path != NULL && pl->msg->env_sender != NULL && pl->msg->env_sender[0] != '\0';
+}
+
 /* Walk the steps; 1 when one was chosen (pass or temp). */
 static int walk(struct planner *pl, struct aa_plan *r)
 {
@@ -314,6 +321,19 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				if (try(pl, label, rt, AA_STEP_SMARTHOST, &chg, &p)) {
 					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
 					return 1;
+				}
+				/* refused as it is: the relay may carry it once the
+				 * envelope is the domain's own return path */
+				if (p.refused && rewrite_applies(pl) && chg.return_path == NULL) {
+					struct aa_out_change both = chg;
+
+					both.return_path = pl->pol.return_path;
+					label = aa_arena_printf(pl->ctx->arena, "smarthost:%s+rewrite",
+								aa_escz(pl->ctx, rt->name));
+					if (try(pl, label, rt, AA_STEP_SMARTHOST, &both, &p)) {
+						choose(r, AA_STEP_SMARTHOST, rt, &both, &pl->pol, &p);
+						return 1;
+					}
 				}
 			}
 			if (aa_route_count(pl->ob->routes) == 0)

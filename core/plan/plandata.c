@@ -57,6 +57,8 @@ static int entry_ok(const struct aa_plandata_entry *e)
 		return 0;
 	if (e->sign != NULL && (e->step == AA_STEP_SIGN || e->step == AA_STEP_REFUSE || !plain(e->sign, 0)))
 		return 0;
+	if (e->return_path != NULL && (e->step != AA_STEP_SMARTHOST || !plain(e->return_path, 1)))
+		return 0;
 	switch (e->step) {
 	case AA_STEP_SMARTHOST:
 	case AA_STEP_SIGN:
@@ -96,9 +98,11 @@ const char *aa_plandata_encode(struct aa_ctx *ctx, const struct aa_plandata *pd)
 
 		if (!entry_ok(e))
 			continue;
-		if (aa_str_printf(&out, " %s=%s%s%s%s%s%s", e->domain, aa_step_name(e->step), e->arg != NULL ? ":" : "",
-				  e->arg != NULL ? e->arg : "", e->sign != NULL ? ",sign:" : "",
-				  e->sign != NULL ? e->sign : "", e->foreseen ? ",foreseen" : "") < 0)
+		if (aa_str_printf(&out, " %s=%s%s%s%s%s%s%s%s", e->domain, aa_step_name(e->step),
+				  e->arg != NULL ? ":" : "", e->arg != NULL ? e->arg : "",
+				  e->sign != NULL ? ",sign:" : "", e->sign != NULL ? e->sign : "",
+				  e->return_path != NULL ? ",rewrite:" : "", e->return_path != NULL ? e->return_path : "",
+				  e->foreseen ? ",foreseen" : "") < 0)
 			break;	/* the rest is planned at routing time */
 	}
 	return aa_str_finish(&out, NULL);
@@ -159,6 +163,7 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 			e = &pd->entry[pd->count];
 			e->domain = tok;
 			e->sign = NULL;
+			e->return_path = NULL;
 			e->foreseen = 0;
 			if (comma != NULL)
 				*comma++ = '\0';
@@ -167,8 +172,11 @@ int aa_plandata_decode(struct aa_ctx *ctx, const char *text, struct aa_plandata 
 
 				if (next != NULL)
 					*next++ = '\0';
-				if (strncmp(comma, "sign:", 5) == 0 && e->sign == NULL && !e->foreseen)
+				if (strncmp(comma, "sign:", 5) == 0 && e->sign == NULL && e->return_path == NULL &&
+				    !e->foreseen)
 					e->sign = comma + 5;
+				else if (strncmp(comma, "rewrite:", 8) == 0 && e->return_path == NULL && !e->foreseen)
+					e->return_path = comma + 8;
 				else if (strcmp(comma, "foreseen") == 0 && !e->foreseen)
 					e->foreseen = 1;
 				else
@@ -193,6 +201,7 @@ void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa
 	e->step = p->step == AA_STEP_REFUSE ? AA_STEP_DIRECT : p->step;
 	e->arg = NULL;
 	e->sign = NULL;
+	e->return_path = NULL;
 	switch (e->step) {
 	case AA_STEP_SMARTHOST: e->arg = p->route != NULL ? p->route->name : NULL; break;
 	case AA_STEP_SIGN: e->arg = p->sign_domain; break;
@@ -201,6 +210,8 @@ void aa_plandata_entry_of(const struct aa_plan *p, const char *domain, struct aa
 	}
 	if (e->step != AA_STEP_SIGN && p->step != AA_STEP_REFUSE)
 		e->sign = p->sign_domain;
+	if (e->step == AA_STEP_SMARTHOST)
+		e->return_path = p->return_path;
 	e->foreseen = p->none_pass || p->not_owner || p->planned != p->step;
 }
 
@@ -209,6 +220,13 @@ const char *aa_plandata_sign_domain(const struct aa_plandata_entry *e)
 	if (e == NULL)
 		return NULL;
 	return e->step == AA_STEP_SIGN ? e->arg : e->sign;
+}
+
+const char *aa_plandata_return_path(const struct aa_plandata_entry *e)
+{
+	if (e == NULL)
+		return NULL;
+	return e->step == AA_STEP_REWRITE ? e->arg : e->return_path;
 }
 
 const struct aa_plandata_entry *aa_plandata_find(const struct aa_plandata *pd, const char *domain)

@@ -303,6 +303,34 @@ struct world_conn {
 	size_t have;
 };
 
+/* A multi-line reply as one line of text (malloc'd): each further line's
+ * "550-" or "550 ", and the enhanced status Exim repeats after it, are
+ * dropped and the lines joined with a space (where authalign broke a long
+ * reply at a space). */
+static inline char *world_reply_joined(const char *text)
+{
+	size_t n = strlen(text), o = 0, sl = 0;
+	char *out = malloc(n + 1);
+	const char *st = text + 4;
+
+	if (out == NULL)
+		return NULL;
+	while (st[sl] != '\0' && st[sl] != ' ' && st[sl] != '\n' && n > 4)
+		sl++;		/* the first line's enhanced status, "5.7.1" */
+	for (size_t i = 0; i < n; i++) {
+		if (text[i] == '\n' && i + 4 < n && (text[i + 4] == '-' || text[i + 4] == ' ')) {
+			i += 4;
+			if (sl > 0 && strncmp(text + i + 1, st, sl) == 0 && text[i + 1 + sl] == ' ')
+				i += sl + 1;
+			out[o++] = ' ';
+			continue;
+		}
+		out[o++] = text[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Read one reply (all its lines); returns its code, 0 on close or timeout. */
 static inline int world_smtp_reply(struct world_conn *c, char *text, size_t text_size)
 {

@@ -53,6 +53,10 @@ static const char *const zone[] = {
 	"keyrp.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.keyrp.example TXT \"v=DMARC1; p=reject\"",
 	"bounce.keyrp.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	/* a return path only the relay may send for (rprelay) */
+	"rprelay.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.rprelay.example TXT \"v=DMARC1; p=reject\"",
+	"bounce.rprelay.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
 	/* p=quarantine: one whose SPF names only the relay, one no route passes */
 	"quar.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
 	"_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"",
@@ -82,6 +86,7 @@ static const char domains_text[] =
 	"resigned.example: mode=enforce order=direct,smarthost:relay\n"
 	"pinned.example: mode=enforce pin=relay\n"
 	"keyrp.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem return_path=bounces@bounce.keyrp.example\n"
+	"rprelay.example: mode=enforce return_path=bounces@bounce.rprelay.example\n"
 	"off.example: mode=off\n"
 	"*: mode=enforce\n";
 
@@ -182,6 +187,12 @@ static const struct plan_case cases[] = {
 	  "a@quarnone.example", "a@quarnone.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL,
 	  "smarthost:relay=junk(spf=fail 198.51.100.25 not permitted by quarnone.example; dkim=none; dmarc=fail "
 	  "p=quarantine; profile=m365) chosen=direct outcome=junk action=direct", NULL },
+	{ "the relay carries it once the envelope is the domain's own return path: smarthost and rewrite together",
+	  "a@rprelay.example", "a@rprelay.example", "contoso.example", AA_STEP_SMARTHOST, "relay", 1, 0, "5.7.509",
+	  NULL, "rewrite=refused(spf=fail 203.0.113.5 not permitted by bounce.rprelay.example; dkim=none; dmarc=fail "
+	  "p=reject; profile=m365 5.7.509) smarthost:relay=refused(spf=fail 198.51.100.25 not permitted by "
+	  "rprelay.example; dkim=none; dmarc=fail p=reject; profile=m365 5.7.509) smarthost:relay+rewrite=pass(spf=pass "
+	  "198.51.100.25 permitted by bounce.rprelay.example", NULL },
 	{ "mode off does nothing", "a@off.example", "a@off.example", "contoso.example", AA_STEP_DIRECT,
 	  "direct", 0, 0, NULL, NULL, NULL, NULL },
 	/* ownership: a domain's key, return path and relay serve only its owners */
@@ -754,6 +765,39 @@ END_TEST
 /* Outlook.com wants SPF and DKIM: our signature alone is refused (SPF
  * fails), the rewrite that keeps it passes, and what the plan carries to
  * the transport holds both, as predicted. */
+/* smarthost and rewrite together: what the transport is told holds both. */
+START_TEST(a_smarthost_that_needs_the_rewrite_carries_both_to_the_transport)
+{
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_outbound ob;
+	const char *values[] = { "a@rprelay.example" };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = "a@rprelay.example", .from = &from, .dkim = &none,
+				  .rcpt_domain = "contoso.example", .submitter = &owner };
+	struct aa_plandata pd = { .msgid = "1xaKvM-00006s-0W", .made = 1, .count = 1 };
+	struct aa_plandata back;
+	struct aa_plan r;
+	const char *text;
+
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == AA_STEP_SMARTHOST && r.return_path != NULL, "%s", r.log_line);
+	aa_plandata_entry_of(&r, "contoso.example", &pd.entry[0]);
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_msg(text != NULL && strstr(text, " contoso.example=smarthost:relay,rewrite:bounces@bounce.rprelay.example")
+		      != NULL, "%s", text);
+	ck_assert_int_eq(aa_plandata_decode(ctx, text, &back), 0);
+	ck_assert_str_eq(aa_plandata_return_path(aa_plandata_find(&back, "contoso.example")),
+			 "bounces@bounce.rprelay.example");
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(a_rewrite_that_keeps_our_signature_carries_both_to_the_transport)
 {
 	struct aa_ctx *ctx = outbound_ctx();
@@ -813,6 +857,7 @@ Suite *suite_outbound(void)
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
 	tcase_add_test(tc, a_rewrite_that_keeps_our_signature_carries_both_to_the_transport);
+	tcase_add_test(tc, a_smarthost_that_needs_the_rewrite_carries_both_to_the_transport);
 	tcase_add_loop_test(tc, what_a_destination_refused_makes_the_next_plan_take_another_step, 0,
 			    (int)(sizeof(lessons) / sizeof(lessons[0])));
 	tcase_add_test(tc, the_fix_for_a_rotated_key_is_the_key_files_exact_record);

@@ -49,6 +49,9 @@ START_TEST(a_kept_signature_is_carried_with_its_step)
 	const char *text = aa_plandata_encode(ctx, &pd);
 	static const char *const hostile[] = {
 		"aa1 id=" MSGID " t=5 x.example=direct,foreseen,foreseen",
+		"aa1 id=" MSGID " t=5 x.example=direct,rewrite:a@b.example",
+		"aa1 id=" MSGID " t=5 x.example=smarthost:relay,rewrite:not-an-address",
+		"aa1 id=" MSGID " t=5 x.example=smarthost:relay,rewrite:a@b.example,sign:c.example",
 		"aa1 id=" MSGID " t=5 x.example=direct,foreseen,sign:a.example",
 		"aa1 id=" MSGID " t=5 x.example=rewrite:b@a.example,dkim:a.example",
 		"aa1 id=" MSGID " t=5 x.example=sign:a.example,sign:b.example",
@@ -132,7 +135,7 @@ START_TEST(plandata_never_exceeds_exim_limit)
 
 	for (size_t i = 0; i < AA_PLANDATA_DOMAINS_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "a-rather-long-recipient-domain-number-%02zu.example", i);
-		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name", NULL, 0 };
+		pd.entry[i] = (struct aa_plandata_entry){ names[i], AA_STEP_SMARTHOST, "relay-with-a-long-name", NULL, NULL, 0 };
 	}
 	pd.count = AA_PLANDATA_DOMAINS_MAX;
 	text = aa_plandata_encode(ctx, &pd);
