@@ -67,13 +67,13 @@ static void remove_incoming(struct aa_plugin *pl)
 }
 
 /* A refusal's text over several reply lines, each within SMTP's 512
- * octets with Exim's "550-5.7.1 " in front (an accepted message's text
- * is $local_scan_data: one line). */
+ * octets with Exim's "550-5.7.1 " in front (an accepted or frozen
+ * message's text is $local_scan_data: one line). */
 #define REPLY_LINE_MAX 400
 
 static int finish(struct aa_plugin *pl, uschar **return_text, int rc, const char *text)
 {
-	if (text != NULL && rc != LOCAL_SCAN_ACCEPT && strlen(text) > REPLY_LINE_MAX) {
+	if (text != NULL && (rc == LOCAL_SCAN_REJECT || rc == LOCAL_SCAN_TEMPREJECT) && strlen(text) > REPLY_LINE_MAX) {
 		const char *lines = aa_str_wrap(pl->ctx->arena, text, REPLY_LINE_MAX);
 
 		text = lines != NULL ? lines : TEMP_TEXT;

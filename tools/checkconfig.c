@@ -324,7 +324,7 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 			continue;
 		}
 		if ((strchr(a, ':') != NULL) != (strchr(egress, ':') != NULL))
-			note(e, "transport %s may send from %s (interface = %s): receivers of that address family see "
+			note(w, "transport %s may send from %s (interface = %s): receivers of that address family see "
 			     "it, but authalign predicts SPF for outbound_egress %s only; publish both in each "
 			     "domain's SPF record and give the transport one address per family it should use", name,
 			     a, t.interface, egress);

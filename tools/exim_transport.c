@@ -2,6 +2,7 @@
  * interface addresses and helo_data, read with `exim4 -bP transport NAME`
  * (Exim's own reading of its configuration, Debian's macros included). */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,7 @@ static void split_list(const char *v, struct exim_transport *t)
 
 	while (*v == ' ')
 		v++;
-	if (v[0] == '<' && v[1] != '\0' && strchr(" \t", v[1]) == NULL) {
+	if (v[0] == '<' && v[1] != '\0' && ispunct((unsigned char)v[1])) {
 		sep = v[1];
 		v += 2;
 	}
@@ -96,7 +97,9 @@ int exim_transport_read(const char *name, struct exim_transport *t, char *err, s
 		snprintf(err, errlen, "cannot run %s", exim);
 		return -1;
 	}
-	while (fgets(line, sizeof(line), p) != NULL && total < OUTPUT_MAX) {
+	while (fgets(line, sizeof(line), p) != NULL) {
+		if (total >= OUTPUT_MAX)
+			continue;	/* read to the end: Exim must not block on a full pipe */
 		total += strlen(line);
 		line[strcspn(line, "\r\n")] = '\0';
 		if (strncmp(line, "interface =", 11) == 0)
@@ -113,7 +116,8 @@ int exim_transport_read(const char *name, struct exim_transport *t, char *err, s
 		exim_transport_free(t);
 		return -1;
 	}
-	if (t->interface != NULL && strchr(t->interface, '$') == NULL)
+	/* an expansion, or what Exim shows a user who may not see it */
+	if (t->interface != NULL && strchr(t->interface, '$') == NULL && strstr(t->interface, "not displayable") == NULL)
 		split_list(t->interface, t);
 	return 0;
 }

@@ -8,7 +8,9 @@
  * routes. Once sign applied, later steps keep signing: an aligned
  * signature never hurts, and Outlook.com wants SPF and DKIM together.
  * A step left undecided by a DNS temporary failure stops the plan: temp
- * (the caller defers with 451, never refuses).
+ * (the caller defers with 451, never refuses), unless a step before it
+ * reaches the junk folder. A step that reaches only the junk folder
+ * (p=quarantine) is taken when no step reaches the inbox.
  *
  * The From domain's powers (its key, its return path, its pin, the
  * smarthosts) serve only its owners (aa_owner.h), and a key or a relay
@@ -207,6 +209,8 @@ static int try(struct planner *pl, const char *name, const struct aa_route *rout
 	log_step(pl, name, summary(pl->ctx, p));
 	if (route != &pl->ob->direct && pl->from != NULL)
 		note_relay(pl, p);
+	if (p->temp && pl->junk.set)
+		return 0;	/* undecided, and the junk folder is reached anyway: not worth a defer */
 	return !p->refused && !junk_only(pl, step, route, chg, p);
 }
 
@@ -245,6 +249,18 @@ static int parent_withheld(struct planner *pl, const struct aa_route *rt, const 
 static int rewrite_applies(const struct planner *pl)
 {
 	return pl->pol.return_path != NULL && pl->msg->env_sender != NULL && pl->msg->env_sender[0] != '\0';
+}
+
+/* 1 when a smarthost may also rewrite: the domain's order has the rewrite
+ * step (a pin, or an order without it, says the envelope stays). */
+static int rewrite_in_order(const struct planner *pl)
+{
+	if (pl->pol.pin != NULL || !rewrite_applies(pl))
+		return 0;
+	for (size_t i = 0; i < pl->pol.order_len && i < AA_STEPS_MAX; i++)
+		if (pl->pol.order[i] == AA_STEP_REWRITE)
+			return 1;
+	return 0;
 }
 
 /* Walk the steps; 1 when one was chosen (pass or temp). */
@@ -324,7 +340,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				}
 				/* refused as it is: the relay may carry it once the
 				 * envelope is the domain's own return path */
-				if (p.refused && rewrite_applies(pl) && chg.return_path == NULL) {
+				if ((p.refused || (p.junk && !p.temp)) && rewrite_in_order(pl) && chg.return_path == NULL) {
 					struct aa_out_change both = chg;
 
 					both.return_path = pl->pol.return_path;

@@ -57,6 +57,13 @@ static const char *const zone[] = {
 	"rprelay.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.rprelay.example TXT \"v=DMARC1; p=reject\"",
 	"bounce.rprelay.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
+	/* p=quarantine, and the relay's SPF answer depends on a zone that fails */
+	"quartemp.example TXT \"v=spf1 -ip4:203.0.113.5 include:spffail.example -all\"",
+	"_dmarc.quartemp.example TXT \"v=DMARC1; p=quarantine\"",
+	"spffail.example TXT SERVFAIL",
+	"rpnoorder.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.rpnoorder.example TXT \"v=DMARC1; p=reject\"",
+	"bounce.rpnoorder.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
 	/* p=quarantine: one whose SPF names only the relay, one no route passes */
 	"quar.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
 	"_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"",
@@ -87,6 +94,8 @@ static const char domains_text[] =
 	"pinned.example: mode=enforce pin=relay\n"
 	"keyrp.example: mode=enforce dkim=s1:@KEYS@/rsa2048.pem return_path=bounces@bounce.keyrp.example\n"
 	"rprelay.example: mode=enforce return_path=bounces@bounce.rprelay.example\n"
+	"quartemp.example: mode=enforce\n"
+	"rpnoorder.example: mode=enforce order=direct,smarthost return_path=bounces@bounce.rpnoorder.example\n"
 	"off.example: mode=off\n"
 	"*: mode=enforce\n";
 
@@ -193,6 +202,13 @@ static const struct plan_case cases[] = {
 	  "p=reject; profile=m365 5.7.509) smarthost:relay=refused(spf=fail 198.51.100.25 not permitted by "
 	  "rprelay.example; dkim=none; dmarc=fail p=reject; profile=m365 5.7.509) smarthost:relay+rewrite=pass(spf=pass "
 	  "198.51.100.25 permitted by bounce.rprelay.example", NULL },
+	{ "a later step left temp does not defer a message the junk folder takes anyway",
+	  "a@quartemp.example", "a@quartemp.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL,
+	  "chosen=direct outcome=junk action=direct", NULL },
+	{ "an order without rewrite never rewrites, not even with a smarthost", "a@rpnoorder.example",
+	  "a@rpnoorder.example", "contoso.example", AA_STEP_REFUSE, NULL, 1, 0, "5.7.509", "5.7.1 authalign",
+	  "smarthost:relay=refused(spf=fail 198.51.100.25 not permitted by rpnoorder.example; dkim=none; dmarc=fail "
+	  "p=reject; profile=m365 5.7.509) chosen=none", NULL },
 	{ "mode off does nothing", "a@off.example", "a@off.example", "contoso.example", AA_STEP_DIRECT,
 	  "direct", 0, 0, NULL, NULL, NULL, NULL },
 	/* ownership: a domain's key, return path and relay serve only its owners */
