@@ -219,8 +219,13 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	key.egress = rt->egress_ip != NULL ? rt->egress_ip : "";
 	if (key.route == NULL)
 		return;
-	rc = geteuid() == 0 ? record_as_exim(&pl->cfg->feedback, &key, &reply, err, sizeof(err))
-			    : record(&pl->cfg->feedback, &key, &reply, err, sizeof(err));
+	if (geteuid() == 0) {
+		rc = record_as_exim(&pl->cfg->feedback, &key, &reply, err, sizeof(err));
+		if (rc == 0 && debug_selector != 0)	/* exim -d: the root path, seen */
+			debug_printf("authalign: the refusal was recorded by a child that became Exim's user\n");
+	} else {
+		rc = record(&pl->cfg->feedback, &key, &reply, err, sizeof(err));
+	}
 	if (rc < 0) {
 		aa_log(ctx, AA_LOG_PANIC, "a refusal by %s could not be recorded in the outbound feedback store: %s",
 		       aa_escz(ctx, host), aa_escz(ctx, err));

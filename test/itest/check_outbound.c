@@ -292,6 +292,31 @@ START_TEST(parallel_refusals_through_exim_are_all_counted)
 }
 END_TEST
 
+/* A 5xx is met by Exim's main delivery process, which is root when Exim
+ * runs without -C/-D, as Debian's daemon does: the store is written by a
+ * child that became Exim's user, and no file of the store is root's. */
+START_TEST(a_refusal_met_as_root_is_recorded_by_exims_user)
+{
+	char *out = NULL;
+	static const char script[] =
+		"set -u; \"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" forget blocklist.example >/dev/null; "
+		"id=$(printf 'HELO server.hosting.example\\r\\nMAIL FROM:<info@bothspf.example>\\r\\n"
+		"RCPT TO:<user@blocklist.example>\\r\\nDATA\\r\\nFrom: info@bothspf.example\\r\\n"
+		"To: user@blocklist.example\\r\\nSubject: as root\\r\\n\\r\\nx\\r\\n.\\r\\nQUIT\\r\\n' | "
+		"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'); "
+		/* the namespace's /etc/exim4/exim4.conf is the sender's: no -C, root kept */
+		"\"$AA_EXIM\" -d-all+local_scan -M $id 2>&1 | grep 'authalign'; "
+		"stat -c 'owner=%U %n' \"$AA_WORLD/sender/spool/authalign\" \"$AA_WORLD/sender/spool/authalign\"/*";
+
+	sender_settings("route");
+	ck_assert_msg(world_sh(&out, 120, "%s", script) == 0, "%s", out);
+	assert_has(out, "authalign: the refusal was recorded by a child that became Exim's user\n");
+	assert_has(out, "authalign: learned: mx.blocklist.example refused 203.0.113.10 (blocklist, 550 5.7.1;");
+	ck_assert_msg(strstr(out, "owner=root") == NULL && strstr(out, "owner=Debian-exim") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(a_plan_older_than_its_ttl_is_made_again_at_routing)
 {
 	char *text = message("info@relayspf.example", "user@tenant.example", "planned again");
@@ -788,6 +813,7 @@ Suite *suite_outbound(void)
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
 	tcase_add_test(tc, a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce);
 	tcase_add_test(tc, parallel_refusals_through_exim_are_all_counted);
+	tcase_add_test(tc, a_refusal_met_as_root_is_recorded_by_exims_user);
 	tcase_add_test(tc, a_plan_older_than_its_ttl_is_made_again_at_routing);
 	tcase_add_test(tc, address_test_without_a_message_says_no_plan_was_made);
 	tcase_add_test(tc, a_plan_made_again_at_routing_reads_the_from_field_as_submission_did);
