@@ -17,6 +17,7 @@ uschar *message_id;
 unsigned char *sender_address;
 header_line *header_list;
 BOOL smtp_input = TRUE;	/* a message from an SMTP session */
+unsigned int debug_selector;	/* no debugging */
 int recipients_count;
 recipient_item *recipients_list;
 
