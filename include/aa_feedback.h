@@ -82,7 +82,10 @@ struct aa_feedback_config {
 	char *postgresql;	/* a libpq connection string; NULL: SQLite */
 	unsigned expire_s;	/* an entry counts this long after its last reply */
 	unsigned timeout_ms;	/* the longest one call may wait in all */
+	unsigned max_entries;	/* no new entry past this many; 0: AA_FB_ENTRIES_MAX */
 };
+
+#define AA_FB_ENTRIES_MAX 50000	/* a store that grows without end is a store an attacker fills */
 
 #define AA_FB_DEFAULT_FILE "/var/spool/exim4/authalign/feedback.db"
 #define AA_FB_NAME_MAX 255	/* destination, From domain */

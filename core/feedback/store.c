@@ -42,6 +42,11 @@ static const char record_sql[] =
 	"reply = CASE WHEN " KEEP_5XX " THEN " FB_TABLE ".reply ELSE excluded.reply END, "
 	"last_seen = excluded.last_seen, expires = excluded.expires "
 	"RETURNING " COLUMNS;
+/* A row when the store is full and key (destination, from, route,
+ * egress, class) is not one of its entries: a new entry would go past the cap. */
+static const char full_sql[] =
+	"SELECT 1 WHERE (SELECT count(*) FROM " FB_TABLE ") >= $1 AND NOT EXISTS (SELECT 1 FROM " FB_TABLE
+	" WHERE destination = $2 AND from_domain = $3 AND route = $4 AND egress = $5 AND class = $6)";
 static const char purge_sql[] = "DELETE FROM " FB_TABLE " WHERE expires <= $1";
 static const char index_sql[] = "CREATE INDEX IF NOT EXISTS " FB_TABLE "_expires ON " FB_TABLE " (expires)";
 static const char avoid_sql[] =
@@ -161,6 +166,7 @@ int aa_feedback_open(const struct aa_feedback_config *cfg, int how, struct aa_fe
 	}
 	fb->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 1000;
 	fb->expire_s = cfg->expire_s;
+	fb->max_entries = cfg->max_entries > 0 ? cfg->max_entries : AA_FB_ENTRIES_MAX;
 	if (cfg->postgresql != NULL && cfg->postgresql[0] != '\0') {
 		fb->be = &fb_postgresql;
 		snprintf(fb->where, sizeof(fb->where), "postgresql");
@@ -255,6 +261,21 @@ int aa_feedback_record(struct aa_feedback *fb, const struct aa_fb_key *key, cons
 		return -1;
 	}
 	reply_text(reply, text);
+	{
+		const struct fb_param p[] = {
+			{ NULL, (long long)fb->max_entries }, { b.destination, 0 }, { b.from_domain, 0 },
+			{ b.route, 0 }, { b.egress, 0 }, { aa_fb_class_name(class), 0 },
+		};
+		long full = fb->be->exec(fb, full_sql, p, 6, NULL, NULL);
+
+		if (full < 0)
+			return -1;
+		if (full > 0) {
+			fb_error(fb, "feedback: the store holds %u entries, its most: a new one is not recorded "
+				 "(authalign status; authalign forget)", fb->max_entries);
+			return -1;
+		}
+	}
 	{
 		const struct fb_param p[] = {
 			{ b.destination, 0 }, { b.from_domain, 0 }, { b.route, 0 }, { b.egress, 0 },

@@ -46,7 +46,7 @@ struct aa_feedback {
 	const struct fb_backend *be;
 	void *h;			/* the backend's connection */
 	int empty;			/* nothing there yet (read without create) */
-	unsigned timeout_ms, expire_s;
+	unsigned timeout_ms, expire_s, max_entries;
 	uint64_t deadline_ms;		/* monotonic: no wait goes past it */
 	char where[320];
 	char error[512];

@@ -41,7 +41,7 @@ static void on_alarm(int sig)
 
 static int open_store(const char *kind, const char *where, struct aa_feedback **fb)
 {
-	struct aa_feedback_config cfg = { NULL, NULL, 3600, STORE_TIMEOUT_MS };
+	struct aa_feedback_config cfg = { .expire_s = 3600, .timeout_ms = STORE_TIMEOUT_MS };
 	char err[512];
 
 	if (strcmp(kind, "sqlite") == 0)

@@ -188,6 +188,33 @@ START_TEST(a_later_4xx_does_not_undo_a_live_5xx)
 }
 END_TEST
 
+/* A full store refuses a new entry, with a reason, and still counts the
+ * replies of the entries it holds. */
+START_TEST(a_full_store_keeps_counting_its_entries_and_takes_no_new_one)
+{
+	struct store_dir d;
+	struct aa_feedback *fb;
+	struct aa_fb_entry e;
+	struct aa_fb_key k = { "third.example", "example.com", "direct", "192.0.2.1" };
+	struct aa_fb_reply r;
+
+	store_dir_make(&d);
+	d.cfg.max_entries = 2;
+	fb = store_open(&d, AA_FB_OPEN_CREATE);
+	record(fb, "one.example", "example.com", "direct", dmarc509, T0, &e);
+	record(fb, "two.example", "example.com", "direct", dmarc509, T0, &e);
+	aa_fb_reply_parse(dmarc509, strlen(dmarc509), &r);
+	ck_assert_int_eq(aa_feedback_record(fb, &k, &r, T0 + 1, &e), -1);
+	ck_assert_msg(strstr(aa_feedback_error(fb), "the store holds 2 entries, its most") != NULL, "%s",
+		      aa_feedback_error(fb));
+	ck_assert_int_eq(record(fb, "one.example", "example.com", "direct", dmarc509, T0 + 2, &e), 1);
+	ck_assert_int_eq(e.count, 2);
+	ck_assert_int_eq(aa_feedback_list(fb, T0 + 3, NULL, NULL), 2);
+	aa_feedback_close(&fb);
+	store_dir_remove(&d);
+}
+END_TEST
+
 START_TEST(other_classes_are_listed_but_never_avoided)
 {
 	struct store_dir d;
@@ -445,6 +472,7 @@ Suite *suite_feedback_store(void)
 	tcase_add_test(tc, block_list_reply_avoids_route_for_every_from_domain);
 	tcase_add_test(tc, expired_entry_is_not_avoided_and_counts_again_from_one);
 	tcase_add_test(tc, other_classes_are_listed_but_never_avoided);
+	tcase_add_test(tc, a_full_store_keeps_counting_its_entries_and_takes_no_new_one);
 	tcase_add_test(tc, a_later_4xx_does_not_undo_a_live_5xx);
 	tcase_add_test(tc, forget_clears_one_from_domain_or_the_destination);
 	tcase_add_test(tc, reply_is_kept_printable_and_bad_keys_are_refused);
