@@ -263,6 +263,16 @@ START_TEST(address_test_without_a_message_says_no_plan_was_made)
 }
 END_TEST
 
+/* Shell for the two tests below: what was learned about blocklist.example
+ * is forgotten, and `queue SUBJECT` queues (-odq) one message from the
+ * trusted host 203.0.113.10 to user@blocklist.example, printing its id. */
+#define FORGET_BLOCKLIST_AND_QUEUE \
+	"set -u; \"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" forget blocklist.example >/dev/null; " \
+	"queue() { printf 'HELO server.hosting.example\\r\\nMAIL FROM:<info@bothspf.example>\\r\\n" \
+	"RCPT TO:<user@blocklist.example>\\r\\nDATA\\r\\nFrom: info@bothspf.example\\r\\n" \
+	"To: user@blocklist.example\\r\\nSubject: %s\\r\\n\\r\\nx\\r\\n.\\r\\nQUIT\\r\\n' \"$1\" | " \
+	"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'; }; "
+
 /* Ten messages queued, then delivered at once by ten Exim processes, each
  * refused by the S3150-like receiver: every refusal is counted in the one
  * store (no lost update), nothing stays queued, no store error reaches
@@ -270,13 +280,8 @@ END_TEST
 START_TEST(parallel_refusals_through_exim_are_all_counted)
 {
 	char *out = NULL;
-	static const char script[] =
-		"set -u; \"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" forget blocklist.example >/dev/null; "
-		"ids=''; for i in 1 2 3 4 5 6 7 8 9 10; do "
-		"id=$(printf 'HELO server.hosting.example\\r\\nMAIL FROM:<info@bothspf.example>\\r\\n"
-		"RCPT TO:<user@blocklist.example>\\r\\nDATA\\r\\nFrom: info@bothspf.example\\r\\n"
-		"To: user@blocklist.example\\r\\nSubject: parallel %s\\r\\n\\r\\nx\\r\\n.\\r\\nQUIT\\r\\n' $i | "
-		"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'); ids=\"$ids $id\"; done; "
+	static const char script[] = FORGET_BLOCKLIST_AND_QUEUE
+		"ids=''; for i in 1 2 3 4 5 6 7 8 9 10; do ids=\"$ids $(queue parallel-$i)\"; done; "
 		"for id in $ids; do wexim-sender -M $id >/dev/null 2>&1 & done; wait; "
 		"\"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" status; "
 		"echo queued=$(wexim-sender -bpc); "
@@ -298,12 +303,8 @@ END_TEST
 START_TEST(a_refusal_met_as_root_is_recorded_by_exims_user)
 {
 	char *out = NULL;
-	static const char script[] =
-		"set -u; \"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" forget blocklist.example >/dev/null; "
-		"id=$(printf 'HELO server.hosting.example\\r\\nMAIL FROM:<info@bothspf.example>\\r\\n"
-		"RCPT TO:<user@blocklist.example>\\r\\nDATA\\r\\nFrom: info@bothspf.example\\r\\n"
-		"To: user@blocklist.example\\r\\nSubject: as root\\r\\n\\r\\nx\\r\\n.\\r\\nQUIT\\r\\n' | "
-		"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'); "
+	static const char script[] = FORGET_BLOCKLIST_AND_QUEUE
+		"id=$(queue as-root); "
 		/* the namespace's /etc/exim4/exim4.conf is the sender's: no -C, root kept */
 		"\"$AA_EXIM\" -d-all+local_scan -M $id 2>&1 | grep 'authalign'; "
 		"stat -c 'owner=%U %n' \"$AA_WORLD/sender/spool/authalign\" \"$AA_WORLD/sender/spool/authalign\"/*";
