@@ -49,6 +49,8 @@ int aa_lsearch_read_file(FILE *f, const char *path, aa_lsearch_entry_fn *fn, voi
 			 size_t errlen);
 
 /* "file:line: " (or "file: " for line 0) and the message, into err. */
+/* "file:line: what" into err; every byte that is not printable ASCII
+ * becomes '?' (a key quoted from the file may hold any byte). */
 void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, const char *fmt,
 		    ...) __attribute__((format(printf, 5, 6)));
 

@@ -66,6 +66,12 @@ void aa_table_free(struct aa_table **tp);
  * keys are not checked for duplicates here. */
 void *aa_table_add(struct aa_table *t, const char *key);
 
+/* aa_table_add() for a loader's entry function: NULL with "file:line:
+ * WHAT "key" given twice", "too many WHATs" (max) or "out of memory"
+ * in err. */
+void *aa_table_add_new(struct aa_table *t, const char *key, size_t max, const char *what, const char *file,
+		       unsigned line, char *err, size_t errlen);
+
 /* The record whose key is exactly key, or NULL. */
 const void *aa_table_find(const struct aa_table *t, const char *key);
 /* The record for domain (any case) whose key is the most specific: the

@@ -97,18 +97,8 @@ static int domains_add(void *arg, const char *file, unsigned line, char *key, ch
 		aa_lsearch_err(err, errlen, file, line, "%s", why);
 		return -1;
 	}
-	if (aa_table_find(t, key) != NULL) {
-		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+	if ((rec = aa_table_add_new(t, key, DOMAIN_ENTRIES_MAX, "key", file, line, err, errlen)) == NULL)
 		return -1;
-	}
-	if (aa_table_count(t) >= DOMAIN_ENTRIES_MAX) {
-		aa_lsearch_err(err, errlen, file, line, "too many entries");
-		return -1;
-	}
-	if ((rec = aa_table_add(t, key)) == NULL) {
-		aa_lsearch_err(err, errlen, file, line, "out of memory");
-		return -1;
-	}
 	e.key = rec->key;
 	*rec = e;
 	return 0;

@@ -24,6 +24,11 @@ void aa_lsearch_err(char *err, size_t errlen, const char *file, unsigned line, c
 	va_start(ap, fmt);
 	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* what an admin's file (or a customer's, such as cPanel's owners
+	 * file) holds reaches the logs through here: printable ASCII only */
+	for (char *p = err; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 }
 
 char *aa_trim(char *s)

@@ -252,6 +252,24 @@ void aa_table_free(struct aa_table **tp)
 	free(t);
 }
 
+void *aa_table_add_new(struct aa_table *t, const char *key, size_t max, const char *what, const char *file,
+		       unsigned line, char *err, size_t errlen)
+{
+	void *rec;
+
+	if (aa_table_find(t, key) != NULL) {
+		aa_lsearch_err(err, errlen, file, line, "%s \"%.64s\" given twice", what, key);
+		return NULL;
+	}
+	if (t->n >= max) {
+		aa_lsearch_err(err, errlen, file, line, "too many %ss (at most %zu)", what, max);
+		return NULL;
+	}
+	if ((rec = aa_table_add(t, key)) == NULL)
+		aa_lsearch_err(err, errlen, file, line, "out of memory");
+	return rec;
+}
+
 /* The table already read from path by kind, when the file is unchanged. */
 static struct aa_table *shared(const struct aa_table_kind *kind, const char *path)
 {

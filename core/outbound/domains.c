@@ -244,15 +244,8 @@ static int table_entry(void *arg, const char *file, unsigned line, char *key, ch
 		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" is not a domain, *.domain or *", key);
 		return -1;
 	}
-	if (aa_table_find(t, key) != NULL) {
-		aa_lsearch_err(err, errlen, file, line, "key \"%.64s\" given twice", key);
+	if ((e = aa_table_add_new(t, key, OUT_ENTRIES_MAX, "key", file, line, err, errlen)) == NULL)
 		return -1;
-	}
-	if (aa_table_count(t) >= OUT_ENTRIES_MAX || (e = aa_table_add(t, key)) == NULL) {
-		aa_lsearch_err(err, errlen, file, line,
-			       aa_table_count(t) >= OUT_ENTRIES_MAX ? "too many entries" : "out of memory");
-		return -1;
-	}
 	e->line = line;
 	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		if (got < 0) {

@@ -79,10 +79,9 @@ static int pattern_ok(const char *v)
 
 /* A new profile with the RFC receiver's defaults: a DMARC fail under
  * p=reject is refused with 5.7.1. */
-static struct aa_profile *profile_add(struct aa_table *t, const char *name)
+/* A profile's defaults; NULL when out of memory. */
+static struct aa_profile *profile_defaults(struct aa_profile *p)
 {
-	struct aa_profile *p = aa_table_add(t, name);
-
 	if (p == NULL)
 		return NULL;
 	p->dmarc_policy = 1;
@@ -204,15 +203,9 @@ static int profile_entry(void *arg, const char *file, unsigned line, char *key, 
 		aa_lsearch_err(err, errlen, file, line, "profile name \"%.64s\": letters, digits, - and _ only", key);
 		return -1;
 	}
-	if (aa_table_find(t, key) != NULL) {
-		aa_lsearch_err(err, errlen, file, line, "profile \"%s\" given twice", key);
+	if ((p = aa_table_add_new(t, key, PROFILES_MAX, "profile", file, line, err, errlen)) == NULL)
 		return -1;
-	}
-	if (aa_table_count(t) >= PROFILES_MAX) {
-		aa_lsearch_err(err, errlen, file, line, "too many profiles");
-		return -1;
-	}
-	if ((p = profile_add(t, key)) == NULL) {
+	if (profile_defaults(p) == NULL) {
 		aa_lsearch_err(err, errlen, file, line, "out of memory");
 		return -1;
 	}
@@ -242,7 +235,7 @@ static int profile_entry(void *arg, const char *file, unsigned line, char *key, 
 /* Without a "default" profile, the built-in RFC receiver is the default. */
 static int profiles_finish(struct aa_table *t, const char *file, char *err, size_t errlen)
 {
-	if (aa_table_find(t, DEFAULT_NAME) != NULL || profile_add(t, DEFAULT_NAME) != NULL)
+	if (aa_table_find(t, DEFAULT_NAME) != NULL || profile_defaults(aa_table_add(t, DEFAULT_NAME)) != NULL)
 		return 0;
 	aa_lsearch_err(err, errlen, file, 0, "out of memory");
 	return -1;

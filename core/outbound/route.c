@@ -331,15 +331,8 @@ static int route_entry(void *arg, const char *file, unsigned line, char *key, ch
 			       "and not \"direct\" (that is this host)", key);
 		return -1;
 	}
-	if (aa_table_find(t, key) != NULL) {
-		aa_lsearch_err(err, errlen, file, line, "route \"%s\" given twice", key);
+	if ((r = aa_table_add_new(t, key, ROUTES_MAX, "route", file, line, err, errlen)) == NULL)
 		return -1;
-	}
-	if (aa_table_count(t) >= ROUTES_MAX || (r = aa_table_add(t, key)) == NULL) {
-		aa_lsearch_err(err, errlen, file, line,
-			       aa_table_count(t) >= ROUTES_MAX ? "too many routes" : "out of memory");
-		return -1;
-	}
 	r->port = 25;
 	while ((got = aa_lsearch_option(&data, &name, &value)) != 0) {
 		if (got < 0) {

@@ -149,6 +149,17 @@ START_TEST(a_fifo_or_a_directory_named_as_a_file_is_refused_at_once)
 }
 END_TEST
 
+/* An error quotes a key from the file as it is: no control or 8-bit
+ * byte of it reaches the log line built from the error. */
+START_TEST(an_error_quoting_a_key_holds_printable_ascii_only)
+{
+	char err[128];
+
+	aa_lsearch_err(err, sizeof(err), "t", 3, "key \"%s\" given twice", "\x1b[2J\r\n\xc3\xa9x");
+	ck_assert_str_eq(err, "t:3: key \"?[2J????x\" given twice");
+}
+END_TEST
+
 Suite *suite_lsearch(void)
 {
 	Suite *s = suite_create("lsearch");
@@ -157,6 +168,7 @@ Suite *suite_lsearch(void)
 	tcase_add_loop_test(tc, lsearch_reads_entries, 0,
 			    (int)(sizeof(read_cases) / sizeof(read_cases[0])));
 	tcase_add_test(tc, lsearch_most_specific_key_wins);
+	tcase_add_test(tc, an_error_quoting_a_key_holds_printable_ascii_only);
 	tcase_add_test(tc, a_fifo_or_a_directory_named_as_a_file_is_refused_at_once);
 	tcase_add_test(tc, lsearch_keys_and_lists_are_checked);
 	suite_add_tcase(s, tc);
