@@ -188,6 +188,9 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	const char *domain = (const char *)expand_string(US"$domain");
 	const char *host = (const char *)expand_string(US"$host");
+	/* the address this delivery left from: a route's address of either
+	 * family (the lesson is kept under the route's first, for both) */
+	const char *sent_from = (const char *)expand_string(US"$sending_ip_address");
 	const struct aa_route *rt;
 	const struct aa_from *from;
 	const char *rule = "", *fdom;
@@ -232,7 +235,8 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 		return;
 	}
 	aa_log(ctx, AA_LOG_INFO, "learned: %s refused %s (%s, %d %s; rule %s) for %s%s, route %s; %s",
-	       aa_escz(ctx, host), aa_escz(ctx, key.egress[0] != '\0' ? key.egress : "this host"),
+	       aa_escz(ctx, host), aa_escz(ctx, sent_from != NULL && *sent_from != '\0' ? sent_from :
+					  key.egress[0] != '\0' ? key.egress : "this host"),
 	       aa_fb_class_name(c), reply.code, aa_escz(ctx, reply.status), rule,
 	       strcmp(key.from_domain, "*") == 0 ? "every From domain" : "From ",
 	       strcmp(key.from_domain, "*") == 0 ? "" : aa_escz(ctx, key.from_domain), aa_escz(ctx, key.route),

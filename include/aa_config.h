@@ -80,7 +80,8 @@ struct aa_config {
 	char *outbound_routes_file;
 	char *outbound_domains_file;
 	char *outbound_owners_file;	/* who owns which From domain (aa_owner.h) */
-	char *outbound_egress;		/* this host's egress address, for direct */
+	char *outbound_egress[2];	/* this host's egress addresses, for direct:
+					 * [1] the other family's, or NULL */
 	char *outbound_helo;		/* its HELO name; NULL: the caller's default */
 	char *outbound_transport;	/* Exim's transport of direct delivery (check-config) */
 	unsigned outbound_plan_ttl;	/* seconds a submission-time plan is trusted */
@@ -144,7 +145,7 @@ extern const struct aa_opt_type aa_opt_path;		/* char *, relative to the setting
 extern const struct aa_opt_type aa_opt_token;		/* char *, letters, digits, '.', '-' */
 extern const struct aa_opt_type aa_opt_text;		/* char *, printable ASCII, spaces too */
 extern const struct aa_opt_type aa_opt_host_name;	/* char *, a DNS host name */
-extern const struct aa_opt_type aa_opt_address;		/* char *, an egress IP address */
+extern const struct aa_opt_type aa_opt_egress;		/* char *[2], egress addresses */
 extern const struct aa_opt_type aa_opt_host_list;	/* struct aa_hostnets * in the outbound side */
 
 struct aa_option {

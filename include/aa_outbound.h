@@ -77,6 +77,9 @@ const struct aa_profile *aa_profile_match(const struct aa_profiles *p, const cha
 struct aa_route {
 	const char *name;		/* "direct" or the smarthost's key */
 	const char *egress_ip;		/* the address receivers see; never loopback */
+	const char *egress_ip2;		/* the other address family's, when the
+					 * transport may send from both; NULL none.
+					 * SPF is predicted for each. */
 	const char *helo;
 	const char *hosts;		/* Exim host list; NULL for direct */
 	unsigned port;			/* 25 unless given */
@@ -108,6 +111,11 @@ const char *aa_route_data(struct aa_ctx *ctx, const struct aa_route *r);
  * says which. (libspf2 passes every loopback client, so a prediction
  * from one would be a lie.) */
 int aa_route_check_egress(const char *ip, const char **why_r);
+/* "ADDR" or "ADDR,ADDR" (a comma or white space between): the addresses
+ * a transport may send from, at most one per address family, each one
+ * aa_route_check_egress accepts. *first_r and *second_r (NULL when one
+ * address) are malloc()ed; 0, or -1 with *why_r (nothing allocated). */
+int aa_route_parse_egress(const char *text, char **first_r, char **second_r, const char **why_r);
 
 /* 1 when the route's relay signs mail From domain with d= the domain
  * itself (resigns= has "*", the domain, or "*.parent" of it). */

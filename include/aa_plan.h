@@ -61,7 +61,10 @@ struct aa_prediction {
 	const struct aa_route *route;
 	const struct aa_profile *profile;
 	const char *env_sender;		/* as it will be sent (after a rewrite) */
-	struct aa_spf_result spf;	/* against route->egress_ip */
+	const char *egress;		/* the egress address the verdict is for: of a
+					 * route with one per address family, the one
+					 * with the worse outcome (the first when equal) */
+	struct aa_spf_result spf;	/* against egress */
 	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
 	const char *dkim_domain;	/* its d= */
 	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */

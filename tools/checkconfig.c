@@ -16,6 +16,7 @@
 #include "tool.h"
 
 #define FINDINGS_MAX 64		/* more are counted, not kept */
+#define EGRESS_TEXT_MAX 100	/* two addresses, ", " between */
 
 struct findings {
 	char *text[FINDINGS_MAX];
@@ -134,14 +135,14 @@ static void warn_owners(const struct aa_config *cfg, struct findings *w)
  * (authalign.conf(5)). */
 static void warn_trusted(const struct aa_config *cfg, struct findings *w)
 {
-	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress };
+	const char *own[] = { "127.0.0.1", "::1", cfg->outbound_egress[0], cfg->outbound_egress[1] };
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
 		if (own[i] != NULL && aa_hostnets_match(cfg->outbound.trusted_hosts, own[i])) {
 			note(w, "outbound_trusted_hosts includes %s%s: every program on this host "
 			     "that connects to Exim may send as every domain; "
 			     "never on a shared host where customers run code", own[i],
-			     i == 2 ? " (outbound_egress, this host's own address)" : "");
+			     i >= 2 ? " (outbound_egress, this host's own address)" : "");
 			return;
 		}
 }
@@ -189,6 +190,24 @@ static void check_routes_resolve(const struct aa_config *cfg, struct aa_ctx *ctx
 	}
 }
 
+/* "A" or "A, B" (as outbound_egress takes them); "(none)". */
+static const char *egress_text(const char *a, const char *b, char *buf, size_t len)
+{
+	if (a == NULL)
+		return "(none)";
+	snprintf(buf, len, "%s%s%s", a, b != NULL ? ", " : "", b != NULL ? b : "");
+	return buf;
+}
+
+/* The transport's interface option for these addresses, as Exim takes it. */
+static const char *interface_text(const char *const *egress, char *buf, size_t len)
+{
+	if (egress[1] == NULL)
+		return egress[0];
+	snprintf(buf, len, "<; %s ; %s", egress[0], egress[1]);
+	return buf;
+}
+
 static void print_json(const char *path, const struct aa_config *cfg, const struct findings *e,
 		       const struct findings *w, int code)
 {
@@ -213,7 +232,8 @@ static void print_json(const char *path, const struct aa_config *cfg, const stru
 		json_int(&j, "domain_entries", (long long)cfg->domain_count);
 		json_open(&j, "outbound", '{');
 		json_str(&j, "mode", aa_out_mode_name(ob->mode));
-		json_str(&j, "egress", cfg->outbound_egress);
+		json_str(&j, "egress", cfg->outbound_egress[0]);
+		json_str(&j, "egress2", cfg->outbound_egress[1]);
 		json_str(&j, "helo", cfg->outbound_helo);
 		json_int(&j, "profiles", (long long)aa_profiles_count(ob->profiles));
 		json_open(&j, "routes", '[');
@@ -225,6 +245,7 @@ static void print_json(const char *path, const struct aa_config *cfg, const stru
 			json_str(&j, "hosts", r->hosts);
 			json_int(&j, "port", r->port);
 			json_str(&j, "egress", r->egress_ip);
+			json_str(&j, "egress2", r->egress_ip2);
 			json_close(&j);
 		}
 		json_close(&j);
@@ -241,17 +262,19 @@ static void print_text(const char *path, const struct aa_config *cfg, const stru
 		       const struct findings *w, size_t bad_hosts, size_t transport)
 {
 	const struct aa_outbound *ob = &cfg->outbound;
+	char eg[EGRESS_TEXT_MAX];
 
 	tool_line(stdout, "outbound: mode=%s egress=%s helo=%s, %zu profiles, %zu routes, %zu outbound domain entries, "
 	       "%zu owners entries%s",
-	       aa_out_mode_name(ob->mode), cfg->outbound_egress != NULL ? cfg->outbound_egress : "(none)",
+	       aa_out_mode_name(ob->mode), egress_text(cfg->outbound_egress[0], cfg->outbound_egress[1], eg, sizeof(eg)),
 	       cfg->outbound_helo != NULL ? cfg->outbound_helo : "(default)",
 	       aa_profiles_count(ob->profiles), aa_route_count(ob->routes), aa_outbound_domain_count(ob),
 	       aa_owners_count(ob->owners), aa_hostnets_count(ob->trusted_hosts) > 0 ? ", trusted hosts set" : "");
 	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
 		const struct aa_route *r = aa_route_at(ob->routes, i);
 
-		tool_line(stdout, "route %s: hosts=%s port=%u egress=%s", r->name, r->hosts, r->port, r->egress_ip);
+		tool_line(stdout, "route %s: hosts=%s port=%u egress=%s", r->name, r->hosts, r->port,
+			  egress_text(r->egress_ip, r->egress_ip2, eg, sizeof(eg)));
 	}
 	for (size_t i = 0; i < w->n; i++)
 		tool_line(stdout, "warning: %s", w->text[i]);
@@ -299,12 +322,13 @@ static int same_address(const char *a, const char *b)
  * settings say (issue: SPF predicted for an address Exim never uses). */
 static void check_exim_transport(const struct aa_config *cfg, struct findings *e, struct findings *w)
 {
-	const char *egress = cfg->outbound_egress, *name = cfg->outbound_transport;
+	const char *const *egress = (const char *const *)cfg->outbound_egress, *name = cfg->outbound_transport;
 	struct exim_transport t;
-	char err[256];
-	int listed = 0;
+	char err[256], eg[EGRESS_TEXT_MAX];
+	int listed[2] = { 0, 0 };
+	const char *all = egress_text(egress[0], egress[1], eg, sizeof(eg));
 
-	if (egress == NULL || strcmp(name, "none") == 0)
+	if (egress[0] == NULL || strcmp(name, "none") == 0)
 		return;		/* "none": settings for another host than this Exim's */
 	if (exim_transport_read(name, &t, err, sizeof(err)) < 0) {
 		note(w, "cannot compare outbound_egress and outbound_helo with Exim's transport: %s", err);
@@ -312,29 +336,36 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 	}
 	if (t.interface == NULL || t.interface[0] == '\0')
 		note(w, "transport %s has no interface: Exim sends from the address the system picks for each "
-		     "destination; set interface = %s there, or make sure that address is %s", name, egress, egress);
+		     "destination; set interface = %s there, or make sure that address is %s", name,
+		     interface_text(egress, err, sizeof(err)), all);
 	else if (t.count == 0)
 		note(w, "transport %s: interface is an expansion (%s): check by hand that it gives %s", name,
-		     t.interface, egress);
+		     t.interface, all);
 	for (size_t i = 0; i < t.count; i++) {
 		const char *a = t.address[i];
+		int fam = strchr(a, ':') != NULL, k;
 
-		if (same_address(a, egress)) {
-			listed = 1;
+		for (k = 0; k < 2 && egress[k] != NULL && !same_address(a, egress[k]); k++)
+			;
+		if (k < 2 && egress[k] != NULL) {
+			listed[k] = 1;
 			continue;
 		}
-		if ((strchr(a, ':') != NULL) != (strchr(egress, ':') != NULL))
+		for (k = 0; k < 2 && egress[k] != NULL && (strchr(egress[k], ':') != NULL) != fam; k++)
+			;
+		if (k == 2 || egress[k] == NULL)
 			note(w, "transport %s may send from %s (interface = %s): receivers of that address family see "
-			     "it, but authalign predicts SPF for outbound_egress %s only; publish both in each "
-			     "domain's SPF record and give the transport one address per family it should use", name,
-			     a, t.interface, egress);
+			     "it, but authalign predicts SPF for outbound_egress %s only; set outbound_egress = %s, %s "
+			     "and publish both in each domain's SPF record", name, a, t.interface, all, all, a);
 		else
 			note(e, "transport %s sends from %s (interface = %s), not outbound_egress %s: set "
-			     "outbound_egress = %s", name, a, t.interface, egress, a);
+			     "outbound_egress = %s", name, a, t.interface, egress[k],
+			     egress_text(k == 0 ? a : egress[0], k == 1 ? a : egress[1], err, sizeof(err)));
 	}
-	if (t.count > 0 && !listed)
-		note(e, "outbound_egress %s is not an address transport %s sends from (interface = %s)", egress,
-		     name, t.interface);
+	for (size_t k = 0; k < 2; k++)
+		if (t.count > 0 && egress[k] != NULL && !listed[k])
+			note(e, "outbound_egress %s is not an address transport %s sends from (interface = %s)",
+			     egress[k], name, t.interface);
 	if (t.helo_data != NULL && t.helo_data[0] != '\0' && strchr(t.helo_data, '$') == NULL) {
 		if (cfg->outbound_helo == NULL)
 			note(w, "transport %s says HELO %s: set outbound_helo = %s (the SPF identity of bounces)", name,

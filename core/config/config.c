@@ -101,7 +101,8 @@ void aa_config_free(struct aa_config **cfgp)
 	free(cfg->outbound_routes_file);
 	free(cfg->outbound_domains_file);
 	free(cfg->outbound_owners_file);
-	free(cfg->outbound_egress);
+	free(cfg->outbound_egress[0]);
+	free(cfg->outbound_egress[1]);
 	free(cfg->outbound_helo);
 	free(cfg->outbound_transport);
 	free(cfg->feedback.file);
@@ -116,11 +117,12 @@ static int outbound_load(struct aa_config *cfg, const char *path, char *err, siz
 	struct aa_outbound *ob = &cfg->outbound;
 
 	ob->direct.name = "direct";
-	ob->direct.egress_ip = cfg->outbound_egress;
+	ob->direct.egress_ip = cfg->outbound_egress[0];
+	ob->direct.egress_ip2 = cfg->outbound_egress[1];
 	ob->direct.helo = cfg->outbound_helo;
 	ob->direct.port = 25;
 	ob->dmarc_mode = cfg->dmarc_mode;
-	if (cfg->outbound_egress == NULL &&
+	if (cfg->outbound_egress[0] == NULL &&
 	    (ob->mode != AA_OUT_OFF || cfg->outbound_domains_file != NULL)) {
 		aa_lsearch_err(err, errlen, path, 0, "outbound_egress is required when outbound_mode "
 			       "is not off or outbound_domains_file is set: the address receivers see "

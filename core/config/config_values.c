@@ -188,9 +188,17 @@ static int set_host_name(const struct aa_option *o, struct aa_config *cfg, const
 	return aa_lsearch_is_name(v) ? replace_str(field(o, cfg), v) : -1;
 }
 
-static int set_address(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
+static int set_egress(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
 {
-	return aa_route_check_egress(v, why) < 0 ? -1 : replace_str(field(o, cfg), v);
+	char **dst = field(o, cfg), *first, *second;
+
+	if (aa_route_parse_egress(v, &first, &second, why) < 0)
+		return -1;
+	free(dst[0]);
+	free(dst[1]);
+	dst[0] = first;
+	dst[1] = second;
+	return 0;
 }
 
 static int set_host_list(const struct aa_option *o, struct aa_config *cfg, const char *v, const char **why)
@@ -214,7 +222,8 @@ const struct aa_opt_type aa_opt_path = { "*path*", NULL, set_path };
 const struct aa_opt_type aa_opt_token = { "*name*", "letters, digits, '.' and '-'", set_token };
 const struct aa_opt_type aa_opt_text = { "*text*", "printable ASCII text", set_text };
 const struct aa_opt_type aa_opt_host_name = { "*name*", "a host name", set_host_name };
-const struct aa_opt_type aa_opt_address = { "*address*", "an IPv4 or IPv6 address", set_address };
+const struct aa_opt_type aa_opt_egress = { "*address*[,*address*]",
+	"an IPv4 or IPv6 address, or one of each", set_egress };
 const struct aa_opt_type aa_opt_host_list = { "*address*[/*bits*] ...",
 	"IPv4 or IPv6 addresses or networks", set_host_list };
 

@@ -1,7 +1,8 @@
 /* route.c - the smarthosts a message may leave through, and their checks.
  *
  * Each route is what a receiver will see: the egress address (SPF is
- * checked against it), the HELO name, and how the relay signs: resigns=
+ * checked against it; one per address family when the transport may
+ * send from both), the HELO name, and how the relay signs: resigns=
  * lists the From domains it signs with d= the From domain itself;
  * dkim_domains= the domains it holds keys for, each signing for itself
  * and for its subdomains that are not listed (the nearest listed parent,
@@ -37,6 +38,7 @@ static void route_clear(void *rec)
 	struct aa_route *r = rec;
 
 	free((char *)r->egress_ip);
+	free((char *)r->egress_ip2);
 	free((char *)r->helo);
 	free((char *)r->hosts);
 	free((char *)r->transport);
@@ -112,6 +114,55 @@ int aa_route_check_egress(const char *ip, const char **why_r)
 	}
 	*why_r = "egress is not an IPv4 or IPv6 address";
 	return -1;
+}
+
+int aa_route_parse_egress(const char *text, char **first_r, char **second_r, const char **why_r)
+{
+	char ip[2][INET6_ADDRSTRLEN + 1];
+	size_t n = 0;
+	const char *p = text != NULL ? text : "";
+
+	*first_r = *second_r = NULL;
+	for (;;) {
+		size_t len;
+
+		while (*p == ',' || aa_is_space((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		len = strcspn(p, ", \t");
+		if (n == 2) {
+			*why_r = "more than two egress addresses (one IPv4 and one IPv6 at most)";
+			return -1;
+		}
+		if (len >= sizeof(ip[n])) {
+			*why_r = "egress is not an IPv4 or IPv6 address";
+			return -1;
+		}
+		memcpy(ip[n], p, len);
+		ip[n][len] = '\0';
+		if (aa_route_check_egress(ip[n], why_r) < 0)
+			return -1;
+		n++;
+		p += len;
+	}
+	if (n == 0)
+		return aa_route_check_egress("", why_r);
+	if (n == 2 && (strchr(ip[0], ':') == NULL) == (strchr(ip[1], ':') == NULL)) {
+		*why_r = "two egress addresses of one address family (give one IPv4 and one IPv6: "
+			 "the address receivers see is the transport's for that family)";
+		return -1;
+	}
+	*first_r = strdup(ip[0]);
+	*second_r = n == 2 ? strdup(ip[1]) : NULL;
+	if (*first_r == NULL || (n == 2 && *second_r == NULL)) {
+		free(*first_r);
+		free(*second_r);
+		*first_r = *second_r = NULL;
+		*why_r = "out of memory";
+		return -1;
+	}
+	return 0;
 }
 
 static int is_loopback_host(const char *h)
@@ -257,12 +308,19 @@ static int route_option(struct aa_route *r, const char *name, const char *value,
 	}
 	if (strcmp(name, "egress") == 0) {
 		const char *w;
+		char *first, *second;
 
-		if (aa_route_check_egress(value, &w) < 0) {
+		if (r->egress_ip != NULL) {
+			snprintf(why, whylen, "%s= given twice", name);
+			return -1;
+		}
+		if (aa_route_parse_egress(value, &first, &second, &w) < 0) {
 			snprintf(why, whylen, "egress=%.64s: %s", value, w);
 			return -1;
 		}
-		return set_once(&r->egress_ip, value, why, whylen, name);
+		r->egress_ip = first;
+		r->egress_ip2 = second;
+		return 0;
 	}
 	if (strcmp(name, "helo") == 0) {
 		if (!aa_lsearch_is_name(value)) {

@@ -78,7 +78,7 @@ static const char *summary(struct aa_ctx *ctx, const struct aa_prediction *p)
 	if (p->spf.result == AA_PASS || p->spf.result == AA_FAIL || p->spf.result == AA_SOFTFAIL ||
 	    p->spf.result == AA_NEUTRAL)
 		aa_str_printf(&b, "%s(spf=%s %s %s %s", aa_prediction_outcome(p), aa_result_name(p->spf.result),
-			      aa_escz(ctx, p->route->egress_ip),
+			      aa_escz(ctx, p->egress),
 			      p->spf.result == AA_PASS ? "permitted by" : "not permitted by",
 			      aa_escz(ctx, p->spf.domain));
 	else
@@ -455,6 +455,17 @@ static void relay_fix(struct planner *pl, struct aa_str *fix)
 			      aa_escz(ctx, pl->from));
 }
 
+/* "ip4:A", or "ip4:A and ip6:B" for a route with an address per family. */
+static const char *spf_mechanisms(struct aa_ctx *ctx, const struct aa_route *rt)
+{
+	const char *a = rt->egress_ip, *b = rt->egress_ip2;
+
+	if (b == NULL)
+		return aa_arena_printf(ctx->arena, "%s:%s", strchr(a, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, a));
+	return aa_arena_printf(ctx->arena, "%s:%s and %s:%s", strchr(a, ':') != NULL ? "ip6" : "ip4",
+			       aa_escz(ctx, a), strchr(b, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, b));
+}
+
 /* What would make direct delivery pass, naming the record to change;
  * NULL when out of memory. */
 static const char *fixes(struct planner *pl, const struct aa_plan *r)
@@ -462,7 +473,8 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	struct aa_ctx *ctx = pl->ctx;
 	const struct aa_prediction *d = &r->direct;
 	const char *from = aa_escz(ctx, pl->from);
-	const char *ip = aa_escz(ctx, pl->ob->direct.egress_ip);
+	const char *egress = d->egress != NULL ? d->egress : pl->ob->direct.egress_ip;
+	const char *ip = aa_escz(ctx, egress);
 	struct aa_str fix;
 	const char *joiner = d->profile != NULL && d->profile->require_spf && d->profile->require_dkim ?
 		", and " : ", or ";
@@ -475,7 +487,7 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
 		int aligned = sd != NULL && pl->from != NULL &&
 			      aa_dmarc_aligned(ctx, pl->from, sd, 0, pl->ob->dmarc_mode) == 1;
-		const char *mech = strchr(pl->ob->direct.egress_ip, ':') != NULL ? "ip6" : "ip4";
+		const char *mech = strchr(egress, ':') != NULL ? "ip6" : "ip4";
 
 		if (sd != NULL && (aligned || (d->profile != NULL && d->profile->require_spf) ||
 				   d->spf.result != AA_PASS)) {
@@ -507,9 +519,13 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 
 		if (!smarthost_allowed(&pl->pol, rt->name))
 			continue;
-		aa_str_printf(&fix, ". Or route it through smarthost %s after adding %s:%s to %s's SPF record",
-			      aa_escz(ctx, rt->name), strchr(rt->egress_ip, ':') != NULL ? "ip6" : "ip4",
-			      aa_escz(ctx, rt->egress_ip), aa_escz(ctx, d->spf.domain));
+		const char *mechs = spf_mechanisms(ctx, rt);
+
+		if (mechs == NULL)
+			aa_str_nomem(&fix);
+		else
+			aa_str_printf(&fix, ". Or route it through smarthost %s after adding %s to %s's SPF record",
+				      aa_escz(ctx, rt->name), mechs, aa_escz(ctx, d->spf.domain));
 		break;
 	}
 	return aa_str_finish(&fix, NULL);

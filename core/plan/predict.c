@@ -10,6 +10,11 @@
  * or a parent, and its selectors' records looked up). DMARC:
  * aa_dmarc_evaluate on those synthetic results, in ob->dmarc_mode.
  *
+ * A route that may send from an IPv4 and an IPv6 address (a transport's
+ * "interface = <; v4 ; v6") is judged from each: the destination picks
+ * the family, so the worse outcome is the prediction, and it names the
+ * address it is for.
+ *
  * Then the destination's profile. Each rule is yes, no or undecided:
  *   dmarc=policy   DMARC fail and the applied policy is reject (or
  *                  quarantine under dmarc=strict)
@@ -270,7 +275,7 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	const char *from = dm->from_domain;
 	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO;
 	struct aa_str why;
-	const char *spf_txt = spf_words(ctx, &r->spf, r->route->egress_ip);
+	const char *spf_txt = spf_words(ctx, &r->spf, r->egress);
 	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg);
 	const char *dmarc_txt;
 
@@ -344,13 +349,42 @@ const char *aa_prediction_outcome(const struct aa_prediction *p)
 	return p->temp ? "temp" : p->refused ? "refused" : p->junk ? "junk" : "pass";
 }
 
+/* Worse outcomes rank higher: refused, temp, junk, pass. */
+static int outcome_rank(const struct aa_prediction *p)
+{
+	return p->refused ? 3 : p->temp ? 2 : p->junk ? 1 : 0;
+}
+
+/* SPF from ip, then DMARC and the profile's verdict, into r (whose
+ * route, profile, envelope and DKIM on arrival are set). */
+static void judge_from(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
+		       const struct aa_out_change *chg, const struct aa_dkim_result *arrival, int dkim_temp,
+		       const char *ip, const char *helo, struct aa_prediction *r)
+{
+	struct aa_spf_result helo_r;
+	struct aa_dmarc_input din;
+
+	r->egress = ip;
+	aa_spf_check(ctx, ip, helo, r->env_sender, &r->spf, &helo_r);
+	memset(&din, 0, sizeof(din));
+	din.from = msg->from;
+	din.spf = &r->spf;
+	din.dkim = arrival;
+	din.mode = ob->dmarc_mode;
+	aa_dmarc_evaluate(ctx, &din, &r->dmarc);
+	if (r->dmarc.dkim_aligned) {
+		r->dkim_aligned_pass = 1;
+		r->dkim_domain = r->dmarc.dkim_domain;
+	}
+	decide(ctx, msg, chg, dkim_temp, r);
+}
+
 int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,
 		      const struct aa_route *route, const struct aa_out_change *chg, struct aa_prediction *r)
 {
 	static const struct aa_out_change none;
-	struct aa_spf_result helo_r;
 	struct aa_dkim_result *arrival;
-	struct aa_dmarc_input din;
+	struct aa_prediction *other;
 	const char *const *mx;
 	const char *helo, *why;
 	size_t mx_count;
@@ -374,9 +408,6 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const st
 	}
 	r->env_sender = chg->return_path != NULL ? chg->return_path :
 			msg->env_sender != NULL ? msg->env_sender : "";
-	helo = route->helo != NULL ? route->helo : msg->helo_default != NULL ? msg->helo_default : "";
-	aa_spf_check(ctx, route->egress_ip, helo, r->env_sender, &r->spf, &helo_r);
-
 	arrival = aa_arena_alloc(ctx->arena, sizeof(*arrival));
 	if (arrival == NULL || dkim_on_arrival(ctx, msg, route, chg, arrival, r) < 0) {
 		r->temp = 1;
@@ -391,16 +422,22 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const st
 		}
 		dkim_temp |= arrival->sigs[i].result == AA_TEMPERROR;
 	}
-	din.from = msg->from;
-	din.spf = &r->spf;
-	din.dkim = arrival;
-	din.mode = ob->dmarc_mode;
-	aa_dmarc_evaluate(ctx, &din, &r->dmarc);
-	if (r->dmarc.dkim_aligned) {
-		r->dkim_aligned_pass = 1;
-		r->dkim_domain = r->dmarc.dkim_domain;
+	helo = route->helo != NULL ? route->helo : msg->helo_default != NULL ? msg->helo_default : "";
+	if (route->egress_ip2 == NULL) {
+		judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip, helo, r);
+		return 0;
 	}
-	decide(ctx, msg, chg, dkim_temp, r);
+	other = aa_arena_alloc(ctx->arena, sizeof(*other));
+	if (other == NULL) {
+		r->temp = 1;
+		r->reason = "out of memory";
+		return -1;
+	}
+	*other = *r;		/* nothing judged yet: the same start for both */
+	judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip, helo, r);
+	judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip2, helo, other);
+	if (outcome_rank(other) > outcome_rank(r))
+		*r = *other;
 	return 0;
 }
 

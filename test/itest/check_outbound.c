@@ -111,6 +111,61 @@ static int submit_matrix(struct row *rows, char (*ids)[32])
 	return n;
 }
 
+/* live.com wants SPF and DKIM to pass together, as Outlook.com does with
+ * bulk senders (5.7.515; exim-receiver.conf checks both with Exim's own
+ * SPF and DKIM). signrp.example's SPF names only its own provider; this
+ * host holds its key and a return path at bounces.signrp.example, whose
+ * SPF names the host. Sent as it is, the receiver refuses it; signed
+ * alone, SPF still fails; the plan signs and rewrites, and the message,
+ * signed and with the new return path, is delivered. */
+START_TEST(sign_and_rewrite_together_reach_an_outlook_com_like_receiver_that_wants_spf_and_dkim)
+{
+	struct world_reply r;
+	struct outcome o;
+	char *text, *lines, *copy, *ar, *sig, *rp;
+
+	sender_settings("off");
+	text = message("info@signrp.example", "user@live.com", "sign and rewrite, authalign off");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@signrp.example", "user@live.com", text, &r);
+	free(text);
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@live.com", &o);
+	ck_assert_msg(o.fate == FATE_BOUNCED && strstr(o.line, "5.7.515 Access denied") != NULL &&
+		      strstr(o.line, "(SPF not pass, DKIM not pass)") != NULL, "%s", o.line);
+	free(o.line);
+
+	sender_settings("route");
+	text = message("info@signrp.example", "user@live.com", "sign and rewrite, route");
+	submit(world_env("AA_SENDER_IP4"), 25, "info@signrp.example", "user@live.com", text, &r);
+	free(text);
+	lines = sender_lines(r.id);
+	assert_has(lines, "sign=refused(spf=fail 203.0.113.10 not permitted by signrp.example; dkim=pass "
+		   "d=signrp.example aligned; dmarc=pass p=reject; profile=world-outlook 5.7.515)");
+	assert_has(lines, "rewrite=pass(spf=pass 203.0.113.10 permitted by bounces.signrp.example; dkim=pass "
+		   "d=signrp.example aligned; dmarc=pass");
+	assert_has(lines, "chosen=rewrite action=rewrite");
+	free(lines);
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@live.com", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "T=remote_smtp ") != NULL &&
+		      strstr(o.line, "P=<bounces@bounces.signrp.example>") != NULL, "%s", o.line);
+	copy = receiver_copy("user@live.com", o.next_id);
+	sig = world_header(copy, "DKIM-Signature", 0);
+	ck_assert_ptr_nonnull(sig);
+	assert_has(sig, "d=signrp.example;");
+	rp = world_header(copy, "Return-Path", 0);
+	ck_assert_ptr_nonnull(rp);
+	assert_has(rp, "<bounces@bounces.signrp.example>");
+	ar = receiver_authres(copy);
+	assert_has(ar, "spf=pass");
+	assert_has(ar, "dkim=pass");
+	assert_has(ar, "dmarc=pass");
+	free(ar);
+	free(rp);
+	free(sig);
+	free(copy);
+	free(o.line);
+}
+END_TEST
+
 START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct)
 {
 	static struct row rows[MATRIX_MAX];
@@ -812,6 +867,7 @@ Suite *suite_outbound(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_direct);
+	tcase_add_test(tc, sign_and_rewrite_together_reach_an_outlook_com_like_receiver_that_wants_spf_and_dkim);
 	tcase_add_test(tc, a_destination_that_blocks_this_host_is_reached_through_the_smarthost_after_the_first_bounce);
 	tcase_add_test(tc, parallel_refusals_through_exim_are_all_counted);
 	tcase_add_test(tc, a_refusal_met_as_root_is_recorded_by_exims_user);

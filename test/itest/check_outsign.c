@@ -25,6 +25,16 @@ static void sender_mode(const char *mode)
 	free(out);
 }
 
+/* outbound_egress of the sending host's settings, in place. */
+static void sender_egress(const char *egress)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 10, "sed -i 's/^outbound_egress = .*/outbound_egress = %s/' "
+				  "\"$AA_SENDER_AUTHALIGN_CONFIG\"", egress), 0);
+	free(out);
+}
+
 static void setup(void)
 {
 	world_require();
@@ -37,6 +47,7 @@ static void setup(void)
 static void teardown(void)
 {
 	sender_mode("off");
+	sender_egress("203.0.113.10");
 }
 
 /* The sending host's plan for id (its log line). */
@@ -180,8 +191,10 @@ END_TEST
 /* check-config against Exim's own reading of the direct transport
  * (exim4 -bP transport: the namespace's /etc/exim4/exim4.conf is the
  * sending host's configuration): the settings agree with remote_smtp; a
- * transport that may also send from an IPv6 address, and an egress Exim
- * never sends from, are errors that say what to change. */
+ * transport that may also send from an IPv6 address is a warning that
+ * says how to list it; an egress Exim never sends from is an error that
+ * says what to change; one address per family, as the transport sends,
+ * is clean. */
 START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
 {
 	char *out = NULL;
@@ -198,7 +211,16 @@ START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
 	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_two"), 0);
 	assert_has(out, "warning: transport remote_smtp_two may send from 2001:db8::10 (interface = <; 203.0.113.10 ; "
 		   "2001:db8::10): receivers of that address family see it, but authalign predicts SPF for "
-		   "outbound_egress 203.0.113.10 only");
+		   "outbound_egress 203.0.113.10 only; set outbound_egress = 203.0.113.10, 2001:db8::10");
+	free(out);
+	/* one egress per family, as the transport sends: nothing to say */
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_two") == 0, "%s", out);
+	ck_assert_msg(strstr(out, "transport remote_smtp_two") == NULL &&
+		      strstr(out, "outbound: mode=off egress=203.0.113.10, 2001:db8::10 ") != NULL, "%s", out);
+	free(out);
+	/* an IPv6 egress the transport never sends from */
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp"), 1);
+	assert_has(out, "outbound_egress 2001:db8::10 is not an address transport remote_smtp sends from");
 	free(out);
 	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.99", "remote_smtp"), 1);
 	assert_has(out, "transport remote_smtp sends from 203.0.113.10 (interface = 203.0.113.10), not outbound_egress "
@@ -271,6 +293,75 @@ START_TEST(a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_
 }
 END_TEST
 
+/* Mail from the sending host over IPv6: queued from 203.0.113.10 (SMTP on
+ * standard input), then delivered by "exim -M" with -DSENDER_IPV6 (remote_smtp's
+ * interface "<; 203.0.113.10 ; 2001:db8::10"). v6only.example's MX has an
+ * IPv6 address only, so the receiver sees 2001:db8::10. The id in id_r. */
+static void send_over_ipv6(const char *from, const char *rcpt, char *id_r, size_t id_len)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 60,
+		"printf 'HELO server.hosting.example\\r\\nMAIL FROM:<%s>\\r\\nRCPT TO:<%s>\\r\\nDATA\\r\\n"
+		"From: <%s>\\r\\nTo: <%s>\\r\\nSubject: over IPv6\\r\\n\\r\\nHello.\\r\\n.\\r\\nQUIT\\r\\n' | "
+		"wexim-sender -odq -oMa 203.0.113.10 -bs | tr -d '\\r' | sed -n 's/^250 OK id=//p'",
+		from, rcpt, from, rcpt), 0);
+	out[strcspn(out, "\n")] = '\0';
+	ck_assert_msg(strlen(out) >= 16 && strlen(out) < id_len, "no id: %s", out);
+	snprintf(id_r, id_len, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, "wexim-sender -DSENDER_IPV6=1 -M %s 2>&1", id_r), 0);
+	free(out);
+}
+
+/* A host whose transport may send from 203.0.113.10 and 2001:db8::10, and
+ * outbound_egress naming both: each message is predicted from the worse
+ * of the two. A domain whose SPF lacks the IPv6 address is predicted
+ * refused from 2001:db8::10 with the ip6: mechanism to add, and the
+ * receiver, reached over IPv6, refuses it; one whose SPF has both passes
+ * and is delivered. (Monitor mode: the message goes as it is.) */
+START_TEST(a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_as_predicted)
+{
+	char id[32], *line, *copy, *ar, *rlines = NULL;
+	struct outcome o;
+
+	sender_mode("monitor");
+	sender_egress("203.0.113.10, 2001:db8::10");
+
+	send_over_ipv6("x@v4spf.example", "user@v6only.example", id, sizeof(id));
+	line = plan_line(id);
+	assert_has(line, "direct=refused(spf=fail 2001:db8::10 not permitted by v4spf.example");
+	assert_has(line, "add ip6:2001:db8::10 to v4spf.example's SPF record");
+	outcome_wait(world_env("AA_SENDER_LOG"), id, "user@v6only.example", &o);
+	ck_assert_msg(o.fate == FATE_BOUNCED && strstr(o.line, "550 5.7.509") != NULL &&
+		      strstr(o.line, "[2001:db8::50]") != NULL, "%s", o.line);
+	free(o.line);
+	free(line);
+	/* the receiver saw the IPv6 address */
+	ck_assert_int_gt(world_log_grep_in(world_env("AA_RECEIVER_LOG"), "H=(server.hosting.example) [2001:db8::10]",
+					   &rlines), 0);
+	free(rlines);
+
+	send_over_ipv6("x@dualspf.example", "user@v6only.example", id, sizeof(id));
+	line = plan_line(id);
+	assert_has(line, "direct=pass(spf=pass 203.0.113.10 permitted by dualspf.example");
+	assert_has(line, "chosen=direct");
+	outcome_wait(world_env("AA_SENDER_LOG"), id, "user@v6only.example", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED, "%s", o.line);
+	copy = receiver_copy("user@v6only.example", o.next_id);
+	ar = receiver_authres(copy);
+	assert_has(ar, "spf=pass");
+	assert_has(ar, "dmarc=pass");
+	free(ar);
+	free(copy);
+	free(o.line);
+	free(line);
+	/* the sender's queue is empty: nothing frozen or left behind */
+	ck_assert_int_eq(world_sh(&line, 30, "test \"$(wexim-sender -bpc)\" = 0"), 0);
+	free(line);
+}
+END_TEST
+
 Suite *suite_outsign(void)
 {
 	Suite *s = suite_create("outsign");
@@ -285,6 +376,7 @@ Suite *suite_outsign(void)
 	tcase_add_test(tc, a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record);
 	tcase_add_test(tc, check_config_warns_of_a_relay_selector_that_is_not_published);
 	tcase_add_test(tc, check_config_compares_egress_and_helo_with_the_exim_transport);
+	tcase_add_test(tc, a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_as_predicted);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -117,6 +117,10 @@ static const struct bad_case bad_cases[] = {
 	{ "outbound_mode = sometimes\n", NULL, ":1: invalid value: outbound_mode" },
 	{ "\noutbound_egress = 127.0.0.1\n", NULL, ":2: egress is a loopback address" },
 	{ "outbound_egress = mail.example\n", NULL, ":1: egress is not an IPv4 or IPv6 address" },
+	{ "outbound_egress = 203.0.113.5, 203.0.113.6\n", NULL, ":1: two egress addresses of one address family" },
+	{ "outbound_egress = 203.0.113.5 2001:db8::5 2001:db8::6\n", NULL, ":1: more than two egress addresses" },
+	{ "outbound_egress = 203.0.113.5, ::1\n", NULL, ":1: egress is a loopback address" },
+	{ "outbound_egress = ,\n", NULL, ":1: no egress address" },
 	{ "outbound_helo = bad_helo!\n", NULL, ":1: invalid value: outbound_helo" },
 	{ "outbound_mode = route\n", NULL, "outbound_egress is required" },
 	{ "outbound_trusted_hosts = 203.0.113.0/33\n", NULL, ":1: an IPv4 or IPv6 address or network" },
@@ -193,7 +197,7 @@ END_TEST
 
 START_TEST(config_outbound_settings_are_loaded)
 {
-	char *routes = write_tmp("relay: hosts=relay.example.net egress=198.51.100.25\n");
+	char *routes = write_tmp("relay: hosts=relay.example.net egress=198.51.100.25,2001:db8::25\n");
 	char *domains = write_tmp("example.com: mode=enforce pin=relay\n");
 	char *owners = write_tmp("example.com: bob\n*: nobody\n");
 	const struct aa_submitter bob = { .local = 1, .login = "bob" }, web = { .host = "192.0.2.80" };
@@ -206,14 +210,17 @@ START_TEST(config_outbound_settings_are_loaded)
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
 	snprintf(text, sizeof(text),
-		 "outbound_mode = monitor\noutbound_egress = 203.0.113.5\noutbound_helo = mail.example.net\n"
+		 "outbound_mode = monitor\noutbound_egress = 2001:db8::5  203.0.113.5\noutbound_helo = mail.example.net\n"
 		 "outbound_profiles_file = %s/conf.d-examples/authalign-profiles\n"
 		 "outbound_routes_file = %s\noutbound_domains_file = %s\noutbound_owners_file = %s\n"
 		 "outbound_trusted_hosts = 192.0.2.64/26, 2001:db8::1\n", cwd, routes, domains, owners);
 	settings = write_tmp(text);
 	ck_assert_msg(aa_config_load(settings, &cfg, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_int_eq(cfg->outbound.mode, AA_OUT_MONITOR);
-	ck_assert_str_eq(cfg->outbound.direct.egress_ip, "203.0.113.5");
+	ck_assert_str_eq(cfg->outbound.direct.egress_ip, "2001:db8::5");
+	ck_assert_str_eq(cfg->outbound.direct.egress_ip2, "203.0.113.5");
+	ck_assert_str_eq(aa_route_at(cfg->outbound.routes, 0)->egress_ip, "198.51.100.25");
+	ck_assert_str_eq(aa_route_at(cfg->outbound.routes, 0)->egress_ip2, "2001:db8::25");
 	ck_assert_str_eq(cfg->outbound.direct.helo, "mail.example.net");
 	ck_assert_uint_eq(aa_profiles_count(cfg->outbound.profiles), 4);
 	ck_assert_uint_eq(aa_route_count(cfg->outbound.routes), 1);

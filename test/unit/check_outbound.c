@@ -69,6 +69,11 @@ static const char *const zone[] = {
 	"_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"",
 	"quarnone.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	"_dmarc.quarnone.example TXT \"v=DMARC1; p=quarantine\"",
+	/* this host's IPv4 address only; both of its addresses (dual) */
+	"v4only.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
+	"_dmarc.v4only.example TXT \"v=DMARC1; p=reject\"",
+	"dual.example TXT \"v=spf1 ip4:203.0.113.5 ip6:2001:db8::5 -all\"",
+	"_dmarc.dual.example TXT \"v=DMARC1; p=reject\"",
 	/* both this host and the relay may send for it */
 	"both.example TXT \"v=spf1 ip4:203.0.113.5 ip4:198.51.100.25 -all\"",
 	"_dmarc.both.example TXT \"v=DMARC1; p=reject\"",
@@ -845,6 +850,55 @@ START_TEST(a_rewrite_that_keeps_our_signature_carries_both_to_the_transport)
 }
 END_TEST
 
+/* A host that may send from 203.0.113.5 and 2001:db8::5: SPF is judged
+ * for each, the worse outcome counts and names its address, and the fix
+ * names the missing mechanism. */
+START_TEST(an_spf_record_without_the_hosts_ipv6_address_is_refused_over_ipv6)
+{
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_outbound ob;
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_dkim_result none = { 0 };
+	const char *values[] = { "a@v4only.example", "a@dual.example" };
+	struct aa_from from;
+	struct aa_plan r;
+
+	load_outbound(&ob);
+	ob.direct.egress_ip2 = "2001:db8::5";
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = strlen(values[i]);
+		struct aa_out_msg msg = { .env_sender = values[i], .from = &from, .dkim = &none,
+					  .rcpt_domain = "contoso.example", .submitter = &owner };
+
+		ck_assert_int_eq(aa_from_parse_fields(ctx, &values[i], &len, 1, &from), 0);
+		ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+		if (i == 0) {
+			ck_assert_msg(r.direct.refused && strcmp(r.direct.egress, "2001:db8::5") == 0, "%s", r.log_line);
+			ck_assert_msg(strstr(r.log_line, "direct=refused(spf=fail 2001:db8::5 not permitted by "
+					     "v4only.example") != NULL, "%s", r.log_line);
+			ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, "add ip6:2001:db8::5 to v4only.example's "
+								    "SPF record") != NULL, "%s", r.smtp_text);
+		} else {
+			ck_assert_msg(!r.direct.refused && r.step == AA_STEP_DIRECT &&
+				      strcmp(r.direct.egress, "203.0.113.5") == 0, "%s", r.log_line);
+		}
+	}
+	/* one family alone: the IPv4 address passes v4only.example */
+	ob.direct.egress_ip2 = NULL;
+	{
+		size_t len = strlen(values[0]);
+		struct aa_out_msg msg = { .env_sender = values[0], .from = &from, .dkim = &none,
+					  .rcpt_domain = "contoso.example", .submitter = &owner };
+
+		ck_assert_int_eq(aa_from_parse_fields(ctx, &values[0], &len, 1, &from), 0);
+		ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+		ck_assert_msg(!r.direct.refused, "%s", r.log_line);
+	}
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
 	struct aa_ctx *ctx = outbound_ctx();
@@ -872,6 +926,7 @@ Suite *suite_outbound(void)
 	tcase_add_loop_test(tc, from_fields_that_may_hide_a_domain_withhold_its_powers, 0,
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
+	tcase_add_test(tc, an_spf_record_without_the_hosts_ipv6_address_is_refused_over_ipv6);
 	tcase_add_test(tc, a_rewrite_that_keeps_our_signature_carries_both_to_the_transport);
 	tcase_add_test(tc, a_smarthost_that_needs_the_rewrite_carries_both_to_the_transport);
 	tcase_add_loop_test(tc, what_a_destination_refused_makes_the_next_plan_take_another_step, 0,
