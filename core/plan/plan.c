@@ -7,6 +7,11 @@
  * sender (a bounce must keep <>, RFC 5321 4.5.5), smarthost without
  * routes. Once sign applied, later steps keep signing: an aligned
  * signature never hurts, and Outlook.com wants SPF and DKIM together.
+ * Combinations: a smarthost refused as it is is tried with the rewrite
+ * too (when the order has rewrite); a sign step refused alone tries the
+ * rewrite and the smarthosts the order put before it, signed. So every
+ * combination of sign, rewrite and one route is considered, each step
+ * alone before it is combined.
  * A step left undecided by a DNS temporary failure stops the plan: temp
  * (the caller defers with 451, never refuses), unless a step before it
  * reaches the junk folder. A step that reaches only the junk folder
@@ -263,13 +268,81 @@ static int rewrite_in_order(const struct planner *pl)
 	return 0;
 }
 
+/* The smarthosts a smarthost step names (named: one route, NULL: every
+ * one), each with chg and, refused as it is, with the domain's return
+ * path too; suffix names what chg adds ("" or "+sign"). 1 when one was
+ * chosen. */
+static int try_smarthosts(struct planner *pl, struct aa_plan *r, const char *named,
+			  const struct aa_out_change *chg, const char *suffix)
+{
+	struct aa_prediction p;
+
+	for (size_t k = 0; k < aa_route_count(pl->ob->routes); k++) {
+		const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
+		const char *label;
+
+		if (named != NULL && strcmp(named, rt->name) != 0)
+			continue;
+		label = aa_arena_printf(pl->ctx->arena, "smarthost:%s%s", aa_escz(pl->ctx, rt->name), suffix);
+		if (parent_withheld(pl, rt, label))
+			continue;
+		if (try(pl, label, rt, AA_STEP_SMARTHOST, chg, &p)) {
+			choose(r, AA_STEP_SMARTHOST, rt, chg, &pl->pol, &p);
+			return 1;
+		}
+		/* refused as it is: the relay may carry it once the envelope
+		 * is the domain's own return path */
+		if ((p.refused || (p.junk && !p.temp)) && rewrite_in_order(pl) && chg->return_path == NULL) {
+			struct aa_out_change both = *chg;
+
+			both.return_path = pl->pol.return_path;
+			label = aa_arena_printf(pl->ctx->arena, "smarthost:%s%s+rewrite", aa_escz(pl->ctx, rt->name),
+						suffix);
+			if (try(pl, label, rt, AA_STEP_SMARTHOST, &both, &p)) {
+				choose(r, AA_STEP_SMARTHOST, rt, &both, &pl->pol, &p);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The sign step when the domain's order put rewrite or smarthosts before
+ * it: signed, those steps are tried again (sign+rewrite, then each
+ * smarthost signed), so that every combination the order allows is
+ * considered whatever the order. 1 when one was chosen. */
+static int sign_with_earlier(struct planner *pl, struct aa_plan *r, const struct aa_out_change *chg,
+			     int rewrite_before, const char *const *smarthosts_before, size_t n_before)
+{
+	struct aa_prediction p;
+
+	if (rewrite_before && rewrite_applies(pl)) {
+		struct aa_out_change both = *chg;
+
+		both.return_path = pl->pol.return_path;
+		if (try(pl, "sign+rewrite", &pl->ob->direct, AA_STEP_REWRITE, &both, &p)) {
+			choose(r, AA_STEP_REWRITE, &pl->ob->direct, &both, &pl->pol, &p);
+			return 1;
+		}
+	}
+	if (pl->not_owner)
+		return 0;
+	for (size_t i = 0; i < n_before; i++)
+		if (try_smarthosts(pl, r, smarthosts_before[i], chg, "+sign"))
+			return 1;
+	return 0;
+}
+
 /* Walk the steps; 1 when one was chosen (pass or temp). */
 static int walk(struct planner *pl, struct aa_plan *r)
 {
 	enum aa_step order[AA_STEPS_MAX];
 	const char *named[AA_STEPS_MAX];
-	size_t n = pl->pol.order_len;
+	size_t n = pl->pol.order_len, n_smarthosts = 0;
 	struct aa_prediction p;
+	/* the steps before the current one that signing combines with */
+	int rewrite_before = 0, all_smarthosts_before = 0;
+	const char *smarthosts_before[AA_STEPS_MAX];
 
 	memcpy(order, pl->pol.order, sizeof(order));
 	memcpy(named, pl->pol.order_route, sizeof(named));
@@ -304,6 +377,8 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				choose(r, AA_STEP_SIGN, &pl->ob->direct, &chg, &pl->pol, &p);
 				return 1;
 			}
+			if (sign_with_earlier(pl, r, &chg, rewrite_before, smarthosts_before, n_smarthosts))
+				return 1;
 			break;
 		case AA_STEP_REWRITE:
 			if (pl->pol.return_path == NULL) {
@@ -315,6 +390,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				break;
 			}
 			chg.return_path = pl->pol.return_path;
+			rewrite_before = 1;
 			if (try(pl, "rewrite", &pl->ob->direct, AA_STEP_REWRITE, &chg, &p)) {
 				choose(r, AA_STEP_REWRITE, &pl->ob->direct, &chg, &pl->pol, &p);
 				return 1;
@@ -325,35 +401,16 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				log_step(pl, "smarthost", "n/a(routes serve the From domain's owners only)");
 				break;
 			}
-			for (size_t k = 0; k < aa_route_count(pl->ob->routes); k++) {
-				const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
-				const char *label;
-
-				if (named[i] != NULL && strcmp(named[i], rt->name) != 0)
-					continue;
-				label = aa_arena_printf(pl->ctx->arena, "smarthost:%s", aa_escz(pl->ctx, rt->name));
-				if (parent_withheld(pl, rt, label))
-					continue;
-				if (try(pl, label, rt, AA_STEP_SMARTHOST, &chg, &p)) {
-					choose(r, AA_STEP_SMARTHOST, rt, &chg, &pl->pol, &p);
-					return 1;
-				}
-				/* refused as it is: the relay may carry it once the
-				 * envelope is the domain's own return path */
-				if ((p.refused || (p.junk && !p.temp)) && rewrite_in_order(pl) && chg.return_path == NULL) {
-					struct aa_out_change both = chg;
-
-					both.return_path = pl->pol.return_path;
-					label = aa_arena_printf(pl->ctx->arena, "smarthost:%s+rewrite",
-								aa_escz(pl->ctx, rt->name));
-					if (try(pl, label, rt, AA_STEP_SMARTHOST, &both, &p)) {
-						choose(r, AA_STEP_SMARTHOST, rt, &both, &pl->pol, &p);
-						return 1;
-					}
-				}
-			}
-			if (aa_route_count(pl->ob->routes) == 0)
+			if (aa_route_count(pl->ob->routes) == 0) {
 				log_step(pl, "smarthost", "n/a(no routes)");
+				break;
+			}
+			if (!all_smarthosts_before && n_smarthosts < AA_STEPS_MAX) {
+				smarthosts_before[n_smarthosts++] = named[i];	/* NULL: every one */
+				all_smarthosts_before = named[i] == NULL;
+			}
+			if (try_smarthosts(pl, r, named[i], &chg, ""))
+				return 1;
 			break;
 		case AA_STEP_REFUSE:
 			break;

@@ -74,6 +74,13 @@ static const char *const zone[] = {
 	"_dmarc.v4only.example TXT \"v=DMARC1; p=reject\"",
 	"dual.example TXT \"v=spf1 ip4:203.0.113.5 ip6:2001:db8::5 -all\"",
 	"_dmarc.dual.example TXT \"v=DMARC1; p=reject\"",
+	/* orders that put signing last: SPF names only the relay (relaykey),
+	 * or only the return path's domain names this host (rpkey) */
+	"relaykey.example TXT \"v=spf1 ip4:198.51.100.25 -all\"",
+	"_dmarc.relaykey.example TXT \"v=DMARC1; p=reject\"",
+	"rpkey.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
+	"_dmarc.rpkey.example TXT \"v=DMARC1; p=reject\"",
+	"bounce.rpkey.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	/* both this host and the relay may send for it */
 	"both.example TXT \"v=spf1 ip4:203.0.113.5 ip4:198.51.100.25 -all\"",
 	"_dmarc.both.example TXT \"v=DMARC1; p=reject\"",
@@ -101,6 +108,9 @@ static const char domains_text[] =
 	"rprelay.example: mode=enforce return_path=bounces@bounce.rprelay.example\n"
 	"quartemp.example: mode=enforce\n"
 	"rpnoorder.example: mode=enforce order=direct,smarthost return_path=bounces@bounce.rpnoorder.example\n"
+	"relaykey.example: mode=enforce order=direct,smarthost,sign dkim=s1:@KEYS@/rsa2048.pem\n"
+	"rpkey.example: mode=enforce order=direct,rewrite,sign dkim=s1:@KEYS@/rsa2048.pem "
+	"return_path=bounces@bounce.rpkey.example\n"
 	"off.example: mode=off\n"
 	"*: mode=enforce\n";
 
@@ -330,6 +340,8 @@ static struct aa_ctx *outbound_ctx(void)
 
 	aa_test_publish(ctx, "s1._domainkey.signed.example", "rsa2048.txt");
 	aa_test_publish(ctx, "s1._domainkey.keyrp.example", "rsa2048.txt");
+	aa_test_publish(ctx, "s1._domainkey.relaykey.example", "rsa2048.txt");
+	aa_test_publish(ctx, "s1._domainkey.rpkey.example", "rsa2048.txt");
 	aa_test_publish(ctx, "s1._domainkey.rotated.example", "rsa512.txt");
 	aa_test_publish(ctx, "s1._domainkey.edrotated.example", "rsa2048.txt");
 	return ctx;
@@ -899,6 +911,50 @@ START_TEST(an_spf_record_without_the_hosts_ipv6_address_is_refused_over_ipv6)
 }
 END_TEST
 
+/* Outlook.com wants SPF and DKIM together. A domain whose order puts sign
+ * last still gets the combination: signed, the steps before are tried
+ * again, and the plan carries both parts to the transport. */
+static const struct {
+	const char *from;
+	enum aa_step step;
+	const char *log, *carried;
+} sign_last[] = {
+	{ "a@relaykey.example", AA_STEP_SMARTHOST, "smarthost:relay+sign=pass(spf=pass 198.51.100.25 permitted by "
+	  "relaykey.example; dkim=pass d=relaykey.example aligned", " outlook.com=smarthost:relay,sign:relaykey.example" },
+	{ "a@rpkey.example", AA_STEP_REWRITE, "sign+rewrite=pass(spf=pass 203.0.113.5 permitted by bounce.rpkey.example; "
+	  "dkim=pass d=rpkey.example aligned", " outlook.com=rewrite:bounces@bounce.rpkey.example,sign:rpkey.example" },
+};
+
+START_TEST(a_domain_that_signs_last_gets_its_signature_combined_with_the_steps_before)
+{
+	struct aa_ctx *ctx = outbound_ctx();
+	struct aa_outbound ob;
+	const char *values[] = { sign_last[_i].from };
+	size_t lens[] = { strlen(values[0]) };
+	struct aa_from from;
+	struct aa_dkim_result none = { 0 };
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_out_msg msg = { .env_sender = values[0], .from = &from, .dkim = &none,
+				  .rcpt_domain = "outlook.com", .submitter = &owner };
+	struct aa_plandata pd = { .msgid = "1xaKvM-00006s-0W", .made = 1, .count = 1 };
+	struct aa_plan r;
+	const char *text;
+
+	load_outbound(&ob);
+	ck_assert_int_eq(aa_from_parse_fields(ctx, values, lens, 1, &from), 0);
+	ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+	ck_assert_msg(r.step == sign_last[_i].step && r.sign_domain != NULL, "%s", r.log_line);
+	/* each step alone was tried first, and refused */
+	ck_assert_msg(strstr(r.log_line, "sign=refused(") != NULL, "%s", r.log_line);
+	ck_assert_msg(strstr(r.log_line, sign_last[_i].log) != NULL, "%s", r.log_line);
+	aa_plandata_entry_of(&r, "outlook.com", &pd.entry[0]);
+	text = aa_plandata_encode(ctx, &pd);
+	ck_assert_msg(text != NULL && strstr(text, sign_last[_i].carried) != NULL, "%s", text);
+	aa_outbound_free(&ob);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(predict_never_uses_a_loopback_egress)
 {
 	struct aa_ctx *ctx = outbound_ctx();
@@ -927,6 +983,8 @@ Suite *suite_outbound(void)
 			    (int)(sizeof(hidden) / sizeof(hidden[0])));
 	tcase_add_test(tc, predict_never_uses_a_loopback_egress);
 	tcase_add_test(tc, an_spf_record_without_the_hosts_ipv6_address_is_refused_over_ipv6);
+	tcase_add_loop_test(tc, a_domain_that_signs_last_gets_its_signature_combined_with_the_steps_before, 0,
+			    (int)(sizeof(sign_last) / sizeof(sign_last[0])));
 	tcase_add_test(tc, a_rewrite_that_keeps_our_signature_carries_both_to_the_transport);
 	tcase_add_test(tc, a_smarthost_that_needs_the_rewrite_carries_both_to_the_transport);
 	tcase_add_loop_test(tc, what_a_destination_refused_makes_the_next_plan_take_another_step, 0,
