@@ -337,6 +337,8 @@ install: all
 	$(SUBST) conf.d-examples/debian/authalign-main.conf.in >"$(DESTDIR)$(DATADIR)/exim/main.conf"
 	chmod 644 "$(DESTDIR)$(DATADIR)/exim/main.conf"
 	install -m 644 conf.d-examples/debian/authalign-rcpt.acl "$(DESTDIR)$(DATADIR)/exim/rcpt.acl"
+	$(SUBST) conf.d-examples/debian/authalign-bounce.in >"$(DESTDIR)$(DATADIR)/exim/bounce"
+	chmod 644 "$(DESTDIR)$(DATADIR)/exim/bounce"
 	install -m 644 conf.d-examples/authalign-profiles "$(DESTDIR)$(DATADIR)/profiles"
 	install -m 644 $(EXAMPLES) "$(DESTDIR)$(DOCDIR)/examples/"
 	@$(call install_conf,$(SUBST) conf.d-examples/debian/main/05_authalign.in,$(DESTDIR)$(EXIMCONFDIR)/conf.d/main/05_authalign)
@@ -353,7 +355,8 @@ install: all
 MAN_NAMES := $(patsubst doc/%.md,%,$(wildcard doc/*.[1-8].md))
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/authalign.so" "$(DESTDIR)$(SBINDIR)/authalign"
-	rm -f "$(DESTDIR)$(DATADIR)/exim/main.conf" "$(DESTDIR)$(DATADIR)/exim/rcpt.acl" "$(DESTDIR)$(DATADIR)/profiles"
+	rm -f "$(DESTDIR)$(DATADIR)/exim/main.conf" "$(DESTDIR)$(DATADIR)/exim/rcpt.acl" "$(DESTDIR)$(DATADIR)/exim/bounce" \
+	      "$(DESTDIR)$(DATADIR)/profiles"
 	for f in $(notdir $(EXAMPLES)); do rm -f "$(DESTDIR)$(DOCDIR)/examples/$$f"; done
 	for page in $(MAN_NAMES); do rm -f "$(DESTDIR)$(MANDIR)/man$${page##*.}/$$page"; done
 	-rmdir "$(DESTDIR)$(DATADIR)/exim" "$(DESTDIR)$(DATADIR)" "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null

@@ -185,4 +185,14 @@ void plugin_learned_close(struct aa_learned *l);
  * (msg:fail:delivery, msg:rcpt:host:defer, msg:host:defer) are ignored. */
 void plugin_learn(struct aa_plugin *pl, const char *event, const char *data);
 
+/* ---- the bounce's words (bounce_note.c) ----
+ *
+ * plugin_learn notes, for each refusal of a message that Exim will
+ * bounce, what authalign found and does about it; the bounce's text
+ * (bounce_message_file) asks for them with authalign_bounce{$message_id}.
+ * Kept in this process for one message id at a time; text is printable
+ * ASCII, escaped by the caller, wrapped here. "" when nothing was noted. */
+void plugin_bounce_note_add(struct aa_plugin *pl, const char *msgid, const char *text);
+const char *plugin_bounce_note(const char *msgid);
+
 #endif

@@ -109,7 +109,8 @@ static int record_as_exim(const struct aa_feedback_config *cfg, const struct aa_
 /* The route and step the message took for domain, when its plan did not
  * expect a refusal there; NULL: nothing to learn (no plan, a refusal
  * foreseen, a route no longer configured). */
-static const struct aa_route *route_taken(struct aa_plugin *pl, const char *domain, enum aa_step *step_r)
+static const struct aa_route *route_taken(struct aa_plugin *pl, const char *domain, enum aa_step *step_r,
+					 int *foreseen_r)
 {
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	const struct aa_plandata_entry *e = NULL;
@@ -117,8 +118,13 @@ static const struct aa_route *route_taken(struct aa_plugin *pl, const char *doma
 	const char *why;
 
 	*step_r = AA_STEP_DIRECT;
-	if (outplan_for(pl, domain, &e, &why) != OUTPLAN_OK || e == NULL || e->foreseen)
+	*foreseen_r = 0;
+	if (outplan_for(pl, domain, &e, &why) != OUTPLAN_OK || e == NULL)
 		return NULL;
+	if (e->foreseen) {
+		*foreseen_r = 1;
+		return NULL;
+	}
 	*step_r = e->step;
 	if (e->step == AA_STEP_SMARTHOST && e->arg != NULL && (rt = aa_route_find(ob->routes, e->arg)) != NULL)
 		return rt;
@@ -149,6 +155,66 @@ static const char *lesson_words(struct aa_plugin *pl, enum aa_fb_class c, int co
 			       pol.mode == AA_OUT_MONITOR ? "; outbound_mode monitor: only logged, not applied" :
 			       pol.mode == AA_OUT_OFF ? "; outbound_mode off for this From domain: not applied" : "",
 			       aa_escz(ctx, destination));
+}
+
+/* What a refusal of class c means, for the bounce. */
+static const char *class_words(enum aa_fb_class c)
+{
+	switch (c) {
+	case AA_FB_DMARC:
+		return "the message fails DMARC or the destination's authentication rules";
+	case AA_FB_SPF:
+		return "the message fails SPF";
+	case AA_FB_BLOCKLIST:
+		return "this host's address is on the destination's block list";
+	case AA_FB_RELAY:
+		return "the destination does not relay for this host (a tenant or relay rule)";
+	default:
+		return "the destination refused it";
+	}
+}
+
+/* For the bounce: what authalign found about a 5xx of a class a route
+ * changes, and what the next messages do (learned), or that the plan had
+ * foreseen it (learned NULL). */
+static void bounce_note(struct aa_plugin *pl, const struct aa_fb_reply *reply, enum aa_fb_class c,
+			const char *host, const char *sent_from, const char *from, const char *destination,
+			const struct aa_fb_key *learned)
+{
+	struct aa_ctx *ctx = pl->ctx;
+	const char *me = (const char *)expand_string(US"$primary_hostname"), *next, *text;
+	const char *id = message_id != NULL ? (const char *)message_id : "";
+	struct aa_out_policy pol;
+	time_t until = time(NULL) + (time_t)pl->cfg->feedback.expire_s;
+	char when[32] = "?";
+	struct tm tm;
+
+	if (reply->code < 500 || !aa_fb_class_avoids(c))
+		return;
+	me = aa_escz(ctx, me != NULL ? me : "this host");
+	if (learned == NULL) {
+		text = aa_arena_printf(ctx->arena, "authalign on %s: %s refused mail to %s (%d %s): %s. authalign "
+				       "had foreseen it when the message was submitted: no way it knows of gets "
+				       "this mail accepted. Exim's main log for message %s names the fix.", me,
+				       aa_escz(ctx, host), aa_escz(ctx, destination), reply->code,
+				       aa_escz(ctx, reply->status), class_words(c), aa_escz(ctx, id));
+		plugin_bounce_note_add(pl, id, text);
+		return;
+	}
+	if (gmtime_r(&until, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+	aa_outbound_policy(&pl->cfg->outbound, from, &pol);
+	next = pol.mode == AA_OUT_MONITOR ? "outbound_mode is monitor for this From domain: authalign only "
+		"logs it, and the next messages go the same way" :
+	       pol.mode == AA_OUT_OFF ? "outbound_mode is off for this From domain: nothing changes" :
+	       aa_arena_printf(ctx->arena, "until %s, mail to %s%s takes another step of its plan, so sending "
+			       "this message again should deliver it", when, aa_escz(ctx, destination),
+			       strcmp(learned->from_domain, "*") == 0 ? " from every From domain" :
+			       aa_arena_printf(ctx->arena, " from %s", aa_escz(ctx, learned->from_domain)));
+	text = aa_arena_printf(ctx->arena, "authalign on %s: %s refused mail to %s from %s (%d %s): %s. "
+			       "authalign has learned it: %s.", me, aa_escz(ctx, host), aa_escz(ctx, destination),
+			       aa_escz(ctx, sent_from), reply->code, aa_escz(ctx, reply->status), class_words(c), next);
+	plugin_bounce_note_add(pl, id, text);
 }
 
 /* 1 when the host that answered is the route's: one of its hosts for a
@@ -199,7 +265,7 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	enum aa_fb_class c;
 	enum aa_step step;
 	char err[256];
-	int rc;
+	int rc, foreseen;
 
 	if (event == NULL || data == NULL || !reply_event(event))
 		return;
@@ -214,7 +280,12 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	fdom = from != NULL && from->status == AA_FROM_OK && from->domain != NULL ? from->domain : NULL;
 	if (fdom == NULL && !aa_fb_class_every_from(c))
 		return;		/* no single author: nothing to learn for one */
-	if ((rt = route_taken(pl, domain, &step)) == NULL || !took_route(pl, rt, domain, host))
+	if ((rt = route_taken(pl, domain, &step, &foreseen)) == NULL) {
+		if (foreseen)
+			bounce_note(pl, &reply, c, host, NULL, fdom, domain, NULL);
+		return;
+	}
+	if (!took_route(pl, rt, domain, host))
 		return;
 	key.destination = aa_learned_destination(domain);
 	key.from_domain = aa_fb_class_every_from(c) ? "*" : fdom;
@@ -234,6 +305,8 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 		       aa_escz(ctx, host), aa_escz(ctx, err));
 		return;
 	}
+	bounce_note(pl, &reply, c, host, sent_from != NULL && *sent_from != '\0' ? sent_from :
+		    key.egress[0] != '\0' ? key.egress : "this host", fdom, key.destination, &key);
 	aa_log(ctx, AA_LOG_INFO, "learned: %s refused %s (%s, %d %s; rule %s) for %s%s, route %s; %s",
 	       aa_escz(ctx, host), aa_escz(ctx, sent_from != NULL && *sent_from != '\0' ? sent_from :
 					  key.egress[0] != '\0' ? key.egress : "this host"),

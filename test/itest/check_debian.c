@@ -232,6 +232,41 @@ START_TEST(debian_learn_macro_gives_both_remote_transports_the_event)
 }
 END_TEST
 
+/* AUTHALIGN_BOUNCE: Debian's configuration takes the package's bounce
+ * text, which names the installed plugin; Exim expands its intro with
+ * authalign_bounce (nothing noted: the expansion works and adds nothing). */
+START_TEST(debian_bounce_macro_makes_the_package_text_exims_bounce_message_file)
+{
+	char *out = NULL, *want;
+
+	for (int on = 0; on < 2; on++) {
+		build(on ? "AUTHALIGN_BOUNCE=yes" : "");
+		ck_assert_msg(world_sh(&out, 30, "exim4 -C '%s' -bV", generated) == 0, "exim -bV: %s", out);
+		free(out);
+		ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP bounce_message_file", generated), 0);
+		if (!on) {
+			ck_assert_msg(strstr(out, "authalign") == NULL, "%s", out);
+			free(out);
+			continue;
+		}
+		ck_assert(asprintf(&want, "bounce_message_file = %s/debian/usr/share/authalign/exim/bounce\n",
+				   world_env("AA_WORLD")) > 0);
+		ck_assert_msg(strcmp(out, want) == 0, "got %s want %s", out, want);
+		free(want);
+		free(out);
+		/* the text names the installed plugin, and Exim expands it */
+		ck_assert_msg(world_sh(&out, 30, "grep -q \"{$AA_WORLD/debian/usr/lib/exim4/local_scan/authalign.so}"
+				       "{authalign_bounce}{\\$message_id}\" \"$AA_WORLD/debian/usr/share/authalign/exim/bounce\"")
+			      == 0, "%s", out);
+		free(out);
+		ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -be \"[\\${dlfunc{$AA_WORLD/debian/usr/lib/exim4/"
+					  "local_scan/authalign.so}{authalign_bounce}{1xaKvM-00006s-0W}}]\"", generated), 0);
+		ck_assert_str_eq(out, "[]\n");
+		free(out);
+	}
+}
+END_TEST
+
 /* AUTHALIGN_PRELOAD: the daemon of Debian's configuration reads the
  * settings when a client connects, before any message (no process of a
  * message has run); an admin's own limit follows in the option. */
@@ -320,6 +355,7 @@ Suite *suite_debian(void)
 			    (int)(sizeof(admin_cases) / sizeof(admin_cases[0])));
 	tcase_add_test(tc, debian_preload_macro_has_the_daemon_read_the_settings_before_any_message);
 	tcase_add_test(tc, debian_learn_macro_gives_both_remote_transports_the_event);
+	tcase_add_test(tc, debian_bounce_macro_makes_the_package_text_exims_bounce_message_file);
 	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);
 	tcase_add_test(tc, debian_package_files_removed_with_the_admins_lines_left_exim_runs_without_it);
 	suite_add_tcase(s, tc);

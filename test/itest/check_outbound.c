@@ -234,6 +234,30 @@ START_TEST(route_mode_delivers_every_would_bounce_message_and_keeps_direct_ones_
 }
 END_TEST
 
+/* The bounce this host sent about message id to its catch-all Maildir of
+ * domain, its lines joined by spaces (the text is wrapped). */
+static char *bounce_of(const char *id, const char *domain)
+{
+	char *line = NULL, *copy = NULL, bounce_id[32], want[64];
+	const char *at;
+
+	snprintf(want, sizeof(want), "R=%s ", id);
+	ck_assert_msg(world_log_wait_in(world_env("AA_SENDER_LOG"), want, "<= <> ", OUTCOME_SECONDS, &line) == 0,
+		      "no bounce of %s", id);
+	at = strstr(line, " <= <> ");
+	ck_assert_ptr_nonnull(at);
+	while (at > line && at[-1] != ' ')
+		at--;
+	snprintf(bounce_id, sizeof(bounce_id), "%.*s", (int)strcspn(at, " "), at);
+	free(line);
+	ck_assert_msg(world_mail_wait_in(world_env("AA_SENDER_MAILDIR"), domain, bounce_id, OUTCOME_SECONDS,
+					 &copy) == 0, "bounce %s not in %s's Maildir", bounce_id, domain);
+	for (char *p = copy; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return copy;
+}
+
 /* The closed loop, as Outlook.com's S3150 shows it: blocklist.example's MX
  * (the receiver) refuses this host's own address. The first message
  * bounces and the transport's event_action records the refusal; the next
@@ -260,6 +284,15 @@ START_TEST(a_destination_that_blocks_this_host_is_reached_through_the_smarthost_
 	assert_has(lines, ") for every From domain, route direct; mail to blocklist.example avoids it until ");
 	assert_has(lines, " (authalign forget blocklist.example)");
 	free(lines);
+	/* the bounce says what authalign found and what the next messages do */
+	copy = bounce_of(r.id, "bothspf.example");
+	assert_has(copy, "authalign on server.hosting.example: mx.blocklist.example refused mail to "
+		   "blocklist.example from 203.0.113.10 (550 5.7.1): this host's address is on the destination's "
+		   "block list. authalign has learned it: until ");
+	assert_has(copy, ", mail to blocklist.example from every From domain takes another step of its plan, so "
+		   "sending this message again should deliver it.");
+	assert_has(copy, "(S3150)");
+	free(copy);
 
 	/* the next message takes the relay, and the receiver has it */
 	text = message("info@bothspf.example", rcpt, "blocked second");
