@@ -254,12 +254,9 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	const struct aa_outbound *ob = &pl->cfg->outbound;
 	const char *domain = (const char *)expand_string(US"$domain");
 	const char *host = (const char *)expand_string(US"$host");
-	/* the address this delivery left from: a route's address of either
-	 * family (the lesson is kept under the route's first, for both) */
-	const char *sent_from = (const char *)expand_string(US"$sending_ip_address");
 	const struct aa_route *rt;
 	const struct aa_from *from;
-	const char *rule = "", *fdom;
+	const char *rule = "", *fdom, *sent_from;
 	struct aa_fb_reply reply;
 	struct aa_fb_key key;
 	enum aa_fb_class c;
@@ -293,6 +290,13 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	key.egress = rt->egress_ip != NULL ? rt->egress_ip : "";
 	if (key.route == NULL)
 		return;
+	/* the address the delivery left from: one of the route's (Exim's
+	 * $sending_ip_address is not kept for the event of a 5xx); the lesson
+	 * is kept under the first, for both families */
+	sent_from = rt->egress_ip2 == NULL ? (key.egress[0] != '\0' ? key.egress : "this host") :
+		    aa_arena_printf(ctx->arena, "%s or %s", rt->egress_ip, rt->egress_ip2);
+	if (sent_from == NULL)
+		return;
 	if (geteuid() == 0) {
 		rc = record_as_exim(&pl->cfg->feedback, &key, &reply, err, sizeof(err));
 		if (rc == 0 && debug_selector != 0)	/* exim -d: the root path, seen */
@@ -305,11 +309,9 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 		       aa_escz(ctx, host), aa_escz(ctx, err));
 		return;
 	}
-	bounce_note(pl, &reply, c, host, sent_from != NULL && *sent_from != '\0' ? sent_from :
-		    key.egress[0] != '\0' ? key.egress : "this host", fdom, key.destination, &key);
+	bounce_note(pl, &reply, c, host, sent_from, fdom, key.destination, &key);
 	aa_log(ctx, AA_LOG_INFO, "learned: %s refused %s (%s, %d %s; rule %s) for %s%s, route %s; %s",
-	       aa_escz(ctx, host), aa_escz(ctx, sent_from != NULL && *sent_from != '\0' ? sent_from :
-					  key.egress[0] != '\0' ? key.egress : "this host"),
+	       aa_escz(ctx, host), aa_escz(ctx, sent_from),
 	       aa_fb_class_name(c), reply.code, aa_escz(ctx, reply.status), rule,
 	       strcmp(key.from_domain, "*") == 0 ? "every From domain" : "From ",
 	       strcmp(key.from_domain, "*") == 0 ? "" : aa_escz(ctx, key.from_domain), aa_escz(ctx, key.route),

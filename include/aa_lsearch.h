@@ -40,6 +40,11 @@ typedef int aa_lsearch_entry_fn(void *arg, const char *file, unsigned line, char
  * /dev/null (another device, such as /dev/zero, never ends). NULL with "path: cannot open:
  * why" in err. */
 FILE *aa_lsearch_open(const char *path, char *err, size_t errlen);
+/* One physical line of f into buf (size bytes), without its "\n" or
+ * "\r\n": 1; 0 at the end of the file; -1 with *why_r for a line longer
+ * than size - 2 bytes, one holding a NUL byte (what follows it would be
+ * dropped unseen) or a read error. */
+int aa_lsearch_read_line(FILE *f, char *buf, size_t size, const char **why_r);
 
 int aa_lsearch_read(const char *path, aa_lsearch_entry_fn *fn, void *arg, char *err,
 		    size_t errlen);

@@ -65,6 +65,8 @@ struct aa_prediction {
 					 * route with one per address family, the one
 					 * with the worse outcome (the first when equal) */
 	struct aa_spf_result spf;	/* against egress */
+	const char *spf_fails_also;	/* the route's other address, when SPF does
+					 * not pass from it either (for the fix) */
 	int dkim_aligned_pass;		/* an aligned signature will verify on arrival */
 	const char *dkim_domain;	/* its d= */
 	int dkim_any_pass;		/* any signature will verify (profile require=dkim) */

@@ -3,6 +3,8 @@
  * (or one JSON object whose "ok" is the verdict). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -320,13 +322,46 @@ static int same_address(const char *a, const char *b)
 /* The direct transport as Exim reads it against outbound_egress and
  * outbound_helo: receivers see the transport's addresses, whatever the
  * settings say (issue: SPF predicted for an address Exim never uses). */
+/* The address family of text: AF_INET, AF_INET6, or 0 (no address). */
+static int family_of(const char *text)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, text, a) == 1 ? AF_INET : inet_pton(AF_INET6, text, a) == 1 ? AF_INET6 : 0;
+}
+
+/* 1 when this host has an IPv6 address other than loopback and link-local. */
+static int host_has_ipv6(void)
+{
+	struct ifaddrs *ifs, *i;
+	int found = 0;
+
+	if (getifaddrs(&ifs) != 0)
+		return 0;
+	for (i = ifs; i != NULL && !found; i = i->ifa_next) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(const void *)i->ifa_addr;
+
+		if (i->ifa_addr != NULL && i->ifa_addr->sa_family == AF_INET6 &&
+		    !IN6_IS_ADDR_LOOPBACK(&a->sin6_addr) && !IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
+			found = 1;
+	}
+	freeifaddrs(ifs);
+	return found;
+}
+
+/* The direct transport as Exim reads it against outbound_egress: for each
+ * address family Exim binds to the first address of that family in the
+ * interface list (the others are never used), and to none when there is
+ * none (the system picks the address). */
 static void check_exim_transport(const struct aa_config *cfg, struct findings *e, struct findings *w)
 {
 	const char *const *egress = (const char *const *)cfg->outbound_egress, *name = cfg->outbound_transport;
 	struct exim_transport t;
 	char err[256], eg[EGRESS_TEXT_MAX];
-	int listed[2] = { 0, 0 };
 	const char *all = egress_text(egress[0], egress[1], eg, sizeof(eg));
+	const char *used[2] = { NULL, NULL };	/* the transport's first IPv4, IPv6 address */
+	const char *mine[2] = { NULL, NULL };	/* outbound_egress's IPv4, IPv6 address */
+	const char *suggest[2];
 
 	if (egress[0] == NULL || strcmp(name, "none") == 0)
 		return;		/* "none": settings for another host than this Exim's */
@@ -336,36 +371,61 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 	}
 	if (t.interface == NULL || t.interface[0] == '\0')
 		note(w, "transport %s has no interface: Exim sends from the address the system picks for each "
-		     "destination; set interface = %s there, or make sure that address is %s", name,
-		     interface_text(egress, err, sizeof(err)), all);
+		     "destination; set interface = %s there (Debian: REMOTE_SMTP_INTERFACE), or make sure that "
+		     "address is %s", name, interface_text(egress, err, sizeof(err)), all);
 	else if (t.count == 0)
 		note(w, "transport %s: interface is an expansion (%s): check by hand that it gives %s", name,
 		     t.interface, all);
 	for (size_t i = 0; i < t.count; i++) {
-		const char *a = t.address[i];
-		int fam = strchr(a, ':') != NULL, k;
+		int fam = family_of(t.address[i]);
+		const char **slot = fam == AF_INET ? &used[0] : fam == AF_INET6 ? &used[1] : NULL;
 
-		for (k = 0; k < 2 && egress[k] != NULL && !same_address(a, egress[k]); k++)
-			;
-		if (k < 2 && egress[k] != NULL) {
-			listed[k] = 1;
-			continue;
-		}
-		for (k = 0; k < 2 && egress[k] != NULL && (strchr(egress[k], ':') != NULL) != fam; k++)
-			;
-		if (k == 2 || egress[k] == NULL)
+		if (slot == NULL)
+			note(w, "transport %s: interface item \"%s\" is not an IP address", name, t.address[i]);
+		else if (*slot != NULL)
+			note(w, "transport %s: interface address %s is never used: Exim sends from the first address "
+			     "of each family (%s)", name, t.address[i], *slot);
+		else
+			*slot = t.address[i];
+	}
+	for (int k = 0; k < 2; k++)
+		if (egress[k] != NULL)
+			mine[family_of(egress[k]) == AF_INET6] = egress[k];
+	/* what outbound_egress should say: the transport's address of each
+	 * family it names, ours for the others */
+	suggest[0] = used[0] != NULL ? used[0] : mine[0];
+	suggest[1] = used[1] != NULL ? used[1] : mine[1];
+	if (t.ipv4_only && mine[1] != NULL)
+		note(e, "outbound_egress %s is never used: Exim delivers over IPv4 only (disable_ipv6, or "
+		     "dns_ipv4_lookup = *); remove it, or authalign judges IPv6 destinations from an address Exim "
+		     "never sends from", mine[1]);
+	else if (t.ipv4_only && used[1] != NULL)
+		note(w, "transport %s: interface address %s is never used: Exim delivers over IPv4 only "
+		     "(disable_ipv6, or dns_ipv4_lookup = *)", name, used[1]);
+	for (int f = 0; f < 2 && t.count > 0; f++) {
+		if (f == 1 && t.ipv4_only)
+			break;
+		if (used[f] != NULL && mine[f] != NULL && !same_address(used[f], mine[f]))
+			note(e, "transport %s sends from %s (interface = %s), not outbound_egress %s: set "
+			     "outbound_egress = %s", name, used[f], t.interface, mine[f],
+			     egress_text(suggest[0] != NULL ? suggest[0] : suggest[1], suggest[0] != NULL ? suggest[1] : NULL,
+					 err, sizeof(err)));
+		else if (used[f] != NULL && mine[f] == NULL)
 			note(w, "transport %s may send from %s (interface = %s): receivers of that address family see "
 			     "it, but authalign predicts SPF for outbound_egress %s only; set outbound_egress = %s, %s "
-			     "and publish both in each domain's SPF record", name, a, t.interface, all, all, a);
-		else
-			note(e, "transport %s sends from %s (interface = %s), not outbound_egress %s: set "
-			     "outbound_egress = %s", name, a, t.interface, egress[k],
-			     egress_text(k == 0 ? a : egress[0], k == 1 ? a : egress[1], err, sizeof(err)));
+			     "and publish both in each domain's SPF record", name, used[f], t.interface, all, all,
+			     used[f]);
+		else if (used[f] == NULL && mine[f] != NULL)
+			note(e, "outbound_egress %s is not an address transport %s sends from (interface = %s): to "
+			     "destinations of that address family Exim sends from the address the system picks", mine[f],
+			     name, t.interface);
+		else if (used[f] == NULL && f == 1 && host_has_ipv6())
+			note(w, "transport %s names no IPv6 address (interface = %s) and this host has one: to "
+			     "destinations reachable over IPv6 Exim sends from the address the system picks, which "
+			     "authalign does not predict; add an IPv6 address to interface (Debian: "
+			     "REMOTE_SMTP_INTERFACE = <; v4 ; v6) and to outbound_egress, or keep delivery on IPv4 "
+			     "(disable_ipv6 = true, or dns_ipv4_lookup = *)", name, t.interface);
 	}
-	for (size_t k = 0; k < 2; k++)
-		if (t.count > 0 && egress[k] != NULL && !listed[k])
-			note(e, "outbound_egress %s is not an address transport %s sends from (interface = %s)",
-			     egress[k], name, t.interface);
 	if (t.helo_data != NULL && t.helo_data[0] != '\0' && strchr(t.helo_data, '$') == NULL) {
 		if (cfg->outbound_helo == NULL)
 			note(w, "transport %s says HELO %s: set outbound_helo = %s (the SPF identity of bounces)", name,

@@ -1,6 +1,8 @@
 /* exim_transport.c - what an Exim transport says it sends from: its
  * interface addresses and helo_data, read with `exim4 -bP transport NAME`
- * (Exim's own reading of its configuration, Debian's macros included). */
+ * (Exim's own reading of its configuration, Debian's macros included),
+ * and whether Exim delivers over IPv6 at all (disable_ipv6,
+ * dns_ipv4_lookup). */
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
@@ -75,47 +77,76 @@ static void set_value(char **to, const char *line, size_t name_len)
 	*to = strdup(v);
 }
 
-int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen)
+/* What Exim prints for `EXIM -bP ARGS` (EXIM: the binary, or the
+ * admin's AUTHALIGN_EXIM command, e.g. "exim4 -C /etc/exim4/new.conf"), line by line (a line without its
+ * newline) to take(); 0 when Exim said it without error. */
+static int exim_print(const char *exim, const char *args, void (*take)(const char *, void *), void *arg)
 {
-	const char *exim = access("/usr/sbin/exim4", X_OK) == 0 ? "/usr/sbin/exim4" : "/usr/sbin/exim";
-	char cmd[256], line[4096];
+	char cmd[1024], line[4096];
 	size_t total = 0;
 	int status;
 	FILE *p;
+
+	if ((size_t)snprintf(cmd, sizeof(cmd), "%s -bP %s 2>&1", exim, args) >= sizeof(cmd) ||
+	    (p = popen(cmd, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), p) != NULL) {
+		if (total >= OUTPUT_MAX)
+			continue;	/* read to the end: Exim must not block on a full pipe */
+		total += strlen(line);
+		line[strcspn(line, "\r\n")] = '\0';
+		take(line, arg);
+	}
+	status = pclose(p);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void take_transport(const char *line, void *arg)
+{
+	struct exim_transport *t = arg;
+
+	if (strncmp(line, "interface =", 11) == 0)
+		set_value(&t->interface, line, 11);
+	else if (strncmp(line, "helo_data =", 11) == 0)
+		set_value(&t->helo_data, line, 11);
+	else if (strstr(line, " not found") != NULL && strncmp(line, "transport ", 10) == 0)
+		t->missing = 1;
+}
+
+static void take_main(const char *line, void *arg)
+{
+	struct exim_transport *t = arg;
+
+	if (strcmp(line, "disable_ipv6") == 0 || strcmp(line, "dns_ipv4_lookup = *") == 0)
+		t->ipv4_only = 1;
+}
+
+int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen)
+{
+	const char *env = getenv("AUTHALIGN_EXIM");
+	const char *exim = env != NULL && *env != '\0' ? env :
+			   access("/usr/sbin/exim4", X_OK) == 0 ? "/usr/sbin/exim4" : "/usr/sbin/exim";
+	char args[128];
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	if (!name_ok(name)) {
 		snprintf(err, errlen, "outbound_transport is not a transport name");
 		return -1;
 	}
-	if (access(exim, X_OK) != 0) {
+	if (exim != env && access(exim, X_OK) != 0) {
 		snprintf(err, errlen, "no Exim binary (/usr/sbin/exim4 or /usr/sbin/exim) to ask");
 		return -1;
 	}
-	snprintf(cmd, sizeof(cmd), "%s -bP transport %s 2>&1", exim, name);
-	if ((p = popen(cmd, "r")) == NULL) {
-		snprintf(err, errlen, "cannot run %s", exim);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), p) != NULL) {
-		if (total >= OUTPUT_MAX)
-			continue;	/* read to the end: Exim must not block on a full pipe */
-		total += strlen(line);
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "interface =", 11) == 0)
-			set_value(&t->interface, line, 11);
-		else if (strncmp(line, "helo_data =", 11) == 0)
-			set_value(&t->helo_data, line, 11);
-		else if (strstr(line, " not found") != NULL && strncmp(line, "transport ", 10) == 0)
-			t->missing = 1;
-	}
-	status = pclose(p);
-	if (t->missing || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	snprintf(args, sizeof(args), "transport %s", name);
+	rc = exim_print(exim, args, take_transport, t);
+	if (t->missing || rc < 0) {
 		snprintf(err, errlen, t->missing ? "Exim has no transport %s" : "%s -bP transport %s failed", t->missing ?
 			 name : exim, name);
 		exim_transport_free(t);
 		return -1;
 	}
+	(void)exim_print(exim, "disable_ipv6 dns_ipv4_lookup", take_main, t);
 	/* an expansion, or what Exim shows a user who may not see it */
 	if (t->interface != NULL && strchr(t->interface, '$') == NULL && strstr(t->interface, "not displayable") == NULL)
 		split_list(t->interface, t);

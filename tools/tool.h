@@ -64,6 +64,8 @@ struct exim_transport {
 							 * is no expansion */
 	size_t count;
 	int missing;
+	int ipv4_only;			/* Exim never delivers over IPv6: disable_ipv6,
+					 * or dns_ipv4_lookup = * */
 };
 /* 0, or -1 with why in err (no Exim, no such transport, a bad name). */
 int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen);

@@ -173,20 +173,25 @@ int aa_config_load(const char *path, struct aa_config **cfg_r, char *err, size_t
 	}
 	if (fstat(fileno(f), &st) == 0)
 		aa_file_stamp_set(&cfg->stamp, &st);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
+	for (;;) {
 		char *name, *value, *eq;
 		const struct aa_option *o;
 		const char *why;
+		int got = aa_lsearch_read_line(f, line, sizeof(line), &why);
 
+		if (got == 0)
+			break;
 		lineno++;
 		/* the rest of a longer line (a comment's too) would read as a line of its own */
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' && !feof(f)) {
+		if (got < 0 && strcmp(why, "line too long") == 0) {
 			aa_lsearch_err(err, errlen, path, lineno, "line too long (at most %d bytes)",
 				       CONFIG_LINE_MAX - 2);
 			goto fail;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
+		if (got < 0) {
+			aa_lsearch_err(err, errlen, path, lineno, "%s", why);
+			goto fail;
+		}
 		name = aa_trim(line);
 		if (*name == '#' || *name == '\0')
 			continue;

@@ -167,26 +167,54 @@ int aa_lsearch_read_file(FILE *f, const char *path, aa_lsearch_entry_fn *fn, voi
 	rd->path = path;
 	rd->fn = fn;
 	rd->arg = arg;
-	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
+	while (rc == 0) {
+		const char *why;
+		int got = aa_lsearch_read_line(f, line, sizeof(line), &why);
 
+		if (got == 0)
+			break;
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			aa_lsearch_err(err, errlen, path, lineno, "line too long");
+		if (got < 0) {
+			aa_lsearch_err(err, errlen, path, lineno, "%s", why);
 			rc = -1;
 			break;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
 		rc = take_line(rd, line, lineno, err, errlen);
-	}
-	if (rc == 0 && ferror(f)) {
-		aa_lsearch_err(err, errlen, path, lineno, "read error");
-		rc = -1;
 	}
 	if (rc == 0)
 		rc = flush(rd, err, errlen);
 	free(rd);
 	return rc;
+}
+
+int aa_lsearch_read_line(FILE *f, char *buf, size_t size, const char **why_r)
+{
+	size_t n = 0;
+	int c, nul = 0;
+
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			nul = 1;
+		if (n + 2 >= size) {
+			*why_r = "line too long";
+			return -1;
+		}
+		buf[n++] = (char)c;
+	}
+	if (c == EOF && ferror(f)) {
+		*why_r = "read error";
+		return -1;
+	}
+	if (c == EOF && n == 0)
+		return 0;
+	if (nul) {
+		*why_r = "a NUL byte in the line";
+		return -1;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	return 1;
 }
 
 int aa_lsearch_is_name(const char *name)

@@ -128,9 +128,11 @@ static int parse_order(struct out_entry *e, const char *value, const char **why)
 		}
 		s = (enum aa_step)value;
 		for (size_t j = 0; j < e->order_len; j++) {
-			int same_route = (e->order_route[j] == NULL && it[9] == '\0') ||
-					 (e->order_route[j] != NULL && it[9] == ':' &&
-					  strcmp(e->order_route[j], it + 10) == 0);
+			/* "smarthost" is 9 bytes: it[9] is read for a smarthost step only */
+			int same_route = s == AA_STEP_SMARTHOST &&
+					 ((e->order_route[j] == NULL && it[9] == '\0') ||
+					  (e->order_route[j] != NULL && it[9] == ':' &&
+					   strcmp(e->order_route[j], it + 10) == 0));
 
 			if (e->order[j] == s && (s != AA_STEP_SMARTHOST || same_route)) {
 				*why = "a step given twice";

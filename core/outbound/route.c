@@ -80,40 +80,55 @@ int aa_routes_is_current(const struct aa_routes *r)
 
 int aa_route_check_egress(const char *ip, const char **why_r)
 {
-	unsigned char a[16];
+	static const char loopback[] = "egress is a loopback address: receivers never see it, and SPF passes "
+				       "every loopback client";
 	static const unsigned char zero[16];
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned char a[16];
 
 	if (ip == NULL || *ip == '\0') {
 		*why_r = "no egress address";
 		return -1;
 	}
 	if (inet_pton(AF_INET, ip, a) == 1) {
-		if (a[0] == 127) {
-			*why_r = "egress is a loopback address: receivers never see it, and SPF passes every loopback client";
-			return -1;
-		}
-		if (memcmp(a, zero, 4) == 0) {
-			*why_r = "egress is the unspecified address";
-			return -1;
-		}
-		return 0;
+		*why_r = a[0] == 127 ? loopback :
+			 memcmp(a, zero, 4) == 0 ? "egress is the unspecified address" :
+			 a[0] >= 224 ? "egress is a multicast or reserved address, never a sender's" :
+			 a[0] == 169 && a[1] == 254 ? "egress is a link-local address, which no receiver sees" : NULL;
+		return *why_r != NULL ? -1 : 0;
 	}
 	if (inet_pton(AF_INET6, ip, a) == 1) {
-		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-		if ((memcmp(a, zero, 15) == 0 && a[15] == 1) ||
-		    (memcmp(a, mapped, 12) == 0 && a[12] == 127)) {
-			*why_r = "egress is a loopback address: receivers never see it, and SPF passes every loopback client";
-			return -1;
-		}
-		if (memcmp(a, zero, 16) == 0) {
-			*why_r = "egress is the unspecified address";
-			return -1;
-		}
-		return 0;
+		*why_r = (memcmp(a, zero, 15) == 0 && a[15] == 1) ? loopback :
+			 memcmp(a, zero, 16) == 0 ? "egress is the unspecified address" :
+			 memcmp(a, mapped, 12) == 0 || memcmp(a, zero, 12) == 0 ?
+			 "egress is an IPv4-mapped or IPv4-compatible IPv6 address: write the IPv4 address" :
+			 a[0] == 0xff ? "egress is a multicast address, never a sender's" :
+			 a[0] == 0xfe && (a[1] & 0xc0) == 0x80 ? "egress is a link-local address, which no receiver sees" :
+			 NULL;
+		return *why_r != NULL ? -1 : 0;
 	}
-	*why_r = "egress is not an IPv4 or IPv6 address";
+	*why_r = strchr(ip, ';') != NULL || strchr(ip, '<') != NULL ?
+		 "egress is not an IPv4 or IPv6 address (Exim's \"<;\" list syntax is not used here: write "
+		 "the two addresses with a comma between, 203.0.113.10, 2001:db8::10)" :
+		 strchr(ip, '/') != NULL ? "egress is not an IPv4 or IPv6 address (an address, not a network)" :
+		 "egress is not an IPv4 or IPv6 address";
 	return -1;
+}
+
+/* 1 when s may be an address typed after a space in egress= */
+static int looks_like_address(const char *s)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* 1 for an IPv6 address (aa_route_check_egress accepted it). */
+static int is_ip6(const char *ip)
+{
+	unsigned char a[16];
+
+	return inet_pton(AF_INET6, ip, a) == 1;
 }
 
 int aa_route_parse_egress(const char *text, char **first_r, char **second_r, const char **why_r)
@@ -130,7 +145,12 @@ int aa_route_parse_egress(const char *text, char **first_r, char **second_r, con
 			p++;
 		if (*p == '\0')
 			break;
-		len = strcspn(p, ", \t");
+		len = strcspn(p, ", \t;");
+		if (len == 0) {		/* a ';' between them, as in Exim's "<;" lists */
+			*why_r = "egress is not an IPv4 or IPv6 address (Exim's \"<;\" list syntax is not used here: "
+				 "write the two addresses with a comma between, 203.0.113.10, 2001:db8::10)";
+			return -1;
+		}
 		if (n == 2) {
 			*why_r = "more than two egress addresses (one IPv4 and one IPv6 at most)";
 			return -1;
@@ -148,7 +168,7 @@ int aa_route_parse_egress(const char *text, char **first_r, char **second_r, con
 	}
 	if (n == 0)
 		return aa_route_check_egress("", why_r);
-	if (n == 2 && (strchr(ip[0], ':') == NULL) == (strchr(ip[1], ':') == NULL)) {
+	if (n == 2 && is_ip6(ip[0]) == is_ip6(ip[1])) {
 		*why_r = "two egress addresses of one address family (give one IPv4 and one IPv6: "
 			 "the address receivers see is the transport's for that family)";
 		return -1;
@@ -399,6 +419,10 @@ static int route_entry(void *arg, const char *file, unsigned line, char *key, ch
 					       "hosts=\"%.64s %.64s\": a manualroute route_list entry (domains, "
 					       "a space, hosts)? hosts= takes the host list only; domains go "
 					       "in the outbound domains table", last_value, name);
+			else if (last != NULL && strcmp(last, "egress") == 0 && looks_like_address(name))
+				aa_lsearch_err(err, errlen, file, line, "egress=\"%.64s %.64s\": the two "
+					       "addresses take a comma and no space between (egress=%.64s,%.64s)",
+					       last_value, name, last_value, name);
 			else
 				aa_lsearch_err(err, errlen, file, line, "expected name=value, not \"%.64s\"", name);
 			return -1;

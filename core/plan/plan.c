@@ -268,12 +268,21 @@ static int rewrite_in_order(const struct planner *pl)
 	return 0;
 }
 
+/* 1 when route name is one of the n names (NULL items never match). */
+static int named_in(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 /* The smarthosts a smarthost step names (named: one route, NULL: every
- * one), each with chg and, refused as it is, with the domain's return
- * path too; suffix names what chg adds ("" or "+sign"). 1 when one was
- * chosen. */
+ * one but those tried already, in skip), each with chg and, refused as it
+ * is, with the domain's return path too; suffix names what chg adds (""
+ * or "+sign"). 1 when one was chosen. */
 static int try_smarthosts(struct planner *pl, struct aa_plan *r, const char *named,
-			  const struct aa_out_change *chg, const char *suffix)
+			  const char *const *skip, size_t n_skip, const struct aa_out_change *chg, const char *suffix)
 {
 	struct aa_prediction p;
 
@@ -281,7 +290,7 @@ static int try_smarthosts(struct planner *pl, struct aa_plan *r, const char *nam
 		const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
 		const char *label;
 
-		if (named != NULL && strcmp(named, rt->name) != 0)
+		if (named != NULL ? strcmp(named, rt->name) != 0 : named_in(skip, n_skip, rt->name))
 			continue;
 		label = aa_arena_printf(pl->ctx->arena, "smarthost:%s%s", aa_escz(pl->ctx, rt->name), suffix);
 		if (parent_withheld(pl, rt, label))
@@ -328,7 +337,7 @@ static int sign_with_earlier(struct planner *pl, struct aa_plan *r, const struct
 	if (pl->not_owner)
 		return 0;
 	for (size_t i = 0; i < n_before; i++)
-		if (try_smarthosts(pl, r, smarthosts_before[i], chg, "+sign"))
+		if (try_smarthosts(pl, r, smarthosts_before[i], smarthosts_before, i, chg, "+sign"))
 			return 1;
 	return 0;
 }
@@ -405,12 +414,15 @@ static int walk(struct planner *pl, struct aa_plan *r)
 				log_step(pl, "smarthost", "n/a(no routes)");
 				break;
 			}
+			if (named[i] != NULL && (all_smarthosts_before ||
+						 named_in(smarthosts_before, n_smarthosts, named[i])))
+				break;		/* tried already */
+			if (try_smarthosts(pl, r, named[i], smarthosts_before, n_smarthosts, &chg, ""))
+				return 1;
 			if (!all_smarthosts_before && n_smarthosts < AA_STEPS_MAX) {
-				smarthosts_before[n_smarthosts++] = named[i];	/* NULL: every one */
+				smarthosts_before[n_smarthosts++] = named[i];	/* NULL: every other one */
 				all_smarthosts_before = named[i] == NULL;
 			}
-			if (try_smarthosts(pl, r, named[i], &chg, ""))
-				return 1;
 			break;
 		case AA_STEP_REFUSE:
 			break;
@@ -531,11 +543,20 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	const struct aa_prediction *d = &r->direct;
 	const char *from = aa_escz(ctx, pl->from);
 	const char *egress = d->egress != NULL ? d->egress : pl->ob->direct.egress_ip;
-	const char *ip = aa_escz(ctx, egress);
+	/* every address SPF fails from: "ip4:A" or "ip4:A and ip6:B" */
+	const char *mechs = d->spf_fails_also == NULL ?
+		aa_arena_printf(ctx->arena, "%s:%s", strchr(egress, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, egress)) :
+		aa_arena_printf(ctx->arena, "%s:%s and %s:%s", strchr(egress, ':') != NULL ? "ip6" : "ip4",
+				aa_escz(ctx, egress), strchr(d->spf_fails_also, ':') != NULL ? "ip6" : "ip4",
+				aa_escz(ctx, d->spf_fails_also));
+	const char *ip = d->spf_fails_also == NULL ? aa_escz(ctx, egress) :
+		aa_arena_printf(ctx->arena, "%s and %s", aa_escz(ctx, egress), aa_escz(ctx, d->spf_fails_also));
 	struct aa_str fix;
 	const char *joiner = d->profile != NULL && d->profile->require_spf && d->profile->require_dkim ?
 		", and " : ", or ";
 
+	if (mechs == NULL || ip == NULL)
+		return NULL;
 	if (d->always_failed)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
@@ -544,15 +565,13 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
 		int aligned = sd != NULL && pl->from != NULL &&
 			      aa_dmarc_aligned(ctx, pl->from, sd, 0, pl->ob->dmarc_mode) == 1;
-		const char *mech = strchr(egress, ':') != NULL ? "ip6" : "ip4";
 
 		if (sd != NULL && (aligned || (d->profile != NULL && d->profile->require_spf) ||
 				   d->spf.result != AA_PASS)) {
 			if (d->spf.result == AA_NONE)
-				add_fix(&fix, joiner, "publish an SPF record for %s with %s:%s",
-					aa_escz(ctx, sd), mech, ip);
+				add_fix(&fix, joiner, "publish an SPF record for %s with %s", aa_escz(ctx, sd), mechs);
 			else if (d->spf.result != AA_PASS)
-				add_fix(&fix, joiner, "add %s:%s to %s's SPF record", mech, ip, aa_escz(ctx, sd));
+				add_fix(&fix, joiner, "add %s to %s's SPF record", mechs, aa_escz(ctx, sd));
 		}
 		if (!aligned && pl->from != NULL && pl->pol.return_path == NULL)
 			add_fix(&fix, joiner, "set return_path= for %s to an address at %s whose SPF permits %s",
@@ -677,6 +696,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 
 		unlearned.learned = NULL;
 		pl.msg = &unlearned;
+		memset(&pl.carry, 0, sizeof(pl.carry));	/* walked again from the start */
 		log_step(&pl, "lessons", "ignored(no other step passes)");
 		decided = walk(&pl, r);
 		pl.msg = msg;

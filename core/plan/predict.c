@@ -11,9 +11,10 @@
  * aa_dmarc_evaluate on those synthetic results, in ob->dmarc_mode.
  *
  * A route that may send from an IPv4 and an IPv6 address (a transport's
- * "interface = <; v4 ; v6") is judged from each: the destination picks
- * the family, so the worse outcome is the prediction, and it names the
- * address it is for.
+ * "interface = <; v4 ; v6") is judged from each family the destination's
+ * MX hosts have addresses of (both when that cannot be told): Exim may
+ * take either, so the worse outcome is the prediction (of two alike, the
+ * one SPF fails from), and it names the address it is for.
  *
  * Then the destination's profile. Each rule is yes, no or undecided:
  *   dmarc=policy   DMARC fail and the applied policy is reject (or
@@ -349,6 +350,45 @@ const char *aa_prediction_outcome(const struct aa_prediction *p)
 	return p->temp ? "temp" : p->refused ? "refused" : p->junk ? "junk" : "pass";
 }
 
+/* The address families the destination can be reached over: those of
+ * its MX hosts' addresses (A, AAAA), asked only for a route that may
+ * send from both. Both when it cannot be told (a lookup failed, or no
+ * host has an address). */
+static void destination_families(struct aa_ctx *ctx, const struct aa_out_msg *msg, const char *const *mx,
+				 size_t n, int *v4_r, int *v6_r)
+{
+	const char *const *names = mx;
+	int v4 = 0, v6 = 0;
+
+	if (n == 0) {
+		if (msg->rcpt_domain == NULL) {
+			*v4_r = *v6_r = 1;
+			return;
+		}
+		names = &msg->rcpt_domain;
+		n = 1;
+	}
+	for (size_t i = 0; i < n && i < MX_NAMES_MAX; i++) {
+		const struct aa_dns_answer *a4 = aa_dns_lookup(ctx->dns, names[i], AA_DNS_A);
+		const struct aa_dns_answer *a6 = aa_dns_lookup(ctx->dns, names[i], AA_DNS_AAAA);
+
+		if (aa_dns_is_temp(a4->status) || aa_dns_is_temp(a6->status)) {
+			*v4_r = *v6_r = 1;
+			return;
+		}
+		v4 |= a4->status == AA_DNS_OK;
+		v6 |= a6->status == AA_DNS_OK;
+	}
+	*v4_r = v4 || !v6;
+	*v6_r = v6 || !v4;
+}
+
+/* 1 for an IPv6 address. */
+static int is_ip6(const char *ip)
+{
+	return strchr(ip, ':') != NULL;
+}
+
 /* Worse outcomes rank higher: refused, temp, junk, pass. */
 static int outcome_rank(const struct aa_prediction *p)
 {
@@ -423,7 +463,19 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const st
 		dkim_temp |= arrival->sigs[i].result == AA_TEMPERROR;
 	}
 	helo = route->helo != NULL ? route->helo : msg->helo_default != NULL ? msg->helo_default : "";
-	if (route->egress_ip2 == NULL) {
+	if (route->egress_ip2 != NULL) {
+		int v4, v6;
+
+		destination_families(ctx, msg, mx, mx_count, &v4, &v6);
+		if (!(is_ip6(route->egress_ip) ? v6 : v4)) {
+			judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip2, helo, r);
+			return 0;
+		}
+		if (!(is_ip6(route->egress_ip2) ? v6 : v4)) {
+			judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip, helo, r);
+			return 0;
+		}
+	} else {
 		judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip, helo, r);
 		return 0;
 	}
@@ -436,8 +488,16 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob, const st
 	*other = *r;		/* nothing judged yet: the same start for both */
 	judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip, helo, r);
 	judge_from(ctx, ob, msg, chg, arrival, dkim_temp, route->egress_ip2, helo, other);
-	if (outcome_rank(other) > outcome_rank(r))
+	/* the worse; of two alike, the one SPF fails from (its fix is the one missing) */
+	if (outcome_rank(other) > outcome_rank(r) ||
+	    (outcome_rank(other) == outcome_rank(r) && r->spf.result == AA_PASS && other->spf.result != AA_PASS)) {
+		const char *first = r->spf.result != AA_PASS ? r->egress : NULL;
+
 		*r = *other;
+		r->spf_fails_also = first;
+	} else if (other->spf.result != AA_PASS) {
+		r->spf_fails_also = other->egress;
+	}
 	return 0;
 }
 

@@ -189,45 +189,60 @@ START_TEST(check_config_warns_of_a_relay_selector_that_is_not_published)
 END_TEST
 
 /* check-config against Exim's own reading of the direct transport
- * (exim4 -bP transport: the namespace's /etc/exim4/exim4.conf is the
- * sending host's configuration): the settings agree with remote_smtp; a
- * transport that may also send from an IPv6 address is a warning that
- * says how to list it; an egress Exim never sends from is an error that
- * says what to change; one address per family, as the transport sends,
- * is clean. */
+ * (exim4 -bP: the namespace's /etc/exim4/exim4.conf is the sending host's
+ * configuration, which delivers over IPv4 only; AUTHALIGN_EXIM asks the
+ * same configuration with -DSENDER_IPV6, which delivers over both): the
+ * settings agree with remote_smtp; a transport that may also send from
+ * an IPv6 address is a warning that says how to list it; an egress Exim
+ * never sends from is an error that says what to change; one address per
+ * family, as the transport sends, is clean. */
 START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
 {
 	char *out = NULL;
+	const char *v6 = "AUTHALIGN_EXIM='wexim-sender -DSENDER_IPV6=1'";
 	const char *variant =
 		"d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\"); v=$d/variant.conf; "
 		"sed -e '/^outbound_transport/d' -e 's/^outbound_egress = .*/outbound_egress = %s/' "
 		"\"$AA_SENDER_AUTHALIGN_CONFIG\" > $v && echo 'outbound_transport = %s' >> $v && "
-		"\"$AA_ROOT/build/authalign\" check-config $v 2>&1; rc=$?; rm -f $v; exit $rc";
+		"%s \"$AA_ROOT/build/authalign\" check-config $v 2>&1; rc=$?; rm -f $v; exit $rc";
 
-	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp") == 0, "%s", out);
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp", "") == 0, "%s", out);
 	ck_assert_msg(strstr(out, "transport remote_smtp") == NULL, "%s", out);
 	free(out);
 	/* another address family: a warning (a dual-stack host is no mistake), said loud */
-	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_two"), 0);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_two", v6), 0);
 	assert_has(out, "warning: transport remote_smtp_two may send from 2001:db8::10 (interface = <; 203.0.113.10 ; "
 		   "2001:db8::10): receivers of that address family see it, but authalign predicts SPF for "
 		   "outbound_egress 203.0.113.10 only; set outbound_egress = 203.0.113.10, 2001:db8::10");
 	free(out);
+	/* ... unless Exim delivers over IPv4 only: then that address is never used */
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_two", ""), 0);
+	assert_has(out, "warning: transport remote_smtp_two: interface address 2001:db8::10 is never used: Exim "
+		   "delivers over IPv4 only");
+	free(out);
 	/* one egress per family, as the transport sends: nothing to say */
-	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_two") == 0, "%s", out);
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_two", v6) == 0, "%s", out);
 	ck_assert_msg(strstr(out, "transport remote_smtp_two") == NULL &&
 		      strstr(out, "outbound: mode=off egress=203.0.113.10, 2001:db8::10 ") != NULL, "%s", out);
 	free(out);
-	/* an IPv6 egress the transport never sends from */
-	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp"), 1);
-	assert_has(out, "outbound_egress 2001:db8::10 is not an address transport remote_smtp sends from");
+	/* a second IPv4 address in the list: never used, and no reason to change anything */
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_three", v6) == 0, "%s", out);
+	assert_has(out, "warning: transport remote_smtp_three: interface address 203.0.113.11 is never used: Exim "
+		   "sends from the first address of each family (203.0.113.10)");
+	ck_assert_msg(strstr(out, "set outbound_egress") == NULL, "%s", out);
 	free(out);
-	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.99", "remote_smtp"), 1);
+	/* an IPv6 egress the transport never sends from, or Exim never uses */
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_relay", v6), 1);
+	assert_has(out, "outbound_egress 2001:db8::10 is not an address transport remote_smtp_relay sends from");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10, 2001:db8::10", "remote_smtp_two", ""), 1);
+	assert_has(out, "outbound_egress 2001:db8::10 is never used: Exim delivers over IPv4 only");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.99", "remote_smtp", ""), 1);
 	assert_has(out, "transport remote_smtp sends from 203.0.113.10 (interface = 203.0.113.10), not outbound_egress "
 		   "203.0.113.99: set outbound_egress = 203.0.113.10");
-	assert_has(out, "outbound_egress 203.0.113.99 is not an address transport remote_smtp sends from");
 	free(out);
-	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "no_such_transport"), 0);
+	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "no_such_transport", ""), 0);
 	assert_has(out, "cannot compare outbound_egress and outbound_helo with Exim's transport: Exim has no transport "
 		   "no_such_transport");
 	free(out);
@@ -344,7 +359,8 @@ START_TEST(a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_
 
 	send_over_ipv6("x@dualspf.example", "user@v6only.example", id, sizeof(id));
 	line = plan_line(id);
-	assert_has(line, "direct=pass(spf=pass 203.0.113.10 permitted by dualspf.example");
+	/* v6only.example is reached over IPv6 only: judged from 2001:db8::10 alone */
+	assert_has(line, "direct=pass(spf=pass 2001:db8::10 permitted by dualspf.example");
 	assert_has(line, "chosen=direct");
 	outcome_wait(world_env("AA_SENDER_LOG"), id, "user@v6only.example", &o);
 	ck_assert_msg(o.fate == FATE_DELIVERED, "%s", o.line);

@@ -5,15 +5,21 @@
 #include "aa_lsearch.h"
 #include "aa_test.h"
 
-static char *write_tmp(const char *text)
+/* path of a file holding len bytes of text (NUL bytes included) */
+static char *write_tmp_n(const char *text, size_t len)
 {
 	char path[] = "/tmp/aa-lsearch-XXXXXX";
 	int fd = mkstemp(path);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(write(fd, text, len), (ssize_t)len);
 	close(fd);
 	return strdup(path);
+}
+
+static char *write_tmp(const char *text)
+{
+	return write_tmp_n(text, strlen(text));
 }
 
 struct seen {
@@ -160,6 +166,28 @@ START_TEST(an_error_quoting_a_key_holds_printable_ascii_only)
 }
 END_TEST
 
+/* "203.0.113.10\0, 2001:db8::10" must not load as the IPv4 address alone. */
+START_TEST(a_nul_byte_in_a_table_or_the_settings_is_an_error_not_a_shorter_line)
+{
+	static const char table[] = "a.example: mode=enforce\nb.example: mode=off\0 policy=reject\n";
+	static const char settings[] = "mode = monitor\noutbound_egress = 203.0.113.10\0, 2001:db8::10\n";
+	char *t = write_tmp_n(table, sizeof(table) - 1), *s = write_tmp_n(settings, sizeof(settings) - 1);
+	struct seen seen = { "" };
+	struct aa_config *cfg = NULL;
+	char err[256] = "";
+
+	ck_assert_int_eq(aa_lsearch_read(t, collect, &seen, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: a NUL byte in the line") != NULL, "%s", err);
+	ck_assert_int_eq(aa_config_load(s, &cfg, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, ":2: a NUL byte in the line") != NULL, "%s", err);
+	ck_assert_ptr_null(cfg);
+	unlink(t);
+	unlink(s);
+	free(t);
+	free(s);
+}
+END_TEST
+
 Suite *suite_lsearch(void)
 {
 	Suite *s = suite_create("lsearch");
@@ -168,6 +196,7 @@ Suite *suite_lsearch(void)
 	tcase_add_loop_test(tc, lsearch_reads_entries, 0,
 			    (int)(sizeof(read_cases) / sizeof(read_cases[0])));
 	tcase_add_test(tc, lsearch_most_specific_key_wins);
+	tcase_add_test(tc, a_nul_byte_in_a_table_or_the_settings_is_an_error_not_a_shorter_line);
 	tcase_add_test(tc, an_error_quoting_a_key_holds_printable_ascii_only);
 	tcase_add_test(tc, a_fifo_or_a_directory_named_as_a_file_is_refused_at_once);
 	tcase_add_test(tc, lsearch_keys_and_lists_are_checked);

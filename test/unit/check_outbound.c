@@ -73,6 +73,9 @@ static const char *const zone[] = {
 	"v4only.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.v4only.example TXT \"v=DMARC1; p=reject\"",
 	"dual.example TXT \"v=spf1 ip4:203.0.113.5 ip6:2001:db8::5 -all\"",
+	/* a destination reached over IPv4 only */
+	"v4dest.example MX 10 mx.v4dest.example",
+	"mx.v4dest.example A 192.0.2.60",
 	"_dmarc.dual.example TXT \"v=DMARC1; p=reject\"",
 	/* orders that put signing last: SPF names only the relay (relaykey),
 	 * or only the return path's domain names this host (rpkey) */
@@ -894,6 +897,28 @@ START_TEST(an_spf_record_without_the_hosts_ipv6_address_is_refused_over_ipv6)
 			ck_assert_msg(!r.direct.refused && r.step == AA_STEP_DIRECT &&
 				      strcmp(r.direct.egress, "203.0.113.5") == 0, "%s", r.log_line);
 		}
+	}
+	/* a destination whose MX has an IPv4 address only is judged from 203.0.113.5 alone */
+	{
+		size_t len = strlen(values[0]);
+		struct aa_out_msg msg = { .env_sender = values[0], .from = &from, .dkim = &none,
+					  .rcpt_domain = "v4dest.example", .submitter = &owner };
+
+		ck_assert_int_eq(aa_from_parse_fields(ctx, &values[0], &len, 1, &from), 0);
+		ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+		ck_assert_msg(!r.direct.refused && strcmp(r.direct.egress, "203.0.113.5") == 0, "%s", r.log_line);
+	}
+	/* SPF fails from both: the fix names both */
+	{
+		const char *v = "a@example.com";
+		size_t len = strlen(v);
+		struct aa_out_msg msg = { .env_sender = v, .from = &from, .dkim = &none,
+					  .rcpt_domain = "contoso.example", .submitter = &owner };
+
+		ck_assert_int_eq(aa_from_parse_fields(ctx, &v, &len, 1, &from), 0);
+		ck_assert_int_eq(aa_plan_message(ctx, &ob, &msg, &r), 0);
+		ck_assert_msg(r.smtp_text != NULL && strstr(r.smtp_text, "add ip4:203.0.113.5 and ip6:2001:db8::5 to "
+							    "example.com's SPF record") != NULL, "%s", r.smtp_text);
 	}
 	/* one family alone: the IPv4 address passes v4only.example */
 	ob.direct.egress_ip2 = NULL;
