@@ -126,6 +126,15 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob,
 		      const struct aa_out_change *chg, struct aa_prediction *r);
 
 /* ---- the plan (core/plan/plan.c) ---- */
+#define AA_PLAN_TRIED_MAX 32	/* candidates kept for a reader (authalign predict) */
+
+/* One candidate the planner judged, in the order it did. */
+struct aa_plan_tried {
+	const char *name;		/* "direct", "sign", "smarthost:relay+sign", ... (escaped) */
+	struct aa_prediction pred;
+	int avoided;			/* it would pass, but a lesson made the plan skip it */
+};
+
 struct aa_plan {
 	enum aa_step step;
 	const struct aa_route *route;	/* &ob->direct or a smarthost */
@@ -154,6 +163,9 @@ struct aa_plan {
 					 * says "avoided(learned ...)") */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 	int junk;			/* the best step found reaches only the junk folder */
+	struct aa_plan_tried *tried;	/* every candidate judged, in order (arena);
+					 * the first AA_PLAN_TRIED_MAX */
+	size_t tried_count;
 };
 
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

@@ -264,17 +264,20 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 	return code;
 }
 
-/* One candidate: a line of words, or an object of the "steps" array. */
-static void print_prediction(const struct tool_out *o, struct json *j, struct aa_ctx *ctx, const char *step,
-			     const struct aa_prediction *p)
+/* One candidate the planner judged: a line of words, or an object of the
+ * "steps" array. */
+static void print_prediction(const struct tool_out *o, struct json *j, struct aa_ctx *ctx,
+			     const struct aa_plan_tried *t)
 {
-	char label[80];
+	const struct aa_prediction *p = &t->pred;
 
 	if (o->json) {
 		json_open(j, NULL, '{');
-		json_str(j, "step", step);
+		json_str(j, "step", t->name);
 		json_str(j, "route", p->route != NULL ? p->route->name : NULL);
 		json_str(j, "outcome", aa_prediction_outcome(p));
+		json_bool(j, "avoided", t->avoided);
+		json_str(j, "egress", p->egress);
 		json_str(j, "profile", p->profile != NULL ? p->profile->name : NULL);
 		json_str(j, "status", p->refused ? p->status : NULL);
 		json_str(j, "env_sender", p->env_sender);
@@ -282,13 +285,13 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 		json_close(j);
 		return;
 	}
-	snprintf(label, sizeof(label), "%s%s%s", step, strcmp(step, "smarthost") == 0 ? ":" : "",
-		 strcmp(step, "smarthost") == 0 ? p->route->name : "");
-	printf("%-22s %s", label, aa_prediction_outcome(p));
+	printf("%-22s %s", t->name, t->avoided ? "avoided (learned)" : aa_prediction_outcome(p));
 	if (p->profile != NULL)
 		printf(" profile=%s", aa_escz(ctx, p->profile->name));
 	if (p->refused)
 		printf(" status=%s", aa_escz(ctx, p->status));
+	if (p->egress != NULL)
+		printf(" from=%s", aa_escz(ctx, p->egress));
 	printf(" env=<%s>", aa_escz(ctx, p->env_sender));
 	printf("\n    %s\n", aa_escz(ctx, p->reason));
 }
@@ -300,6 +303,8 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 	if (o->json) {
 		json_open(j, "plan", '{');
 		json_str(j, "step", aa_step_name(plan->step));
+		json_str(j, "outcome", plan->none_pass ? "refused" : aa_prediction_outcome(&plan->chosen));
+		json_bool(j, "none_pass", plan->none_pass);
 		json_str(j, "route", plan->route != NULL ? plan->route->name : NULL);
 		json_str(j, "route_data", data);
 		json_str(j, "transport", plan->route != NULL ? plan->route->transport : NULL);
@@ -314,10 +319,14 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 		json_close(j);
 		return;
 	}
-	printf("plan: step=%s route=%s%s%s%s%s%s\n", aa_step_name(plan->step),
+	printf("plan: step=%s route=%s%s%s%s%s%s outcome=%s\n", aa_step_name(plan->step),
 	       plan->route != NULL ? aa_escz(ctx, plan->route->name) : "-", data != NULL ? " route_data=" : "",
 	       data != NULL ? data : "", plan->sign_domain != NULL ? " sign=" : "",
-	       plan->sign_domain != NULL ? aa_escz(ctx, plan->sign_domain) : "", plan->temp ? " temp" : "");
+	       plan->sign_domain != NULL ? aa_escz(ctx, plan->sign_domain) : "", plan->temp ? " temp" : "",
+	       plan->none_pass ? "refused" : aa_prediction_outcome(&plan->chosen));
+	if (plan->none_pass && plan->step != AA_STEP_REFUSE)
+		printf("nothing passes: the destination would refuse it; outbound_mode %s sends it as it is\n",
+		       aa_out_mode_name(plan->mode));
 	if (plan->route != NULL)
 		printf("transport: %s\n", plan->route->transport != NULL ? aa_escz(ctx, plan->route->transport) :
 		       "the one Exim's own router picks (Debian: remote_smtp)");
@@ -342,7 +351,6 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 	struct aa_out_msg msg = { .env_sender = argv[0], .from = &from, .dkim = &dkim,
 				  .rcpt_domain = argv[1], .submitter = &owner };
 	struct aa_out_policy pol;
-	struct aa_prediction p;
 	struct aa_plan plan;
 	struct aa_learned learned;
 	char ferr[256];
@@ -368,27 +376,10 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 		json_str(&j, "from_domain", from.domain);
 		json_str(&j, "mode", aa_out_mode_name(pol.mode));
 		json_str(&j, "key", pol.matched_key);
-		json_open(&j, "steps", '[');
 	} else {
 		printf("from=%s rcpt_domain=%s mode=%s%s%s\n", aa_escz(ctx, from.domain), aa_escz(ctx, argv[1]),
 		       aa_out_mode_name(pol.mode), pol.matched_key != NULL ? " key=" : "",
 		       pol.matched_key != NULL ? pol.matched_key : "");
-	}
-	aa_predict(ctx, ob, &msg, &ob->direct, NULL, NULL, &p);
-	print_prediction(o, &j, ctx, "direct", &p);
-	if (pol.dkim_selector != NULL && from.domain != NULL) {
-		struct aa_out_change chg = { .sign_domain = pol.dkim_domain, .sign_selector = pol.dkim_selector };
-
-		aa_predict_change(ctx, ob, &msg, &ob->direct, &chg, &p);
-		print_prediction(o, &j, ctx, "sign", &p);
-	}
-	if (pol.return_path != NULL) {
-		aa_predict(ctx, ob, &msg, &ob->direct, NULL, pol.return_path, &p);
-		print_prediction(o, &j, ctx, "rewrite", &p);
-	}
-	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
-		aa_predict(ctx, ob, &msg, aa_route_at(ob->routes, i), NULL, NULL, &p);
-		print_prediction(o, &j, ctx, "smarthost", &p);
 	}
 	/* what the destinations taught this host counts, as it does in Exim */
 	learned.now = time(NULL);
@@ -399,7 +390,24 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 	msg.learned = &learned;
 	aa_plan_message(ctx, ob, &msg, &plan);
 	aa_feedback_close(&learned.store);
-	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+	/* off: no plan, but what the destination would conclude all the same */
+	if (plan.tried_count == 0) {
+		aa_predict(ctx, ob, &msg, &ob->direct, NULL, NULL, &plan.direct);
+		plan.chosen = plan.direct;
+		plan.none_pass = plan.direct.refused;
+		plan.temp = plan.direct.temp;
+	}
+	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE || plan.none_pass ? TOOL_EXIT_FAIL :
+	       TOOL_EXIT_OK;
+	if (o->json)
+		json_open(&j, "steps", '[');
+	if (plan.tried_count == 0) {
+		struct aa_plan_tried direct = { .name = "direct", .pred = plan.direct };
+
+		print_prediction(o, &j, ctx, &direct);
+	}
+	for (size_t i = 0; i < plan.tried_count; i++)
+		print_prediction(o, &j, ctx, &plan.tried[i]);
 	if (o->json)
 		json_close(&j);
 	print_plan(o, &j, ctx, &plan);

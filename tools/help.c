@@ -67,11 +67,13 @@ static const struct tool_command commands[] = {
 	  "  RCPT_DOMAIN   the recipient's domain (its MX is looked up)\n"
 	  "  MESSAGE       the message on standard input\n"
 	  "  (the settings, -c CONFIG, must give outbound_egress)\n",
-	  "One line per candidate (direct, sign, rewrite, each smarthost): pass, refused\n"
-	  "or temp, with the profile and the reason; then \"plan: step=...\".",
+	  "One line per candidate the planner judged, in its order (direct, sign, rewrite,\n"
+	  "smarthost:NAME and combinations such as smarthost:NAME+sign): pass, junk,\n"
+	  "refused, temp or avoided, with the profile, the address and the reason; then\n"
+	  "\"plan: step=... outcome=...\".",
 	  "command sender rcpt_domain from_domain mode key steps plan exit",
 	  { "the plan delivers", "bad arguments, settings or input", "the plan is temp (it would defer)",
-	    "the plan refuses" } },
+	    "the plan refuses, or nothing passes (it would bounce)" } },
 	{ "status", "", 0, 0, TOOL_SETTINGS_ONLY,
 	  "List what the destinations' replies taught (the outbound feedback store).",
 	  "  (none; -c CONFIG names the store: outbound_feedback_file or\n"

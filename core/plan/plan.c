@@ -152,6 +152,22 @@ static const char *utc(struct aa_ctx *ctx, time_t t)
 	return aa_arena_strdup(ctx->arena, buf);
 }
 
+/* Keep a candidate for a reader of the plan (authalign predict). */
+static void record_try(struct planner *pl, const char *name, const struct aa_prediction *p, int was_avoided)
+{
+	struct aa_plan *r = pl->plan;
+
+	if (name == NULL || r->tried_count >= AA_PLAN_TRIED_MAX)
+		return;
+	if (r->tried == NULL &&
+	    (r->tried = aa_arena_alloc(pl->ctx->arena, AA_PLAN_TRIED_MAX * sizeof(*r->tried))) == NULL)
+		return;
+	r->tried[r->tried_count].name = name;
+	r->tried[r->tried_count].pred = *p;
+	r->tried[r->tried_count].avoided = was_avoided;
+	r->tried_count++;
+}
+
 /* 1 when a step that would pass must not be taken, for what the
  * destination answered before: logged in place of its verdict. A store
  * that fails is logged once and the plan goes on as if nothing was
@@ -178,6 +194,7 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 	if (rc == 0)
 		return 0;
 	pl->plan->avoided = 1;
+	record_try(pl, name, p, 1);
 	log_step(pl, name, aa_arena_printf(ctx->arena, "avoided(learned: %s refused %s, %s %d %s%s, %lld "
 					   "refusal%s since %s, until %s)", aa_escz(ctx, e.destination),
 					   e.egress[0] != '\0' ? aa_escz(ctx, e.egress) : "this host",
@@ -211,6 +228,7 @@ static int try(struct planner *pl, const char *name, const struct aa_route *rout
 	aa_predict_change(pl->ctx, pl->ob, pl->msg, route, chg, p);
 	if (avoided(pl, name, route, step, p))
 		return 0;
+	record_try(pl, name, p, 0);
 	log_step(pl, name, summary(pl->ctx, p));
 	if (route != &pl->ob->direct && pl->from != NULL)
 		note_relay(pl, p);
@@ -367,6 +385,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 		case AA_STEP_DIRECT:
 			if (avoided(pl, "direct", &pl->ob->direct, AA_STEP_DIRECT, &r->direct))
 				break;
+			record_try(pl, "direct", &r->direct, 0);
 			log_step(pl, "direct", summary(pl->ctx, &r->direct));
 			if (!r->direct.refused && !junk_only(pl, AA_STEP_DIRECT, &pl->ob->direct, &chg, &r->direct)) {
 				choose(r, AA_STEP_DIRECT, &pl->ob->direct, &chg, &pl->pol, &r->direct);

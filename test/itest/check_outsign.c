@@ -378,6 +378,45 @@ START_TEST(a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_
 }
 END_TEST
 
+/* PHP mail() without -f: the envelope is the host's own. relaynokey.example's
+ * SPF names only the relay, which holds no key for it (p=quarantine).
+ * Direct, rewritten, or relayed as it is, DMARC fails (the junk folder);
+ * relayed once the envelope is the domain's own return path, SPF passes
+ * aligned: the plan takes both, and the transport does both. */
+START_TEST(a_relay_that_needs_the_domains_own_return_path_gets_both_and_the_message_reaches_the_inbox)
+{
+	struct world_reply r;
+	struct outcome o, relayed;
+	char *line, *copy, *ar, *rp;
+
+	sender_mode("route");
+	send_from_host(world_env("AA_SENDER_IP4"), 25, "info@relaynokey.example", "user@rfc.example", &r);
+	ck_assert_msg(r.code == 250, "%d %s", r.code, r.text);
+	line = plan_line(r.id);
+	assert_has(line, "smarthost:relay=junk(spf=fail 198.51.100.25 not permitted by server.hosting.example");
+	assert_has(line, "smarthost:relay+rewrite=pass(spf=pass 198.51.100.25 permitted by relaynokey.example");
+	assert_has(line, "chosen=smarthost action=smarthost");
+	outcome_wait(world_env("AA_SENDER_LOG"), r.id, "user@rfc.example", &o);
+	ck_assert_msg(o.fate == FATE_DELIVERED && strstr(o.line, "T=remote_smtp_relay") != NULL &&
+		      strstr(o.line, "P=<bounces@relaynokey.example>") != NULL, "%s", o.line);
+	outcome_wait(world_env("AA_RELAY_LOG"), o.next_id, "user@rfc.example", &relayed);
+	ck_assert_msg(relayed.fate == FATE_DELIVERED, "%s", relayed.line);
+	copy = receiver_copy("user@rfc.example", relayed.next_id);
+	rp = world_header(copy, "Return-Path", 0);
+	ck_assert_ptr_nonnull(rp);
+	assert_has(rp, "<bounces@relaynokey.example>");
+	ar = receiver_authres(copy);
+	assert_has(ar, "spf=pass");
+	assert_has(ar, "dmarc=pass");
+	free(ar);
+	free(rp);
+	free(copy);
+	free(relayed.line);
+	free(o.line);
+	free(line);
+}
+END_TEST
+
 Suite *suite_outsign(void)
 {
 	Suite *s = suite_create("outsign");
@@ -393,6 +432,7 @@ Suite *suite_outsign(void)
 	tcase_add_test(tc, check_config_warns_of_a_relay_selector_that_is_not_published);
 	tcase_add_test(tc, check_config_compares_egress_and_helo_with_the_exim_transport);
 	tcase_add_test(tc, a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_as_predicted);
+	tcase_add_test(tc, a_relay_that_needs_the_domains_own_return_path_gets_both_and_the_message_reaches_the_inbox);
 	suite_add_tcase(s, tc);
 	return s;
 }

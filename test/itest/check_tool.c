@@ -130,13 +130,14 @@ START_TEST(unknown_command_is_named_with_the_commands_there_are)
 END_TEST
 
 /* predict: 3 when the plan refuses (a spoof of a p=reject domain to a
- * strict receiver), 0 when the message can leave (an aligned one). */
+ * strict receiver), also in monitor mode, where the message would leave
+ * as it is and bounce; 0 when the message can leave (an aligned one). */
 START_TEST(predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers)
 {
 	char *out = NULL;
 	const char *setup =
 		"d=$(mktemp -d) && cd \"$d\" && "
-		"printf 'outbound_mode = enforce\\noutbound_egress = 203.0.113.9\\n"
+		"printf 'outbound_mode = %s\\noutbound_egress = 203.0.113.9\\n"
 		"outbound_profiles_file = %%s/conf.d-examples/authalign-profiles\\n' \"$AA_ROOT\" > c.conf && "
 		"printf 'reject.example TXT v=spf1 ip4:198.51.100.1 -all\\n_dmarc.reject.example TXT v=DMARC1; p=reject\\n"
 		"ok.example TXT v=spf1 ip4:203.0.113.9 -all\\n_dmarc.ok.example TXT v=DMARC1; p=reject\\n"
@@ -144,11 +145,17 @@ START_TEST(predict_exits_3_when_the_plan_refuses_and_0_when_it_delivers)
 		"printf 'From: a@%s\\nSubject: x\\n\\nbody\\n' > m && "
 		"\"$AA_ROOT/build/authalign\" -z z -c c.conf predict a@%s %s < m; rc=$?; cd / && rm -rf \"$d\"; exit $rc";
 
-	ck_assert_int_eq(world_sh(&out, 30, setup, "reject.example", "reject.example", "outlook.com"), 3);
+	ck_assert_int_eq(world_sh(&out, 30, setup, "enforce", "reject.example", "reject.example", "outlook.com"), 3);
 	ck_assert_msg(strstr(out, "plan: step=refuse") != NULL, "%s", out);
 	free(out);
 	out = NULL;
-	ck_assert_int_eq(world_sh(&out, 30, setup, "ok.example", "ok.example", "example.net"), 0);
+	ck_assert_int_eq(world_sh(&out, 30, setup, "monitor", "reject.example", "reject.example", "outlook.com"), 3);
+	ck_assert_msg(strstr(out, "plan: step=direct route=direct outcome=refused\n") != NULL &&
+		      strstr(out, "\nnothing passes: the destination would refuse it; outbound_mode monitor sends it "
+			     "as it is\n") != NULL, "%s", out);
+	free(out);
+	out = NULL;
+	ck_assert_int_eq(world_sh(&out, 30, setup, "enforce", "ok.example", "ok.example", "example.net"), 0);
 	ck_assert_msg(strstr(out, "plan: step=direct") != NULL &&
 		      strstr(out, "\ntransport: the one Exim's own router picks (Debian: remote_smtp)\n") != NULL &&
 		      strstr(out, "\ndkim: ") == NULL, "%s", out);
@@ -237,8 +244,9 @@ static const struct json_case json_cases[] = {
 	  3, "action", "d['action'] == 'reject'" },
 	{ "predict that refuses exits 3", "predict a@reject.example outlook.com < m-reject", 3,
 	  "command sender rcpt_domain from_domain mode key steps plan exit",
-	  "d['plan']['step'] == 'refuse' and d['steps'][0]['step'] == 'direct' and "
-	  "d['steps'][0]['outcome'] == 'refused'" },
+	  "d['plan']['step'] == 'refuse' and d['plan']['none_pass'] is True and d['steps'][0]['step'] == 'direct' and "
+	  "d['steps'][0]['outcome'] == 'refused' and d['steps'][0]['avoided'] is False and "
+	  "d['steps'][0]['egress'] == '192.0.2.1'" },
 	{ "predict that delivers exits 0", "predict a@ok.example example.net < m-ok", 0, "plan steps",
 	  "d['plan']['step'] == 'direct'" },
 	{ "check-config ok exits 0", "check-config c.conf", 0,
