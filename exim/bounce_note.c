@@ -36,6 +36,8 @@ void plugin_bounce_note_add(struct aa_plugin *pl, const char *msgid, const char 
 	if ((wrapped = aa_str_wrap(pl->ctx->arena, text, NOTE_WIDTH)) == NULL)
 		return;
 	n = strlen(wrapped);
+	if (strstr(note, wrapped) != NULL)
+		return;		/* said already (many recipients at one destination) */
 	if (note_len + n + 2 >= sizeof(note))
 		return;		/* left out whole, never cut */
 	for (size_t i = 0; i < n; i++)

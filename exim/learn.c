@@ -174,9 +174,11 @@ static const char *class_words(enum aa_fb_class c)
 	}
 }
 
-/* For the bounce: what authalign found about a 5xx of a class a route
- * changes, and what the next messages do (learned), or that the plan had
- * foreseen it (learned NULL). */
+/* For the bounce, written for its reader (the sender, who sees neither
+ * the log nor the settings): what authalign learned from a 5xx of a class
+ * a route changes, and what the next messages do. It promises nothing it
+ * cannot know: whether another way passes is decided when the next
+ * message is planned. */
 static void bounce_note(struct aa_plugin *pl, const struct aa_fb_reply *reply, enum aa_fb_class c,
 			const char *host, const char *sent_from, const char *from, const char *destination,
 			const struct aa_fb_key *learned)
@@ -192,28 +194,21 @@ static void bounce_note(struct aa_plugin *pl, const struct aa_fb_reply *reply, e
 	if (reply->code < 500 || !aa_fb_class_avoids(c))
 		return;
 	me = aa_escz(ctx, me != NULL ? me : "this host");
-	if (learned == NULL) {
-		text = aa_arena_printf(ctx->arena, "authalign on %s: %s refused mail to %s (%d %s): %s. authalign "
-				       "had foreseen it when the message was submitted: no way it knows of gets "
-				       "this mail accepted. Exim's main log for message %s names the fix.", me,
-				       aa_escz(ctx, host), aa_escz(ctx, destination), reply->code,
-				       aa_escz(ctx, reply->status), class_words(c), aa_escz(ctx, id));
-		plugin_bounce_note_add(pl, id, text);
-		return;
-	}
 	if (gmtime_r(&until, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
 	aa_outbound_policy(&pl->cfg->outbound, from, &pol);
-	next = pol.mode == AA_OUT_MONITOR ? "outbound_mode is monitor for this From domain: authalign only "
-		"logs it, and the next messages go the same way" :
-	       pol.mode == AA_OUT_OFF ? "outbound_mode is off for this From domain: nothing changes" :
-	       aa_arena_printf(ctx->arena, "until %s, mail to %s%s takes another step of its plan, so sending "
-			       "this message again should deliver it", when, aa_escz(ctx, destination),
+	next = pol.mode == AA_OUT_MONITOR || pol.mode == AA_OUT_OFF ?
+	       aa_arena_printf(ctx->arena, "The mail system here has noted it; ask your mail administrator "
+			       "(postmaster@%s) to fix it.", me) :
+	       aa_arena_printf(ctx->arena, "Until %s, the mail system here sends mail to %s%s another way where "
+			       "it has one (a smarthost); where it has none, such mail bounces the same way. To "
+			       "try again, send the message again; if it bounces again, ask your mail "
+			       "administrator (postmaster@%s).", when, aa_escz(ctx, destination),
 			       strcmp(learned->from_domain, "*") == 0 ? " from every From domain" :
-			       aa_arena_printf(ctx->arena, " from %s", aa_escz(ctx, learned->from_domain)));
-	text = aa_arena_printf(ctx->arena, "authalign on %s: %s refused mail to %s from %s (%d %s): %s. "
-			       "authalign has learned it: %s.", me, aa_escz(ctx, host), aa_escz(ctx, destination),
-			       aa_escz(ctx, sent_from), reply->code, aa_escz(ctx, reply->status), class_words(c), next);
+			       aa_arena_printf(ctx->arena, " from %s", aa_escz(ctx, learned->from_domain)), me);
+	text = aa_arena_printf(ctx->arena, "authalign on %s: %s refused mail to %s from %s (%d %s): %s. %s", me,
+			       aa_escz(ctx, host), aa_escz(ctx, destination), aa_escz(ctx, sent_from), reply->code,
+			       aa_escz(ctx, reply->status), class_words(c), next);
 	plugin_bounce_note_add(pl, id, text);
 }
 
@@ -277,11 +272,11 @@ void plugin_learn(struct aa_plugin *pl, const char *event, const char *data)
 	fdom = from != NULL && from->status == AA_FROM_OK && from->domain != NULL ? from->domain : NULL;
 	if (fdom == NULL && !aa_fb_class_every_from(c))
 		return;		/* no single author: nothing to learn for one */
-	if ((rt = route_taken(pl, domain, &step, &foreseen)) == NULL) {
-		if (foreseen)
-			bounce_note(pl, &reply, c, host, NULL, fdom, domain, NULL);
+	/* a plan that expected a refusal (nothing passed, monitor mode, not
+	 * an owner) neither learns nor writes to the bounce: why it expected
+	 * one is in the log line of its plan, not here */
+	if ((rt = route_taken(pl, domain, &step, &foreseen)) == NULL)
 		return;
-	}
 	if (!took_route(pl, rt, domain, host))
 		return;
 	key.destination = aa_learned_destination(domain);

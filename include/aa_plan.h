@@ -55,6 +55,8 @@ struct aa_out_msg {
 	const struct aa_submitter *submitter;	/* who handed it in; NULL: nobody, who
 						 * owns no domain (aa_owner.h) */
 	const struct aa_learned *learned;	/* what destinations answered; NULL: not asked */
+	int want_tried;				/* keep every candidate in the plan's tried[]
+						 * (authalign predict; Exim does not) */
 };
 
 struct aa_prediction {
@@ -132,7 +134,10 @@ int aa_predict_change(struct aa_ctx *ctx, const struct aa_outbound *ob,
 struct aa_plan_tried {
 	const char *name;		/* "direct", "sign", "smarthost:relay+sign", ... (escaped) */
 	struct aa_prediction pred;
-	int avoided;			/* it would pass, but a lesson made the plan skip it */
+	const char *avoided;		/* it would pass, but a lesson made the plan skip
+					 * it: the lesson ("learned: ..."); NULL not */
+	int lessons_ignored;		/* judged again without the lessons: none
+					 * left another step that passes */
 };
 
 struct aa_plan {
@@ -161,11 +166,14 @@ struct aa_plan {
 	int avoided;			/* a step that would pass was avoided for what
 					 * the destination answered before (its log
 					 * says "avoided(learned ...)") */
+	int lessons_ignored;		/* ... and no other passed: the plan was made
+					 * again without the lessons ("lessons=ignored") */
 	const char *log_line;		/* one line, escaped: "route=m365 direct=fail(...)" */
 	int junk;			/* the best step found reaches only the junk folder */
-	struct aa_plan_tried *tried;	/* every candidate judged, in order (arena);
-					 * the first AA_PLAN_TRIED_MAX */
+	struct aa_plan_tried *tried;	/* with want_tried: every candidate judged, in
+					 * order (arena); the first AA_PLAN_TRIED_MAX */
 	size_t tried_count;
+	size_t tried_lost;		/* judged beyond those */
 };
 
 int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const struct aa_out_msg *msg,

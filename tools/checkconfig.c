@@ -322,12 +322,19 @@ static int same_address(const char *a, const char *b)
 /* The direct transport as Exim reads it against outbound_egress and
  * outbound_helo: receivers see the transport's addresses, whatever the
  * settings say (issue: SPF predicted for an address Exim never uses). */
-/* The address family of text: AF_INET, AF_INET6, or 0 (no address). */
+/* The address family of text: AF_INET, AF_INET6 (a scope "%eth0" as Exim
+ * takes it), or 0 (no address). */
 static int family_of(const char *text)
 {
 	unsigned char a[16];
+	char plain[INET6_ADDRSTRLEN + 1];
+	size_t n = strcspn(text, "%");
 
-	return inet_pton(AF_INET, text, a) == 1 ? AF_INET : inet_pton(AF_INET6, text, a) == 1 ? AF_INET6 : 0;
+	if (n >= sizeof(plain))
+		return 0;
+	memcpy(plain, text, n);
+	plain[n] = '\0';
+	return inet_pton(AF_INET, text, a) == 1 ? AF_INET : inet_pton(AF_INET6, plain, a) == 1 ? AF_INET6 : 0;
 }
 
 /* 1 when this host has an IPv6 address other than loopback and link-local. */
@@ -347,6 +354,33 @@ static int host_has_ipv6(void)
 	}
 	freeifaddrs(ifs);
 	return found;
+}
+
+/* What the Exim configuration does with the plans: a router that asks
+ * authalign_route (else a plan's smarthost is never taken), a transport
+ * that calls authalign_event (else nothing is learned), and each route's
+ * transport= one Exim has. */
+static void check_exim_wiring(const struct aa_config *cfg, struct findings *e, struct findings *w)
+{
+	const struct aa_outbound *ob = &cfg->outbound;
+	char args[128];
+
+	if (ob->mode == AA_OUT_OFF)
+		return;
+	if (aa_route_count(ob->routes) > 0 && exim_prints("routers", "{authalign_route}") == 0)
+		note(ob->mode == AA_OUT_MONITOR ? w : e, "no router of Exim's asks authalign_route: a plan that takes a "
+		     "smarthost is delivered directly and bounces (Debian: split configuration with AUTHALIGN_OUTBOUND "
+		     "= yes, or the package's router copied into your configuration)");
+	if (exim_prints("transports", "{authalign_event}") == 0)
+		note(w, "no transport of Exim's calls authalign_event: nothing is learned from what destinations "
+		     "refuse (Debian: AUTHALIGN_LEARN = yes; authalign-local_scan(8))");
+	for (size_t i = 0; i < aa_route_count(ob->routes); i++) {
+		const struct aa_route *r = aa_route_at(ob->routes, i);
+
+		snprintf(args, sizeof(args), "transport %.64s", r->transport != NULL ? r->transport : "");
+		if (r->transport != NULL && exim_prints(args, " not found") == 1)
+			note(e, "route %s: Exim has no transport %s", r->name, r->transport);
+	}
 }
 
 /* The direct transport as Exim reads it against outbound_egress: for each
@@ -380,7 +414,10 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 		int fam = family_of(t.address[i]);
 		const char **slot = fam == AF_INET ? &used[0] : fam == AF_INET6 ? &used[1] : NULL;
 
-		if (slot == NULL)
+		if (slot == NULL && (used[0] == NULL || used[1] == NULL))
+			note(e, "transport %s: interface item \"%s\" is not an IP address: Exim fails every delivery "
+			     "that reaches it before an address of the family it needs", name, t.address[i]);
+		else if (slot == NULL)
 			note(w, "transport %s: interface item \"%s\" is not an IP address", name, t.address[i]);
 		else if (*slot != NULL)
 			note(w, "transport %s: interface address %s is never used: Exim sends from the first address "
@@ -426,6 +463,11 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 			     "REMOTE_SMTP_INTERFACE = <; v4 ; v6) and to outbound_egress, or keep delivery on IPv4 "
 			     "(disable_ipv6 = true, or dns_ipv4_lookup = *)", name, t.interface);
 	}
+	/* Exim's default helo_data, and Debian's: the host's primary name */
+	if (t.helo_data != NULL && strcmp(t.helo_data, "$primary_hostname") == 0) {
+		free(t.helo_data);
+		t.helo_data = exim_option("primary_hostname");
+	}
 	if (t.helo_data != NULL && t.helo_data[0] != '\0' && strchr(t.helo_data, '$') == NULL) {
 		if (cfg->outbound_helo == NULL)
 			note(w, "transport %s says HELO %s: set outbound_helo = %s (the SPF identity of bounces)", name,
@@ -434,6 +476,7 @@ static void check_exim_transport(const struct aa_config *cfg, struct findings *e
 			note(e, "transport %s says HELO %s, not outbound_helo %s", name, t.helo_data, cfg->outbound_helo);
 	}
 	exim_transport_free(&t);
+	check_exim_wiring(cfg, e, w);
 }
 
 int tool_check_config(const struct tool_out *o, const char *path)

@@ -276,7 +276,9 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 		json_str(j, "step", t->name);
 		json_str(j, "route", p->route != NULL ? p->route->name : NULL);
 		json_str(j, "outcome", aa_prediction_outcome(p));
-		json_bool(j, "avoided", t->avoided);
+		json_bool(j, "avoided", t->avoided != NULL);
+		json_str(j, "lesson", t->avoided);
+		json_bool(j, "lessons_ignored", t->lessons_ignored);
 		json_str(j, "egress", p->egress);
 		json_str(j, "profile", p->profile != NULL ? p->profile->name : NULL);
 		json_str(j, "status", p->refused ? p->status : NULL);
@@ -285,7 +287,7 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 		json_close(j);
 		return;
 	}
-	printf("%-22s %s", t->name, t->avoided ? "avoided (learned)" : aa_prediction_outcome(p));
+	printf("%-22s %s", t->name, t->avoided != NULL ? "avoided" : aa_prediction_outcome(p));
 	if (p->profile != NULL)
 		printf(" profile=%s", aa_escz(ctx, p->profile->name));
 	if (p->refused)
@@ -293,7 +295,7 @@ static void print_prediction(const struct tool_out *o, struct json *j, struct aa
 	if (p->egress != NULL)
 		printf(" from=%s", aa_escz(ctx, p->egress));
 	printf(" env=<%s>", aa_escz(ctx, p->env_sender));
-	printf("\n    %s\n", aa_escz(ctx, p->reason));
+	printf("\n    %s\n", t->avoided != NULL ? t->avoided : aa_escz(ctx, p->reason));
 }
 
 static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *ctx, const struct aa_plan *plan)
@@ -305,6 +307,7 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 		json_str(j, "step", aa_step_name(plan->step));
 		json_str(j, "outcome", plan->none_pass ? "refused" : aa_prediction_outcome(&plan->chosen));
 		json_bool(j, "none_pass", plan->none_pass);
+		json_bool(j, "lessons_ignored", plan->lessons_ignored);
 		json_str(j, "route", plan->route != NULL ? plan->route->name : NULL);
 		json_str(j, "route_data", data);
 		json_str(j, "transport", plan->route != NULL ? plan->route->transport : NULL);
@@ -324,6 +327,9 @@ static void print_plan(const struct tool_out *o, struct json *j, struct aa_ctx *
 	       data != NULL ? data : "", plan->sign_domain != NULL ? " sign=" : "",
 	       plan->sign_domain != NULL ? aa_escz(ctx, plan->sign_domain) : "", plan->temp ? " temp" : "",
 	       plan->none_pass ? "refused" : aa_prediction_outcome(&plan->chosen));
+	if (plan->lessons_ignored && !plan->none_pass)
+		printf("refused before: the plan takes a step the destination refused (authalign status); "
+		       "it will likely be refused again\n");
 	if (plan->none_pass && plan->step != AA_STEP_REFUSE)
 		printf("nothing passes: the destination would refuse it; outbound_mode %s sends it as it is\n",
 		       aa_out_mode_name(plan->mode));
@@ -388,6 +394,7 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 		learned.store = NULL;
 	}
 	msg.learned = &learned;
+	msg.want_tried = 1;
 	aa_plan_message(ctx, ob, &msg, &plan);
 	aa_feedback_close(&learned.store);
 	/* off: no plan, but what the destination would conclude all the same */
@@ -397,8 +404,9 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 		plan.none_pass = plan.direct.refused;
 		plan.temp = plan.direct.temp;
 	}
-	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE || plan.none_pass ? TOOL_EXIT_FAIL :
-	       TOOL_EXIT_OK;
+	/* a plan made again without the lessons takes a step refused before */
+	code = plan.temp ? TOOL_EXIT_TEMP : plan.step == AA_STEP_REFUSE || plan.none_pass ||
+	       plan.lessons_ignored ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 	if (o->json)
 		json_open(&j, "steps", '[');
 	if (plan.tried_count == 0) {
@@ -406,8 +414,14 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 
 		print_prediction(o, &j, ctx, &direct);
 	}
-	for (size_t i = 0; i < plan.tried_count; i++)
+	for (size_t i = 0; i < plan.tried_count; i++) {
+		if (!o->json && plan.tried[i].lessons_ignored && (i == 0 || !plan.tried[i - 1].lessons_ignored))
+			printf("-- no step passes without one the destination refused before: judged again, "
+			       "as if nothing was learned --\n");
 		print_prediction(o, &j, ctx, &plan.tried[i]);
+	}
+	if (!o->json && plan.tried_lost > 0)
+		printf("(%zu more candidates not shown: the log line has them)\n", plan.tried_lost);
 	if (o->json)
 		json_close(&j);
 	print_plan(o, &j, ctx, &plan);

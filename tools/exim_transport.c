@@ -121,11 +121,64 @@ static void take_main(const char *line, void *arg)
 		t->ipv4_only = 1;
 }
 
-int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen)
+/* The Exim command to ask: AUTHALIGN_EXIM, or the binary. */
+static const char *exim_command(void)
 {
 	const char *env = getenv("AUTHALIGN_EXIM");
-	const char *exim = env != NULL && *env != '\0' ? env :
-			   access("/usr/sbin/exim4", X_OK) == 0 ? "/usr/sbin/exim4" : "/usr/sbin/exim";
+
+	return env != NULL && *env != '\0' ? env :
+	       access("/usr/sbin/exim4", X_OK) == 0 ? "/usr/sbin/exim4" : "/usr/sbin/exim";
+}
+
+struct find {
+	const char *needle;
+	int found;
+};
+
+static void take_find(const char *line, void *arg)
+{
+	struct find *f = arg;
+
+	if (strstr(line, f->needle) != NULL)
+		f->found = 1;
+}
+
+int exim_prints(const char *args, const char *needle)
+{
+	struct find f = { needle, 0 };
+	int rc = exim_print(exim_command(), args, take_find, &f);
+
+	return f.found ? 1 : rc < 0 ? -1 : 0;	/* "not found" comes with a failure status */
+}
+
+struct value {
+	const char *name;
+	char *value;
+};
+
+static void take_value(const char *line, void *arg)
+{
+	struct value *v = arg;
+	size_t n = strlen(v->name);
+
+	if (strncmp(line, v->name, n) == 0 && strncmp(line + n, " =", 2) == 0)
+		set_value(&v->value, line, n + 2);
+}
+
+char *exim_option(const char *name)
+{
+	struct value v = { name, NULL };
+
+	if (!name_ok(name) || exim_print(exim_command(), name, take_value, &v) < 0) {
+		free(v.value);
+		return NULL;
+	}
+	return v.value;
+}
+
+int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen)
+{
+	const char *exim = exim_command(), *env = getenv("AUTHALIGN_EXIM");
 	char args[128];
 	int rc;
 
@@ -134,7 +187,7 @@ int exim_transport_read(const char *name, struct exim_transport *t, char *err, s
 		snprintf(err, errlen, "outbound_transport is not a transport name");
 		return -1;
 	}
-	if (exim != env && access(exim, X_OK) != 0) {
+	if ((env == NULL || *env == '\0') && access(exim, X_OK) != 0) {
 		snprintf(err, errlen, "no Exim binary (/usr/sbin/exim4 or /usr/sbin/exim) to ask");
 		return -1;
 	}

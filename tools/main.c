@@ -118,8 +118,12 @@ static int run(int argc, char **argv)
 		return tool_bad_usage(&o, c, argc - 1);
 	if (strcmp(c->name, "help") == 0)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
-	if (strcmp(c->name, "check-config") == 0)
+	if (strcmp(c->name, "check-config") == 0) {
+		if (zone != NULL)
+			fprintf(stderr, "authalign: warning: -z does not apply to check-config (it checks the DNS the "
+				"settings use): give dns_zone_file in the settings to try a zone\n");
 		return tool_check_config(&o, argv[1]);
+	}
 	if (c->dns == TOOL_SETTINGS_ONLY)
 		return tool_feedback(&o, config, argc, argv);
 	return run_with_core(&o, config, zone, argc, argv);

@@ -70,6 +70,11 @@ struct exim_transport {
 /* 0, or -1 with why in err (no Exim, no such transport, a bad name). */
 int exim_transport_read(const char *name, struct exim_transport *t, char *err, size_t errlen);
 void exim_transport_free(struct exim_transport *t);
+/* 1 when `exim -bP ARGS` prints a line holding needle, 0 when not, -1
+ * when Exim could not be asked. */
+int exim_prints(const char *args, const char *needle);
+/* A main option's value as Exim prints it (malloc()ed), or NULL. */
+char *exim_option(const char *name);
 
 /* commands.c */
 int tool_check_config(const struct tool_out *o, const char *path);

@@ -153,18 +153,23 @@ static const char *utc(struct aa_ctx *ctx, time_t t)
 }
 
 /* Keep a candidate for a reader of the plan (authalign predict). */
-static void record_try(struct planner *pl, const char *name, const struct aa_prediction *p, int was_avoided)
+static void record_try(struct planner *pl, const char *name, const struct aa_prediction *p, const char *lesson)
 {
 	struct aa_plan *r = pl->plan;
 
-	if (name == NULL || r->tried_count >= AA_PLAN_TRIED_MAX)
+	if (!pl->msg->want_tried)
 		return;
+	if (name == NULL || r->tried_count >= AA_PLAN_TRIED_MAX) {
+		r->tried_lost++;
+		return;
+	}
 	if (r->tried == NULL &&
 	    (r->tried = aa_arena_alloc(pl->ctx->arena, AA_PLAN_TRIED_MAX * sizeof(*r->tried))) == NULL)
 		return;
 	r->tried[r->tried_count].name = name;
 	r->tried[r->tried_count].pred = *p;
-	r->tried[r->tried_count].avoided = was_avoided;
+	r->tried[r->tried_count].avoided = lesson;
+	r->tried[r->tried_count].lessons_ignored = pl->msg->learned == NULL && r->avoided;
 	r->tried_count++;
 }
 
@@ -177,6 +182,7 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 {
 	struct aa_ctx *ctx = pl->ctx;
 	struct aa_fb_entry e;
+	const char *lesson;
 	int rc;
 
 	if (pl->msg->learned == NULL || p->refused || p->temp)
@@ -194,13 +200,13 @@ static int avoided(struct planner *pl, const char *name, const struct aa_route *
 	if (rc == 0)
 		return 0;
 	pl->plan->avoided = 1;
-	record_try(pl, name, p, 1);
-	log_step(pl, name, aa_arena_printf(ctx->arena, "avoided(learned: %s refused %s, %s %d %s%s, %lld "
-					   "refusal%s since %s, until %s)", aa_escz(ctx, e.destination),
-					   e.egress[0] != '\0' ? aa_escz(ctx, e.egress) : "this host",
-					   aa_escz(ctx, e.class_word), e.code, aa_escz(ctx, e.status),
-					   strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "", e.count,
-					   e.count == 1 ? "" : "s", utc(ctx, e.first_seen), utc(ctx, e.expires)));
+	lesson = aa_arena_printf(ctx->arena, "learned: %s refused %s, %s %d %s%s, %lld refusal%s since %s, until %s",
+				 aa_escz(ctx, e.destination), e.egress[0] != '\0' ? aa_escz(ctx, e.egress) : "this host",
+				 aa_escz(ctx, e.class_word), e.code, aa_escz(ctx, e.status),
+				 strcmp(e.from_domain, "*") == 0 ? " for every From domain" : "", e.count,
+				 e.count == 1 ? "" : "s", utc(ctx, e.first_seen), utc(ctx, e.expires));
+	record_try(pl, name, p, lesson != NULL ? lesson : "learned");
+	log_step(pl, name, lesson != NULL ? aa_arena_printf(ctx->arena, "avoided(%s)", lesson) : NULL);
 	return 1;
 }
 
@@ -228,7 +234,7 @@ static int try(struct planner *pl, const char *name, const struct aa_route *rout
 	aa_predict_change(pl->ctx, pl->ob, pl->msg, route, chg, p);
 	if (avoided(pl, name, route, step, p))
 		return 0;
-	record_try(pl, name, p, 0);
+	record_try(pl, name, p, NULL);
 	log_step(pl, name, summary(pl->ctx, p));
 	if (route != &pl->ob->direct && pl->from != NULL)
 		note_relay(pl, p);
@@ -385,7 +391,7 @@ static int walk(struct planner *pl, struct aa_plan *r)
 		case AA_STEP_DIRECT:
 			if (avoided(pl, "direct", &pl->ob->direct, AA_STEP_DIRECT, &r->direct))
 				break;
-			record_try(pl, "direct", &r->direct, 0);
+			record_try(pl, "direct", &r->direct, NULL);
 			log_step(pl, "direct", summary(pl->ctx, &r->direct));
 			if (!r->direct.refused && !junk_only(pl, AA_STEP_DIRECT, &pl->ob->direct, &chg, &r->direct)) {
 				choose(r, AA_STEP_DIRECT, &pl->ob->direct, &chg, &pl->pol, &r->direct);
@@ -562,14 +568,16 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 	const struct aa_prediction *d = &r->direct;
 	const char *from = aa_escz(ctx, pl->from);
 	const char *egress = d->egress != NULL ? d->egress : pl->ob->direct.egress_ip;
-	/* every address SPF fails from: "ip4:A" or "ip4:A and ip6:B" */
-	const char *mechs = d->spf_fails_also == NULL ?
-		aa_arena_printf(ctx->arena, "%s:%s", strchr(egress, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, egress)) :
-		aa_arena_printf(ctx->arena, "%s:%s and %s:%s", strchr(egress, ':') != NULL ? "ip6" : "ip4",
-				aa_escz(ctx, egress), strchr(d->spf_fails_also, ':') != NULL ? "ip6" : "ip4",
-				aa_escz(ctx, d->spf_fails_also));
-	const char *ip = d->spf_fails_also == NULL ? aa_escz(ctx, egress) :
-		aa_arena_printf(ctx->arena, "%s and %s", aa_escz(ctx, egress), aa_escz(ctx, d->spf_fails_also));
+	/* every address SPF fails from (the judged one only when it fails):
+	 * "ip4:A", or "ip4:A and ip6:B" */
+	const char *first = d->spf.result != AA_PASS || d->spf_fails_also == NULL ? egress : d->spf_fails_also;
+	const char *second = d->spf.result != AA_PASS ? d->spf_fails_also : NULL;
+	const char *mechs = second == NULL ?
+		aa_arena_printf(ctx->arena, "%s:%s", strchr(first, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, first)) :
+		aa_arena_printf(ctx->arena, "%s:%s and %s:%s", strchr(first, ':') != NULL ? "ip6" : "ip4",
+				aa_escz(ctx, first), strchr(second, ':') != NULL ? "ip6" : "ip4", aa_escz(ctx, second));
+	const char *ip = second == NULL ? aa_escz(ctx, first) :
+		aa_arena_printf(ctx->arena, "%s and %s", aa_escz(ctx, first), aa_escz(ctx, second));
 	struct aa_str fix;
 	const char *joiner = d->profile != NULL && d->profile->require_spf && d->profile->require_dkim ?
 		", and " : ", or ";
@@ -580,7 +588,7 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 		return aa_arena_printf(ctx->arena, "send mail with a From at %s through %s's own servers; "
 				       "no record you control can fix it", from, from);
 	aa_str_init(&fix, ctx->arena, AA_STR_NO_CAP);
-	if (d->spf_failed) {
+	if (d->spf_failed || d->spf_fails_also != NULL) {
 		const char *sd = d->spf.domain != NULL && *d->spf.domain != '\0' ? d->spf.domain : NULL;
 		int aligned = sd != NULL && pl->from != NULL &&
 			      aa_dmarc_aligned(ctx, pl->from, sd, 0, pl->ob->dmarc_mode) == 1;
@@ -589,7 +597,7 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 				   d->spf.result != AA_PASS)) {
 			if (d->spf.result == AA_NONE)
 				add_fix(&fix, joiner, "publish an SPF record for %s with %s", aa_escz(ctx, sd), mechs);
-			else if (d->spf.result != AA_PASS)
+			else if (d->spf.result != AA_PASS || d->spf_fails_also != NULL)
 				add_fix(&fix, joiner, "add %s to %s's SPF record", mechs, aa_escz(ctx, sd));
 		}
 		if (!aligned && pl->from != NULL && pl->pol.return_path == NULL)
@@ -612,15 +620,20 @@ static const char *fixes(struct planner *pl, const struct aa_plan *r)
 			   k < aa_route_count(pl->ob->routes); k++) {
 		const struct aa_route *rt = aa_route_at(pl->ob->routes, k);
 
+		const char *mechs;
+		/* a destination that wants DKIM too: the relay must sign, or we must */
+		int needs_key = d->profile != NULL && d->profile->require_dkim && pl->from != NULL &&
+				aa_route_signer(rt, pl->from) == NULL && pl->pol.dkim_selector == NULL;
+
 		if (!smarthost_allowed(&pl->pol, rt->name))
 			continue;
-		const char *mechs = spf_mechanisms(ctx, rt);
-
-		if (mechs == NULL)
+		if ((mechs = spf_mechanisms(ctx, rt)) == NULL)
 			aa_str_nomem(&fix);
 		else
-			aa_str_printf(&fix, ". Or route it through smarthost %s after adding %s to %s's SPF record",
-				      aa_escz(ctx, rt->name), mechs, aa_escz(ctx, d->spf.domain));
+			aa_str_printf(&fix, ". Or route it through smarthost %s after adding %s to %s's SPF record%s%s%s",
+				      aa_escz(ctx, rt->name), mechs, aa_escz(ctx, d->spf.domain),
+				      needs_key ? ", and configure a DKIM key for " : "", needs_key ? from : "",
+				      needs_key ? " (the relay does not sign it)" : "");
 		break;
 	}
 	return aa_str_finish(&fix, NULL);
@@ -717,6 +730,7 @@ int aa_plan_message(struct aa_ctx *ctx, const struct aa_outbound *ob, const stru
 		pl.msg = &unlearned;
 		memset(&pl.carry, 0, sizeof(pl.carry));	/* walked again from the start */
 		log_step(&pl, "lessons", "ignored(no other step passes)");
+		r->lessons_ignored = 1;
 		decided = walk(&pl, r);
 		pl.msg = msg;
 	}

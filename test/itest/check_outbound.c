@@ -288,9 +288,11 @@ START_TEST(a_destination_that_blocks_this_host_is_reached_through_the_smarthost_
 	copy = bounce_of(r.id, "bothspf.example");
 	assert_has(copy, "authalign on server.hosting.example: mx.blocklist.example refused mail to "
 		   "blocklist.example from 203.0.113.10 (550 5.7.1): this host's address is on the destination's "
-		   "block list. authalign has learned it: until ");
-	assert_has(copy, ", mail to blocklist.example from every From domain takes another step of its plan, so "
-		   "sending this message again should deliver it.");
+		   "block list. Until ");
+	assert_has(copy, ", the mail system here sends mail to blocklist.example from every From domain another "
+		   "way where it has one (a smarthost); where it has none, such mail bounces the same way. To try "
+		   "again, send the message again; if it bounces again, ask your mail administrator "
+		   "(postmaster@server.hosting.example).");
 	assert_has(copy, "(S3150)");
 	free(copy);
 
@@ -323,6 +325,17 @@ START_TEST(a_destination_that_blocks_this_host_is_reached_through_the_smarthost_
 	assert_has(lines, "direct=avoided(learned: blocklist.example refused 203.0.113.10, blocklist");
 	free(lines);
 
+	/* predict shows the lesson; for a From domain no other step carries,
+	 * that the plan takes the refused step again (exit 3) */
+	ck_assert_int_eq(world_sh(&out, 30, "printf 'From: info@hostspf.example\\n\\nx\\n' | \"$AA_ROOT/build/authalign\" "
+				  "-c \"$AA_SENDER_AUTHALIGN_CONFIG\" predict info@hostspf.example blocklist.example; "
+				  "echo rc=$?"), 0);
+	assert_has(out, "\ndirect                 avoided ");
+	assert_has(out, "learned: blocklist.example refused 203.0.113.10, blocklist 550 5.7.1 for every From domain");
+	assert_has(out, "\n-- no step passes without one the destination refused before: judged again");
+	assert_has(out, "\nrefused before: the plan takes a step the destination refused");
+	assert_has(out, "\nrc=3\n");
+	free(out);
 	ck_assert_msg(world_sh(&out, 30, "\"$AA_ROOT/build/authalign\" -c \"$AA_SENDER_AUTHALIGN_CONFIG\" status") == 0,
 		      "%s", out);
 	assert_has(out, "blocklist.example");

@@ -249,6 +249,38 @@ START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
 }
 END_TEST
 
+/* check-config says when the Exim configuration does not carry the plans
+ * out: no router asks authalign_route (a plan's smarthost would never be
+ * taken), no transport calls authalign_event (nothing learned), a route
+ * names a transport Exim lacks. The sender's configuration without the
+ * plugin has neither; with it, both. */
+START_TEST(check_config_says_when_exim_does_not_follow_the_plan_or_learn)
+{
+	char *out = NULL;
+	const char *wiring =
+		"d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\"); v=$d/wiring.conf; "
+		"sed -e 's/^outbound_mode = .*/outbound_mode = route/' "
+		"-e 's/^outbound_routes_file = .*/outbound_routes_file = wiring-routes/' "
+		"\"$AA_SENDER_AUTHALIGN_CONFIG\" > $v && cp \"$d/sender-routes\" \"$d/wiring-routes\" && "
+		"%s >> \"$d/wiring-routes\" && "
+		"%s \"$AA_ROOT/build/authalign\" check-config $v 2>&1; rc=$?; rm -f $v \"$d/wiring-routes\"; exit $rc";
+	const char *plain = "AUTHALIGN_EXIM=\"$AA_EXIM -C $AA_SENDER_CONF -DWORLD=$AA_WORLD/sender\"";
+
+	ck_assert_msg(world_sh(&out, 60, wiring, "true", "") == 0, "%s", out);
+	ck_assert_msg(strstr(out, "authalign_route") == NULL && strstr(out, "authalign_event") == NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, wiring, "true", plain), 1);
+	assert_has(out, "no router of Exim's asks authalign_route: a plan that takes a smarthost is delivered "
+		   "directly and bounces");
+	assert_has(out, "warning: no transport of Exim's calls authalign_event: nothing is learned");
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, wiring, "echo 'ghost: hosts=198.51.100.25 port=587 "
+				  "transport=remote_smtp_ghost egress=198.51.100.25'", ""), 1);
+	assert_has(out, "route ghost: Exim has no transport remote_smtp_ghost");
+	free(out);
+}
+END_TEST
+
 /* elsewhere.example's key replaced by a new one, its record left as it
  * was: a rotated key. */
 START_TEST(a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record)
@@ -431,6 +463,7 @@ Suite *suite_outsign(void)
 	tcase_add_test(tc, a_rotated_host_key_is_predicted_to_fail_and_the_fix_and_check_config_print_the_record);
 	tcase_add_test(tc, check_config_warns_of_a_relay_selector_that_is_not_published);
 	tcase_add_test(tc, check_config_compares_egress_and_helo_with_the_exim_transport);
+	tcase_add_test(tc, check_config_says_when_exim_does_not_follow_the_plan_or_learn);
 	tcase_add_test(tc, a_domain_whose_spf_lacks_the_hosts_ipv6_address_is_refused_over_ipv6_as_predicted);
 	tcase_add_test(tc, a_relay_that_needs_the_domains_own_return_path_gets_both_and_the_message_reaches_the_inbox);
 	suite_add_tcase(s, tc);

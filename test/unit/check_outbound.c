@@ -491,14 +491,16 @@ START_TEST(plan_out_of_memory_gives_whole_texts_or_none)
 		"5.7.1 authalign: mail from example.com to outlook.com would be refused (5.7.515: ",
 		"). Fix: add ip4:203.0.113.5 to example.com's SPF record, ",
 		", and configure a DKIM key for example.com. Or route it through smarthost relay after adding "
-		"ip4:198.51.100.25 to example.com's SPF record",
+		"ip4:198.51.100.25 to example.com's SPF record, and configure a DKIM key for example.com "
+		"(the relay does not sign it)",
 	};
 	static const char *const log_parts[] = {
 		" route=- direct=refused(spf=", "; profile=outlook 5.7.515) sign=n/a(no dkim= key) "
 		"rewrite=n/a(no return_path=) smarthost:relay=refused(spf=",
 		"; profile=outlook 5.7.515) chosen=none fix:(add ip4:203.0.113.5 to example.com's SPF record, ",
 		", and configure a DKIM key for example.com. Or route it through smarthost relay after adding "
-		"ip4:198.51.100.25 to example.com's SPF record) action=refuse",
+		"ip4:198.51.100.25 to example.com's SPF record, and configure a DKIM key for example.com "
+		"(the relay does not sign it)) action=refuse",
 	};
 	const char *log, *text;
 
