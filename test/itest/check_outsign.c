@@ -242,6 +242,17 @@ START_TEST(check_config_compares_egress_and_helo_with_the_exim_transport)
 	assert_has(out, "transport remote_smtp sends from 203.0.113.10 (interface = 203.0.113.10), not outbound_egress "
 		   "203.0.113.99: set outbound_egress = 203.0.113.10");
 	free(out);
+	/* Exim's default HELO is the primary host name: compared as Exim says it */
+	ck_assert_msg(world_sh(&out, 60, variant, "203.0.113.10", "remote_smtp_default_helo", "") == 0, "%s", out);
+	ck_assert_msg(strstr(out, "HELO") == NULL, "%s", out);
+	free(out);
+	ck_assert_int_eq(world_sh(&out, 60, "d=$(dirname \"$AA_SENDER_AUTHALIGN_CONFIG\"); v=$d/helo.conf; "
+				  "sed -e 's/^outbound_helo = .*/outbound_helo = other.example/' "
+				  "\"$AA_SENDER_AUTHALIGN_CONFIG\" > $v && echo 'outbound_transport = remote_smtp_default_helo' "
+				  ">> $v && \"$AA_ROOT/build/authalign\" check-config $v 2>&1; rc=$?; rm -f $v; exit $rc"), 1);
+	assert_has(out, "transport remote_smtp_default_helo says HELO server.hosting.example, not outbound_helo "
+		   "other.example");
+	free(out);
 	ck_assert_int_eq(world_sh(&out, 60, variant, "203.0.113.10", "no_such_transport", ""), 0);
 	assert_has(out, "cannot compare outbound_egress and outbound_helo with Exim's transport: Exim has no transport "
 		   "no_such_transport");
