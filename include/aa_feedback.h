@@ -75,6 +75,17 @@ void aa_fb_reply_parse(const char *data, size_t len, struct aa_fb_reply *r);
  * log; never NULL). A reply that is not 4xx or 5xx is AA_FB_NONE. */
 enum aa_fb_class aa_fb_classify(const struct aa_fb_reply *r, const char **rule_r);
 
+/* What a reply means and what to do about it, for an admin (authalign
+ * explain): its class and rule as aa_fb_classify gives them, and two
+ * sentences, never NULL. */
+struct aa_fb_explanation {
+	enum aa_fb_class class;
+	const char *rule;
+	const char *meaning;
+	const char *fix;
+};
+void aa_fb_explain(const struct aa_fb_reply *r, struct aa_fb_explanation *x);
+
 /* ---- the store ---- */
 
 struct aa_feedback_config {

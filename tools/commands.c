@@ -158,7 +158,7 @@ static int cmd_orgdomain(const struct tool_out *o, struct aa_ctx *ctx, const str
 	return code;
 }
 
-static char *read_all(FILE *f, size_t *len_r)
+char *tool_read_all(FILE *f, size_t *len_r)
 {
 	size_t cap = 65536, len = 0, n;
 	char *buf = malloc(cap);
@@ -240,7 +240,7 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 
 	if (!ip_valid(o, argv[0]))
 		return TOOL_EXIT_USAGE;
-	if ((msg = read_all(stdin, &len)) == NULL)
+	if ((msg = tool_read_all(stdin, &len)) == NULL)
 		return tool_fail(o, TOOL_EXIT_USAGE, "verify: cannot read the message (at most %u MB)",
 				 MESSAGE_MAX >> 20);
 	in.authserv_id = cfg->authserv_id != NULL ? cfg->authserv_id : "authalign";
@@ -367,7 +367,7 @@ static int cmd_predict(const struct tool_out *o, struct aa_ctx *ctx, const struc
 
 	if (ob->direct.egress_ip == NULL)
 		return tool_fail(o, TOOL_EXIT_USAGE, "predict needs outbound_egress in the settings (-c CONFIG)");
-	if ((text = read_all(stdin, &len)) == NULL)
+	if ((text = tool_read_all(stdin, &len)) == NULL)
 		return tool_fail(o, TOOL_EXIT_USAGE, "predict: cannot read the message (at most %u MB)",
 				 MESSAGE_MAX >> 20);
 	aa_dkim_verify_message(ctx, text, len, &dkim);

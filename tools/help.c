@@ -92,6 +92,14 @@ static const struct tool_command commands[] = {
 	  "command destination from_domain store forgotten exit",
 	  { "done (maybe nothing was there)", "bad arguments or settings", "the store cannot be "
 	    "written (locked, unreachable, broken): try again", NULL } },
+	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 0,
+	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",
+	  "  TEXT          the reply, the bounce or the log line; none: standard input\n",
+	  "\"found:\" what was recognised (a reply code and status, or Exim's own failure),\n"
+	  "\"class:\", \"means:\" and \"do:\", and the recipient domain when the text names one.",
+	  "command source code status class rule meaning fix domain exit",
+	  { "explained", "bad arguments, or the text cannot be read", NULL,
+	    "nothing in it is known: no reply code, or a reply no rule knows" } },
 	{ "help", "[COMMAND]", 0, 1, 0,
 	  "Describe the commands, or one command.",
 	  "  COMMAND       one of the commands\n",

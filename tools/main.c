@@ -118,6 +118,8 @@ static int run(int argc, char **argv)
 		return tool_bad_usage(&o, c, argc - 1);
 	if (strcmp(c->name, "help") == 0)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
+	if (strcmp(c->name, "explain") == 0)
+		return tool_explain(&o, argc - 1, argv + 1);
 	if (strcmp(c->name, "check-config") == 0) {
 		if (zone != NULL)
 			fprintf(stderr, "authalign: warning: -z does not apply to check-config (it checks the DNS the "

@@ -77,8 +77,15 @@ int exim_prints(const char *args, const char *needle);
 char *exim_option(const char *name);
 
 /* commands.c */
+/* All of f (at most MESSAGE_MAX bytes, malloc()ed, not NUL-terminated),
+ * or NULL (too long, out of memory). */
+char *tool_read_all(FILE *f, size_t *len_r);
 int tool_check_config(const struct tool_out *o, const char *path);
 int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_config *cfg, int argc, char **argv);
+
+/* explain.c: what a bounce, a DSN or an Exim log line means (argv: the
+ * text, or none: standard input) */
+int tool_explain(const struct tool_out *o, int argc, char **argv);
 
 /* feedback.c: status and forget (argv[0] the command) */
 int tool_feedback(const struct tool_out *o, const char *config, int argc, char **argv);

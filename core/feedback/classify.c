@@ -218,6 +218,8 @@ struct rule {
 	int code_class;			/* CODE_4XX, CODE_5XX or ANY_CODE */
 	const char *const *any;		/* at least one of these phrases; NULL: none needed */
 	const char *const *also;	/* and one of these; NULL: none needed */
+	const char *meaning;		/* for authalign explain; NULL: the class's */
+	const char *fix;
 };
 
 /* Phrases in lower case, matched between word boundaries (a byte that is
@@ -260,38 +262,121 @@ static const char *const reputation_words[] = { "ip reputation", "ip address rep
 
 static const struct rule rules[] = {
 	/* the enhanced status says enough (RFC 7372; the receivers' own codes) */
-	{ "5.7.26 SPF hard fail (Gmail)", AA_FB_SPF, "?.7.26", ANY_CODE, gmail_spf, NULL },
-	{ "5.7.509 DMARC reject (Microsoft)", AA_FB_DMARC, "?.7.509", ANY_CODE, NULL, NULL },
-	{ "5.7.515 authentication level (Outlook.com)", AA_FB_DMARC, "?.7.515", ANY_CODE, NULL, NULL },
-	{ "5.7.26 unauthenticated", AA_FB_DMARC, "?.7.26", ANY_CODE, NULL, NULL },
-	{ "5.7.20 no passing DKIM signature", AA_FB_DMARC, "?.7.20", ANY_CODE, NULL, NULL },
-	{ "5.7.21 no acceptable DKIM signature", AA_FB_DMARC, "?.7.21", ANY_CODE, NULL, NULL },
-	{ "5.7.22 no author-matched DKIM signature", AA_FB_DMARC, "?.7.22", ANY_CODE, NULL, NULL },
-	{ "5.7.23 SPF validation failed", AA_FB_SPF, "?.7.23", ANY_CODE, NULL, NULL },
-	{ "5.7.24 SPF validation error", AA_FB_SPF, "?.7.24", ANY_CODE, NULL, NULL },
-	{ "5.7.25 reverse DNS of the sending address", AA_FB_BLOCKLIST, "?.7.25", ANY_CODE, NULL, NULL },
-	{ "5.7.64 TenantAttribution (Microsoft)", AA_FB_RELAY, "?.7.64", ANY_CODE, NULL, NULL },
-	{ "5.7.54 unable to relay (Microsoft)", AA_FB_RELAY, "?.7.54", ANY_CODE, NULL, NULL },
-	{ "5.7.57 anonymous relay (Microsoft)", AA_FB_RELAY, "?.7.57", ANY_CODE, NULL, NULL },
-	{ "5.7.750 unregistered domain (Microsoft)", AA_FB_RELAY, "?.7.750", ANY_CODE, NULL, NULL },
-	{ "5.7.606 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.606", ANY_CODE, NULL, NULL },
-	{ "5.7.511 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.511", ANY_CODE, NULL, NULL },
-	{ "5.7.708 address not trusted (Microsoft)", AA_FB_BLOCKLIST, "?.7.708", ANY_CODE, NULL, NULL },
-	{ "5.1.1 unknown user", AA_FB_UNKNOWN_USER, "?.1.1", ANY_CODE, NULL, NULL },
-	{ "5.1.10 recipient not found (Microsoft)", AA_FB_UNKNOWN_USER, "?.1.10", ANY_CODE, NULL, NULL },
-	{ "5.4.1 recipient rejected (Microsoft)", AA_FB_UNKNOWN_USER, "?.4.1", ANY_CODE, recipient_rejected,
-	  NULL },
+	{ "5.7.26 SPF hard fail (Gmail)", AA_FB_SPF, "?.7.26", ANY_CODE, gmail_spf, NULL,
+	  "Gmail refused the message because SPF failed for the envelope sender's domain: the address "
+	  "this host sent from is not in that domain's SPF record.",
+	  "add the sending address (the ip4:/ip6: of outbound_egress, or the transport's interface) to "
+	  "the envelope domain's SPF record, or send with a return path whose SPF names this host "
+	  "(return_path=); check with: authalign spf IP HELO SENDER" },
+	{ "5.7.509 DMARC reject (Microsoft)", AA_FB_DMARC, "?.7.509", ANY_CODE, NULL, NULL,
+	  "Microsoft 365 or Outlook.com refused the message because it fails DMARC and the From domain "
+	  "publishes p=reject: neither SPF nor DKIM passes aligned with the From domain.",
+	  "sign with a DKIM key published for the From domain (dkim= in the outbound domains table), or"
+	  " send with a return path at the From domain whose SPF names this host, or route it through a"
+	  " smarthost that does one of these; see the plan with: authalign predict SENDER RCPT_DOMAIN <"
+	  " message" },
+	{ "5.7.515 authentication level (Outlook.com)", AA_FB_DMARC, "?.7.515", ANY_CODE, NULL, NULL,
+	  "Outlook.com refused the message because it does not meet its authentication level for bulk "
+	  "senders: SPF and DKIM must both pass, and DMARC must pass.",
+	  "make both pass: add this host's address to the envelope domain's SPF record and sign with a "
+	  "DKIM key published for the From domain (authalign plans sign+rewrite for that); publish a "
+	  "DMARC record; check with: authalign predict SENDER outlook.com < message" },
+	{ "5.7.26 unauthenticated", AA_FB_DMARC, "?.7.26", ANY_CODE, NULL, NULL,
+	  "The receiver (Gmail: 5.7.26) refused the message as unauthenticated: it fails DMARC, or "
+	  "neither SPF nor DKIM passes.",
+	  "publish SPF naming this host for the envelope domain and sign with a DKIM key of the From "
+	  "domain; publish DMARC; check with: authalign predict SENDER gmail.com < message" },
+	{ "5.7.20 no passing DKIM signature", AA_FB_DMARC, "?.7.20", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.21 no acceptable DKIM signature", AA_FB_DMARC, "?.7.21", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.22 no author-matched DKIM signature", AA_FB_DMARC, "?.7.22", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.23 SPF validation failed", AA_FB_SPF, "?.7.23", ANY_CODE, NULL, NULL,
+	  "The receiver refused the message because SPF failed: the address this host sent from is not "
+	  "permitted by the envelope domain's SPF record.",
+	  "add the sending address to that SPF record (ip4:/ip6:), or route through a host it names; "
+	  "check with: authalign spf IP HELO SENDER" },
+	{ "5.7.24 SPF validation error", AA_FB_SPF, "?.7.24", ANY_CODE, NULL, NULL,
+	  "The receiver refused the message because the envelope domain's SPF record could not be "
+	  "evaluated (a syntax error, too many lookups, or a lookup that failed).",
+	  "repair the SPF record: one record, at most 10 DNS lookups; check with: authalign spf IP HELO"
+	  " SENDER" },
+	{ "5.7.25 reverse DNS of the sending address", AA_FB_BLOCKLIST, "?.7.25", ANY_CODE, NULL, NULL,
+	  "The receiver refused the connection because the sending address has no valid reverse DNS "
+	  "(PTR), or the PTR name does not resolve back to it.",
+	  "ask whoever runs the address (the hosting provider) to set a PTR record to the host name, "
+	  "and make that name resolve to the address; make the HELO name the same name" },
+	{ "5.7.64 TenantAttribution (Microsoft)", AA_FB_RELAY, "?.7.64", ANY_CODE, NULL, NULL,
+	  "A Microsoft 365 tenant refused to relay the message: its connector does not recognise this "
+	  "host (TenantAttribution; relay access denied).",
+	  "in the tenant, set up an inbound connector for this host (by its IP address or TLS "
+	  "certificate), or send through the tenant only mail of its own accepted domains" },
+	{ "5.7.54 unable to relay (Microsoft)", AA_FB_RELAY, "?.7.54", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.57 anonymous relay (Microsoft)", AA_FB_RELAY, "?.7.57", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.750 unregistered domain (Microsoft)", AA_FB_RELAY, "?.7.750", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.606 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.606", ANY_CODE, NULL, NULL,
+	  "Microsoft refused the message because the sending IP address is on its block list.",
+	  "request delisting at https://sender.office.com; meanwhile send to Microsoft through a "
+	  "smarthost (authalign learns this with AUTHALIGN_LEARN and takes the next step of the plan)" },
+	{ "5.7.511 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.511", ANY_CODE, NULL, NULL,
+	  "Microsoft refused the message because the sending IP address is banned.",
+	  "request delisting from Microsoft (the reply names the way); meanwhile send through a "
+	  "smarthost" },
+	{ "5.7.708 address not trusted (Microsoft)", AA_FB_BLOCKLIST, "?.7.708", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.1.1 unknown user", AA_FB_UNKNOWN_USER, "?.1.1", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.1.10 recipient not found (Microsoft)", AA_FB_UNKNOWN_USER, "?.1.10", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.4.1 recipient rejected (Microsoft)", AA_FB_UNKNOWN_USER, "?.4.1", ANY_CODE, recipient_rejected, NULL,
+	  NULL, NULL },
 	/* what the text says, strongest first */
-	{ "TenantAttribution text", AA_FB_RELAY, NULL, ANY_CODE, tenant, NULL },
-	{ "address may not send directly (Gmail)", AA_FB_BLOCKLIST, NULL, ANY_CODE, not_directly, NULL },
-	{ "DMARC text", AA_FB_DMARC, NULL, ANY_CODE, dmarc_words, NULL },
-	{ "SPF text", AA_FB_SPF, NULL, ANY_CODE, spf_words, NULL },
-	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL },
-	{ "relay refused text", AA_FB_RELAY, NULL, ANY_CODE, relay_word, refused_words },
-	{ "4.7.x try again later", AA_FB_RATELIMIT, "4.7.*", CODE_4XX, later_words, NULL },
-	{ "rate limit or greylisting text", AA_FB_RATELIMIT, NULL, CODE_4XX, ratelimit_words, NULL },
-	{ "unknown user text", AA_FB_UNKNOWN_USER, NULL, ANY_CODE, unknown_user_words, NULL },
-	{ "IP reputation text", AA_FB_BLOCKLIST, NULL, CODE_5XX, reputation_words, NULL },
+	{ "TenantAttribution text", AA_FB_RELAY, NULL, ANY_CODE, tenant, NULL,
+	  "A Microsoft 365 tenant refused to relay the message: its connector does not recognise this "
+	  "host (TenantAttribution).",
+	  "in the tenant, set up an inbound connector for this host (by its IP address or TLS "
+	  "certificate)" },
+	{ "address may not send directly (Gmail)", AA_FB_BLOCKLIST, NULL, ANY_CODE, not_directly, NULL,
+	  "Gmail refused the message because the sending address may not send to it directly (a dynamic"
+	  " or residential address, or one with a bad reputation).",
+	  "send through a smarthost of your provider; give the address a PTR record and a clean "
+	  "reputation" },
+	{ "DMARC text", AA_FB_DMARC, NULL, ANY_CODE, dmarc_words, NULL,
+	  "The receiver refused the message because it fails DMARC or the receiver's authentication "
+	  "rules: neither SPF nor DKIM passes aligned with the From domain.",
+	  "sign with a DKIM key published for the From domain, or send with a return path at the From "
+	  "domain whose SPF names this host; check with: authalign predict SENDER RCPT_DOMAIN < message" },
+	{ "SPF text", AA_FB_SPF, NULL, ANY_CODE, spf_words, NULL,
+	  "The receiver refused the message because SPF failed for the envelope domain: the sending "
+	  "address is not in its SPF record.",
+	  "add the sending address (ip4:/ip6:) to the envelope domain's SPF record; check with: "
+	  "authalign spf IP HELO SENDER" },
+	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL,
+	  "The receiver refused the message because the sending IP address is on a block list (for "
+	  "Outlook.com S3150 and similar: its own list; otherwise a DNSBL such as Spamhaus).",
+	  "request delisting (Outlook.com: https://sender.office.com; a DNSBL: its lookup page), find "
+	  "out why the address was listed (a compromised account, a form that sends spam); meanwhile "
+	  "send that destination's mail through a smarthost: with AUTHALIGN_LEARN authalign learns the "
+	  "refusal and takes the next step of the plan" },
+	{ "relay refused text", AA_FB_RELAY, NULL, ANY_CODE, relay_word, refused_words,
+	  "The server refused to relay: it does not accept mail for that recipient's domain from this "
+	  "host. From a smarthost: it does not know this host (not authenticated, not in its relay "
+	  "list). From this host's Exim to a client: the client is neither authenticated nor in "
+	  "relay_from_hosts.",
+	  "for a smarthost: authenticate to it (Debian: /etc/exim4/passwd.client) or have it list this "
+	  "host; for clients of this host: use SMTP AUTH, or add only your own networks to "
+	  "relay_from_hosts (Debian: dc_relay_nets)" },
+	{ "4.7.x try again later", AA_FB_RATELIMIT, "4.7.*", CODE_4XX, later_words, NULL,
+	  "The receiver deferred the message for now (4.7.x): rate limiting or greylisting. Exim tries "
+	  "again; nothing is lost.",
+	  "nothing, usually: Exim retries. If it lasts, send less at once, or look at the receiver's "
+	  "postmaster pages" },
+	{ "rate limit or greylisting text", AA_FB_RATELIMIT, NULL, CODE_4XX, ratelimit_words, NULL,
+	  "The receiver deferred the message for now: greylisting or a rate limit. Exim tries again; "
+	  "nothing is lost.",
+	  "nothing, usually: greylisting passes on the retry; for rate limits send less at once" },
+	{ "unknown user text", AA_FB_UNKNOWN_USER, NULL, ANY_CODE, unknown_user_words, NULL,
+	  "The recipient does not exist there (unknown user, or an address Exim could not route).",
+	  "check the address with the sender" },
+	{ "IP reputation text", AA_FB_BLOCKLIST, NULL, CODE_5XX, reputation_words, NULL,
+	  "The receiver refused the message for the sending address's reputation.",
+	  "find out why (a compromised account, spam from a form), request delisting, send through a "
+	  "smarthost meanwhile" },
 };
 
 static int status_matches(const char *pattern, const char *status)
@@ -338,14 +423,14 @@ static int has_any(const char *t, size_t n, const char *const *phrases)
 	return 0;
 }
 
-enum aa_fb_class aa_fb_classify(const struct aa_fb_reply *r, const char **rule_r)
+/* The first rule a 4xx or 5xx reply matches; NULL: none (or no refusal). */
+static const struct rule *match(const struct aa_fb_reply *r)
 {
 	char folded[AA_FB_SCAN_MAX + 3];
 	size_t n;
 
-	*rule_r = "no refusal";
 	if (r->code < 400 || r->code > 599)
-		return AA_FB_NONE;
+		return NULL;
 	n = fold(r, folded);
 	for (size_t i = 0; i < COUNT(rules); i++) {
 		const struct rule *u = &rules[i];
@@ -354,11 +439,55 @@ enum aa_fb_class aa_fb_classify(const struct aa_fb_reply *r, const char **rule_r
 			continue;
 		if (u->status != NULL && !status_matches(u->status, r->status))
 			continue;
-		if (has_any(folded, n, u->any) && has_any(folded, n, u->also)) {
-			*rule_r = u->name;
-			return u->class;
-		}
+		if (has_any(folded, n, u->any) && has_any(folded, n, u->also))
+			return u;
 	}
-	*rule_r = "no rule";
-	return AA_FB_OTHER;
+	return NULL;
+}
+
+/* The class and rule name of reply r whose matching rule is u (or NULL). */
+static enum aa_fb_class class_of(const struct aa_fb_reply *r, const struct rule *u, const char **rule_r)
+{
+	int refusal = r->code >= 400 && r->code <= 599;
+
+	*rule_r = u != NULL ? u->name : refusal ? "no rule" : "no refusal";
+	return u != NULL ? u->class : refusal ? AA_FB_OTHER : AA_FB_NONE;
+}
+
+enum aa_fb_class aa_fb_classify(const struct aa_fb_reply *r, const char **rule_r)
+{
+	return class_of(r, match(r), rule_r);
+}
+
+/* What a class means and what to do, where its rule says nothing of its own. */
+static const struct {
+	const char *meaning, *fix;
+} class_text[] = {
+	[AA_FB_NONE] = { "This is not a refusal: no 4xx or 5xx reply code was found in it.",
+			 "give the whole reply, the bounce or Exim's log line" },
+	[AA_FB_DMARC] = { "The receiver refused the message for its authentication (DMARC, or SPF and DKIM).",
+			  "sign with a DKIM key published for the From domain, and make SPF pass for the envelope "
+			  "domain; check with: authalign predict SENDER RCPT_DOMAIN < message" },
+	[AA_FB_SPF] = { "The receiver refused the message because SPF failed for the envelope domain.",
+			"add the sending address (ip4:/ip6:) to the envelope domain's SPF record" },
+	[AA_FB_BLOCKLIST] = { "The receiver refused the sending address itself (a block list, or its reputation).",
+			      "request delisting; meanwhile send that destination's mail through a smarthost" },
+	[AA_FB_RELAY] = { "The server refused to relay the message for this host.",
+			  "authenticate to the server, or have it accept this host" },
+	[AA_FB_RATELIMIT] = { "The receiver deferred the message for now (greylisting or a rate limit); Exim "
+			      "tries again and nothing is lost.",
+			      "nothing, usually; if it lasts, send less at once" },
+	[AA_FB_UNKNOWN_USER] = { "The recipient does not exist at the destination.",
+				 "check the address with the sender" },
+	[AA_FB_OTHER] = { "The receiver refused the message; authalign knows no more about this reply.",
+			  "read the reply's text, and the receiver's postmaster pages it may name" },
+};
+
+void aa_fb_explain(const struct aa_fb_reply *r, struct aa_fb_explanation *x)
+{
+	const struct rule *u = match(r);
+
+	x->class = class_of(r, u, &x->rule);
+	x->meaning = u != NULL && u->meaning != NULL ? u->meaning : class_text[x->class].meaning;
+	x->fix = u != NULL && u->fix != NULL ? u->fix : class_text[x->class].fix;
 }

@@ -129,6 +129,81 @@ START_TEST(unknown_command_is_named_with_the_commands_there_are)
 }
 END_TEST
 
+/* explain: the replies and Exim failures admins arrive with, as Exim's
+ * log, a bounce, a DSN or the bare reply; each gets its class and the
+ * rule that knew it, and the recipient's domain when the text names one. */
+static const struct {
+	const char *text;		/* on standard input */
+	int exit;
+	const char *found, *klass, *domain;	/* substrings of the output; NULL: not checked */
+} explain_cases[] = {
+	{ "2026-12-07 10:00:00 1xaOq8-0000AY-2m ** user@contoso.com R=dnslookup T=remote_smtp "
+	  "H=contoso-com.mail.protection.outlook.com [52.101.0.2]: SMTP error from remote mail server after "
+	  "end of data: 550 5.7.509 Access denied, sending domain EXAMPLE.COM does not pass DMARC verification "
+	  "and has a DMARC policy of reject.", 0, "reply 550 5.7.509", "dmarc (5.7.509 DMARC reject (Microsoft))",
+	  "contoso.com" },
+	{ "** user@live.com: SMTP error from remote mail server after end of data:\n550-5.7.515 Access denied, "
+	  "sending domain example.com does not meet the\n550 required authentication level.", 0,
+	  "reply 550 5.7.515", "dmarc (5.7.515 authentication level (Outlook.com))", "live.com" },
+	{ "host gmail-smtp-in.l.google.com said: 550-5.7.26 This mail is unauthenticated, which poses a "
+	  "security risk to the sender and Gmail users", 0, "reply 550 5.7.26", "dmarc (5.7.26 unauthenticated)",
+	  NULL },
+	{ "550-5.7.26 The MAIL FROM domain [example.com] has an SPF record with a hard fail policy (-all) but it "
+	  "fails to pass SPF checks", 0, "reply 550 5.7.26", "spf (5.7.26 SPF hard fail (Gmail))", NULL },
+	{ "  user@outlook.com\n    host outlook-com.olc.protection.outlook.com [52.101.0.1]\n    SMTP error from "
+	  "remote mail server after RCPT TO:<user@outlook.com>:\n    550 5.7.1 Unfortunately, messages from "
+	  "[203.0.113.10] were not sent. Please contact your Internet service provider since part of their "
+	  "network is on our block list (S3150).", 0, "reply 550 5.7.1", "blocklist (block list text)",
+	  "outlook.com" },
+	{ "Reporting-MTA: dns; server.hosting.example\nFinal-Recipient: rfc822;user@tenant.example\nAction: "
+	  "failed\nDiagnostic-Code: smtp; 550 5.7.64 TenantAttribution; Relay Access Denied", 0,
+	  "reply 550 5.7.64", "relay (5.7.64 TenantAttribution (Microsoft))", "tenant.example" },
+	{ "** a@b.example R=smarthost T=remote_smtp_smarthost: SMTP error from remote mail server after RCPT "
+	  "TO:<a@b.example>: 550 relay not permitted", 0, "reply 550", "relay (relay refused text)", "b.example" },
+	{ "2026-12-07 10:00:00 H=(pc) [192.0.2.9] F=<a@x.example> rejected RCPT <b@remote.example>: relay not "
+	  "permitted", 0, "Exim: relay not permitted (this host)", NULL, "remote.example" },
+	{ "** user@remote.example R=nonlocal: Mailing to remote domains not supported", 0,
+	  "Exim: local delivery only", NULL, "remote.example" },
+	{ "** user@nowhere.example: Unrouteable address", 0, "Exim: unrouteable address", NULL, "nowhere.example" },
+	{ "** user@broken.example: all relevant MX records point to non-existent hosts", 0,
+	  "Exim: MX hosts do not exist", NULL, "broken.example" },
+	{ "550 5.7.23 The message was rejected because of Sender Policy Framework violation", 0,
+	  "reply 550 5.7.23", "spf (5.7.23 SPF validation failed)", NULL },
+	{ "451 4.7.1 Greylisted, see http://postgrey.schweikert.ch/help/example.com.html", 0, "reply 451 4.7.1",
+	  "ratelimit (", NULL },
+	{ "421 4.7.0 [TSS04] Messages from 203.0.113.10 temporarily deferred due to unexpected volume or user "
+	  "complaints", 0, "reply 421 4.7.0", "ratelimit (", NULL },
+	{ "hello, my mail does not work", 3, "no reply code", "none (no refusal)", NULL },
+};
+
+START_TEST(explain_names_the_cause_and_the_fix_of_each_known_bounce)
+{
+	char *out = NULL, *in = NULL;
+	size_t n = 0;
+
+	/* printf %b turns the cases' \n into newlines */
+	for (const char *p = explain_cases[_i].text; *p != '\0'; p++)
+		n += *p == '\'' ? 4 : 1;
+	in = calloc(1, n + 1);
+	ck_assert_ptr_nonnull(in);
+	for (const char *p = explain_cases[_i].text; *p != '\0'; p++)
+		strcat(in, *p == '\'' ? "'\\''" : (char[]){ *p, '\0' });
+	ck_assert_int_eq(world_sh(&out, 30, "printf '%%b' '%s' | \"$AA_ROOT/build/authalign\" explain", in),
+			 explain_cases[_i].exit);
+	ck_assert_msg(strstr(out, explain_cases[_i].found) != NULL, "%s", out);
+	ck_assert_msg(explain_cases[_i].klass == NULL || strstr(out, explain_cases[_i].klass) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "\nmeans:  ") != NULL && strstr(out, "\ndo:     ") != NULL, "%s", out);
+	if (explain_cases[_i].domain != NULL) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "\ndomain: %s (", explain_cases[_i].domain);
+		ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	}
+	free(in);
+	free(out);
+}
+END_TEST
+
 /* predict: 3 when the plan refuses (a spoof of a p=reject domain to a
  * strict receiver), also in monitor mode, where the message would leave
  * as it is and bounce; 0 when the message can leave (an aligned one). */
@@ -255,6 +330,11 @@ static const struct json_case json_cases[] = {
 	  "d['ok'] is False and 'nowhere.example does not resolve' in d['errors'][0]" },
 	{ "check-config of a refused value exits 1", "check-config z", 1, "file ok errors",
 	  "d['ok'] is False and len(d['errors']) == 1" },
+	{ "explain of a DMARC refusal exits 0", "explain 550 5.7.509 Access denied", 0,
+	  "command source code status class rule meaning fix domain exit",
+	  "d['source'] == 'reply' and d['code'] == 550 and d['status'] == '5.7.509' and d['class'] == 'dmarc'" },
+	{ "explain of nothing known exits 3", "explain hello", 3, "command class rule",
+	  "d['class'] == 'none' and d['rule'] == 'no refusal'" },
 	{ "help exits 0", "help", 0, "command topic commands exit_status exit", "d['topic'] is None" },
 	{ "help of one command exits 0", "help verify", 0, "topic summary arguments prints json_keys exit_status",
 	  "d['exit_status']['3'] == 'rejected'" },
@@ -295,7 +375,7 @@ START_TEST(json_output_is_one_valid_object_with_its_keys_and_exit_status)
 END_TEST
 
 static const char *const tool_commands[] = { "check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
-					     "status", "forget", "help" };
+					     "status", "forget", "explain", "help" };
 
 /* help COMMAND and COMMAND --help: the same text, with the usage, the
  * arguments and every exit status the command has. */
@@ -322,7 +402,7 @@ START_TEST(help_of_an_unknown_command_names_it_and_lists_the_commands)
 
 	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" help frobnicate 2>&1"), 1);
 	ck_assert_msg(strstr(out, "unknown command 'frobnicate' (commands: check-config spf dmarc orgdomain verify "
-				  "predict status forget help;") != NULL, "%s", out);
+				  "predict status forget explain help;") != NULL, "%s", out);
 	free(out);
 }
 END_TEST
@@ -394,6 +474,8 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, help_of_an_unknown_command_names_it_and_lists_the_commands);
 	tcase_add_test(tc, help_lists_the_four_exit_statuses);
 	tcase_add_test(tc, argument_errors_name_the_values_allowed);
+	tcase_add_loop_test(tc, explain_names_the_cause_and_the_fix_of_each_known_bounce, 0,
+			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }

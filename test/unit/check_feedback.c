@@ -262,6 +262,32 @@ START_TEST(classes_that_avoid_the_route)
 }
 END_TEST
 
+/* Every reply the classifier reads also gets a meaning and a fix for
+ * authalign explain: a rule's own words where it has them (5.7.509), its
+ * class's otherwise, and "not a refusal" for a 250. */
+START_TEST(every_reply_gets_a_meaning_and_a_fix)
+{
+	struct aa_fb_reply r;
+	struct aa_fb_explanation x;
+
+	for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		aa_fb_reply_parse(replies[i].reply, strlen(replies[i].reply), &r);
+		aa_fb_explain(&r, &x);
+		ck_assert_msg(x.meaning != NULL && x.meaning[0] != '\0' && x.fix != NULL && x.fix[0] != '\0',
+			      "%s", replies[i].reply);
+		ck_assert_int_eq(x.class, replies[i].want);
+	}
+	aa_fb_reply_parse("550 5.7.509 Access denied", 25, &r);
+	aa_fb_explain(&r, &x);
+	ck_assert_str_eq(x.rule, "5.7.509 DMARC reject (Microsoft)");
+	ck_assert_msg(strstr(x.meaning, "p=reject") != NULL, "%s", x.meaning);
+	aa_fb_reply_parse("250 OK", 6, &r);
+	aa_fb_explain(&r, &x);
+	ck_assert_int_eq(x.class, AA_FB_NONE);
+	ck_assert_msg(strstr(x.meaning, "not a refusal") != NULL, "%s", x.meaning);
+}
+END_TEST
+
 Suite *suite_feedback(void)
 {
 	Suite *s = suite_create("feedback");
@@ -269,6 +295,7 @@ Suite *suite_feedback(void)
 
 	tcase_add_loop_test(tc, reply_gets_its_class, 0, sizeof(replies) / sizeof(replies[0]));
 	tcase_add_test(tc, exim_event_data_gives_code_status_and_class);
+	tcase_add_test(tc, every_reply_gets_a_meaning_and_a_fix);
 	tcase_add_test(tc, a_code_inside_the_echoed_command_is_not_the_reply);
 	tcase_add_test(tc, phrase_across_continuation_lines_matches);
 	tcase_add_test(tc, hostile_reply_bytes_are_read_within_len);
