@@ -92,6 +92,14 @@ static const struct tool_command commands[] = {
 	  "command destination from_domain store forgotten exit",
 	  { "done (maybe nothing was there)", "bad arguments or settings", "the store cannot be "
 	    "written (locked, unreachable, broken): try again", NULL } },
+	{ "doctor", "[ROOT]", 0, 1, 0,
+	  "Read this host's Exim setup (read only) and say what will bounce, and the fix.",
+	  "  ROOT          where to look for the files (default /): a copy of a host's /etc\n",
+	  "One finding a line, \"FILE:LINE: bounce: ...\" or \"... warning: ...\", each with\n"
+	  "\"fix:\", then \"doctor: N findings that bounce mail, M warnings\".",
+	  "command root files_read findings exit",
+	  { "nothing found that bounces mail (there may be warnings)", "bad arguments", NULL,
+	    "something will bounce mail" } },
 	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 0,
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",
 	  "  TEXT          the reply, the bounce or the log line; none: standard input\n",

@@ -120,6 +120,8 @@ static int run(int argc, char **argv)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
 	if (strcmp(c->name, "explain") == 0)
 		return tool_explain(&o, argc - 1, argv + 1);
+	if (strcmp(c->name, "doctor") == 0)
+		return tool_doctor(&o, argc - 1, argv + 1);
 	if (strcmp(c->name, "check-config") == 0) {
 		if (zone != NULL)
 			fprintf(stderr, "authalign: warning: -z does not apply to check-config (it checks the DNS the "

@@ -87,6 +87,10 @@ int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_confi
  * text, or none: standard input) */
 int tool_explain(const struct tool_out *o, int argc, char **argv);
 
+/* doctor.c: this host's Exim setup read, what bounces and the fix
+ * (argv: [ROOT]) */
+int tool_doctor(const struct tool_out *o, int argc, char **argv);
+
 /* feedback.c: status and forget (argv[0] the command) */
 int tool_feedback(const struct tool_out *o, const char *config, int argc, char **argv);
 

@@ -204,6 +204,49 @@ START_TEST(explain_names_the_cause_and_the_fix_of_each_known_bounce)
 }
 END_TEST
 
+/* doctor on a copy of a host's /etc: the routing mistakes that lose mail,
+ * each with its file, line and the line to write; nothing on a clean setup. */
+static const struct {
+	const char *debian, *cpanel;	/* update-exim4.conf.conf, exim.conf.localopts; NULL: absent */
+	int exit;
+	const char *want, *fix;		/* substrings of the output */
+} doctor_cases[] = {
+	{ "dc_eximconfig_configtype=\"local\"\ndc_smarthost=\"\"\n", NULL, 3,
+	  "update-exim4.conf.conf:1: bounce: dc_eximconfig_configtype='local'",
+	  "Mailing to remote domains not supported" },
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.example.net:587\"\n", NULL, 3,
+	  "update-exim4.conf.conf:2: bounce: dc_smarthost has \"smtp.example.net:587\"",
+	  "fix: write the port with two colons: smtp.example.net::587" },
+	{ "dc_eximconfig_configtype=\"satellite\"\ndc_smarthost=\"a.example.net b.example.net\"\n", NULL, 3,
+	  "update-exim4.conf.conf:2: bounce: dc_smarthost holds white space", "hosts separated by ':'" },
+	{ "dc_eximconfig_configtype=\"smarthost\"\n", NULL, 3, "without dc_smarthost", "fix: dc_smarthost=" },
+	{ NULL, "smarthost_routelist=*:smtp.relay.example\n", 3,
+	  "exim.conf.localopts:1: bounce: smarthost_routelist entry \"*:smtp.relay.example\" has no hosts",
+	  "fix: smarthost_routelist=* smtp.relay.example (the domains, a space, the hosts)" },
+	{ NULL, "smarthost_routelist=* smtp.relay.example:2525\n", 3, "smarthost_routelist has "
+	  "\"smtp.relay.example:2525\"", "smtp.relay.example::2525" },
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.example.net::587:backup.example.net\"\n",
+	  "smarthost_routelist=* smtp.relay.example::587\n", 0,
+	  "doctor: 0 findings that bounce mail, 0 warnings (2 setup files read)", "" },
+};
+
+START_TEST(doctor_finds_each_routing_mistake_with_its_file_line_and_fix)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 30, "d=$(mktemp -d) && mkdir -p \"$d/etc/exim4\" && "
+				  "{ [ -z '%s' ] || printf '%s' > \"$d/etc/exim4/update-exim4.conf.conf\"; } && "
+				  "{ [ -z '%s' ] || printf '%s' > \"$d/etc/exim.conf.localopts\"; } && "
+				  "\"$AA_ROOT/build/authalign\" doctor \"$d\"; rc=$?; rm -rf \"$d\"; exit $rc",
+				  doctor_cases[_i].debian != NULL ? "x" : "", doctor_cases[_i].debian != NULL ?
+				  doctor_cases[_i].debian : "", doctor_cases[_i].cpanel != NULL ? "x" : "",
+				  doctor_cases[_i].cpanel != NULL ? doctor_cases[_i].cpanel : ""), doctor_cases[_i].exit);
+	ck_assert_msg(strstr(out, doctor_cases[_i].want) != NULL, "%s", out);
+	ck_assert_msg(strstr(out, doctor_cases[_i].fix) != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 /* predict: 3 when the plan refuses (a spoof of a p=reject domain to a
  * strict receiver), also in monitor mode, where the message would leave
  * as it is and bounce; 0 when the message can leave (an aligned one). */
@@ -375,7 +418,7 @@ START_TEST(json_output_is_one_valid_object_with_its_keys_and_exit_status)
 END_TEST
 
 static const char *const tool_commands[] = { "check-config", "spf", "dmarc", "orgdomain", "verify", "predict",
-					     "status", "forget", "explain", "help" };
+					     "status", "forget", "doctor", "explain", "help" };
 
 /* help COMMAND and COMMAND --help: the same text, with the usage, the
  * arguments and every exit status the command has. */
@@ -402,7 +445,7 @@ START_TEST(help_of_an_unknown_command_names_it_and_lists_the_commands)
 
 	ck_assert_int_eq(world_sh(&out, 10, "\"$AA_ROOT/build/authalign\" help frobnicate 2>&1"), 1);
 	ck_assert_msg(strstr(out, "unknown command 'frobnicate' (commands: check-config spf dmarc orgdomain verify "
-				  "predict status forget explain help;") != NULL, "%s", out);
+				  "predict status forget doctor explain help;") != NULL, "%s", out);
 	free(out);
 }
 END_TEST
@@ -474,6 +517,8 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, help_of_an_unknown_command_names_it_and_lists_the_commands);
 	tcase_add_test(tc, help_lists_the_four_exit_statuses);
 	tcase_add_test(tc, argument_errors_name_the_values_allowed);
+	tcase_add_loop_test(tc, doctor_finds_each_routing_mistake_with_its_file_line_and_fix, 0,
+			    (int)(sizeof(doctor_cases) / sizeof(doctor_cases[0])));
 	tcase_add_loop_test(tc, explain_names_the_cause_and_the_fix_of_each_known_bounce, 0,
 			    (int)(sizeof(explain_cases) / sizeof(explain_cases[0])));
 	suite_add_tcase(s, tc);
