@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
 #include "json.h"
@@ -89,25 +90,61 @@ static int shell_value(const char *line, const char *name, char *out, size_t siz
 }
 
 /* One Exim host list of a smarthost setting (hosts separated by ':', a
- * port as host::port): the mistakes that turn it into something else. */
+ * port as host::port, an IPv6 address in [...] with each of its colons
+ * doubled; "<X" first changes the separator, and then a port takes one
+ * colon): the mistakes that turn it into something else. spaces_allowed:
+ * the list was quoted. */
 static void check_host_list(struct doctor *d, const char *path, unsigned line, const char *setting,
-			    const char *hosts, const char *fixed_form)
+			    const char *hosts, int spaces_allowed)
 {
-	const char *p;
 	char fix[DOCTOR_TEXT_MAX];
+	int depth = 0;
 
-	if (strpbrk(hosts, " \t") != NULL) {
-		snprintf(fix, sizeof(fix), "%s (hosts separated by ':', no spaces)", fixed_form);
-		add(d, SEV_BOUNCE, path, line, fix, "%s holds white space (\"%.200s\"): Exim reads the words after the "
-		    "first as something else than hosts, and remote mail is not delivered", setting, hosts);
+	if (!spaces_allowed && strpbrk(hosts, " \t") != NULL) {
+		char joined[DOCTOR_TEXT_MAX];
+		size_t o = 0;
+
+		/* the admin's own hosts, joined as Exim wants them */
+		for (const char *p = hosts; *p != '\0' && o + 2 < sizeof(joined); p++) {
+			if (*p == ' ' || *p == '\t') {
+				if (o > 0 && joined[o - 1] != ':')
+					joined[o++] = ':';
+				continue;
+			}
+			joined[o++] = *p;
+		}
+		while (o > 0 && joined[o - 1] == ':')
+			o--;
+		joined[o] = '\0';
+		snprintf(fix, sizeof(fix), "%s=%.300s (hosts separated by ':', no spaces)", setting, joined);
+		add(d, SEV_BOUNCE, path, line, fix, "%s holds white space (\"%.200s\"): Exim takes the words after "
+		    "the first for router options (\"unknown routing option or transport name\"), and remote mail "
+		    "waits in the queue until it bounces", setting, hosts);
+		return;
 	}
-	for (p = hosts; (p = strchr(p, ':')) != NULL; p++) {
+	if (hosts[0] == '<' && hosts[1] != '\0' && strchr("!#$%&*+,-./;=?@^_|~", hosts[1]) != NULL)
+		return;		/* another separator: a port takes one colon, and [] nothing special */
+	for (const char *p = hosts; *p != '\0'; p++) {
 		const char *port = p + 1;
 		size_t digits = 0;
 
-		if (p[1] == ':') {	/* host::port, as it should be */
+		if (*p == '[')
+			depth = 1;
+		else if (*p == ']')
+			depth = 0;
+		if (*p != ':')
+			continue;
+		if (p[1] == ':') {	/* a doubled colon: one literal ':' (host::port, or in [...]) */
 			p++;
 			continue;
+		}
+		if (depth) {
+			snprintf(fix, sizeof(fix), "double every colon of the IPv6 address: [2001::db8::::25]::587 for "
+				 "[2001:db8::25] port 587");
+			add(d, SEV_BOUNCE, path, line, fix, "%s has an IPv6 address in [...] with a single colon "
+			    "(\"%.200s\"): a single colon separates hosts, so Exim looks up a host named like \"[2001\" "
+			    "and fails", setting, hosts);
+			return;
 		}
 		while (aa_is_digit((unsigned char)port[digits]))
 			digits++;
@@ -115,18 +152,28 @@ static void check_host_list(struct doctor *d, const char *path, unsigned line, c
 			snprintf(fix, sizeof(fix), "write the port with two colons: %.*s::%.*s", (int)(p - hosts),
 				 hosts, (int)digits, port);
 			add(d, SEV_BOUNCE, path, line, fix, "%s has \"%.*s:%.*s\": to Exim that is two hosts, the second "
-			    "named \"%.*s\", which does not exist (\"all relevant MX records point to non-existent "
-			    "hosts\" or a defer for every message)", setting, (int)(p - hosts), hosts, (int)digits,
-			    port, (int)digits, port);
+			    "named \"%.*s\" (which the resolver takes for an IPv4 address, 0.0.x.y: \"H=%.*s "
+			    "[0.0...] Network is unreachable\"), and the first is tried on port 25, not %.*s", setting,
+			    (int)(p - hosts), hosts, (int)digits, port, (int)digits, port, (int)digits, port,
+			    (int)digits, port);
 			return;
 		}
 	}
 }
 
-static FILE *open_under(const char *root, const char *path, char *full, size_t size)
+/* root's file path, opened as every admin file is (aa_lsearch_open: never
+ * blocking on a FIFO, a regular file only); NULL when it is not there or
+ * cannot be read (a warning then). */
+static FILE *open_under(struct doctor *d, const char *root, const char *path, char *full, size_t size)
 {
+	char err[256];
+	struct stat st;
+	FILE *f;
+
 	snprintf(full, size, "%s%s", strcmp(root, "/") == 0 ? "" : root, path);
-	return fopen(full, "r");
+	if ((f = aa_lsearch_open(full, err, sizeof(err))) == NULL && lstat(full, &st) == 0)
+		add(d, SEV_WARNING, full, 0, "make it a readable regular file", "not read: %s", err);
+	return f;
 }
 
 /* Debian's update-exim4.conf.conf. */
@@ -135,7 +182,7 @@ static void check_debian(struct doctor *d, const char *root)
 	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX], type[64] = "", smarthost[AA_LSEARCH_LINE_MAX] = "";
 	unsigned lineno = 0, type_line = 0, smarthost_line = 0;
 	const char *why;
-	FILE *f = open_under(root, "/etc/exim4/update-exim4.conf.conf", full, sizeof(full));
+	FILE *f = open_under(d, root, "/etc/exim4/update-exim4.conf.conf", full, sizeof(full));
 	int got;
 
 	if (f == NULL)
@@ -163,25 +210,53 @@ static void check_debian(struct doctor *d, const char *root)
 		    "dc_smarthost='smtp.example.net::587' (your provider's host and port)",
 		    "dc_eximconfig_configtype='%s' without dc_smarthost: remote mail has nowhere to go", type);
 	if (smarthost[0] != '\0' && (strcmp(type, "smarthost") == 0 || strcmp(type, "satellite") == 0))
-		check_host_list(d, full, smarthost_line, "dc_smarthost", smarthost,
-				"dc_smarthost='smtp1.example.net::587:smtp2.example.net::587'");
+		check_host_list(d, full, smarthost_line, "dc_smarthost", smarthost, 0);
+	if (type_line != 0 && strcmp(type, "internet") != 0 && strcmp(type, "smarthost") != 0 &&
+	    strcmp(type, "satellite") != 0 && strcmp(type, "local") != 0)
+		add(d, SEV_BOUNCE, full, type_line, "dc_eximconfig_configtype='internet' (or 'smarthost', "
+		    "'satellite', 'local')", "dc_eximconfig_configtype='%.64s' is none of Debian's types: "
+		    "update-exim4.conf builds no working configuration from it", type);
 }
 
-/* cPanel's exim.conf.localopts: smarthost_routelist is a route_list,
- * entries separated by ';', each "DOMAINS HOSTS". */
+/* The next white-space separated token of *p ("..." one token, quotes
+ * kept) into out; 0 when there is none. */
+static int next_token(const char **p, char *out, size_t size)
+{
+	const char *s = *p;
+	size_t n = 0;
+	int quoted = 0;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0' && (quoted || (*s != ' ' && *s != '\t')); s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		if (n + 1 < size)
+			out[n++] = *s;
+	}
+	out[n] = '\0';
+	*p = s;
+	return 1;
+}
+
+/* cPanel's exim.conf.localopts: smarthost_routelist is a route_list:
+ * entries separated by ';', each "DOMAINS HOSTS [OPTIONS]", HOSTS quoted
+ * when it holds spaces. */
 static void check_cpanel(struct doctor *d, const char *root)
 {
 	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX];
 	unsigned lineno = 0;
 	const char *why;
-	FILE *f = open_under(root, "/etc/exim.conf.localopts", full, sizeof(full));
+	FILE *f = open_under(d, root, "/etc/exim.conf.localopts", full, sizeof(full));
 	int got;
 
 	if (f == NULL)
 		return;
 	d->files_read++;
 	while ((got = aa_lsearch_read_line(f, line, sizeof(line), &why)) != 0) {
-		char list[AA_LSEARCH_LINE_MAX];
+		char list[AA_LSEARCH_LINE_MAX], copy[AA_LSEARCH_LINE_MAX];
 
 		lineno++;
 		if (got < 0) {
@@ -190,32 +265,44 @@ static void check_cpanel(struct doctor *d, const char *root)
 		}
 		if (shell_value(line, "smarthost_routelist", list, sizeof(list)) < 0 || list[0] == '\0')
 			continue;
+		snprintf(copy, sizeof(copy), "%s", list);
 		for (char *entry = list, *next; entry != NULL; entry = next) {
-			char *hosts;
+			char domains[AA_LSEARCH_LINE_MAX], hosts[AA_LSEARCH_LINE_MAX];
+			const char *p = entry;
 
 			if ((next = strchr(entry, ';')) != NULL)
 				*next++ = '\0';
-			while (*entry == ' ')
-				entry++;
-			if (*entry == '\0')
+			if (!next_token(&p, domains, sizeof(domains)))
 				continue;
-			hosts = strpbrk(entry, " \t");
-			if (hosts == NULL) {
-				char fix[DOCTOR_TEXT_MAX];
-				const char *colon = strchr(entry, ':');
+			if (!next_token(&p, hosts, sizeof(hosts))) {
+				char fix[DOCTOR_TEXT_MAX], *colon = strchr(domains, ':');
+				int pattern = colon != NULL && (colon == domains + 1 || memchr(domains, '*',
+						(size_t)(colon - domains)) != NULL || memchr(domains, '.',
+						(size_t)(colon - domains)) != NULL) && colon[1] != ':';
 
-				snprintf(fix, sizeof(fix), "smarthost_routelist=%.*s %.200s (the domains, a space, the hosts)",
-					 colon != NULL ? (int)(colon - entry) : 1, colon != NULL ? entry : "*",
-					 colon != NULL ? colon + 1 : entry);
+				/* the entry rewritten, the others kept */
+				if (pattern)
+					snprintf(fix, sizeof(fix), "write \"%.*s %.200s\" for that entry (the domains, a space, "
+						 "the hosts) in smarthost_routelist=%.300s", (int)(colon - domains), domains,
+						 colon + 1, copy);
+				else
+					snprintf(fix, sizeof(fix), "write \"* %.200s\" for that entry (the domains, a space, "
+						 "the hosts) in smarthost_routelist=%.300s", domains, copy);
 				add(d, SEV_BOUNCE, full, lineno, fix, "smarthost_routelist entry \"%.200s\" has no hosts (a "
 				    "colon where a space belongs?): Exim takes it all for the domains, routes nothing "
-				    "there, and cPanel's mail to other domains falls to fail_remote_domains", entry);
+				    "there, and cPanel's mail to other domains falls to fail_remote_domains", domains);
 				continue;
 			}
-			while (*hosts == ' ' || *hosts == '\t')
-				*hosts++ = '\0';
-			check_host_list(d, full, lineno, "smarthost_routelist", hosts,
-					"smarthost_routelist=* smtp.example.net::587");
+			if (hosts[0] == '"') {
+				size_t n = strlen(hosts);
+
+				memmove(hosts, hosts + 1, n);
+				if (n > 1 && hosts[n - 2] == '"')
+					hosts[n - 2] = '\0';
+				check_host_list(d, full, lineno, "smarthost_routelist", hosts, 1);
+			} else {
+				check_host_list(d, full, lineno, "smarthost_routelist", hosts, 0);
+			}
 		}
 	}
 	fclose(f);
@@ -232,9 +319,12 @@ int tool_doctor(const struct tool_out *o, int argc, char **argv)
 		return tool_fail(o, TOOL_EXIT_USAGE, "doctor: out of memory");
 	check_debian(d, root);
 	check_cpanel(d, root);
+	if (d->files_read == 0 && d->n == 0)
+		add(d, SEV_WARNING, root, 0, "give the root of a host's files (default /)", "neither "
+		    "/etc/exim4/update-exim4.conf.conf nor /etc/exim.conf.localopts is there: nothing was checked");
 	for (size_t i = 0; i < d->n; i++)
 		bounce += d->f[i].sev == SEV_BOUNCE;
-	code = bounce > 0 ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
+	code = bounce > 0 ? TOOL_EXIT_FAIL : d->files_read == 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	if (o->json) {
 		struct json j;
 

@@ -44,6 +44,11 @@ static const struct exim_own {
 	  "local domain without that user, or a smarthost route list does not match it.",
 	  "run exim -bt ADDRESS to see each router and why it declines; check the domain's DNS; in a "
 	  "smarthost setup check dc_smarthost (hosts separated by ':', a port as host::587)" },
+	{ "retry timeout exceeded", NULL, "Exim: retry timeout exceeded",
+	  "Exim tried to deliver for its whole retry time (Debian's default: up to 4 days) and gave up: "
+	  "every try was deferred, for the reasons its earlier log lines give.",
+	  "exigrep MESSAGE-ID /var/log/exim4/mainlog shows each try; give its \"==\" line to authalign explain "
+	  "for the cause" },
 	{ "relay not permitted", "rejected rcpt", "Exim: relay not permitted (this host)",
 	  "This host's Exim refused to relay for a client: the client is neither authenticated nor in "
 	  "relay_from_hosts, and the recipient's domain is not one this host handles.",
@@ -79,6 +84,23 @@ static char *fold(const char *text, size_t len)
 		if (c == ' ' && (o == 0 || out[o - 1] == ' '))
 			continue;
 		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* text as a C string: NUL bytes '?', "\r\n" a newline, at most len bytes */
+static char *clean(const char *text, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t o = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+			continue;
+		out[o++] = text[i] == '\0' ? '?' : text[i];
 	}
 	out[o] = '\0';
 	return out;
@@ -127,37 +149,128 @@ static void recipient_domain(const char *t, char *out, size_t size)
 	}
 }
 
-/* Where the destination's reply starts in the folded text t. */
-static const char *reply_start(const char *t)
+/* The last place of needle (any case) in s, or NULL. */
+static const char *find_last_nocase(const char *s, const char *needle)
+{
+	const char *last = NULL, *p;
+
+	while ((p = find_nocase(s, needle)) != NULL) {
+		last = p;
+		s = p + 1;
+	}
+	return last;
+}
+
+/* Where the destination's reply starts in the raw text, or NULL (none
+ * found). Exim's own words are the last of their kind: an address
+ * written before them (a quoted local part) cannot stand in for them. */
+static const char *reply_start(const char *raw)
 {
 	static const char *const marks[] = { "diagnostic-code: smtp;", " said: " };
 	const char *p;
 
-	if ((p = find_nocase(t, "SMTP error from remote mail server after ")) != NULL)
+	if ((p = find_last_nocase(raw, "SMTP error from remote mail server after ")) != NULL)
 		return p;	/* aa_fb_reply_parse skips the command Exim echoes */
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-		if ((p = find_nocase(t, marks[i])) != NULL)
-			return p + strlen(marks[i]) + (p[strlen(marks[i])] == ' ');
-	return t;
+		if ((p = find_nocase(raw, marks[i])) != NULL)
+			return p + strlen(marks[i]);
+	return NULL;
 }
 
-static void recognise(const char *t, struct found *f)
+/* 1 when s starts with a reply code and its separator ("550 ", "550-"). */
+static int starts_with_code(const char *s)
+{
+	return (s[0] == '4' || s[0] == '5') && aa_is_digit((unsigned char)s[1]) &&
+	       aa_is_digit((unsigned char)s[2]) && (s[3] == ' ' || s[3] == '-');
+}
+
+/* The reply alone, from p (in the raw text) to its end: the lines that go
+ * on with it (indented in a bounce, or a further "550-" line), not the
+ * blank line or what follows (the returned message). Lines are trimmed
+ * and joined by a space, but a further reply line keeps its newline (the
+ * classifier takes off its "550-5.7.26 " prefix). malloc()ed, or NULL. */
+static char *reply_excerpt(const char *p)
+{
+	size_t cap = strlen(p) + 1, o = 0;
+	char *out = malloc(cap);
+	int first = 1, have_code = 0;
+
+	if (out == NULL)
+		return NULL;
+	while (*p != '\0') {
+		const char *eol = strchr(p, '\n'), *s = p;
+		size_t len;
+
+		if (eol == NULL)
+			eol = p + strlen(p);
+		if (!first) {
+			if (*p != ' ' && *p != '\t' && !starts_with_code(p))
+				break;	/* a line of its own: not the reply's */
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (s == eol)
+				break;	/* a blank line ends it */
+			out[o++] = have_code && starts_with_code(s) ? '\n' : ' ';
+		}
+		len = (size_t)(eol - s);
+		memcpy(out + o, s, len);
+		o += len;
+		for (size_t i = 0; i + 3 < len && !have_code; i++)
+			have_code = (i == 0 || s[i - 1] == ' ') && starts_with_code(s + i);
+		first = 0;
+		p = *eol == '\n' ? eol + 1 : eol;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* The raw text ends where the copy of the message begins: its words are
+ * the sender's, never the reply's nor Exim's. */
+static void cut_returned_message(char *raw)
+{
+	static const char *const marks[] = {
+		"------ This is a copy of the message", "------ The body of the message",
+		"\nContent-Type: message/rfc822", "\nContent-Type: text/rfc822-headers",
+	};
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		char *p = (char *)find_nocase(raw, marks[i]);
+
+		if (p != NULL)
+			*p = '\0';
+	}
+}
+
+static void recognise(char *raw, struct found *f)
 {
 	const char *r;
+	char *t, *excerpt;
 
 	memset(f, 0, sizeof(*f));
+	cut_returned_message(raw);
+	if ((t = fold(raw, strlen(raw))) == NULL)
+		return;
 	recipient_domain(t, f->domain, sizeof(f->domain));
-	for (size_t i = 0; i < sizeof(exim_own) / sizeof(exim_own[0]); i++)
+	r = reply_start(raw);
+	/* Exim's own failures, when no destination's reply is there (a remote
+	 * Exim's "550 Unrouteable address" is the destination's) */
+	for (size_t i = 0; r == NULL && i < sizeof(exim_own) / sizeof(exim_own[0]); i++)
 		if (find_nocase(t, exim_own[i].phrase) != NULL &&
 		    (exim_own[i].also == NULL || find_nocase(t, exim_own[i].also) != NULL)) {
 			f->source = "exim";
 			f->own = &exim_own[i];
+			free(t);
 			return;
 		}
-	r = reply_start(t);
-	aa_fb_reply_parse(r, strlen(r), &f->reply);
+	free(t);
+	excerpt = reply_excerpt(r != NULL ? r : raw);
+	aa_fb_reply_parse(excerpt != NULL ? excerpt : "", excerpt != NULL ? strlen(excerpt) : 0, &f->reply);
 	aa_fb_explain(&f->reply, &f->x);
 	f->source = "reply";
+	/* the reply's text points into excerpt: only code and status are kept */
+	f->reply.text = NULL;
+	f->reply.len = 0;
+	free(excerpt);
 }
 
 static int known(const struct found *f)
@@ -178,7 +291,8 @@ static void print_words(const struct found *f)
 		else
 			tool_line(stdout, "found:  no reply code");
 		tool_line(stdout, "class:  %s (%s)", aa_fb_class_name(f->x.class), f->x.rule);
-		tool_line(stdout, "means:  %s", f->x.meaning);
+		tool_line(stdout, "means:  %s%s", f->reply.code / 100 == 4 ? "Deferred for now (a 4xx: Exim tries again "
+			  "until its retry time runs out). " : "", f->x.meaning);
 		tool_line(stdout, "do:     %s", f->x.fix);
 	}
 	if (f->domain[0] != '\0')
@@ -224,10 +338,11 @@ int tool_explain(const struct tool_out *o, int argc, char **argv)
 	} else if ((raw = tool_read_all(stdin, &len)) == NULL) {
 		return tool_fail(o, TOOL_EXIT_USAGE, "explain: cannot read the text");
 	}
-	t = fold(raw, len > EXPLAIN_TEXT_MAX ? EXPLAIN_TEXT_MAX : len);
-	free(raw);
-	if (t == NULL)
+	if ((t = clean(raw, len > EXPLAIN_TEXT_MAX ? EXPLAIN_TEXT_MAX : len)) == NULL) {
+		free(raw);
 		return tool_fail(o, TOOL_EXIT_USAGE, "explain: out of memory");
+	}
+	free(raw);
 	recognise(t, &f);
 	free(t);
 	code = known(&f) ? TOOL_EXIT_OK : TOOL_EXIT_FAIL;

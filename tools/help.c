@@ -98,7 +98,8 @@ static const struct tool_command commands[] = {
 	  "One finding a line, \"FILE:LINE: bounce: ...\" or \"... warning: ...\", each with\n"
 	  "\"fix:\", then \"doctor: N findings that bounce mail, M warnings\".",
 	  "command root files_read findings exit",
-	  { "nothing found that bounces mail (there may be warnings)", "bad arguments", NULL,
+	  { "nothing found that bounces mail (there may be warnings)", "bad arguments, or no setup file "
+	    "was found under ROOT", NULL,
 	    "something will bounce mail" } },
 	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 0,
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",

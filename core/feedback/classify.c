@@ -315,7 +315,8 @@ static const struct rule rules[] = {
 	{ "5.7.606 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.606", ANY_CODE, NULL, NULL,
 	  "Microsoft refused the message because the sending IP address is on its block list.",
 	  "request delisting at https://sender.office.com; meanwhile send to Microsoft through a "
-	  "smarthost (authalign learns this with AUTHALIGN_LEARN and takes the next step of the plan)" },
+	  "smarthost (with Debian's AUTHALIGN_LEARN = yes authalign learns the refusal and takes the next "
+	  "step of the plan)" },
 	{ "5.7.511 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.511", ANY_CODE, NULL, NULL,
 	  "Microsoft refused the message because the sending IP address is banned.",
 	  "request delisting from Microsoft (the reply names the way); meanwhile send through a "
@@ -349,9 +350,9 @@ static const struct rule rules[] = {
 	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL,
 	  "The receiver refused the message because the sending IP address is on a block list (for "
 	  "Outlook.com S3150 and similar: its own list; otherwise a DNSBL such as Spamhaus).",
-	  "request delisting (Outlook.com: https://sender.office.com; a DNSBL: its lookup page), find "
+	  "request delisting through the page the reply names (a DNSBL: its lookup page), find "
 	  "out why the address was listed (a compromised account, a form that sends spam); meanwhile "
-	  "send that destination's mail through a smarthost: with AUTHALIGN_LEARN authalign learns the "
+	  "send that destination's mail through a smarthost: with Debian's AUTHALIGN_LEARN = yes authalign learns the "
 	  "refusal and takes the next step of the plan" },
 	{ "relay refused text", AA_FB_RELAY, NULL, ANY_CODE, relay_word, refused_words,
 	  "The server refused to relay: it does not accept mail for that recipient's domain from this "

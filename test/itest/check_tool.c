@@ -222,12 +222,26 @@ static const struct {
 	{ "dc_eximconfig_configtype=\"smarthost\"\n", NULL, 3, "without dc_smarthost", "fix: dc_smarthost=" },
 	{ NULL, "smarthost_routelist=*:smtp.relay.example\n", 3,
 	  "exim.conf.localopts:1: bounce: smarthost_routelist entry \"*:smtp.relay.example\" has no hosts",
-	  "fix: smarthost_routelist=* smtp.relay.example (the domains, a space, the hosts)" },
+	  "fix: write \"* smtp.relay.example\" for that entry (the domains, a space, the hosts) in "
+	  "smarthost_routelist=*:smtp.relay.example" },
+	/* the other entries are kept in the fix */
+	{ NULL, "smarthost_routelist=a.example h1.example::587 ; *.b.example:h2.example\n", 3,
+	  "entry \"*.b.example:h2.example\" has no hosts",
+	  "write \"*.b.example h2.example\" for that entry (the domains, a space, the hosts) in "
+	  "smarthost_routelist=a.example h1.example::587 ; *.b.example:h2.example" },
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp1.provider.example smtp2.provider.example\"\n",
+	  NULL, 3, "unknown routing option or transport name",
+	  "fix: dc_smarthost=smtp1.provider.example:smtp2.provider.example (hosts separated by" },
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"[2001:db8::25]::587\"\n", NULL, 3,
+	  "an IPv6 address in [...] with a single colon", "double every colon of the IPv6 address" },
 	{ NULL, "smarthost_routelist=* smtp.relay.example:2525\n", 3, "smarthost_routelist has "
 	  "\"smtp.relay.example:2525\"", "smtp.relay.example::2525" },
-	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.example.net::587:backup.example.net\"\n",
-	  "smarthost_routelist=* smtp.relay.example::587\n", 0,
+	/* valid: ports doubled, IPv6 colons doubled, another separator, several
+	 * entries with options, a quoted host list */
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.example.net::587:[2001::db8::::25]::587\"\n",
+	  "smarthost_routelist=*.example.com smtp.relay.example::587 byname ; * \"h1::587 : h2::2525\" randomize\n", 0,
 	  "doctor: 0 findings that bounce mail, 0 warnings (2 setup files read)", "" },
+	{ NULL, "smarthost_routelist=* <+[2001:db8::1]:587+192.0.2.7:2525\n", 0, "0 findings", "" },
 };
 
 START_TEST(doctor_finds_each_routing_mistake_with_its_file_line_and_fix)
