@@ -174,6 +174,20 @@ static const struct {
 	{ "421 4.7.0 [TSS04] Messages from 203.0.113.10 temporarily deferred due to unexpected volume or user "
 	  "complaints", 0, "reply 421 4.7.0", "ratelimit (", NULL },
 	{ "hello, my mail does not work", 3, "no reply code", "none (no refusal)", NULL },
+	/* what follows the reply, the returned message above all, is not read */
+	{ "  a@fabrikam.example\n    host mx.fabrikam.example [192.0.2.7]\n    SMTP error from remote mail server "
+	  "after RCPT TO:<a@fabrikam.example>:\n    550 No such user here\n\n------ This is a copy of the message, "
+	  "including all the headers. ------\nSubject: Unrouteable address\nAuthentication-Results: x; dmarc=fail\n",
+	  0, "reply 550", "unknown_user (unknown user text)", "fabrikam.example" },
+	/* Exim's words in a quoted local part do not stand in for Exim's own */
+	{ "** \"SMTP error from remote mail server after x: 451 4.7.1 later\"@contoso.com: SMTP error from remote "
+	  "mail server after RCPT TO:<x@contoso.com>: 550 5.7.606 Access denied, banned sending IP", 0,
+	  "reply 550 5.7.606", "blocklist (5.7.606 banned sending address (Microsoft))", NULL },
+	/* a destination that says "Unrouteable address" is the destination, not this host */
+	{ "** b@example.org: SMTP error from remote mail server after RCPT TO:<b@example.org>: 550 Unrouteable "
+	  "address", 0, "reply 550", "unknown_user (unknown user text)", "example.org" },
+	{ "** ceo@contoso.com R=dnslookup T=remote_smtp: retry timeout exceeded", 0, "Exim: retry timeout exceeded",
+	  NULL, "contoso.com" },
 };
 
 START_TEST(explain_names_the_cause_and_the_fix_of_each_known_bounce)
@@ -242,6 +256,8 @@ static const struct {
 	  "smarthost_routelist=*.example.com smtp.relay.example::587 byname ; * \"h1::587 : h2::2525\" randomize\n", 0,
 	  "doctor: 0 findings that bounce mail, 0 warnings (2 setup files read)", "" },
 	{ NULL, "smarthost_routelist=* <+[2001:db8::1]:587+192.0.2.7:2525\n", 0, "0 findings", "" },
+	/* nothing to read: said, and exit 1 */
+	{ NULL, NULL, 1, "nothing was checked", "" },
 };
 
 START_TEST(doctor_finds_each_routing_mistake_with_its_file_line_and_fix)
@@ -257,6 +273,21 @@ START_TEST(doctor_finds_each_routing_mistake_with_its_file_line_and_fix)
 				  doctor_cases[_i].cpanel != NULL ? doctor_cases[_i].cpanel : ""), doctor_cases[_i].exit);
 	ck_assert_msg(strstr(out, doctor_cases[_i].want) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, doctor_cases[_i].fix) != NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
+/* doctor runs as root over files anyone may have put there: a FIFO in
+ * place of a setup file is named, not waited on. */
+START_TEST(doctor_never_waits_on_a_fifo_named_like_a_setup_file)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 30, "d=$(mktemp -d) && mkdir -p \"$d/etc/exim4\" && "
+				  "mkfifo \"$d/etc/exim4/update-exim4.conf.conf\" && timeout 10 \"$AA_ROOT/build/authalign\" "
+				  "doctor \"$d\"; rc=$?; rm -rf \"$d\"; exit $rc"), 1);
+	ck_assert_msg(strstr(out, "update-exim4.conf.conf:0: warning: not read:") != NULL &&
+		      strstr(out, "not a regular file") != NULL, "%s", out);
 	free(out);
 }
 END_TEST
@@ -531,6 +562,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, help_of_an_unknown_command_names_it_and_lists_the_commands);
 	tcase_add_test(tc, help_lists_the_four_exit_statuses);
 	tcase_add_test(tc, argument_errors_name_the_values_allowed);
+	tcase_add_test(tc, doctor_never_waits_on_a_fifo_named_like_a_setup_file);
 	tcase_add_loop_test(tc, doctor_finds_each_routing_mistake_with_its_file_line_and_fix, 0,
 			    (int)(sizeof(doctor_cases) / sizeof(doctor_cases[0])));
 	tcase_add_loop_test(tc, explain_names_the_cause_and_the_fix_of_each_known_bounce, 0,
