@@ -236,7 +236,7 @@ static const char *const blocklist_strong[] = {
 	"s3150", "s3140", "s3114", "s3115", "s775", "s844", "sc-001", "sc-002", "sc-003", "sc-004",
 	"spamhaus*", "blocked using", "block list", "block-list", "blocklist*", "blacklist*",
 	"black list", "listed", "dnsbl*", "rbl", "spamcop*", "barracuda*", "sorbs*",
-	"banned sending ip", "is in a black list", NULL,
+	"banned sending ip", "is in a black list", "tss09", NULL,
 };
 static const char *const dmarc_words[] = {
 	"dmarc*", "unauthenticated", "not pass authentication", "authentication checks",
@@ -257,6 +257,9 @@ static const char *const unknown_user_words[] = {
 	"user unknown", "unknown user", "no such user", "unknown recipient", "recipient unknown",
 	"user not found", "recipient not found", "recipientnotfound", "mailbox not found",
 	"no such mailbox", "invalid recipient", "unknown local part", "unrouteable address", NULL,
+};
+static const char *const auth_required_words[] = {
+	"authentication required", "authentication is required", "must authenticate", "auth required", NULL,
 };
 static const char *const reputation_words[] = { "ip reputation", "ip address reputation", NULL };
 
@@ -312,6 +315,15 @@ static const struct rule rules[] = {
 	{ "5.7.54 unable to relay (Microsoft)", AA_FB_RELAY, "?.7.54", ANY_CODE, NULL, NULL, NULL, NULL },
 	{ "5.7.57 anonymous relay (Microsoft)", AA_FB_RELAY, "?.7.57", ANY_CODE, NULL, NULL, NULL, NULL },
 	{ "5.7.750 unregistered domain (Microsoft)", AA_FB_RELAY, "?.7.750", ANY_CODE, NULL, NULL, NULL, NULL },
+	{ "5.7.8 authentication failed (a smarthost)", AA_FB_RELAY, "?.7.8", ANY_CODE, NULL, NULL,
+	  "The server (a smarthost, usually) refused the user name and password this host gave.",
+	  "put the right ones for that host into /etc/exim4/passwd.client (Debian: host:user:password, "
+	  "then update-exim4.conf and reload Exim); check the account at the provider" },
+	{ "5.7.0 authentication required (a smarthost)", AA_FB_RELAY, "?.7.0", CODE_5XX, auth_required_words,
+	  NULL,
+	  "The server (a smarthost, usually) wants this host to log in (SMTP AUTH) before it relays.",
+	  "give its user name and password in /etc/exim4/passwd.client (Debian: host:user:password, then "
+	  "update-exim4.conf and reload Exim); Exim logs in only over TLS unless told otherwise" },
 	{ "5.7.606 banned sending address (Microsoft)", AA_FB_BLOCKLIST, "?.7.606", ANY_CODE, NULL, NULL,
 	  "Microsoft refused the message because the sending IP address is on its block list.",
 	  "request delisting at https://sender.office.com; meanwhile send to Microsoft through a "

@@ -188,6 +188,11 @@ static const struct {
 	  "address", 0, "reply 550", "unknown_user (unknown user text)", "example.org" },
 	{ "** ceo@contoso.com R=dnslookup T=remote_smtp: retry timeout exceeded", 0, "Exim: retry timeout exceeded",
 	  NULL, "contoso.com" },
+	{ "** a@b.example R=smarthost T=remote_smtp_smarthost H=smtp.provider.example [192.0.2.8]: SMTP error "
+	  "from remote mail server after MAIL FROM:<x@y.example>: 530 5.7.0 Authentication Required", 0,
+	  "reply 530 5.7.0", "relay (5.7.0 authentication required (a smarthost))", "b.example" },
+	{ "553 5.7.2 [TSS09] All messages from 203.0.113.10 will be permanently deferred", 0, "reply 553 5.7.2",
+	  "blocklist (block list text)", NULL },
 };
 
 START_TEST(explain_names_the_cause_and_the_fix_of_each_known_bounce)

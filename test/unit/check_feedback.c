@@ -18,6 +18,12 @@ static const struct {
 	  "level. Spf=Pass, Dkim=Fail, DMARC=Pass", AA_FB_DMARC },
 	{ "550 5.7.515 Access denied, sending domain example.com does not meet the required authentication "
 	  "level.", AA_FB_DMARC },
+	/* a smarthost that wants a login, or refuses the one given */
+	{ "530 5.7.0 Authentication Required", AA_FB_RELAY },
+	{ "535 5.7.8 Username and Password not accepted.", AA_FB_RELAY },
+	/* Yahoo's block of the sending address */
+	{ "553 5.7.2 [TSS09] All messages from 203.0.113.10 will be permanently deferred; Retrying will NOT "
+	  "succeed.", AA_FB_BLOCKLIST },
 	{ "550-5.7.26 This mail has been blocked because the sender is unauthenticated.\n"
 	  "550-5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.", AA_FB_DMARC },
 	{ "550-5.7.26 Unauthenticated email from example.com is not accepted due to\n"
