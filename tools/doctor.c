@@ -176,17 +176,21 @@ static FILE *open_under(struct doctor *d, const char *root, const char *path, ch
 	return f;
 }
 
-/* Debian's update-exim4.conf.conf. */
-static void check_debian(struct doctor *d, const char *root)
+/* Each line of root's file path to take(), with its number; a line that
+ * cannot be read (a NUL, too long) is a warning and ends the file. 0 when
+ * the file is not there or cannot be opened. */
+static int each_line(struct doctor *d, const char *root, const char *path,
+		     void (*take)(struct doctor *d, const char *file, unsigned lineno, char *line, void *arg),
+		     void *arg)
 {
-	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX], type[64] = "", smarthost[AA_LSEARCH_LINE_MAX] = "";
-	unsigned lineno = 0, type_line = 0, smarthost_line = 0;
+	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX];
+	unsigned lineno = 0;
 	const char *why;
-	FILE *f = open_under(d, root, "/etc/exim4/update-exim4.conf.conf", full, sizeof(full));
+	FILE *f = open_under(d, root, path, full, sizeof(full));
 	int got;
 
 	if (f == NULL)
-		return;
+		return 0;
 	d->files_read++;
 	while ((got = aa_lsearch_read_line(f, line, sizeof(line), &why)) != 0) {
 		lineno++;
@@ -194,12 +198,46 @@ static void check_debian(struct doctor *d, const char *root)
 			add(d, SEV_WARNING, full, lineno, "rewrite the line", "%s: the rest of the file is not read", why);
 			break;
 		}
-		if (shell_value(line, "dc_eximconfig_configtype", type, sizeof(type)) == 0)
-			type_line = lineno;
-		else if (shell_value(line, "dc_smarthost", smarthost, sizeof(smarthost)) == 0)
-			smarthost_line = lineno;
+		take(d, full, lineno, line, arg);
 	}
 	fclose(f);
+	return 1;
+}
+
+/* What update-exim4.conf.conf says, and on which lines. */
+struct debian_conf {
+	char type[64], smarthost[AA_LSEARCH_LINE_MAX], file[DOCTOR_PATH_MAX];
+	unsigned type_line, smarthost_line;
+};
+
+static void take_debian(struct doctor *d, const char *file, unsigned lineno, char *line, void *arg)
+{
+	struct debian_conf *c = arg;
+
+	(void)d;
+	snprintf(c->file, sizeof(c->file), "%s", file);
+	if (shell_value(line, "dc_eximconfig_configtype", c->type, sizeof(c->type)) == 0)
+		c->type_line = lineno;
+	else if (shell_value(line, "dc_smarthost", c->smarthost, sizeof(c->smarthost)) == 0)
+		c->smarthost_line = lineno;
+}
+
+/* Debian's update-exim4.conf.conf. */
+static void check_debian(struct doctor *d, const char *root)
+{
+	struct debian_conf *c = calloc(1, sizeof(*c));
+	const char *full, *type, *smarthost;
+	unsigned type_line, smarthost_line;
+
+	if (c == NULL || !each_line(d, root, "/etc/exim4/update-exim4.conf.conf", take_debian, c)) {
+		free(c);
+		return;
+	}
+	full = c->file;
+	type = c->type;
+	smarthost = c->smarthost;
+	type_line = c->type_line;
+	smarthost_line = c->smarthost_line;
 	if (strcmp(type, "local") == 0)
 		add(d, SEV_BOUNCE, full, type_line, "dc_eximconfig_configtype='internet' (or 'smarthost'), then "
 		    "update-exim4.conf and reload Exim; or dpkg-reconfigure exim4-config",
@@ -216,6 +254,7 @@ static void check_debian(struct doctor *d, const char *root)
 		add(d, SEV_BOUNCE, full, type_line, "dc_eximconfig_configtype='internet' (or 'smarthost', "
 		    "'satellite', 'local')", "dc_eximconfig_configtype='%.64s' is none of Debian's types: "
 		    "update-exim4.conf builds no working configuration from it", type);
+	free(c);
 }
 
 /* The next white-space separated token of *p ("..." one token, quotes
@@ -244,68 +283,57 @@ static int next_token(const char **p, char *out, size_t size)
 /* cPanel's exim.conf.localopts: smarthost_routelist is a route_list:
  * entries separated by ';', each "DOMAINS HOSTS [OPTIONS]", HOSTS quoted
  * when it holds spaces. */
-static void check_cpanel(struct doctor *d, const char *root)
+static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, char *line, void *arg)
 {
-	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX];
-	unsigned lineno = 0;
-	const char *why;
-	FILE *f = open_under(d, root, "/etc/exim.conf.localopts", full, sizeof(full));
-	int got;
+	char list[AA_LSEARCH_LINE_MAX], copy[AA_LSEARCH_LINE_MAX];
 
-	if (f == NULL)
+	(void)arg;
+	if (shell_value(line, "smarthost_routelist", list, sizeof(list)) < 0 || list[0] == '\0')
 		return;
-	d->files_read++;
-	while ((got = aa_lsearch_read_line(f, line, sizeof(line), &why)) != 0) {
-		char list[AA_LSEARCH_LINE_MAX], copy[AA_LSEARCH_LINE_MAX];
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *entry = list, *next; entry != NULL; entry = next) {
+		char domains[AA_LSEARCH_LINE_MAX], hosts[AA_LSEARCH_LINE_MAX];
+		const char *p = entry;
 
-		lineno++;
-		if (got < 0) {
-			add(d, SEV_WARNING, full, lineno, "rewrite the line", "%s: the rest of the file is not read", why);
-			break;
-		}
-		if (shell_value(line, "smarthost_routelist", list, sizeof(list)) < 0 || list[0] == '\0')
+		if ((next = strchr(entry, ';')) != NULL)
+			*next++ = '\0';
+		if (!next_token(&p, domains, sizeof(domains)))
 			continue;
-		snprintf(copy, sizeof(copy), "%s", list);
-		for (char *entry = list, *next; entry != NULL; entry = next) {
-			char domains[AA_LSEARCH_LINE_MAX], hosts[AA_LSEARCH_LINE_MAX];
-			const char *p = entry;
+		if (!next_token(&p, hosts, sizeof(hosts))) {
+			char fix[DOCTOR_TEXT_MAX], *colon = strchr(domains, ':');
+			int pattern = colon != NULL && (colon == domains + 1 || memchr(domains, '*',
+					(size_t)(colon - domains)) != NULL || memchr(domains, '.',
+					(size_t)(colon - domains)) != NULL) && colon[1] != ':';
 
-			if ((next = strchr(entry, ';')) != NULL)
-				*next++ = '\0';
-			if (!next_token(&p, domains, sizeof(domains)))
-				continue;
-			if (!next_token(&p, hosts, sizeof(hosts))) {
-				char fix[DOCTOR_TEXT_MAX], *colon = strchr(domains, ':');
-				int pattern = colon != NULL && (colon == domains + 1 || memchr(domains, '*',
-						(size_t)(colon - domains)) != NULL || memchr(domains, '.',
-						(size_t)(colon - domains)) != NULL) && colon[1] != ':';
+			/* the entry rewritten, the others kept */
+			if (pattern)
+				snprintf(fix, sizeof(fix), "write \"%.*s %.200s\" for that entry (the domains, a space, "
+					 "the hosts) in smarthost_routelist=%.300s", (int)(colon - domains), domains,
+					 colon + 1, copy);
+			else
+				snprintf(fix, sizeof(fix), "write \"* %.200s\" for that entry (the domains, a space, "
+					 "the hosts) in smarthost_routelist=%.300s", domains, copy);
+			add(d, SEV_BOUNCE, full, lineno, fix, "smarthost_routelist entry \"%.200s\" has no hosts (a "
+			    "colon where a space belongs?): Exim takes it all for the domains, routes nothing "
+			    "there, and cPanel's mail to other domains falls to fail_remote_domains", domains);
+			continue;
+		}
+		if (hosts[0] == '"') {
+			size_t n = strlen(hosts);
 
-				/* the entry rewritten, the others kept */
-				if (pattern)
-					snprintf(fix, sizeof(fix), "write \"%.*s %.200s\" for that entry (the domains, a space, "
-						 "the hosts) in smarthost_routelist=%.300s", (int)(colon - domains), domains,
-						 colon + 1, copy);
-				else
-					snprintf(fix, sizeof(fix), "write \"* %.200s\" for that entry (the domains, a space, "
-						 "the hosts) in smarthost_routelist=%.300s", domains, copy);
-				add(d, SEV_BOUNCE, full, lineno, fix, "smarthost_routelist entry \"%.200s\" has no hosts (a "
-				    "colon where a space belongs?): Exim takes it all for the domains, routes nothing "
-				    "there, and cPanel's mail to other domains falls to fail_remote_domains", domains);
-				continue;
-			}
-			if (hosts[0] == '"') {
-				size_t n = strlen(hosts);
-
-				memmove(hosts, hosts + 1, n);
-				if (n > 1 && hosts[n - 2] == '"')
-					hosts[n - 2] = '\0';
-				check_host_list(d, full, lineno, "smarthost_routelist", hosts, 1);
-			} else {
-				check_host_list(d, full, lineno, "smarthost_routelist", hosts, 0);
-			}
+			memmove(hosts, hosts + 1, n);
+			if (n > 1 && hosts[n - 2] == '"')
+				hosts[n - 2] = '\0';
+			check_host_list(d, full, lineno, "smarthost_routelist", hosts, 1);
+		} else {
+			check_host_list(d, full, lineno, "smarthost_routelist", hosts, 0);
 		}
 	}
-	fclose(f);
+}
+
+static void check_cpanel(struct doctor *d, const char *root)
+{
+	(void)each_line(d, root, "/etc/exim.conf.localopts", take_cpanel, NULL);
 }
 
 int tool_doctor(const struct tool_out *o, int argc, char **argv)
