@@ -77,17 +77,21 @@ static void set_value(char **to, const char *line, size_t name_len)
 	*to = strdup(v);
 }
 
-/* What Exim prints for `EXIM -bP ARGS` (EXIM: the binary, or the
- * admin's AUTHALIGN_EXIM command, e.g. "exim4 -C /etc/exim4/new.conf"), line by line (a line without its
- * newline) to take(); 0 when Exim said it without error. */
-static int exim_print(const char *exim, const char *args, void (*take)(const char *, void *), void *arg)
+/* What Exim prints for `EXIM ARGS` (EXIM: the binary, or the admin's
+ * AUTHALIGN_EXIM command, e.g. "exim4 -C /etc/exim4/new.conf"), line by
+ * line (a line without its newline) to take(); 0 when Exim said it
+ * without error. Exim gets EXIM_ASK_TIMEOUT_S seconds (routing asks
+ * DNS). ARGS are the caller's, never untrusted text. */
+#define EXIM_ASK_TIMEOUT_S 30
+static int exim_run(const char *exim, const char *args, void (*take)(const char *, void *), void *arg)
 {
 	char cmd[1024], line[4096];
 	size_t total = 0;
 	int status;
 	FILE *p;
 
-	if ((size_t)snprintf(cmd, sizeof(cmd), "%s -bP %s 2>&1", exim, args) >= sizeof(cmd) ||
+	if ((size_t)snprintf(cmd, sizeof(cmd), "timeout -k 5 %d %s %s 2>&1 </dev/null", EXIM_ASK_TIMEOUT_S, exim,
+			     args) >= sizeof(cmd) ||
 	    (p = popen(cmd, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof(line), p) != NULL) {
@@ -101,6 +105,25 @@ static int exim_print(const char *exim, const char *args, void (*take)(const cha
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+static int exim_print(const char *exim, const char *args, void (*take)(const char *, void *), void *arg)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), "-bP %s", args);
+	return exim_run(exim, full, take, arg);
+}
+
+static const char *exim_command(void);
+
+int exim_ask(const char *args, void (*take)(const char *, void *), void *arg)
+{
+	const char *exim = exim_command(), *env = getenv("AUTHALIGN_EXIM");
+
+	if ((env == NULL || *env == '\0') && access(exim, X_OK) != 0)
+		return -1;
+	return exim_run(exim, args, take, arg);
+}
+
 static void take_transport(const char *line, void *arg)
 {
 	struct exim_transport *t = arg;
@@ -109,6 +132,14 @@ static void take_transport(const char *line, void *arg)
 		set_value(&t->interface, line, 11);
 	else if (strncmp(line, "helo_data =", 11) == 0)
 		set_value(&t->helo_data, line, 11);
+	else if (strncmp(line, "driver =", 8) == 0)
+		set_value(&t->driver, line, 8);
+	else if (strncmp(line, "dkim_domain =", 13) == 0)
+		set_value(&t->dkim_domain, line, 13);
+	else if (strncmp(line, "dkim_selector =", 15) == 0)
+		set_value(&t->dkim_selector, line, 15);
+	else if (strncmp(line, "dkim_private_key =", 18) == 0)
+		set_value(&t->dkim_private_key, line, 18);
 	else if (strstr(line, " not found") != NULL && strncmp(line, "transport ", 10) == 0)
 		t->missing = 1;
 }
@@ -212,5 +243,9 @@ void exim_transport_free(struct exim_transport *t)
 		free(t->address[i]);
 	free(t->interface);
 	free(t->helo_data);
+	free(t->driver);
+	free(t->dkim_domain);
+	free(t->dkim_selector);
+	free(t->dkim_private_key);
 	memset(t, 0, sizeof(*t));
 }

@@ -92,15 +92,20 @@ static const struct tool_command commands[] = {
 	  "command destination from_domain store forgotten exit",
 	  { "done (maybe nothing was there)", "bad arguments or settings", "the store cannot be "
 	    "written (locked, unreachable, broken): try again", NULL } },
-	{ "doctor", "[ROOT]", 0, 1, 0,
-	  "Read this host's Exim setup (read only) and say what will bounce, and the fix.",
-	  "  ROOT          where to look for the files (default /): a copy of a host's /etc\n",
-	  "One finding a line, \"FILE:LINE: bounce: ...\" or \"... warning: ...\", each with\n"
-	  "\"fix:\", then \"doctor: N findings that bounce mail, M warnings\".",
-	  "command root files_read findings exit",
-	  { "nothing found that bounces mail (there may be warnings)", "bad arguments, or no setup file "
-	    "was found under ROOT", NULL,
-	    "something will bounce mail" } },
+	{ "doctor", "[ROOT] [--domain D]", 0, 1, 1,
+	  "Read this host's Exim, cPanel and DNS setup (read only): what will bounce, and the fix.",
+	  "  ROOT          where the files are (default /): a copy of a host's files; then\n"
+	  "                Exim is asked only when AUTHALIGN_EXIM names the command\n"
+	  "  --domain D    check this one domain (else every domain the host sends for)\n",
+	  "\"== this host ==\", then \"== domain D ==\" for each domain: one finding a line,\n"
+	  "\"WHERE: bounce [CODE]: ...\" or \"WHERE: warning: ...\", each with \"fix:\";\n"
+	  "\"verdict: RECEIVER, VIA: pass|junk|refused STATUS: why\" for Microsoft 365,\n"
+	  "Outlook.com and Gmail; then \"doctor: N findings that bounce mail, M warnings,\n"
+	  "K verdicts refused (...)\".",
+	  "command root groups files_read domains_checked domains_not_checked bounce warnings refused exit",
+	  { "nothing found that bounces mail (there may be warnings)", "bad arguments, or nothing was found "
+	    "to check under ROOT", NULL,
+	    "something will bounce mail: a finding, or a receiver's verdict" } },
 	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 0,
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",
 	  "  TEXT          the reply, the bounce or the log line; none: standard input\n",

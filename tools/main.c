@@ -15,14 +15,15 @@
 #include "json.h"
 #include "tool.h"
 
-#define OPTIONS_ALLOWED "-c CONFIG, -z ZONEFILE, --json, -h/--help, --version"
+#define OPTIONS_ALLOWED "-c CONFIG, -z ZONEFILE, --domain D (doctor), --json, -h/--help, --version"
 
-enum { OPT_VERSION = 256, OPT_JSON };
+enum { OPT_VERSION = 256, OPT_JSON, OPT_DOMAIN };
 
 static const struct option long_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -77,7 +78,7 @@ static int run_with_core(const struct tool_out *o, const char *config, const cha
 
 static int run(int argc, char **argv)
 {
-	const char *zone = NULL, *config = NULL;
+	const char *zone = NULL, *config = NULL, *domain = NULL;
 	const struct tool_command *c;
 	struct tool_out o = { NULL, 0 };
 	int opt, help = 0, want_version = 0;
@@ -90,6 +91,7 @@ static int run(int argc, char **argv)
 		case 'h': help = 1; break;
 		case OPT_VERSION: want_version = 1; break;
 		case OPT_JSON: o.json = 1; break;
+		case OPT_DOMAIN: domain = optarg; break;
 		case ':':
 			return tool_fail(&o, TOOL_EXIT_USAGE, "option %s needs a value (options: " OPTIONS_ALLOWED ")",
 					 argv[optind - 1]);
@@ -120,8 +122,10 @@ static int run(int argc, char **argv)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
 	if (strcmp(c->name, "explain") == 0)
 		return tool_explain(&o, argc - 1, argv + 1);
+	if (domain != NULL && strcmp(c->name, "doctor") != 0)
+		return tool_fail(&o, TOOL_EXIT_USAGE, "--domain is an option of doctor only");
 	if (strcmp(c->name, "doctor") == 0)
-		return tool_doctor(&o, argc - 1, argv + 1);
+		return tool_doctor(&o, config, zone, domain, argc - 1, argv + 1);
 	if (strcmp(c->name, "check-config") == 0) {
 		if (zone != NULL)
 			fprintf(stderr, "authalign: warning: -z does not apply to check-config (it checks the DNS the "

@@ -60,6 +60,8 @@ int tool_bad_usage(const struct tool_out *o, const struct tool_command *c, int a
 struct exim_transport {
 	char *interface;		/* the option as Exim prints it; NULL: unset */
 	char *helo_data;
+	char *driver;			/* "smtp", "appendfile", ... */
+	char *dkim_domain, *dkim_selector, *dkim_private_key;	/* "" when unset */
 	char *address[EXIM_TRANSPORT_ADDRESSES_MAX];	/* interface's items, when it
 							 * is no expansion */
 	size_t count;
@@ -75,6 +77,10 @@ void exim_transport_free(struct exim_transport *t);
 int exim_prints(const char *args, const char *needle);
 /* A main option's value as Exim prints it (malloc()ed), or NULL. */
 char *exim_option(const char *name);
+/* Each line Exim prints for `EXIM ARGS` (e.g. "-bt postmaster@gmail.com")
+ * to take(), Exim given 30 s; 0 when it exited 0, -1 when not or when
+ * there is no Exim to ask. */
+int exim_ask(const char *args, void (*take)(const char *line, void *arg), void *arg);
 
 /* commands.c */
 /* All of f (at most MESSAGE_MAX bytes, malloc()ed, not NUL-terminated),
@@ -87,9 +93,10 @@ int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_confi
  * text, or none: standard input) */
 int tool_explain(const struct tool_out *o, int argc, char **argv);
 
-/* doctor.c: this host's Exim setup read, what bounces and the fix
- * (argv: [ROOT]) */
-int tool_doctor(const struct tool_out *o, int argc, char **argv);
+/* doctor/doctor.c: this host's setup read, what bounces and the fix
+ * (argv: [ROOT]; config -c, zone -z, only --domain: NULL when not given) */
+int tool_doctor(const struct tool_out *o, const char *config, const char *zone, const char *only, int argc,
+		char **argv);
 
 /* feedback.c: status and forget (argv[0] the command) */
 int tool_feedback(const struct tool_out *o, const char *config, int argc, char **argv);

@@ -1,7 +1,7 @@
-/* doctor.c - `authalign doctor [ROOT]`: read this host's Exim setup, read
- * only, and say what will bounce, why, and the line that fixes it.
+/* setup_files.c - the doctor's reading of the files admins write Exim's
+ * routing into by hand, read only.
  *
- * This part reads the two files admins write routing into by hand:
+ * It reads the two files admins write routing into by hand:
  * Debian's /etc/exim4/update-exim4.conf.conf (dc_eximconfig_configtype,
  * dc_smarthost) and cPanel's /etc/exim.conf.localopts
  * (smarthost_routelist). The mistakes it knows are the ones that lose
@@ -20,48 +20,13 @@
 #include <sys/stat.h>
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
-#include "json.h"
-#include "tool.h"
+#include "doctor_int.h"
 
-#define DOCTOR_FINDINGS_MAX 32
-#define DOCTOR_PATH_MAX 4096
-#define DOCTOR_TEXT_MAX 1024
-
-enum severity { SEV_BOUNCE, SEV_WARNING };
-
-struct finding {
-	enum severity sev;
-	char where[DOCTOR_PATH_MAX + 16];	/* "file:line" */
-	char what[DOCTOR_TEXT_MAX];		/* what is wrong, and why it bounces */
-	char fix[DOCTOR_TEXT_MAX];		/* the line to write */
-};
-
-struct doctor {
-	struct finding f[DOCTOR_FINDINGS_MAX];
-	size_t n, lost;
-	int files_read;
-};
-
-static void add(struct doctor *d, enum severity sev, const char *path, unsigned line, const char *fix,
-		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void add(struct doctor *d, enum severity sev, const char *path, unsigned line, const char *fix,
-		const char *fmt, ...)
-{
-	struct finding *f;
-	va_list ap;
-
-	if (d->n >= DOCTOR_FINDINGS_MAX) {
-		d->lost++;
-		return;
-	}
-	f = &d->f[d->n++];
-	f->sev = sev;
-	snprintf(f->where, sizeof(f->where), "%s:%u", path, line);
-	snprintf(f->fix, sizeof(f->fix), "%s", fix);
-	va_start(ap, fmt);
-	vsnprintf(f->what, sizeof(f->what), fmt, ap);
-	va_end(ap);
-}
+/* A finding at path:line (line 0: the file). */
+#define add(d, sev, path, line, fix, ...) do { \
+		char at_[DOCTOR_PATH_MAX + 16]; \
+		doctor_add(d, sev, doctor_at(at_, sizeof(at_), path, line), NULL, fix, __VA_ARGS__); \
+	} while (0)
 
 /* "name='value'" or name="value" or name=value: the value into out, the
  * quotes taken off; 0, or -1 when line does not set name. */
@@ -164,13 +129,13 @@ static void check_host_list(struct doctor *d, const char *path, unsigned line, c
 /* root's file path, opened as every admin file is (aa_lsearch_open: never
  * blocking on a FIFO, a regular file only); NULL when it is not there or
  * cannot be read (a warning then). */
-static FILE *open_under(struct doctor *d, const char *root, const char *path, char *full, size_t size)
+static FILE *open_under(struct doctor *d, const char *path, char *full, size_t size)
 {
 	char err[256];
 	struct stat st;
 	FILE *f;
 
-	snprintf(full, size, "%s%s", strcmp(root, "/") == 0 ? "" : root, path);
+	snprintf(full, size, "%s%s", strcmp(d->root, "/") == 0 ? "" : d->root, path);
 	if ((f = aa_lsearch_open(full, err, sizeof(err))) == NULL && lstat(full, &st) == 0)
 		add(d, SEV_WARNING, full, 0, "make it a readable regular file", "not read: %s", err);
 	return f;
@@ -179,14 +144,14 @@ static FILE *open_under(struct doctor *d, const char *root, const char *path, ch
 /* Each line of root's file path to take(), with its number; a line that
  * cannot be read (a NUL, too long) is a warning and ends the file. 0 when
  * the file is not there or cannot be opened. */
-static int each_line(struct doctor *d, const char *root, const char *path,
+int doctor_each_line(struct doctor *d, const char *path,
 		     void (*take)(struct doctor *d, const char *file, unsigned lineno, char *line, void *arg),
 		     void *arg)
 {
 	char full[DOCTOR_PATH_MAX], line[AA_LSEARCH_LINE_MAX];
 	unsigned lineno = 0;
 	const char *why;
-	FILE *f = open_under(d, root, path, full, sizeof(full));
+	FILE *f = open_under(d, path, full, sizeof(full));
 	int got;
 
 	if (f == NULL)
@@ -223,13 +188,13 @@ static void take_debian(struct doctor *d, const char *file, unsigned lineno, cha
 }
 
 /* Debian's update-exim4.conf.conf. */
-static void check_debian(struct doctor *d, const char *root)
+void doctor_check_debian(struct doctor *d)
 {
 	struct debian_conf *c = calloc(1, sizeof(*c));
 	const char *full, *type, *smarthost;
 	unsigned type_line, smarthost_line;
 
-	if (c == NULL || !each_line(d, root, "/etc/exim4/update-exim4.conf.conf", take_debian, c)) {
+	if (c == NULL || !doctor_each_line(d, "/etc/exim4/update-exim4.conf.conf", take_debian, c)) {
 		free(c);
 		return;
 	}
@@ -331,59 +296,7 @@ static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, cha
 	}
 }
 
-static void check_cpanel(struct doctor *d, const char *root)
+void doctor_check_cpanel(struct doctor *d)
 {
-	(void)each_line(d, root, "/etc/exim.conf.localopts", take_cpanel, NULL);
-}
-
-int tool_doctor(const struct tool_out *o, int argc, char **argv)
-{
-	const char *root = argc > 0 ? argv[0] : "/";
-	struct doctor *d = calloc(1, sizeof(*d));
-	size_t bounce = 0;
-	int code;
-
-	if (d == NULL)
-		return tool_fail(o, TOOL_EXIT_USAGE, "doctor: out of memory");
-	check_debian(d, root);
-	check_cpanel(d, root);
-	if (d->files_read == 0 && d->n == 0)
-		add(d, SEV_WARNING, root, 0, "give the root of a host's files (default /)", "neither "
-		    "/etc/exim4/update-exim4.conf.conf nor /etc/exim.conf.localopts is there: nothing was checked");
-	for (size_t i = 0; i < d->n; i++)
-		bounce += d->f[i].sev == SEV_BOUNCE;
-	code = bounce > 0 ? TOOL_EXIT_FAIL : d->files_read == 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
-	if (o->json) {
-		struct json j;
-
-		json_start(&j, stdout);
-		json_str(&j, "command", "doctor");
-		json_str(&j, "root", root);
-		json_int(&j, "files_read", d->files_read);
-		json_open(&j, "findings", '[');
-		for (size_t i = 0; i < d->n; i++) {
-			json_open(&j, NULL, '{');
-			json_str(&j, "severity", d->f[i].sev == SEV_BOUNCE ? "bounce" : "warning");
-			json_str(&j, "where", d->f[i].where);
-			json_str(&j, "what", d->f[i].what);
-			json_str(&j, "fix", d->f[i].fix);
-			json_close(&j);
-		}
-		json_close(&j);
-		json_int(&j, "exit", code);
-		json_finish(&j);
-	} else {
-		for (size_t i = 0; i < d->n; i++) {
-			tool_line(stdout, "%s: %s: %s", d->f[i].where, d->f[i].sev == SEV_BOUNCE ? "bounce" : "warning",
-				  d->f[i].what);
-			tool_line(stdout, "    fix: %s", d->f[i].fix);
-		}
-		if (d->lost > 0)
-			printf("(%zu more findings not shown)\n", d->lost);
-		tool_line(stdout, "doctor: %zu finding%s that bounce%s mail, %zu warning%s (%d setup file%s read)",
-			  bounce, bounce == 1 ? "" : "s", bounce == 1 ? "s" : "", d->n - bounce,
-			  d->n - bounce == 1 ? "" : "s", d->files_read, d->files_read == 1 ? "" : "s");
-	}
-	free(d);
-	return code;
+	d->cpanel = doctor_each_line(d, "/etc/exim.conf.localopts", take_cpanel, NULL);
 }

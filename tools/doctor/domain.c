@@ -1,0 +1,270 @@
+/* domain.c - one hosted domain: the records of its own (spf_lint.c,
+ * dmarc_lint.c), the DKIM key that signs it (authalign's outbound
+ * domains table, cPanel's /var/cpanel/domain_keys, or Exim's own
+ * dkim_private_key with $dkim_domain in it), and what Microsoft 365,
+ * Outlook.com and Gmail would do with its mail: sent directly from this
+ * host's egress, and through each of authalign's routes. The verdicts are
+ * the predictor's (core/plan), the one the closed loop plans with.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "aa_dkim.h"
+#include "aa_from.h"
+#include "aa_outbound.h"
+#include "aa_owner.h"
+#include "aa_plan.h"
+#include "aa_spf.h"
+#include "doctor_int.h"
+#include "tool.h"
+
+/* The receivers an admin's bounce comes from, as their profiles match. */
+static const struct receiver {
+	const char *name, *rcpt, *mx;
+} receivers[] = {
+	{ "Microsoft 365", "m365-tenant.invalid", "m365-tenant-invalid.mail.protection.outlook.com" },
+	{ "Outlook.com", "outlook.com", "outlook-com.olc.protection.outlook.com" },
+	{ "Gmail", "gmail.com", "gmail-smtp-in.l.google.com" },
+};
+
+struct key {
+	char file[DOCTOR_PATH_MAX], selector[64], domain[DOCTOR_NAME_MAX], source[DOCTOR_NAME_MAX];
+};
+
+/* Exim's key path with its $dkim_domain replaced by domain, under root */
+static int exim_key_path(const struct doctor *d, const char *domain, char *out, size_t size)
+{
+	const char *tpl = d->exim_dkim_key, *names[] = { "${dkim_domain}", "$dkim_domain" };
+	char path[DOCTOR_PATH_MAX];
+	size_t o = 0;
+
+	while (*tpl != '\0' && o + 1 < sizeof(path)) {
+		size_t k;
+
+		for (k = 0; k < 2 && strncmp(tpl, names[k], strlen(names[k])) != 0; k++)
+			;
+		if (k < 2) {
+			o += (size_t)snprintf(path + o, sizeof(path) - o, "%s", domain);
+			o = o < sizeof(path) ? o : sizeof(path) - 1;
+			tpl += strlen(names[k]);
+		} else {
+			path[o++] = *tpl++;
+		}
+	}
+	path[o < sizeof(path) ? o : sizeof(path) - 1] = '\0';
+	if (strchr(path, '$') != NULL)
+		return -1;
+	doctor_fmt(out, size, "%s%s", strcmp(d->root, "/") == 0 ? "" : d->root, path);
+	return 0;
+}
+
+/* Who signs domain's mail here, and with what; 0 when nobody does. */
+static int find_key(const struct doctor *d, const struct aa_config *cfg, const char *domain, struct key *k)
+{
+	struct aa_out_policy pol;
+	char path[DOCTOR_PATH_MAX];
+
+	aa_outbound_policy(&cfg->outbound, domain, &pol);
+	if (pol.dkim_key_file != NULL && pol.dkim_selector != NULL) {
+		doctor_fmt(k->file, sizeof(k->file), "%s", pol.dkim_key_file);
+		doctor_fmt(k->selector, sizeof(k->selector), "%s", pol.dkim_selector);
+		doctor_fmt(k->domain, sizeof(k->domain), "%s", pol.dkim_domain != NULL ? pol.dkim_domain : domain);
+		doctor_fmt(k->source, sizeof(k->source), "outbound domains table, key %s",
+			 pol.matched_key != NULL ? pol.matched_key : domain);
+		return 1;
+	}
+	doctor_fmt(path, sizeof(path), "%s/var/cpanel/domain_keys/private/%s", strcmp(d->root, "/") == 0 ? "" :
+		 d->root, domain);
+	if (d->cpanel && access(path, F_OK) == 0) {
+		doctor_fmt(k->file, sizeof(k->file), "%s", path);
+		doctor_fmt(k->selector, sizeof(k->selector), "default");
+		doctor_fmt(k->domain, sizeof(k->domain), "%s", domain);
+		doctor_fmt(k->source, sizeof(k->source), "cPanel's key");
+		return 1;
+	}
+	if (d->exim_dkim_key[0] != '\0' && exim_key_path(d, domain, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) == 0) {
+		doctor_fmt(k->file, sizeof(k->file), "%s", path);
+		doctor_fmt(k->selector, sizeof(k->selector), "%s", d->exim_dkim_selector);
+		doctor_fmt(k->domain, sizeof(k->domain), "%s", domain);
+		doctor_fmt(k->source, sizeof(k->source), "transport %s", d->exim_dkim_transport);
+		return 1;
+	}
+	return 0;
+}
+
+/* The key file readable, its public half published at the selector:
+ * 1 when the signature will verify, 0 when not (a finding), -1 unknown. */
+static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k)
+{
+	char name[DOCTOR_NAME_MAX + 80], fix[DOCTOR_TEXT_MAX + 1024];
+	const char *why = NULL, *rec;
+	struct aa_dkim_pub pub;
+	enum aa_result res;
+	int err = 0, other = 0;
+
+	doctor_fmt(name, sizeof(name), "%s._domainkey.%s", k->selector, k->domain);
+	if (aa_dkim_pub_from_file(k->file, &pub, &err, &why) < 0) {
+		doctor_add(d, SEV_BOUNCE, k->file, "550 5.7.515", "make the key file readable by Exim (a PEM private "
+			   "key), or give the right path", "the DKIM key file (%s) cannot be used: %s; Exim sends "
+			   "the domain's mail unsigned", k->source, why != NULL ? why : "unreadable");
+		return 0;
+	}
+	res = aa_dkim_key_lookup(ctx, k->selector, k->domain, &pub, &other, &why);
+	if (res == AA_TEMPERROR) {
+		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the DKIM key lookup failed temporarily: "
+			   "not checked");
+		return -1;
+	}
+	if (res == AA_PASS)
+		return 1;
+	rec = aa_dkim_pub_record(ctx, &pub);
+	doctor_fmt(fix, sizeof(fix), "publish: %s TXT \"%s\"", name, rec != NULL ? rec : "(out of memory)");
+	doctor_add(d, SEV_BOUNCE, name, "550 5.7.515", fix, "%s: receivers cannot verify the signature made "
+		   "with %s (%s); DKIM fails, so DMARC rests on SPF alone", other ? "the key published is not the "
+		   "public half of the key Exim signs with" : why, k->file, k->source);
+	return 0;
+}
+
+/* The egress of domain's direct mail: its own (cPanel mailips), or
+ * authalign's outbound_egress, or the transports'; one per family. */
+static void direct_egress(const struct doctor *d, const struct aa_config *cfg, const char *domain,
+			  const struct egress **v4, const struct egress **v6, struct egress *from_cfg)
+{
+	*v4 = *v6 = NULL;
+	for (int pass = 0; pass < 2 && *v4 == NULL && *v6 == NULL; pass++)
+		for (size_t i = 0; i < d->egress_n; i++) {
+			const struct egress *e = &d->egress[i];
+
+			if (pass == 0 ? strcasecmp(e->domain, domain) != 0 : e->domain[0] != '\0')
+				continue;
+			if (strchr(e->ip, ':') != NULL && *v6 == NULL)
+				*v6 = e;
+			else if (strchr(e->ip, ':') == NULL && *v4 == NULL)
+				*v4 = e;
+		}
+	if (*v4 == NULL && *v6 == NULL && cfg->outbound.direct.egress_ip != NULL) {
+		doctor_fmt(from_cfg->ip, sizeof(from_cfg->ip), "%s", cfg->outbound.direct.egress_ip);
+		doctor_fmt(from_cfg->helo, sizeof(from_cfg->helo), "%s", cfg->outbound.direct.helo != NULL ?
+			 cfg->outbound.direct.helo : d->primary_hostname);
+		doctor_fmt(from_cfg->source, sizeof(from_cfg->source), "outbound_egress");
+		*v4 = from_cfg;
+	}
+}
+
+/* The SPF record with ip added after v=spf1 (or a new one) */
+static void spf_fix(char *out, size_t size, const char *domain, const char *record, const char *ip,
+		    const char *ip2)
+{
+	char add[160];
+
+	doctor_fmt(add, sizeof(add), "%s:%s%s%s%s", strchr(ip, ':') != NULL ? "ip6" : "ip4", ip, ip2 != NULL ?
+		 (strchr(ip2, ':') != NULL ? " ip6:" : " ip4:") : "", ip2 != NULL ? ip2 : "", "");
+	if (record[0] != '\0')
+		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s%.500s\" (%.140s added to the record)",
+			 domain, add, record + 6, add);
+	else
+		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s -all\"", domain, add);
+}
+
+static void add_verdict(struct doctor *d, const char *receiver, const char *via, const struct aa_prediction *p)
+{
+	struct verdict *v;
+
+	if (d->v_n >= DOCTOR_VERDICTS_MAX)
+		return;
+	v = &d->v[d->v_n++];
+	doctor_fmt(v->receiver, sizeof(v->receiver), "%s", receiver);
+	doctor_fmt(v->via, sizeof(v->via), "%s", via);
+	doctor_fmt(v->outcome, sizeof(v->outcome), "%s", aa_prediction_outcome(p));
+	doctor_fmt(v->status, sizeof(v->status), "%s", p->refused && p->status != NULL ? p->status : "");
+	doctor_fmt(v->reason, sizeof(v->reason), "%s", p->reason != NULL ? p->reason : "");
+	if (p->refused)
+		d->refusals++;
+}
+
+/* Each receiver's verdict on domain's mail over route; into first the
+ * first refused prediction, else the first one (SPF is the same at each). */
+static void judge(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain,
+		  const struct aa_route *route, const struct aa_out_change *chg, const char *via,
+		  struct aa_prediction *first)
+{
+	static const struct aa_submitter owner = { .owns_all = 1 };
+	struct aa_dkim_result none = { 0 };
+	char sender[DOCTOR_NAME_MAX + 16];
+	const char *domains[1] = { domain };
+	struct aa_from from = { .status = AA_FROM_OK, .domain = domain, .addresses = 1, .domains = domains,
+				.domain_count = 1 };
+
+	snprintf(sender, sizeof(sender), "postmaster@%s", domain);
+	for (size_t i = 0; i < sizeof(receivers) / sizeof(receivers[0]); i++) {
+		const char *mx[1] = { receivers[i].mx };
+		struct aa_out_msg msg = { .env_sender = sender, .helo_default = d->primary_hostname, .from = &from,
+					  .dkim = &none, .rcpt_domain = receivers[i].rcpt, .mx = mx, .mx_count = 1,
+					  .submitter = &owner };
+		struct aa_prediction p;
+
+		if (aa_predict_change(ctx, &cfg->outbound, &msg, route, chg, &p) < 0)
+			p.temp = 1;
+		add_verdict(d, receivers[i].name, via, &p);
+		if (first != NULL && (i == 0 || (p.refused && !first->refused)))
+			*first = p;
+	}
+}
+
+void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain)
+{
+	char spf[2048], via[DOCTOR_NAME_MAX], fix[DOCTOR_TEXT_MAX];
+	const struct egress *v4, *v6;
+	struct egress from_cfg;
+	struct aa_out_change chg = { 0 };
+	struct aa_prediction p;
+	struct key k;
+	int enforcing, has_dmarc, signs = 0;
+
+	doctor_lint_spf(d, ctx, domain, spf, sizeof(spf));
+	doctor_lint_dmarc(d, ctx, cfg->dmarc_mode, domain, &enforcing, &has_dmarc);
+	if (find_key(d, cfg, domain, &k)) {
+		signs = check_key(d, ctx, &k) != 0;
+		chg.sign_domain = k.domain;
+		chg.sign_selector = k.selector;
+		chg.sign_key_file = k.file;
+	} else {
+		doctor_add(d, SEV_WARNING, domain, NULL, "sign it: a line in authalign's outbound domains table ("
+			   "DOMAIN dkim_selector=S dkim_key=FILE, authalign-outbound(5)) or Exim's dkim_* transport "
+			   "options, and publish S._domainkey.DOMAIN", "no DKIM key signs %s's mail here: DMARC rests "
+			   "on SPF alone (a forwarded message fails it)%s; Gmail and Outlook.com want DKIM from bulk "
+			   "senders", domain, enforcing ? ", and its DMARC policy refuses what fails" : "");
+	}
+	(void)signs;
+	direct_egress(d, cfg, domain, &v4, &v6, &from_cfg);
+	if (v4 != NULL || v6 != NULL) {
+		struct aa_route direct = cfg->outbound.direct;
+		const struct egress *e = v4 != NULL ? v4 : v6;
+
+		direct.name = "direct";
+		direct.egress_ip = e->ip;
+		direct.egress_ip2 = v4 != NULL && v6 != NULL ? v6->ip : NULL;
+		direct.helo = e->helo[0] != '\0' ? e->helo : NULL;
+		doctor_fmt(via, sizeof(via), "direct from %s%s%s", e->ip, direct.egress_ip2 != NULL ? " and " : "",
+			 direct.egress_ip2 != NULL ? direct.egress_ip2 : "");
+		judge(d, ctx, cfg, domain, &direct, &chg, via, &p);
+		if (!p.temp && p.spf.result != AA_PASS && p.spf.result != AA_PERMERROR &&
+		    p.spf.result != AA_TEMPERROR) {
+			char code[32];
+
+			doctor_fmt(code, sizeof(code), "550 %s", p.status != NULL ? p.status : "");
+			spf_fix(fix, sizeof(fix), domain, spf, p.egress != NULL ? p.egress : e->ip, p.spf_fails_also);
+			doctor_add(d, p.refused ? SEV_BOUNCE : SEV_WARNING, domain, p.refused ? code : NULL, fix,
+				   "SPF of %s does not authorise %s, the address Exim sends its mail from (%s): %s",
+				   domain, p.egress != NULL ? p.egress : e->ip, e->source,
+				   aa_result_name(p.spf.result));
+		}
+	}
+	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
+		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
+
+		doctor_fmt(via, sizeof(via), "route %s", r->name);
+		judge(d, ctx, cfg, domain, r, &chg, via, NULL);
+	}
+}
