@@ -27,7 +27,7 @@ CORE_HDR    := $(wildcard include/*.h core/*/*.h)
 CORE_OBJ    := $(CORE_SRC:%.c=$(BUILD)/%.o)
 PLUGIN_SRC  := $(sort $(wildcard exim/*.c local_scan/*.c lookups/*.c))
 PLUGIN_OBJ  := $(PLUGIN_SRC:%.c=$(BUILD)/%.o)
-TOOL_SRC    := $(sort $(wildcard tools/*.c tools/*/*.c))
+TOOL_SRC    := $(sort $(wildcard tools/*.c))
 TOOL_OBJ    := $(TOOL_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC    := $(sort $(wildcard test/unit/check_*.c))
 UNIT_OBJ    := $(UNIT_SRC:%.c=$(BUILD)/%.o)
@@ -78,11 +78,6 @@ $(BUILD)/local_scan/%.o: local_scan/%.c $(EXIM_HDR) $(wildcard local_scan/*.h) $
 $(BUILD)/lookups/%.o: lookups/%.c $(EXIM_HDR) $(wildcard lookups/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(EXIM_INC) -Iexim -DDLFUNC_IMPL -c $< -o $@
-
-# the tool's parts in folders of their own see its shared headers
-$(BUILD)/tools/%.o: tools/%.c $(CORE_HDR) $(wildcard tools/*.h tools/*/*.h) $(VERSION_H)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itools -MMD -MP -c $< -o $@
 
 $(BUILD)/libauthalign.a: $(CORE_OBJ)
 	rm -f $@

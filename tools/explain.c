@@ -11,6 +11,7 @@
  * first reply code) and explained by the feedback module's rules
  * (aa_feedback.h), the ones the closed loop classifies replies with.
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,20 @@ static const struct exim_own {
 	  "local domain without that user, or a smarthost route list does not match it.",
 	  "run exim -bt ADDRESS to see each router and why it declines; check the domain's DNS; in a "
 	  "smarthost setup check dc_smarthost (hosts separated by ':', a port as host::587)" },
+	{ "connection timed out", NULL, "Exim: connection timed out",
+	  "This host could not reach the destination's mail server: the connection to its port 25 timed "
+	  "out. Most often the provider blocks outgoing port 25 (cloud and home providers do by default); "
+	  "else the destination's host is down or filtered.",
+	  "test from this host: nc -vz -w 10 MX-HOST 25 (the host is in the log line's H=); if it fails for "
+	  "every destination, ask the provider to open outgoing port 25, or send through a smarthost on "
+	  "port 587: dc_eximconfig_configtype='smarthost' and dc_smarthost='smtp.provider.example::587' "
+	  "(Debian), with the login in /etc/exim4/passwd.client" },
+	{ "network is unreachable", NULL, "Exim: network is unreachable",
+	  "This host has no route to the destination's address: most often an IPv6 address (the "
+	  "destination publishes AAAA records) on a host without working IPv6.",
+	  "give the host working IPv6, or have Exim use IPv4 only: disable_ipv6 = true in the main "
+	  "configuration (Debian: in /etc/exim4/exim4.conf.localmacros, MAIN_... or conf.d/main), then "
+	  "reload Exim" },
 	{ "retry timeout exceeded", NULL, "Exim: retry timeout exceeded",
 	  "Exim tried to deliver for its whole retry time (Debian's default: up to 4 days) and gave up: "
 	  "every try was deferred, for the reasons its earlier log lines give.",
@@ -63,7 +78,11 @@ struct found {
 	struct aa_fb_reply reply;
 	struct aa_fb_explanation x;
 	char domain[DOMAIN_MAX + 1];	/* the recipient's domain, or "" */
+	char sender[DOMAIN_MAX + 1];	/* the sending domain the text names, or "" */
+	char address[INET6_ADDRSTRLEN];	/* the sending address the reply names, or "" */
 };
+
+#define EXPLAIN_PIECES_MAX 16	/* failed recipients explained of one text */
 
 /* text folded into a NUL-terminated copy: white space runs one space,
  * control bytes '?' */
@@ -117,6 +136,37 @@ static const char *find_nocase(const char *s, const char *needle)
 	return NULL;
 }
 
+/* The domain name at p (letters, digits, '.', '-', at least one dot),
+ * lower-cased into out; "" when there is none. */
+static void take_domain(const char *p, char *out, size_t size)
+{
+	const char *end = p;
+
+	out[0] = '\0';
+	while (aa_is_alnum((unsigned char)*end) || *end == '.' || *end == '-')
+		end++;
+	while (end > p && end[-1] == '.')
+		end--;
+	if (end == p || (size_t)(end - p) >= size || memchr(p, '.', (size_t)(end - p)) == NULL)
+		return;
+	for (size_t i = 0; i < (size_t)(end - p); i++)
+		out[i] = (char)aa_lower((unsigned char)p[i]);
+	out[end - p] = '\0';
+}
+
+/* The domain of the first address at or after p ("user@domain"), within
+ * the same word run (up to a '>' or the end). */
+static void address_domain(const char *p, char *out, size_t size)
+{
+	const char *at = p, *stop = strchr(p, '>');
+
+	out[0] = '\0';
+	while (*at != '\0' && *at != '@' && (stop == NULL || at < stop))
+		at++;
+	if (*at == '@')
+		take_domain(at + 1, out, size);
+}
+
 /* The recipient's domain: after Exim's "** ", a "RCPT TO:<", or a DSN's
  * "Final-Recipient: rfc822;"; else the first address in the text. */
 static void recipient_domain(const char *t, char *out, size_t size)
@@ -124,9 +174,8 @@ static void recipient_domain(const char *t, char *out, size_t size)
 	static const char *const marks[] = {
 		"** ", "rcpt to:<", "rejected rcpt <", "final-recipient: rfc822;", "original-recipient: rfc822;",
 	};
-	const char *p = NULL, *at, *end;
+	const char *p = NULL;
 
-	out[0] = '\0';
 	for (size_t i = 0; p == NULL && i < sizeof(marks) / sizeof(marks[0]); i++)
 		if ((p = find_nocase(t, marks[i])) != NULL)
 			p += strlen(marks[i]);
@@ -134,18 +183,55 @@ static void recipient_domain(const char *t, char *out, size_t size)
 		p = t;
 	while (*p == ' ' || *p == '<')
 		p++;
-	if ((at = strchr(p, '@')) == NULL)
-		return;
-	at++;
-	end = at;
-	while (aa_is_alnum((unsigned char)*end) || *end == '.' || *end == '-')
-		end++;
-	while (end > at && end[-1] == '.')
-		end--;
-	if (end > at && (size_t)(end - at) < size) {
-		for (size_t i = 0; i < (size_t)(end - at); i++)
-			out[i] = (char)aa_lower((unsigned char)at[i]);
-		out[end - at] = '\0';
+	address_domain(p, out, size);
+}
+
+/* The sending domain the text names: Exim's F=<sender>, or the one a
+ * receiver names in its reply (Microsoft's "sending domain [X]", Gmail's
+ * "email from X is not accepted", "DMARC policy for X"). */
+static void sender_domain(const char *t, char *out, size_t size)
+{
+	static const char *const marks[] = {
+		"sending domain [", "sending domain ", "unauthenticated email from ", "dmarc policy for ",
+	};
+	const char *p;
+
+	out[0] = '\0';
+	if ((p = find_nocase(t, " F=<")) != NULL) {
+		address_domain(p + 4, out, size);
+		if (out[0] != '\0')
+			return;
+	}
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]) && out[0] == '\0'; i++)
+		if ((p = find_nocase(t, marks[i])) != NULL)
+			take_domain(p + strlen(marks[i]), out, size);
+}
+
+/* The first IPv4 or IPv6 address the reply names ("[203.0.113.10]", or a
+ * bare dotted quad), into out; "" when none. */
+static void reply_address(const char *r, char *out, size_t size)
+{
+	unsigned char bin[16];
+	char tok[INET6_ADDRSTRLEN + 1];
+
+	out[0] = '\0';
+	for (const char *p = r; *p != '\0'; p++) {
+		size_t n;
+		int bracket = *p == '[';
+
+		if (!bracket && !(aa_is_digit((unsigned char)*p) && (p == r || !(aa_is_alnum((unsigned char)p[-1]) ||
+								   p[-1] == '.' || p[-1] == ':'))))
+			continue;
+		n = bracket ? strcspn(p + 1, "]") : strspn(p, "0123456789.");
+		if (n == 0 || n >= sizeof(tok))
+			continue;
+		memcpy(tok, p + bracket, n);
+		tok[n] = '\0';
+		if ((inet_pton(AF_INET, tok, bin) == 1 || (bracket && inet_pton(AF_INET6, tok, bin) == 1)) &&
+		    n < size) {
+			memcpy(out, tok, n + 1);
+			return;
+		}
 	}
 }
 
@@ -241,16 +327,17 @@ static void cut_returned_message(char *raw)
 	}
 }
 
-static void recognise(char *raw, struct found *f)
+/* One failed recipient's part of the text: what it says. */
+static void recognise(const char *raw, struct found *f)
 {
 	const char *r;
 	char *t, *excerpt;
 
 	memset(f, 0, sizeof(*f));
-	cut_returned_message(raw);
 	if ((t = fold(raw, strlen(raw))) == NULL)
 		return;
 	recipient_domain(t, f->domain, sizeof(f->domain));
+	sender_domain(t, f->sender, sizeof(f->sender));
 	r = reply_start(raw);
 	/* Exim's own failures, when no destination's reply is there (a remote
 	 * Exim's "550 Unrouteable address" is the destination's) */
@@ -266,11 +353,121 @@ static void recognise(char *raw, struct found *f)
 	excerpt = reply_excerpt(r != NULL ? r : raw);
 	aa_fb_reply_parse(excerpt != NULL ? excerpt : "", excerpt != NULL ? strlen(excerpt) : 0, &f->reply);
 	aa_fb_explain(&f->reply, &f->x);
+	if (f->reply.text != NULL)
+		reply_address(f->reply.text, f->address, sizeof(f->address));
 	f->source = "reply";
 	/* the reply's text points into excerpt: only code and status are kept */
 	f->reply.text = NULL;
 	f->reply.len = 0;
 	free(excerpt);
+}
+
+/* 1 when s holds a reply code at the start of a line or after ": " */
+static int holds_code(const char *s)
+{
+	for (const char *p = s; *p != '\0'; p++)
+		if ((p == s || p[-1] == '\n' || p[-1] == ' ' || p[-1] == '\t') && starts_with_code(p))
+			return 1;
+	return 0;
+}
+
+/* 1 when piece says something to explain: a reply, or Exim's own words */
+static int telling(const char *piece)
+{
+	if (reply_start(piece) != NULL || holds_code(piece))
+		return 1;
+	for (size_t i = 0; i < sizeof(exim_own) / sizeof(exim_own[0]); i++)
+		if (find_nocase(piece, exim_own[i].phrase) != NULL)
+			return 1;
+	return 0;
+}
+
+/* 1 when line starts with an Exim log time stamp "YYYY-MM-DD HH:MM:SS" */
+static int log_line(const char *line)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++)
+		if (shape[i] == 'd' ? !aa_is_digit((unsigned char)line[i]) : line[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+/* text cut in place into the failed recipients' parts: paragraphs (a
+ * blank line ends one; a bounce gives each address its own), and each
+ * Exim log line. Returns how many, at most max. */
+static size_t split_pieces(char *text, char **pieces, size_t max)
+{
+	size_t n = 0;
+	char *line = text;
+
+	while (*line != '\0' && n < max) {
+		char *eol = strchr(line, '\n'), *s = line;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (s == eol || *s == '\0') {		/* blank: a piece ends */
+			if (eol == NULL)
+				break;
+			*eol = '\0';
+			line = eol + 1;
+			continue;
+		}
+		if (n == 0 || line == text || line[-1] == '\0' || log_line(line)) {
+			if (line != text && line[-1] == '\n')
+				line[-1] = '\0';
+			pieces[n++] = line;
+		}
+		if (eol == NULL)
+			break;
+		line = eol + 1;
+	}
+	return n;
+}
+
+static int same(const struct found *a, const struct found *b)
+{
+	return a->own == b->own && a->reply.code == b->reply.code && strcmp(a->reply.status, b->reply.status) == 0 &&
+	       a->x.rule == b->x.rule && strcmp(a->domain, b->domain) == 0 && strcmp(a->sender, b->sender) == 0;
+}
+
+/* Every failed recipient's explanation, the same one once; the whole text
+ * as one when no part tells anything. Returns how many, 1 at least. */
+static size_t recognise_all(char *text, struct found *found, size_t max)
+{
+	char *pieces[EXPLAIN_PIECES_MAX], *whole = strdup(text);
+	size_t n = 0, count;
+
+	cut_returned_message(text);
+	if (whole != NULL)
+		cut_returned_message(whole);
+	count = split_pieces(text, pieces, EXPLAIN_PIECES_MAX);
+	for (size_t i = 0; i < count && n < max; i++) {
+		int dup = 0;
+
+		if (!telling(pieces[i]))
+			continue;
+		recognise(pieces[i], &found[n]);
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = same(&found[k], &found[n]);
+		n += !dup;
+	}
+	if (n == 0)
+		recognise(whole != NULL ? whole : "", &found[n++]);
+	/* a sender named anywhere (a log line's F=<>) counts for every part */
+	if (whole != NULL) {
+		char sender[DOMAIN_MAX + 1], *t = fold(whole, strlen(whole));
+
+		if (t != NULL) {
+			sender_domain(t, sender, sizeof(sender));
+			for (size_t i = 0; i < n; i++)
+				if (found[i].sender[0] == '\0')
+					snprintf(found[i].sender, sizeof(found[i].sender), "%s", sender);
+			free(t);
+		}
+	}
+	free(whole);
+	return n;
 }
 
 static int known(const struct found *f)
@@ -298,57 +495,101 @@ static void print_words(const struct found *f)
 	if (f->domain[0] != '\0')
 		tool_line(stdout, "domain: %s (authalign predict SENDER %s < message shows this host's plan for it)",
 			  f->domain, f->domain);
+	if (f->sender[0] != '\0')
+		tool_line(stdout, "sender: %s (authalign doctor --domain %s checks its records and this host)",
+			  f->sender, f->sender);
+	if (f->address[0] != '\0')
+		tool_line(stdout, "address: %s (the sending address the receiver names)", f->address);
 }
 
-static void print_json(const struct found *f, int code)
+static void json_found(struct json *j, const struct found *f)
+{
+	json_str(j, "source", f->source);
+	json_int(j, "code", f->own != NULL ? 0 : f->reply.code);
+	json_str(j, "status", f->own == NULL && f->reply.status[0] != '\0' ? f->reply.status : NULL);
+	json_str(j, "class", f->own != NULL ? "exim" : aa_fb_class_name(f->x.class));
+	json_str(j, "rule", f->own != NULL ? f->own->name : f->x.rule);
+	json_str(j, "meaning", f->own != NULL ? f->own->meaning : f->x.meaning);
+	json_str(j, "fix", f->own != NULL ? f->own->fix : f->x.fix);
+	json_str(j, "domain", f->domain[0] != '\0' ? f->domain : NULL);
+	json_str(j, "sender_domain", f->sender[0] != '\0' ? f->sender : NULL);
+	json_str(j, "address", f->address[0] != '\0' ? f->address : NULL);
+}
+
+static void print_json(const struct found *f, size_t n, int code)
 {
 	struct json j;
 
 	json_start(&j, stdout);
 	json_str(&j, "command", "explain");
-	json_str(&j, "source", f->source);
-	json_int(&j, "code", f->own != NULL ? 0 : f->reply.code);
-	json_str(&j, "status", f->own == NULL && f->reply.status[0] != '\0' ? f->reply.status : NULL);
-	json_str(&j, "class", f->own != NULL ? "exim" : aa_fb_class_name(f->x.class));
-	json_str(&j, "rule", f->own != NULL ? f->own->name : f->x.rule);
-	json_str(&j, "meaning", f->own != NULL ? f->own->meaning : f->x.meaning);
-	json_str(&j, "fix", f->own != NULL ? f->own->fix : f->x.fix);
-	json_str(&j, "domain", f->domain[0] != '\0' ? f->domain : NULL);
+	json_found(&j, &f[0]);
+	json_open(&j, "results", '[');
+	for (size_t i = 0; i < n; i++) {
+		json_open(&j, NULL, '{');
+		json_found(&j, &f[i]);
+		json_close(&j);
+	}
+	json_close(&j);
 	json_int(&j, "exit", code);
 	json_finish(&j);
 }
 
-int tool_explain(const struct tool_out *o, int argc, char **argv)
+int tool_explain(const struct tool_out *o, const char *config, int argc, char **argv)
 {
-	struct found f;
+	struct found *f = calloc(EXPLAIN_PIECES_MAX, sizeof(*f));
 	char *raw = NULL, *t;
-	size_t len = 0;
-	int code;
+	size_t len = 0, n;
+	int code = TOOL_EXIT_OK;
 
+	if (f == NULL)
+		return tool_fail(o, TOOL_EXIT_USAGE, "explain: out of memory");
 	if (argc > 0) {
 		for (int i = 0; i < argc; i++)
 			len += strlen(argv[i]) + 1;
-		if ((raw = malloc(len + 1)) == NULL)
+		if ((raw = malloc(len + 1)) == NULL) {
+			free(f);
 			return tool_fail(o, TOOL_EXIT_USAGE, "explain: out of memory");
+		}
 		raw[0] = '\0';
 		for (int i = 0; i < argc; i++) {
 			strcat(raw, argv[i]);
 			strcat(raw, " ");
 		}
 	} else if ((raw = tool_read_all(stdin, &len)) == NULL) {
+		free(f);
 		return tool_fail(o, TOOL_EXIT_USAGE, "explain: cannot read the text");
 	}
 	if ((t = clean(raw, len > EXPLAIN_TEXT_MAX ? EXPLAIN_TEXT_MAX : len)) == NULL) {
 		free(raw);
+		free(f);
 		return tool_fail(o, TOOL_EXIT_USAGE, "explain: out of memory");
 	}
 	free(raw);
-	recognise(t, &f);
+	n = recognise_all(t, f, EXPLAIN_PIECES_MAX);
 	free(t);
-	code = known(&f) ? TOOL_EXIT_OK : TOOL_EXIT_FAIL;
-	if (o->json)
-		print_json(&f, code);
-	else
-		print_words(&f);
+	for (size_t i = 0; i < n; i++)
+		if (!known(&f[i]))
+			code = TOOL_EXIT_FAIL;
+	if (o->json) {
+		print_json(f, n, code);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			if (n > 1 && i > 0)
+				printf("\n");
+			if (n > 1)
+				tool_line(stdout, "== %zu of %zu%s%s ==", i + 1, n, f[i].domain[0] != '\0' ? ": " : "",
+					  f[i].domain);
+			print_words(&f[i]);
+		}
+		/* the sender's records and this host, when it sends for that domain */
+		if (f[0].sender[0] != '\0') {
+			fflush(stdout);
+			printf("\n");
+			if (tool_doctor_run(o, config, NULL, f[0].sender, 1, 0, NULL) < 0)
+				printf("(this host does not send for %s: authalign doctor --domain %s checks its "
+				       "records all the same)\n", f[0].sender, f[0].sender);
+		}
+	}
+	free(f);
 	return code;
 }

@@ -110,10 +110,13 @@ static const struct tool_command commands[] = {
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",
 	  "  TEXT          the reply, the bounce or the log line; none: standard input\n",
 	  "\"found:\" what was recognised (a reply code and status, or Exim's own failure),\n"
-	  "\"class:\", \"means:\" and \"do:\", and the recipient domain when the text names one.",
-	  "command source code status class rule meaning fix domain exit",
+	  "\"class:\", \"means:\" and \"do:\"; the recipient domain, the sending domain and the\n"
+	  "sending address when the text names them; \"== N of M ==\" before each failed\n"
+	  "recipient when there are several. When this host sends for the sending domain,\n"
+	  "doctor's report on it follows (-c: the settings that say so).",
+	  "command source code status class rule meaning fix domain sender_domain address results exit",
 	  { "explained", "bad arguments, or the text cannot be read", NULL,
-	    "nothing in it is known: no reply code, or a reply no rule knows" } },
+	    "something in it is not known: no reply code, or a reply no rule knows" } },
 	{ "help", "[COMMAND]", 0, 1, 0,
 	  "Describe the commands, or one command.",
 	  "  COMMAND       one of the commands\n",

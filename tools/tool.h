@@ -91,12 +91,16 @@ int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_confi
 
 /* explain.c: what a bounce, a DSN or an Exim log line means (argv: the
  * text, or none: standard input) */
-int tool_explain(const struct tool_out *o, int argc, char **argv);
+int tool_explain(const struct tool_out *o, const char *config, int argc, char **argv);
 
 /* doctor/doctor.c: this host's setup read, what bounces and the fix
  * (argv: [ROOT]; config -c, zone -z, only --domain: NULL when not given) */
 int tool_doctor(const struct tool_out *o, const char *config, const char *zone, const char *only, int argc,
 		char **argv);
+/* The same; with only_if_hosted, only when this host sends for only (its
+ * domains as doctor reads them), else -1 and nothing printed (explain). */
+int tool_doctor_run(const struct tool_out *o, const char *config, const char *zone, const char *only,
+		    int only_if_hosted, int argc, char **argv);
 
 /* feedback.c: status and forget (argv[0] the command) */
 int tool_feedback(const struct tool_out *o, const char *config, int argc, char **argv);

@@ -262,6 +262,9 @@ static const char *const auth_required_words[] = {
 	"authentication required", "authentication is required", "must authenticate", "auth required", NULL,
 };
 static const char *const reputation_words[] = { "ip reputation", "ip address reputation", NULL };
+static const char *const low_reputation_words[] = {
+	"low reputation", "poor reputation", "bad reputation", "reputation of the sending", NULL,
+};
 
 static const struct rule rules[] = {
 	/* the enhanced status says enough (RFC 7372; the receivers' own codes) */
@@ -374,6 +377,18 @@ static const struct rule rules[] = {
 	  "for a smarthost: authenticate to it (Debian: /etc/exim4/passwd.client) or have it list this "
 	  "host; for clients of this host: use SMTP AUTH, or add only your own networks to "
 	  "relay_from_hosts (Debian: dc_relay_nets)" },
+	{ "4.7.28 unusual rate of unsolicited mail (Gmail)", AA_FB_RATELIMIT, "?.7.28", ANY_CODE, NULL, NULL,
+	  "Gmail limits mail from this sending address or DKIM domain: it sees an unusual rate of "
+	  "unsolicited mail from it. A reputation limit on the sender, not a fault in one message; a 421 "
+	  "is retried, a 550 is not.",
+	  "find and stop what sends unwanted mail (a compromised account or web form: the busiest "
+	  "senders in /var/log/exim4/mainlog, exim -bp); authenticate every message (SPF, DKIM, DMARC: "
+	  "authalign doctor); watch the domain in Google Postmaster Tools; send less at once" },
+	{ "low reputation text", AA_FB_RATELIMIT, NULL, CODE_4XX, low_reputation_words, NULL,
+	  "The receiver deferred the message because of the low reputation of the sending address or "
+	  "domain. Exim tries again, but it lasts until the reputation recovers.",
+	  "stop what sends unwanted mail from this host; authenticate every message (SPF, DKIM, DMARC: "
+	  "authalign doctor); check the address on the block lists; send less at once" },
 	{ "4.7.x try again later", AA_FB_RATELIMIT, "4.7.*", CODE_4XX, later_words, NULL,
 	  "The receiver deferred the message for now (4.7.x): rate limiting or greylisting. Exim tries "
 	  "again; nothing is lost.",

@@ -101,6 +101,34 @@ START_TEST(doctor_domain_option_checks_that_domain_alone)
 }
 END_TEST
 
+/* explain on a log line whose sender is a domain this host sends for:
+ * the explanation, then doctor's report on that domain. */
+START_TEST(explain_runs_the_doctor_for_a_sending_domain_this_host_sends_for)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 120, "D=$AA_WORLD/doctor/hosts; \"$AA_WORLD_BIN/doctor/run-doctor\" clean "
+				  ">/dev/null; AUTHALIGN_EXIM=\"$AA_EXIM -C $AA_WORLD_BIN/doctor/mistakes.conf "
+				  "-DWORLD=$AA_WORLD -DDOCTOR_INC=$AA_WORLD_BIN/doctor/exim-common.inc\" "
+				  "\"$AA_ROOT/build/authalign\" -c $D/mistakes/etc/authalign/authalign.conf explain "
+				  "'2026-12-07 10:00:00 1xaOq8-0000AY-2m ** a@live.com F=<news@nokey.doctor.example> "
+				  "R=dnslookup T=remote_smtp H=x.olc.protection.outlook.com [52.101.1.1]: SMTP error from "
+				  "remote mail server after end of data: 550 5.7.515 Access denied'"), 0);
+	ck_assert_msg(strstr(out, "found:  reply 550 5.7.515") != NULL &&
+		      strstr(out, "sender: nokey.doctor.example (") != NULL &&
+		      strstr(out, "== domain nokey.doctor.example ==") != NULL &&
+		      strstr(out, "rsa._domainkey.nokey.doctor.example: bounce") != NULL, "%s", out);
+	free(out);
+	/* a sender this host does not send for: no report, how to ask for one */
+	ck_assert_int_eq(world_sh(&out, 120, "D=$AA_WORLD/doctor/hosts; \"$AA_ROOT/build/authalign\" -c "
+				  "$D/mistakes/etc/authalign/authalign.conf explain '** a@live.com F=<x@clean.doctor.example> "
+				  "H=x [52.101.1.1]: SMTP error from remote mail server after end of data: 550 5.7.515 x'"), 0);
+	ck_assert_msg(strstr(out, "this host does not send for clean.doctor.example") != NULL &&
+		      strstr(out, "== domain") == NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 Suite *suite_doctor(void)
 {
 	Suite *s = suite_create("doctor");
@@ -114,6 +142,7 @@ Suite *suite_doctor(void)
 			    (int)(sizeof(hosts) / sizeof(hosts[0])));
 	tcase_add_test(tc, doctor_prints_the_key_record_with_the_public_half_of_the_signing_key);
 	tcase_add_test(tc, doctor_domain_option_checks_that_domain_alone);
+	tcase_add_test(tc, explain_runs_the_doctor_for_a_sending_domain_this_host_sends_for);
 	suite_add_tcase(s, tc);
 	return s;
 }

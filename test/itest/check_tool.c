@@ -193,7 +193,43 @@ static const struct {
 	  "reply 530 5.7.0", "relay (5.7.0 authentication required (a smarthost))", "b.example" },
 	{ "553 5.7.2 [TSS09] All messages from 203.0.113.10 will be permanently deferred", 0, "reply 553 5.7.2",
 	  "blocklist (block list text)", NULL },
+	/* outgoing port 25 blocked; IPv6 without a route */
+	{ "2026-12-07 10:00:00 1xaOq8-0000AY-2m H=mx1.fabrikam.example [192.0.2.9] Connection timed out\n"
+	  "2026-12-07 10:00:00 1xaOq8-0000AY-2m == ceo@fabrikam.example R=dnslookup T=remote_smtp defer (110): "
+	  "Connection timed out", 0, "Exim: connection timed out", NULL, "fabrikam.example" },
+	{ "** a@fabrikam.example R=dnslookup T=remote_smtp H=mx.fabrikam.example [2001:db8::9]: Network is "
+	  "unreachable", 0, "Exim: network is unreachable", NULL, "fabrikam.example" },
+	/* Gmail's reputation limits */
+	{ "** a@gmail.com: SMTP error from remote mail server after end of data:\n421-4.7.28 Gmail has detected "
+	  "an unusual rate of unsolicited mail originating\n421 4.7.28 from your IP address.", 0, "reply 421 4.7.28",
+	  "ratelimit (4.7.28 unusual rate of unsolicited mail (Gmail))", "gmail.com" },
+	{ "host gmail-smtp-in.l.google.com said: 421-4.7.0 This message is suspicious due to the very low "
+	  "reputation of the sending domain.", 0, "reply 421 4.7.0", "ratelimit (low reputation text)", NULL },
 };
+
+/* A bounce with several failed recipients: each explained, under its
+ * number; the sending domain and address the replies name are printed. */
+START_TEST(explain_gives_each_failed_recipient_of_a_bounce_its_cause)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 30, "printf '%%s\\n' 'A message that you sent could not be delivered.' '' "
+				  "'  a@outlook.com' '    host x.olc.protection.outlook.com [52.101.1.1]' "
+				  "'    SMTP error from remote mail server after end of data:' "
+				  "'    550 5.7.515 Access denied, sending domain [EXAMPLE.ORG] does not meet the required "
+				  "authentication level.' '' '  b@gmail.com' '    host gmail-smtp-in.l.google.com' "
+				  "'    SMTP error from remote mail server after end of data:' "
+				  "'    550-5.7.25 The IP address sending this message does not have a' "
+				  "'    550-5.7.25 PTR record setup [198.51.100.31]' '' "
+				  "'------ This is a copy of the message, including all the headers. ------' "
+				  "'From: x@example.org' | \"$AA_ROOT/build/authalign\" explain"), 0);
+	ck_assert_msg(strstr(out, "== 1 of 2: outlook.com ==\nfound:  reply 550 5.7.515") != NULL &&
+		      strstr(out, "== 2 of 2: gmail.com ==\nfound:  reply 550 5.7.25") != NULL &&
+		      strstr(out, "\nsender: example.org (") != NULL &&
+		      strstr(out, "\naddress: 198.51.100.31 (") != NULL, "%s", out);
+	free(out);
+}
+END_TEST
 
 START_TEST(explain_names_the_cause_and_the_fix_of_each_known_bounce)
 {
@@ -570,6 +606,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, help_lists_the_four_exit_statuses);
 	tcase_add_test(tc, argument_errors_name_the_values_allowed);
 	tcase_add_test(tc, doctor_never_waits_on_a_fifo_named_like_a_setup_file);
+	tcase_add_test(tc, explain_gives_each_failed_recipient_of_a_bounce_its_cause);
 	tcase_add_loop_test(tc, doctor_finds_each_routing_mistake_with_its_file_line_and_fix, 0,
 			    (int)(sizeof(doctor_cases) / sizeof(doctor_cases[0])));
 	tcase_add_loop_test(tc, explain_names_the_cause_and_the_fix_of_each_known_bounce, 0,

@@ -98,6 +98,10 @@ static const struct {
 	/* rate limits and greylisting */
 	{ "421-4.7.28 Gmail has detected an unusual rate of unsolicited mail. To protect\n"
 	  "421-4.7.28 our users from spam, mail has been temporarily rate limited.", AA_FB_RATELIMIT },
+	{ "550-5.7.28 Gmail has detected an unusual rate of unsolicited mail originating\n"
+	  "550-5.7.28 from your IP address.", AA_FB_RATELIMIT },
+	{ "421-4.7.0 This message is suspicious due to the very low reputation of the\n"
+	  "421-4.7.0 sending domain.", AA_FB_RATELIMIT },
 	{ "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS77714)", AA_FB_RATELIMIT },
 	{ "451 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.",
 	  AA_FB_RATELIMIT },

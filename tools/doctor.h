@@ -1,17 +1,18 @@
-/* doctor_int.h - what the parts of `authalign doctor` share: the
+/* doctor.h - what the parts of `authalign doctor` share: the
  * findings, the host as read (its egress addresses and HELO names), and
  * the hosted domains. One file a concern:
- *   doctor.c       the command: what is read, in which order, the report
- *   setup_files.c  Debian's update-exim4.conf.conf, cPanel's localopts
- *   exim_host.c    Exim's smtp transports and routing (exim -bP, -bt)
- *   egress.c       per egress address: PTR, FCrDNS, the HELO name
- *   hosted.c       which domains this host sends for
- *   spf_lint.c     one domain's SPF record: count, lookups, void lookups
- *   dmarc_lint.c   one domain's DMARC record: tags, rua/ruf authorisation
- *   domain.c       one domain: DKIM key, SPF from the egress, verdicts
+ *   doctor.c              the command: what is read, in which order, the report
+ *   doctor_findings.c     a finding added, a line formatted
+ *   doctor_setup_files.c  Debian's update-exim4.conf.conf, cPanel's localopts
+ *   doctor_exim.c         Exim's smtp transports and routing (exim -bP, -bt)
+ *   doctor_egress.c       per egress address: PTR, FCrDNS, the HELO name
+ *   doctor_hosted.c       which domains this host sends for
+ *   doctor_spf.c          one domain's SPF record: count, lookups, void lookups
+ *   doctor_dmarc.c        one domain's DMARC record: tags, rua/ruf authorisation
+ *   doctor_domain.c       one domain: DKIM key, SPF from the egress, verdicts
  */
-#ifndef AA_DOCTOR_INT_H
-#define AA_DOCTOR_INT_H
+#ifndef AA_TOOL_DOCTOR_H
+#define AA_TOOL_DOCTOR_H
 
 #include <stddef.h>
 #include "aa_config.h"
@@ -84,6 +85,7 @@ struct doctor {
 	struct json *json;		/* --json: the report being written; NULL words */
 };
 
+/* doctor_findings.c */
 void doctor_add(struct doctor *d, enum severity sev, const char *where, const char *code, const char *fix,
 		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* snprintf() that cuts quietly: a report line may be cut, never overrun */
@@ -91,7 +93,7 @@ void doctor_fmt(char *out, size_t size, const char *fmt, ...) __attribute__((for
 /* "path:line" into buf */
 const char *doctor_at(char *buf, size_t size, const char *path, unsigned line);
 
-/* setup_files.c */
+/* doctor_setup_files.c */
 void doctor_check_debian(struct doctor *d);
 void doctor_check_cpanel(struct doctor *d);
 /* Each line of root's file path to take(), with its number; 0 when the
@@ -100,32 +102,34 @@ int doctor_each_line(struct doctor *d, const char *path,
 		     void (*take)(struct doctor *d, const char *file, unsigned lineno, char *line, void *arg),
 		     void *arg);
 
-/* exim_host.c: the smtp transports' egress and HELO, and where a remote
+/* doctor_exim.c: the smtp transports' egress and HELO, and where a remote
  * address goes */
 void doctor_read_exim(struct doctor *d);
 void doctor_check_exim_routing(struct doctor *d);
 
-/* egress.c */
+/* doctor_egress.c */
 void doctor_add_egress(struct doctor *d, const char *ip, const char *helo, const char *source,
 		       const char *domain);
 void doctor_check_egress(struct doctor *d, struct aa_ctx *ctx);
 /* "d.c.b.a.in-addr.arpa" or the ip6.arpa name of ip; NULL when it is no address */
 const char *doctor_reverse_name(const char *ip, char *buf, size_t size);
 
-/* hosted.c */
+/* doctor_hosted.c; mailips: cPanel's egress and HELO per domain (after Exim's
+ * primary_hostname is known) */
+void doctor_read_mailips(struct doctor *d);
 void doctor_read_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *only);
 
-/* spf_lint.c: findings about domain's SPF record; the record text (for a
+/* doctor_spf.c: findings about domain's SPF record; the record text (for a
  * fix) into record, "" when none */
 void doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *record, size_t size);
 
-/* dmarc_lint.c: findings about domain's DMARC record; *enforcing 1 when
+/* doctor_dmarc.c: findings about domain's DMARC record; *enforcing 1 when
  * its policy is reject or quarantine, *found 1 when it has one; mode:
  * the settings' dmarc_mode */
 void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode mode, const char *domain,
 		       int *enforcing, int *found);
 
-/* domain.c */
+/* doctor_domain.c */
 void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain);
 
 #endif

@@ -1,4 +1,4 @@
-/* setup_files.c - the doctor's reading of the files admins write Exim's
+/* doctor_setup_files.c - the doctor's reading of the files admins write Exim's
  * routing into by hand, read only.
  *
  * It reads the two files admins write routing into by hand:
@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include "aa_ctype.h"
 #include "aa_lsearch.h"
-#include "doctor_int.h"
+#include "doctor.h"
 
 /* A finding at path:line (line 0: the file). */
 #define add(d, sev, path, line, fix, ...) do { \

@@ -1,4 +1,4 @@
-/* egress.c - each address this host sends from, as a receiver judges it
+/* doctor_egress.c - each address this host sends from, as a receiver judges it
  * before reading a line of the message: the PTR record of the address,
  * whether a name it gives resolves back to the address (FCrDNS; Gmail
  * refuses mail without it, 550 5.7.25), and the HELO name said from it
@@ -10,7 +10,7 @@
 #include <string.h>
 #include "aa_ctype.h"
 #include "aa_dns.h"
-#include "doctor_int.h"
+#include "doctor.h"
 
 #define PTR_NAMES_MAX 8		/* names of one PTR answer followed back */
 

@@ -1,4 +1,4 @@
-/* spf_lint.c - one domain's SPF record read as a receiver reads it,
+/* doctor_spf.c - one domain's SPF record read as a receiver reads it,
  * without a client: how many records (more than one is permerror), how
  * many DNS-querying terms it costs with its includes and redirect (more
  * than 10 is permerror), how many of the names it asks do not exist
@@ -7,7 +7,7 @@
  * anywhere: DMARC then rests on DKIM alone.
  *
  * Whether the record authorises this host's egress addresses is judged
- * by the real evaluation (domain.c, through the predictor); this file
+ * by the real evaluation (doctor_domain.c, through the predictor); this file
  * explains the record's own faults, with the record to publish.
  */
 #define _GNU_SOURCE
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include "aa_dns.h"
-#include "doctor_int.h"
+#include "doctor.h"
 
 #define SPF_LOOKUPS_MAX 10	/* RFC 7208 4.6.4 */
 #define SPF_VOIDS_MAX 2		/* RFC 7208 4.6.4 */
@@ -178,7 +178,7 @@ void doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, c
 		return;
 	}
 	if (got == 0)
-		return;		/* domain.c says what is missing, with the egress to list */
+		return;		/* doctor_domain.c says what is missing, with the egress to list */
 	if (got == 2) {
 		char merged[SPF_RECORD_MAX] = "", all[16] = "";
 

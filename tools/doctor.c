@@ -2,10 +2,11 @@
  * setup, read only, and say what will bounce, why, with which code, and
  * the line or record that fixes it.
  *
- * The order: the setup files admins write routing into (setup_files.c),
+ * The order: the setup files admins write routing into (doctor_setup_files.c),
  * Exim's own reading of its configuration when it is this host's
- * (exim_host.c), the egress addresses and their HELO names (egress.c),
- * then each hosted domain (hosted.c, domain.c). The report is written a
+ * (doctor_exim.c), the egress addresses and their HELO names
+ * (doctor_egress.c), then each hosted domain (doctor_hosted.c,
+ * doctor_domain.c). The report is written a
  * group at a time: the host, then one domain after another. Every DNS
  * question has its timeout (dns_timeout), each domain its budget
  * (dns_budget), and the whole run DOCTOR_TIME_LIMIT_S: the domains left
@@ -16,56 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "aa_ctx.h"
 #include "aa_outbound.h"
-#include "doctor_int.h"
+#include "doctor.h"
 #include "json.h"
 #include "tool.h"
-
-void doctor_add(struct doctor *d, enum severity sev, const char *where, const char *code, const char *fix,
-		const char *fmt, ...)
-{
-	struct finding *f;
-	va_list ap;
-
-	if (sev == SEV_BOUNCE)
-		d->bounces++;
-	else
-		d->warnings++;
-	if (d->n >= DOCTOR_FINDINGS_MAX) {
-		d->lost++;
-		return;
-	}
-	f = &d->f[d->n++];
-	f->sev = sev;
-	snprintf(f->where, sizeof(f->where), "%s", where);
-	snprintf(f->code, sizeof(f->code), "%s", code != NULL ? code : "");
-	snprintf(f->fix, sizeof(f->fix), "%s", fix);
-	va_start(ap, fmt);
-	vsnprintf(f->what, sizeof(f->what), fmt, ap);
-	va_end(ap);
-}
-
-void doctor_fmt(char *out, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(out, size, fmt, ap);
-	va_end(ap);
-}
-
-const char *doctor_at(char *buf, size_t size, const char *path, unsigned line)
-{
-	if (line > 0)
-		snprintf(buf, size, "%s:%u", path, line);
-	else
-		snprintf(buf, size, "%s", path);
-	return buf;
-}
 
 static const char *sev_name(enum severity s)
 {
@@ -220,8 +180,35 @@ static void check_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_
 	}
 }
 
+/* 1 when domain is one of the domains read (the host sends for it); the
+ * list is then that domain alone. */
+static int keep_only(struct doctor *d, const char *domain)
+{
+	size_t n = strlen(domain), keep = d->domains_n;
+
+	while (n > 0 && domain[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < d->domains_n; i++)
+		if (keep == d->domains_n && strncasecmp(d->domains[i], domain, n) == 0 && d->domains[i][n] == '\0')
+			keep = i;
+	if (keep == d->domains_n)
+		return 0;
+	for (size_t i = 0; i < d->domains_n; i++)
+		if (i != keep)
+			free(d->domains[i]);
+	d->domains[0] = d->domains[keep];
+	d->domains_n = 1;
+	return 1;
+}
+
 int tool_doctor(const struct tool_out *o, const char *config, const char *zone, const char *only, int argc,
 		char **argv)
+{
+	return tool_doctor_run(o, config, zone, only, 0, argc, argv);
+}
+
+int tool_doctor_run(const struct tool_out *o, const char *config, const char *zone, const char *only,
+		    int only_if_hosted, int argc, char **argv)
 {
 	struct doctor *d = calloc(1, sizeof(*d));
 	struct aa_config *cfg;
@@ -248,6 +235,19 @@ int tool_doctor(const struct tool_out *o, const char *config, const char *zone, 
 		return code;
 	}
 	ctx->psl_file = cfg->psl_file;
+	doctor_check_debian(d);
+	doctor_check_cpanel(d);
+	doctor_read_domains(d, ctx, cfg, only_if_hosted ? NULL : only);
+	if (only_if_hosted && !keep_only(d, only)) {
+		code = -1;
+		goto out;
+	}
+	if (d->ask_exim) {
+		doctor_read_exim(d);
+		doctor_check_exim_routing(d);
+	}
+	if (d->cpanel)
+		doctor_read_mailips(d);
 	if (o->json) {
 		json_start(&j, stdout);
 		json_str(&j, "command", "doctor");
@@ -255,13 +255,6 @@ int tool_doctor(const struct tool_out *o, const char *config, const char *zone, 
 		json_open(&j, "groups", '[');
 		d->json = &j;
 	}
-	doctor_check_debian(d);
-	doctor_check_cpanel(d);
-	if (d->ask_exim) {
-		doctor_read_exim(d);
-		doctor_check_exim_routing(d);
-	}
-	doctor_read_domains(d, ctx, cfg, only);
 	doctor_check_egress(d, ctx);
 	aa_ctx_end_message(ctx);
 	if (d->files_read == 0 && !d->ask_exim && d->domains_n == 0)
@@ -289,6 +282,7 @@ int tool_doctor(const struct tool_out *o, const char *config, const char *zone, 
 			  d->refusals == 1 ? "" : "s", d->files_read,
 			  d->files_read == 1 ? "" : "s", d->domains_checked, d->domains_checked == 1 ? "" : "s");
 	}
+out:
 	for (size_t i = 0; i < d->domains_n; i++)
 		free(d->domains[i]);
 	aa_ctx_free(&ctx);

@@ -1,10 +1,10 @@
-/* exim_host.c - the doctor asks this host's Exim, read only, how it
+/* doctor_exim.c - the doctor asks this host's Exim, read only, how it
  * sends: `exim -bP` for its smtp transports (interface, helo_data, the
  * dkim_* options) and primary_hostname, `exim -bt` for where a remote
  * address goes. Exim's own reading counts, Debian's macros and cPanel's
  * generated file included; an option that is an expansion depending on
  * the message is left to the files it reads (cPanel's /etc/mailips,
- * /etc/mailhelo: hosted.c).
+ * /etc/mailhelo: doctor_hosted.c).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include "doctor_int.h"
+#include "doctor.h"
 #include "tool.h"
 
 #define TRANSPORTS_MAX 64

@@ -1,5 +1,5 @@
-/* domain.c - one hosted domain: the records of its own (spf_lint.c,
- * dmarc_lint.c), the DKIM key that signs it (authalign's outbound
+/* doctor_domain.c - one hosted domain: the records of its own (doctor_spf.c,
+ * doctor_dmarc.c), the DKIM key that signs it (authalign's outbound
  * domains table, cPanel's /var/cpanel/domain_keys, or Exim's own
  * dkim_private_key with $dkim_domain in it), and what Microsoft 365,
  * Outlook.com and Gmail would do with its mail: sent directly from this
@@ -15,7 +15,7 @@
 #include "aa_owner.h"
 #include "aa_plan.h"
 #include "aa_spf.h"
-#include "doctor_int.h"
+#include "doctor.h"
 #include "tool.h"
 
 /* The receivers an admin's bounce comes from, as their profiles match. */

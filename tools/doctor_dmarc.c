@@ -1,4 +1,4 @@
-/* dmarc_lint.c - one domain's DMARC record read as RFC 9989 reads it:
+/* doctor_dmarc.c - one domain's DMARC record read as RFC 9989 reads it:
  * one record (at the domain or its organizational domain), its tags
  * (known, once each, valid values; pct, rf and ri are obsolete), and
  * every rua=/ruf= address at another organizational domain authorised
@@ -10,7 +10,7 @@
 #include <strings.h>
 #include "aa_dmarc.h"
 #include "aa_dns.h"
-#include "doctor_int.h"
+#include "doctor.h"
 
 #define DMARC_RECORD_MAX 2048
 #define DMARC_URIS_MAX 8

@@ -1,4 +1,4 @@
-/* hosted.c - which domains this host sends mail for, and from where:
+/* doctor_hosted.c - which domains this host sends mail for, and from where:
  * --domain alone when given; else the keys of authalign's outbound
  * domains table, cPanel's /etc/userdomains and /etc/localdomains, and
  * the domain Exim qualifies local senders with. cPanel's /etc/mailips
@@ -9,7 +9,7 @@
 #include <string.h>
 #include "aa_domain.h"
 #include "aa_outbound.h"
-#include "doctor_int.h"
+#include "doctor.h"
 #include "tool.h"
 
 struct adding {
@@ -110,7 +110,7 @@ static const char *lookup(const struct per_domain *p, const char *domain)
 	return NULL;
 }
 
-static void read_mailips(struct doctor *d)
+void doctor_read_mailips(struct doctor *d)
 {
 	struct per_domain *ips = calloc(1, sizeof(*ips)), *helos = calloc(1, sizeof(*helos));
 
@@ -132,8 +132,6 @@ void doctor_read_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 	struct adding a = { ctx, NULL };
 	struct aa_out_policy pol;
 
-	if (d->cpanel)
-		read_mailips(d);
 	if (only != NULL) {
 		add_domain(d, ctx, only, strlen(only), "--domain");
 		return;

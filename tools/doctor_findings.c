@@ -1,0 +1,49 @@
+/* doctor_findings.c - what every part of `authalign doctor` reports
+ * with: a finding added to the group being read (the whole run's counts
+ * kept), a line formatted without overrunning its buffer.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include "doctor.h"
+
+void doctor_add(struct doctor *d, enum severity sev, const char *where, const char *code, const char *fix,
+		const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (sev == SEV_BOUNCE)
+		d->bounces++;
+	else
+		d->warnings++;
+	if (d->n >= DOCTOR_FINDINGS_MAX) {
+		d->lost++;
+		return;
+	}
+	f = &d->f[d->n++];
+	f->sev = sev;
+	snprintf(f->where, sizeof(f->where), "%s", where);
+	snprintf(f->code, sizeof(f->code), "%s", code != NULL ? code : "");
+	snprintf(f->fix, sizeof(f->fix), "%s", fix);
+	va_start(ap, fmt);
+	vsnprintf(f->what, sizeof(f->what), fmt, ap);
+	va_end(ap);
+}
+
+void doctor_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
+
+const char *doctor_at(char *buf, size_t size, const char *path, unsigned line)
+{
+	if (line > 0)
+		snprintf(buf, size, "%s:%u", path, line);
+	else
+		snprintf(buf, size, "%s", path);
+	return buf;
+}
