@@ -61,6 +61,7 @@ static void flush_group(struct doctor *d, const char *name)
 			json_str(j, "outcome", d->v[i].outcome);
 			json_str(j, "status", d->v[i].status[0] != '\0' ? d->v[i].status : NULL);
 			json_str(j, "reason", d->v[i].reason);
+			json_bool(j, "bulk_only", d->v[i].bulk_only);
 			json_close(j);
 		}
 		json_close(j);
@@ -79,13 +80,15 @@ static void flush_group(struct doctor *d, const char *name)
 		if (d->lost > 0)
 			printf("(%zu more findings not shown)\n", d->lost);
 		for (size_t i = 0; i < d->v_n; i++)
-			tool_line(stdout, "verdict: %s, %s: %s%s%s: %s", d->v[i].receiver, d->v[i].via,
+			tool_line(stdout, "verdict: %s, %s: %s%s%s%s: %s", d->v[i].receiver, d->v[i].via,
 				  d->v[i].outcome, d->v[i].status[0] != '\0' ? " " : "", d->v[i].status,
+				  d->v[i].bulk_only ? " (a rule for senders of 5,000+ messages a day)" : "",
 				  d->v[i].reason);
 		if (d->n == 0 && d->v_n == 0)
 			printf("nothing found\n");
 	}
 	d->n = d->lost = d->v_n = 0;
+	d->refusal[0] = '\0';
 }
 
 /* Settings without outbound_profiles_file know an RFC receiver alone:
@@ -153,12 +156,6 @@ static void check_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_
 {
 	time_t start = time(NULL);
 
-	if (d->no_profiles && d->domains_n > 0) {
-		doctor_add(d, SEV_WARNING, "outbound_profiles_file", NULL, "install the package's profiles "
-			   "(/usr/share/authalign/profiles) or name them in the settings", "no receiver profiles: the "
-			   "verdicts are an RFC receiver's, not those of Microsoft 365, Outlook.com or Gmail");
-		flush_group(d, NULL);
-	}
 	for (size_t i = 0; i < d->domains_n; i++) {
 		if (time(NULL) - start >= DOCTOR_TIME_LIMIT_S) {
 			d->domains_skipped = d->domains_n - i;
@@ -261,6 +258,14 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 		doctor_add(d, SEV_WARNING, d->root, NULL, "give the root of a host's files (default /)", "neither "
 			   "/etc/exim4/update-exim4.conf.conf nor /etc/exim.conf.localopts is there, and Exim is "
 			   "not asked for a copy: nothing was checked");
+	if (d->no_profiles && d->domains_n > 0)
+		doctor_add(d, SEV_WARNING, "outbound_profiles_file", NULL, "install the package's profiles "
+			   "(/usr/share/authalign/profiles) or name them in the settings", "no receiver profiles: the "
+			   "verdicts are an RFC receiver's, not those of Microsoft 365, Outlook.com or Gmail");
+	if (d->egress_n == 0 && d->domains_n > 0 && !d->mail_stays && d->smarthost[0] == '\0')
+		doctor_add(d, SEV_WARNING, "egress", NULL, "set interface on the smtp transport, or outbound_egress "
+			   "in authalign's settings (or AUTHALIGN_EXIM for a copy's Exim)", "no address this host "
+			   "sends from is known: PTR, FCrDNS, HELO, SPF from it and the verdicts are not checked");
 	flush_group(d, NULL);
 	check_domains(d, ctx, cfg);
 	code = d->bounces > 0 || d->refusals > 0 ? TOOL_EXIT_FAIL :
@@ -273,13 +278,15 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 		json_int(&j, "bounce", (long long)d->bounces);
 		json_int(&j, "warnings", (long long)d->warnings);
 		json_int(&j, "refused", (long long)d->refusals);
+		json_int(&j, "refused_bulk_only", (long long)d->refusals_bulk);
 		json_int(&j, "exit", code);
 		json_finish(&j);
 	} else {
-		tool_line(stdout, "doctor: %zu finding%s that bounce%s mail, %zu warning%s, %zu verdict%s refused "
+		tool_line(stdout, "doctor: %zu finding%s that bounce%s mail, %zu warning%s, %zu verdict%s refused%s "
 			  "(%d setup file%s read, %zu domain%s checked)", d->bounces, d->bounces == 1 ? "" : "s",
 			  d->bounces == 1 ? "s" : "", d->warnings, d->warnings == 1 ? "" : "s", d->refusals,
-			  d->refusals == 1 ? "" : "s", d->files_read,
+			  d->refusals == 1 ? "" : "s", d->refusals_bulk > 0 ? " (more for bulk senders only)" : "",
+			  d->files_read,
 			  d->files_read == 1 ? "" : "s", d->domains_checked, d->domains_checked == 1 ? "" : "s");
 	}
 out:

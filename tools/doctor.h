@@ -55,6 +55,7 @@ struct verdict {
 	char outcome[16];		/* "pass", "refused", "temp" */
 	char status[16];		/* "5.7.509" when refused */
 	char reason[512];
+	int bulk_only;			/* refused by a rule for bulk senders alone */
 };
 
 /* The report is written a group at a time (the host, then each domain),
@@ -66,6 +67,12 @@ struct doctor {
 	size_t v_n;
 	size_t bounces, warnings;		/* the whole run's findings */
 	size_t refusals;			/* verdicts: refused */
+	size_t refusals_bulk;			/* ... by a rule for bulk senders alone */
+	char refusal[32];			/* the domain's first refusal ("550 5.7.509"), or "" */
+	int mail_stays;			/* Exim sends nothing to other domains (exim -bt) */
+	int local_only;			/* Debian's configtype local was found */
+	char smarthost[DOCTOR_NAME_MAX];	/* remote mail leaves through this host, or "" */
+	char debian_domains[2048];	/* dc_other_hostnames and dc_readhost, ':' between */
 	int files_read;
 	const char *root;		/* "/" or a copy of a host's files */
 	int ask_exim;			/* Exim is this host's: ROOT is / or AUTHALIGN_EXIM */
@@ -111,6 +118,9 @@ void doctor_check_exim_routing(struct doctor *d);
 void doctor_add_egress(struct doctor *d, const char *ip, const char *helo, const char *source,
 		       const char *domain);
 void doctor_check_egress(struct doctor *d, struct aa_ctx *ctx);
+/* 1 when ip is an address no receiver sees (RFC 1918, shared, ULA,
+ * link-local, loopback): a router translates it */
+int doctor_is_private(const char *ip);
 /* "d.c.b.a.in-addr.arpa" or the ip6.arpa name of ip; NULL when it is no address */
 const char *doctor_reverse_name(const char *ip, char *buf, size_t size);
 
@@ -119,9 +129,12 @@ const char *doctor_reverse_name(const char *ip, char *buf, size_t size);
 void doctor_read_mailips(struct doctor *d);
 void doctor_read_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *only);
 
-/* doctor_spf.c: findings about domain's SPF record; the record text (for a
- * fix) into record, "" when none */
-void doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *record, size_t size);
+/* doctor_spf.c: findings about domain's SPF record, bounces with the code
+ * refusal (a receiver refuses the domain's mail: "550 5.7.509"), else
+ * warnings; the record text (for a fix) into record, "" when none.
+ * Returns how many findings it added. */
+int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *record, size_t size,
+		    const char *refusal);
 
 /* doctor_dmarc.c: findings about domain's DMARC record; *enforcing 1 when
  * its policy is reject or quarantine, *found 1 when it has one; mode:

@@ -5,6 +5,7 @@
  * by that domain's <policy-domain>._report._dmarc.<its domain> record,
  * without which no report is sent there (RFC 9990).
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,7 +41,7 @@ static int fetch(struct aa_ctx *ctx, const char *name, char *out, size_t size)
 /* One rua/ruf address: at another organizational domain, its
  * authorisation record. */
 static void check_uri(struct doctor *d, struct aa_ctx *ctx, const char *policy_domain, const char *tag,
-		      const char *uri, size_t len)
+		      const char *uri, size_t len, char *seen, size_t seen_size)
 {
 	char dom[DOCTOR_NAME_MAX], name[DOCTOR_NAME_MAX * 2 + 16], fix[DOCTOR_TEXT_MAX], rec[DMARC_RECORD_MAX];
 	const char *at, *org_a = NULL, *org_b = NULL;
@@ -59,6 +60,15 @@ static void check_uri(struct doctor *d, struct aa_ctx *ctx, const char *policy_d
 	if (n == 0 || n >= sizeof(dom) || at + 1 + n > uri + len)
 		return;
 	doctor_fmt(dom, sizeof(dom), "%.*s", (int)n, at + 1);
+	{
+		char key[DOCTOR_NAME_MAX + 2];
+
+		doctor_fmt(key, sizeof(key), " %s ", dom);
+		if (strcasestr(seen, key) != NULL)
+			return;		/* one finding a destination */
+		if (strlen(seen) + strlen(key) < seen_size)
+			strcat(seen, key + 1);
+	}
 	if (aa_org_domain(ctx, dom, AA_DMARC_RFC7489, &org_a) != AA_PASS ||
 	    aa_org_domain(ctx, policy_domain, AA_DMARC_RFC7489, &org_b) != AA_PASS ||
 	    strcasecmp(org_a, org_b) == 0)
@@ -81,14 +91,14 @@ static void check_uri(struct doctor *d, struct aa_ctx *ctx, const char *policy_d
 }
 
 static void check_uris(struct doctor *d, struct aa_ctx *ctx, const char *policy_domain, const char *tag,
-		       const char *value)
+		       const char *value, char *seen, size_t seen_size)
 {
 	size_t count = 0;
 
 	for (const char *p = value; *p != '\0' && count < DMARC_URIS_MAX; count++) {
 		size_t n = strcspn(p, ",");
 
-		check_uri(d, ctx, policy_domain, tag, p, n);
+		check_uri(d, ctx, policy_domain, tag, p, n, seen, seen_size);
 		p += n;
 		if (*p == ',')
 			p++;
@@ -98,50 +108,18 @@ static void check_uris(struct doctor *d, struct aa_ctx *ctx, const char *policy_
 static int known(const char *tag)
 {
 	for (size_t i = 0; known_tags[i] != NULL; i++)
-		if (strcmp(known_tags[i], tag) == 0)
+		if (strcasecmp(known_tags[i], tag) == 0)
 			return 1;
 	return 0;
 }
 
-void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode mode, const char *domain,
-		       int *enforcing, int *found)
+/* The tags of the DMARC record rec (found at name, for policy_domain):
+ * known, once each, valid values; rua/ruf authorised. */
+static void lint_tags(struct doctor *d, struct aa_ctx *ctx, const char *name, const char *policy_domain,
+		      const char *rec)
 {
-	char name[DOCTOR_NAME_MAX + 8], rec[DMARC_RECORD_MAX], copy[DMARC_RECORD_MAX], fix[DOCTOR_TEXT_MAX];
-	char seen[DMARC_RECORD_MAX] = " ";
-	const char *policy_domain;
-	struct aa_dmarc_lookup l;
+	char copy[DMARC_RECORD_MAX], seen[DMARC_RECORD_MAX] = " ", seen_dom[DMARC_RECORD_MAX] = " ";
 
-	*enforcing = *found = 0;
-	doctor_fmt(name, sizeof(name), "_dmarc.%s", domain);
-	if (aa_dmarc_lookup(ctx, domain, mode, &l) < 0 || l.status == AA_TEMPERROR) {
-		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the DMARC lookup failed temporarily: "
-			   "not checked");
-		return;
-	}
-	if (l.status == AA_PERMERROR) {
-		doctor_add(d, SEV_WARNING, name, NULL, "publish one record: v=DMARC1; p=none (then quarantine or "
-			   "reject); rua=mailto:ADDRESS", "the DMARC record cannot be read (%.200s): receivers act "
-			   "as if there were none", l.reason != NULL ? l.reason : "malformed");
-		return;
-	}
-	if (l.status != AA_PASS) {
-		if (fetch(ctx, name, rec, sizeof(rec)) == 2) {
-			doctor_add(d, SEV_WARNING, name, NULL, "keep one v=DMARC1 record, delete the others", "more "
-				   "than one DMARC record: receivers apply none, as if there were no record");
-			return;
-		}
-		doctor_fmt(fix, sizeof(fix), "publish: _dmarc.%s TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\" "
-			 "(p=none first; p=quarantine or reject once the reports show your mail passing)", domain,
-			 domain);
-		doctor_add(d, SEV_WARNING, name, "550 5.7.515", fix, "no DMARC record: Outlook.com refuses bulk "
-			   "mail without one (550 5.7.515), Gmail and Yahoo too (550 5.7.26), and forgers of %s are "
-			   "not refused anywhere", domain);
-		return;
-	}
-	policy_domain = l.record.domain;
-	doctor_fmt(name, sizeof(name), "_dmarc.%s", policy_domain);
-	snprintf(rec, sizeof(rec), "%s", l.record.raw);
-	*found = 1;
 	doctor_fmt(copy, sizeof(copy), "%s", rec);
 	for (char *save = NULL, *t = strtok_r(copy, ";", &save); t != NULL; t = strtok_r(NULL, ";", &save)) {
 		char tag[16], *eq, *value;
@@ -183,17 +161,57 @@ void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode 
 				   "removed it)%s", tag, strcmp(tag, "pct") == 0 && strcmp(value, "100") != 0 ?
 				   ": receivers now read pct below 100 as t=y, testing mode" : ": receivers ignore it");
 		if (strcmp(tag, "p") == 0 || strcmp(tag, "sp") == 0 || strcmp(tag, "np") == 0) {
-			if (strcmp(value, "none") != 0 && strcmp(value, "quarantine") != 0 &&
-			    strcmp(value, "reject") != 0)
+			if (strcasecmp(value, "none") != 0 && strcasecmp(value, "quarantine") != 0 &&
+			    strcasecmp(value, "reject") != 0)
 				doctor_add(d, SEV_WARNING, name, NULL, "write none, quarantine or reject", "%s=%.40s is "
 					   "not a policy: receivers read the record as p=none or not at all", tag, value);
-			else if (strcmp(tag, "p") == 0)
-				*enforcing = strcmp(value, "none") != 0;
 		}
-		if ((strcmp(tag, "adkim") == 0 || strcmp(tag, "aspf") == 0) && strcmp(value, "r") != 0 &&
-		    strcmp(value, "s") != 0)
+		if ((strcmp(tag, "adkim") == 0 || strcmp(tag, "aspf") == 0) && strcasecmp(value, "r") != 0 &&
+		    strcasecmp(value, "s") != 0)
 			doctor_add(d, SEV_WARNING, name, NULL, "write r or s", "%s=%.40s is neither r nor s", tag, value);
 		if (strcmp(tag, "rua") == 0 || strcmp(tag, "ruf") == 0)
-			check_uris(d, ctx, policy_domain, tag, value);
+			check_uris(d, ctx, policy_domain, tag, value, seen_dom, sizeof(seen_dom));
 	}
+}
+
+void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode mode, const char *domain,
+		       int *enforcing, int *found)
+{
+	char name[DOCTOR_NAME_MAX + 8], rec[DMARC_RECORD_MAX], fix[DOCTOR_TEXT_MAX];
+	struct aa_dmarc_lookup l;
+	int raw;
+
+	*enforcing = *found = 0;
+	doctor_fmt(name, sizeof(name), "_dmarc.%s", domain);
+	if (aa_dmarc_lookup(ctx, domain, mode, &l) < 0 || l.status == AA_TEMPERROR) {
+		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the DMARC lookup failed temporarily: "
+			   "not checked");
+		return;
+	}
+	if (l.status == AA_PASS) {
+		*found = 1;
+		*enforcing = l.effective == AA_POLICY_QUARANTINE || l.effective == AA_POLICY_REJECT;
+		doctor_fmt(name, sizeof(name), "_dmarc.%s", l.record.domain);
+		lint_tags(d, ctx, name, l.record.domain, l.record.raw);
+		return;
+	}
+	/* none that receivers can use: one there that they cannot read, several, or none */
+	raw = fetch(ctx, name, rec, sizeof(rec));
+	if (raw == 2) {
+		doctor_add(d, SEV_WARNING, name, NULL, "keep one v=DMARC1 record, delete the others", "more than one "
+			   "DMARC record: receivers apply none, as if there were no record");
+		return;
+	}
+	doctor_fmt(fix, sizeof(fix), "%s: _dmarc.%s TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@%s\" (p=none "
+		   "first; p=quarantine or reject once the reports show your mail passing)", raw == 1 ? "replace it "
+		   "with a record receivers can read, e.g." : "publish", domain, domain);
+	if (raw == 1) {
+		doctor_add(d, SEV_WARNING, name, NULL, fix, "the DMARC record cannot be read (%.200s): receivers act "
+			   "as if there were none", l.reason != NULL ? l.reason : "malformed");
+		lint_tags(d, ctx, name, domain, rec);
+		return;
+	}
+	doctor_add(d, SEV_WARNING, name, "550 5.7.515", fix, "no DMARC record: Outlook.com refuses bulk mail "
+		   "without one (550 5.7.515), Gmail and Yahoo too (550 5.7.26), and forgers of %s are not refused "
+		   "anywhere", domain);
 }

@@ -95,7 +95,7 @@ static int find_key(const struct doctor *d, const struct aa_config *cfg, const c
 
 /* The key file readable, its public half published at the selector:
  * 1 when the signature will verify, 0 when not (a finding), -1 unknown. */
-static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k)
+static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, const char *refusal)
 {
 	char name[DOCTOR_NAME_MAX + 80], fix[DOCTOR_TEXT_MAX + 1024];
 	const char *why = NULL, *rec;
@@ -105,7 +105,8 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k)
 
 	doctor_fmt(name, sizeof(name), "%s._domainkey.%s", k->selector, k->domain);
 	if (aa_dkim_pub_from_file(k->file, &pub, &err, &why) < 0) {
-		doctor_add(d, SEV_BOUNCE, k->file, "550 5.7.515", "make the key file readable by Exim (a PEM private "
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, k->file, refusal, "make the key file "
+			   "readable by Exim (a PEM private "
 			   "key), or give the right path", "the DKIM key file (%s) cannot be used: %s; Exim sends "
 			   "the domain's mail unsigned", k->source, why != NULL ? why : "unreadable");
 		return 0;
@@ -120,7 +121,8 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k)
 		return 1;
 	rec = aa_dkim_pub_record(ctx, &pub);
 	doctor_fmt(fix, sizeof(fix), "publish: %s TXT \"%s\"", name, rec != NULL ? rec : "(out of memory)");
-	doctor_add(d, SEV_BOUNCE, name, "550 5.7.515", fix, "%s: receivers cannot verify the signature made "
+	doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, name, refusal, fix, "%s: receivers cannot "
+		   "verify the signature made "
 		   "with %s (%s); DKIM fails, so DMARC rests on SPF alone", other ? "the key published is not the "
 		   "public half of the key Exim signs with" : why, k->file, k->source);
 	return 0;
@@ -136,8 +138,9 @@ static void direct_egress(const struct doctor *d, const struct aa_config *cfg, c
 		for (size_t i = 0; i < d->egress_n; i++) {
 			const struct egress *e = &d->egress[i];
 
-			if (pass == 0 ? strcasecmp(e->domain, domain) != 0 : e->domain[0] != '\0')
-				continue;
+			if ((pass == 0 ? strcasecmp(e->domain, domain) != 0 : e->domain[0] != '\0') ||
+			    doctor_is_private(e->ip))
+				continue;	/* receivers see another address than a private one */
 			if (strchr(e->ip, ':') != NULL && *v6 == NULL)
 				*v6 = e;
 			else if (strchr(e->ip, ':') == NULL && *v4 == NULL)
@@ -167,7 +170,8 @@ static void spf_fix(char *out, size_t size, const char *domain, const char *reco
 		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s -all\"", domain, add);
 }
 
-static void add_verdict(struct doctor *d, const char *receiver, const char *via, const struct aa_prediction *p)
+static void add_verdict(struct doctor *d, const char *receiver, const char *via, const struct aa_prediction *p,
+			int bulk_only)
 {
 	struct verdict *v;
 
@@ -176,15 +180,32 @@ static void add_verdict(struct doctor *d, const char *receiver, const char *via,
 	v = &d->v[d->v_n++];
 	doctor_fmt(v->receiver, sizeof(v->receiver), "%s", receiver);
 	doctor_fmt(v->via, sizeof(v->via), "%s", via);
-	doctor_fmt(v->outcome, sizeof(v->outcome), "%s", aa_prediction_outcome(p));
+	doctor_fmt(v->outcome, sizeof(v->outcome), "%s", p->temp ? "undecided" : p->refused ? "refused" :
+		   p->junk ? "junk" : "inbox");
 	doctor_fmt(v->status, sizeof(v->status), "%s", p->refused && p->status != NULL ? p->status : "");
 	doctor_fmt(v->reason, sizeof(v->reason), "%s", p->reason != NULL ? p->reason : "");
-	if (p->refused)
+	v->bulk_only = bulk_only;
+	if (p->refused && bulk_only) {
+		d->refusals_bulk++;
+	} else if (p->refused) {
 		d->refusals++;
+		if (d->refusal[0] == '\0')
+			doctor_fmt(d->refusal, sizeof(d->refusal), "550 %s", p->status != NULL ? p->status : "");
+	}
 }
 
+static int requires(const struct aa_prediction *p)
+{
+	return p->profile != NULL && (p->profile->require_spf || p->profile->require_dkim || p->profile->require_dmarc);
+}
+
+#define RECEIVERS (sizeof(receivers) / sizeof(receivers[0]))
+
 /* Each receiver's verdict on domain's mail over route; into first the
- * first refused prediction, else the first one (SPF is the same at each). */
+ * first refused prediction, else the first one (SPF is the same at each).
+ * A refusal by a profile's require= (Outlook.com's rule for senders of
+ * 5,000+ messages a day) where a receiver that applies DMARC alone takes
+ * the message is marked as a bulk sender's. */
 static void judge(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain,
 		  const struct aa_route *route, const struct aa_out_change *chg, const char *via,
 		  struct aa_prediction *first)
@@ -195,76 +216,116 @@ static void judge(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *
 	const char *domains[1] = { domain };
 	struct aa_from from = { .status = AA_FROM_OK, .domain = domain, .addresses = 1, .domains = domains,
 				.domain_count = 1 };
+	struct aa_prediction p[RECEIVERS];
+	int dmarc_alone_takes = 0;
 
-	snprintf(sender, sizeof(sender), "postmaster@%s", domain);
-	for (size_t i = 0; i < sizeof(receivers) / sizeof(receivers[0]); i++) {
+	doctor_fmt(sender, sizeof(sender), "postmaster@%s", domain);
+	for (size_t i = 0; i < RECEIVERS; i++) {
 		const char *mx[1] = { receivers[i].mx };
 		struct aa_out_msg msg = { .env_sender = sender, .helo_default = d->primary_hostname, .from = &from,
 					  .dkim = &none, .rcpt_domain = receivers[i].rcpt, .mx = mx, .mx_count = 1,
 					  .submitter = &owner };
-		struct aa_prediction p;
 
-		if (aa_predict_change(ctx, &cfg->outbound, &msg, route, chg, &p) < 0)
-			p.temp = 1;
-		add_verdict(d, receivers[i].name, via, &p);
-		if (first != NULL && (i == 0 || (p.refused && !first->refused)))
-			*first = p;
+		if (aa_predict_change(ctx, &cfg->outbound, &msg, route, chg, &p[i]) < 0)
+			p[i].temp = 1;
+		dmarc_alone_takes |= !requires(&p[i]) && !p[i].refused && !p[i].temp;
 	}
+	for (size_t i = 0; i < RECEIVERS; i++) {
+		add_verdict(d, receivers[i].name, via, &p[i], p[i].refused && requires(&p[i]) && dmarc_alone_takes);
+		if (first != NULL && (i == 0 || (p[i].refused && !first->refused)))
+			*first = p[i];
+	}
+}
+
+/* 1 when domain does not exist in DNS at all (NXDOMAIN): receivers refuse
+ * its senders before anything else */
+static int missing(struct doctor *d, struct aa_ctx *ctx, const char *domain)
+{
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, domain, AA_DNS_TXT);
+	char fix[DOCTOR_TEXT_MAX];
+
+	if (a->status != AA_DNS_NXDOMAIN)
+		return 0;
+	doctor_fmt(fix, sizeof(fix), "send as a domain that exists (Debian: /etc/mailname and qualify_domain), or "
+		   "register %s and publish its records", domain);
+	doctor_add(d, SEV_BOUNCE, domain, "550 5.1.8", fix, "%s does not exist in DNS: receivers refuse its senders "
+		   "(550 5.1.8 Sender address rejected: Domain not found)", domain);
+	return 1;
 }
 
 void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain)
 {
 	char spf[2048], via[DOCTOR_NAME_MAX], fix[DOCTOR_TEXT_MAX];
-	const struct egress *v4, *v6;
+	const struct egress *v4 = NULL, *v6 = NULL, *e = NULL;
 	struct egress from_cfg;
 	struct aa_out_change chg = { 0 };
-	struct aa_prediction p;
+	struct aa_prediction p = { 0 };
+	const char *refusal;
 	struct key k;
-	int enforcing, has_dmarc, signs = 0;
+	int enforcing, has_dmarc, have_key, judged = 0, spf_findings;
 
-	doctor_lint_spf(d, ctx, domain, spf, sizeof(spf));
-	doctor_lint_dmarc(d, ctx, cfg->dmarc_mode, domain, &enforcing, &has_dmarc);
-	if (find_key(d, cfg, domain, &k)) {
-		signs = check_key(d, ctx, &k) != 0;
+	if (missing(d, ctx, domain))
+		return;
+	if ((have_key = find_key(d, cfg, domain, &k))) {
 		chg.sign_domain = k.domain;
 		chg.sign_selector = k.selector;
 		chg.sign_key_file = k.file;
-	} else {
-		doctor_add(d, SEV_WARNING, domain, NULL, "sign it: a line in authalign's outbound domains table ("
-			   "DOMAIN dkim_selector=S dkim_key=FILE, authalign-outbound(5)) or Exim's dkim_* transport "
-			   "options, and publish S._domainkey.DOMAIN", "no DKIM key signs %s's mail here: DMARC rests "
-			   "on SPF alone (a forwarded message fails it)%s; Gmail and Outlook.com want DKIM from bulk "
-			   "senders", domain, enforcing ? ", and its DMARC policy refuses what fails" : "");
 	}
-	(void)signs;
-	direct_egress(d, cfg, domain, &v4, &v6, &from_cfg);
-	if (v4 != NULL || v6 != NULL) {
+	/* the verdicts first: what a fault costs is what they say */
+	if (d->smarthost[0] == '\0') {
+		direct_egress(d, cfg, domain, &v4, &v6, &from_cfg);
+		e = v4 != NULL ? v4 : v6;
+	}
+	if (e != NULL) {
 		struct aa_route direct = cfg->outbound.direct;
-		const struct egress *e = v4 != NULL ? v4 : v6;
 
 		direct.name = "direct";
 		direct.egress_ip = e->ip;
 		direct.egress_ip2 = v4 != NULL && v6 != NULL ? v6->ip : NULL;
 		direct.helo = e->helo[0] != '\0' ? e->helo : NULL;
-		doctor_fmt(via, sizeof(via), "direct from %s%s%s", e->ip, direct.egress_ip2 != NULL ? " and " : "",
-			 direct.egress_ip2 != NULL ? direct.egress_ip2 : "");
+		doctor_fmt(via, sizeof(via), "direct from %s%s%s%s", e->ip, direct.egress_ip2 != NULL ? " and " : "",
+			   direct.egress_ip2 != NULL ? direct.egress_ip2 : "", d->mail_stays ? " (once Exim sends "
+			   "to other domains)" : "");
 		judge(d, ctx, cfg, domain, &direct, &chg, via, &p);
-		if (!p.temp && p.spf.result != AA_PASS && p.spf.result != AA_PERMERROR &&
-		    p.spf.result != AA_TEMPERROR) {
-			char code[32];
-
-			doctor_fmt(code, sizeof(code), "550 %s", p.status != NULL ? p.status : "");
-			spf_fix(fix, sizeof(fix), domain, spf, p.egress != NULL ? p.egress : e->ip, p.spf_fails_also);
-			doctor_add(d, p.refused ? SEV_BOUNCE : SEV_WARNING, domain, p.refused ? code : NULL, fix,
-				   "SPF of %s does not authorise %s, the address Exim sends its mail from (%s): %s",
-				   domain, p.egress != NULL ? p.egress : e->ip, e->source,
-				   aa_result_name(p.spf.result));
-		}
+		judged = 1;
 	}
 	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
 		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);
 
 		doctor_fmt(via, sizeof(via), "route %s", r->name);
 		judge(d, ctx, cfg, domain, r, &chg, via, NULL);
+	}
+	doctor_lint_dmarc(d, ctx, cfg->dmarc_mode, domain, &enforcing, &has_dmarc);
+	/* no verdict (no egress known): a policy that rejects is what a fault costs */
+	refusal = d->refusal[0] != '\0' ? d->refusal : !judged && enforcing ? "550 5.7.509" : NULL;
+	spf_findings = doctor_lint_spf(d, ctx, domain, spf, sizeof(spf), refusal);
+	if (have_key)
+		(void)check_key(d, ctx, &k, refusal);
+	else
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, "sign it: a line in "
+			   "authalign's outbound domains table ("
+			   "DOMAIN: dkim=SELECTOR:KEYFILE, authalign-outbound(5)) or Exim's dkim_* transport "
+			   "options, and publish SELECTOR._domainkey.DOMAIN", "no DKIM key signs %s's mail here: "
+			   "DMARC rests on SPF alone (a forwarded message fails it)%s; Gmail and Outlook.com want "
+			   "DKIM from bulk senders", domain, enforcing ? ", and its DMARC policy refuses what fails" :
+			   "");
+	if (!judged || p.temp)
+		return;
+	if (p.spf.result == AA_NONE && spf[0] == '\0') {
+		spf_fix(fix, sizeof(fix), domain, "", p.egress != NULL ? p.egress : e->ip, p.spf_fails_also);
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, fix, "%s publishes no SPF "
+			   "record: no receiver can tell that %s may send its mail", domain,
+			   p.egress != NULL ? p.egress : e->ip);
+	} else if (p.spf.result == AA_FAIL || p.spf.result == AA_SOFTFAIL || p.spf.result == AA_NEUTRAL ||
+		   p.spf.result == AA_NONE) {
+		spf_fix(fix, sizeof(fix), domain, spf, p.egress != NULL ? p.egress : e->ip, p.spf_fails_also);
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, fix, "SPF of %s does not "
+			   "authorise %s, the address Exim sends its mail from (%s): %s", domain,
+			   p.egress != NULL ? p.egress : e->ip, e->source, aa_result_name(p.spf.result));
+	} else if (p.spf.result == AA_PERMERROR && spf_findings == 0) {
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, "correct the record: "
+			   "authalign spf IP HELO postmaster@DOMAIN shows the receivers' reading", "receivers stop "
+			   "with permerror on the SPF record (%.300s), so SPF never passes", p.spf.reason != NULL ?
+			   p.spf.reason : "?");
 	}
 }

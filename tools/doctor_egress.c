@@ -76,7 +76,7 @@ static int is_localhost(const char *name)
 
 /* 1 when ip is an address no receiver sees (RFC 1918, shared, ULA,
  * link-local, loopback): a router translates it. */
-static int is_private(const char *ip)
+int doctor_is_private(const char *ip)
 {
 	unsigned char a[16];
 
@@ -90,13 +90,28 @@ static int is_private(const char *ip)
 	return 0;
 }
 
+/* The name to suggest for e: the name its PTR confirms, its HELO when it
+ * is a real one, else mail. and the first domain this host sends for. */
+static void suggest(const struct doctor *d, const struct egress *e, const char *fcrdns, char *out, size_t size)
+{
+	if (fcrdns != NULL && fcrdns[0] != '\0')
+		doctor_fmt(out, size, "%s", fcrdns);
+	else if (e->helo[0] != '\0' && !is_localhost(e->helo))
+		doctor_fmt(out, size, "%s", e->helo);
+	else if (d->domains_n > 0)
+		doctor_fmt(out, size, "mail.%s", d->domains[0]);
+	else
+		doctor_fmt(out, size, "<your.host.name>");
+}
+
 /* The PTR of e's address; its first name that resolves back into
  * fcrdns (or "") */
 static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress *e, char *fcrdns, size_t size)
 {
-	char rev[80], fix[DOCTOR_TEXT_MAX];
+	char rev[80], fix[DOCTOR_TEXT_MAX], want[DOCTOR_NAME_MAX];
 	const struct aa_dns_answer *a;
-	const char *want = e->helo[0] != '\0' && !is_localhost(e->helo) ? e->helo : "mail.example.com";
+
+	suggest(d, e, NULL, want, sizeof(want));
 
 	fcrdns[0] = '\0';
 	if (doctor_reverse_name(e->ip, rev, sizeof(rev)) == NULL) {
@@ -104,7 +119,7 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 			   "not an address: not checked", e->ip);
 		return;
 	}
-	if (is_private(e->ip)) {
+	if (doctor_is_private(e->ip)) {
 		doctor_add(d, SEV_WARNING, e->source, NULL, "give the public address in authalign's outbound_egress, "
 			   "or run doctor on a copy with it", "%s is a private address: receivers see the address "
 			   "a router translates it to, whose PTR and SPF are not checked here", e->ip);
@@ -136,8 +151,10 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 			return;
 		}
 	}
-	doctor_fmt(fix, sizeof(fix), "publish %.200s %s %s, or have the PTR of %s changed to a name that has it "
-		 "(%s)", a->rr[0].text, strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, e->ip, want);
+	doctor_fmt(fix, sizeof(fix), "have whoever holds %s (your provider) change its PTR to a name that resolves "
+		   "to it (%s, with %s %s %s), or publish %.200s %s %s if that name is yours", e->ip, want, want,
+		   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, a->rr[0].text,
+		   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip);
 	doctor_add(d, SEV_BOUNCE, rev, "550 5.7.25", fix, "the PTR of %s (%s) names %.200s, which does not "
 		   "resolve back to %s (no forward-confirmed reverse DNS): Gmail refuses its mail (550 5.7.25)",
 		   e->ip, e->source, a->rr[0].text, e->ip);
@@ -145,17 +162,25 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 
 static void check_helo(struct doctor *d, struct aa_ctx *ctx, const struct egress *e, const char *fcrdns)
 {
-	const char *name = fcrdns[0] != '\0' ? fcrdns : "mail.example.com";
-	char fix[DOCTOR_TEXT_MAX];
+	char fix[DOCTOR_TEXT_MAX], name[DOCTOR_NAME_MAX], where[DOCTOR_TEXT_MAX];
 	int r;
+
+	suggest(d, e, fcrdns, name, sizeof(name));
+	if (is_localhost(name) || strcmp(name, e->helo) == 0)
+		doctor_fmt(name, sizeof(name), "%s", d->domains_n > 0 ? d->domains[0] : "<your.host.name>");
+	if (d->cpanel)
+		doctor_fmt(where, sizeof(where), "cPanel: WHM's Exim configuration (the host name), or a line "
+			   "\"DOMAIN: %s\" in /etc/mailhelo", name);
+	else
+		doctor_fmt(where, sizeof(where), "Debian: MAIN_HARDCODE_PRIMARY_HOSTNAME = %s in "
+			   "/etc/exim4/exim4.conf.localmacros (or helo_data = %s on the transport), then "
+			   "update-exim4.conf and reload Exim", name, name);
 
 	if (e->helo[0] == '\0')
 		return;		/* an expansion: depends on the message */
 	if (is_localhost(e->helo)) {
-		doctor_fmt(fix, sizeof(fix), "say a name that resolves to %s and that its PTR gives (%s): Debian: "
-			 "MAIN_HARDCODE_PRIMARY_HOSTNAME = %s in /etc/exim4/exim4.conf.localmacros (or "
-			 "helo_data = %s on the transport), then update-exim4.conf and reload Exim", e->ip, name, name,
-			 name);
+		doctor_fmt(fix, sizeof(fix), "say a name that resolves to %s and that its PTR gives (%s): %s", e->ip,
+			   name, where);
 		doctor_add(d, SEV_BOUNCE, e->source, "550 5.7.1", fix, "HELO %.200s from %s: %s; receivers refuse "
 			   "it (550 5.7.1 HELO rejected) and block lists list it", e->helo, e->ip,
 			   strchr(e->helo, '.') == NULL ? "a bare name, not a fully qualified one" :
@@ -163,8 +188,12 @@ static void check_helo(struct doctor *d, struct aa_ctx *ctx, const struct egress
 		return;
 	}
 	if ((r = resolves_to(ctx, e->helo, e->ip)) == 0) {
-		doctor_fmt(fix, sizeof(fix), "publish %.200s %s %s, or say a name that has it (%s)", e->helo,
-			 strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, name);
+		if (fcrdns[0] != '\0')
+			doctor_fmt(fix, sizeof(fix), "publish %.200s %s %s, or say %s, the name its PTR confirms",
+				   e->helo, strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, fcrdns);
+		else
+			doctor_fmt(fix, sizeof(fix), "publish %.200s %s %s (and make it the name the PTR of %s gives)",
+				   e->helo, strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, e->ip);
 		doctor_add(d, SEV_WARNING, e->source, "450 4.7.1", fix, "HELO %.200s does not resolve to %s, the "
 			   "address it is said from: receivers that check HELO refuse (450 4.7.1 Helo command "
 			   "rejected: Host not found) and others score it as spam", e->helo, e->ip);
@@ -176,21 +205,23 @@ static void check_helo(struct doctor *d, struct aa_ctx *ctx, const struct egress
 
 void doctor_check_egress(struct doctor *d, struct aa_ctx *ctx)
 {
+	if (d->smarthost[0] != '\0')
+		return;		/* receivers never see these addresses */
 	for (size_t i = 0; i < d->egress_n; i++) {
 		char fcrdns[DOCTOR_NAME_MAX];
-		int seen = 0;
+		int seen = 0, said = 0;
 
-		/* an address said with several HELO names is looked up once */
-		for (size_t k = 0; k < i; k++)
+		/* an address said with several HELO names is looked up once,
+		 * a HELO that names no host is said once */
+		for (size_t k = 0; k < i; k++) {
 			seen |= strcmp(d->egress[k].ip, d->egress[i].ip) == 0;
+			said |= strcmp(d->egress[k].helo, d->egress[i].helo) == 0 && is_localhost(d->egress[i].helo);
+		}
 		if (!seen)
 			check_ptr(d, ctx, &d->egress[i], fcrdns, sizeof(fcrdns));
 		else
 			fcrdns[0] = '\0';
-		check_helo(d, ctx, &d->egress[i], fcrdns);
+		if (!said)
+			check_helo(d, ctx, &d->egress[i], fcrdns);
 	}
-	if (d->egress_n == 0 && d->ask_exim)
-		doctor_add(d, SEV_WARNING, "exim -bP transport_list", NULL, "set interface on the smtp transport, "
-			   "or outbound_egress in authalign's settings", "no address this host sends from is known: "
-			   "PTR, FCrDNS, HELO and SPF from it are not checked");
 }

@@ -148,9 +148,17 @@ void doctor_read_exim(struct doctor *d)
 }
 
 struct route_probe {
-	char router[64], transport[64], undeliverable[512];
+	char router[64], transport[64], host[DOCTOR_NAME_MAX], undeliverable[512];
 	int deferred;
 };
+
+static void take_driver(const char *line, void *arg)
+{
+	char *driver = arg;
+
+	if (strncmp(line, "driver = ", 9) == 0)
+		doctor_fmt(driver, 64, "%s", line + 9);
+}
 
 static void take_route(const char *line, void *arg)
 {
@@ -163,6 +171,8 @@ static void take_route(const char *line, void *arg)
 		doctor_fmt(r->undeliverable, sizeof(r->undeliverable), "%s", p + 19);
 	} else if (strstr(line, "cannot be resolved at this time") != NULL) {
 		r->deferred = 1;
+	} else if (strncmp(line, "  host ", 7) == 0 && r->host[0] == '\0') {
+		doctor_fmt(r->host, sizeof(r->host), "%.*s", (int)strcspn(line + 7, " "), line + 7);
 	}
 }
 
@@ -172,7 +182,12 @@ void doctor_check_exim_routing(struct doctor *d)
 	const char *fix;
 
 	(void)exim_ask("-bt " ROUTE_PROBE, take_route, &r);
-	if (r.undeliverable[0] != '\0') {
+	if (r.undeliverable[0] != '\0')
+		d->mail_stays = 1;
+	if (r.undeliverable[0] != '\0' && d->local_only &&
+	    strstr(r.undeliverable, "Mailing to remote domains not supported") != NULL) {
+		/* said already, with its file and line */
+	} else if (r.undeliverable[0] != '\0') {
 		if (strstr(r.undeliverable, "Mailing to remote domains not supported") != NULL)
 			fix = "Debian: dc_eximconfig_configtype='internet' (or 'smarthost' with dc_smarthost) in "
 			      "/etc/exim4/update-exim4.conf.conf, then update-exim4.conf and reload Exim";
@@ -187,5 +202,22 @@ void doctor_check_exim_routing(struct doctor *d)
 		doctor_add(d, SEV_WARNING, "exim -bt " ROUTE_PROBE, NULL, "check this host's DNS (resolv.conf)",
 			   "Exim cannot route a remote address now (a DNS failure?): mail to other domains waits "
 			   "in the queue");
+	}
+	if (r.router[0] != '\0' && r.host[0] != '\0') {
+		char args[128], driver[64] = "";
+
+		doctor_fmt(args, sizeof(args), "-bP router %s", r.router);
+		if (strspn(r.router, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+		    strlen(r.router))
+			(void)exim_ask(args, take_driver, driver);
+		if (strcmp(driver, "manualroute") == 0) {
+			doctor_fmt(d->smarthost, sizeof(d->smarthost), "%s", r.host);
+			doctor_add(d, SEV_WARNING, "exim -bt " ROUTE_PROBE, NULL, "publish the provider's SPF (its "
+				   "include:) in each domain's record, and sign with DKIM keys the provider or this "
+				   "host holds; ask the provider for its own checklist", "remote mail leaves through "
+				   "the smarthost %.200s (router %.60s): receivers see the provider's address, not this "
+				   "host's, so this host's PTR, HELO and the verdicts of direct delivery are not "
+				   "checked", r.host, r.router);
+		}
 	}
 }

@@ -141,6 +141,16 @@ void doctor_read_domains(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 			add_domain(d, ctx, pol.matched_key, strlen(pol.matched_key), "outbound_domains_file");
 	(void)doctor_each_line(d, "/etc/userdomains", take_domain_line, &a);
 	(void)doctor_each_line(d, "/etc/localdomains", take_domain_line, &a);
+	/* Debian: the mail name, the other names it takes mail for */
+	(void)doctor_each_line(d, "/etc/mailname", take_domain_line, &a);
+	for (const char *p = d->debian_domains; *p != '\0';) {
+		size_t n = strcspn(p, ":; ");
+
+		if (n > 0 && p[0] != '*' && p[0] != '@')
+			add_domain(d, ctx, p, n, "dc_other_hostnames");
+		p += n;
+		p += *p != '\0';
+	}
 	if (d->ask_exim && d->domains_n == 0) {
 		char *q = exim_option("qualify_domain");
 

@@ -178,13 +178,18 @@ struct debian_conf {
 static void take_debian(struct doctor *d, const char *file, unsigned lineno, char *line, void *arg)
 {
 	struct debian_conf *c = arg;
+	char v[AA_LSEARCH_LINE_MAX];
 
-	(void)d;
 	snprintf(c->file, sizeof(c->file), "%s", file);
 	if (shell_value(line, "dc_eximconfig_configtype", c->type, sizeof(c->type)) == 0)
 		c->type_line = lineno;
 	else if (shell_value(line, "dc_smarthost", c->smarthost, sizeof(c->smarthost)) == 0)
 		c->smarthost_line = lineno;
+	else if ((shell_value(line, "dc_other_hostnames", v, sizeof(v)) == 0 ||
+		  shell_value(line, "dc_readhost", v, sizeof(v)) == 0) && v[0] != '\0')
+		/* the domains this host's mail is from (hosted.c reads them) */
+		doctor_fmt(d->debian_domains + strlen(d->debian_domains),
+			   sizeof(d->debian_domains) - strlen(d->debian_domains), "%s:", v);
 }
 
 /* Debian's update-exim4.conf.conf. */
@@ -203,6 +208,8 @@ void doctor_check_debian(struct doctor *d)
 	smarthost = c->smarthost;
 	type_line = c->type_line;
 	smarthost_line = c->smarthost_line;
+	if (strcmp(type, "local") == 0)
+		d->local_only = 1;
 	if (strcmp(type, "local") == 0)
 		add(d, SEV_BOUNCE, full, type_line, "dc_eximconfig_configtype='internet' (or 'smarthost'), then "
 		    "update-exim4.conf and reload Exim; or dpkg-reconfigure exim4-config",

@@ -11,7 +11,10 @@
  * explains the record's own faults, with the record to publish.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "aa_dns.h"
@@ -21,19 +24,23 @@
 #define SPF_VOIDS_MAX 2		/* RFC 7208 4.6.4 */
 #define SPF_DEPTH_MAX 12	/* includes in includes: past the lookup limit anyway */
 #define SPF_RECORD_MAX 2048
+#define SPF_VISITED_MAX 32	/* names walked for one domain: a loop is walked once */
 
 struct walk {
 	unsigned lookups, voids;
 	int temp;
+	char visited[SPF_VISITED_MAX][DOCTOR_NAME_MAX];
+	size_t visited_n;
 	char voided[256];		/* the names that did not exist */
 	char broken[512];		/* the first fault that is permerror by itself */
 };
 
 /* The one SPF record of domain into out: 1, 0 none, -1 temporary,
- * 2 more than one (out: the first, all: every record's terms joined). */
+ * 2 more than one (out: the first), 3 one too long to read here. */
 static int fetch(struct aa_ctx *ctx, const char *domain, char *out, size_t size, size_t *count)
 {
 	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, domain, AA_DNS_TXT);
+	int long_one = 0;
 
 	*count = 0;
 	out[0] = '\0';
@@ -43,41 +50,66 @@ static int fetch(struct aa_ctx *ctx, const char *domain, char *out, size_t size,
 		const char *t = a->rr[i].text;
 
 		if (a->rr[i].text_len >= 6 && strncasecmp(t, "v=spf1", 6) == 0 && (t[6] == ' ' || t[6] == '\0')) {
-			if (++*count == 1)
+			if (++*count == 1) {
+				long_one = a->rr[i].text_len >= size;
 				doctor_fmt(out, size, "%.*s", (int)strnlen(t, a->rr[i].text_len), t);
+			}
 		}
 	}
-	return *count == 0 ? 0 : *count == 1 ? 1 : 2;
+	return *count == 0 ? 0 : *count > 1 ? 2 : long_one ? 3 : 1;
 }
 
-/* A name's existence for a void-lookup count: 1 it has an answer of
- * type, 0 void, -1 temporary. */
-static int exists(struct aa_ctx *ctx, const char *name, enum aa_dns_type t1, enum aa_dns_type t2)
+/* A name's address for a void-lookup count (an IPv4 receiver asks A):
+ * 1 it has one, 0 void, -1 temporary. */
+static int exists(struct aa_ctx *ctx, const char *name, enum aa_dns_type type)
 {
-	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, name, t1), *b;
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, name, type);
 
-	if (aa_dns_is_temp(a->status))
-		return -1;
-	if (a->status == AA_DNS_OK || t2 == 0)
-		return a->status == AA_DNS_OK;
-	b = aa_dns_lookup(ctx->dns, name, t2);
-	return aa_dns_is_temp(b->status) ? -1 : b->status == AA_DNS_OK;
+	return aa_dns_is_temp(a->status) ? -1 : a->status == AA_DNS_OK;
 }
 
 static void walk_record(struct aa_ctx *ctx, const char *domain, const char *record, int depth, struct walk *w);
 
+/* The first fault that is permerror by itself, kept. */
+static void broken(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void broken(struct walk *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->broken[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w->broken, sizeof(w->broken), fmt, ap);
+	va_end(ap);
+}
+
+/* Walk domain's record once: a name met again (a loop, or two includes
+ * of one provider) costs its lookup but is not walked again. */
 static void walk_domain(struct aa_ctx *ctx, const char *domain, int depth, struct walk *w, const char *how)
 {
 	char record[SPF_RECORD_MAX];
 	size_t count;
-	int got = fetch(ctx, domain, record, sizeof(record), &count);
+	int got;
 
+	if (w->lookups > SPF_LOOKUPS_MAX || depth > SPF_DEPTH_MAX)
+		return;		/* receivers stop here too */
+	for (size_t i = 0; i < w->visited_n; i++)
+		if (strcasecmp(w->visited[i], domain) == 0) {
+			if (depth > 0)
+				broken(w, "%s%.200s includes itself (a loop)", how, domain);
+			return;
+		}
+	if (w->visited_n >= SPF_VISITED_MAX)
+		return;
+	doctor_fmt(w->visited[w->visited_n++], DOCTOR_NAME_MAX, "%s", domain);
+	got = fetch(ctx, domain, record, sizeof(record), &count);
 	if (got < 0)
 		w->temp = 1;
-	else if (got != 1 && w->broken[0] == '\0')
-		doctor_fmt(w->broken, sizeof(w->broken), "%s %.200s has %s SPF record", how, domain,
-			 got == 0 ? "no" : "more than one");
-	else if (got == 1)
+	else if (got == 0 || got == 2)
+		broken(w, "%s%.200s has %s SPF record", how, domain, got == 0 ? "no" : "more than one");
+	else if (got == 3)
+		broken(w, "%s%.200s's SPF record is too long to be read here; check it by hand", how, domain);
+	else
 		walk_record(ctx, domain, record, depth + 1, w);
 }
 
@@ -93,48 +125,80 @@ static void note_void(struct walk *w, const char *name, int r)
 	}
 }
 
+/* ip4:/ip6: arguments as receivers read them: an address, /prefix in range */
+static int ip_arg_ok(const char *arg, int six)
+{
+	char addr[INET6_ADDRSTRLEN + 1];
+	unsigned char bin[16];
+	size_t n = strcspn(arg, "/");
+	const char *cidr = arg + n;
+
+	if (n == 0 || n >= sizeof(addr))
+		return 0;
+	memcpy(addr, arg, n);
+	addr[n] = '\0';
+	if (inet_pton(six ? AF_INET6 : AF_INET, addr, bin) != 1)
+		return 0;
+	if (*cidr == '/') {
+		char *end;
+		long v = strtol(cidr + 1, &end, 10);
+
+		if (end == cidr + 1 || *end != '\0' || v < 0 || v > (six ? 128 : 32))
+			return 0;
+	}
+	return 1;
+}
+
+static int term_is(const char *name, size_t n, const char *word)
+{
+	return n == strlen(word) && strncasecmp(name, word, n) == 0;
+}
+
 static void walk_record(struct aa_ctx *ctx, const char *domain, const char *record, int depth, struct walk *w)
 {
 	char copy[SPF_RECORD_MAX], redirect[DOCTOR_NAME_MAX] = "";
-	int has_all = 0;
+	int has_all = 0, redirects = 0;
 
-	if (depth > SPF_DEPTH_MAX)
-		return;
 	doctor_fmt(copy, sizeof(copy), "%s", record + 6);
 	for (char *save = NULL, *term = strtok_r(copy, " ", &save); term != NULL; term = strtok_r(NULL, " ", &save)) {
 		const char *name = term, *arg;
 		size_t n;
+		char sep;
 
 		if (*name == '+' || *name == '-' || *name == '~' || *name == '?')
 			name++;
 		n = strcspn(name, ":/=");
-		arg = name[n] == ':' || name[n] == '=' ? name + n + 1 : NULL;
-		if (n == 3 && strncasecmp(name, "all", 3) == 0) {
+		sep = name[n];
+		arg = sep == ':' || sep == '=' ? name + n + 1 : NULL;
+		if ((term_is(name, n, "redirect") || term_is(name, n, "exp")) && sep != '=') {
+			broken(w, "%.200s's record has \"%.100s\": a modifier is written with =", domain, term);
+		} else if (term_is(name, n, "all") && sep == '\0') {
 			has_all = 1;
-		} else if (n == 7 && strncasecmp(name, "include", 7) == 0 && arg != NULL) {
+		} else if (term_is(name, n, "include") && arg != NULL && *arg != '\0') {
 			w->lookups++;
 			if (strchr(arg, '%') == NULL)
 				walk_domain(ctx, arg, depth, w, "include:");
-		} else if (n == 8 && strncasecmp(name, "redirect", 8) == 0 && arg != NULL) {
+		} else if (term_is(name, n, "redirect")) {
+			if (++redirects > 1)
+				broken(w, "%.200s's record has two redirect= modifiers", domain);
 			doctor_fmt(redirect, sizeof(redirect), "%s", arg);
-		} else if ((n == 1 && strncasecmp(name, "a", 1) == 0) || (n == 2 && strncasecmp(name, "mx", 2) == 0)) {
+		} else if (term_is(name, n, "a") || term_is(name, n, "mx")) {
 			char target[DOCTOR_NAME_MAX];
 
 			w->lookups++;
-			doctor_fmt(target, sizeof(target), "%.*s", arg != NULL ? (int)strcspn(arg, "/") : 250,
-				 arg != NULL ? arg : domain);
-			if (strchr(target, '%') == NULL)
-				note_void(w, target, n == 1 ? exists(ctx, target, AA_DNS_A, AA_DNS_AAAA) :
-					  exists(ctx, target, AA_DNS_MX, 0));
-		} else if ((n == 3 && strncasecmp(name, "ptr", 3) == 0) ||
-			   (n == 6 && strncasecmp(name, "exists", 6) == 0)) {
+			doctor_fmt(target, sizeof(target), "%.*s", arg != NULL && *arg != '\0' ? (int)strcspn(arg, "/") :
+				   250, arg != NULL && *arg != '\0' ? arg : domain);
+			if (strchr(target, '%') == NULL && target[0] != '\0')
+				note_void(w, target, exists(ctx, target, n == 1 ? AA_DNS_A : AA_DNS_MX));
+		} else if (term_is(name, n, "ptr") || term_is(name, n, "exists")) {
 			w->lookups++;
-		} else if ((n == 3 && strncasecmp(name, "ip4", 3) == 0) || (n == 3 && strncasecmp(name, "ip6", 3) == 0) ||
-			   (n == 3 && strncasecmp(name, "exp", 3) == 0) || name[n] == '=') {
+		} else if (term_is(name, n, "ip4") || term_is(name, n, "ip6")) {
+			if (arg == NULL || !ip_arg_ok(arg, name[2] == '6'))
+				broken(w, "%.200s's record has \"%.100s\", which is no address", domain, term);
+		} else if (term_is(name, n, "exp") || sep == '=') {
 			continue;	/* no lookup; an unknown modifier is ignored */
-		} else if (w->broken[0] == '\0') {
-			doctor_fmt(w->broken, sizeof(w->broken), "%.200s's record has a term receivers cannot read: "
-				 "\"%.100s\"", domain, term);
+		} else {
+			broken(w, "%.200s's record has a term receivers cannot read: \"%.100s\"", domain, term);
 		}
 	}
 	if (redirect[0] != '\0' && !has_all) {
@@ -144,8 +208,20 @@ static void walk_record(struct aa_ctx *ctx, const char *domain, const char *reco
 	}
 }
 
-/* The terms of record without v=spf1 and its all (for merging two). */
-static void terms_of(const char *record, char *out, size_t size, char *all, size_t all_size)
+/* 1 when the space-separated list out holds term t (without case) */
+static int has_term(const char *out, const char *t)
+{
+	size_t n = strlen(t);
+
+	for (const char *p = out; (p = strcasestr(p, t)) != NULL; p++)
+		if ((p == out || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* The terms of record without v=spf1 and its all, appended to out
+ * (merging two records); 0 when out is too small for them. */
+static int terms_of(const char *record, char *out, size_t size, char *all, size_t all_size)
 {
 	char copy[SPF_RECORD_MAX];
 	size_t o = strlen(out);
@@ -156,67 +232,86 @@ static void terms_of(const char *record, char *out, size_t size, char *all, size
 
 		if (strcasecmp(bare, "all") == 0) {
 			if (all[0] == '\0')
-				snprintf(all, all_size, "%s", t);
+				doctor_fmt(all, all_size, "%s", t);
 			continue;
 		}
-		if (strstr(out, t) == NULL && o + strlen(t) + 2 < size)
-			o += (size_t)snprintf(out + o, size - o, " %s", t);
+		if (has_term(out, t))
+			continue;
+		if (o + strlen(t) + 2 >= size)
+			return 0;
+		o += (size_t)snprintf(out + o, size - o, " %s", t);
 	}
+	return 1;
 }
 
-void doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *record, size_t size)
+/* What an SPF fault costs (severity, where, code): a bounce with the
+ * refusal it earns, or a warning when no receiver refuses for it (the
+ * DMARC policy, DKIM). */
+#define SPF_COST(refusal) ((refusal) != NULL ? SEV_BOUNCE : SEV_WARNING), domain, (refusal)
+#define SPF_WHY(refusal) ((refusal) != NULL ? "" : "; nothing is refused for it now (DKIM passes, or the DMARC policy " \
+			  "does not reject), but any message DKIM does not carry fails")
+
+int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *record, size_t size,
+		    const char *refusal)
 {
 	const struct aa_dns_answer *a;
-	struct walk w = { 0 };
+	struct walk *w = calloc(1, sizeof(*w));
 	char fix[DOCTOR_TEXT_MAX];
-	size_t count;
+	size_t count, before = d->bounces + d->warnings;
 	int got = fetch(ctx, domain, record, size, &count);
 
+	if (w == NULL)
+		return 0;
 	if (got < 0) {
 		doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "the SPF (TXT) lookup failed "
 			   "temporarily: SPF not checked");
-		return;
-	}
-	if (got == 0)
-		return;		/* doctor_domain.c says what is missing, with the egress to list */
-	if (got == 2) {
-		char merged[SPF_RECORD_MAX] = "", all[16] = "";
+	} else if (got == 2) {
+		char merged[480] = "", all[16] = "";
+		int fits = 1;
 
 		a = aa_dns_lookup(ctx->dns, domain, AA_DNS_TXT);
 		for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++)
 			if (strncasecmp(a->rr[i].text, "v=spf1", 6) == 0)
-				terms_of(a->rr[i].text, merged, sizeof(merged), all, sizeof(all));
-		doctor_fmt(fix, sizeof(fix), "publish one record, both merged: %s TXT \"v=spf1%.700s %s\" (and delete "
-			 "the others)", domain, merged, all[0] != '\0' ? all : "~all");
-		doctor_add(d, SEV_BOUNCE, domain, "550 5.7.509", fix, "%zu SPF records: receivers take none "
-			   "(permerror), so SPF never passes; DMARC fails where DKIM does not pass (Microsoft 365 "
-			   "550 5.7.509, Gmail 550 5.7.26)", count);
-		return;
+				fits &= terms_of(a->rr[i].text, merged, sizeof(merged), all, sizeof(all));
+		if (fits)
+			doctor_fmt(fix, sizeof(fix), "publish one record, both merged: %s TXT \"v=spf1%s %s\" (and "
+				   "delete the others)", domain, merged, all[0] != '\0' ? all : "~all");
+		else
+			doctor_fmt(fix, sizeof(fix), "publish one record holding the terms of all %zu (too long to "
+				   "print here), and delete the others", count);
+		doctor_add(d, SPF_COST(refusal), fix, "%zu SPF records: receivers take none (permerror), so SPF "
+			   "never passes%s", count, SPF_WHY(refusal));
+	} else if (got == 3) {
+		doctor_add(d, SEV_WARNING, domain, NULL, "check it by hand: authalign spf IP HELO postmaster@DOMAIN",
+			   "the SPF record is over %d bytes: not read here", SPF_RECORD_MAX);
+	} else if (got == 1) {
+		walk_domain(ctx, domain, 0, w, "");
+		if (w->temp)
+			doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "a lookup for the SPF record's "
+				   "terms failed temporarily: the counts below may be short");
+		if (w->lookups > SPF_LOOKUPS_MAX)
+			doctor_add(d, SPF_COST(refusal), "replace a, mx and include: of your own hosts by their "
+				   "ip4:/ip6: addresses, and drop the includes of services you no longer send through, "
+				   "until the count is 10 or less", "the SPF record needs more than 10 DNS lookups "
+				   "with its includes (%u counted before receivers stop): permerror, so SPF never "
+				   "passes%s", w->lookups, SPF_WHY(refusal));
+		if (w->voids > SPF_VOIDS_MAX) {
+			doctor_fmt(fix, sizeof(fix), "remove the terms naming what does not exist: %.600s", w->voided);
+			doctor_add(d, SPF_COST(refusal), fix, "the SPF record asks %u names that do not exist (the "
+				   "limit is 2 void lookups): permerror%s", w->voids, SPF_WHY(refusal));
+		} else if (w->voids > 0) {
+			doctor_fmt(fix, sizeof(fix), "remove the terms naming what does not exist: %.600s", w->voided);
+			doctor_add(d, SEV_WARNING, domain, NULL, fix, "the SPF record asks %u name%s that do%s not "
+				   "exist (2 are allowed, a third is permerror)", w->voids, w->voids == 1 ? "" : "s",
+				   w->voids == 1 ? "es" : "");
+		}
+		if (w->broken[0] != '\0')
+			doctor_add(d, SPF_COST(refusal), "correct the term, or remove it", "%s: receivers stop with "
+				   "permerror, so SPF never passes%s", w->broken, SPF_WHY(refusal));
+		if (has_term(record, "+all") || has_term(record, "all"))
+			doctor_add(d, SEV_WARNING, domain, NULL, "end the record with -all (or ~all)", "the SPF record "
+				   "ends +all: every host on the Internet passes as %s", domain);
 	}
-	walk_record(ctx, domain, record, 0, &w);
-	if (w.temp)
-		doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "a lookup for the SPF record's terms "
-			   "failed temporarily: the counts below may be short");
-	if (w.lookups > SPF_LOOKUPS_MAX)
-		doctor_add(d, SEV_BOUNCE, domain, "550 5.7.509", "replace a, mx and include: of your own hosts by "
-			   "their ip4:/ip6: addresses, and drop the includes of services you no longer send through, "
-			   "until the count is 10 or less", "the SPF record needs %u DNS lookups with its includes "
-			   "(the limit is 10): receivers stop with permerror, so SPF never passes; DMARC fails where "
-			   "DKIM does not pass (Microsoft 365 550 5.7.509, Gmail 550 5.7.26)", w.lookups);
-	if (w.voids > SPF_VOIDS_MAX) {
-		doctor_fmt(fix, sizeof(fix), "remove the terms naming what does not exist: %.600s", w.voided);
-		doctor_add(d, SEV_BOUNCE, domain, "550 5.7.509", fix, "the SPF record asks %u names that do not "
-			   "exist (the limit is 2 void lookups): receivers stop with permerror", w.voids);
-	} else if (w.voids > 0) {
-		doctor_fmt(fix, sizeof(fix), "remove the terms naming what does not exist: %.600s", w.voided);
-		doctor_add(d, SEV_WARNING, domain, NULL, fix, "the SPF record asks %u name%s that do%s not exist (2 "
-			   "are allowed, a third is permerror)", w.voids, w.voids == 1 ? "" : "s",
-			   w.voids == 1 ? "es" : "");
-	}
-	if (w.broken[0] != '\0')
-		doctor_add(d, SEV_BOUNCE, domain, "550 5.7.509", "correct the term, or remove it", "%s: receivers "
-			   "stop with permerror, so SPF never passes", w.broken);
-	if (strstr(record, "+all") != NULL || strcasestr(record, " all") != NULL)
-		doctor_add(d, SEV_WARNING, domain, NULL, "end the record with -all (or ~all)", "the SPF record "
-			   "ends +all: every host on the Internet passes as %s", domain);
+	free(w);
+	return (int)(d->bounces + d->warnings - before);
 }

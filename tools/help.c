@@ -99,7 +99,7 @@ static const struct tool_command commands[] = {
 	  "  --domain D    check this one domain (else every domain the host sends for)\n",
 	  "\"== this host ==\", then \"== domain D ==\" for each domain: one finding a line,\n"
 	  "\"WHERE: bounce [CODE]: ...\" or \"WHERE: warning: ...\", each with \"fix:\";\n"
-	  "\"verdict: RECEIVER, VIA: pass|junk|refused STATUS: why\" for Microsoft 365,\n"
+	  "\"verdict: RECEIVER, VIA: inbox|junk|refused STATUS: why\" for Microsoft 365,\n"
 	  "Outlook.com and Gmail; then \"doctor: N findings that bounce mail, M warnings,\n"
 	  "K verdicts refused (...)\".",
 	  "command root groups files_read domains_checked domains_not_checked bounce warnings refused exit",
