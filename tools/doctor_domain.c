@@ -93,11 +93,28 @@ static int find_key(const struct doctor *d, const struct aa_config *cfg, const c
 	return 0;
 }
 
+/* text as a TXT record's quoted strings of at most 255 octets each, as
+ * zone files and most DNS panels want a key: "..." "..." */
+static void quoted_chunks(const char *text, char *out, size_t size)
+{
+	size_t o = 0, n = strlen(text);
+
+	for (size_t i = 0; i < n && o + 4 < size; i += 250) {
+		size_t take = n - i < 250 ? n - i : 250;
+
+		if (o + take + 4 >= size)
+			break;
+		o += (size_t)snprintf(out + o, size - o, "%s\"%.*s\"", i > 0 ? " " : "", (int)take, text + i);
+	}
+	if (o == 0 && size > 0)
+		out[0] = '\0';
+}
+
 /* The key file readable, its public half published at the selector:
  * 1 when the signature will verify, 0 when not (a finding), -1 unknown. */
 static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, const char *refusal)
 {
-	char name[DOCTOR_NAME_MAX + 80], fix[DOCTOR_TEXT_MAX + 1024];
+	char name[DOCTOR_NAME_MAX + 80], fix[DOCTOR_TEXT_MAX + 1024], chunks[DOCTOR_TEXT_MAX];
 	const char *why = NULL, *rec;
 	struct aa_dkim_pub pub;
 	enum aa_result res;
@@ -120,7 +137,8 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, 
 	if (res == AA_PASS)
 		return 1;
 	rec = aa_dkim_pub_record(ctx, &pub);
-	doctor_fmt(fix, sizeof(fix), "publish: %s TXT \"%s\"", name, rec != NULL ? rec : "(out of memory)");
+	quoted_chunks(rec != NULL ? rec : "(out of memory)", chunks, sizeof(chunks));
+	doctor_fmt(fix, sizeof(fix), "publish: %s TXT %s", name, chunks);
 	doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, name, refusal, fix, "%s: receivers cannot "
 		   "verify the signature made "
 		   "with %s (%s); DKIM fails, so DMARC rests on SPF alone", other ? "the key published is not the "
@@ -163,8 +181,11 @@ static void spf_fix(char *out, size_t size, const char *domain, const char *reco
 
 	doctor_fmt(add, sizeof(add), "%s:%s%s%s%s", strchr(ip, ':') != NULL ? "ip6" : "ip4", ip, ip2 != NULL ?
 		 (strchr(ip2, ':') != NULL ? " ip6:" : " ip4:") : "", ip2 != NULL ? ip2 : "", "");
-	if (record[0] != '\0')
-		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s%.500s\" (%.140s added to the record)",
+	if (record[0] != '\0' && strlen(record) > 480)
+		doctor_fmt(out, size, "add %.140s after v=spf1 in the SPF record of %.253s (the record is too long "
+			   "to print here)", add, domain);
+	else if (record[0] != '\0')
+		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s%.480s\" (%.140s added to the record)",
 			 domain, add, record + 6, add);
 	else
 		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s -all\"", domain, add);

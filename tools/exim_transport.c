@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "tool.h"
 
@@ -81,14 +82,22 @@ static void set_value(char **to, const char *line, size_t name_len)
  * AUTHALIGN_EXIM command, e.g. "exim4 -C /etc/exim4/new.conf"), line by
  * line (a line without its newline) to take(); 0 when Exim said it
  * without error. Exim gets EXIM_ASK_TIMEOUT_S seconds (routing asks
- * DNS). ARGS are the caller's, never untrusted text. */
+ * DNS), and all questions of one run EXIM_ASK_TOTAL_S. ARGS are the
+ * caller's, never untrusted text. */
 #define EXIM_ASK_TIMEOUT_S 30
+#define EXIM_ASK_TOTAL_S 180	/* all of one run's questions: then Exim is not asked */
 static int exim_run(const char *exim, const char *args, void (*take)(const char *, void *), void *arg)
 {
+	static time_t first;
 	char cmd[1024], line[4096];
 	size_t total = 0;
 	int status;
 	FILE *p;
+
+	if (first == 0)
+		first = time(NULL);
+	else if (time(NULL) - first > EXIM_ASK_TOTAL_S)
+		return -1;
 
 	if ((size_t)snprintf(cmd, sizeof(cmd), "timeout -k 5 %d %s %s 2>&1 </dev/null", EXIM_ASK_TIMEOUT_S, exim,
 			     args) >= sizeof(cmd) ||

@@ -52,10 +52,10 @@ START_TEST(doctor_report_of_each_world_host_is_its_golden_report)
 	char *out = NULL, *words = NULL;
 	int rc = doctor_vs_golden(&out, hosts[_i].host, "", "txt");
 
-	ck_assert_msg(rc == hosts[_i].exit, "%s: exit %d, not %d:\n%s", hosts[_i].host, rc, hosts[_i].exit, out);
+	ck_assert_msg(rc == hosts[_i].exit, "%s: exit %d, not %d:\n%.3000s", hosts[_i].host, rc, hosts[_i].exit, out);
 	ck_assert_int_eq(world_sh(&words, 60, "cat \"$AA_WORLD/doctor/hosts/%s.out\"", hosts[_i].host), 0);
 	for (size_t k = 0; k < 10 && hosts[_i].sure[k] != NULL; k++)
-		ck_assert_msg(strstr(words, hosts[_i].sure[k]) != NULL, "%s: no \"%s\" in\n%s", hosts[_i].host,
+		ck_assert_msg(strstr(words, hosts[_i].sure[k]) != NULL, "%s: no \"%s\" in\n%.3000s", hosts[_i].host,
 			      hosts[_i].sure[k], words);
 	free(out);
 	free(words);
@@ -67,7 +67,7 @@ START_TEST(doctor_json_of_each_world_host_is_its_golden_report)
 	char *out = NULL;
 	int rc = doctor_vs_golden(&out, hosts[_i].host, "--json", "json");
 
-	ck_assert_msg(rc == hosts[_i].exit, "%s: exit %d, not %d:\n%s", hosts[_i].host, rc, hosts[_i].exit, out);
+	ck_assert_msg(rc == hosts[_i].exit, "%s: exit %d, not %d:\n%.3000s", hosts[_i].host, rc, hosts[_i].exit, out);
 	free(out);
 	/* one JSON object whose exit is the status */
 	ck_assert_int_eq(world_sh(&out, 60, "python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); "
@@ -84,8 +84,8 @@ START_TEST(doctor_prints_the_key_record_with_the_public_half_of_the_signing_key)
 
 	ck_assert_int_eq(world_sh(&out, 120, "\"$AA_WORLD_BIN/doctor/run-doctor\" mistakes >/dev/null; "
 				  "p=$(openssl pkey -in \"$AA_DKIM_RSA_KEY\" -pubout -outform DER | base64 -w0) && "
-				  "grep -F \"publish: rsa._domainkey.badkey.doctor.example TXT \\\"v=DKIM1; k=rsa; p=$p\\\"\" "
-				  "\"$AA_WORLD/doctor/hosts/mistakes.out\""), 0);
+				  "sed 's/\" \"//g' \"$AA_WORLD/doctor/hosts/mistakes.out\" | "
+				  "grep -F \"publish: rsa._domainkey.badkey.doctor.example TXT \\\"v=DKIM1; k=rsa; p=$p\\\"\""), 0);
 	free(out);
 }
 END_TEST
