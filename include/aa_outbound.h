@@ -27,7 +27,7 @@
  *            dmarc=policy always=gmail.com,googlemail.com status=5.7.26
  *   default: dmarc=policy status=5.7.1
  * A profile matches when the recipient domain is in rcpt= or any MX name
- * matches mx=. Options: rcpt=, mx=, require=spf,dkim,dmarc,
+ * matches mx=. Options: rcpt=, mx=, require=spf,dkim,dmarc,auth,
  * dmarc=policy|strict|ignore (strict: p=quarantine refused too),
  * always=, status=. Reference: authalign-outbound(5).
  */
@@ -40,6 +40,8 @@ struct aa_profile {
 	int require_spf;		/* SPF must pass (not only align), as Outlook.com bulk */
 	int require_dkim;		/* a valid DKIM signature must pass */
 	int require_dmarc;		/* DMARC must pass: a record, and an aligned pass */
+	int require_auth;		/* SPF or a DKIM signature must pass (Gmail: every
+					 * sender is authenticated by one of them) */
 	int dmarc_policy;		/* a DMARC fail under p=reject is refused */
 	int quarantine_refused;		/* ... and under p=quarantine too */
 	const char *const *always;	/* From domains refused on DMARC fail whatever p= says */

@@ -29,7 +29,7 @@
 
 static const char *sev_name(enum severity s)
 {
-	return s == SEV_BOUNCE ? "bounce" : "warning";
+	return s == SEV_BOUNCE ? "bounce" : s == SEV_WARNING ? "warning" : "note";
 }
 
 /* The group's findings and verdicts, written and forgotten. name: NULL
@@ -245,6 +245,20 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 	}
 	if (d->cpanel)
 		doctor_read_mailips(d);
+	/* authalign's own egress addresses (the ones it predicts with) */
+	for (size_t i = 0; i < 2; i++) {
+		const char *ip = i == 0 ? cfg->outbound.direct.egress_ip : cfg->outbound.direct.egress_ip2;
+
+		if (ip != NULL)
+			doctor_add_egress(d, ip, cfg->outbound.direct.helo != NULL ? cfg->outbound.direct.helo :
+					  d->primary_hostname, "outbound_egress", "");
+	}
+	if (d->smarthost[0] != '\0')
+		doctor_add(d, SEV_NOTE, d->smarthost_from, NULL, "publish the provider's SPF (its include:) in "
+			   "each domain's record, and sign with DKIM keys the provider or this host holds; the "
+			   "provider's own checklist says which", "remote mail leaves through the smarthost %.200s: "
+			   "receivers see the provider's address, not this host's, so this host's PTR, HELO and "
+			   "the verdicts of direct delivery are not checked (authalign's routes are)", d->smarthost);
 	if (o->json) {
 		json_start(&j, stdout);
 		json_str(&j, "command", "doctor");

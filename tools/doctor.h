@@ -27,7 +27,7 @@
 #define DOCTOR_DOMAINS_MAX 4096
 #define DOCTOR_TIME_LIMIT_S 300	/* all DNS of one run; domains after it are skipped */
 
-enum severity { SEV_BOUNCE, SEV_WARNING };
+enum severity { SEV_BOUNCE, SEV_WARNING, SEV_NOTE };	/* a note: what was not checked, and why */
 
 struct finding {
 	enum severity sev;
@@ -72,6 +72,7 @@ struct doctor {
 	int mail_stays;			/* Exim sends nothing to other domains (exim -bt) */
 	int local_only;			/* Debian's configtype local was found */
 	char smarthost[DOCTOR_NAME_MAX];	/* remote mail leaves through this host, or "" */
+	char smarthost_from[80];	/* what says so: a setup file's option, Exim's router */
 	char debian_domains[2048];	/* dc_other_hostnames and dc_readhost, ':' between */
 	int files_read;
 	const char *root;		/* "/" or a copy of a host's files */
@@ -97,6 +98,9 @@ void doctor_add(struct doctor *d, enum severity sev, const char *where, const ch
 		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* snprintf() that cuts quietly: a report line may be cut, never overrun */
 void doctor_fmt(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* text as TXT quoted strings of at most 250 octets: 0, or -1 when it
+ * does not fit or holds '"' or '\\' (then not to be printed) */
+int doctor_quoted_chunks(const char *text, char *out, size_t size);
 /* "path:line" into buf */
 const char *doctor_at(char *buf, size_t size, const char *path, unsigned line);
 
@@ -137,7 +141,7 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 		    const char *refusal);
 
 /* doctor_dmarc.c: findings about domain's DMARC record; *enforcing 1 when
- * its policy is reject or quarantine, *found 1 when it has one; mode:
+ * its policy is reject, 1 quarantine, 0 none; *found 1 when it has one; mode:
  * the settings' dmarc_mode */
 void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode mode, const char *domain,
 		       int *enforcing, int *found);

@@ -159,7 +159,8 @@ static void lint_tags(struct doctor *d, struct aa_ctx *ctx, const char *name, co
 			doctor_add(d, SEV_WARNING, name, NULL, strcmp(tag, "pct") == 0 ? "remove pct=; to test a "
 				   "policy on part of your mail, use t=y" : "remove it", "%s= is obsolete (RFC 9989 "
 				   "removed it)%s", tag, strcmp(tag, "pct") == 0 && strcmp(value, "100") != 0 ?
-				   ": receivers now read pct below 100 as t=y, testing mode" : ": receivers ignore it");
+				   ": receivers that follow RFC 9989 read pct below 100 as t=y (testing), others "
+				   "still apply the policy to that share" : ": receivers ignore it");
 		if (strcmp(tag, "p") == 0 || strcmp(tag, "sp") == 0 || strcmp(tag, "np") == 0) {
 			if (strcasecmp(value, "none") != 0 && strcasecmp(value, "quarantine") != 0 &&
 			    strcasecmp(value, "reject") != 0)
@@ -190,7 +191,7 @@ void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode 
 	}
 	if (l.status == AA_PASS) {
 		*found = 1;
-		*enforcing = l.effective == AA_POLICY_QUARANTINE || l.effective == AA_POLICY_REJECT;
+		*enforcing = l.effective == AA_POLICY_REJECT ? 2 : l.effective == AA_POLICY_QUARANTINE;
 		doctor_fmt(name, sizeof(name), "_dmarc.%s", l.record.domain);
 		lint_tags(d, ctx, name, l.record.domain, l.record.raw);
 		return;

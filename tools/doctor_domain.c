@@ -93,23 +93,6 @@ static int find_key(const struct doctor *d, const struct aa_config *cfg, const c
 	return 0;
 }
 
-/* text as a TXT record's quoted strings of at most 255 octets each, as
- * zone files and most DNS panels want a key: "..." "..." */
-static void quoted_chunks(const char *text, char *out, size_t size)
-{
-	size_t o = 0, n = strlen(text);
-
-	for (size_t i = 0; i < n && o + 4 < size; i += 250) {
-		size_t take = n - i < 250 ? n - i : 250;
-
-		if (o + take + 4 >= size)
-			break;
-		o += (size_t)snprintf(out + o, size - o, "%s\"%.*s\"", i > 0 ? " " : "", (int)take, text + i);
-	}
-	if (o == 0 && size > 0)
-		out[0] = '\0';
-}
-
 /* The key file readable, its public half published at the selector:
  * 1 when the signature will verify, 0 when not (a finding), -1 unknown. */
 static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, const char *refusal)
@@ -137,8 +120,14 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, 
 	if (res == AA_PASS)
 		return 1;
 	rec = aa_dkim_pub_record(ctx, &pub);
-	quoted_chunks(rec != NULL ? rec : "(out of memory)", chunks, sizeof(chunks));
-	doctor_fmt(fix, sizeof(fix), "publish: %s TXT %s", name, chunks);
+	/* a fix is printed whole or not at all: a cut key is a broken record */
+	if (rec != NULL && doctor_quoted_chunks(rec, chunks, sizeof(chunks)) == 0 &&
+	    strlen(name) + strlen(chunks) + 32 < DOCTOR_TEXT_MAX)
+		doctor_fmt(fix, sizeof(fix), "publish: %s TXT %s", name, chunks);
+	else
+		doctor_fmt(fix, sizeof(fix), "publish at %s a TXT record \"v=DKIM1; k=%s; p=KEY\" where KEY is the "
+			   "public half of %s (too long to print here): openssl pkey -in %s -pubout -outform DER | "
+			   "base64 -w0", name, pub.ed25519 ? "ed25519" : "rsa", k->file, k->file);
 	doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, name, refusal, fix, "%s: receivers cannot "
 		   "verify the signature made "
 		   "with %s (%s); DKIM fails, so DMARC rests on SPF alone", other ? "the key published is not the "
@@ -173,22 +162,26 @@ static void direct_egress(const struct doctor *d, const struct aa_config *cfg, c
 	}
 }
 
-/* The SPF record with ip added after v=spf1 (or a new one) */
+/* The SPF record with ip added after v=spf1 (or a new one), as TXT
+ * strings; said in words when it cannot be printed whole. */
 static void spf_fix(char *out, size_t size, const char *domain, const char *record, const char *ip,
 		    const char *ip2)
 {
-	char add[160];
+	char add[160], rec[DOCTOR_TEXT_MAX], chunks[DOCTOR_TEXT_MAX];
 
-	doctor_fmt(add, sizeof(add), "%s:%s%s%s%s", strchr(ip, ':') != NULL ? "ip6" : "ip4", ip, ip2 != NULL ?
-		 (strchr(ip2, ':') != NULL ? " ip6:" : " ip4:") : "", ip2 != NULL ? ip2 : "", "");
-	if (record[0] != '\0' && strlen(record) > 480)
-		doctor_fmt(out, size, "add %.140s after v=spf1 in the SPF record of %.253s (the record is too long "
-			   "to print here)", add, domain);
-	else if (record[0] != '\0')
-		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s%.480s\" (%.140s added to the record)",
-			 domain, add, record + 6, add);
+	doctor_fmt(add, sizeof(add), "%s:%s%s%s", strchr(ip, ':') != NULL ? "ip6" : "ip4", ip, ip2 != NULL ?
+		   (strchr(ip2, ':') != NULL ? " ip6:" : " ip4:") : "", ip2 != NULL ? ip2 : "");
+	if (record[0] != '\0')
+		doctor_fmt(rec, sizeof(rec), "v=spf1 %s%s", add, record + 6);
 	else
-		doctor_fmt(out, size, "publish: %.253s TXT \"v=spf1 %.140s -all\"", domain, add);
+		doctor_fmt(rec, sizeof(rec), "v=spf1 %s -all", add);
+	if (strlen(record) + strlen(add) + 8 < sizeof(rec) && doctor_quoted_chunks(rec, chunks, sizeof(chunks)) == 0 &&
+	    strlen(chunks) + strlen(domain) + 64 < size)
+		doctor_fmt(out, size, "publish: %s TXT %s%s", domain, chunks, record[0] != '\0' ? " (the record "
+			   "with the address added)" : "");
+	else
+		doctor_fmt(out, size, "add %s after v=spf1 in the SPF record of %s (the record is too long to print "
+			   "here)", add, domain);
 }
 
 static void add_verdict(struct doctor *d, const char *receiver, const char *via, const struct aa_prediction *p,
@@ -318,18 +311,20 @@ void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 	}
 	doctor_lint_dmarc(d, ctx, cfg->dmarc_mode, domain, &enforcing, &has_dmarc);
 	/* no verdict (no egress known): a policy that rejects is what a fault costs */
-	refusal = d->refusal[0] != '\0' ? d->refusal : !judged && enforcing ? "550 5.7.509" : NULL;
+	refusal = d->refusal[0] != '\0' ? d->refusal : !judged && enforcing == 2 ? "550 5.7.509" : NULL;
 	spf_findings = doctor_lint_spf(d, ctx, domain, spf, sizeof(spf), refusal);
 	if (have_key)
 		(void)check_key(d, ctx, &k, refusal);
 	else
-		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, "sign it: a line in "
+		doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, domain, refusal, d->cpanel ? "WHM: Email "
+			   "Deliverability, Repair for the domain (it makes cPanel's key and publishes or shows its "
+			   "default._domainkey record)" : "sign it: a line in "
 			   "authalign's outbound domains table ("
 			   "DOMAIN: dkim=SELECTOR:KEYFILE, authalign-outbound(5)) or Exim's dkim_* transport "
 			   "options, and publish SELECTOR._domainkey.DOMAIN", "no DKIM key signs %s's mail here: "
 			   "DMARC rests on SPF alone (a forwarded message fails it)%s; Gmail and Outlook.com want "
-			   "DKIM from bulk senders", domain, enforcing ? ", and its DMARC policy refuses what fails" :
-			   "");
+			   "DKIM from bulk senders", domain, enforcing == 2 ? ", and its DMARC policy refuses what fails" :
+			   enforcing == 1 ? ", and its DMARC policy sends what fails to junk" : "");
 	if (!judged || p.temp)
 		return;
 	if (p.spf.result == AA_NONE && spf[0] == '\0') {

@@ -90,18 +90,18 @@ int doctor_is_private(const char *ip)
 	return 0;
 }
 
-/* The name to suggest for e: the name its PTR confirms, its HELO when it
- * is a real one, else mail. and the first domain this host sends for. */
+/* The name to suggest for e: the name its PTR confirms, its HELO or the
+ * host's name when a real one; never a hosted domain (a customer's). */
 static void suggest(const struct doctor *d, const struct egress *e, const char *fcrdns, char *out, size_t size)
 {
 	if (fcrdns != NULL && fcrdns[0] != '\0')
 		doctor_fmt(out, size, "%s", fcrdns);
 	else if (e->helo[0] != '\0' && !is_localhost(e->helo))
 		doctor_fmt(out, size, "%s", e->helo);
-	else if (d->domains_n > 0)
-		doctor_fmt(out, size, "mail.%s", d->domains[0]);
+	else if (d->primary_hostname[0] != '\0' && !is_localhost(d->primary_hostname))
+		doctor_fmt(out, size, "%s", d->primary_hostname);
 	else
-		doctor_fmt(out, size, "<your.host.name>");
+		doctor_fmt(out, size, "<the host's name, under a domain you own>");
 }
 
 /* The PTR of e's address; its first name that resolves back into
@@ -166,8 +166,6 @@ static void check_helo(struct doctor *d, struct aa_ctx *ctx, const struct egress
 	int r;
 
 	suggest(d, e, fcrdns, name, sizeof(name));
-	if (is_localhost(name) || strcmp(name, e->helo) == 0)
-		doctor_fmt(name, sizeof(name), "%s", d->domains_n > 0 ? d->domains[0] : "<your.host.name>");
 	if (d->cpanel)
 		doctor_fmt(where, sizeof(where), "cPanel: WHM's Exim configuration (the host name), or a line "
 			   "\"DOMAIN: %s\" in /etc/mailhelo", name);

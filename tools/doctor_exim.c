@@ -28,7 +28,8 @@ static void take_name(const char *line, void *arg)
 {
 	struct names *t = arg;
 
-	if (t->n < TRANSPORTS_MAX && line[0] != '\0' && strchr(line, ' ') == NULL && strlen(line) < 64)
+	if (t->n < TRANSPORTS_MAX && line[0] != '\0' && strlen(line) < 64 &&
+	    strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == strlen(line))
 		snprintf(t->name[t->n++], sizeof(t->name[0]), "%s", line);
 }
 
@@ -141,7 +142,7 @@ void doctor_read_exim(struct doctor *d)
 			kernel_source(families[f], ip, sizeof(ip));
 			helo_of(d, NULL, helo, sizeof(helo));
 			if (ip[0] != '\0')
-				doctor_add_egress(d, ip, helo, "the kernel's choice (a transport sets no interface)", "");
+				doctor_add_egress(d, ip, helo, "the kernel's choice, no interface set", "");
 		}
 	}
 	free(names);
@@ -212,12 +213,7 @@ void doctor_check_exim_routing(struct doctor *d)
 			(void)exim_ask(args, take_driver, driver);
 		if (strcmp(driver, "manualroute") == 0) {
 			doctor_fmt(d->smarthost, sizeof(d->smarthost), "%s", r.host);
-			doctor_add(d, SEV_WARNING, "exim -bt " ROUTE_PROBE, NULL, "publish the provider's SPF (its "
-				   "include:) in each domain's record, and sign with DKIM keys the provider or this "
-				   "host holds; ask the provider for its own checklist", "remote mail leaves through "
-				   "the smarthost %.200s (router %.60s): receivers see the provider's address, not this "
-				   "host's, so this host's PTR, HELO and the verdicts of direct delivery are not "
-				   "checked", r.host, r.router);
+			doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "router %s", r.router);
 		}
 	}
 }

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "doctor.h"
 
 void doctor_add(struct doctor *d, enum severity sev, const char *where, const char *code, const char *fix,
@@ -14,7 +15,7 @@ void doctor_add(struct doctor *d, enum severity sev, const char *where, const ch
 
 	if (sev == SEV_BOUNCE)
 		d->bounces++;
-	else
+	else if (sev == SEV_WARNING)
 		d->warnings++;
 	if (d->n >= DOCTOR_FINDINGS_MAX) {
 		d->lost++;
@@ -46,4 +47,27 @@ const char *doctor_at(char *buf, size_t size, const char *path, unsigned line)
 	else
 		snprintf(buf, size, "%s", path);
 	return buf;
+}
+
+/* text as a TXT record's quoted strings of at most 250 octets each, as
+ * zone files and DNS panels take a long record: "..." "...". 0, or -1
+ * when it does not fit in size or holds a quote or backslash (out is then
+ * not to be printed). */
+int doctor_quoted_chunks(const char *text, char *out, size_t size)
+{
+	size_t o = 0, n = strlen(text), done = 0;
+
+	if (size > 0)
+		out[0] = '\0';
+	if (n == 0 || strpbrk(text, "\"\\") != NULL)
+		return -1;
+	for (size_t i = 0; i < n; i += 250) {
+		size_t take = n - i < 250 ? n - i : 250;
+
+		if (o + take + 4 >= size)
+			return -1;
+		o += (size_t)snprintf(out + o, size - o, "%s\"%.*s\"", i > 0 ? " " : "", (int)take, text + i);
+		done += take;
+	}
+	return done == n ? 0 : -1;
 }

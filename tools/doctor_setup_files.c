@@ -66,22 +66,32 @@ static void check_host_list(struct doctor *d, const char *path, unsigned line, c
 	int depth = 0;
 
 	if (!spaces_allowed && strpbrk(hosts, " \t") != NULL) {
-		char joined[DOCTOR_TEXT_MAX];
+		char joined[DOCTOR_TEXT_MAX], copy[DOCTOR_TEXT_MAX];
 		size_t o = 0;
 
-		/* the admin's own hosts, joined as Exim wants them */
-		for (const char *p = hosts; *p != '\0' && o + 2 < sizeof(joined); p++) {
-			if (*p == ' ' || *p == '\t') {
-				if (o > 0 && joined[o - 1] != ':')
-					joined[o++] = ':';
+		/* the admin's own hosts as Exim wants them: one ':' between
+		 * hosts, a port that stood alone glued on with "::" */
+		snprintf(copy, sizeof(copy), "%s", hosts);
+		for (char *save = NULL, *t = strtok_r(copy, " \t", &save); t != NULL; t = strtok_r(NULL, " \t", &save)) {
+			size_t n;
+
+			while (*t == ':')
+				t++;
+			n = strlen(t);
+			while (n > 0 && t[n - 1] == ':' && (n < 2 || t[n - 2] != ':'))
+				t[--n] = '\0';
+			if (n == 0)
 				continue;
-			}
-			joined[o++] = *p;
+			if (o > 0 && strspn(t, "0123456789") == n)
+				o += (size_t)snprintf(joined + o, sizeof(joined) - o, "::%s", t);
+			else
+				o += (size_t)snprintf(joined + o, sizeof(joined) - o, "%s%s", o > 0 ? ":" : "", t);
+			if (o >= sizeof(joined))
+				o = sizeof(joined) - 1;
 		}
-		while (o > 0 && joined[o - 1] == ':')
-			o--;
 		joined[o] = '\0';
-		snprintf(fix, sizeof(fix), "%s=%.300s (hosts separated by ':', no spaces)", setting, joined);
+		snprintf(fix, sizeof(fix), "%s='%.300s' (hosts separated by ':', a port as host::587, no spaces)",
+			 setting, joined);
 		add(d, SEV_BOUNCE, path, line, fix, "%s holds white space (\"%.200s\"): Exim takes the words after "
 		    "the first for router options (\"unknown routing option or transport name\"), and remote mail "
 		    "waits in the queue until it bounces", setting, hosts);
@@ -219,8 +229,12 @@ void doctor_check_debian(struct doctor *d)
 		add(d, SEV_BOUNCE, full, smarthost_line != 0 ? smarthost_line : type_line,
 		    "dc_smarthost='smtp.example.net::587' (your provider's host and port)",
 		    "dc_eximconfig_configtype='%s' without dc_smarthost: remote mail has nowhere to go", type);
-	if (smarthost[0] != '\0' && (strcmp(type, "smarthost") == 0 || strcmp(type, "satellite") == 0))
+	if (smarthost[0] != '\0' && (strcmp(type, "smarthost") == 0 || strcmp(type, "satellite") == 0)) {
 		check_host_list(d, full, smarthost_line, "dc_smarthost", smarthost, 0);
+		/* remote mail leaves through it: its first host */
+		doctor_fmt(d->smarthost, sizeof(d->smarthost), "%.*s", (int)strcspn(smarthost, ": \t"), smarthost);
+		doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "dc_smarthost");
+	}
 	if (type_line != 0 && strcmp(type, "internet") != 0 && strcmp(type, "smarthost") != 0 &&
 	    strcmp(type, "satellite") != 0 && strcmp(type, "local") != 0)
 		add(d, SEV_BOUNCE, full, type_line, "dc_eximconfig_configtype='internet' (or 'smarthost', "
@@ -289,6 +303,12 @@ static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, cha
 			    "colon where a space belongs?): Exim takes it all for the domains, routes nothing "
 			    "there, and cPanel's mail to other domains falls to fail_remote_domains", domains);
 			continue;
+		}
+		if (d->smarthost[0] == '\0') {
+			const char *h = hosts + (hosts[0] == '"');
+
+			doctor_fmt(d->smarthost, sizeof(d->smarthost), "%.*s", (int)strcspn(h, ": \t\""), h);
+			doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "smarthost_routelist");
 		}
 		if (hosts[0] == '"') {
 			size_t n = strlen(hosts);

@@ -185,7 +185,8 @@ static void walk_record(struct aa_ctx *ctx, const char *domain, const char *reco
 		} else if (term_is(name, n, "a") || term_is(name, n, "mx")) {
 			char target[DOCTOR_NAME_MAX];
 
-			w->lookups++;
+			if (++w->lookups > SPF_LOOKUPS_MAX || w->voids > SPF_VOIDS_MAX)
+				continue;	/* receivers stop here: ask no more */
 			doctor_fmt(target, sizeof(target), "%.*s", arg != NULL && *arg != '\0' ? (int)strcspn(arg, "/") :
 				   250, arg != NULL && *arg != '\0' ? arg : domain);
 			if (strchr(target, '%') == NULL && target[0] != '\0')
@@ -220,8 +221,10 @@ static int has_term(const char *out, const char *t)
 }
 
 /* The terms of record without v=spf1 and its all, appended to out
- * (merging two records); 0 when out is too small for them. */
-static int terms_of(const char *record, char *out, size_t size, char *all, size_t all_size)
+ * (merging records); its all's qualifier into *all when stricter ('-'
+ * over '~' over '?'). 0 when the merge is for a person to do: out too
+ * small, a redirect= or exp= (one applies, or none), a +all. */
+static int terms_of(const char *record, char *out, size_t size, char *all)
 {
 	char copy[SPF_RECORD_MAX];
 	size_t o = strlen(out);
@@ -231,10 +234,16 @@ static int terms_of(const char *record, char *out, size_t size, char *all, size_
 		const char *bare = strchr("+-~?", *t) != NULL ? t + 1 : t;
 
 		if (strcasecmp(bare, "all") == 0) {
-			if (all[0] == '\0')
-				doctor_fmt(all, all_size, "%s", t);
+			char q = bare == t ? '+' : *t;
+
+			if (q == '+')
+				return 0;
+			if (*all == '\0' || (q == '-' && *all != '-') || (q == '~' && *all == '?'))
+				*all = q;
 			continue;
 		}
+		if (strncasecmp(bare, "redirect=", 9) == 0 || strncasecmp(bare, "exp=", 4) == 0)
+			return 0;
 		if (has_term(out, t))
 			continue;
 		if (o + strlen(t) + 2 >= size)
@@ -257,7 +266,7 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 	const struct aa_dns_answer *a;
 	struct walk *w = calloc(1, sizeof(*w));
 	char fix[DOCTOR_TEXT_MAX];
-	size_t count, before = d->bounces + d->warnings;
+	size_t count, before = d->n + d->lost;
 	int got = fetch(ctx, domain, record, size, &count);
 
 	if (w == NULL)
@@ -266,19 +275,24 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 		doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "the SPF (TXT) lookup failed "
 			   "temporarily: SPF not checked");
 	} else if (got == 2) {
-		char merged[480] = "", all[16] = "";
+		char merged[700] = "", whole[760], chunks[DOCTOR_TEXT_MAX], all = '\0';
 		int fits = 1;
 
 		a = aa_dns_lookup(ctx->dns, domain, AA_DNS_TXT);
-		for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++)
-			if (strncasecmp(a->rr[i].text, "v=spf1", 6) == 0)
-				fits &= terms_of(a->rr[i].text, merged, sizeof(merged), all, sizeof(all));
-		if (fits)
-			doctor_fmt(fix, sizeof(fix), "publish one record, both merged: %s TXT \"v=spf1%s %s\" (and "
-				   "delete the others)", domain, merged, all[0] != '\0' ? all : "~all");
+		for (size_t i = 0; a->status == AA_DNS_OK && i < a->count; i++) {
+			const char *t = a->rr[i].text;
+
+			if (a->rr[i].text_len >= 6 && strncasecmp(t, "v=spf1", 6) == 0 && (t[6] == ' ' || t[6] == '\0'))
+				fits &= terms_of(t, merged, sizeof(merged), &all);
+		}
+		doctor_fmt(whole, sizeof(whole), "v=spf1%s %call", merged, all != '\0' ? all : '~');
+		if (fits && doctor_quoted_chunks(whole, chunks, sizeof(chunks)) == 0 &&
+		    strlen(chunks) + strlen(domain) + 64 < sizeof(fix))
+			doctor_fmt(fix, sizeof(fix), "publish one record, the %zu merged: %s TXT %s (and delete the "
+				   "others)", count, domain, chunks);
 		else
-			doctor_fmt(fix, sizeof(fix), "publish one record holding the terms of all %zu (too long to "
-				   "print here), and delete the others", count);
+			doctor_fmt(fix, sizeof(fix), "merge the %zu records into one by hand (a redirect=, exp= or "
+				   "+all, or too long to print here), and delete the others", count);
 		doctor_add(d, SPF_COST(refusal), fix, "%zu SPF records: receivers take none (permerror), so SPF "
 			   "never passes%s", count, SPF_WHY(refusal));
 	} else if (got == 3) {
@@ -313,5 +327,5 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 				   "ends +all: every host on the Internet passes as %s", domain);
 	}
 	free(w);
-	return (int)(d->bounces + d->warnings - before);
+	return (int)(d->n + d->lost - before);
 }

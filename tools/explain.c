@@ -45,6 +45,12 @@ static const struct exim_own {
 	  "local domain without that user, or a smarthost route list does not match it.",
 	  "run exim -bt ADDRESS to see each router and why it declines; check the domain's DNS; in a "
 	  "smarthost setup check dc_smarthost (hosts separated by ':', a port as host::587)" },
+	{ " [0.0.", "h=", "Exim: a port written as a host",
+	  "Exim connected to a \"host\" that is a port number (H=587 [0.0.2.75]): a smarthost written "
+	  "host:587 with one colon is two hosts to Exim, the host on port 25 and a host named 587.",
+	  "write the port with two colons: Debian: dc_smarthost='smtp.provider.example::587' in "
+	  "/etc/exim4/update-exim4.conf.conf, then update-exim4.conf and reload Exim; cPanel: the same "
+	  "in smarthost_routelist (authalign doctor finds the line)" },
 	{ "connection timed out", NULL, "Exim: connection timed out",
 	  "This host could not reach the destination's mail server: the connection to its port 25 timed "
 	  "out. Most often the provider blocks outgoing port 25 (cloud and home providers do by default); "
@@ -56,9 +62,8 @@ static const struct exim_own {
 	{ "network is unreachable", NULL, "Exim: network is unreachable",
 	  "This host has no route to the destination's address: most often an IPv6 address (the "
 	  "destination publishes AAAA records) on a host without working IPv6.",
-	  "give the host working IPv6, or have Exim use IPv4 only: disable_ipv6 = true in the main "
-	  "configuration (Debian: in /etc/exim4/exim4.conf.localmacros, MAIN_... or conf.d/main), then "
-	  "reload Exim" },
+	  "give the host working IPv6, or have Exim use IPv4 only: a line disable_ipv6 = true in "
+	  "/etc/exim4/exim4.conf.localmacros (Debian), then update-exim4.conf and reload Exim" },
 	{ "retry timeout exceeded", NULL, "Exim: retry timeout exceeded",
 	  "Exim tried to deliver for its whole retry time (Debian's default: up to 4 days) and gave up: "
 	  "every try was deferred, for the reasons its earlier log lines give.",
@@ -80,6 +85,7 @@ struct found {
 	char domain[DOMAIN_MAX + 1];	/* the recipient's domain, or "" */
 	char sender[DOMAIN_MAX + 1];	/* the sending domain the text names, or "" */
 	char address[INET6_ADDRSTRLEN];	/* the sending address the reply names, or "" */
+	int log_line;			/* an Exim log line: its own F=<> or no sender */
 };
 
 #define EXPLAIN_PIECES_MAX 16	/* failed recipients explained of one text */
@@ -252,7 +258,8 @@ static const char *find_last_nocase(const char *s, const char *needle)
  * written before them (a quoted local part) cannot stand in for them. */
 static const char *reply_start(const char *raw)
 {
-	static const char *const marks[] = { "diagnostic-code: smtp;", " said: " };
+	static const char *const marks[] = { "diagnostic-code: smtp;", " said: ", "reported error: ",
+					     "remote server returned '" };
 	const char *p;
 
 	if ((p = find_last_nocase(raw, "SMTP error from remote mail server after ")) != NULL)
@@ -393,15 +400,31 @@ static int log_line(const char *line)
 	return 1;
 }
 
+/* 1 when line is a bounce's failed address: two spaces, then one word
+ * holding '@' ("  bob@example.org", or "  <bob@example.org>") */
+static int address_line(const char *line)
+{
+	const char *w = line + 2, *end;
+
+	if (line[0] != ' ' || line[1] != ' ' || *w == ' ' || *w == '\t' || *w == '\n' || *w == '\0')
+		return 0;
+	end = w + strcspn(w, " \t\r\n");
+	if (memchr(w, '@', (size_t)(end - w)) == NULL)
+		return 0;
+	end += strspn(end, " \t\r");
+	return *end == '\n' || *end == '\0';
+}
+
 /* text cut in place into the failed recipients' parts: paragraphs (a
- * blank line ends one; a bounce gives each address its own), and each
- * Exim log line. Returns how many, at most max. */
+ * blank line ends one), each failed address of a bounce with the lines
+ * under it (Exim lists them with or without a blank line between), and
+ * each Exim log line. Returns how many, at most max. */
 static size_t split_pieces(char *text, char **pieces, size_t max)
 {
 	size_t n = 0;
 	char *line = text;
 
-	while (*line != '\0' && n < max) {
+	while (*line != '\0') {
 		char *eol = strchr(line, '\n'), *s = line;
 
 		while (*s == ' ' || *s == '\t')
@@ -413,10 +436,12 @@ static size_t split_pieces(char *text, char **pieces, size_t max)
 			line = eol + 1;
 			continue;
 		}
-		if (n == 0 || line == text || line[-1] == '\0' || log_line(line)) {
+		if (n == 0 || line == text || line[-1] == '\0' || log_line(line) || address_line(line)) {
 			if (line != text && line[-1] == '\n')
 				line[-1] = '\0';
-			pieces[n++] = line;
+			if (n < max)
+				pieces[n] = line;
+			n++;	/* counted past max: "more not shown" */
 		}
 		if (eol == NULL)
 			break;
@@ -432,8 +457,9 @@ static int same(const struct found *a, const struct found *b)
 }
 
 /* Every failed recipient's explanation, the same one once; the whole text
- * as one when no part tells anything. Returns how many, 1 at least. */
-static size_t recognise_all(char *text, struct found *found, size_t max)
+ * as one when no part tells anything. Returns how many, 1 at least; the
+ * parts past EXPLAIN_PIECES_MAX, not read, in *more_r. */
+static size_t recognise_all(char *text, struct found *found, size_t max, size_t *more_r)
 {
 	char *pieces[EXPLAIN_PIECES_MAX], *whole = strdup(text);
 	size_t n = 0, count;
@@ -442,12 +468,14 @@ static size_t recognise_all(char *text, struct found *found, size_t max)
 	if (whole != NULL)
 		cut_returned_message(whole);
 	count = split_pieces(text, pieces, EXPLAIN_PIECES_MAX);
-	for (size_t i = 0; i < count && n < max; i++) {
+	*more_r = count > EXPLAIN_PIECES_MAX ? count - EXPLAIN_PIECES_MAX : 0;
+	for (size_t i = 0; i < count && i < EXPLAIN_PIECES_MAX && n < max; i++) {
 		int dup = 0;
 
 		if (!telling(pieces[i]))
 			continue;
 		recognise(pieces[i], &found[n]);
+		found[n].log_line = log_line(pieces[i]);
 		for (size_t k = 0; k < n && !dup; k++)
 			dup = same(&found[k], &found[n]);
 		n += !dup;
@@ -461,7 +489,7 @@ static size_t recognise_all(char *text, struct found *found, size_t max)
 		if (t != NULL) {
 			sender_domain(t, sender, sizeof(sender));
 			for (size_t i = 0; i < n; i++)
-				if (found[i].sender[0] == '\0')
+				if (found[i].sender[0] == '\0' && !found[i].log_line)
 					snprintf(found[i].sender, sizeof(found[i].sender), "%s", sender);
 			free(t);
 		}
@@ -516,7 +544,7 @@ static void json_found(struct json *j, const struct found *f)
 	json_str(j, "address", f->address[0] != '\0' ? f->address : NULL);
 }
 
-static void print_json(const struct found *f, size_t n, int code)
+static void print_json(const struct found *f, size_t n, size_t more, int code)
 {
 	struct json j;
 
@@ -530,15 +558,16 @@ static void print_json(const struct found *f, size_t n, int code)
 		json_close(&j);
 	}
 	json_close(&j);
+	json_int(&j, "results_not_read", (long long)more);
 	json_int(&j, "exit", code);
 	json_finish(&j);
 }
 
-int tool_explain(const struct tool_out *o, const char *config, int argc, char **argv)
+int tool_explain(const struct tool_out *o, const char *config, const char *zone, int argc, char **argv)
 {
 	struct found *f = calloc(EXPLAIN_PIECES_MAX, sizeof(*f));
 	char *raw = NULL, *t;
-	size_t len = 0, n;
+	size_t len = 0, n, more = 0;
 	int code = TOOL_EXIT_OK;
 
 	if (f == NULL)
@@ -565,13 +594,13 @@ int tool_explain(const struct tool_out *o, const char *config, int argc, char **
 		return tool_fail(o, TOOL_EXIT_USAGE, "explain: out of memory");
 	}
 	free(raw);
-	n = recognise_all(t, f, EXPLAIN_PIECES_MAX);
+	n = recognise_all(t, f, EXPLAIN_PIECES_MAX, &more);
 	free(t);
 	for (size_t i = 0; i < n; i++)
 		if (!known(&f[i]))
 			code = TOOL_EXIT_FAIL;
 	if (o->json) {
-		print_json(f, n, code);
+		print_json(f, n, more, code);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (n > 1 && i > 0)
@@ -581,11 +610,13 @@ int tool_explain(const struct tool_out *o, const char *config, int argc, char **
 					  f[i].domain);
 			print_words(&f[i]);
 		}
+		if (more > 0)
+			printf("\n(%zu more parts not read: explain them on their own)\n", more);
 		/* the sender's records and this host, when it sends for that domain */
 		if (f[0].sender[0] != '\0') {
 			fflush(stdout);
 			printf("\n");
-			if (tool_doctor_run(o, config, NULL, f[0].sender, 1, 0, NULL) < 0)
+			if (tool_doctor_run(o, config, zone, f[0].sender, 1, 0, NULL) < 0)
 				printf("(this host does not send for %s: authalign doctor --domain %s checks its "
 				       "records all the same)\n", f[0].sender, f[0].sender);
 		}

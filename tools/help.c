@@ -106,7 +106,7 @@ static const struct tool_command commands[] = {
 	  { "nothing found that bounces mail (there may be warnings)", "bad arguments, or nothing was found "
 	    "to check under ROOT", NULL,
 	    "something will bounce mail: a finding, or a receiver's verdict" } },
-	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 0,
+	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 1,
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",
 	  "  TEXT          the reply, the bounce or the log line; none: standard input\n",
 	  "\"found:\" what was recognised (a reply code and status, or Exim's own failure),\n"
@@ -114,7 +114,7 @@ static const struct tool_command commands[] = {
 	  "sending address when the text names them; \"== N of M ==\" before each failed\n"
 	  "recipient when there are several. When this host sends for the sending domain,\n"
 	  "doctor's report on it follows (-c: the settings that say so).",
-	  "command source code status class rule meaning fix domain sender_domain address results exit",
+	  "command source code status class rule meaning fix domain sender_domain address results results_not_read exit",
 	  { "explained", "bad arguments, or the text cannot be read", NULL,
 	    "something in it is not known: no reply code, or a reply no rule knows" } },
 	{ "help", "[COMMAND]", 0, 1, 0,

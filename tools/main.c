@@ -121,7 +121,7 @@ static int run(int argc, char **argv)
 	if (strcmp(c->name, "help") == 0)
 		return tool_help(argc > 1 ? argv[1] : NULL, o.json);
 	if (strcmp(c->name, "explain") == 0)
-		return tool_explain(&o, config, argc - 1, argv + 1);
+		return tool_explain(&o, config, zone, argc - 1, argv + 1);
 	if (domain != NULL && strcmp(c->name, "doctor") != 0)
 		return tool_fail(&o, TOOL_EXIT_USAGE, "--domain is an option of doctor only");
 	if (strcmp(c->name, "doctor") == 0)

@@ -91,7 +91,7 @@ int tool_run(const struct tool_out *o, struct aa_ctx *ctx, const struct aa_confi
 
 /* explain.c: what a bounce, a DSN or an Exim log line means (argv: the
  * text, or none: standard input) */
-int tool_explain(const struct tool_out *o, const char *config, int argc, char **argv);
+int tool_explain(const struct tool_out *o, const char *config, const char *zone, int argc, char **argv);
 
 /* doctor/doctor.c: this host's setup read, what bounces and the fix
  * (argv: [ROOT]; config -c, zone -z, only --domain: NULL when not given) */

@@ -262,6 +262,12 @@ static const char *const auth_required_words[] = {
 	"authentication required", "authentication is required", "must authenticate", "auth required", NULL,
 };
 static const char *const reputation_words[] = { "ip reputation", "ip address reputation", NULL };
+static const char *const starttls_words[] = { "starttls", "tls required", "requires tls", NULL };
+static const char *const sender_domain_missing[] = { "domain not found", "sender domain must exist",
+	"unresolvable", NULL };
+static const char *const sender_words[] = { "sender", NULL };
+static const char *const yahoo_complaints[] = { "tss04", NULL };
+static const char *const policy_reasons[] = { "not accepted for policy reasons", NULL };
 static const char *const low_reputation_words[] = {
 	"low reputation", "poor reputation", "bad reputation", "reputation of the sending", NULL,
 };
@@ -322,6 +328,37 @@ static const struct rule rules[] = {
 	  "The server (a smarthost, usually) refused the user name and password this host gave.",
 	  "put the right ones for that host into /etc/exim4/passwd.client (Debian: host:user:password, "
 	  "then update-exim4.conf and reload Exim); check the account at the provider" },
+	{ "5.7.0 STARTTLS required (a smarthost)", AA_FB_RELAY, "?.7.0", CODE_5XX, starttls_words, NULL,
+	  "The server (a smarthost, usually) wants TLS before anything else, and Exim did not start it.",
+	  "check that this Exim has TLS (exim -bV lists GnuTLS or OpenSSL) and set hosts_require_tls = * on "
+	  "the smarthost transport (Debian: remote_smtp_smarthost); a provider on port 465 wants "
+	  "protocol = smtps" },
+	{ "5.7.60 send-as refused (Microsoft 365)", AA_FB_RELAY, "?.7.60", ANY_CODE, NULL, NULL,
+	  "Microsoft 365 refused to send as this sender: the mailbox this host logs in with has no right "
+	  "to send as that address (SendAsDenied).",
+	  "send with the logged-in mailbox as the envelope sender and From, or give it Send As for that "
+	  "address in the Exchange admin center; a connector that accepts this host by its IP address "
+	  "takes any address of your domains" },
+	{ "1.8 sender domain not found", AA_FB_OTHER, "?.1.8", ANY_CODE, NULL, NULL,
+	  "The receiver refused the envelope sender's domain: it does not exist in DNS (often a bare host "
+	  "name, such as a Debian host's /etc/mailname, or a domain not registered).",
+	  "send with an envelope sender at a domain that exists: Debian: the domain in /etc/mailname and "
+	  "dc_readhost; authalign doctor --domain DOMAIN checks it" },
+	{ "sender domain not found text", AA_FB_OTHER, NULL, ANY_CODE, sender_domain_missing, sender_words,
+	  "The receiver refused the envelope sender's domain: it does not exist in DNS (often a bare host "
+	  "name, such as a Debian host's /etc/mailname, or a domain not registered).",
+	  "send with an envelope sender at a domain that exists: Debian: the domain in /etc/mailname and "
+	  "dc_readhost; authalign doctor --domain DOMAIN checks it" },
+	{ "TSS04 complaints (Yahoo)", AA_FB_RATELIMIT, NULL, ANY_CODE, yahoo_complaints, NULL,
+	  "Yahoo defers mail from this sending address for its volume or its users' complaints: a "
+	  "reputation problem, not greylisting; it lasts until the complaints stop.",
+	  "find what sends unwanted mail from this host (a compromised account or form), stop it; "
+	  "authenticate every message (authalign doctor); join Yahoo's complaint feedback loop" },
+	{ "policy reasons (Yahoo)", AA_FB_OTHER, NULL, ANY_CODE, policy_reasons, NULL,
+	  "The receiver (Yahoo: 554 5.7.9) refused the message for its content or the sender's "
+	  "reputation, not for a failed authentication.",
+	  "check the message's content and links and the sending address on the block lists; "
+	  "authenticate every message (authalign doctor); Yahoo's postmaster pages list the codes" },
 	{ "5.7.0 authentication required (a smarthost)", AA_FB_RELAY, "?.7.0", CODE_5XX, auth_required_words,
 	  NULL,
 	  "The server (a smarthost, usually) wants this host to log in (SMTP AUTH) before it relays.",

@@ -134,8 +134,10 @@ static int take_require(struct aa_profile *p, const char *value, const char **wh
 			p->require_dkim = 1;
 		else if (strcmp(v[i], "dmarc") == 0)
 			p->require_dmarc = 1;
+		else if (strcmp(v[i], "auth") == 0)
+			p->require_auth = 1;
 		else {
-			*why = "require= takes spf, dkim and dmarc";
+			*why = "require= takes spf, dkim, dmarc and auth";
 			free(v);
 			return -1;
 		}

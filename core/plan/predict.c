@@ -224,6 +224,8 @@ static const char *dkim_words(struct aa_ctx *ctx, const struct aa_prediction *r,
 				       chg->sign_selector, chg->sign_domain);
 	if (r->dkim_aligned_pass)
 		return aa_arena_printf(ctx->arena, "DKIM pass, d=%s aligned", r->dkim_domain);
+	if (r->dkim_any_pass && r->dmarc.result == AA_NONE)
+		return aa_arena_printf(ctx->arena, "DKIM pass, d=%s (no DMARC record to align with)", r->dkim_domain);
 	if (r->dkim_any_pass)
 		return aa_arena_printf(ctx->arena, "DKIM pass for d=%s only, not aligned", r->dkim_domain);
 	if (r->relay_keys_missing != NULL)
@@ -274,7 +276,7 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	const struct aa_profile *p = r->profile;
 	const struct aa_dmarc_result *dm = &r->dmarc;
 	const char *from = dm->from_domain;
-	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO;
+	enum tri dmarc = NO, always = NO, spf = NO, dkim = NO, dmarc_req = NO, auth = NO;
 	struct aa_str why;
 	const char *spf_txt = spf_words(ctx, &r->spf, r->egress);
 	const char *dkim_txt = dkim_words(ctx, r, dkim_temp, chg);
@@ -296,6 +298,9 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 		dkim = r->dkim_any_pass ? NO : dkim_temp ? UNDECIDED : YES;
 	if (p->require_dmarc)
 		dmarc_req = dm->result == AA_PASS ? NO : dm->result == AA_TEMPERROR ? UNDECIDED : YES;
+	if (p->require_auth)
+		auth = r->spf.result == AA_PASS || r->dkim_any_pass ? NO :
+		       r->spf.result == AA_TEMPERROR || dkim_temp ? UNDECIDED : YES;
 	dmarc_txt = from_unreadable(msg) ?
 		aa_arena_printf(ctx->arena, "DMARC permerror: %s, so the author domain cannot be checked",
 				msg->from->reason != NULL ? msg->from->reason : "the From field cannot be read") :
@@ -306,13 +311,17 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 	r->spf_failed = r->spf.result != AA_PASS || (dm->result == AA_FAIL && !dm->spf_aligned);
 	r->always_failed = always == YES;
 	r->dmarc_missing = dmarc_req == YES && dm->result == AA_NONE;
-	if (!r->mx_temp && (dmarc == YES || always == YES || spf == YES || dkim == YES || dmarc_req == YES)) {
+	if (!r->mx_temp && (dmarc == YES || always == YES || spf == YES || dkim == YES || dmarc_req == YES ||
+			    auth == YES)) {
 		r->refused = 1;
 		r->status = p->status;
-		if (spf == YES || dmarc == YES || always == YES || dmarc_req == YES)
+		if (spf == YES || dmarc == YES || always == YES || dmarc_req == YES || auth == YES)
 			add(&why, spf_txt);
-		if (dkim == YES || dmarc == YES || always == YES || dmarc_req == YES)
+		if (dkim == YES || dmarc == YES || always == YES || dmarc_req == YES || auth == YES)
 			add(&why, dkim_txt);
+		if (auth == YES)
+			add(&why, aa_arena_printf(ctx->arena, "%s refuses mail that neither SPF nor DKIM "
+						       "authenticates", p->name));
 		if (dmarc == YES || dmarc_req == YES || always == YES)
 			add(&why, dmarc_txt);
 		if (always == YES)
@@ -322,7 +331,7 @@ static void decide(struct aa_ctx *ctx, const struct aa_out_msg *msg, const struc
 		return;
 	}
 	if (r->mx_temp || dmarc == UNDECIDED || always == UNDECIDED || spf == UNDECIDED ||
-	    dkim == UNDECIDED || dmarc_req == UNDECIDED) {
+	    dkim == UNDECIDED || dmarc_req == UNDECIDED || auth == UNDECIDED) {
 		r->temp = 1;
 		if (r->mx_temp)
 			add(&why, aa_arena_printf(ctx->arena, "MX lookup for %s failed temporarily",

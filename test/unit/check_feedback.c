@@ -20,6 +20,11 @@ static const struct {
 	  "level.", AA_FB_DMARC },
 	/* a smarthost that wants a login, or refuses the one given */
 	{ "530 5.7.0 Authentication Required", AA_FB_RELAY },
+	{ "530 5.7.0 Must issue a STARTTLS command first", AA_FB_RELAY },
+	{ "550 5.7.60 SMTP; Client does not have permissions to send as this sender", AA_FB_RELAY },
+	/* the envelope sender's domain does not exist: not the route's fault */
+	{ "450 4.1.8 <a@vm>: Sender address rejected: Domain not found", AA_FB_OTHER },
+	{ "554 5.7.9 Message not accepted for policy reasons.", AA_FB_OTHER },
 	{ "535 5.7.8 Username and Password not accepted.", AA_FB_RELAY },
 	/* Yahoo's block of the sending address */
 	{ "553 5.7.2 [TSS09] All messages from 203.0.113.10 will be permanently deferred; Retrying will NOT "

@@ -73,6 +73,8 @@ static const char *const zone[] = {
 	"v4only.example TXT \"v=spf1 ip4:203.0.113.5 -all\"",
 	"_dmarc.v4only.example TXT \"v=DMARC1; p=reject\"",
 	"dual.example TXT \"v=spf1 ip4:203.0.113.5 ip6:2001:db8::5 -all\"",
+	/* no DMARC record, and SPF that does not name this host (Gmail's auth rule) */
+	"unauth.example TXT \"v=spf1 ip4:192.0.2.10 -all\"",
 	/* a destination reached over IPv4 only */
 	"v4dest.example MX 10 mx.v4dest.example",
 	"mx.v4dest.example A 192.0.2.60",
@@ -192,6 +194,12 @@ static const struct plan_case cases[] = {
 	{ "gmail.com From failing under p=none is refused at Gmail", "someone@gmail.com", "someone@gmail.com",
 	  "gmail.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.26",
 	  "Fix: send mail with a From at gmail.com through gmail.com's own servers", "profile=gmail 5.7.26", NULL },
+	{ "mail neither SPF nor DKIM authenticates is refused at Gmail though its domain has no DMARC",
+	  "a@unauth.example", "a@unauth.example", "gmail.com", AA_STEP_REFUSE, NULL, 1, 0, "5.7.26",
+	  "gmail refuses mail that neither SPF nor DKIM authenticates). Fix: add ip4:203.0.113.5 to "
+	  "unauth.example's SPF record, or configure a DKIM key for unauth.example", "profile=gmail 5.7.26", NULL },
+	{ "the same mail passes at an RFC receiver, which applies DMARC alone", "a@unauth.example",
+	  "a@unauth.example", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "chosen=direct", NULL },
 	{ "gmail.com From failing under p=none passes at an RFC receiver", "someone@gmail.com",
 	  "someone@gmail.com", "contoso.example", AA_STEP_DIRECT, "direct", 0, 0, NULL, NULL, "chosen=direct", NULL },
 	{ "no passing route refuses with the fixing record named", "a@example.com", "a@example.com",

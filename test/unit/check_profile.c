@@ -126,7 +126,7 @@ static const struct {
 	{ "p1: rcpt=a.example status=5.7", "status: status= takes a permanent enhanced status" },
 	{ "p1: rcpt=a.example status=5.7.1234", "status: status= takes a permanent enhanced status" },
 	{ "p1: rcpt=a.example status=5.7.1x", "status: status= takes a permanent enhanced status" },
-	{ "p1: rcpt=a.example require=spf,arc", "require: require= takes spf, dkim and dmarc" },
+	{ "p1: rcpt=a.example require=spf,arc", "require: require= takes spf, dkim, dmarc and auth" },
 	{ "p1: rcpt=a.example require=", "require: empty list, or an empty item" },
 	{ "p1: rcpt=a..example", "rcpt: not a domain or *.domain in the list" },
 	{ "p1: rcpt=a.example,", "rcpt: empty list, or an empty item" },
