@@ -53,6 +53,7 @@ static void flush_group(struct doctor *d, const char *name)
 		}
 		json_close(j);
 		json_int(j, "findings_not_shown", (long long)d->lost);
+		json_str(j, "spf", name != NULL && d->spf_summary[0] != '\0' ? d->spf_summary : NULL);
 		json_open(j, "verdicts", '[');
 		for (size_t i = 0; i < d->v_n; i++) {
 			json_open(j, NULL, '{');
@@ -79,16 +80,18 @@ static void flush_group(struct doctor *d, const char *name)
 		}
 		if (d->lost > 0)
 			printf("(%zu more findings not shown)\n", d->lost);
+		if (name != NULL && d->spf_summary[0] != '\0')
+			tool_line(stdout, "spf: %s", d->spf_summary);
 		for (size_t i = 0; i < d->v_n; i++)
 			tool_line(stdout, "verdict: %s, %s: %s%s%s%s: %s", d->v[i].receiver, d->v[i].via,
 				  d->v[i].outcome, d->v[i].status[0] != '\0' ? " " : "", d->v[i].status,
 				  d->v[i].bulk_only ? " (a rule for senders of 5,000+ messages a day)" : "",
 				  d->v[i].reason);
-		if (d->n == 0 && d->v_n == 0)
+		if (d->n == 0 && d->v_n == 0 && d->spf_summary[0] == '\0')
 			printf("nothing found\n");
 	}
 	d->n = d->lost = d->v_n = 0;
-	d->refusal[0] = '\0';
+	d->refusal[0] = d->spf_summary[0] = '\0';
 }
 
 /* Settings without outbound_profiles_file know an RFC receiver alone:

@@ -69,6 +69,7 @@ struct doctor {
 	size_t refusals;			/* verdicts: refused */
 	size_t refusals_bulk;			/* ... by a rule for bulk senders alone */
 	char refusal[32];			/* the domain's first refusal ("550 5.7.509"), or "" */
+	char spf_summary[DOCTOR_TEXT_MAX];	/* the domain's SPF in a line: its all, what it authorises */
 	int mail_stays;			/* Exim sends nothing to other domains (exim -bt) */
 	int local_only;			/* Debian's configtype local was found */
 	char smarthost[DOCTOR_NAME_MAX];	/* remote mail leaves through this host, or "" */

@@ -6,10 +6,13 @@
  * host's egress, and through each of authalign's routes. The verdicts are
  * the predictor's (core/plan), the one the closed loop plans with.
  */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "aa_dkim.h"
+#include "aa_dns.h"
 #include "aa_from.h"
 #include "aa_outbound.h"
 #include "aa_owner.h"
@@ -251,6 +254,42 @@ static void judge(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *
 	}
 }
 
+/* The qualifier of record's final all ("-all"), or "no all" */
+static const char *ending(const char *record, char *buf, size_t size)
+{
+	const char *p = NULL;
+
+	for (const char *q = record; (q = strcasestr(q, "all")) != NULL; q += 3)
+		if ((q[-1] == ' ' || strchr("+-~?", q[-1]) != NULL) && (q[3] == ' ' || q[3] == '\0'))
+			p = q;
+	if (p == NULL)
+		return "no all (neutral for every other host)";
+	doctor_fmt(buf, size, "%sall", strchr("+-~?", p[-1]) != NULL ? (char[]){ p[-1], '\0' } : "+");
+	return buf;
+}
+
+/* The smarthost's first address, SPF-checked for domain: "host (ip): result" */
+static void smarthost_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *out, size_t size)
+{
+	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, d->smarthost, AA_DNS_A);
+	struct aa_spf_result mf, helo;
+	char ip[INET6_ADDRSTRLEN], sender[DOCTOR_NAME_MAX + 16];
+
+	out[0] = '\0';
+	if (a->status != AA_DNS_OK || inet_ntop(AF_INET, &a->rr[0].a, ip, sizeof(ip)) == NULL)
+		return;
+	doctor_fmt(sender, sizeof(sender), "postmaster@%s", domain);
+	if (aa_spf_check(ctx, ip, d->smarthost, sender, &mf, &helo) < 0)
+		return;
+	doctor_fmt(out, size, "; smarthost %s (%s, one of its addresses): %s", d->smarthost, ip,
+		   aa_result_name(mf.result));
+	if (mf.result != AA_PASS && mf.result != AA_TEMPERROR)
+		doctor_add(d, SEV_WARNING, domain, NULL, "add the provider's SPF include (its documentation names "
+			   "it) to the domain's record", "SPF of %s does not authorise %s (%s), the smarthost its "
+			   "mail leaves through: %s (the provider may send from other addresses: its include is what "
+			   "counts)", domain, d->smarthost, ip, aa_result_name(mf.result));
+}
+
 /* 1 when domain does not exist in DNS at all (NXDOMAIN): receivers refuse
  * its senders before anything else */
 static int missing(struct doctor *d, struct aa_ctx *ctx, const char *domain)
@@ -325,6 +364,20 @@ void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 			   "DMARC rests on SPF alone (a forwarded message fails it)%s; Gmail and Outlook.com want "
 			   "DKIM from bulk senders", domain, enforcing == 2 ? ", and its DMARC policy refuses what fails" :
 			   enforcing == 1 ? ", and its DMARC policy sends what fails to junk" : "");
+	{
+		char end[32], via_relay[DOCTOR_TEXT_MAX] = "";
+
+		if (d->smarthost[0] != '\0')
+			smarthost_spf(d, ctx, domain, via_relay, sizeof(via_relay));
+		if (spf[0] != '\0')
+			doctor_fmt(d->spf_summary, sizeof(d->spf_summary), "ends %s%s%s%s%s", ending(spf, end,
+				   sizeof(end)), judged ? "; " : "", judged ? (p.egress != NULL ? p.egress : e->ip) : "",
+				   judged ? " (direct): " : "", judged ? aa_result_name(p.spf.result) : "");
+		else
+			doctor_fmt(d->spf_summary, sizeof(d->spf_summary), "no record");
+		doctor_fmt(d->spf_summary + strlen(d->spf_summary), sizeof(d->spf_summary) - strlen(d->spf_summary),
+			   "%s", via_relay);
+	}
 	if (!judged || p.temp)
 		return;
 	if (p.spf.result == AA_NONE && spf[0] == '\0') {

@@ -402,8 +402,10 @@ static const struct rule rules[] = {
 	{ "block list text", AA_FB_BLOCKLIST, NULL, ANY_CODE, blocklist_strong, NULL,
 	  "The receiver refused the message because the sending IP address is on a block list (for "
 	  "Outlook.com S3150 and similar: its own list; otherwise a DNSBL such as Spamhaus).",
-	  "request delisting through the page the reply names (a DNSBL: its lookup page), find "
-	  "out why the address was listed (a compromised account, a form that sends spam); meanwhile "
+	  "request delisting: for Outlook.com and Hotmail (S3150, S3140) the sender support form at "
+	  "olcsupport.office.com, for Microsoft 365 (5.7.606, 5.7.511) the delist portal at "
+	  "sender.office.com, for a DNSBL its lookup page (Spamhaus: check.spamhaus.org); find out why "
+	  "the address was listed (a compromised account, a form that sends spam); meanwhile "
 	  "send that destination's mail through a smarthost: with Debian's AUTHALIGN_LEARN = yes authalign learns the "
 	  "refusal and takes the next step of the plan" },
 	{ "relay refused text", AA_FB_RELAY, NULL, ANY_CODE, relay_word, refused_words,
