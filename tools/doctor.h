@@ -108,6 +108,12 @@ const char *doctor_at(char *buf, size_t size, const char *path, unsigned line);
 /* doctor_setup_files.c */
 void doctor_check_debian(struct doctor *d);
 void doctor_check_cpanel(struct doctor *d);
+/* One route list (Exim's route_list: entries separated by ';', each
+ * "DOMAINS HOSTS [OPTIONS]") found at full:lineno as setting: an entry
+ * without hosts, and each host list's mistakes; falls_to: where the mail
+ * goes when the entry routes nothing. The first host is the smarthost. */
+void doctor_check_route_list(struct doctor *d, const char *full, unsigned lineno, const char *setting,
+			     const char *value, const char *falls_to);
 /* Each line of root's file path to take(), with its number; 0 when the
  * file is not there or cannot be opened. */
 int doctor_each_line(struct doctor *d, const char *path,

@@ -148,6 +148,47 @@ void doctor_read_exim(struct doctor *d)
 	free(names);
 }
 
+/* A manualroute router's driver and route_list, as Exim prints them. */
+struct router {
+	char driver[64], route_list[2048];
+};
+
+static void take_router(const char *line, void *arg)
+{
+	struct router *r = arg;
+
+	if (strncmp(line, "driver = ", 9) == 0)
+		doctor_fmt(r->driver, sizeof(r->driver), "%s", line + 9);
+	else if (strncmp(line, "route_list = ", 13) == 0)
+		doctor_fmt(r->route_list, sizeof(r->route_list), "%s", line + 13);
+}
+
+/* Route lists written in Exim's own configuration (not generated from
+ * Debian's dc_smarthost or cPanel's smarthost_routelist, read already). */
+static void check_routers(struct doctor *d)
+{
+	struct names *names = calloc(1, sizeof(*names));
+
+	if (names == NULL || exim_ask("-bP router_list", take_name, names) < 0) {
+		free(names);
+		return;
+	}
+	for (size_t i = 0; i < names->n; i++) {
+		struct router r = { "", "" };
+		char args[128], where[128];
+
+		doctor_fmt(args, sizeof(args), "-bP router %s", names->name[i]);
+		if (exim_ask(args, take_router, &r) < 0 || strcmp(r.driver, "manualroute") != 0 ||
+		    r.route_list[0] == '\0' || strchr(r.route_list, '$') != NULL)
+			continue;
+		doctor_fmt(where, sizeof(where), "router %s", names->name[i]);
+		doctor_check_route_list(d, where, 0, "route_list", r.route_list, "the address goes on to the next "
+					"router (or fails as unrouteable)");
+		d->smarthost[0] = '\0';	/* a route for some domains: exim -bt says where mail goes */
+	}
+	free(names);
+}
+
 struct route_probe {
 	char router[64], transport[64], host[DOCTOR_NAME_MAX], undeliverable[512];
 	int deferred;
@@ -181,6 +222,9 @@ void doctor_check_exim_routing(struct doctor *d)
 {
 	struct route_probe r = { 0 };
 	const char *fix;
+
+	if (d->smarthost[0] == '\0')
+		check_routers(d);
 
 	(void)exim_ask("-bt " ROUTE_PROBE, take_route, &r);
 	if (r.undeliverable[0] != '\0')

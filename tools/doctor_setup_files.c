@@ -266,17 +266,13 @@ static int next_token(const char **p, char *out, size_t size)
 	return 1;
 }
 
-/* cPanel's exim.conf.localopts: smarthost_routelist is a route_list:
- * entries separated by ';', each "DOMAINS HOSTS [OPTIONS]", HOSTS quoted
- * when it holds spaces. */
-static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, char *line, void *arg)
+void doctor_check_route_list(struct doctor *d, const char *full, unsigned lineno, const char *setting,
+			     const char *value, const char *falls_to)
 {
 	char list[AA_LSEARCH_LINE_MAX], copy[AA_LSEARCH_LINE_MAX];
 
-	(void)arg;
-	if (shell_value(line, "smarthost_routelist", list, sizeof(list)) < 0 || list[0] == '\0')
-		return;
-	snprintf(copy, sizeof(copy), "%s", list);
+	snprintf(list, sizeof(list), "%s", value);
+	snprintf(copy, sizeof(copy), "%s", value);
 	for (char *entry = list, *next; entry != NULL; entry = next) {
 		char domains[AA_LSEARCH_LINE_MAX], hosts[AA_LSEARCH_LINE_MAX];
 		const char *p = entry;
@@ -294,21 +290,21 @@ static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, cha
 			/* the entry rewritten, the others kept */
 			if (pattern)
 				snprintf(fix, sizeof(fix), "write \"%.*s %.200s\" for that entry (the domains, a space, "
-					 "the hosts) in smarthost_routelist=%.300s", (int)(colon - domains), domains,
-					 colon + 1, copy);
+					 "the hosts) in %s=%.300s", (int)(colon - domains), domains, colon + 1, setting,
+					 copy);
 			else
 				snprintf(fix, sizeof(fix), "write \"* %.200s\" for that entry (the domains, a space, "
-					 "the hosts) in smarthost_routelist=%.300s", domains, copy);
-			add(d, SEV_BOUNCE, full, lineno, fix, "smarthost_routelist entry \"%.200s\" has no hosts (a "
-			    "colon where a space belongs?): Exim takes it all for the domains, routes nothing "
-			    "there, and cPanel's mail to other domains falls to fail_remote_domains", domains);
+					 "the hosts) in %s=%.300s", domains, setting, copy);
+			add(d, SEV_BOUNCE, full, lineno, fix, "%s entry \"%.200s\" has no hosts (a colon where a space "
+			    "belongs?): Exim takes it all for the domains, routes nothing there, and %s", setting,
+			    domains, falls_to);
 			continue;
 		}
 		if (d->smarthost[0] == '\0') {
 			const char *h = hosts + (hosts[0] == '"');
 
 			doctor_fmt(d->smarthost, sizeof(d->smarthost), "%.*s", (int)strcspn(h, ": \t\""), h);
-			doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "smarthost_routelist");
+			doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "%s", setting);
 		}
 		if (hosts[0] == '"') {
 			size_t n = strlen(hosts);
@@ -316,11 +312,25 @@ static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, cha
 			memmove(hosts, hosts + 1, n);
 			if (n > 1 && hosts[n - 2] == '"')
 				hosts[n - 2] = '\0';
-			check_host_list(d, full, lineno, "smarthost_routelist", hosts, 1);
+			check_host_list(d, full, lineno, setting, hosts, 1);
 		} else {
-			check_host_list(d, full, lineno, "smarthost_routelist", hosts, 0);
+			check_host_list(d, full, lineno, setting, hosts, 0);
 		}
 	}
+}
+
+/* cPanel's exim.conf.localopts: smarthost_routelist is a route_list:
+ * entries separated by ';', each "DOMAINS HOSTS [OPTIONS]", HOSTS quoted
+ * when it holds spaces. */
+static void take_cpanel(struct doctor *d, const char *full, unsigned lineno, char *line, void *arg)
+{
+	char list[AA_LSEARCH_LINE_MAX];
+
+	(void)arg;
+	if (shell_value(line, "smarthost_routelist", list, sizeof(list)) < 0 || list[0] == '\0')
+		return;
+	doctor_check_route_list(d, full, lineno, "smarthost_routelist", list, "cPanel's mail to other domains "
+				"falls to fail_remote_domains");
 }
 
 void doctor_check_cpanel(struct doctor *d)
