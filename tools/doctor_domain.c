@@ -126,15 +126,17 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, 
 	/* a fix is printed whole or not at all: a cut key is a broken record */
 	if (rec != NULL && doctor_quoted_chunks(rec, chunks, sizeof(chunks)) == 0 &&
 	    strlen(name) + strlen(chunks) + 32 < DOCTOR_TEXT_MAX)
-		doctor_fmt(fix, sizeof(fix), "publish: %s TXT %s", name, chunks);
+		doctor_fmt(fix, sizeof(fix), "publish: %s TXT %s%s", name, chunks, other && strstr(why, "beside") !=
+			   NULL ? " and delete the other record there" : "");
 	else
 		doctor_fmt(fix, sizeof(fix), "publish at %s a TXT record \"v=DKIM1; k=%s; p=KEY\" where KEY is the "
 			   "public half of %s (too long to print here): openssl pkey -in %s -pubout -outform DER | "
 			   "base64 -w0", name, pub.ed25519 ? "ed25519" : "rsa", k->file, k->file);
 	doctor_add(d, refusal != NULL ? SEV_BOUNCE : SEV_WARNING, name, refusal, fix, "%s: receivers cannot "
-		   "verify the signature made "
-		   "with %s (%s); DKIM fails, so DMARC rests on SPF alone", other ? "the key published is not the "
-		   "public half of the key Exim signs with" : why, k->file, k->source);
+		   "verify the signature made with %s (%s); DKIM fails, so DMARC rests on SPF alone", other &&
+		   strstr(why, "beside") != NULL ? "another key is published beside the one Exim signs with (a "
+		   "receiver may take either)" : other ? "the key published is not the public half of the key Exim "
+		   "signs with" : why, k->file, k->source);
 	return 0;
 }
 
