@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "aa_ctx.h"
+#include "aa_domain.h"
 #include "aa_outbound.h"
 #include "doctor.h"
 #include "json.h"
@@ -235,6 +236,17 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 		return code;
 	}
 	ctx->psl_file = cfg->psl_file;
+	if (only != NULL && !only_if_hosted) {
+		const char *norm;
+
+		if (aa_domain_norm(ctx->arena, only, strlen(only), AA_NAME_IDNA, &norm) != AA_DNS_NAME_OK) {
+			code = tool_fail(o, TOOL_EXIT_USAGE, "doctor: --domain \"%.200s\" is not a domain name", only);
+			aa_ctx_free(&ctx);
+			aa_config_free(&cfg);
+			free(d);
+			return code;
+		}
+	}
 	doctor_check_debian(d);
 	doctor_check_cpanel(d);
 	doctor_read_domains(d, ctx, cfg, only_if_hosted ? NULL : only);
@@ -256,6 +268,8 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 			doctor_add_egress(d, ip, cfg->outbound.direct.helo != NULL ? cfg->outbound.direct.helo :
 					  d->primary_hostname, "outbound_egress", "");
 	}
+	if (d->smarthost[0] != '\0')
+		doctor_resolve_smarthost(d, ctx);
 	if (d->smarthost[0] != '\0')
 		doctor_add(d, SEV_NOTE, d->smarthost_from, NULL, "publish the provider's SPF (its include:) in "
 			   "each domain's record, and sign with DKIM keys the provider or this host holds; the "
@@ -299,10 +313,14 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 		json_int(&j, "exit", code);
 		json_finish(&j);
 	} else {
+		char bulk[64] = "";
+
+		if (d->refusals_bulk > 0)
+			doctor_fmt(bulk, sizeof(bulk), " (and %zu for bulk senders only)", d->refusals_bulk);
 		tool_line(stdout, "doctor: %zu finding%s that bounce%s mail, %zu warning%s, %zu verdict%s refused%s "
 			  "(%d setup file%s read, %zu domain%s checked)", d->bounces, d->bounces == 1 ? "" : "s",
 			  d->bounces == 1 ? "s" : "", d->warnings, d->warnings == 1 ? "" : "s", d->refusals,
-			  d->refusals == 1 ? "" : "s", d->refusals_bulk > 0 ? " (more for bulk senders only)" : "",
+			  d->refusals == 1 ? "" : "s", bulk,
 			  d->files_read,
 			  d->files_read == 1 ? "" : "s", d->domains_checked, d->domains_checked == 1 ? "" : "s");
 	}

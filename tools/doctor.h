@@ -74,6 +74,7 @@ struct doctor {
 	int local_only;			/* Debian's configtype local was found */
 	char smarthost[DOCTOR_NAME_MAX];	/* remote mail leaves through this host, or "" */
 	char smarthost_from[80];	/* what says so: a setup file's option, Exim's router */
+	char smarthost_ip[64];		/* its first address, or "" when it has none */
 	char debian_domains[2048];	/* dc_other_hostnames and dc_readhost, ':' between */
 	int files_read;
 	const char *root;		/* "/" or a copy of a host's files */
@@ -153,7 +154,9 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode mode, const char *domain,
 		       int *enforcing, int *found);
 
-/* doctor_domain.c */
+/* doctor_domain.c; resolve_smarthost: its first address (a bounce when it
+ * has none) */
+void doctor_resolve_smarthost(struct doctor *d, struct aa_ctx *ctx);
 void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_config *cfg, const char *domain);
 
 #endif

@@ -270,23 +270,50 @@ static const char *ending(const char *record, char *buf, size_t size)
 	return buf;
 }
 
+void doctor_resolve_smarthost(struct doctor *d, struct aa_ctx *ctx)
+{
+	const struct aa_dns_answer *a, *b;
+	unsigned char bin[16];
+
+	d->smarthost_ip[0] = '\0';
+	if (inet_pton(AF_INET, d->smarthost, bin) == 1 || inet_pton(AF_INET6, d->smarthost, bin) == 1) {
+		doctor_fmt(d->smarthost_ip, sizeof(d->smarthost_ip), "%s", d->smarthost);
+		return;		/* an address: nothing to resolve */
+	}
+	a = aa_dns_lookup(ctx->dns, d->smarthost, AA_DNS_A);
+	if (a->status == AA_DNS_OK && inet_ntop(AF_INET, &a->rr[0].a, d->smarthost_ip, sizeof(d->smarthost_ip)))
+		return;
+	b = aa_dns_lookup(ctx->dns, d->smarthost, AA_DNS_AAAA);
+	if (b->status == AA_DNS_OK && inet_ntop(AF_INET6, &b->rr[0].aaaa, d->smarthost_ip, sizeof(d->smarthost_ip)))
+		return;
+	d->smarthost_ip[0] = '\0';
+	if (aa_dns_is_temp(a->status) || aa_dns_is_temp(b->status))
+		doctor_add(d, SEV_WARNING, d->smarthost_from, NULL, "run doctor again", "the address lookup of the "
+			   "smarthost %.200s failed temporarily: not checked", d->smarthost);
+	else
+		doctor_add(d, SEV_BOUNCE, d->smarthost_from, NULL, "give the smarthost's name as its provider "
+			   "writes it", "the smarthost %.200s has no address in DNS: Exim defers all remote mail, "
+			   "and bounces it when its retry time runs out", d->smarthost);
+}
+
 /* The smarthost's first address, SPF-checked for domain: "host (ip): result" */
 static void smarthost_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *out, size_t size)
 {
-	const struct aa_dns_answer *a = aa_dns_lookup(ctx->dns, d->smarthost, AA_DNS_A);
 	struct aa_spf_result mf, helo;
 	char ip[INET6_ADDRSTRLEN], sender[DOCTOR_NAME_MAX + 16];
 
 	out[0] = '\0';
-	if (a->status != AA_DNS_OK || inet_ntop(AF_INET, &a->rr[0].a, ip, sizeof(ip)) == NULL)
+	if (d->smarthost_ip[0] == '\0')
 		return;
+	doctor_fmt(ip, sizeof(ip), "%s", d->smarthost_ip);
 	doctor_fmt(sender, sizeof(sender), "postmaster@%s", domain);
 	if (aa_spf_check(ctx, ip, d->smarthost, sender, &mf, &helo) < 0)
 		return;
 	doctor_fmt(out, size, "; smarthost %s (%s, one of its addresses): %s", d->smarthost, ip,
 		   aa_result_name(mf.result));
 	if (mf.result != AA_PASS && mf.result != AA_TEMPERROR)
-		doctor_add(d, SEV_WARNING, domain, NULL, "add the provider's SPF include (its documentation names "
+		doctor_add(d, d->refusal[0] != '\0' ? SEV_BOUNCE : SEV_WARNING, domain, d->refusal[0] != '\0' ?
+			   d->refusal : NULL, "add the provider's SPF include (its documentation names "
 			   "it) to the domain's record", "SPF of %s does not authorise %s (%s), the smarthost its "
 			   "mail leaves through: %s (the provider may send from other addresses: its include is what "
 			   "counts)", domain, d->smarthost, ip, aa_result_name(mf.result));
@@ -343,6 +370,19 @@ void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 			   "to other domains)" : "");
 		judge(d, ctx, cfg, domain, &direct, &chg, via, &p);
 		judged = 1;
+	}
+	if (d->smarthost[0] != '\0' && d->smarthost_ip[0] != '\0') {
+		/* what receivers see from the relay, if it keeps the envelope
+		 * sender and adds no signature of its own */
+		struct aa_route relay = cfg->outbound.direct;
+
+		relay.name = "smarthost";
+		relay.egress_ip = d->smarthost_ip;
+		relay.egress_ip2 = NULL;
+		relay.helo = d->smarthost;
+		doctor_fmt(via, sizeof(via), "through smarthost %s (from %s, if it keeps the envelope sender and "
+			   "signs nothing)", d->smarthost, d->smarthost_ip);
+		judge(d, ctx, cfg, domain, &relay, &chg, via, NULL);
 	}
 	for (size_t i = 0; i < aa_route_count(cfg->outbound.routes); i++) {
 		const struct aa_route *r = aa_route_at(cfg->outbound.routes, i);

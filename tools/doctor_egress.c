@@ -151,10 +151,15 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 			return;
 		}
 	}
-	doctor_fmt(fix, sizeof(fix), "have whoever holds %s (your provider) change its PTR to a name that resolves "
-		   "to it (%s, with %s %s %s), or publish %.200s %s %s if that name is yours", e->ip, want, want,
-		   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, a->rr[0].text,
-		   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip);
+	if (is_localhost(a->rr[0].text))
+		doctor_fmt(fix, sizeof(fix), "have whoever holds %s (your provider) change its PTR to a name that "
+			   "resolves to it (%s, with %s %s %s)", e->ip, want, want,
+			   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip);
+	else
+		doctor_fmt(fix, sizeof(fix), "have whoever holds %s (your provider) change its PTR to a name that "
+			   "resolves to it (%s, with %s %s %s), or publish %.200s %s %s if that name is yours", e->ip,
+			   want, want, strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip, a->rr[0].text,
+			   strchr(e->ip, ':') != NULL ? "AAAA" : "A", e->ip);
 	doctor_add(d, SEV_BOUNCE, rev, "550 5.7.25", fix, "the PTR of %s (%s) names %.200s, which does not "
 		   "resolve back to %s (no forward-confirmed reverse DNS): Gmail refuses its mail (550 5.7.25)",
 		   e->ip, e->source, a->rr[0].text, e->ip);

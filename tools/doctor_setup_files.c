@@ -54,6 +54,34 @@ static int shell_value(const char *line, const char *name, char *out, size_t siz
 	return 0;
 }
 
+/* The first host of an Exim host list, as a name or an address: "<X"
+ * changes the separator; with ':' a port is "::587" and an IPv6 address
+ * in [...] has its colons doubled; the port is left off. */
+static void first_host(const char *list, char *out, size_t size)
+{
+	char sep = ':';
+	size_t o = 0;
+
+	while (*list == ' ' || *list == '\t' || *list == '"')
+		list++;
+	if (list[0] == '<' && list[1] != '\0' && strchr("!#$%&*+,-./;=?@^_|~", list[1]) != NULL) {
+		sep = list[1];
+		list += 2;
+	}
+	if (*list == '[') {
+		for (list++; *list != '\0' && *list != ']' && o + 1 < size; list++) {
+			out[o++] = *list;
+			if (sep == ':' && *list == ':' && list[1] == ':')
+				list++;		/* a doubled colon is one */
+		}
+	} else {
+		while (*list != '\0' && *list != sep && *list != ' ' && *list != '\t' && *list != '"' &&
+		       !(sep != ':' && *list == ':') && o + 1 < size)
+			out[o++] = *list++;
+	}
+	out[o] = '\0';
+}
+
 /* One Exim host list of a smarthost setting (hosts separated by ':', a
  * port as host::port, an IPv6 address in [...] with each of its colons
  * doubled; "<X" first changes the separator, and then a port takes one
@@ -232,7 +260,7 @@ void doctor_check_debian(struct doctor *d)
 	if (smarthost[0] != '\0' && (strcmp(type, "smarthost") == 0 || strcmp(type, "satellite") == 0)) {
 		check_host_list(d, full, smarthost_line, "dc_smarthost", smarthost, 0);
 		/* remote mail leaves through it: its first host */
-		doctor_fmt(d->smarthost, sizeof(d->smarthost), "%.*s", (int)strcspn(smarthost, ": \t"), smarthost);
+		first_host(smarthost, d->smarthost, sizeof(d->smarthost));
 		doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "dc_smarthost");
 	}
 	if (type_line != 0 && strcmp(type, "internet") != 0 && strcmp(type, "smarthost") != 0 &&
@@ -301,9 +329,7 @@ void doctor_check_route_list(struct doctor *d, const char *full, unsigned lineno
 			continue;
 		}
 		if (d->smarthost[0] == '\0') {
-			const char *h = hosts + (hosts[0] == '"');
-
-			doctor_fmt(d->smarthost, sizeof(d->smarthost), "%.*s", (int)strcspn(h, ": \t\""), h);
+			first_host(hosts, d->smarthost, sizeof(d->smarthost));
 			doctor_fmt(d->smarthost_from, sizeof(d->smarthost_from), "%s", setting);
 		}
 		if (hosts[0] == '"') {

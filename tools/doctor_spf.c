@@ -24,12 +24,12 @@
 #define SPF_VOIDS_MAX 2		/* RFC 7208 4.6.4 */
 #define SPF_DEPTH_MAX 12	/* includes in includes: past the lookup limit anyway */
 #define SPF_RECORD_MAX 2048
-#define SPF_VISITED_MAX 32	/* names walked for one domain: a loop is walked once */
+#define SPF_VISITED_MAX 32	/* names on one include path (more than SPF_DEPTH_MAX) */
 
 struct walk {
 	unsigned lookups, voids;
 	int temp;
-	char visited[SPF_VISITED_MAX][DOCTOR_NAME_MAX];
+	char visited[SPF_VISITED_MAX][DOCTOR_NAME_MAX];	/* the include path */
 	size_t visited_n;
 	char voided[256];		/* the names that did not exist */
 	char broken[512];		/* the first fault that is permerror by itself */
@@ -83,8 +83,10 @@ static void broken(struct walk *w, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Walk domain's record once: a name met again (a loop, or two includes
- * of one provider) costs its lookup but is not walked again. */
+/* Walk domain's record, as receivers do: a name included twice is walked
+ * twice (its lookups count again); one that includes itself, directly or
+ * further down (a name already on the path), is a loop. The walk ends
+ * past 10 lookups, where receivers stop. */
 static void walk_domain(struct aa_ctx *ctx, const char *domain, int depth, struct walk *w, const char *how)
 {
 	char record[SPF_RECORD_MAX];
@@ -95,13 +97,12 @@ static void walk_domain(struct aa_ctx *ctx, const char *domain, int depth, struc
 		return;		/* receivers stop here too */
 	for (size_t i = 0; i < w->visited_n; i++)
 		if (strcasecmp(w->visited[i], domain) == 0) {
-			if (depth > 0)
-				broken(w, "%s%.200s includes itself (a loop)", how, domain);
+			broken(w, "%s%.200s includes itself (a loop)", how, domain);
 			return;
 		}
 	if (w->visited_n >= SPF_VISITED_MAX)
 		return;
-	doctor_fmt(w->visited[w->visited_n++], DOCTOR_NAME_MAX, "%s", domain);
+	doctor_fmt(w->visited[w->visited_n++], DOCTOR_NAME_MAX, "%s", domain);	/* on the path */
 	got = fetch(ctx, domain, record, sizeof(record), &count);
 	if (got < 0)
 		w->temp = 1;
@@ -111,6 +112,7 @@ static void walk_domain(struct aa_ctx *ctx, const char *domain, int depth, struc
 		broken(w, "%s%.200s's SPF record is too long to be read here; check it by hand", how, domain);
 	else
 		walk_record(ctx, domain, record, depth + 1, w);
+	w->visited_n--;		/* off the path */
 }
 
 static void note_void(struct walk *w, const char *name, int r)

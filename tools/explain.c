@@ -89,6 +89,7 @@ struct found {
 };
 
 #define EXPLAIN_PIECES_MAX 16	/* failed recipients explained of one text */
+#define EXPLAIN_PARTS_MAX 64	/* parts read (a bounce's intro is parts too) */
 
 /* text folded into a NUL-terminated copy: white space runs one space,
  * control bytes '?' */
@@ -324,6 +325,7 @@ static void cut_returned_message(char *raw)
 	static const char *const marks[] = {
 		"------ This is a copy of the message", "------ The body of the message",
 		"\nContent-Type: message/rfc822", "\nContent-Type: text/rfc822-headers",
+		"\nOriginal message headers:", "----- Original message -----",
 	};
 
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
@@ -461,17 +463,21 @@ static int same(const struct found *a, const struct found *b)
  * parts past EXPLAIN_PIECES_MAX, not read, in *more_r. */
 static size_t recognise_all(char *text, struct found *found, size_t max, size_t *more_r)
 {
-	char *pieces[EXPLAIN_PIECES_MAX], *whole = strdup(text);
+	char *pieces[EXPLAIN_PARTS_MAX], *whole = strdup(text);
 	size_t n = 0, count;
 
 	cut_returned_message(text);
 	if (whole != NULL)
 		cut_returned_message(whole);
-	count = split_pieces(text, pieces, EXPLAIN_PIECES_MAX);
-	*more_r = count > EXPLAIN_PIECES_MAX ? count - EXPLAIN_PIECES_MAX : 0;
-	for (size_t i = 0; i < count && i < EXPLAIN_PIECES_MAX && n < max; i++) {
+	count = split_pieces(text, pieces, EXPLAIN_PARTS_MAX);
+	*more_r = 0;
+	for (size_t i = 0; i < count; i++) {
 		int dup = 0;
 
+		if (i >= EXPLAIN_PARTS_MAX || (n >= max && telling(pieces[i]))) {
+			*more_r += i >= EXPLAIN_PARTS_MAX || telling(pieces[i]);
+			continue;
+		}
 		if (!telling(pieces[i]))
 			continue;
 		recognise(pieces[i], &found[n]);

@@ -262,6 +262,8 @@ static const char *const auth_required_words[] = {
 	"authentication required", "authentication is required", "must authenticate", "auth required", NULL,
 };
 static const char *const reputation_words[] = { "ip reputation", "ip address reputation", NULL };
+static const char *const helo_words[] = { "helo command rejected", "invalid helo", "helo rejected", "bad helo",
+	"ehlo rejected", NULL };
 static const char *const starttls_words[] = { "starttls", "tls required", "requires tls", NULL };
 static const char *const sender_domain_missing[] = { "domain not found", "sender domain must exist",
 	"unresolvable", NULL };
@@ -328,6 +330,11 @@ static const struct rule rules[] = {
 	  "The server (a smarthost, usually) refused the user name and password this host gave.",
 	  "put the right ones for that host into /etc/exim4/passwd.client (Debian: host:user:password, "
 	  "then update-exim4.conf and reload Exim); check the account at the provider" },
+	{ "HELO refused text", AA_FB_BLOCKLIST, NULL, ANY_CODE, helo_words, NULL,
+	  "The receiver refused this host's HELO name: not fully qualified, not resolving to the sending "
+	  "address, or localhost.",
+	  "say a fully qualified name that resolves to the sending address and that its PTR gives "
+	  "(authalign doctor shows the HELO of each address and the line to change)" },
 	{ "5.7.0 STARTTLS required (a smarthost)", AA_FB_RELAY, "?.7.0", CODE_5XX, starttls_words, NULL,
 	  "The server (a smarthost, usually) wants TLS before anything else, and Exim did not start it.",
 	  "check that this Exim has TLS (exim -bV lists GnuTLS or OpenSSL) and set hosts_require_tls = * on "

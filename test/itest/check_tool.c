@@ -293,6 +293,9 @@ static const struct {
 	  "exim.conf.localopts:1: bounce: smarthost_routelist entry \"*:smtp.relay.example\" has no hosts",
 	  "fix: write \"* smtp.relay.example\" for that entry (the domains, a space, the hosts) in "
 	  "smarthost_routelist=*:smtp.relay.example" },
+	/* a smarthost with no address in DNS */
+	{ "dc_eximconfig_configtype=\"satellite\"\ndc_smarthost=\"nothere.example::587\"\n", NULL, 3,
+	  "bounce: the smarthost nothere.example has no address in DNS", "fix: give the smarthost's name" },
 	/* a port that stood alone, and " : " between hosts, become Exim's own list */
 	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.sendgrid.net 587\"\n", NULL, 3,
 	  "dc_smarthost holds white space", "fix: dc_smarthost='smtp.sendgrid.net::587'" },
@@ -312,7 +315,7 @@ static const struct {
 	  "\"smtp.relay.example:2525\"", "smtp.relay.example::2525" },
 	/* valid: ports doubled, IPv6 colons doubled, another separator, several
 	 * entries with options, a quoted host list */
-	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.example.net::587:[2001::db8::::25]::587\"\n",
+	{ "dc_eximconfig_configtype=\"smarthost\"\ndc_smarthost=\"smtp.relay.example::587:[2001::db8::::25]::587\"\n",
 	  "smarthost_routelist=*.example.com smtp.relay.example::587 byname ; * \"h1::587 : h2::2525\" randomize\n", 0,
 	  "doctor: 0 findings that bounce mail, 0 warnings, 0 verdicts refused (2 setup files read, 0 domains "
 	  "checked)", "" },
@@ -338,6 +341,23 @@ START_TEST(doctor_finds_each_routing_mistake_with_its_file_line_and_fix)
 }
 END_TEST
 
+/* A Microsoft NDR: the original message's headers, which its sender
+ * wrote, never stand in for the reply. */
+START_TEST(explain_never_reads_the_original_headers_of_a_microsoft_ndr)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 30, "printf '%%s\\n' 'Your message to a@contoso.com couldn'\\''t be delivered.' "
+				  "'Error Details' 'Reported error: 550 5.7.509 Access denied, sending domain [EXAMPLE.ORG] "
+				  "does not pass DMARC verification' '' 'Original message headers:' "
+				  "'X-Note: Mailing to remote domains not supported' 'Subject: retry timeout exceeded' | "
+				  "\"$AA_ROOT/build/authalign\" explain"), 0);
+	ck_assert_msg(strstr(out, "found:  reply 550 5.7.509") != NULL && strstr(out, "Exim:") == NULL &&
+		      strstr(out, "== 2 of") == NULL, "%s", out);
+	free(out);
+}
+END_TEST
+
 /* doctor on records a customer may publish, from a fixed zone: each
  * fault named, no fix that would break mail if published, and an include
  * loop walked once (it once made the run last for ever). */
@@ -353,6 +373,8 @@ static const struct {
 	{ "quar.example", "quar.example: warning: no DKIM key", ": bounce" },
 	{ "rej.example", "rej.example: bounce [550 5.7.509]: no DKIM key", NULL },
 	{ "nx.example", "nx.example: bounce [550 5.1.8]", NULL },
+	/* two includes that both include one provider: walked twice, no loop */
+	{ "shared.example", "== domain shared.example ==", "loop" },
 };
 
 START_TEST(doctor_names_each_record_fault_and_prints_no_fix_that_breaks_mail)
@@ -372,6 +394,10 @@ START_TEST(doctor_names_each_record_fault_and_prints_no_fix_that_breaks_mail)
 			  "a:v9.voids.example -all\"' "
 			  "'quar.example TXT \"v=spf1 -all\"' '_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"' "
 			  "'rej.example TXT \"v=spf1 -all\"' '_dmarc.rej.example TXT \"v=DMARC1; p=reject\"' "
+			  "'shared.example TXT \"v=spf1 include:a.shared.example include:b.shared.example -all\"' "
+			  "'a.shared.example TXT \"v=spf1 include:common.example -all\"' "
+			  "'b.shared.example TXT \"v=spf1 include:common.example -all\"' "
+			  "'common.example TXT \"v=spf1 ip4:192.0.2.9 -all\"' "
 			  "> \"$d/zone\" && timeout 20 \"$AA_ROOT/build/authalign\" -z \"$d/zone\" doctor \"$d\" "
 			  "--domain %s; rc=$?; rm -rf \"$d\"; exit $rc", doctor_record_cases[_i].domain);
 
@@ -671,6 +697,7 @@ Suite *suite_tool(void)
 	tcase_add_test(tc, argument_errors_name_the_values_allowed);
 	tcase_add_test(tc, doctor_never_waits_on_a_fifo_named_like_a_setup_file);
 	tcase_add_test(tc, explain_gives_each_failed_recipient_of_a_bounce_its_cause);
+	tcase_add_test(tc, explain_never_reads_the_original_headers_of_a_microsoft_ndr);
 	tcase_add_loop_test(tc, doctor_names_each_record_fault_and_prints_no_fix_that_breaks_mail, 0,
 			    (int)(sizeof(doctor_record_cases) / sizeof(doctor_record_cases[0])));
 	tcase_add_loop_test(tc, doctor_finds_each_routing_mistake_with_its_file_line_and_fix, 0,

@@ -25,6 +25,7 @@ static const struct {
 	/* the envelope sender's domain does not exist: not the route's fault */
 	{ "450 4.1.8 <a@vm>: Sender address rejected: Domain not found", AA_FB_OTHER },
 	{ "554 5.7.9 Message not accepted for policy reasons.", AA_FB_OTHER },
+	{ "450 4.7.1 <localhost.localdomain>: Helo command rejected: Host not found", AA_FB_BLOCKLIST },
 	{ "535 5.7.8 Username and Password not accepted.", AA_FB_RELAY },
 	/* Yahoo's block of the sending address */
 	{ "553 5.7.2 [TSS09] All messages from 203.0.113.10 will be permanently deferred; Retrying will NOT "
