@@ -17,9 +17,11 @@
  * Bounds: each reply is awaited at most REPLY_S seconds (default 30); after
  * WALL_S seconds (default 120) no new message is started. Prints one line:
  *
- *   sent=N accepted=N failed=N connections=N seconds=S cpu=S
+ *   sent=N accepted=N failed=N connections=N seconds=S cpu=S eod_p50_ms=M eod_p99_ms=M
  *
- * (cpu: this client's own user + system time, all threads)
+ * (cpu: this client's own user + system time, all threads; eod: the time
+ * from sending the message's final "." to reading the 250, over the
+ * accepted messages, the 50th and 99th percentiles)
  * and exits 0 when every one of TOTAL messages got 250 at end of data, 1
  * when some did not, 2 on a usage or setup error.
  */
@@ -43,6 +45,7 @@
 #define LOAD_CONNS_MAX 256	/* threads */
 #define LOAD_MESSAGE_MAX (1 << 20)	/* bytes of the message file */
 #define LOAD_REPLY_MAX 4096	/* bytes kept of one SMTP reply (RFC 5321 4.5.3.1.5: 512 a line) */
+#define LOAD_TOTAL_MAX 1000000	/* messages of one run (their end-of-data times are kept) */
 
 struct load_opts {
 	const char *src;
@@ -68,6 +71,8 @@ struct load_state {
 	atomic_long connections;
 	atomic_int reported;	/* errors printed (only the first few are) */
 	double deadline;
+	double *eod;		/* end-of-data time of each accepted message, seconds */
+	atomic_long eod_n;
 };
 
 struct load_conn {
@@ -75,6 +80,13 @@ struct load_conn {
 	char buf[LOAD_REPLY_MAX];
 	size_t len;	/* bytes in buf */
 };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static double load_now(void)
 {
@@ -186,6 +198,7 @@ static int load_session(struct load_state *st, const char *ehlo, size_t ehlo_len
 	struct load_conn c = { .fd = -1 };
 	int sent = 0, code = 0;
 	const char *stage = "connect";
+	double t_eod;
 
 	if (!load_take(st))
 		return 0;
@@ -214,8 +227,15 @@ static int load_session(struct load_state *st, const char *ehlo, size_t ehlo_len
 		if ((code = load_cmd(&c, "DATA\r\n", 6)) != 354)
 			goto broken;
 		stage = "end of data";
+		t_eod = load_now();
 		if ((code = load_cmd(&c, o->data, o->data_len)) != 250)
 			goto broken;
+		{
+			long k = atomic_fetch_add(&st->eod_n, 1);
+
+			if (k < o->total)
+				st->eod[k] = load_now() - t_eod;
+		}
 		atomic_fetch_add(&st->accepted, 1);
 		if (++sent >= o->per_conn || !load_take(st))
 			break;
@@ -362,7 +382,7 @@ int main(int argc, char **argv)
 			o.per_conn = (int)v;
 			break;
 		case 'n':
-			if (load_number(optarg, 1, 10000000, &v) < 0)
+			if (load_number(optarg, 1, LOAD_TOTAL_MAX, &v) < 0)
 				return load_usage();
 			o.total = v;
 			break;
@@ -398,6 +418,11 @@ int main(int argc, char **argv)
 
 	st.o = &o;
 	atomic_init(&st.pool, o.total);
+	atomic_init(&st.eod_n, 0);
+	if ((st.eod = calloc((size_t)o.total, sizeof(st.eod[0]))) == NULL) {
+		fprintf(stderr, "load: out of memory\n");
+		return 2;
+	}
 	t0 = load_now();
 	st.deadline = t0 + o.wall_s;
 	for (int i = 0; i < o.conns; i++) {
@@ -419,8 +444,15 @@ int main(int argc, char **argv)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)	/* all threads */
 		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	printf("sent=%ld accepted=%ld failed=%ld connections=%ld seconds=%.3f cpu=%.3f\n",
-	       acc + fail, acc, fail, atomic_load(&st.connections), secs, cpu);
+	long ne = atomic_load(&st.eod_n);
+
+	if (ne > o.total)
+		ne = o.total;
+	qsort(st.eod, (size_t)ne, sizeof(st.eod[0]), cmp_double);
+	printf("sent=%ld accepted=%ld failed=%ld connections=%ld seconds=%.3f cpu=%.3f eod_p50_ms=%.2f "
+	       "eod_p99_ms=%.2f\n", acc + fail, acc, fail, atomic_load(&st.connections), secs, cpu,
+	       ne > 0 ? st.eod[(ne - 1) / 2] * 1000 : 0, ne > 0 ? st.eod[(ne * 99 - 1) / 100] * 1000 : 0);
+	free(st.eod);
 	free(o.data);
 	return acc == o.total ? 0 : 1;
 }
