@@ -1,7 +1,7 @@
 /* load.c - SMTP load client for bench/run.
  *
  *   load -s SRC -S SERVER [-p PORT] -c CONNS -m PER_CONN -n TOTAL
- *        -f MESSAGE [-F MAIL_FROM] [-t RCPT] [-h HELO] [-w WALL_S] [-r REPLY_S]
+ *        -f MESSAGE [-f MESSAGE...] [-F MAIL_FROM] [-t RCPT] [-h HELO] [-w WALL_S] [-r REPLY_S]
  *
  * CONNS threads each keep one connection open at a time, bound to the
  * source address SRC. Each connection greets (EHLO), then sends messages
@@ -10,20 +10,24 @@
  * without waiting for the reply) and, while the pool lasts, connects again. So "-m 1" is one message per connection and
  * a large -m keeps one connection per thread for the whole run.
  *
- * MESSAGE is sent as it is, every time (it is DKIM-signed once by the
- * caller): it must end its lines in CRLF; lines starting with "." are
- * dot-stuffed here.
+ * Each MESSAGE is sent as it is (DKIM-signed once by the caller): it must
+ * end its lines in CRLF; lines starting with "." are dot-stuffed here.
+ * With several, the messages of a run take them in turn (the n-th message
+ * of the run is file n modulo their number), so a run of TOTAL sends each
+ * the same number of times whatever the threads do. A 5xx at end of data
+ * is a rejection: counted, and the connection goes on.
  *
  * Bounds: each reply is awaited at most REPLY_S seconds (default 30); after
  * WALL_S seconds (default 120) no new message is started. Prints one line:
  *
- *   sent=N accepted=N failed=N connections=N seconds=S cpu=S eod_p50_ms=M eod_p99_ms=M
+ *   sent=N accepted=N rejected=N failed=N connections=N seconds=S cpu=S eod_p50_ms=M eod_p99_ms=M
  *
  * (cpu: this client's own user + system time, all threads; eod: the time
  * from sending the message's final "." to reading the 250, over the
  * accepted messages, the 50th and 99th percentiles)
- * and exits 0 when every one of TOTAL messages got 250 at end of data, 1
- * when some did not, 2 on a usage or setup error.
+ * and exits 0 when every one of TOTAL messages got 250 or 5xx at end of
+ * data, 1 when some did not (a 4xx, a broken connection), 2 on a usage
+ * or setup error.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -46,6 +50,7 @@
 #define LOAD_MESSAGE_MAX (1 << 20)	/* bytes of the message file */
 #define LOAD_REPLY_MAX 4096	/* bytes kept of one SMTP reply (RFC 5321 4.5.3.1.5: 512 a line) */
 #define LOAD_TOTAL_MAX 1000000	/* messages of one run (their end-of-data times are kept) */
+#define LOAD_FILES_MAX 256	/* -f messages */
 
 struct load_opts {
 	const char *src;
@@ -59,14 +64,17 @@ struct load_opts {
 	const char *helo;
 	int wall_s;
 	int reply_s;
-	char *data;	/* the message, dot-stuffed, ending in ".\r\n" */
-	size_t data_len;
+	char *data[LOAD_FILES_MAX];	/* the messages, dot-stuffed, ending in ".\r\n" */
+	size_t data_len[LOAD_FILES_MAX];
+	int files;
 };
 
 struct load_state {
 	const struct load_opts *o;
 	atomic_long pool;	/* messages not yet taken */
 	atomic_long accepted;
+	atomic_long rejected;	/* 5xx at end of data */
+	atomic_long next;	/* the next message's number: its file */
 	atomic_long failed;
 	atomic_long connections;
 	atomic_int reported;	/* errors printed (only the first few are) */
@@ -227,16 +235,18 @@ static int load_session(struct load_state *st, const char *ehlo, size_t ehlo_len
 		if ((code = load_cmd(&c, "DATA\r\n", 6)) != 354)
 			goto broken;
 		stage = "end of data";
-		t_eod = load_now();
-		if ((code = load_cmd(&c, o->data, o->data_len)) != 250)
-			goto broken;
 		{
-			long k = atomic_fetch_add(&st->eod_n, 1);
+			int f = (int)(atomic_fetch_add(&st->next, 1) % o->files);
+			long k;
 
-			if (k < o->total)
+			t_eod = load_now();
+			code = load_cmd(&c, o->data[f], o->data_len[f]);
+			if (code != 250 && (code < 500 || code > 599))
+				goto broken;
+			if ((k = atomic_fetch_add(&st->eod_n, 1)) < o->total)
 				st->eod[k] = load_now() - t_eod;
 		}
-		atomic_fetch_add(&st->accepted, 1);
+		atomic_fetch_add(code == 250 ? &st->accepted : &st->rejected, 1);
 		if (++sent >= o->per_conn || !load_take(st))
 			break;
 	}
@@ -277,8 +287,8 @@ static void *load_worker(void *arg)
 	return NULL;
 }
 
-/* Reads the message and dot-stuffs it; returns 0 or -1. */
-static int load_message(const char *path, struct load_opts *o)
+/* Reads message file number i and dot-stuffs it; returns 0 or -1. */
+static int load_message(const char *path, struct load_opts *o, int i)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
@@ -319,15 +329,15 @@ static int load_message(const char *path, struct load_opts *o)
 	}
 	memcpy(out + len, ".\r\n", 3);
 	free(raw);
-	o->data = out;
-	o->data_len = len + 3;
+	o->data[i] = out;
+	o->data_len[i] = len + 3;
 	return 0;
 }
 
 static int load_usage(void)
 {
 	fprintf(stderr, "usage: load -s SRC -S SERVER [-p PORT] -c CONNS -m PER_CONN -n TOTAL\n"
-		"            -f MESSAGE [-F MAIL_FROM] [-t RCPT] [-h HELO] [-w WALL_S] [-r REPLY_S]\n");
+		"            -f MESSAGE [-f MESSAGE...] [-F MAIL_FROM] [-t RCPT] [-h HELO] [-w WALL_S] [-r REPLY_S]\n");
 	return 2;
 }
 
@@ -352,7 +362,8 @@ int main(int argc, char **argv)
 	};
 	static struct load_state st;
 	static pthread_t tid[LOAD_CONNS_MAX];
-	const char *file = NULL;
+	const char *files[LOAD_FILES_MAX];
+	int nfiles = 0;
 	struct in_addr a;
 	double t0, secs;
 	long v;
@@ -362,7 +373,11 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 's': o.src = optarg; break;
 		case 'S': o.server = optarg; break;
-		case 'f': file = optarg; break;
+		case 'f':
+			if (nfiles >= LOAD_FILES_MAX)
+				return load_usage();
+			files[nfiles++] = optarg;
+			break;
 		case 'F': o.mail_from = optarg; break;
 		case 't': o.rcpt = optarg; break;
 		case 'h': o.helo = optarg; break;
@@ -400,7 +415,7 @@ int main(int argc, char **argv)
 			return load_usage();
 		}
 	}
-	if (optind != argc || o.src == NULL || o.server == NULL || file == NULL ||
+	if (optind != argc || o.src == NULL || o.server == NULL || nfiles == 0 ||
 	    o.conns == 0 || o.per_conn == 0 || o.total == 0 ||
 	    strlen(o.helo) > 255 || strlen(o.mail_from) > 512 || strlen(o.rcpt) > 512 ||
 	    strpbrk(o.mail_from, "\r\n") != NULL || strpbrk(o.rcpt, "\r\n") != NULL ||
@@ -410,15 +425,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "load: -s and -S take IPv4 addresses\n");
 		return 2;
 	}
-	if (load_message(file, &o) < 0) {
-		fprintf(stderr, "load: %s: cannot read, empty, over %d bytes, or not ending in CRLF\n",
-			file, LOAD_MESSAGE_MAX);
-		return 2;
-	}
+	for (int i = 0; i < nfiles; i++)
+		if (load_message(files[i], &o, i) < 0) {
+			fprintf(stderr, "load: %s: cannot read, empty, over %d bytes, or not ending in CRLF\n",
+				files[i], LOAD_MESSAGE_MAX);
+			return 2;
+		}
+	o.files = nfiles;
 
 	st.o = &o;
 	atomic_init(&st.pool, o.total);
 	atomic_init(&st.eod_n, 0);
+	atomic_init(&st.rejected, 0);
+	atomic_init(&st.next, 0);
 	if ((st.eod = calloc((size_t)o.total, sizeof(st.eod[0]))) == NULL) {
 		fprintf(stderr, "load: out of memory\n");
 		return 2;
@@ -436,7 +455,7 @@ int main(int argc, char **argv)
 		pthread_join(tid[i], NULL);
 	secs = load_now() - t0;
 
-	long acc = atomic_load(&st.accepted), fail = atomic_load(&st.failed);
+	long acc = atomic_load(&st.accepted), rej = atomic_load(&st.rejected), fail = atomic_load(&st.failed);
 
 	struct rusage ru;
 	double cpu = -1;
@@ -449,10 +468,12 @@ int main(int argc, char **argv)
 	if (ne > o.total)
 		ne = o.total;
 	qsort(st.eod, (size_t)ne, sizeof(st.eod[0]), cmp_double);
-	printf("sent=%ld accepted=%ld failed=%ld connections=%ld seconds=%.3f cpu=%.3f eod_p50_ms=%.2f "
-	       "eod_p99_ms=%.2f\n", acc + fail, acc, fail, atomic_load(&st.connections), secs, cpu,
+	printf("sent=%ld accepted=%ld rejected=%ld failed=%ld connections=%ld seconds=%.3f cpu=%.3f "
+	       "eod_p50_ms=%.2f eod_p99_ms=%.2f\n", acc + rej + fail, acc, rej, fail, atomic_load(&st.connections),
+	       secs, cpu,
 	       ne > 0 ? st.eod[(ne - 1) / 2] * 1000 : 0, ne > 0 ? st.eod[(ne * 99 - 1) / 100] * 1000 : 0);
 	free(st.eod);
-	free(o.data);
-	return acc == o.total ? 0 : 1;
+	for (int i = 0; i < o.files; i++)
+		free(o.data[i]);
+	return acc + rej == o.total ? 0 : 1;
 }
