@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include "aa_version.h"
 #include "local_scan.h"
+#include "aa_dkim.h"
 #include "aa_exim.h"
+#include "aa_spf.h"
 
 /* The one process-wide instance: Exim calls us from one thread. */
 static struct aa_plugin plugin;
@@ -94,10 +96,31 @@ static int plugin_load_config(const char *path, int explicit, int by_daemon)
 	return 0;
 }
 
+/* The libraries started once in the daemon and let go: what they build
+ * process-wide (libcrypto's algorithm tables, which libopendkim has
+ * OpenSSL make) stays for every child it forks, which then starts its own
+ * handles cheaply. No handle, resolver or file is kept across the fork. */
+static void start_libraries(void)
+{
+	static int started;
+	const char *err = NULL;
+	struct aa_ctx *ctx;
+
+	if (started || (ctx = aa_ctx_new(&plugin.cfg->dns, &err)) == NULL)
+		return;
+	started = 1;
+	(void)aa_dkim_start(ctx);
+	(void)aa_spf_start(ctx);
+	aa_ctx_free(&ctx);
+}
+
 int plugin_preload(const char *path, const char **err_r)
 {
 	*err_r = plugin_err;
-	return plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL, 1);
+	if (plugin_load_config(path != NULL ? path : AA_DEFAULT_CONFIG, path != NULL, 1) < 0)
+		return -1;
+	start_libraries();
+	return 0;
 }
 
 struct aa_plugin *plugin_get(const char **err_r)
