@@ -97,6 +97,7 @@ void aa_dns_free(struct aa_dns **dnsp)
 	if (dns == NULL)
 		return;
 	aa_dns_cache_detach(dns);	/* the arena may outlive the dns */
+	aa_dns_keep_free(dns);
 	aa_dns_zone_free(dns);
 	aa_dns_resolver_close(dns);
 	aa_arena_free(&dns->own_arena);
@@ -140,13 +141,17 @@ const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 	c = aa_dns_cache_find(dns, key, type);
 	if (c != NULL)
 		return &c->answer;
+	c = aa_dns_cache_new(dns, key, len, type);
+	if (c == NULL)
+		return &dns->tempfail_answer;
+	if (!dns->use_zone && aa_dns_keep_find(dns, c->name, type, &c->answer) == 0) {
+		aa_dns_cache_add(dns, c);	/* kept from an earlier message, TTL running */
+		return &c->answer;
+	}
 	if (dns->spent_ms >= dns->config.budget_ms) {
 		dns->budget_out = 1;	/* RFC 7208 4.6.4: an overall limit */
 		return &dns->tempfail_answer;
 	}
-	c = aa_dns_cache_new(dns, key, len, type);
-	if (c == NULL)
-		return &dns->tempfail_answer;
 	dns->queries++;
 	start = dns->clock(dns->clock_arg);
 	if (dns->use_zone)
@@ -156,6 +161,7 @@ const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 	end = dns->clock(dns->clock_arg);
 	dns->spent_ms += end > start ? end - start : 0;
 	aa_dns_cache_add(dns, c);
+	aa_dns_keep_add(dns, c->name, type, &c->answer);
 	return &c->answer;
 }
 

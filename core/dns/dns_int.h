@@ -2,6 +2,7 @@
  *
  * core/dns is split by job: dns.c (the handle and the front: names
  * checked, cache, budget), dns_cache.c (the message's answers),
+ * dns_keep.c (answers kept across messages for their TTL),
  * dns_resolve.c (the system resolver), dns_wire.c (response packets),
  * dns_zone.c (the fixed zone), dns_words.c (status and type words). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the interface is include/aa_dns.h. A name in
@@ -18,10 +19,15 @@
 
 struct aa_arena;
 struct aa_arena_hook;
+struct dns_kept;
 
 /* Answers indexed for the cache per message; answers past it are still
  * kept valid (in the arena), only asked again if asked again. */
 #define AA_DNS_CACHE_MAX 512
+
+/* Answers kept across messages (dns_keep.c), and for how long at most. */
+#define AA_DNS_KEEP_MAX 256
+#define AA_DNS_KEEP_TTL_MAX 300
 
 #define DNS_ANSWER_MAX 65536		/* largest TCP answer */
 #define DNS_RR_MAX 64			/* records kept per answer */
@@ -70,7 +76,16 @@ struct aa_dns {
 	void *clock_arg;
 	struct aa_dns_answer tempfail_answer;
 	struct aa_dns_answer badname_answer;
+	struct dns_kept *kept;		/* answers kept across messages; NULL none yet */
 };
+
+/* dns_keep.c: the resolver's answers kept for their TTL across messages.
+ * find: a copy in the message's arena into out, 0; -1 when none is kept
+ * (or it expired, or no memory). add: keep a (records only, not the fixed
+ * zone's). free: all of them (aa_dns_free). */
+int aa_dns_keep_find(struct aa_dns *dns, const char *key, enum aa_dns_type type, struct aa_dns_answer *out);
+void aa_dns_keep_add(struct aa_dns *dns, const char *key, enum aa_dns_type type, const struct aa_dns_answer *a);
+void aa_dns_keep_free(struct aa_dns *dns);
 
 /* Drop what an answer holds (its memory stays in the arena until the
  * message ends). */

@@ -500,12 +500,102 @@ START_TEST(dns_own_arena_is_emptied_by_flush)
 }
 END_TEST
 
+/* ---- answers kept across messages (dns_keep.c) ---- */
+
+static struct aa_dns_answer one_txt(enum aa_dns_status status, unsigned ttl, char *text)
+{
+	static struct aa_dns_rr rr;
+
+	rr = (struct aa_dns_rr){ .type = AA_DNS_TXT, .ttl = ttl, .text = text, .text_len = strlen(text), .chunks = 1 };
+	return (struct aa_dns_answer){ .status = status, .type = AA_DNS_TXT, .count = status == AA_DNS_OK, .rr = &rr };
+}
+
+START_TEST(dns_resolver_answers_are_kept_across_messages_for_their_ttl_only)
+{
+	struct test_clock clock = { 1000, 0 };
+	struct aa_dns *dns = aa_dns_new(NULL, NULL);
+	char text[] = "v=spf1 -all";
+	struct aa_dns_answer a = one_txt(AA_DNS_OK, 60, text), got;
+
+	ck_assert_ptr_nonnull(dns);
+	aa_dns_set_clock(dns, test_clock_read, &clock);
+	aa_dns_keep_add(dns, "a.example", AA_DNS_TXT, &a);
+	text[0] = 'X';		/* a copy is kept, not the caller's text */
+	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_TXT, &got), 0);
+	ck_assert_int_eq(got.count, 1);
+	ck_assert_str_eq(got.rr[0].text, "v=spf1 -all");
+	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_A, &got), -1);	/* another type */
+	clock.now += 59000;
+	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_TXT, &got), 0);
+	clock.now += 1000;	/* the TTL has run out */
+	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_TXT, &got), -1);
+	/* failures, missing names and TTL 0 are never kept */
+	a = one_txt(AA_DNS_NXDOMAIN, 60, text);
+	aa_dns_keep_add(dns, "b.example", AA_DNS_TXT, &a);
+	ck_assert_int_eq(aa_dns_keep_find(dns, "b.example", AA_DNS_TXT, &got), -1);
+	a = one_txt(AA_DNS_OK, 0, text);
+	aa_dns_keep_add(dns, "c.example", AA_DNS_TXT, &a);
+	ck_assert_int_eq(aa_dns_keep_find(dns, "c.example", AA_DNS_TXT, &got), -1);
+	/* a long TTL is cut to AA_DNS_KEEP_TTL_MAX */
+	a = one_txt(AA_DNS_OK, 86400, text);
+	aa_dns_keep_add(dns, "d.example", AA_DNS_TXT, &a);
+	clock.now += (uint64_t)AA_DNS_KEEP_TTL_MAX * 1000;
+	ck_assert_int_eq(aa_dns_keep_find(dns, "d.example", AA_DNS_TXT, &got), -1);
+	aa_dns_free(&dns);
+}
+END_TEST
+
+/* Past AA_DNS_KEEP_MAX the one that expires first makes room: memory stays bounded. */
+START_TEST(dns_kept_answers_are_bounded)
+{
+	struct test_clock clock = { 1000, 0 };
+	struct aa_dns *dns = aa_dns_new(NULL, NULL);
+	char text[] = "x", name[64];
+	struct aa_dns_answer a, got;
+	size_t kept = 0;
+
+	ck_assert_ptr_nonnull(dns);
+	aa_dns_set_clock(dns, test_clock_read, &clock);
+	for (unsigned i = 0; i < AA_DNS_KEEP_MAX + 50; i++) {
+		snprintf(name, sizeof(name), "n%u.example", i);
+		a = one_txt(AA_DNS_OK, 100 + i, text);
+		aa_dns_keep_add(dns, name, AA_DNS_TXT, &a);
+	}
+	for (unsigned i = 0; i < AA_DNS_KEEP_MAX + 50; i++) {
+		snprintf(name, sizeof(name), "n%u.example", i);
+		kept += aa_dns_keep_find(dns, name, AA_DNS_TXT, &got) == 0;
+	}
+	ck_assert_uint_eq(kept, AA_DNS_KEEP_MAX);
+	/* the newest (longest TTL) stayed */
+	snprintf(name, sizeof(name), "n%u.example", AA_DNS_KEEP_MAX + 49);
+	ck_assert_int_eq(aa_dns_keep_find(dns, name, AA_DNS_TXT, &got), 0);
+	aa_dns_free(&dns);
+}
+END_TEST
+
+/* The fixed zone is never kept: its lines change under the tests. */
+START_TEST(dns_fixed_zone_answers_are_never_kept)
+{
+	struct aa_dns *dns = aa_dns_new_zone();
+	char text[] = "v=spf1 -all";
+	struct aa_dns_answer a = one_txt(AA_DNS_OK, 60, text), got;
+
+	ck_assert_ptr_nonnull(dns);
+	aa_dns_keep_add(dns, "a.example", AA_DNS_TXT, &a);
+	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_TXT, &got), -1);
+	aa_dns_free(&dns);
+}
+END_TEST
+
 Suite *suite_dns(void)
 {
 	Suite *s = suite_create("dns");
 	TCase *tc = tcase_create("zone");
 
 	tcase_add_test(tc, dns_zone_concatenates_txt_chunks);
+	tcase_add_test(tc, dns_resolver_answers_are_kept_across_messages_for_their_ttl_only);
+	tcase_add_test(tc, dns_kept_answers_are_bounded);
+	tcase_add_test(tc, dns_fixed_zone_answers_are_never_kept);
 	tcase_add_test(tc, dns_txt_keeps_nul_bytes_with_length);
 	tcase_add_test(tc, dns_missing_name_is_nxdomain_missing_type_is_nodata);
 	tcase_add_test(tc, dns_servfail_and_timeout_are_temporary);
