@@ -299,7 +299,7 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 			   "sends from is known: PTR, FCrDNS, HELO, SPF from it and the verdicts are not checked");
 	flush_group(d, NULL);
 	check_domains(d, ctx, cfg);
-	code = d->bounces > 0 || d->refusals > 0 ? TOOL_EXIT_FAIL :
+	code = d->bounces > 0 || d->refusals > 0 ? TOOL_EXIT_FAIL : d->undecided > 0 ? TOOL_EXIT_TEMP :
 	       d->files_read == 0 && !d->ask_exim && d->domains_n == 0 ? TOOL_EXIT_USAGE : TOOL_EXIT_OK;
 	if (o->json) {
 		json_close(&j);
@@ -310,6 +310,7 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 		json_int(&j, "warnings", (long long)d->warnings);
 		json_int(&j, "refused", (long long)d->refusals);
 		json_int(&j, "refused_bulk_only", (long long)d->refusals_bulk);
+		json_int(&j, "undecided", (long long)d->undecided);
 		json_int(&j, "exit", code);
 		json_finish(&j);
 	} else {
@@ -317,6 +318,9 @@ int tool_doctor_run(const struct tool_out *o, const char *config, const char *zo
 
 		if (d->refusals_bulk > 0)
 			doctor_fmt(bulk, sizeof(bulk), " (and %zu for bulk senders only)", d->refusals_bulk);
+		if (d->undecided > 0)
+			tool_line(stdout, "doctor: %zu check%s could not run (a DNS temporary failure): run it again",
+				  d->undecided, d->undecided == 1 ? "" : "s");
 		tool_line(stdout, "doctor: %zu finding%s that bounce%s mail, %zu warning%s, %zu verdict%s refused%s "
 			  "(%d setup file%s read, %zu domain%s checked)", d->bounces, d->bounces == 1 ? "" : "s",
 			  d->bounces == 1 ? "s" : "", d->warnings, d->warnings == 1 ? "" : "s", d->refusals,

@@ -27,7 +27,10 @@
 #define DOCTOR_DOMAINS_MAX 4096
 #define DOCTOR_TIME_LIMIT_S 300	/* all DNS of one run; domains after it are skipped */
 
-enum severity { SEV_BOUNCE, SEV_WARNING, SEV_NOTE };	/* a note: what was not checked, and why */
+enum severity { SEV_BOUNCE, SEV_WARNING, SEV_NOTE };
+/* The fix of a check that could not run (a DNS temporary failure): such a
+ * finding makes the run undecided (exit 2), never a clean bill. */
+#define DOCTOR_FIX_AGAIN "run doctor again"	/* a note: what was not checked, and why */
 
 struct finding {
 	enum severity sev;
@@ -68,6 +71,7 @@ struct doctor {
 	size_t bounces, warnings;		/* the whole run's findings */
 	size_t refusals;			/* verdicts: refused */
 	size_t refusals_bulk;			/* ... by a rule for bulk senders alone */
+	size_t undecided;			/* checks and verdicts that could not run */
 	char refusal[32];			/* the domain's first refusal ("550 5.7.509"), or "" */
 	char spf_summary[DOCTOR_TEXT_MAX];	/* the domain's SPF in a line: its all, what it authorises */
 	int mail_stays;			/* Exim sends nothing to other domains (exim -bt) */

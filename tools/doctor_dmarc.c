@@ -76,7 +76,7 @@ static void check_uri(struct doctor *d, struct aa_ctx *ctx, const char *policy_d
 	doctor_fmt(name, sizeof(name), "%s._report._dmarc.%s", policy_domain, dom);
 	switch (fetch(ctx, name, rec, sizeof(rec))) {
 	case -1:
-		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the lookup of %s's authorisation "
+		doctor_add(d, SEV_WARNING, name, NULL, DOCTOR_FIX_AGAIN, "the lookup of %s's authorisation "
 			   "record failed temporarily: not checked", tag);
 		break;
 	case 0:
@@ -185,7 +185,7 @@ void doctor_lint_dmarc(struct doctor *d, struct aa_ctx *ctx, enum aa_dmarc_mode 
 	*enforcing = *found = 0;
 	doctor_fmt(name, sizeof(name), "_dmarc.%s", domain);
 	if (aa_dmarc_lookup(ctx, domain, mode, &l) < 0 || l.status == AA_TEMPERROR) {
-		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the DMARC lookup failed temporarily: "
+		doctor_add(d, SEV_WARNING, name, NULL, DOCTOR_FIX_AGAIN, "the DMARC lookup failed temporarily: "
 			   "not checked");
 		return;
 	}

@@ -116,7 +116,7 @@ static int check_key(struct doctor *d, struct aa_ctx *ctx, const struct key *k, 
 	}
 	res = aa_dkim_key_lookup(ctx, k->selector, k->domain, &pub, &other, &why);
 	if (res == AA_TEMPERROR) {
-		doctor_add(d, SEV_WARNING, name, NULL, "run doctor again", "the DKIM key lookup failed temporarily: "
+		doctor_add(d, SEV_WARNING, name, NULL, DOCTOR_FIX_AGAIN, "the DKIM key lookup failed temporarily: "
 			   "not checked");
 		return -1;
 	}
@@ -204,6 +204,8 @@ static void add_verdict(struct doctor *d, const char *receiver, const char *via,
 	doctor_fmt(v->status, sizeof(v->status), "%s", p->refused && p->status != NULL ? p->status : "");
 	doctor_fmt(v->reason, sizeof(v->reason), "%s", p->reason != NULL ? p->reason : "");
 	v->bulk_only = bulk_only;
+	if (p->temp)
+		d->undecided++;
 	if (p->refused && bulk_only) {
 		d->refusals_bulk++;
 	} else if (p->refused) {
@@ -288,7 +290,7 @@ void doctor_resolve_smarthost(struct doctor *d, struct aa_ctx *ctx)
 		return;
 	d->smarthost_ip[0] = '\0';
 	if (aa_dns_is_temp(a->status) || aa_dns_is_temp(b->status))
-		doctor_add(d, SEV_WARNING, d->smarthost_from, NULL, "run doctor again", "the address lookup of the "
+		doctor_add(d, SEV_WARNING, d->smarthost_from, NULL, DOCTOR_FIX_AGAIN, "the address lookup of the "
 			   "smarthost %.200s failed temporarily: not checked", d->smarthost);
 	else
 		doctor_add(d, SEV_BOUNCE, d->smarthost_from, NULL, "give the smarthost's name as its provider "
@@ -416,7 +418,9 @@ void doctor_check_domain(struct doctor *d, struct aa_ctx *ctx, const struct aa_c
 				   sizeof(end)), judged ? "; " : "", judged ? (p.egress != NULL ? p.egress : e->ip) : "",
 				   judged ? " (direct): " : "", judged ? aa_result_name(p.spf.result) : "");
 		else
-			doctor_fmt(d->spf_summary, sizeof(d->spf_summary), "no record");
+			doctor_fmt(d->spf_summary, sizeof(d->spf_summary), "%s",
+				   aa_dns_is_temp(aa_dns_lookup(ctx->dns, domain, AA_DNS_TXT)->status) ?
+				   "not read (DNS temporary failure)" : "no record");
 		doctor_fmt(d->spf_summary + strlen(d->spf_summary), sizeof(d->spf_summary) - strlen(d->spf_summary),
 			   "%s", via_relay);
 	}

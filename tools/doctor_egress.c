@@ -127,7 +127,7 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 	}
 	a = aa_dns_lookup(ctx->dns, rev, AA_DNS_PTR);
 	if (aa_dns_is_temp(a->status)) {
-		doctor_add(d, SEV_WARNING, rev, NULL, "run doctor again", "the PTR lookup of %s failed "
+		doctor_add(d, SEV_WARNING, rev, NULL, DOCTOR_FIX_AGAIN, "the PTR lookup of %s failed "
 			   "temporarily: not checked", e->ip);
 		return;
 	}
@@ -146,7 +146,7 @@ static void check_ptr(struct doctor *d, struct aa_ctx *ctx, const struct egress 
 			return;
 		}
 		if (r < 0) {
-			doctor_add(d, SEV_WARNING, a->rr[i].text, NULL, "run doctor again", "the address lookup of "
+			doctor_add(d, SEV_WARNING, a->rr[i].text, NULL, DOCTOR_FIX_AGAIN, "the address lookup of "
 				   "%.200s (PTR of %s) failed temporarily: FCrDNS not checked", a->rr[i].text, e->ip);
 			return;
 		}
@@ -201,7 +201,7 @@ static void check_helo(struct doctor *d, struct aa_ctx *ctx, const struct egress
 			   "address it is said from: receivers that check HELO refuse (450 4.7.1 Helo command "
 			   "rejected: Host not found) and others score it as spam", e->helo, e->ip);
 	} else if (r < 0) {
-		doctor_add(d, SEV_WARNING, e->helo, NULL, "run doctor again", "the address lookup of HELO %.200s "
+		doctor_add(d, SEV_WARNING, e->helo, NULL, DOCTOR_FIX_AGAIN, "the address lookup of HELO %.200s "
 			   "failed temporarily: not checked", e->helo);
 	}
 }

@@ -13,6 +13,8 @@ void doctor_add(struct doctor *d, enum severity sev, const char *where, const ch
 	struct finding *f;
 	va_list ap;
 
+	if (strcmp(fix, DOCTOR_FIX_AGAIN) == 0)
+		d->undecided++;
 	if (sev == SEV_BOUNCE)
 		d->bounces++;
 	else if (sev == SEV_WARNING)

@@ -274,7 +274,7 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 	if (w == NULL)
 		return 0;
 	if (got < 0) {
-		doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "the SPF (TXT) lookup failed "
+		doctor_add(d, SEV_WARNING, domain, NULL, DOCTOR_FIX_AGAIN, "the SPF (TXT) lookup failed "
 			   "temporarily: SPF not checked");
 	} else if (got == 2) {
 		char merged[700] = "", whole[760], chunks[DOCTOR_TEXT_MAX], all = '\0';
@@ -303,7 +303,7 @@ int doctor_lint_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, ch
 	} else if (got == 1) {
 		walk_domain(ctx, domain, 0, w, "");
 		if (w->temp)
-			doctor_add(d, SEV_WARNING, domain, NULL, "run doctor again", "a lookup for the SPF record's "
+			doctor_add(d, SEV_WARNING, domain, NULL, DOCTOR_FIX_AGAIN, "a lookup for the SPF record's "
 				   "terms failed temporarily: the counts below may be short");
 		if (w->lookups > SPF_LOOKUPS_MAX)
 			doctor_add(d, SPF_COST(refusal), "replace a, mx and include: of your own hosts by their "

@@ -102,9 +102,10 @@ static const struct tool_command commands[] = {
 	  "\"verdict: RECEIVER, VIA: inbox|junk|refused STATUS: why\" for Microsoft 365,\n"
 	  "Outlook.com and Gmail; then \"doctor: N findings that bounce mail, M warnings,\n"
 	  "K verdicts refused (...)\".",
-	  "command root groups files_read domains_checked domains_not_checked bounce warnings refused exit",
+	  "command root groups files_read domains_checked domains_not_checked bounce warnings refused refused_bulk_only undecided exit",
 	  { "nothing found that bounces mail (there may be warnings)", "bad arguments, or nothing was found "
-	    "to check under ROOT", NULL,
+	    "to check under ROOT", "nothing found that bounces mail, but a check could not run (a DNS "
+	    "temporary failure): run it again",
 	    "something will bounce mail: a finding, or a receiver's verdict" } },
 	{ "explain", "[TEXT...] (or < TEXT)", 0, 64, 1,
 	  "Say what a bounce, a DSN or an Exim log line means, and what to do.",

@@ -274,6 +274,13 @@ static const char *const low_reputation_words[] = {
 	"low reputation", "poor reputation", "bad reputation", "reputation of the sending", NULL,
 };
 
+/* the meaning and fix of a sender domain that does not exist, by status or by text */
+#define SENDER_DOMAIN_MISSING \
+	"The receiver refused the envelope sender's domain: it does not exist in DNS (often a bare host " \
+	"name, such as a Debian host's /etc/mailname, or a domain not registered).", \
+	"send with an envelope sender at a domain that exists: Debian: the domain in /etc/mailname and " \
+	"dc_readhost; authalign doctor --domain DOMAIN checks it"
+
 static const struct rule rules[] = {
 	/* the enhanced status says enough (RFC 7372; the receivers' own codes) */
 	{ "5.7.26 SPF hard fail (Gmail)", AA_FB_SPF, "?.7.26", ANY_CODE, gmail_spf, NULL,
@@ -347,15 +354,9 @@ static const struct rule rules[] = {
 	  "address in the Exchange admin center; a connector that accepts this host by its IP address "
 	  "takes any address of your domains" },
 	{ "1.8 sender domain not found", AA_FB_OTHER, "?.1.8", ANY_CODE, NULL, NULL,
-	  "The receiver refused the envelope sender's domain: it does not exist in DNS (often a bare host "
-	  "name, such as a Debian host's /etc/mailname, or a domain not registered).",
-	  "send with an envelope sender at a domain that exists: Debian: the domain in /etc/mailname and "
-	  "dc_readhost; authalign doctor --domain DOMAIN checks it" },
+	  SENDER_DOMAIN_MISSING },
 	{ "sender domain not found text", AA_FB_OTHER, NULL, ANY_CODE, sender_domain_missing, sender_words,
-	  "The receiver refused the envelope sender's domain: it does not exist in DNS (often a bare host "
-	  "name, such as a Debian host's /etc/mailname, or a domain not registered).",
-	  "send with an envelope sender at a domain that exists: Debian: the domain in /etc/mailname and "
-	  "dc_readhost; authalign doctor --domain DOMAIN checks it" },
+	  SENDER_DOMAIN_MISSING },
 	{ "TSS04 complaints (Yahoo)", AA_FB_RATELIMIT, NULL, ANY_CODE, yahoo_complaints, NULL,
 	  "Yahoo defers mail from this sending address for its volume or its users' complaints: a "
 	  "reputation problem, not greylisting; it lasts until the complaints stop.",

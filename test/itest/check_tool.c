@@ -375,6 +375,8 @@ static const struct {
 	{ "nx.example", "nx.example: bounce [550 5.1.8]", NULL },
 	/* two includes that both include one provider: walked twice, no loop */
 	{ "shared.example", "== domain shared.example ==", "loop" },
+	/* a check that could not run is never a clean bill: exit 2 (below) */
+	{ "tmp.example", "spf: not read (DNS temporary failure)", "spf: no record" },
 };
 
 START_TEST(doctor_names_each_record_fault_and_prints_no_fix_that_breaks_mail)
@@ -397,11 +399,12 @@ START_TEST(doctor_names_each_record_fault_and_prints_no_fix_that_breaks_mail)
 			  "'shared.example TXT \"v=spf1 include:a.shared.example include:b.shared.example -all\"' "
 			  "'a.shared.example TXT \"v=spf1 include:common.example -all\"' "
 			  "'b.shared.example TXT \"v=spf1 include:common.example -all\"' "
-			  "'common.example TXT \"v=spf1 ip4:192.0.2.9 -all\"' "
+			  "'common.example TXT \"v=spf1 ip4:192.0.2.9 -all\"' 'tmp.example TXT SERVFAIL' "
 			  "> \"$d/zone\" && timeout 20 \"$AA_ROOT/build/authalign\" -z \"$d/zone\" doctor \"$d\" "
 			  "--domain %s; rc=$?; rm -rf \"$d\"; exit $rc", doctor_record_cases[_i].domain);
 
 	ck_assert_msg(rc != 124, "doctor did not end: %s", out);
+	ck_assert_msg(strcmp(doctor_record_cases[_i].domain, "tmp.example") != 0 || rc == 2, "exit %d: %s", rc, out);
 	ck_assert_msg(strstr(out, doctor_record_cases[_i].want) != NULL, "%s", out);
 	ck_assert_msg(doctor_record_cases[_i].absent == NULL || strstr(out, doctor_record_cases[_i].absent) == NULL,
 		      "%s", out);
