@@ -86,7 +86,7 @@ $(BUILD)/libauthalign.a: $(CORE_OBJ)
 # abi-check is order-only: it runs every time and never forces a relink (a
 # `sudo make install` after `make` must not rewrite build/ as root)
 $(SO): $(PLUGIN_OBJ) $(BUILD)/libauthalign.a authalign.map | abi-check
-	$(CC) -shared -Wl,--version-script=authalign.map $(LDFLAGS) \
+	$(CC) -shared -Wl,--version-script=authalign.map -Wl,-z,relro,-z,now $(LDFLAGS) \
 	    -o $@ $(PLUGIN_OBJ) $(BUILD)/libauthalign.a $(LIBS)
 
 # The exported ABI numbers must be the ones of the installed Exim.
