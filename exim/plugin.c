@@ -7,9 +7,8 @@
 #include <sys/stat.h>
 #include "aa_version.h"
 #include "local_scan.h"
-#include "aa_dkim.h"
 #include "aa_exim.h"
-#include "aa_spf.h"
+#include "aa_judge.h"
 
 /* The one process-wide instance: Exim calls us from one thread. */
 static struct aa_plugin plugin;
@@ -96,22 +95,22 @@ static int plugin_load_config(const char *path, int explicit, int by_daemon)
 	return 0;
 }
 
-/* The libraries started once in the daemon and let go: what they build
- * process-wide (libcrypto's algorithm tables, which libopendkim has
- * OpenSSL make) stays for every child it forks, which then starts its own
- * handles cheaply. No handle, resolver or file is kept across the fork. */
+/* Once in the daemon, before it forks: judge a built-in message
+ * (aa_judge_rehearse()), so that what the libraries build on first use in
+ * a process (OpenSSL's key decoders and error strings, the loader's
+ * bindings, the public suffix list) is every child's. Its context goes
+ * with it: no handle, resolver or file crosses the fork. */
 static void start_libraries(void)
 {
 	static int started;
-	const char *err = NULL;
-	struct aa_ctx *ctx;
+	const char *why = NULL;
 
-	if (started || (ctx = aa_ctx_new(&plugin.cfg->dns, &err)) == NULL)
+	if (started)
 		return;
 	started = 1;
-	(void)aa_dkim_start(ctx);
-	(void)aa_spf_start(ctx);
-	aa_ctx_free(&ctx);
+	if (aa_judge_rehearse(plugin.cfg, plugin.cfg->psl_file, &why) < 0)
+		log_write(0, LOG_MAIN, "authalign: the daemon's rehearsal before it forks did not pass (%s): "
+			  "each connection starts the libraries itself", why != NULL ? why : "?");
 }
 
 int plugin_preload(const char *path, const char **err_r)

@@ -68,6 +68,9 @@ struct aa_ctx {
 
 /* NULL dns_config: system resolver with default timeouts. */
 struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **err_r);
+/* A context whose DNS is an empty fixed zone (aa_dns_new_zone()): no
+ * network; records are added with aa_dns_zone_add_line(ctx->dns, ...). */
+struct aa_ctx *aa_ctx_new_zone(const char **err_r);
 /* Ends the message (the arena's hooks run), runs the aa_ctx_on_free()
  * hooks newest first, frees the DNS and the context; sets *ctx to NULL. */
 void aa_ctx_free(struct aa_ctx **ctx);

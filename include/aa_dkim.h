@@ -112,9 +112,4 @@ const char *aa_dkim_pub_record(struct aa_ctx *ctx, const struct aa_dkim_pub *k);
 enum aa_result aa_dkim_key_lookup(struct aa_ctx *ctx, const char *selector, const char *domain,
 				  const struct aa_dkim_pub *ours, int *other_r, const char **why_r);
 
-/* Start the library now rather than at the first message: the Exim
- * daemon does it once before it forks (libcrypto's tables, built once,
- * are every child's). 0, or -1 when it cannot start. */
-int aa_dkim_start(struct aa_ctx *ctx);
-
 #endif

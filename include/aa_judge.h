@@ -56,4 +56,13 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 
 const char *aa_action_name(enum aa_action a);
 
+/* Judge a built-in message, signed with RSA and Ed25519, against a
+ * built-in zone (no network) under cfg, the public suffix list read from
+ * psl_file (NULL: the system's). What the libraries build on first use in
+ * a process is then built: the Exim daemon rehearses once before it forks
+ * so that every child starts with it (core/judge/rehearse.c). Returns 0
+ * when the message got its verdict (SPF, both signatures and DMARC pass),
+ * else -1 with *why_r. */
+int aa_judge_rehearse(const struct aa_config *cfg, const char *psl_file, const char **why_r);
+
 #endif

@@ -42,10 +42,6 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 		 const char *mail_from, struct aa_spf_result *mailfrom_r,
 		 struct aa_spf_result *helo_r);
 
-/* Start libspf2 now rather than at the first message (the Exim daemon,
- * before it forks). 0, or -1 when it cannot start. */
-int aa_spf_start(struct aa_ctx *ctx);
-
 /* Fills buf with n unpredictable bytes: 0, or -1 when it cannot. */
 typedef int aa_spf_random_fn(void *buf, size_t n);
 

@@ -10,25 +10,42 @@
 
 #define LOG_LINE_MAX 2048
 
-struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **err_r)
+/* The context around dns (freed with it, also when this fails). */
+static struct aa_ctx *ctx_around(struct aa_dns *dns, const char **err_r)
 {
-	struct aa_ctx *ctx = calloc(1, sizeof(*ctx));
+	struct aa_ctx *ctx = dns != NULL ? calloc(1, sizeof(*ctx)) : NULL;
 
-	if (err_r != NULL)
-		*err_r = "out of memory";
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		aa_dns_free(&dns);
 		return NULL;
+	}
 	ctx->msgid = "";
 	ctx->log_min = AA_LOG_INFO;
+	ctx->dns = dns;
 	ctx->arena = aa_arena_new();
 	ctx->process = aa_arena_new();
-	ctx->dns = aa_dns_new(dns_config, err_r);
-	if (ctx->arena == NULL || ctx->process == NULL || ctx->dns == NULL) {
+	if (ctx->arena == NULL || ctx->process == NULL) {
+		if (err_r != NULL)
+			*err_r = "out of memory";
 		aa_ctx_free(&ctx);
 		return NULL;
 	}
 	aa_dns_set_arena(ctx->dns, ctx->arena);
 	return ctx;
+}
+
+struct aa_ctx *aa_ctx_new(const struct aa_dns_config *dns_config, const char **err_r)
+{
+	if (err_r != NULL)
+		*err_r = "out of memory";
+	return ctx_around(aa_dns_new(dns_config, err_r), err_r);
+}
+
+struct aa_ctx *aa_ctx_new_zone(const char **err_r)
+{
+	if (err_r != NULL)
+		*err_r = "out of memory";
+	return ctx_around(aa_dns_new_zone(), err_r);
 }
 
 void aa_ctx_free(struct aa_ctx **ctxp)

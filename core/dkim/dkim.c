@@ -259,11 +259,6 @@ static DKIM_LIB *lib_get(struct aa_ctx *ctx)
 	return l->lib;
 }
 
-int aa_dkim_start(struct aa_ctx *ctx)
-{
-	return lib_get(ctx) != NULL ? 0 : -1;
-}
-
 /* ---- callbacks from the library ---- */
 
 /* The first entry the library took whose d=, s= and b= are the ones the

@@ -337,11 +337,6 @@ static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
 	return lib;
 }
 
-int aa_spf_start(struct aa_ctx *ctx)
-{
-	return lib_get(ctx) != NULL ? 0 : -1;
-}
-
 int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn)
 {
 	struct aa_spf_lib *lib = lib_get(ctx);

@@ -43,20 +43,13 @@ static char *slurp(const char *path, size_t *len_r)
  * longer than the zone-file loader's line limit (5.5 kB keys) fit. */
 static struct aa_ctx *zone_ctx(const char *path)
 {
-	struct aa_ctx *ctx = aa_ctx_new(NULL, NULL);
+	struct aa_ctx *ctx = aa_ctx_new_zone(NULL);
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int bad = ctx == NULL || f == NULL;
 
-	if (!bad) {
-		aa_dns_free(&ctx->dns);
-		ctx->dns = aa_dns_new_zone();
-		bad = ctx->dns == NULL;
-		if (!bad)
-			aa_dns_set_arena(ctx->dns, ctx->arena);
-	}
 	while (!bad && (n = getline(&line, &cap, f)) > 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';

@@ -20,19 +20,8 @@
 
 static struct aa_ctx *scenario_ctx(struct aa_ctx **old)
 {
-	struct aa_ctx *ctx;
-
 	aa_ctx_free(old);
-	ctx = aa_ctx_new(NULL, NULL);
-	if (ctx == NULL)
-		return NULL;
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new_zone();
-	if (ctx->dns == NULL)
-		aa_ctx_free(&ctx);
-	else
-		aa_dns_set_arena(ctx->dns, ctx->arena);
-	return ctx;
+	return aa_ctx_new_zone(NULL);
 }
 
 static void print_hex(const char *s)

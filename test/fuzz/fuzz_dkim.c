@@ -68,14 +68,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	ctx = aa_ctx_new(NULL, NULL);
+	ctx = aa_ctx_new_zone(NULL);
 	if (ctx == NULL)
 		exit(1);
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new_zone();
-	if (ctx->dns == NULL)
-		exit(1);
-	aa_dns_set_arena(ctx->dns, ctx->arena);
 	publish("rsa._domainkey.example.com", "test/data/dkim/rsa2048.txt");
 	publish("ed._domainkey.example.com", "test/data/dkim/ed25519.txt");
 	publish("small._domainkey.example.com", "test/data/dkim/rsa512.txt");

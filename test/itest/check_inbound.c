@@ -578,7 +578,7 @@ static void send_judged(void)
  * the daemon reads the settings and tables, and each connection's process
  * inherits them: four connections add no "settings" line; a changed file
  * is read again once, by the daemon, and the daemon keeps no file of ours
- * open. */
+ * open. Its rehearsal before it forks passed. */
 START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
 {
 	char *needle, *files;
@@ -592,6 +592,8 @@ START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
 	ck_assert_msg(n0 > 0, "no settings line for %s", cfg);
 	ck_assert_msg(world_log_grep("(read by the daemon, for every connection)", NULL) > 0,
 		      "the daemon did not say it read them");
+	ck_assert_msg(world_log_grep("rehearsal before it forks did not pass", NULL) == 0,
+		      "the daemon's rehearsal (aa_judge_rehearse) failed");
 	for (int i = 0; i < 4; i++)
 		send_judged();
 	n1 = world_log_grep(needle, NULL);

@@ -14,13 +14,9 @@
  * (aa_dns_zone_add_line format), terminated by NULL. */
 static inline struct aa_ctx *aa_test_ctx(const char *const *zone_lines)
 {
-	struct aa_ctx *ctx = aa_ctx_new(NULL, NULL);
+	struct aa_ctx *ctx = aa_ctx_new_zone(NULL);
 
 	ck_assert_ptr_nonnull(ctx);
-	aa_dns_free(&ctx->dns);
-	ctx->dns = aa_dns_new_zone();
-	ck_assert_ptr_nonnull(ctx->dns);
-	aa_dns_set_arena(ctx->dns, ctx->arena);
 	for (size_t i = 0; zone_lines != NULL && zone_lines[i] != NULL; i++)
 		ck_assert_msg(aa_dns_zone_add_line(ctx->dns, zone_lines[i]) == 0,
 			      "bad zone line: %s", zone_lines[i]);

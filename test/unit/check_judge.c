@@ -375,6 +375,22 @@ START_TEST(judge_a_table_entry_softens_only_its_own_domain)
 }
 END_TEST
 
+/* The message the Exim daemon judges before it forks passes under each
+ * DMARC mode: its signatures, keys and records are still good. */
+START_TEST(judge_rehearsal_of_the_built_in_message_passes)
+{
+	struct aa_config *cfg = NULL;
+	const char *why = NULL;
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
+	cfg->dmarc_mode = _i ? AA_DMARC_RFC7489 : AA_DMARC_RFC9989;
+	ck_assert_msg(aa_judge_rehearse(cfg, getenv("AA_TEST_PSL_FILE"), &why) == 0, "%s", why);
+	ck_assert_uint_eq(aa_dkim_verify_open_count(), 0);
+	aa_config_free(&cfg);
+}
+END_TEST
+
 Suite *suite_judge(void)
 {
 	Suite *s = suite_create("judge");
@@ -383,6 +399,7 @@ Suite *suite_judge(void)
 	tcase_add_loop_test(tc, judge_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, judge_out_of_memory_defers_never_accepts_or_refuses_without_a_reason);
 	tcase_add_test(tc, judge_defers_when_the_dns_time_budget_ran_out);
+	tcase_add_loop_test(tc, judge_rehearsal_of_the_built_in_message_passes, 0, 2);
 	tcase_add_loop_test(tc, judge_dkim_that_could_not_run_defers_never_rejects, 0,
 			    (int)(sizeof(dkim_down) / sizeof(dkim_down[0])));
 	tcase_add_loop_test(tc, judge_a_table_entry_softens_only_its_own_domain, 0,

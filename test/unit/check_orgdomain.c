@@ -1,5 +1,7 @@
 /* check_orgdomain.c - Organizational Domain by PSL and by the DNS tree walk. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "aa_test.h"
 #include "aa_dmarc.h"
 #include "../../core/dmarc/dmarc_int.h"
@@ -110,6 +112,41 @@ START_TEST(org_psl_is_loaded_once_per_context)
 }
 END_TEST
 
+/* The list is read once a process: a second context takes the first's
+ * copy (the Exim daemon's, in each child it forks) until the file
+ * changes; then a new context reads the new list, and one that took the
+ * old list keeps it. */
+START_TEST(org_psl_is_shared_by_contexts_until_its_file_changes)
+{
+	char path[] = "/tmp/aa-psl-XXXXXX";
+	int fd = mkstemp(path);
+	struct aa_ctx *a = aa_test_ctx(zone), *b = aa_test_ctx(zone), *c = aa_test_ctx(zone);
+	const char *org;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_gt(dprintf(fd, "test\n"), 0);
+	a->psl_file = b->psl_file = c->psl_file = path;
+	ck_assert_int_eq(aa_org_domain(a, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_str_eq(org, "y.test");
+	ck_assert_int_eq(aa_org_domain(b, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_ptr_eq(b->psl, a->psl);
+	/* a longer file: its size alone tells it changed, whatever the clock */
+	ck_assert_int_eq(ftruncate(fd, 0), 0);
+	ck_assert_int_gt(pwrite(fd, "test\ny.test\n", 12, 0), 0);
+	close(fd);
+	ck_assert_int_eq(aa_org_domain(c, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_str_eq(org, "x.y.test");
+	ck_assert_ptr_ne(c->psl, a->psl);
+	aa_ctx_free(&c);
+	aa_ctx_end_message(a);
+	ck_assert_int_eq(aa_org_domain(a, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_str_eq(org, "y.test");
+	aa_ctx_free(&a);
+	aa_ctx_free(&b);
+	unlink(path);
+}
+END_TEST
+
 /* The walk holds the records it found while it asks on; the cache may
  * fill up at any step of it (the message asked that many questions
  * before). Every record it holds is still readable at the end. */
@@ -149,6 +186,7 @@ Suite *suite_orgdomain(void)
 	tcase_add_test(tc, org_walk_asks_at_most_eight_names);
 	tcase_add_test(tc, org_null_is_permerror);
 	tcase_add_test(tc, org_psl_is_loaded_once_per_context);
+	tcase_add_test(tc, org_psl_is_shared_by_contexts_until_its_file_changes);
 	tcase_add_loop_test(tc, walk_records_stay_valid_whatever_the_number_of_lookups_before, 0,
 			    (int)(sizeof(asked_before) / sizeof(asked_before[0])));
 	suite_add_tcase(s, tc);
