@@ -87,7 +87,9 @@ unsigned char *plugin_store_copy_trusted(const char *s);
 void plugin_transaction(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender);
 
 /* SPF once per transaction: the memo when (ip, helo, sender) match and
- * SPF ran, else evaluates and remembers. 0, or -1 when it could not run. */
+ * SPF ran, else evaluates and remembers. *helo_r is the HELO identity's
+ * own result, or NULL when it was not checked (spf_helo = no, the
+ * default: authalign.conf(5)). 0, or -1 when it could not run. */
 int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender,
 	       const struct aa_spf_result **mailfrom_r, const struct aa_spf_result **helo_r);
 

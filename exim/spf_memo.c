@@ -11,6 +11,7 @@
 static struct {
 	int valid;			/* a key is set */
 	int spf_done;			/* and SPF ran for it */
+	int helo_checked;		/* the HELO identity too (spf_helo = yes) */
 	const char *ip, *helo, *sender;	/* the key, in the arena */
 	struct aa_spf_result mailfrom, helo_r;	/* strings in the arena */
 } memo;
@@ -50,19 +51,23 @@ void plugin_transaction(struct aa_plugin *pl, const char *ip, const char *helo, 
 int plugin_spf(struct aa_plugin *pl, const char *ip, const char *helo, const char *sender,
 	       const struct aa_spf_result **mailfrom_r, const struct aa_spf_result **helo_r)
 {
-	int rc;
+	int rc = 0;
 
 	plugin_transaction(pl, ip, helo, sender);
+	if (!memo.spf_done) {
+		/* the HELO identity on its own only with spf_helo = yes (the
+		 * null sender's result is the mailfrom one, identity "helo") */
+		memo.helo_checked = pl->cfg->spf_helo;
+		rc = aa_spf_check(pl->ctx, ip != NULL ? ip : "", helo != NULL ? helo : "",
+				  sender != NULL ? sender : "", &memo.mailfrom,
+				  memo.helo_checked ? &memo.helo_r : NULL);
+		if (aa_dns_budget_exhausted(pl->ctx->dns))
+			aa_log(pl->ctx, AA_LOG_WARN, "the DNS time budget (%u ms) ran out during SPF for %s: "
+			       "every further lookup of this transaction is a temperror",
+			       aa_dns_budget_ms(pl->ctx->dns), aa_escz(pl->ctx, sender != NULL ? sender : ""));
+		memo.spf_done = memo.valid;	/* without a key, the next call asks again */
+	}
 	*mailfrom_r = &memo.mailfrom;
-	*helo_r = &memo.helo_r;
-	if (memo.spf_done)
-		return 0;
-	rc = aa_spf_check(pl->ctx, ip != NULL ? ip : "", helo != NULL ? helo : "",
-			  sender != NULL ? sender : "", &memo.mailfrom, &memo.helo_r);
-	if (aa_dns_budget_exhausted(pl->ctx->dns))
-		aa_log(pl->ctx, AA_LOG_WARN, "the DNS time budget (%u ms) ran out during SPF for %s: "
-		       "every further lookup of this transaction is a temperror",
-		       aa_dns_budget_ms(pl->ctx->dns), aa_escz(pl->ctx, sender != NULL ? sender : ""));
-	memo.spf_done = memo.valid;	/* without a key, the next call asks again */
+	*helo_r = memo.helo_checked ? &memo.helo_r : NULL;
 	return rc;
 }

@@ -66,6 +66,7 @@ struct aa_config {
 	enum aa_dmarc_mode dmarc_mode;
 	enum aa_quarantine quarantine;
 	int received_spf;
+	int spf_helo;		/* also check the HELO name when there is a sender */
 	enum aa_unreadable from_unreadable;
 	char reject_status[8];		/* enhanced status of a DMARC reject, "5.7.1" */
 	int helo_spf_header;

@@ -71,7 +71,8 @@ struct aa_dmarc_record {
 struct aa_dmarc_lookup {
 	enum aa_result status;
 	const char *from_domain;
-	const char *org_domain;
+	const char *org_domain;		/* NULL when not needed: RFC 9989 mode and a record
+					   at the author domain (no tree walk) */
 	struct aa_dmarc_record record;	/* valid when status == AA_PASS */
 	enum aa_dmarc_policy effective;	/* p, sp or np as it applies to from_domain */
 	const char *reason;
@@ -87,6 +88,11 @@ struct aa_dmarc_input {
 	const struct aa_spf_result *spf;	/* the one that counts (mailfrom or helo) */
 	const struct aa_dkim_result *dkim;
 	enum aa_dmarc_mode mode;
+	/* 0 (Exim): once an aligned DKIM pass has decided, SPF's alignment
+	 * is not worked out when that would take DNS questions (RFC 9989
+	 * mode, SPF domain not the From domain), and spf_aligned stays 0.
+	 * 1 (the tool): every flag is worked out. */
+	int every_alignment;
 };
 
 struct aa_dmarc_result {
@@ -95,8 +101,8 @@ struct aa_dmarc_result {
 	enum aa_dmarc_policy published;	/* p= of the record that applied */
 	const char *from_domain;
 	const char *policy_domain;	/* where the record was found */
-	const char *org_domain;
-	int spf_aligned, dkim_aligned;
+	const char *org_domain;		/* NULL when not needed (aa_dmarc_lookup) */
+	int spf_aligned, dkim_aligned;	/* spf_aligned: see every_alignment */
 	const char *dkim_domain;	/* the aligned d= that passed, or NULL */
 	const char *reason;		/* short, human, not yet escaped */
 	/* the other mode's answer, for the differential log */

@@ -39,6 +39,7 @@ struct aa_judge_input {
 	const struct aa_spf_result *spf_helo;
 	const struct aa_dkim_result *dkim;
 	const struct aa_from *from;
+	int every_alignment;	/* aa_dmarc_input's: the tool sets it */
 };
 
 struct aa_judge_result {

@@ -35,7 +35,9 @@ struct aa_spf_result {
 /* Check the HELO identity and, when mail_from is not empty, the MAIL FROM
  * identity, for client ip (text, v4 or v6). mail_from "" means the null
  * sender; then *mailfrom_r is the HELO result with identity "helo", as
- * RFC 7208 2.4 says. Results point into ctx->arena.
+ * RFC 7208 2.4 says. helo_r NULL: the HELO identity is checked only when
+ * it is the one that counts (the null sender), so a message with a sender
+ * asks no question for it. Results point into ctx->arena.
  * Returns 0 when evaluation ran (whatever the result), -1 when it could
  * not (results are then temperror). */
 int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,

@@ -100,6 +100,8 @@ static int cmd_dmarc(const struct tool_out *o, struct aa_ctx *ctx, const struct 
 	int code;
 
 	aa_dmarc_lookup(ctx, argv[0], cfg->dmarc_mode, &lk);
+	if (lk.org_domain == NULL && lk.from_domain != NULL)	/* not needed to find the policy */
+		(void)aa_org_domain(ctx, lk.from_domain, cfg->dmarc_mode, &lk.org_domain);
 	word = lk.status == AA_PASS ? "policy" : lk.status == AA_TEMPERROR ? "temperror" : "none";
 	code = lk.status == AA_TEMPERROR ? TOOL_EXIT_TEMP : TOOL_EXIT_OK;
 	if (!o->json) {
@@ -231,8 +233,9 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 	struct aa_dkim_result dkim;
 	struct aa_from from;
 	struct aa_judge_result jr;
-	struct aa_judge_input in = { .cfg = cfg, .spf_mailfrom = &mf, .spf_helo = &helo,
-				     .dkim = &dkim, .from = &from };
+	/* Authentication-Results as the plug-in writes it (spf_helo) */
+	struct aa_judge_input in = { .cfg = cfg, .spf_mailfrom = &mf, .spf_helo = cfg->spf_helo ? &helo : NULL,
+				     .dkim = &dkim, .from = &from, .every_alignment = 1 };
 	struct json j;
 	size_t len;
 	char *msg;
@@ -244,11 +247,13 @@ static int cmd_verify(const struct tool_out *o, struct aa_ctx *ctx, const struct
 		return tool_fail(o, TOOL_EXIT_USAGE, "verify: cannot read the message (at most %u MB)",
 				 MESSAGE_MAX >> 20);
 	in.authserv_id = cfg->authserv_id != NULL ? cfg->authserv_id : "authalign";
-	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);
+	aa_spf_check(ctx, argv[0], argv[1], argv[2], &mf, &helo);	/* shown in JSON either way */
 	aa_dkim_verify_message(ctx, msg, len, &dkim);
 	aa_from_read_message(ctx, msg, len, &from);
 	aa_judge(ctx, &in, &jr);
 	free(msg);
+	if (jr.dmarc.org_domain == NULL && jr.dmarc.from_domain != NULL)	/* not needed to judge */
+		(void)aa_org_domain(ctx, jr.dmarc.from_domain, cfg->dmarc_mode, &jr.dmarc.org_domain);
 	code = jr.action == AA_ACTION_DEFER ? TOOL_EXIT_TEMP
 	     : jr.action == AA_ACTION_REJECT ? TOOL_EXIT_FAIL : TOOL_EXIT_OK;
 	if (!o->json) {

@@ -301,7 +301,7 @@ void doctor_resolve_smarthost(struct doctor *d, struct aa_ctx *ctx)
 /* The smarthost's first address, SPF-checked for domain: "host (ip): result" */
 static void smarthost_spf(struct doctor *d, struct aa_ctx *ctx, const char *domain, char *out, size_t size)
 {
-	struct aa_spf_result mf, helo;
+	struct aa_spf_result mf;
 	char ip[INET6_ADDRSTRLEN], sender[DOCTOR_NAME_MAX + 16];
 
 	out[0] = '\0';
@@ -309,7 +309,7 @@ static void smarthost_spf(struct doctor *d, struct aa_ctx *ctx, const char *doma
 		return;
 	doctor_fmt(ip, sizeof(ip), "%s", d->smarthost_ip);
 	doctor_fmt(sender, sizeof(sender), "postmaster@%s", domain);
-	if (aa_spf_check(ctx, ip, d->smarthost, sender, &mf, &helo) < 0)
+	if (aa_spf_check(ctx, ip, d->smarthost, sender, &mf, NULL) < 0)
 		return;
 	doctor_fmt(out, size, "; smarthost %s (%s, one of its addresses): %s", d->smarthost, ip,
 		   aa_result_name(mf.result));

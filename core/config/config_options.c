@@ -65,6 +65,8 @@ static const struct aa_option options[] = {
 	  "what enforce mode does with a From that names no author domain to judge" },
 	{ "received_spf", &aa_opt_enum, AT(received_spf), "no", &aa_bool_names, 0,
 	  "also add a Received-SPF header" },
+	{ "spf_helo", &aa_opt_enum, AT(spf_helo), "no", &aa_bool_names, 0,
+	  "also check SPF for the HELO name of a message that has a sender" },
 	{ "domains_file", &aa_opt_path, AT(domains_file), NULL, NULL, 0,
 	  "the per-domain table" },
 	{ "dns_timeout", &aa_opt_time_ms, AT(dns.timeout_ms), "2s", NULL, 0,

@@ -31,13 +31,25 @@ static enum aa_result find_7489(struct aa_ctx *ctx, const char *d, struct aa_dma
 }
 
 /* RFC 9989 "DMARC Policy Discovery": the author domain's record, else the Organizational
- * Domain's, else the PSD's (the psd=y record that ended the walk). */
+ * Domain's, else the PSD's (the psd=y record that ended the walk). The
+ * author domain's own record needs no walk: org_domain stays NULL, and
+ * alignment asks for the Organizational Domain only when it needs it. */
 static enum aa_result find_9989(struct aa_ctx *ctx, const char *d, struct aa_dmarc_lookup *r,
 				const char **txt, size_t *len)
 {
 	struct aa_walk w;
 	const struct aa_walk_step *use = NULL;
 
+	switch (aa_dmarc_fetch_txt(ctx, d, txt, len)) {
+	case AA_PASS:
+		r->record.domain = d;
+		return AA_PASS;
+	case AA_TEMPERROR:
+		r->reason = aa_arena_printf(ctx->arena, "DNS error at _dmarc.%s", d);
+		return AA_TEMPERROR;
+	default:
+		break;		/* the walk asks on (the author domain from the cache) */
+	}
 	if (aa_dmarc_walk(ctx, d, &w, &r->reason) != AA_PASS)
 		return AA_TEMPERROR;
 	r->org_domain = aa_walk_org_domain(ctx, &w);
@@ -60,7 +72,8 @@ static enum aa_result find_9989(struct aa_ctx *ctx, const char *d, struct aa_dma
 static enum aa_result apply(struct aa_ctx *ctx, struct aa_dmarc_lookup *r)
 {
 	const char *d = r->from_domain;
-	int is_org = strcmp(d, r->record.domain) == 0 || strcmp(d, r->org_domain) == 0;
+	int is_org = strcmp(d, r->record.domain) == 0 ||
+		     (r->org_domain != NULL && strcmp(d, r->org_domain) == 0);
 	int exists = 1;
 
 	if (!is_org && aa_bis_needs_existence(&r->record)) {

@@ -12,6 +12,7 @@
  * kept. See aa_dmarc.h.
  */
 #include <string.h>
+#include <strings.h>
 #include "dmarc_int.h"
 
 struct verdict {
@@ -46,9 +47,6 @@ static void judge_auth(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 {
 	const char *from = lk->from_domain;
 
-	if (in->spf != NULL)
-		judge(ctx, from, in->spf->result, in->spf->domain, lk->record.aspf_strict, mode,
-		      &v->spf_aligned, &v->temp);
 	/* DKIM that could not run for every signature may have hidden an
 	 * aligned pass: like a temperror of an aligned domain, never a fail */
 	if (in->dkim != NULL && in->dkim->incomplete)
@@ -62,6 +60,14 @@ static void judge_auth(struct aa_ctx *ctx, const struct aa_dmarc_input *in,
 		if (!was && v->dkim_aligned)
 			v->dkim_domain = s->domain;
 	}
+	/* an aligned DKIM pass has decided: SPF's alignment changes nothing,
+	 * so it is worked out only when it costs no DNS question */
+	if (in->spf != NULL && v->dkim_aligned && !in->every_alignment && mode == AA_DMARC_RFC9989 &&
+	    (from == NULL || in->spf->domain == NULL || strcasecmp(from, in->spf->domain) != 0))
+		return;
+	if (in->spf != NULL)
+		judge(ctx, from, in->spf->result, in->spf->domain, lk->record.aspf_strict, mode,
+		      &v->spf_aligned, &v->temp);
 }
 
 /* A From that names no author domain to judge: permerror (temperror

@@ -160,6 +160,7 @@ int aa_judge(struct aa_ctx *ctx, const struct aa_judge_input *in, struct aa_judg
 		.spf = in->spf_mailfrom,
 		.dkim = in->dkim,
 		.mode = in->cfg->dmarc_mode,
+		.every_alignment = in->every_alignment,
 	};
 	struct aa_authres_input ain = {
 		.authserv_id = in->authserv_id,

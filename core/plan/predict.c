@@ -410,11 +410,10 @@ static void judge_from(struct aa_ctx *ctx, const struct aa_outbound *ob, const s
 		       const struct aa_out_change *chg, const struct aa_dkim_result *arrival, int dkim_temp,
 		       const char *ip, const char *helo, struct aa_prediction *r)
 {
-	struct aa_spf_result helo_r;
 	struct aa_dmarc_input din;
 
 	r->egress = ip;
-	aa_spf_check(ctx, ip, helo, r->env_sender, &r->spf, &helo_r);
+	aa_spf_check(ctx, ip, helo, r->env_sender, &r->spf, NULL);	/* receivers judge MAIL FROM */
 	memset(&din, 0, sizeof(din));
 	din.from = msg->from;
 	din.spf = &r->spf;

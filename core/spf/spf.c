@@ -540,12 +540,15 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 {
 	struct aa_spf_client client;
 	struct aa_spf_lib *lib;
+	struct aa_spf_result unasked;
 	const char *hdom = "", *mdom = "", *hsender, *msender;
 
 	if (helo == NULL)
 		helo = "";
 	if (mail_from == NULL)
 		mail_from = "";
+	if (helo_r == NULL)
+		helo_r = &unasked;	/* filled, never evaluated unless it counts */
 	hsender = sender_of(ctx, helo, &hdom);
 	msender = mail_from[0] != '\0' ? sender_of(ctx, mail_from, &mdom) : hsender;
 	result_init(helo_r, AA_TEMPERROR, "helo", hdom, hsender, "not evaluated");
@@ -563,7 +566,8 @@ int aa_spf_check(struct aa_ctx *ctx, const char *ip, const char *helo,
 		helo_r->reason = mailfrom_r->reason = "libspf2 could not start";
 		return -1;
 	}
-	evaluate(ctx, lib, &client, helo, hdom, helo_r);
+	if (helo_r != &unasked || mail_from[0] == '\0')
+		evaluate(ctx, lib, &client, helo, hdom, helo_r);
 	if (mail_from[0] == '\0') {
 		*mailfrom_r = *helo_r;	/* RFC 7208 2.4: the null sender */
 		return 0;

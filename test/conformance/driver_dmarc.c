@@ -86,7 +86,7 @@ static void eval(struct aa_ctx *ctx, char **f)
 	struct aa_spf_result spf;
 	struct aa_dkim_sig sigs[AA_DKIM_SIGS_MAX];
 	struct aa_dkim_result dkim = { .sigs = sigs };
-	struct aa_dmarc_input in = { &from, NULL, &dkim, mode_of(f[1]) };
+	struct aa_dmarc_input in = { .from = &from, .dkim = &dkim, .mode = mode_of(f[1]) };
 	struct aa_dmarc_result r;
 	char *save = NULL;
 

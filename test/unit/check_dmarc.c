@@ -175,7 +175,7 @@ START_TEST(dmarc_eval_table)
 	struct aa_spf_result spf = { .result = c->spf.result, .domain = c->spf.domain };
 	struct aa_dkim_sig sigs[2];
 	struct aa_dkim_result dkim = { .sigs = sigs };
-	struct aa_dmarc_input in = { &from, &spf, &dkim, AA_DMARC_RFC9989 };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = AA_DMARC_RFC9989 };
 	struct aa_dmarc_result r;
 
 	memset(sigs, 0, sizeof(sigs));
@@ -295,7 +295,7 @@ static void eval_multi(const struct multi_case *c, enum aa_dmarc_mode mode)
 	struct aa_spf_result spf = { .result = c->spf.result, .domain = c->spf.domain };
 	struct aa_dkim_sig sigs[2];
 	struct aa_dkim_result dkim = { .sigs = sigs };
-	struct aa_dmarc_input in = { &from, &spf, &dkim, mode };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = mode };
 	struct aa_dmarc_result r;
 	size_t lens[2] = { strlen(c->fields[0]), c->fields[1] != NULL ? strlen(c->fields[1]) : 0 };
 
@@ -354,7 +354,7 @@ START_TEST(dmarc_out_of_memory_is_temperror_never_a_verdict)
 	struct aa_ctx *ctx = aa_test_ctx(zone);
 	struct aa_from from;
 	struct aa_spf_result spf = { .result = AA_PASS, .domain = oom_cases[_i].spf_domain };
-	struct aa_dmarc_input in = { &from, &spf, NULL, AA_DMARC_RFC9989 };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .mode = AA_DMARC_RFC9989 };
 	struct aa_dmarc_result r;
 	int temp = 0;
 
@@ -395,7 +395,7 @@ START_TEST(dmarc_mode_7489_as_primary_swaps_the_answers)
 {
 	struct aa_ctx *ctx = aa_test_ctx(zone);
 	struct aa_from from;
-	struct aa_dmarc_input in = { &from, NULL, NULL, AA_DMARC_RFC7489 };
+	struct aa_dmarc_input in = { .from = &from, .mode = AA_DMARC_RFC7489 };
 	struct aa_dmarc_result r;
 
 	set_from(&from, "t.example");
@@ -447,6 +447,66 @@ START_TEST(dmarc_strict_alignment_never_falls_back_to_org_domain)
 }
 END_TEST
 
+/* The From domain's own record needs no tree walk (RFC 9989 policy
+ * discovery stops there): one question, and no Organizational Domain
+ * worked out; a From domain without one walks on. */
+START_TEST(dmarc_record_at_the_author_domain_asks_no_parent)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_dmarc_lookup lk;
+	unsigned long q0 = aa_dns_queries(ctx->dns);
+
+	aa_dmarc_lookup(ctx, "relaxed.example", AA_DMARC_RFC9989, &lk);
+	ck_assert_int_eq(lk.status, AA_PASS);
+	ck_assert_str_eq(lk.record.domain, "relaxed.example");
+	ck_assert_int_eq(lk.effective, AA_POLICY_REJECT);
+	ck_assert_ptr_null(lk.org_domain);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns) - q0, 1);
+	q0 = aa_dns_queries(ctx->dns);
+	aa_dmarc_lookup(ctx, "a.relaxed.example", AA_DMARC_RFC9989, &lk);
+	ck_assert_int_eq(lk.status, AA_PASS);
+	ck_assert_str_eq(lk.org_domain, "relaxed.example");
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns) - q0, 2);	/* a.relaxed, example; relaxed cached */
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* An aligned DKIM pass decides: SPF's alignment for another domain,
+ * which would walk the tree, is not worked out (the verdict is the same)
+ * unless every flag is asked for (the tool). The From domain's record is
+ * the one question in RFC 9989 mode. */
+START_TEST(dmarc_aligned_dkim_pass_asks_nothing_for_spf_alignment)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = AA_PASS, .domain = "bounce.other.example" };
+	struct aa_dkim_sig sig = { .result = AA_PASS, .domain = "relaxed.example" };
+	struct aa_dkim_result dkim = { .count = 1, .sigs = &sig };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = AA_DMARC_RFC9989 };
+	struct aa_dmarc_result r;
+	const char *f = "<a@relaxed.example>";
+	size_t len = strlen(f);
+	unsigned long q0;
+
+	ck_assert_int_eq(aa_from_parse_fields(ctx, &f, &len, 1, &from), 0);
+	q0 = aa_dns_queries(ctx->dns);
+	ck_assert_int_eq(aa_dmarc_evaluate(ctx, &in, &r), 0);
+	ck_assert_int_eq(r.result, AA_PASS);
+	ck_assert_int_eq(r.other_result, AA_PASS);
+	ck_assert(r.dkim_aligned);
+	ck_assert(!r.spf_aligned);
+	ck_assert_uint_eq(aa_dns_queries(ctx->dns) - q0, 1);
+	aa_ctx_end_message(ctx);
+	in.every_alignment = 1;
+	ck_assert_int_eq(aa_from_parse_fields(ctx, &f, &len, 1, &from), 0);
+	q0 = aa_dns_queries(ctx->dns);
+	ck_assert_int_eq(aa_dmarc_evaluate(ctx, &in, &r), 0);
+	ck_assert_int_eq(r.result, AA_PASS);
+	ck_assert_uint_gt(aa_dns_queries(ctx->dns) - q0, 1);	/* the walk for relaxed.example */
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 Suite *suite_dmarc(void)
 {
 	Suite *s = suite_create("dmarc");
@@ -463,6 +523,8 @@ Suite *suite_dmarc(void)
 	tcase_add_test(tc, dmarc_alignment_out_of_memory_is_undecided_not_unaligned);
 	tcase_add_test(tc, dmarc_lookup_reports_where_and_what);
 	tcase_add_test(tc, dmarc_strict_alignment_never_falls_back_to_org_domain);
+	tcase_add_test(tc, dmarc_record_at_the_author_domain_asks_no_parent);
+	tcase_add_test(tc, dmarc_aligned_dkim_pass_asks_nothing_for_spf_alignment);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 
 static const char *const zone[] = {
 	"s.example TXT v=spf1 ip4:192.0.2.1 -all",
+	"mx.s.example TXT v=spf1 -all",
 	NULL,
 };
 
@@ -22,6 +23,9 @@ void plugin_end_message(struct aa_plugin *p)
 
 static void setup(void)
 {
+	char err[128];
+
+	ck_assert_int_eq(aa_config_load(NULL, &pl.cfg, err, sizeof(err)), 0);
 	pl.ctx = aa_test_ctx(zone);
 	ends = 0;
 }
@@ -29,6 +33,7 @@ static void setup(void)
 static void teardown(void)
 {
 	aa_ctx_free(&pl.ctx);
+	aa_config_free(&pl.cfg);
 }
 
 static enum aa_result spf(const char *ip, const struct aa_spf_result **mf_r)
@@ -90,6 +95,35 @@ START_TEST(the_memo_goes_with_the_arena_whoever_resets_it)
 }
 END_TEST
 
+/* spf_helo = no (the default): a message with a sender asks nothing for
+ * its HELO name and has no HELO result; the null sender's HELO is its
+ * identity. spf_helo = yes: the HELO result too, one question more. */
+START_TEST(helo_is_checked_alone_only_with_spf_helo)
+{
+	const struct aa_spf_result *mf, *helo;
+	unsigned long q0 = aa_dns_queries(pl.ctx->dns);
+
+	ck_assert_int_eq(plugin_spf(&pl, "192.0.2.1", "mx.s.example", "u@s.example", &mf, &helo), 0);
+	ck_assert_int_eq(mf->result, AA_PASS);
+	ck_assert_ptr_null(helo);
+	ck_assert_uint_eq(aa_dns_queries(pl.ctx->dns) - q0, 1);
+
+	ck_assert_int_eq(plugin_spf(&pl, "192.0.2.1", "mx.s.example", "", &mf, &helo), 0);
+	ck_assert_ptr_null(helo);
+	ck_assert_str_eq(mf->identity, "helo");
+	ck_assert_int_eq(mf->result, AA_FAIL);
+
+	pl.cfg->spf_helo = 1;
+	q0 = aa_dns_queries(pl.ctx->dns);
+	ck_assert_int_eq(plugin_spf(&pl, "192.0.2.1", "mx.s.example", "v@s.example", &mf, &helo), 0);
+	ck_assert_int_eq(mf->result, AA_PASS);
+	ck_assert_ptr_nonnull(helo);
+	ck_assert_str_eq(helo->identity, "helo");
+	ck_assert_int_eq(helo->result, AA_FAIL);
+	ck_assert_uint_eq(aa_dns_queries(pl.ctx->dns) - q0, 2);
+}
+END_TEST
+
 Suite *suite_spf_memo(void)
 {
 	Suite *s = suite_create("spf_memo");
@@ -100,6 +134,7 @@ Suite *suite_spf_memo(void)
 	tcase_add_test(tc, local_scan_begins_the_transaction_its_acl_began);
 	tcase_add_test(tc, other_names_start_a_new_transaction);
 	tcase_add_test(tc, the_memo_goes_with_the_arena_whoever_resets_it);
+	tcase_add_test(tc, helo_is_checked_alone_only_with_spf_helo);
 	suite_add_tcase(s, tc);
 	return s;
 }
