@@ -65,6 +65,13 @@ struct aa_plugin *plugin_get(const char **err_r);
  * not exist; a path given must exist. 0, or -1 with *err_r saying why. */
 int plugin_preload(const char *path, const char **err_r);
 
+/* The daemon, once (scan_preload.c): have Exim's local_scan() stub load
+ * local_scan_path now, when that is this object, so that no child does
+ * it again. While it runs plugin_scan_preloading() is 1, and local_scan()
+ * answers at once. */
+void plugin_load_scan_in_daemon(void);
+int plugin_scan_preloading(void);
+
 /* Forget everything of the current message: the arena is reset, and
  * its hooks empty the DNS cache, the facts and the SPF memo. */
 void plugin_end_message(struct aa_plugin *pl);

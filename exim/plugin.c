@@ -111,6 +111,7 @@ static void start_libraries(void)
 	if (aa_judge_rehearse(plugin.cfg, plugin.cfg->psl_file, &why) < 0)
 		log_write(0, LOG_MAIN, "authalign: the daemon's rehearsal before it forks did not pass (%s): "
 			  "each connection starts the libraries itself", why != NULL ? why : "?");
+	plugin_load_scan_in_daemon();
 }
 
 int plugin_preload(const char *path, const char **err_r)

@@ -155,11 +155,13 @@ static int inbound(struct aa_plugin *pl, int fd, const char **text_r)
 int local_scan(int fd, uschar **return_text)
 {
 	const char *err = NULL, *text = NULL;
-	struct aa_plugin *pl = plugin_get(&err);
+	struct aa_plugin *pl;
 	const struct aa_recipients *rcpt;
 	int rc = LOCAL_SCAN_ACCEPT, out_rc;
 
-	if (pl == NULL) {
+	if (plugin_scan_preloading())
+		return LOCAL_SCAN_ACCEPT;	/* the daemon loading us: no message */
+	if ((pl = plugin_get(&err)) == NULL) {
 		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: %s", err);
 		*return_text = US"4.3.5 Temporary local problem (authalign settings), try again later";
 		return LOCAL_SCAN_TEMPREJECT;
