@@ -103,7 +103,7 @@ const struct aa_from *facts_from(struct aa_plugin *pl)
 static void verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
 {
 	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
-	char *buf = aa_arena_alloc(ctx->arena, BODY_CHUNK);
+	char *buf = aa_arena_alloc_uninit(ctx->arena, BODY_CHUNK);	/* read() fills it */
 	ssize_t n;
 
 	if (v == NULL || buf == NULL) {

@@ -35,7 +35,12 @@ void aa_arena_free(struct aa_arena **arena);
  * (the hook records included), keeping the first block for reuse. */
 void aa_arena_reset(struct aa_arena *arena);
 
+/* size bytes, zeroed. NULL when out of memory. */
 void *aa_arena_alloc(struct aa_arena *arena, size_t size);
+/* The same, not zeroed: only for a buffer whose bytes are each written
+ * before they are read (a read buffer, a scratch copy). A large one then
+ * costs no page the message never uses. */
+void *aa_arena_alloc_uninit(struct aa_arena *arena, size_t size);
 /* Copy len bytes and add a NUL; NULL src gives NULL. */
 char *aa_arena_strndup(struct aa_arena *arena, const char *src, size_t len);
 char *aa_arena_strdup(struct aa_arena *arena, const char *src);

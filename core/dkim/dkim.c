@@ -453,13 +453,16 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 
 	if (lib == NULL)
 		return NULL;
-	v = aa_arena_alloc(ctx->arena, sizeof(*v));
+	/* the body buffer (body_len says how much holds bytes), the scratch
+	 * copy of a field and the names (nnames of them) are written before
+	 * they are read: not zeroed */
+	v = aa_arena_alloc_uninit(ctx->arena, sizeof(*v));
 	if (v == NULL)
 		return NULL;
 	memset(v, 0, offsetof(struct aa_dkim_verify, body));
 	v->ctx = ctx;
-	v->scratch = aa_arena_alloc(ctx->arena, 2 * DKIM_FIELD_MAX);
-	v->names = aa_arena_alloc(ctx->arena, DKIM_FIELDS_MAX * sizeof(*v->names));
+	v->scratch = aa_arena_alloc_uninit(ctx->arena, 2 * DKIM_FIELD_MAX);
+	v->names = aa_arena_alloc_uninit(ctx->arena, DKIM_FIELDS_MAX * sizeof(*v->names));
 	if (v->scratch == NULL || v->names == NULL)
 		return NULL;
 	v->dkim = dkim_verify(lib, (const unsigned char *)"authalign", v, &st);

@@ -157,7 +157,7 @@ void aa_arena_reset(struct aa_arena *arena)
 	arena->used_total = 0;
 }
 
-void *aa_arena_alloc(struct aa_arena *arena, size_t size)
+void *aa_arena_alloc_uninit(struct aa_arena *arena, size_t size)
 {
 	struct arena_block *b = arena->head;
 	size_t need = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -182,7 +182,15 @@ void *aa_arena_alloc(struct aa_arena *arena, size_t size)
 	void *p = b->data + b->used;
 	b->used += need;
 	arena->used_total += need;
-	memset(p, 0, size);
+	return p;
+}
+
+void *aa_arena_alloc(struct aa_arena *arena, size_t size)
+{
+	void *p = aa_arena_alloc_uninit(arena, size);
+
+	if (p != NULL)
+		memset(p, 0, size);
 	return p;
 }
 
