@@ -3,6 +3,7 @@
 #   make check      unit tests, conformance suites, integration tests (real Exim + DNS)
 #   make demo       the hermetic mail world: real messages through Exim, verdicts printed
 #   make bench      benchmark through the real Exim (not part of check)
+#   make soak       one Exim process's memory over 100,000 messages (not part of check)
 #   make bench-table  time to read big lsearch tables (not part of check)
 #   make sanitize   unit tests and conformance suites under ASan + UBSan (build-san/)
 #   make install    DESTDIR= PREFIX=/usr/local SYSCONFDIR=/etc (the package uses PREFIX=/usr)
@@ -46,7 +47,7 @@ ifeq ($(VERSION),)
 $(error cannot read the version from debian/changelog)
 endif
 
-.PHONY: all check unit conformance itest demo bench bench-table deps clean fuzz sanitize install uninstall \
+.PHONY: all check unit conformance itest demo bench soak bench-table deps clean fuzz sanitize install uninstall \
 	man man-check package fresh-install-test up-to-date install-check layout-check fuzz-smoke \
 	feedback-check
 
@@ -292,6 +293,11 @@ demo: all
 
 bench: all
 	bench/run
+
+# SOAK_MESSAGES on one connection, for each of BENCH_WAYS (bench/README.md)
+soak: all
+	BENCH_SOAK=$${SOAK_MESSAGES:-100000} BENCH_WAYS="$${BENCH_WAYS:-none authalign}" \
+	    BENCH_TIMEOUT=$${BENCH_TIMEOUT:-5400} bench/run
 
 # reading tables (core/lib/table.c): timing, not a test
 bench-table: $(BUILD)/bench/table
