@@ -57,8 +57,10 @@ struct aa_plugin {
  * error, with *err_r saying why (for a 451 text and the panic log). */
 struct aa_plugin *plugin_get(const char **err_r);
 
-/* Read the settings and their tables now, and nothing else: no context,
- * no resolver, no library, no file left open. For the Exim daemon, before
+/* Read the settings and their tables now; the first time, also rehearse
+ * (aa_judge_rehearse()) and have Exim load local_scan_path
+ * (plugin_load_scan_in_daemon()). No resolver, handle or file is left
+ * open. For the Exim daemon, before
  * it forks a process per connection (authalign_preload): each child
  * inherits them, and plugin_get() reads them again only when a file
  * changed. path NULL: the default file, built-in settings when it does

@@ -7,18 +7,26 @@
  * objects Exim has loaded. The daemon's preload (authalign_preload) calls
  * the stub once instead, so every child inherits the loaded function.
  *
- * Only when local_scan_path is this very object (same device and inode):
- * another plug-in's local_scan() is never called outside a message. The
- * call reaches our local_scan(), which answers at once while preloading
- * (plugin_scan_preloading) and touches nothing of Exim's.
+ * Only when local_scan_path is, as a string, the absolute name this very
+ * object was loaded by (the ${dlfunc} of the preload): the stub's dlopen
+ * then finds it by that name among the loaded objects and reads no file,
+ * so another plug-in's local_scan(), or a file put in its place since, is
+ * never called outside a message. The call reaches our local_scan(), which
+ * answers at once while preloading (plugin_scan_preloading) and touches
+ * nothing of Exim's. A crash in the stub (its error path after a refused
+ * version) is caught here and logged: the daemon goes on, and each child
+ * then meets the same error with its first message, as before.
  */
 #define _GNU_SOURCE	/* dladdr */
 #include <dlfcn.h>
-#include <sys/stat.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <string.h>
 #include "local_scan.h"
 #include "aa_exim.h"
 
 static int preloading;
+static sigjmp_buf crashed;
 
 int plugin_scan_preloading(void)
 {
@@ -32,28 +40,42 @@ static int this_object(void)
 	return 0;
 }
 
-/* 1 when local_scan_path names the file this object was loaded from. */
+/* 1 when local_scan_path is the name this object was loaded by. */
 static int path_is_this_object(void)
 {
 	uschar **path = dlsym(RTLD_DEFAULT, "local_scan_path");
-	struct stat ours, theirs;
 	Dl_info info;
 
-	if (path == NULL || *path == NULL || **path == '\0' ||
+	if (path == NULL || *path == NULL || (*path)[0] != '/' ||
 	    dladdr((void *)this_object, &info) == 0 || info.dli_fname == NULL)
 		return 0;
-	return stat(info.dli_fname, &ours) == 0 && stat((const char *)*path, &theirs) == 0 &&
-	       ours.st_dev == theirs.st_dev && ours.st_ino == theirs.st_ino;
+	return strcmp((const char *)*path, info.dli_fname) == 0;
+}
+
+static void on_crash(int sig)
+{
+	siglongjmp(crashed, sig);
 }
 
 void plugin_load_scan_in_daemon(void)
 {
 	int (*stub)(int, uschar **) = (int (*)(int, uschar **))dlsym(RTLD_DEFAULT, "local_scan");
+	struct sigaction catch = { .sa_handler = on_crash }, old_segv, old_bus;
 	uschar *text = NULL;
+	volatile int sig;
 
 	if (stub == NULL || !path_is_this_object())
 		return;
+	sigemptyset(&catch.sa_mask);
+	sigaction(SIGSEGV, &catch, &old_segv);
+	sigaction(SIGBUS, &catch, &old_bus);
 	preloading = 1;
-	(void)stub(-1, &text);
+	if ((sig = sigsetjmp(crashed, 1)) == 0)
+		(void)stub(-1, &text);
 	preloading = 0;
+	sigaction(SIGSEGV, &old_segv, NULL);
+	sigaction(SIGBUS, &old_bus, NULL);
+	if (sig != 0)
+		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: Exim's local_scan() loader crashed (signal %d) "
+			  "when the daemon called it: see the line before; each connection loads it itself", sig);
 }

@@ -69,7 +69,6 @@ struct aa_config {
 	int spf_helo;		/* also check the HELO name when there is a sender */
 	enum aa_unreadable from_unreadable;
 	char reject_status[8];		/* enhanced status of a DMARC reject, "5.7.1" */
-	int helo_spf_header;
 	char *domains_file;
 	char *psl_file;
 	char *dns_zone_file;		/* testing only: fixed zone instead of DNS */

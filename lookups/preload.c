@@ -3,7 +3,10 @@
  * For Exim's smtp_accept_max_per_host, which the daemon expands for each
  * connection before it forks the process that handles it: the settings
  * and their tables are read once in the daemon, every child inherits
- * them, and they are read again only when a file changed. The answer is
+ * them, and they are read again only when a file changed; the first time
+ * the daemon also judges a built-in message, so the libraries start warm
+ * in every child, and has Exim load this object as its local_scan()
+ * (exim/plugin.c, exim/scan_preload.c). The answer is
  * always the empty string ("no limit"; an admin's own number may follow
  * the ${dlfunc} in the option) and the expansion never fails: a failing
  * option would write the panic log for every connection. A problem is

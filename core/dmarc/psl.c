@@ -6,8 +6,10 @@
  * compiled DAFSA (or libpsl's built-in list when that is newer);
  * ctx->psl_file names a list to load instead (tests pin a version that
  * way). A context checks once, when it first needs the list, that the file
- * is still the one read (device, inode, size, time); a changed file is read
- * again, so an updated list reaches new connections without a restart.
+ * is still the one read (device, inode, size, modification and change
+ * times: a copy that keeps the old mtime still changes ctime); a changed
+ * file is read again, so an updated list reaches new connections without
+ * a restart.
  */
 #include <libpsl.h>
 #include <stdlib.h>
@@ -53,7 +55,8 @@ static int same_file(const struct aa_psl *p, const char *path, int found, const 
 		return found == p->found;
 	return st->st_dev == p->st.st_dev && st->st_ino == p->st.st_ino &&
 	       st->st_size == p->st.st_size && st->st_mtim.tv_sec == p->st.st_mtim.tv_sec &&
-	       st->st_mtim.tv_nsec == p->st.st_mtim.tv_nsec;
+	       st->st_mtim.tv_nsec == p->st.st_mtim.tv_nsec &&
+	       st->st_ctim.tv_sec == p->st.st_ctim.tv_sec && st->st_ctim.tv_nsec == p->st.st_ctim.tv_nsec;
 }
 
 static struct aa_psl *psl_read(struct aa_ctx *ctx, int found, const struct stat *st)

@@ -6,7 +6,9 @@
  * first to use it. The daemon judges this message once, against a fixed
  * zone of its own (no network), so every child starts with that work
  * done. The message is signed twice (RSA and Ed25519) by keys made for it
- * alone; its data never reaches a real message, header or log line.
+ * alone, dated 2000-01-01 (t=946684800) so that no plausible clock makes
+ * them "from the future"; its data never reaches a real message, header
+ * or log line.
  */
 #include <string.h>
 #include "aa_from.h"
@@ -33,19 +35,19 @@ static const char *const zone[] = {
 static const char message[] =
 	"DKIM-Signature: v=1; a=ed25519-sha256; c=relaxed/relaxed;\r\n"
 	" d=rehearsal.invalid; i=@rehearsal.invalid; q=dns/txt; s=ed;\r\n"
-	" t=1796631894; h=from : to : subject : date : message-id : from;\r\n"
+	" t=946684800; h=from : to : subject : date : message-id;\r\n"
 	" bh=DyKOtF2g3aNP8/Reya8Cgd1pnMIWKmYSOjQMiNV9M1A=;\r\n"
-	" b=se+LjThU78g5s3esOVAjJ+oYkR/+fwAyQgWwYbfXyl3dw/7KoEtIiy7mPjnRjrJ5QfIYE\r\n"
-	" N+AW3jQut32NotYDg==\r\n"
+	" b=VR2d2IlUHJGSdaWeCVg8+ZFw4uG+WgS03pmfjS2HP0AVY2i7UGyvunyh28phpliMldg+I\r\n"
+	" O8TCgxuOKa2b152CQ==\r\n"
 	"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n"
 	" d=rehearsal.invalid; i=@rehearsal.invalid; q=dns/txt; s=rsa;\r\n"
-	" t=1796631893; h=from : to : subject : date : message-id : from;\r\n"
+	" t=946684800; h=from : to : subject : date : message-id;\r\n"
 	" bh=DyKOtF2g3aNP8/Reya8Cgd1pnMIWKmYSOjQMiNV9M1A=;\r\n"
-	" b=hxZjvx+UyIldjdjGUBnjZSX/xOz2OGcrBYuFJG1joABb1Qc+BADTqAZkEEy2ZPMS2dqCn\r\n"
-	" tABScYbzIOM9Oon6RBvo6izVcvXW69wb6LzscOc6ZA71UASBnvIotCpx/cHEADi9rEloXUc\r\n"
-	" yjZP+Y71zPEAzbjMcQ5Pf/UC0RUqlHwmcpkLo58+OOTC4DzAkGXDqwbIQjcxVPmKXUNHqWr\r\n"
-	" 0R3Bcz0mGlJRN0+3ujVTAbBwBop8TMBKlU/l4ecnSZBItPy1I6U0Hkl8oULagO/rb1+Opqu\r\n"
-	" nB130yNmMJaUEujDhqwEOgvaSDvaXs7PXRx8Z8jyVZ5iDIpqF2P4X5u/D33Q==\r\n"
+	" b=DB+QkHtju2agPm5bQAWF/esAaG+NBhLI00vxAGnN7jHUjTqSYt714HmbUBlI0gnByySC+\r\n"
+	" OOJ4c+rDWUQ8KhPSH2DGQzL+SfM9OoopWKxgAIwn0BSMRyPKiffrxysnvJgIbHzour0WOgT\r\n"
+	" uZhKsAkrW4BAJeoaNUyHb1rwxlrUt1UKbW0Y7uPJCOveXCmQ8WCdioWtxIV2g3c1ZUHUGO2\r\n"
+	" zlUCEa9H935LStcXNP+Ex3MBd7gv13h96fU6cBk9w0uFWjhZc1iVtb0HfxLam+eu2VYjpEp\r\n"
+	" jze9+c2Vl7NvsACjZqUL0nFb8WkyRMWr6621vBTHLBnoDyJfY5cj1HEffXUQ==\r\n"
 	"From: Rehearsal <postmaster@rehearsal.invalid>\r\n"
 	"To: <postmaster@rehearsal.invalid>\r\n"
 	"Subject: authalign rehearsal\r\n"

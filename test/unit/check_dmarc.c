@@ -40,6 +40,8 @@ static const char *const zone[] = {
 	"_dmarc.gov.test TXT v=DMARC1; p=reject; sp=none; psd=y",
 	"_dmarc.none.example TXT v=DMARC1; p=none",
 	"_dmarc.quar.example TXT v=DMARC1; p=quarantine",
+	"_dmarc.a.pf.example TXT v=DMARC1; p=reject",
+	"_dmarc.pf.example TXT SERVFAIL",
 	NULL,
 };
 
@@ -471,6 +473,31 @@ START_TEST(dmarc_record_at_the_author_domain_asks_no_parent)
 }
 END_TEST
 
+/* A record at the From domain decides its policy: a parent whose _dmarc
+ * name fails cannot turn the From domain's reject into a defer (before
+ * the walk stopped there, RFC 9989 mode said temperror and the modes
+ * disagreed). */
+START_TEST(dmarc_failing_parent_cannot_soften_the_from_domains_own_record)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = AA_FAIL, .domain = "a.pf.example" };
+	struct aa_dkim_result dkim = { 0 };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = AA_DMARC_RFC9989 };
+	struct aa_dmarc_result r;
+	const char *f = "<ceo@a.pf.example>";
+	size_t len = strlen(f);
+
+	ck_assert_int_eq(aa_from_parse_fields(ctx, &f, &len, 1, &from), 0);
+	ck_assert_int_eq(aa_dmarc_evaluate(ctx, &in, &r), 0);
+	ck_assert_msg(r.result == AA_FAIL, "%s (%s)", aa_result_name(r.result), r.reason);
+	ck_assert_int_eq(r.policy, AA_POLICY_REJECT);
+	ck_assert_int_eq(r.other_result, AA_FAIL);
+	ck_assert(!r.modes_disagree);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* An aligned DKIM pass decides: SPF's alignment for another domain,
  * which would walk the tree, is not worked out (the verdict is the same)
  * unless every flag is asked for (the tool). The From domain's record is
@@ -525,6 +552,7 @@ Suite *suite_dmarc(void)
 	tcase_add_test(tc, dmarc_strict_alignment_never_falls_back_to_org_domain);
 	tcase_add_test(tc, dmarc_record_at_the_author_domain_asks_no_parent);
 	tcase_add_test(tc, dmarc_aligned_dkim_pass_asks_nothing_for_spf_alignment);
+	tcase_add_test(tc, dmarc_failing_parent_cannot_soften_the_from_domains_own_record);
 	suite_add_tcase(s, tc);
 	return s;
 }
