@@ -50,7 +50,7 @@
 #define LOAD_MESSAGE_MAX (1 << 20)	/* bytes of the message file */
 #define LOAD_REPLY_MAX 4096	/* bytes kept of one SMTP reply (RFC 5321 4.5.3.1.5: 512 a line) */
 #define LOAD_TOTAL_MAX 1000000	/* messages of one run (their end-of-data times are kept) */
-#define LOAD_FILES_MAX 256	/* -f messages */
+#define LOAD_FILES_MAX 1024	/* -f messages: a corpus of up to 1,000 files */
 
 struct load_opts {
 	const char *src;
