@@ -70,8 +70,8 @@ int plugin_preload(const char *path, const char **err_r);
 /* The daemon, once (scan_preload.c): have Exim's local_scan() stub load
  * local_scan_path now, when that is this object, so that no child does
  * it again. While it runs plugin_scan_preloading() is 1, and local_scan()
- * answers at once. */
-void plugin_load_scan_in_daemon(void);
+ * answers at once. 1 when the stub was called and returned, else 0. */
+int plugin_load_scan_in_daemon(void);
 int plugin_scan_preloading(void);
 
 /* Forget everything of the current message: the arena is reset, and

@@ -104,14 +104,20 @@ static void start_libraries(void)
 {
 	static int started;
 	const char *why = NULL;
+	int rehearsed, loaded;
 
 	if (started)
 		return;
 	started = 1;
-	if (aa_judge_rehearse(plugin.cfg, plugin.cfg->psl_file, &why) < 0)
+	rehearsed = aa_judge_rehearse(plugin.cfg, plugin.cfg->psl_file, &why) == 0;
+	if (!rehearsed)
 		log_write(0, LOG_MAIN, "authalign: the daemon's rehearsal before it forks did not pass (%s): "
 			  "each connection starts the libraries itself", why != NULL ? why : "?");
-	plugin_load_scan_in_daemon();
+	loaded = plugin_load_scan_in_daemon();
+	/* one line a daemon start: what every connection inherits */
+	log_write(0, LOG_MAIN, "authalign: the daemon started for every connection: libraries %s; "
+		  "local_scan() %s", rehearsed ? "warm (rehearsal passed)" : "cold",
+		  loaded ? "loaded" : "left to each connection (local_scan_path is not this object)");
 }
 
 int plugin_preload(const char *path, const char **err_r)

@@ -57,7 +57,7 @@ static void on_crash(int sig)
 	siglongjmp(crashed, sig);
 }
 
-void plugin_load_scan_in_daemon(void)
+int plugin_load_scan_in_daemon(void)
 {
 	int (*stub)(int, uschar **) = (int (*)(int, uschar **))dlsym(RTLD_DEFAULT, "local_scan");
 	struct sigaction catch = { .sa_handler = on_crash }, old_segv, old_bus;
@@ -65,7 +65,7 @@ void plugin_load_scan_in_daemon(void)
 	volatile int sig;
 
 	if (stub == NULL || !path_is_this_object())
-		return;
+		return 0;
 	sigemptyset(&catch.sa_mask);
 	sigaction(SIGSEGV, &catch, &old_segv);
 	sigaction(SIGBUS, &catch, &old_bus);
@@ -78,4 +78,5 @@ void plugin_load_scan_in_daemon(void)
 	if (sig != 0)
 		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: Exim's local_scan() loader crashed (signal %d) "
 			  "when the daemon called it: see the line before; each connection loads it itself", sig);
+	return sig == 0;
 }

@@ -578,7 +578,8 @@ static void send_judged(void)
  * the daemon reads the settings and tables, and each connection's process
  * inherits them: four connections add no "settings" line; a changed file
  * is read again once, by the daemon, and the daemon keeps no file of ours
- * open. Its rehearsal before it forks passed. */
+ * open. Its rehearsal before it forks passed, and it had Exim load
+ * local_scan_path. */
 START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
 {
 	char *needle, *files;
@@ -594,6 +595,11 @@ START_TEST(settings_are_read_once_by_the_daemon_not_by_each_connection)
 		      "the daemon did not say it read them");
 	ck_assert_msg(world_log_grep("rehearsal before it forks did not pass", NULL) == 0,
 		      "the daemon's rehearsal (aa_judge_rehearse) failed");
+	/* the daemon warmed the libraries and had Exim load local_scan_path
+	 * (the world's is the path the preload names) */
+	ck_assert_msg(world_log_grep("the daemon started for every connection: libraries warm (rehearsal "
+				     "passed); local_scan() loaded", NULL) > 0,
+		      "the daemon did not say it warmed the libraries and loaded local_scan()");
 	for (int i = 0; i < 4; i++)
 		send_judged();
 	n1 = world_log_grep(needle, NULL);

@@ -478,6 +478,7 @@ static char *json_world(void)
 				  world_env("AA_ROOT")), 0);
 	put(dir, "c.conf", conf);
 	free(conf);
+	put(dir, "helo.conf", "mode = enforce\nspf_helo = yes\n");
 	put(dir, "bad.conf", "dns_zone_file = z\noutbound_routes_file = routes\n");
 	put(dir, "routes", "gone: hosts=nowhere.example egress=192.0.2.7\n");
 	put(dir, "m-reject", "From: a@reject.example\nSubject: x\n\nbody\n");
@@ -533,6 +534,15 @@ static const struct json_case json_cases[] = {
 	  "d['authentication_results'].startswith('authalign;')" },
 	{ "verify of an aligned message exits 0", "verify 192.0.2.1 h.example a@ok.example < m-ok", 0, "action",
 	  "d['action'] == 'accept' and d['spf']['result'] == 'pass'" },
+	/* the HELO name's own result reaches Authentication-Results only with
+	 * spf_helo = yes (the JSON always shows it); the verdict is the same */
+	{ "verify adds no smtp.helo by default", "verify 192.0.2.1 mail.ok.example a@ok.example < m-ok", 0,
+	  "authentication_results spf_helo",
+	  "'smtp.helo' not in d['authentication_results'] and d['spf_helo']['result'] == 'none' and "
+	  "d['action'] == 'accept'" },
+	{ "verify with spf_helo = yes adds smtp.helo", "-c helo.conf verify 192.0.2.1 mail.ok.example a@ok.example < m-ok",
+	  0, "authentication_results", "'smtp.helo=mail.ok.example' in d['authentication_results'] and "
+	  "d['action'] == 'accept'" },
 	{ "verify in a DNS failure exits 2", "verify 192.0.2.1 h.example a@tmp.example < m-tmp", 2, "action",
 	  "d['action'] == 'defer'" },
 	{ "verify of hostile input is valid JSON", "verify 192.0.2.9 " HOSTILE_HELO " " HOSTILE_SENDER " < m-hostile", 3,
