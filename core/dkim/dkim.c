@@ -636,22 +636,53 @@ static void body_put(struct aa_dkim_verify *v, unsigned char c)
 	v->body[v->body_len++] = c;
 }
 
+/* n bytes without a line feed. */
+static void body_put_run(struct aa_dkim_verify *v, const char *p, size_t n)
+{
+	while (n > 0) {
+		size_t room;
+
+		if (v->body_len == sizeof(v->body))
+			body_flush(v);
+		room = sizeof(v->body) - v->body_len;
+		if (room > n)
+			room = n;
+		memcpy(v->body + v->body_len, p, room);
+		v->body_len += room;
+		p += room;
+		n -= room;
+	}
+}
+
+/* The body to the library with CRLF line ends: a bare LF gets its CR,
+ * also when a CR ended the previous chunk. */
 int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len)
 {
+	const char *p = data;
+	const char *end = data + len;
+
 	if (v == NULL)
 		return -1;
 	end_of_headers(v);
 	if (v->body_skipped || v->lib_broken)
 		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)data[i];
+	while (p < end) {
+		const char *lf = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = lf != NULL ? lf : end;
 
-		/* a bare LF, also when its CR ended the previous chunk */
-		if (c == '\n' && !v->prev_cr)
+		if (stop > p) {
+			body_put_run(v, p, (size_t)(stop - p));
+			v->prev_cr = stop[-1] == '\r';
+			v->body_open = true;
+		}
+		if (lf == NULL)
+			break;
+		if (!v->prev_cr)
 			body_put(v, '\r');
-		body_put(v, c);
-		v->prev_cr = c == '\r';
-		v->body_open = c != '\n';
+		body_put(v, '\n');
+		v->prev_cr = false;
+		v->body_open = false;
+		p = lf + 1;
 	}
 	return 0;
 }
@@ -701,7 +732,10 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 		body_close(v);
 		body_flush(v);
 		if (!v->lib_broken) {
-			st = dkim_eom(v->dkim, NULL);
+			bool direct = aa_dkim_rsa_direct_begin();
+
+			st = dkim_eom(v->dkim, NULL);	/* fetches and decodes the keys */
+			aa_dkim_rsa_direct_end(direct);
 			if (!eom_ok(st))
 				v->lib_broken = true;
 		}

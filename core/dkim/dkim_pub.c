@@ -223,8 +223,11 @@ int aa_dkim_pub_from_record(const char *text, size_t len, struct aa_dkim_pub *k,
 	}
 	{
 		const unsigned char *in = k->key;
+		bool direct = aa_dkim_rsa_direct_begin();
 		EVP_PKEY *pkey = d2i_PUBKEY(NULL, &in, (long)k->len);
 		int rc;
+
+		aa_dkim_rsa_direct_end(direct);
 
 		if (pkey == NULL || EVP_PKEY_base_id(pkey) != EVP_PKEY_RSA) {
 			EVP_PKEY_free(pkey);

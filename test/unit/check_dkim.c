@@ -5,12 +5,17 @@
  * README); keys are published in a fixed zone. Run from the top directory.
  */
 #define _GNU_SOURCE
+#define OPENSSL_SUPPRESS_DEPRECATED	/* ENGINE_get_pkey_meth_engine() */
 #include <stdint.h>
 #include <stdlib.h>
 #include "aa_test.h"
 #include "aa_authres.h"
 #include "aa_dkim.h"
 #include "aa_dkim_testsign.h"
+#include "../../core/dkim/dkim_int.h"
+#include <openssl/engine.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 
 static const char lf_message[] =
@@ -105,6 +110,89 @@ START_TEST(dkim_relaxed_signature_over_lf_body_passes)
 	ck_assert_int_eq(r.sigs[0].body_length_limited, 0);
 	ck_assert_int_eq(r.temp_failed, 0);
 	expect_b_prefix(msg, r.sigs[0].b_prefix);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Whether an engine offers RSA keys their own decoder now. */
+static bool rsa_direct_registered(void)
+{
+	ENGINE *e = ENGINE_get_pkey_meth_engine(EVP_PKEY_RSA);
+
+	if (e == NULL)
+		return false;
+	ENGINE_finish(e);
+	return true;
+}
+
+/* The DER public key of test/data/dkim/rsa2048.pem into der; its length. */
+static int rsa2048_der(unsigned char **der)
+{
+	FILE *f = fopen(AA_TEST_DKIM_DIR "rsa2048.pem", "r");
+	EVP_PKEY *key;
+	int n;
+
+	ck_assert_ptr_nonnull(f);
+	key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	ck_assert_ptr_nonnull(key);
+	*der = NULL;
+	n = i2d_PUBKEY(key, der);
+	ck_assert_int_gt(n, 0);
+	EVP_PKEY_free(key);
+	return n;
+}
+
+static EVP_PKEY *decode(const unsigned char *der, int n)
+{
+	return d2i_PUBKEY(NULL, &der, n);
+}
+
+/* Between begin and end an RSA key is decoded by RSA's own decoder (a
+ * "method" key, not a provider's "implementation" one): the same key, and
+ * a malformed one refused as before; outside, and after a verification,
+ * no engine is left registered for anyone else in the process. */
+START_TEST(dkim_rsa_keys_take_their_own_decoder_only_while_verifying)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	unsigned char *der;
+	int n = rsa2048_der(&der);
+	EVP_PKEY *usual, *direct;
+	size_t len;
+	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
+	bool begun;
+
+	ck_assert(!rsa_direct_registered());
+	usual = decode(der, n);
+	ck_assert_ptr_nonnull(usual);
+	ck_assert_str_eq(EVP_PKEY_get0_description(usual), "OpenSSL RSA implementation");
+
+	begun = aa_dkim_rsa_direct_begin();
+	ck_assert(begun);
+	ck_assert(rsa_direct_registered());
+	direct = decode(der, n);
+	ck_assert_ptr_nonnull(direct);
+	ck_assert_str_eq(EVP_PKEY_get0_description(direct), "OpenSSL RSA method");
+	ck_assert_int_eq(EVP_PKEY_eq(usual, direct), 1);
+	ck_assert_ptr_null(decode(der, n - 1));	/* truncated */
+	der[n - 1] ^= 0x01;	/* the exponent changed: another key */
+	EVP_PKEY_free(direct);
+	direct = decode(der, n);
+	ck_assert_ptr_nonnull(direct);
+	ck_assert_int_ne(EVP_PKEY_eq(usual, direct), 1);
+	aa_dkim_rsa_direct_end(begun);
+	ck_assert(!rsa_direct_registered());
+
+	verify_one(ctx, msg, len, &r);
+	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	ck_assert_uint_eq(r.sigs[0].key_bits, 2048);
+	ck_assert(!rsa_direct_registered());
+
+	EVP_PKEY_free(usual);
+	EVP_PKEY_free(direct);
+	OPENSSL_free(der);
 	free(msg);
 	aa_ctx_free(&ctx);
 }
@@ -506,6 +594,49 @@ START_TEST(dkim_chunk_boundary_between_cr_and_lf)
 	stream(v, msg, len, 0, 1);
 	ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
 	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
+	free(msg);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* A body of several library chunks, with bare LF, CRLF, a lone CR and
+ * long lines, verifies however the spool reader cuts it. */
+START_TEST(dkim_long_body_verifies_in_any_chunking)
+{
+	static const size_t steps[] = { 1, 7, 8191, 8192, 8193, 1 << 20 };
+	static const char head[] = "From: alice@example.com\nSubject: long\n\n";
+	struct aa_ctx *ctx = keys_ctx();
+	size_t cap = sizeof(head) + 40000;
+	char *plain = malloc(cap);
+	size_t n = sizeof(head) - 1;
+	size_t len;
+	char *msg;
+
+	ck_assert_ptr_nonnull(plain);
+	memcpy(plain, head, n);
+	for (size_t line = 0; n + 9000 < cap; line++) {
+		size_t width = (line * 977) % 8500;	/* some lines longer than a chunk */
+
+		for (size_t i = 0; i < width; i++)
+			plain[n++] = (char)('a' + (i + line) % 26);
+		if (line % 5 == 3)
+			plain[n++] = '\r';	/* CR LF */
+		if (line % 7 == 2)
+			plain[n++] = '\r', plain[n++] = 'x';	/* a lone CR */
+		plain[n++] = '\n';
+	}
+	msg = sign_rsa(plain, n, &len);
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
+		struct aa_dkim_result r;
+
+		ck_assert_ptr_nonnull(v);
+		stream(v, msg, len, steps[k] % 5, steps[k]);
+		ck_assert_int_eq(aa_dkim_verify_finish(&v, &r), 0);
+		ck_assert_msg(r.sigs[0].result == AA_PASS, "step %zu", steps[k]);
+		aa_ctx_end_message(ctx);
+	}
+	free(plain);
 	free(msg);
 	aa_ctx_free(&ctx);
 }
@@ -984,6 +1115,7 @@ Suite *suite_dkim(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, dkim_relaxed_signature_over_lf_body_passes);
 	tcase_add_test(tc, dkim_crlf_message_passes_too);
+	tcase_add_test(tc, dkim_rsa_keys_take_their_own_decoder_only_while_verifying);
 	tcase_add_test(tc, dkim_body_altered_gives_fail);
 	tcase_add_test(tc, dkim_signed_header_altered_gives_fail);
 	tcase_add_loop_test(tc, dkim_key_lookup_failures_map_to_results, 0,
@@ -1001,6 +1133,7 @@ Suite *suite_dkim(void)
 	tcase_add_test(tc, dkim_oversized_signature_field_is_permerror);
 	tcase_add_test(tc, dkim_no_signature_counts_zero);
 	tcase_add_test(tc, dkim_chunk_boundary_between_cr_and_lf);
+	tcase_add_test(tc, dkim_long_body_verifies_in_any_chunking);
 	tcase_add_test(tc, dkim_body_without_final_line_end_verifies);
 	tcase_add_test(tc, dkim_bad_signature_does_not_hide_good_one);
 	tcase_add_test(tc, dkim_signatures_over_the_cap_are_reported_not_dropped);
