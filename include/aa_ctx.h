@@ -44,7 +44,6 @@ typedef void aa_log_fn(void *arg, enum aa_log_level level, const char *line);
 #define AA_ESC_RING 8
 
 struct aa_spf_lib;
-struct aa_dkim_lib;
 struct aa_psl;
 
 struct aa_ctx {
@@ -58,7 +57,6 @@ struct aa_ctx {
 	/* library handles, made on first use by their module and torn down
 	 * by the hook it registered (aa_ctx_on_free) */
 	struct aa_spf_lib *spf;
-	struct aa_dkim_lib *dkim;
 	struct aa_psl *psl;
 	const char *psl_file;		/* NULL: Debian's compiled list */
 	/* aa_esc() when the arena has no memory */

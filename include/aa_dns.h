@@ -153,6 +153,12 @@ static inline int aa_dns_is_temp(enum aa_dns_status s)
 	return s == AA_DNS_TEMPFAIL || s == AA_DNS_MALFORMED;
 }
 
+/* Reads a built-in resolver answer (a TXT record, its owner name
+ * compressed) as a real one is read: 0 when it gives the record. The
+ * daemon's rehearsal calls it, so that the resolver library's own calls
+ * are bound before the fork and not in every connection. */
+int aa_dns_rehearse_wire(struct aa_dns *dns);
+
 const char *aa_dns_status_name(enum aa_dns_status s);
 const char *aa_dns_type_name(enum aa_dns_type t);
 

@@ -3,6 +3,7 @@
  * Knows core/lib and core/dns only; the modules above register their
  * own teardown (aa_ctx_on_free). The lifetime model is in aa_arena.h.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,16 @@
 /* The context around dns (freed with it, also when this fails). */
 static struct aa_ctx *ctx_around(struct aa_dns *dns, const char **err_r)
 {
-	struct aa_ctx *ctx = dns != NULL ? calloc(1, sizeof(*ctx)) : NULL;
+	struct aa_ctx *ctx = dns != NULL ? malloc(sizeof(*ctx)) : NULL;
 
 	if (ctx == NULL) {
 		aa_dns_free(&dns);
 		return NULL;
 	}
+	/* the aa_esc() ring (16 kB) is written before it is read: left as it
+	 * is, so that a process touches its pages only if it needs them */
+	memset(ctx, 0, offsetof(struct aa_ctx, esc_ring));
+	ctx->esc_next = 0;
 	ctx->msgid = "";
 	ctx->log_min = AA_LOG_INFO;
 	ctx->dns = dns;

@@ -38,9 +38,6 @@
  * folded field; 16 KiB is far above any real one. */
 #define DKIM_FIELD_MAX 16384
 
-struct aa_dkim_lib {
-	DKIM_LIB *lib;
-};
 /* ---- small helpers ---- */
 
 static struct slice slice_trim(const char *p, size_t n)
@@ -221,42 +218,27 @@ static int lib_setup(DKIM_LIB *lib)
 	return 0;
 }
 
-static void dkim_lib_free(struct aa_dkim_lib **lp)
+/* The library handle: one per process, made on first use (in the daemon
+ * by its rehearsal, so that every connection inherits it) and kept until
+ * the process ends. It holds settings and callbacks only, the same for
+ * every context; each message's state is its own DKIM handle. */
+static DKIM_LIB *process_lib;
+
+static DKIM_LIB *lib_get(void)
 {
-	struct aa_dkim_lib *l = *lp;
+	DKIM_LIB *lib;
 
-	if (l == NULL)
-		return;
-	if (l->lib != NULL)
-		dkim_close(l->lib);
-	free(l);
-	*lp = NULL;
-}
-
-/* aa_ctx_free() runs this: the handle lives as long as the process. */
-static void lib_teardown(void *arg)
-{
-	struct aa_ctx *ctx = arg;
-
-	dkim_lib_free(&ctx->dkim);
-}
-
-static DKIM_LIB *lib_get(struct aa_ctx *ctx)
-{
-	struct aa_dkim_lib *l = ctx->dkim;
-
-	if (l != NULL)
-		return l->lib;
-	l = calloc(1, sizeof(*l));
-	if (l == NULL)
+	if (process_lib != NULL)
+		return process_lib;
+	lib = dkim_init(lib_malloc, lib_free);
+	if (lib == NULL)
 		return NULL;
-	l->lib = dkim_init(lib_malloc, lib_free);
-	if (l->lib == NULL || lib_setup(l->lib) < 0 || aa_ctx_on_free(ctx, lib_teardown, ctx) < 0) {
-		dkim_lib_free(&l);
+	if (lib_setup(lib) < 0) {
+		dkim_close(lib);
 		return NULL;
 	}
-	ctx->dkim = l;
-	return l->lib;
+	process_lib = lib;
+	return lib;
 }
 
 /* ---- callbacks from the library ---- */
@@ -448,7 +430,7 @@ static void verify_release(void *arg)
 struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 {
 	struct aa_dkim_verify *v;
-	DKIM_LIB *lib = lib_get(ctx);
+	DKIM_LIB *lib = lib_get();
 	DKIM_STAT st = DKIM_STAT_INTERNAL;
 
 	if (lib == NULL)

@@ -77,6 +77,7 @@ struct aa_dns {
 	struct aa_dns_answer tempfail_answer;
 	struct aa_dns_answer badname_answer;
 	struct dns_kept *kept;		/* answers kept across messages; NULL none yet */
+	size_t kept_cap;		/* entries of kept, grown up to AA_DNS_KEEP_MAX */
 };
 
 /* dns_keep.c: the resolver's answers kept for their TTL across messages.

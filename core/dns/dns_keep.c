@@ -7,11 +7,13 @@
  * their TTL runs. Only answers with records are kept (a failure or a
  * name that does not exist is asked again), never longer than
  * AA_DNS_KEEP_TTL_MAX seconds, at most AA_DNS_KEEP_MAX of them (then the
- * one that expires first makes room). The fixed zone is never kept: its
+ * one that expires first makes room). The table grows as answers come
+ * (a process that judges one message keeps a few, and touches no more). The fixed zone is never kept: its
  * lines change under the unit tests. Copies are malloc()ed here and
  * copied into the message's arena when used, so an answer a message got
  * lives exactly as long as the message's other answers.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aa_arena.h"
@@ -35,10 +37,33 @@ static void kept_clear(struct dns_kept *k)
 
 void aa_dns_keep_free(struct aa_dns *dns)
 {
-	for (size_t i = 0; dns->kept != NULL && i < AA_DNS_KEEP_MAX; i++)
+	for (size_t i = 0; i < dns->kept_cap; i++)
 		kept_clear(&dns->kept[i]);
 	free(dns->kept);
 	dns->kept = NULL;
+	dns->kept_cap = 0;
+}
+
+#define KEEP_FIRST 16
+
+/* Room for one more entry when every one is in use: 0, or -1 when the
+ * table is at its cap or out of memory (then one is replaced). */
+static int kept_grow(struct aa_dns *dns)
+{
+	size_t cap = dns->kept_cap == 0 ? KEEP_FIRST : 2 * dns->kept_cap;
+	struct dns_kept *k;
+
+	if (dns->kept_cap >= AA_DNS_KEEP_MAX)
+		return -1;
+	if (cap > AA_DNS_KEEP_MAX)
+		cap = AA_DNS_KEEP_MAX;
+	k = realloc(dns->kept, cap * sizeof(*k));
+	if (k == NULL)
+		return -1;
+	memset(k + dns->kept_cap, 0, (cap - dns->kept_cap) * sizeof(*k));
+	dns->kept = k;
+	dns->kept_cap = cap;
+	return 0;
 }
 
 /* A copy of the records of a in the arena, or -1 when out of memory. */
@@ -65,7 +90,7 @@ int aa_dns_keep_find(struct aa_dns *dns, const char *key, enum aa_dns_type type,
 {
 	uint64_t now = dns->clock(dns->clock_arg);
 
-	for (size_t i = 0; dns->kept != NULL && i < AA_DNS_KEEP_MAX; i++) {
+	for (size_t i = 0; i < dns->kept_cap; i++) {
 		struct dns_kept *k = &dns->kept[i];
 
 		if (k->name == NULL || k->type != type || strcmp(k->name, key) != 0)
@@ -84,6 +109,7 @@ void aa_dns_keep_add(struct aa_dns *dns, const char *key, enum aa_dns_type type,
 	uint64_t now = dns->clock(dns->clock_arg);
 	unsigned ttl = AA_DNS_KEEP_TTL_MAX;
 	struct dns_kept *k = NULL;
+	bool room = false;
 
 	if (dns->use_zone || a->status != AA_DNS_OK || a->count == 0)
 		return;
@@ -92,18 +118,21 @@ void aa_dns_keep_add(struct aa_dns *dns, const char *key, enum aa_dns_type type,
 			ttl = a->rr[i].ttl;
 	if (ttl == 0)
 		return;
-	if (dns->kept == NULL && (dns->kept = calloc(AA_DNS_KEEP_MAX, sizeof(*dns->kept))) == NULL)
-		return;
-	for (size_t i = 0; i < AA_DNS_KEEP_MAX; i++) {
+	for (size_t i = 0; i < dns->kept_cap && !room; i++) {
 		struct dns_kept *c = &dns->kept[i];
 
-		if (c->name == NULL || now >= c->expires_ms) {
-			k = c;
-			break;
-		}
-		if (k == NULL || c->expires_ms < k->expires_ms)
-			k = c;		/* full: the one that expires first goes */
+		room = c->name == NULL || now >= c->expires_ms;
+		if (room || k == NULL || c->expires_ms < k->expires_ms)
+			k = c;		/* else full: the one that expires first goes */
 	}
+	if (!room) {
+		size_t used = dns->kept_cap;
+
+		if (kept_grow(dns) == 0)
+			k = &dns->kept[used];	/* the first new entry */
+	}
+	if (k == NULL)
+		return;		/* no table and no memory for one */
 	kept_clear(k);
 	if ((k->name = strdup(key)) == NULL || (k->answer.rr = calloc(a->count, sizeof(*a->rr))) == NULL) {
 		kept_clear(k);

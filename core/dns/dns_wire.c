@@ -135,3 +135,18 @@ int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len
 	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
 	return 0;
 }
+
+int aa_dns_rehearse_wire(struct aa_dns *dns)
+{
+	static const unsigned char packet[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,	/* answer, 1 question, 1 record */
+		1, 'a', 7, 'i', 'n', 'v', 'a', 'l', 'i', 'd', 0, 0, 16, 0, 1,	/* a.invalid TXT IN */
+		0xc0, 12, 0, 16, 0, 1, 0, 0, 0, 60, 0, 5, 4, 'v', '=', 'o', 'k',	/* its record */
+	};
+	struct aa_dns_answer a = { 0 };
+
+	if (aa_dns_parse_answer(dns, packet, sizeof(packet), AA_DNS_TXT, &a) < 0 || a.status != AA_DNS_OK ||
+	    a.count != 1 || a.rr[0].text_len != 4 || memcmp(a.rr[0].text, "v=ok", 4) != 0)
+		return -1;
+	return 0;
+}

@@ -86,6 +86,9 @@ int aa_judge_rehearse(const struct aa_config *cfg, const char *psl_file, const c
 	for (size_t i = 0; i < sizeof(zone) / sizeof(zone[0]); i++)
 		if (aa_dns_zone_add_line(ctx->dns, zone[i]) < 0)
 			goto out;
+	*why_r = "the built-in resolver answer cannot be read";
+	if (aa_dns_rehearse_wire(ctx->dns) < 0)
+		goto out;
 	*why_r = "the built-in message got another verdict than pass";
 	if (aa_spf_check(ctx, CLIENT_IP, HELO, MAIL_FROM, &mailfrom, &helo) < 0 ||
 	    aa_dkim_verify_message(ctx, message, sizeof(message) - 1, &dkim) < 0 ||

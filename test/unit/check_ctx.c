@@ -153,7 +153,8 @@ END_TEST
 /* A module that cannot register its teardown keeps no library handle
  * (it would leak) and answers as with no memory; with memory back it
  * makes the handle, and aa_ctx_free() tears it down (ASan would report
- * the leak otherwise). */
+ * the leak otherwise). DKIM's library handle is the process's, not the
+ * context's: it needs no teardown and is there either way. */
 START_TEST(module_without_teardown_keeps_no_handle)
 {
 	struct aa_ctx *ctx = aa_test_ctx(NULL);
@@ -164,18 +165,15 @@ START_TEST(module_without_teardown_keeps_no_handle)
 	aa_arena_fail_after(ctx->process, 0, SIZE_MAX);
 	ck_assert_int_eq(aa_spf_set_receiver(ctx, "mx.example"), -1);
 	ck_assert_ptr_null(ctx->spf);
-	ck_assert_ptr_null(aa_dkim_verify_new(ctx));
-	ck_assert_ptr_null(ctx->dkim);
 	ck_assert_int_eq(aa_org_domain(ctx, "a.example.com", AA_DMARC_RFC7489, &org), AA_TEMPERROR);
 	ck_assert_ptr_null(ctx->psl);
-	ck_assert_uint_eq(aa_arena_fail_after(ctx->process, SIZE_MAX, 0), 3);
+	ck_assert_uint_eq(aa_arena_fail_after(ctx->process, SIZE_MAX, 0), 2);
+	v = aa_dkim_verify_new(ctx);
+	ck_assert_ptr_nonnull(v);
+	aa_dkim_verify_abort(&v, &r);
 
 	ck_assert_int_eq(aa_spf_set_receiver(ctx, "mx.example"), 0);
 	ck_assert_ptr_nonnull(ctx->spf);
-	v = aa_dkim_verify_new(ctx);
-	ck_assert_ptr_nonnull(v);
-	ck_assert_ptr_nonnull(ctx->dkim);
-	aa_dkim_verify_abort(&v, &r);
 	ck_assert_int_eq(aa_org_domain(ctx, "a.example.com", AA_DMARC_RFC7489, &org), AA_PASS);
 	ck_assert_str_eq(org, "example.com");
 	ck_assert_ptr_nonnull(ctx->psl);

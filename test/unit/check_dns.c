@@ -520,6 +520,7 @@ START_TEST(dns_resolver_answers_are_kept_across_messages_for_their_ttl_only)
 	ck_assert_ptr_nonnull(dns);
 	aa_dns_set_clock(dns, test_clock_read, &clock);
 	aa_dns_keep_add(dns, "a.example", AA_DNS_TXT, &a);
+	ck_assert_uint_lt(dns->kept_cap, AA_DNS_KEEP_MAX);	/* the table grows as answers come */
 	text[0] = 'X';		/* a copy is kept, not the caller's text */
 	ck_assert_int_eq(aa_dns_keep_find(dns, "a.example", AA_DNS_TXT, &got), 0);
 	ck_assert_int_eq(got.count, 1);
@@ -566,9 +567,22 @@ START_TEST(dns_kept_answers_are_bounded)
 		kept += aa_dns_keep_find(dns, name, AA_DNS_TXT, &got) == 0;
 	}
 	ck_assert_uint_eq(kept, AA_DNS_KEEP_MAX);
+	ck_assert_uint_eq(dns->kept_cap, AA_DNS_KEEP_MAX);	/* grown to the cap, not past it */
 	/* the newest (longest TTL) stayed */
 	snprintf(name, sizeof(name), "n%u.example", AA_DNS_KEEP_MAX + 49);
 	ck_assert_int_eq(aa_dns_keep_find(dns, name, AA_DNS_TXT, &got), 0);
+	aa_dns_free(&dns);
+}
+END_TEST
+
+/* The daemon's rehearsal reads a built-in wire answer through the parser
+ * real answers take (and so binds the resolver library's calls). */
+START_TEST(dns_built_in_wire_answer_reads_as_its_record)
+{
+	struct aa_dns *dns = aa_dns_new_zone();
+
+	ck_assert_ptr_nonnull(dns);
+	ck_assert_int_eq(aa_dns_rehearse_wire(dns), 0);
 	aa_dns_free(&dns);
 }
 END_TEST
@@ -596,6 +610,7 @@ Suite *suite_dns(void)
 	tcase_add_test(tc, dns_resolver_answers_are_kept_across_messages_for_their_ttl_only);
 	tcase_add_test(tc, dns_kept_answers_are_bounded);
 	tcase_add_test(tc, dns_fixed_zone_answers_are_never_kept);
+	tcase_add_test(tc, dns_built_in_wire_answer_reads_as_its_record);
 	tcase_add_test(tc, dns_txt_keeps_nul_bytes_with_length);
 	tcase_add_test(tc, dns_missing_name_is_nxdomain_missing_type_is_nodata);
 	tcase_add_test(tc, dns_servfail_and_timeout_are_temporary);
