@@ -97,9 +97,10 @@ static int plugin_load_config(const char *path, int explicit, int by_daemon)
 
 /* Once in the daemon, before it forks: judge a built-in message
  * (aa_judge_rehearse()), so that what the libraries build on first use in
- * a process (OpenSSL's key decoders and error strings, the loader's
- * bindings, the public suffix list) is every child's. Its context goes
- * with it: no handle, resolver or file crosses the fork. */
+ * a process (OpenSSL's error strings, the DKIM library's handle, the
+ * loader's bindings, the public suffix list) is every child's. Its context
+ * goes with it: no resolver, socket or open file crosses the fork (the
+ * DKIM library's handle, settings and callbacks only, does). */
 static void start_libraries(void)
 {
 	static int started;

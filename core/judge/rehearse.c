@@ -1,9 +1,9 @@
 /* rehearse.c - judge one built-in message before the Exim daemon forks.
  *
- * What a library builds on its first use in a process (OpenSSL's key
- * decoders and error strings, libspf2's symbol bindings, the public suffix
- * list) costs each forked Exim child milliseconds when the child is the
- * first to use it. The daemon judges this message once, against a fixed
+ * What a library builds on its first use in a process (OpenSSL's error
+ * strings, the DKIM library's handle, libspf2's and the resolver
+ * library's symbol bindings, the public suffix list) costs each forked
+ * Exim child milliseconds when the child is the first to use it. The daemon judges this message once, against a fixed
  * zone of its own (no network), so every child starts with that work
  * done. The message is signed twice (RSA and Ed25519) by keys made for it
  * alone, dated 2000-01-01 (t=946684800) so that no plausible clock makes
