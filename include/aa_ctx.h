@@ -2,9 +2,10 @@
  *
  * One context a process (Exim forks one process per connection). It
  * knows the toolkit (core/lib) and DNS (core/dns) and nothing above:
- * the modules that keep library handles here (SPF, DKIM, the public
- * suffix list) make them on first use and register their own teardown
- * with aa_ctx_on_free(); the context never names them.
+ * the modules that keep library handles here (SPF, the public suffix
+ * list) make them on first use and register their own teardown with
+ * aa_ctx_on_free(); the context never names them. (DKIM's library handle
+ * is the process's, not the context's: core/dkim/dkim.c.)
  *
  * Lifetimes (aa_arena.h tells the whole model):
  *   - per message: ctx->arena. Everything a message asked for lives

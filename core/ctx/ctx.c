@@ -20,10 +20,11 @@ static struct aa_ctx *ctx_around(struct aa_dns *dns, const char **err_r)
 		aa_dns_free(&dns);
 		return NULL;
 	}
-	/* the aa_esc() ring (16 kB) is written before it is read: left as it
-	 * is, so that a process touches its pages only if it needs them */
+	/* all but the aa_esc() ring (16 kB), which is written before it is
+	 * read: a process touches its pages only if it needs them */
 	memset(ctx, 0, offsetof(struct aa_ctx, esc_ring));
-	ctx->esc_next = 0;
+	memset((char *)ctx + offsetof(struct aa_ctx, esc_ring) + sizeof(ctx->esc_ring), 0,
+	       sizeof(*ctx) - offsetof(struct aa_ctx, esc_ring) - sizeof(ctx->esc_ring));
 	ctx->msgid = "";
 	ctx->log_min = AA_LOG_INFO;
 	ctx->dns = dns;

@@ -18,7 +18,9 @@
  * The engine is made once per process (in the daemon by its rehearsal,
  * so every connection inherits it) and registered only between
  * aa_dkim_rsa_direct_begin() and _end(), so no other user of libcrypto
- * in Exim's process (libpq's TLS, say) ever sees it.
+ * in Exim's process (libpq's TLS, say) ever gets its method (once made,
+ * OpenSSL's engine table stays, empty: their lookups find nothing). An
+ * OpenSSL built without engines decodes as before.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED	/* the ENGINE interface, deprecated in 3.0 */
 #include <stdbool.h>
@@ -26,6 +28,8 @@
 #include <openssl/engine.h>
 #include <openssl/evp.h>
 #include "dkim_int.h"
+
+#ifndef OPENSSL_NO_ENGINE
 
 static ENGINE *direct_engine;
 static bool direct_failed;	/* made once and failed: not tried again */
@@ -73,3 +77,17 @@ void aa_dkim_rsa_direct_end(bool begun)
 	if (begun)
 		ENGINE_unregister_pkey_meths(direct_engine);
 }
+
+#else
+
+bool aa_dkim_rsa_direct_begin(void)
+{
+	return false;
+}
+
+void aa_dkim_rsa_direct_end(bool begun)
+{
+	(void)begun;
+}
+
+#endif

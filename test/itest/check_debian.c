@@ -267,9 +267,30 @@ START_TEST(debian_bounce_macro_makes_the_package_text_exims_bounce_message_file)
 }
 END_TEST
 
+/* A daemon of config on port 2526 of this world's loopback, two
+ * connections that only QUIT: how many connected, how many settings
+ * lines the main log gained, and its last authalign lines. */
+static char *daemon_two_connections(const char *config)
+{
+	char *out = NULL;
+
+	ck_assert_int_eq(world_sh(&out, 60,
+		"log=/var/log/exim4/mainlog; before=$(grep -c '): settings ' $log 2>/dev/null || true);"
+		"exim4 -C '%s' -bdf -oX 2526 -oP \"$AA_WORLD/debian/daemon.pid\" >\"$AA_WORLD/debian/daemon.out\" 2>&1 &"
+		"pid=$!; i=0; n=0;"
+		"while [ $i -lt 100 ] && [ $n -lt 2 ]; do"
+		"  if bash -c 'exec 3<>/dev/tcp/127.0.0.1/2526 && head -c 3 <&3 | grep -q 220 && printf \"QUIT\\r\\n\" >&3'"
+		"     2>/dev/null; then n=$((n+1)); else sleep 0.1; fi; i=$((i+1));"
+		"done; sleep 0.5; kill $pid; wait $pid;"
+		"echo connections=$n; echo lines=$(( $(grep -c '): settings ' $log) - ${before:-0} ));"
+		"grep 'authalign' $log | tail -n 3", config), 0);
+	return out;
+}
+
 /* AUTHALIGN_PRELOAD: the daemon of Debian's configuration reads the
  * settings when a client connects, before any message (no process of a
- * message has run); an admin's own limit follows in the option. */
+ * message has run), and has Exim load local_scan_path, which names this
+ * object; an admin's own limit follows in the option. */
 START_TEST(debian_preload_macro_has_the_daemon_read_the_settings_before_any_message)
 {
 	char *out = NULL, *want;
@@ -280,23 +301,13 @@ START_TEST(debian_preload_macro_has_the_daemon_read_the_settings_before_any_mess
 	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP smtp_accept_max_per_host", generated), 0);
 	ck_assert_msg(strstr(out, "{authalign_preload}{") != NULL && strstr(out, "}}10\n") != NULL, "%s", out);
 	free(out);
-	/* a daemon on port 2526 of this world's loopback; two connections
-	 * that only QUIT; the settings lines its log gained */
-	ck_assert_int_eq(world_sh(&out, 60,
-		"log=/var/log/exim4/mainlog; before=$(grep -c '): settings ' $log 2>/dev/null || true);"
-		"exim4 -C '%s' -bdf -oX 2526 -oP \"$AA_WORLD/debian/daemon.pid\" >\"$AA_WORLD/debian/daemon.out\" 2>&1 &"
-		"pid=$!; i=0; n=0;"
-		"while [ $i -lt 100 ] && [ $n -lt 2 ]; do"
-		"  if bash -c 'exec 3<>/dev/tcp/127.0.0.1/2526 && head -c 3 <&3 | grep -q 220 && printf \"QUIT\\r\\n\" >&3'"
-		"     2>/dev/null; then n=$((n+1)); else sleep 0.1; fi; i=$((i+1));"
-		"done; sleep 0.5; kill $pid; wait $pid;"
-		"echo connections=$n; echo lines=$(( $(grep -c '): settings ' $log) - ${before:-0} ));"
-		"grep 'authalign' $log | tail -n 3", generated), 0);
+	out = daemon_two_connections(generated);
 	ck_assert(asprintf(&want, "settings %s", world_env("AA_AUTHALIGN_CONFIG")) > 0);
 	ck_assert_msg(strstr(out, "connections=2\n") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "lines=1\n") != NULL && strstr(out, want) != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "(read by the daemon, for every connection)") != NULL, "%s", out);
 	ck_assert_msg(strstr(out, "cannot read the settings") == NULL, "%s", out);
+	ck_assert_msg(strstr(out, "libraries warm (rehearsal passed); local_scan() loaded") != NULL, "%s", out);
 	free(want);
 	free(out);
 	/* switched off again, the admin's limit stays */
@@ -304,6 +315,41 @@ START_TEST(debian_preload_macro_has_the_daemon_read_the_settings_before_any_mess
 	ck_assert_int_eq(world_sh(&out, 30, "exim4 -C '%s' -bP smtp_accept_max_per_host", generated), 0);
 	ck_assert_msg(strcmp(out, "smtp_accept_max_per_host = 10\n") == 0, "%s", out);
 	free(out);
+}
+END_TEST
+
+/* local_scan_path names the object by another path than the one the
+ * preload was given (here a link to its directory): the daemon leaves
+ * local_scan() to each connection and never calls Exim's stub for it,
+ * and says so; the libraries are still warmed. */
+START_TEST(debian_preload_leaves_local_scan_path_by_another_name_to_each_connection)
+{
+	char *out = NULL, *other = NULL;
+	const char *last = NULL;
+	static const char left[] = "libraries warm (rehearsal passed); local_scan() left to each connection "
+				   "(local_scan_path is not this object)\n";
+
+	build("AUTHALIGN_PRELOAD=yes");
+	/* the package's main.conf with its local_scan_path line by the link,
+	 * included instead of the package's */
+	ck_assert_msg(world_sh(&other, 30,
+		"d=\"$AA_WORLD/debian\"; ln -sfn \"$d/usr/lib/exim4/local_scan\" \"$d/by-link\";"
+		"sed 's|^local_scan_path = .*|local_scan_path = '\"$d\"'/by-link/authalign.so|'"
+		" \"$d/usr/share/authalign/exim/main.conf\" >\"$d/other-main.conf\";"
+		"sed 's|^\\.include_if_exists .*/usr/share/authalign/exim/main.conf$|.include_if_exists '\"$d\"'/other-main.conf|'"
+		" '%s' >\"$d/other.conf\";"
+		"grep -q '^local_scan_path = .*/by-link/authalign.so$' \"$d/other-main.conf\" &&"
+		" grep -q '^.include_if_exists .*/other-main.conf$' \"$d/other.conf\" && printf %%s \"$d/other.conf\""
+		" || grep -n 'include' '%s'", generated, generated) == 0, "%s", other);
+	out = daemon_two_connections(other);
+	ck_assert_msg(strstr(out, "connections=2\n") != NULL, "%s", out);
+	/* this daemon's line is the last one of its kind */
+	for (const char *p = out; (p = strstr(p, "the daemon started for every connection: ")) != NULL; p++)
+		last = p;
+	ck_assert_msg(last != NULL && strncmp(last + strlen("the daemon started for every connection: "), left,
+					      strlen(left)) == 0, "%s", out);
+	free(out);
+	free(other);
 }
 END_TEST
 
@@ -354,6 +400,7 @@ Suite *suite_debian(void)
 	tcase_add_loop_test(tc, debian_admins_own_macros_leave_a_valid_config_that_loads_the_plugin_once, 0,
 			    (int)(sizeof(admin_cases) / sizeof(admin_cases[0])));
 	tcase_add_test(tc, debian_preload_macro_has_the_daemon_read_the_settings_before_any_message);
+	tcase_add_test(tc, debian_preload_leaves_local_scan_path_by_another_name_to_each_connection);
 	tcase_add_test(tc, debian_learn_macro_gives_both_remote_transports_the_event);
 	tcase_add_test(tc, debian_bounce_macro_makes_the_package_text_exims_bounce_message_file);
 	tcase_add_test(tc, debian_installed_but_not_switched_on_changes_nothing);

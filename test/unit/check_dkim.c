@@ -14,6 +14,7 @@
 #include "aa_dkim_testsign.h"
 #include "../../core/dkim/dkim_int.h"
 #include <openssl/engine.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -195,6 +196,92 @@ START_TEST(dkim_rsa_keys_take_their_own_decoder_only_while_verifying)
 	OPENSSL_free(der);
 	free(msg);
 	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* d2i_PUBKEY of der[0..n) by the decoder search and by RSA's own decoder
+ * give the same answer: both refuse, or both give the same key (same
+ * type, same size, same DER when encoded again). */
+static bool expect_same_decoding(const unsigned char *der, int n, const char *what, int i)
+{
+	bool took;
+
+	EVP_PKEY *usual = decode(der, n), *direct;
+	bool begun = aa_dkim_rsa_direct_begin();
+
+	ck_assert(begun);
+	direct = decode(der, n);
+	aa_dkim_rsa_direct_end(begun);
+	ck_assert_msg((usual == NULL) == (direct == NULL), "%s %d: one decoder took it, the other not", what, i);
+	if (usual != NULL) {
+		unsigned char *a = NULL, *b = NULL;
+		int la = i2d_PUBKEY(usual, &a), lb = i2d_PUBKEY(direct, &b);
+
+		ck_assert_msg(EVP_PKEY_get_base_id(usual) == EVP_PKEY_get_base_id(direct) &&
+			      EVP_PKEY_get_bits(usual) == EVP_PKEY_get_bits(direct) &&
+			      la == lb && la > 0 && memcmp(a, b, (size_t)la) == 0,
+			      "%s %d: another key", what, i);
+		OPENSSL_free(a);
+		OPENSSL_free(b);
+	}
+	took = usual != NULL;
+	EVP_PKEY_free(usual);
+	EVP_PKEY_free(direct);
+	ERR_clear_error();
+	return took;
+}
+
+/* Every truncation, every single-bit change, and a few odd encodings of
+ * a real key record's DER (params absent, RSA-PSS's OID, unused bits,
+ * bytes after the key inside and after the SubjectPublicKeyInfo, an
+ * indefinite length) decode alike on both paths. */
+START_TEST(dkim_rsa_direct_decodes_every_variant_as_the_decoder_search)
+{
+	unsigned char *der, buf[600];
+	int n = rsa2048_der(&der);
+
+	ck_assert_int_eq(n, 294);	/* 30 82 01 22 | 30 0d OID 05 00 | 03 82 01 0f 00 | RSAPublicKey */
+	for (int len = 0; len <= n; len++)
+		ck_assert(expect_same_decoding(der, len, "truncated to", len) == (len == n));
+	for (int i = 0; i < n * 8; i++) {
+		memcpy(buf, der, (size_t)n);
+		buf[i / 8] ^= (unsigned char)(1u << (i % 8));
+		expect_same_decoding(buf, n, "bit flipped", i);
+	}
+	/* no parameters: 30 82 01 20 | 30 0b OID | ... */
+	memcpy(buf, der, 4);
+	buf[3] = 0x20;
+	memcpy(buf + 4, der + 4, 13);
+	buf[5] = 0x0b;
+	memcpy(buf + 17, der + 19, (size_t)n - 19);
+	ck_assert(expect_same_decoding(buf, n - 2, "no parameters", 0));
+	/* RSASSA-PSS's OID (1.2.840.113549.1.1.10), NULL and no parameters */
+	memcpy(buf, der, (size_t)n);
+	buf[16] = 0x0a;
+	ck_assert(!expect_same_decoding(buf, n, "RSA-PSS OID, NULL parameters", 0));
+	memcpy(buf + 17, der + 19, (size_t)n - 19);
+	buf[16] = 0x0a;
+	memcpy(buf, der, 4), buf[3] = 0x20, buf[5] = 0x0b;
+	ck_assert(expect_same_decoding(buf, n - 2, "RSA-PSS OID, no parameters", 0));
+	/* 1 to 8 unused bits in the BIT STRING */
+	for (int u = 1; u <= 8; u++) {
+		memcpy(buf, der, (size_t)n);
+		buf[23] = (unsigned char)u;
+		ck_assert(expect_same_decoding(buf, n, "unused bits", u) == (u < 8));
+	}
+	/* bytes after the SubjectPublicKeyInfo, and after the RSAPublicKey
+	 * inside the BIT STRING */
+	memcpy(buf, der, (size_t)n);
+	memcpy(buf + n, "\x00\x00junk", 6);
+	ck_assert(expect_same_decoding(buf, n + 6, "bytes after it", 0));
+	buf[3] = 0x24, buf[22] = 0x11;
+	ck_assert(expect_same_decoding(buf, n + 2, "bytes inside the BIT STRING", 0));
+	/* an indefinite length outside */
+	buf[0] = 0x30, buf[1] = 0x80;
+	memcpy(buf + 2, der + 4, (size_t)n - 4);
+	buf[n - 2] = 0, buf[n - 1] = 0;
+	ck_assert(expect_same_decoding(buf, n, "indefinite length", 0));
+	OPENSSL_free(der);
 }
 END_TEST
 
@@ -1116,6 +1203,7 @@ Suite *suite_dkim(void)
 	tcase_add_test(tc, dkim_relaxed_signature_over_lf_body_passes);
 	tcase_add_test(tc, dkim_crlf_message_passes_too);
 	tcase_add_test(tc, dkim_rsa_keys_take_their_own_decoder_only_while_verifying);
+	tcase_add_test(tc, dkim_rsa_direct_decodes_every_variant_as_the_decoder_search);
 	tcase_add_test(tc, dkim_body_altered_gives_fail);
 	tcase_add_test(tc, dkim_signed_header_altered_gives_fail);
 	tcase_add_loop_test(tc, dkim_key_lookup_failures_map_to_results, 0,
