@@ -59,8 +59,9 @@ struct aa_plugin *plugin_get(const char **err_r);
 
 /* Read the settings and their tables now; the first time, also rehearse
  * (aa_judge_rehearse()) and have Exim load local_scan_path
- * (plugin_load_scan_in_daemon()). No resolver, handle or file is left
- * open. For the Exim daemon, before
+ * (plugin_load_scan_in_daemon()). No resolver, socket or file is left
+ * open (the DKIM library's handle, settings only, is kept). For the Exim
+ * daemon, before
  * it forks a process per connection (authalign_preload): each child
  * inherits them, and plugin_get() reads them again only when a file
  * changed. path NULL: the default file, built-in settings when it does
@@ -70,7 +71,9 @@ int plugin_preload(const char *path, const char **err_r);
 /* The daemon, once (scan_preload.c): have Exim's local_scan() stub load
  * local_scan_path now, when that is this object, so that no child does
  * it again. While it runs plugin_scan_preloading() is 1, and local_scan()
- * answers at once. 1 when the stub was called and returned, else 0. */
+ * answers at once. 1 when the stub was called and returned, 0 when
+ * local_scan_path is not this object (or Exim has no stub), -1 when the
+ * stub crashed (logged). */
 int plugin_load_scan_in_daemon(void);
 int plugin_scan_preloading(void);
 

@@ -118,7 +118,9 @@ static void start_libraries(void)
 	/* one line a daemon start: what every connection inherits */
 	log_write(0, LOG_MAIN, "authalign: the daemon started for every connection: libraries %s; "
 		  "local_scan() %s", rehearsed ? "warm (rehearsal passed)" : "cold",
-		  loaded ? "loaded" : "left to each connection (local_scan_path is not this object)");
+		  loaded > 0 ? "loaded"
+		  : loaded < 0 ? "left to each connection (Exim's loader crashed: see the line before)"
+			       : "left to each connection (local_scan_path is not this object)");
 }
 
 int plugin_preload(const char *path, const char **err_r)

@@ -78,5 +78,5 @@ int plugin_load_scan_in_daemon(void)
 	if (sig != 0)
 		log_write(0, LOG_MAIN | LOG_PANIC, "authalign: Exim's local_scan() loader crashed (signal %d) "
 			  "when the daemon called it: see the line before; each connection loads it itself", sig);
-	return sig == 0;
+	return sig == 0 ? 1 : -1;
 }
