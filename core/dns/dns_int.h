@@ -60,6 +60,7 @@ struct aa_dns {
 	struct zone_rec *zone;
 	struct __res_state res;
 	int res_ready;
+	unsigned char *answer_buf;	/* DNS_ANSWER_MAX bytes, made on the first question */
 	/* answers and cache entries: the message's arena, or own_arena */
 	struct aa_arena *arena;
 	struct aa_arena *own_arena;

@@ -82,9 +82,11 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 	    res_prepare(dns) < 0)
 		return;
 	res_limit(dns, left_ms);
-	buf = malloc(DNS_ANSWER_MAX);
-	if (buf == NULL)
+	/* one buffer for the life of the resolver: a 64 kB malloc() and free()
+	 * a question made the allocator consolidate its free lists each time */
+	if (dns->answer_buf == NULL && (dns->answer_buf = malloc(DNS_ANSWER_MAX)) == NULL)
 		return;
+	buf = dns->answer_buf;
 	len = res_nquery(&dns->res, text, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
 	if (len < 0) {
 		switch (dns->res.res_h_errno) {
@@ -98,11 +100,9 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 			out->status = AA_DNS_TEMPFAIL;
 			break;
 		}
-		free(buf);
 		return;
 	}
 	aa_dns_parse_answer(dns, buf, (size_t)len, type, out);
-	free(buf);
 }
 
 void aa_dns_resolver_close(struct aa_dns *dns)
@@ -110,4 +110,6 @@ void aa_dns_resolver_close(struct aa_dns *dns)
 	if (dns->res_ready)
 		res_nclose(&dns->res);
 	dns->res_ready = 0;
+	free(dns->answer_buf);
+	dns->answer_buf = NULL;
 }
