@@ -3,12 +3,13 @@
  * What a library builds on its first use in a process (OpenSSL's error
  * strings, the DKIM library's handle, libspf2's and the resolver
  * library's symbol bindings, the public suffix list) costs each forked
- * Exim child milliseconds when the child is the first to use it. The daemon judges this message once, against a fixed
- * zone of its own (no network), so every child starts with that work
- * done. The message is signed twice (RSA and Ed25519) by keys made for it
- * alone, dated 2000-01-01 (t=946684800) so that no plausible clock makes
- * them "from the future"; its data never reaches a real message, header
- * or log line.
+ * Exim child milliseconds when the child is the first to use it. The
+ * daemon judges this message once, against a fixed zone of its own (no
+ * network), so every child starts with that work done. The message is
+ * signed twice (RSA and Ed25519) by keys made for it alone, dated
+ * 2000-01-01 (t=946684800) so that no plausible clock makes them "from
+ * the future"; its data never reaches a real message, header or log
+ * line.
  */
 #include <string.h>
 #include "aa_from.h"

@@ -509,6 +509,26 @@ START_TEST(dmarc_failing_parent_cannot_soften_the_from_domains_own_record)
 }
 END_TEST
 
+/* The same failing parent when alignment needs it: an SPF pass for a
+ * sibling (b.pf.example) is aligned only if pf.example is the
+ * organizational domain, which the failed question would tell. That
+ * evaluation could not run: temperror (a defer), never fail. */
+START_TEST(dmarc_failing_parent_needed_for_alignment_is_temperror_not_fail)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = AA_PASS, .domain = "b.pf.example" };
+	struct aa_dkim_result dkim = { 0 };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = AA_DMARC_RFC9989 };
+	struct aa_dmarc_result r;
+
+	evaluate_from(ctx, "<ceo@a.pf.example>", &from, &in, &r);
+	ck_assert_msg(r.result == AA_TEMPERROR, "%s (%s)", aa_result_name(r.result), r.reason);
+	ck_assert_int_ne(r.other_result, AA_FAIL);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* An aligned DKIM pass decides: SPF's alignment for another domain,
  * which would walk the tree, is not worked out (the verdict is the same)
  * unless every flag is asked for (the tool). The From domain's record is
@@ -555,6 +575,7 @@ Suite *suite_dmarc(void)
 	tcase_add_test(tc, dmarc_record_at_the_author_domain_asks_no_parent);
 	tcase_add_test(tc, dmarc_aligned_dkim_pass_asks_nothing_for_spf_alignment);
 	tcase_add_test(tc, dmarc_failing_parent_cannot_soften_the_from_domains_own_record);
+	tcase_add_test(tc, dmarc_failing_parent_needed_for_alignment_is_temperror_not_fail);
 	suite_add_tcase(s, tc);
 	return s;
 }
