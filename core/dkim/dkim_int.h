@@ -125,5 +125,7 @@ bool aa_dkim_hsel_takes_all(struct aa_dkim_verify *v, const unsigned char *h);
  * effect; the decoding is correct either way. */
 bool aa_dkim_rsa_direct_begin(void);
 void aa_dkim_rsa_direct_end(bool begun);
+/* How many times _begin() took effect in this process (tests). */
+unsigned long aa_dkim_rsa_direct_windows(void);
 
 #endif

@@ -33,6 +33,7 @@
 
 static ENGINE *direct_engine;
 static bool direct_failed;	/* made once and failed: not tried again */
+static unsigned long direct_windows;	/* begun and registered, for the tests */
 
 static int direct_pkey_meths(ENGINE *e, EVP_PKEY_METHOD **meth, const int **nids, int nid)
 {
@@ -69,7 +70,10 @@ bool aa_dkim_rsa_direct_begin(void)
 {
 	ENGINE *e = direct_engine_get();
 
-	return e != NULL && ENGINE_register_pkey_meths(e) == 1;
+	if (e == NULL || ENGINE_register_pkey_meths(e) != 1)
+		return false;
+	direct_windows++;
+	return true;
 }
 
 void aa_dkim_rsa_direct_end(bool begun)
@@ -78,7 +82,17 @@ void aa_dkim_rsa_direct_end(bool begun)
 		ENGINE_unregister_pkey_meths(direct_engine);
 }
 
+unsigned long aa_dkim_rsa_direct_windows(void)
+{
+	return direct_windows;
+}
+
 #else
+
+unsigned long aa_dkim_rsa_direct_windows(void)
+{
+	return 0;
+}
 
 bool aa_dkim_rsa_direct_begin(void)
 {

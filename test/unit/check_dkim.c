@@ -164,6 +164,7 @@ START_TEST(dkim_rsa_keys_take_their_own_decoder_only_while_verifying)
 	size_t len;
 	char *msg = sign_rsa(lf_message, sizeof(lf_message) - 1, &len);
 	bool begun;
+	unsigned long windows;
 
 	ck_assert(!rsa_direct_registered());
 	usual = decode(der, n);
@@ -186,9 +187,11 @@ START_TEST(dkim_rsa_keys_take_their_own_decoder_only_while_verifying)
 	aa_dkim_rsa_direct_end(begun);
 	ck_assert(!rsa_direct_registered());
 
+	windows = aa_dkim_rsa_direct_windows();
 	verify_one(ctx, msg, len, &r);
 	ck_assert_int_eq(r.sigs[0].result, AA_PASS);
 	ck_assert_uint_eq(r.sigs[0].key_bits, 2048);
+	ck_assert_uint_eq(aa_dkim_rsa_direct_windows(), windows + 1);	/* the verification took it */
 	ck_assert(!rsa_direct_registered());
 
 	EVP_PKEY_free(usual);
