@@ -150,6 +150,12 @@ int aa_dmarc_aligned(struct aa_ctx *ctx, const char *from_domain, const char *au
 		return 1;
 	if (strict)
 		return 0;	/* never the org-domain fallback of libopendmarc #354 */
+	/* org(f) and org(a) are f and a or parents of theirs: without a
+	 * common top label they are never equal, whatever DNS would say (an
+	 * ESP's domain under another TLD asks nothing, and a failing parent
+	 * of f cannot defer it) */
+	if (strcmp(aa_domain_tail(f, 1), aa_domain_tail(a, 1)) != 0)
+		return 0;
 	rc = aa_org_domain(ctx, f, mode, &org_f);
 	if (rc == AA_TEMPERROR)
 		return -1;

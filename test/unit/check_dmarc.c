@@ -529,6 +529,27 @@ START_TEST(dmarc_failing_parent_needed_for_alignment_is_temperror_not_fail)
 }
 END_TEST
 
+/* Passes for an ESP's domains under another top-level domain can never
+ * align, whatever the tree walk would say: the From domain's own reject
+ * stands, and its failing parent is not asked. */
+START_TEST(dmarc_passes_under_another_tld_fail_without_asking_the_failing_parent)
+{
+	struct aa_ctx *ctx = aa_test_ctx(zone);
+	struct aa_from from;
+	struct aa_spf_result spf = { .result = AA_PASS, .domain = "bounces.esp.test" };
+	struct aa_dkim_sig sig = { .result = AA_PASS, .domain = "esp.test" };
+	struct aa_dkim_result dkim = { .count = 1, .sigs = &sig };
+	struct aa_dmarc_input in = { .from = &from, .spf = &spf, .dkim = &dkim, .mode = AA_DMARC_RFC9989 };
+	struct aa_dmarc_result r;
+
+	ck_assert_uint_eq(evaluate_from(ctx, "<ceo@a.pf.example>", &from, &in, &r), 1);
+	ck_assert_msg(r.result == AA_FAIL, "%s (%s)", aa_result_name(r.result), r.reason);
+	ck_assert_int_eq(r.policy, AA_POLICY_REJECT);
+	ck_assert_int_eq(r.other_result, AA_FAIL);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* An aligned DKIM pass decides: SPF's alignment for another domain,
  * which would walk the tree, is not worked out (the verdict is the same)
  * unless every flag is asked for (the tool). The From domain's record is
@@ -576,6 +597,7 @@ Suite *suite_dmarc(void)
 	tcase_add_test(tc, dmarc_aligned_dkim_pass_asks_nothing_for_spf_alignment);
 	tcase_add_test(tc, dmarc_failing_parent_cannot_soften_the_from_domains_own_record);
 	tcase_add_test(tc, dmarc_failing_parent_needed_for_alignment_is_temperror_not_fail);
+	tcase_add_test(tc, dmarc_passes_under_another_tld_fail_without_asking_the_failing_parent);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,5 @@
 /* check_orgdomain.c - Organizational Domain by PSL and by the DNS tree walk. */
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -147,6 +148,39 @@ START_TEST(org_psl_is_shared_by_contexts_until_its_file_changes)
 }
 END_TEST
 
+/* A file rewritten at the same size with its old modification time put
+ * back (as cp -p or rsync -t leave it) is still read again: its change
+ * time moved. */
+START_TEST(org_psl_same_size_and_mtime_is_read_again_by_its_ctime)
+{
+	char path[] = "/tmp/aa-psl-XXXXXX";
+	int fd = mkstemp(path);
+	struct aa_ctx *a = aa_test_ctx(zone), *b = aa_test_ctx(zone);
+	struct stat st;
+	struct timespec times[2];
+	const char *org;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_gt(dprintf(fd, "tesu\nytest\n"), 0);	/* 11 bytes, as the next */
+	a->psl_file = b->psl_file = path;
+	ck_assert_int_eq(aa_org_domain(a, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_str_eq(org, "y.test");
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	usleep(20000);	/* a ctime the old one cannot equal */
+	ck_assert_int_eq(pwrite(fd, "test\ny.test", 11, 0), 11);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	ck_assert_int_eq(futimens(fd, times), 0);
+	close(fd);
+	ck_assert_int_eq(aa_org_domain(b, "x.y.test", AA_DMARC_RFC7489, &org), AA_PASS);
+	ck_assert_str_eq(org, "x.y.test");
+	ck_assert_ptr_ne(b->psl, a->psl);
+	aa_ctx_free(&a);
+	aa_ctx_free(&b);
+	unlink(path);
+}
+END_TEST
+
 /* The walk holds the records it found while it asks on; the cache may
  * fill up at any step of it (the message asked that many questions
  * before). Every record it holds is still readable at the end. */
@@ -187,6 +221,7 @@ Suite *suite_orgdomain(void)
 	tcase_add_test(tc, org_null_is_permerror);
 	tcase_add_test(tc, org_psl_is_loaded_once_per_context);
 	tcase_add_test(tc, org_psl_is_shared_by_contexts_until_its_file_changes);
+	tcase_add_test(tc, org_psl_same_size_and_mtime_is_read_again_by_its_ctime);
 	tcase_add_loop_test(tc, walk_records_stay_valid_whatever_the_number_of_lookups_before, 0,
 			    (int)(sizeof(asked_before) / sizeof(asked_before[0])));
 	suite_add_tcase(s, tc);
