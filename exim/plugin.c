@@ -105,7 +105,7 @@ static void start_libraries(void)
 {
 	static int started;
 	const char *why = NULL;
-	int rehearsed, loaded;
+	int rehearsed, loaded, shared;
 
 	if (started)
 		return;
@@ -115,12 +115,17 @@ static void start_libraries(void)
 		log_write(0, LOG_MAIN, "authalign: the daemon's rehearsal before it forks did not pass (%s): "
 			  "each connection starts the libraries itself", why != NULL ? why : "?");
 	loaded = plugin_load_scan_in_daemon();
+	/* mapped whatever dns_shared_cache says: each connection reads the
+	 * setting afresh, so turning it on takes no restart */
+	shared = aa_dns_shared_start() == 0;
 	/* one line a daemon start: what every connection inherits */
 	log_write(0, LOG_MAIN, "authalign: the daemon started for every connection: libraries %s; "
-		  "local_scan() %s", rehearsed ? "warm (rehearsal passed)" : "cold",
+		  "local_scan() %s; DNS answers %s", rehearsed ? "warm (rehearsal passed)" : "cold",
 		  loaded > 0 ? "loaded"
 		  : loaded < 0 ? "left to each connection (Exim's loader crashed: see the line before)"
-			       : "left to each connection (local_scan_path is not this object)");
+			       : "left to each connection (local_scan_path is not this object)",
+		  shared ? "shared by the connections for their TTL (dns_shared_cache)"
+			 : "kept by each connection (no shared memory could be mapped)");
 }
 
 int plugin_preload(const char *path, const char **err_r)

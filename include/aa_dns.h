@@ -69,6 +69,10 @@ struct aa_dns_answer {
 	enum aa_dns_type type;
 	size_t count;
 	struct aa_dns_rr *rr;
+	/* NXDOMAIN and NODATA from the resolver: how many seconds the answer
+	 * may be kept (RFC 2308 5: the SOA's TTL or MINIMUM, the lower;
+	 * 0 when the answer had no SOA) */
+	unsigned negative_ttl;
 };
 
 struct aa_dns_config {
@@ -76,6 +80,7 @@ struct aa_dns_config {
 	unsigned tries;		/* default 2 */
 	unsigned budget_ms;	/* per message, all questions; default 20000 */
 	const char *zone_file;	/* NULL: system resolver */
+	int shared;		/* use the daemon's shared answers (aa_dns_shared_start) */
 };
 
 struct aa_dns;
@@ -158,6 +163,18 @@ static inline int aa_dns_is_temp(enum aa_dns_status s)
  * daemon's rehearsal calls it, so that the resolver library's own calls
  * are bound before the fork and not in every connection. */
 int aa_dns_rehearse_wire(struct aa_dns *dns);
+
+/* Answers shared by every process forked after this call, each served
+ * for what is left of its TTL (at most 300 seconds), negative ones too:
+ * Exim's daemon maps the table before it forks a process per connection.
+ * Only a dns whose config says shared uses it, and never the fixed zone.
+ * Returns 0 (also when it is mapped already), or -1 when the memory
+ * cannot be mapped: then each process keeps its own answers. */
+int aa_dns_shared_start(void);
+/* 1 when this process has the table (made here or inherited). */
+int aa_dns_shared_active(void);
+/* Unmap it in this process (tests). */
+void aa_dns_shared_stop(void);
 
 const char *aa_dns_status_name(enum aa_dns_status s);
 const char *aa_dns_type_name(enum aa_dns_type t);

@@ -75,6 +75,8 @@ static const struct aa_option options[] = {
 	  "tries per DNS question" },
 	{ "dns_budget", &aa_opt_time_ms, AT(dns.budget_ms), "20s", NULL, 0,
 	  "the total DNS time of one SMTP transaction" },
+	{ "dns_shared_cache", &aa_opt_enum, AT(dns.shared), "yes", &aa_bool_names, 0,
+	  "connections share DNS answers (negative ones too) for their TTL" },
 	{ "psl_file", &aa_opt_path, AT(psl_file), NULL, NULL, 0,
 	  "a Public Suffix List file instead of Debian's (tests only)" },
 	{ "dns_zone_file", &aa_opt_path, AT(dns_zone_file), NULL, NULL, 0,

@@ -23,6 +23,7 @@ static const struct aa_dns_config default_config = {
 	.tries = 2,
 	.budget_ms = AA_DNS_BUDGET_DEFAULT_MS,
 	.zone_file = NULL,
+	.shared = 1,
 };
 
 static uint64_t clock_monotonic_ms(void *arg)
@@ -148,6 +149,11 @@ const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 		aa_dns_cache_add(dns, c);	/* kept from an earlier message, TTL running */
 		return &c->answer;
 	}
+	if (!dns->use_zone && dns->config.shared && aa_dns_shared_find(dns, c->name, type, &c->answer) == 0) {
+		aa_dns_cache_add(dns, c);	/* another connection's, TTL running */
+		aa_dns_keep_add(dns, c->name, type, &c->answer);
+		return &c->answer;
+	}
 	if (dns->spent_ms >= dns->config.budget_ms) {
 		dns->budget_out = 1;	/* RFC 7208 4.6.4: an overall limit */
 		return &dns->tempfail_answer;
@@ -162,6 +168,8 @@ const struct aa_dns_answer *aa_dns_lookup(struct aa_dns *dns, const char *name,
 	dns->spent_ms += end > start ? end - start : 0;
 	aa_dns_cache_add(dns, c);
 	aa_dns_keep_add(dns, c->name, type, &c->answer);
+	if (!dns->use_zone && dns->config.shared)
+		aa_dns_shared_add(dns, c->name, type, &c->answer);
 	return &c->answer;
 }
 

@@ -89,6 +89,20 @@ int aa_dns_keep_find(struct aa_dns *dns, const char *key, enum aa_dns_type type,
 void aa_dns_keep_add(struct aa_dns *dns, const char *key, enum aa_dns_type type, const struct aa_dns_answer *a);
 void aa_dns_keep_free(struct aa_dns *dns);
 
+/* dns_shared.c: the answers the daemon's processes share (aa_dns.h).
+ * find: a copy in the message's arena, its TTL what is left; -1 when
+ * there is none, or it is being written, expired or unreadable. add:
+ * share an answer (records, NXDOMAIN or NODATA) for its TTL. */
+int aa_dns_shared_find(struct aa_dns *dns, const char *key, enum aa_dns_type type, struct aa_dns_answer *out);
+void aa_dns_shared_add(struct aa_dns *dns, const char *key, enum aa_dns_type type, const struct aa_dns_answer *a);
+/* The table's memory and size, NULL when none (tests that damage it). */
+void *aa_dns_shared_memory(size_t *size_r);
+
+/* dns_wire.c: the negative TTL of a response (RFC 2308 5): the lower of
+ * the TTL and the MINIMUM of the SOA in its authority section; 0 when it
+ * has none or is malformed. */
+unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len);
+
 /* Drop what an answer holds (its memory stays in the arena until the
  * message ends). */
 static inline void aa_dns_answer_clear(struct aa_dns_answer *a)

@@ -74,8 +74,8 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 		    uint64_t left_ms, struct aa_dns_answer *out)
 {
 	char text[2 * AA_DNS_NAME_MAX + 1];
-	unsigned char *buf;
-	int len;
+	unsigned char query[NS_PACKETSZ], *buf;
+	int qlen, len;
 
 	out->status = AA_DNS_TEMPFAIL;
 	if (aa_dns_escape_name(name, strlen(name), text, sizeof(text)) < 0 ||
@@ -87,22 +87,33 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 	if (dns->answer_buf == NULL && (dns->answer_buf = malloc(DNS_ANSWER_MAX)) == NULL)
 		return;
 	buf = dns->answer_buf;
-	len = res_nquery(&dns->res, text, ns_c_in, (int)type, buf, DNS_ANSWER_MAX);
-	if (len < 0) {
-		switch (dns->res.res_h_errno) {
-		case HOST_NOT_FOUND:
-			out->status = AA_DNS_NXDOMAIN;
-			break;
-		case NO_DATA:
-			out->status = AA_DNS_NODATA;
-			break;
-		default:	/* TRY_AGAIN, NO_RECOVERY, timeouts */
-			out->status = AA_DNS_TEMPFAIL;
-			break;
-		}
+	/* res_nquery() without its rcode step, which keeps no length for a
+	 * negative answer: its SOA says how long it may be kept (RFC 2308).
+	 * res_nsend() checks that the response answers this query and asks
+	 * again over TCP when it is truncated. */
+	qlen = res_nmkquery(&dns->res, ns_o_query, text, ns_c_in, (int)type, NULL, 0, NULL, query, sizeof(query));
+	if (qlen < 0)
+		return;
+	len = res_nsend(&dns->res, query, qlen, buf, DNS_ANSWER_MAX);
+	if (len < 0)
+		return;	/* timeouts, no server: TEMPFAIL */
+	if ((size_t)len < NS_HFIXEDSZ) {
+		out->status = AA_DNS_MALFORMED;
 		return;
 	}
-	aa_dns_parse_answer(dns, buf, (size_t)len, type, out);
+	switch (buf[3] & 0x0f) {	/* RCODE */
+	case ns_r_noerror:
+		if (aa_dns_parse_answer(dns, buf, (size_t)len, type, out) == 0 && out->status == AA_DNS_NODATA)
+			out->negative_ttl = aa_dns_negative_ttl(buf, (size_t)len);
+		break;
+	case ns_r_nxdomain:
+		out->status = AA_DNS_NXDOMAIN;
+		out->negative_ttl = aa_dns_negative_ttl(buf, (size_t)len);
+		break;
+	default:	/* SERVFAIL, REFUSED, FORMERR, NOTIMP: ask again later */
+		out->status = AA_DNS_TEMPFAIL;
+		break;
+	}
 }
 
 void aa_dns_resolver_close(struct aa_dns *dns)

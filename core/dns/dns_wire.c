@@ -136,6 +136,40 @@ int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len
 	return 0;
 }
 
+unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len)
+{
+	ns_msg msg;
+	int count;
+
+	if (len > DNS_ANSWER_MAX || ns_initparse(buf, (int)len, &msg) < 0)
+		return 0;
+	count = ns_msg_count(msg, ns_s_ns);
+	for (int i = 0; i < count; i++) {
+		const unsigned char *rd, *end;
+		unsigned minimum;
+		ns_rr rr;
+		int n;
+
+		if (ns_parserr(&msg, ns_s_ns, i, &rr) < 0)
+			return 0;
+		if (ns_rr_class(rr) != ns_c_in || ns_rr_type(rr) != ns_t_soa)
+			continue;
+		/* MNAME, RNAME, then SERIAL REFRESH RETRY EXPIRE MINIMUM */
+		rd = ns_rr_rdata(rr);
+		end = rd + ns_rr_rdlen(rr);
+		for (int name = 0; name < 2; name++) {
+			if ((n = dn_skipname(rd, end)) < 0)
+				return 0;
+			rd += n;
+		}
+		if (end - rd != 20)
+			return 0;
+		minimum = (unsigned)rd[16] << 24 | (unsigned)rd[17] << 16 | (unsigned)rd[18] << 8 | rd[19];
+		return ns_rr_ttl(rr) < minimum ? ns_rr_ttl(rr) : minimum;
+	}
+	return 0;
+}
+
 int aa_dns_rehearse_wire(struct aa_dns *dns)
 {
 	static const unsigned char packet[] = {

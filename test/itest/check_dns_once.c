@@ -36,7 +36,7 @@ struct capture {
 	struct question q[CAPTURE_MAX];
 };
 
-static void settings(void)
+static void settings(int shared)
 {
 	const char *path = world_env("AA_AUTHALIGN_CONFIG");
 	char tmp[4096];
@@ -45,7 +45,8 @@ static void settings(void)
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	f = fopen(tmp, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "authserv_id = mx.test.example\nmode = enforce\ndns_timeout = 1s\ndns_tries = 1\n");
+	fprintf(f, "authserv_id = mx.test.example\nmode = enforce\ndns_timeout = 1s\ndns_tries = 1\n"
+		"dns_shared_cache = %s\n", shared ? "yes" : "no");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
 	ck_assert_int_eq(rename(tmp, path), 0);
@@ -55,7 +56,7 @@ static void setup(void)
 {
 	world_require();
 	world_dns_heal();
-	settings();
+	settings(0);
 	if (strcmp(world_env("AA_PLUGIN"), "1") != 0)
 		ck_abort_msg("the world runs without the plugin: nothing to check");
 }
@@ -348,6 +349,49 @@ START_TEST(no_dns_question_is_asked_twice_for_one_message)
 }
 END_TEST
 
+/* Issue 11: the connections of one daemon share DNS answers for their
+ * TTL (dns_shared_cache, default yes; the world's settings say no). A
+ * second connection for the same message asks none of the questions the
+ * first one asked, the tree walk's NXDOMAIN included, and gets the same
+ * verdict; with dns_shared_cache = no a third one asks them again. */
+START_TEST(dns_answers_are_shared_by_the_connections_for_their_ttl)
+{
+	static const struct case_def d = {
+		"From a domain with no DMARC record", "AA_GOOD_IP4", NULL, "u@aligned.example", NULL,
+		"From: <u@nodmarc.example>\n", NULL, "nodmarc.example", "rsa", 0, 250,
+		{ "aligned.example TXT", "rsa._domainkey.nodmarc.example TXT", "_dmarc.nodmarc.example TXT",
+		  "_dmarc.example TXT" }, { NULL } };
+	struct capture first, second, third;
+	struct world_reply r1, r2, r3;
+	char *l1, *l2, *l3;
+
+	settings(1);
+	ck_assert_msg(world_log_grep("DNS answers shared by the connections for their TTL", NULL) > 0,
+		      "the daemon did not map the shared answers");
+	send_captured(&d, &first, &r1);
+	send_captured(&d, &second, &r2);
+	settings(0);
+	send_captured(&d, &third, &r3);
+	l1 = capture_list(&first);
+	l2 = capture_list(&second);
+	l3 = capture_list(&third);
+	fprintf(stderr, "shared: first connection %d questions:\n%ssecond %d:\n%sunshared third %d:\n%s",
+		first.n, l1, second.n, l2, third.n, l3);
+	ck_assert_msg(r1.stage == WORLD_DOT && r1.code == 250 && r2.stage == WORLD_DOT && r2.code == 250 &&
+		      r3.stage == WORLD_DOT && r3.code == 250, "verdicts %d %d %d", r1.code, r2.code, r3.code);
+	for (int i = 0; d.needs[i] != NULL; i++) {
+		ck_assert_msg(count_of(&first, d.needs[i]) == 1, "the first connection did not ask %s", d.needs[i]);
+		ck_assert_msg(count_of(&third, d.needs[i]) == 1, "unshared, %s was not asked again", d.needs[i]);
+	}
+	for (int i = 0; i < first.n; i++)
+		ck_assert_msg(count_of(&second, first.q[i].text) == 0,
+			      "the second connection asked %s again; it asked:\n%s", first.q[i].text, l2);
+	free(l1);
+	free(l2);
+	free(l3);
+}
+END_TEST
+
 /* The capture itself: it sees a question sent to knotd (kdig) exactly
  * once, so a duplicate it reports is a duplicate on the wire. */
 START_TEST(the_capture_sees_each_query_once)
@@ -377,6 +421,7 @@ Suite *suite_dns_once(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, the_capture_sees_each_query_once);
 	tcase_add_loop_test(tc, no_dns_question_is_asked_twice_for_one_message, 0, CASES);
+	tcase_add_test(tc, dns_answers_are_shared_by_the_connections_for_their_ttl);
 	suite_add_tcase(s, tc);
 	return s;
 }

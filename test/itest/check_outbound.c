@@ -32,7 +32,7 @@ static void sender_settings_with(const char *mode, const char *extra)
 		   "outbound_egress = 203.0.113.10\noutbound_helo = server.hosting.example\n"
 		   "outbound_profiles_file = sender-profiles\noutbound_routes_file = sender-routes\n"
 		   "outbound_domains_file = sender-domains\noutbound_owners_file = sender-owners\n"
-		   "outbound_trusted_hosts = 203.0.113.10\ndns_timeout = 1s\ndns_tries = 1\n"
+		   "outbound_trusted_hosts = 203.0.113.10\ndns_timeout = 1s\ndns_tries = 1\ndns_shared_cache = no\n"
 		   "outbound_feedback_file = ../spool/authalign/feedback.db\n%s", mode,
 		extra != NULL ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);

@@ -7,8 +7,10 @@
 #define ITEST_AUTHSERV_ID "mx.test.example"
 
 /* Rewrite the plugin's settings file ($AA_AUTHALIGN_CONFIG): mode for
- * every domain, short DNS timeouts, plus extra lines (may be NULL). The
- * file is replaced by rename, so the plugin sees a new inode and reloads. */
+ * every domain, short DNS timeouts, no DNS answers shared between
+ * connections (tests break DNS between messages) unless extra says so,
+ * plus extra lines (may be NULL). The file is replaced by rename, so the
+ * plugin sees a new inode and reloads. */
 static inline void itest_settings(const char *mode, const char *extra)
 {
 	const char *path = world_env("AA_AUTHALIGN_CONFIG");
@@ -18,8 +20,10 @@ static inline void itest_settings(const char *mode, const char *extra)
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	f = fopen(tmp, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "authserv_id = %s\nmode = %s\ndns_timeout = 1s\ndns_tries = 1\n%s",
-		ITEST_AUTHSERV_ID, mode, extra != NULL ? extra : "");
+	fprintf(f, "authserv_id = %s\nmode = %s\ndns_timeout = 1s\ndns_tries = 1\n%s%s",
+		ITEST_AUTHSERV_ID, mode,
+		extra != NULL && strstr(extra, "dns_shared_cache") != NULL ? "" : "dns_shared_cache = no\n",
+		extra != NULL ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
 	ck_assert_int_eq(rename(tmp, path), 0);

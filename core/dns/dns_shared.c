@@ -1,0 +1,343 @@
+/* dns_shared.c - answers shared by the processes of one Exim daemon.
+ *
+ * Exim forks a process per connection, so answers kept in a process
+ * (dns_keep.c) serve only the rest of that connection: at one message
+ * per connection every message asked every question again. The daemon
+ * maps this table (shared, anonymous) before it forks; every process it
+ * forks after that reads and writes the same slots. Each answer, positive
+ * or negative (RFC 2308: NXDOMAIN and NODATA for the SOA's negative TTL,
+ * never without an SOA), is served for what is left of its TTL, at most
+ * AA_DNS_KEEP_TTL_MAX seconds; temporary failures and malformed answers
+ * are never written.
+ *
+ * Nothing here is trusted: a process may die while it writes, two may
+ * write one slot, the bytes may be anything. A slot is published under a
+ * sequence number (odd while written, claimed and released by
+ * compare-and-swap) and a checksum of its contents; a reader copies the
+ * slot, checks both, then every length against the slot, and takes it
+ * only when the name and type are the ones asked. Anything else is a
+ * miss, and a miss only means asking the resolver. A slot left odd by a
+ * writer that died is claimed again after SHARED_STALE_MS.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "aa_arena.h"
+#include "aa_dns_name.h"
+#include "dns_int.h"
+
+#define SHARED_SLOTS 1024
+#define SHARED_SLOT_SIZE 4096
+#define SHARED_STALE_MS 2000	/* a writer holds a slot for microseconds */
+#define SHARED_MAGIC 0x61616e73u	/* "aans" */
+
+struct slot_head {
+	uint32_t seq;		/* even: stable; odd: being written */
+	uint32_t magic;
+	uint64_t claimed_ms;	/* when the writer claimed it (dns clock) */
+	uint64_t sum;		/* checksum of everything after it */
+	uint64_t expires_ms;
+	uint16_t type;
+	uint16_t status;
+	uint16_t name_len;
+	uint16_t count;
+	uint32_t data_len;
+	char name[AA_DNS_NAME_MAX];
+};
+
+/* one record in the slot's data, followed by text_len octets of text */
+struct packed_rr {
+	uint16_t type;
+	uint16_t pref;
+	uint32_t chunks;
+	uint32_t text_len;
+	uint8_t has_text;
+	uint8_t a[4];
+	uint8_t aaaa[16];
+};
+
+#define SLOT_DATA_MAX (SHARED_SLOT_SIZE - sizeof(struct slot_head))
+
+struct slot {
+	struct slot_head h;
+	unsigned char data[SLOT_DATA_MAX];
+};
+_Static_assert(sizeof(struct slot) == SHARED_SLOT_SIZE, "a slot is its size");
+
+static struct slot *table;	/* SHARED_SLOTS slots, or NULL: none mapped */
+
+int aa_dns_shared_start(void)
+{
+	void *p;
+
+	if (table != NULL)
+		return 0;
+	p = mmap(NULL, (size_t)SHARED_SLOTS * SHARED_SLOT_SIZE, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	table = p;	/* zero pages: every seq even, every slot empty */
+	return 0;
+}
+
+void aa_dns_shared_stop(void)
+{
+	if (table != NULL)
+		munmap(table, (size_t)SHARED_SLOTS * SHARED_SLOT_SIZE);
+	table = NULL;
+}
+
+int aa_dns_shared_active(void)
+{
+	return table != NULL;
+}
+
+void *aa_dns_shared_memory(size_t *size_r)
+{
+	*size_r = table != NULL ? (size_t)SHARED_SLOTS * SHARED_SLOT_SIZE : 0;
+	return table;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t key_hash(const char *key, size_t len, enum aa_dns_type type)
+{
+	uint16_t t = (uint16_t)type;
+
+	return fnv(fnv(0xcbf29ce484222325ull, &t, sizeof(t)), key, len);
+}
+
+/* The checksum of a slot's contents after the sum itself. */
+static uint64_t slot_sum(const struct slot *s, size_t data_len)
+{
+	const struct slot_head *h = &s->h;
+	uint64_t sum = 0xcbf29ce484222325ull;
+
+	sum = fnv(sum, &h->expires_ms, sizeof(h->expires_ms));
+	sum = fnv(sum, &h->type, sizeof(h->type));
+	sum = fnv(sum, &h->status, sizeof(h->status));
+	sum = fnv(sum, &h->name_len, sizeof(h->name_len));
+	sum = fnv(sum, &h->count, sizeof(h->count));
+	sum = fnv(sum, &h->data_len, sizeof(h->data_len));
+	sum = fnv(sum, h->name, h->name_len <= AA_DNS_NAME_MAX ? h->name_len : 0);
+	return fnv(sum, s->data, data_len);
+}
+
+static struct slot *slot_at(uint64_t hash, unsigned way)
+{
+	return &table[(hash + way) % SHARED_SLOTS];
+}
+
+/* A consistent copy of slot s into *copy: 0, or -1 while it is written. */
+static int slot_read(const struct slot *s, struct slot *copy)
+{
+	uint32_t before = __atomic_load_n(&s->h.seq, __ATOMIC_ACQUIRE);
+
+	if (before & 1)
+		return -1;
+	memcpy(copy, s, sizeof(*copy));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&s->h.seq, __ATOMIC_RELAXED) == before ? 0 : -1;
+}
+
+/* The records of copy into out (in the arena), each with the TTL left. */
+static int unpack(struct aa_dns *dns, const struct slot *copy, unsigned ttl_left, struct aa_dns_answer *out)
+{
+	size_t pos = 0, len = copy->h.data_len;
+	struct aa_dns_rr *rr = NULL;
+
+	if (copy->h.count > 0 && (rr = aa_arena_alloc(dns->arena, copy->h.count * sizeof(*rr))) == NULL)
+		return -1;
+	for (size_t i = 0; i < copy->h.count; i++) {
+		struct packed_rr p;
+
+		if (len - pos < sizeof(p))
+			return -1;
+		memcpy(&p, copy->data + pos, sizeof(p));
+		pos += sizeof(p);
+		memset(&rr[i], 0, sizeof(rr[i]));
+		rr[i].type = (enum aa_dns_type)p.type;
+		rr[i].ttl = ttl_left;
+		rr[i].pref = p.pref;
+		rr[i].chunks = p.chunks;
+		memcpy(&rr[i].a, p.a, sizeof(p.a));
+		memcpy(&rr[i].aaaa, p.aaaa, sizeof(p.aaaa));
+		if (p.has_text) {
+			if (p.text_len > len - pos || (rr[i].text = aa_arena_alloc(dns->arena, (size_t)p.text_len + 1)) == NULL)
+				return -1;
+			memcpy(rr[i].text, copy->data + pos, p.text_len);
+			rr[i].text[p.text_len] = '\0';
+			rr[i].text_len = p.text_len;
+			pos += p.text_len;
+		} else if (p.text_len != 0) {
+			return -1;
+		}
+	}
+	if (pos != len)
+		return -1;
+	out->status = (enum aa_dns_status)copy->h.status;
+	out->type = (enum aa_dns_type)copy->h.type;
+	out->count = copy->h.count;
+	out->rr = rr;
+	out->negative_ttl = out->status == AA_DNS_OK ? 0 : ttl_left;
+	return 0;
+}
+
+int aa_dns_shared_find(struct aa_dns *dns, const char *key, enum aa_dns_type type, struct aa_dns_answer *out)
+{
+	size_t len = strlen(key);
+	uint64_t hash, now;
+	struct slot copy;
+
+	if (table == NULL || len > AA_DNS_NAME_MAX)
+		return -1;
+	hash = key_hash(key, len, type);
+	now = dns->clock(dns->clock_arg);
+	for (unsigned way = 0; way < 2; way++) {
+		const struct slot_head *h = &copy.h;
+
+		if (slot_read(slot_at(hash, way), &copy) < 0)
+			continue;
+		if (h->magic != SHARED_MAGIC || h->type != (uint16_t)type || h->name_len != len ||
+		    memcmp(h->name, key, len) != 0 || h->data_len > SLOT_DATA_MAX || h->count > DNS_RR_MAX ||
+		    (h->status != AA_DNS_OK && h->status != AA_DNS_NXDOMAIN && h->status != AA_DNS_NODATA) ||
+		    (h->status == AA_DNS_OK) != (h->count > 0) || h->sum != slot_sum(&copy, h->data_len))
+			continue;
+		/* a whole second left, or it is as good as expired */
+		if (h->expires_ms < now + 1000 || h->expires_ms - now > (uint64_t)AA_DNS_KEEP_TTL_MAX * 1000)
+			continue;
+		if (unpack(dns, &copy, (unsigned)((h->expires_ms - now) / 1000), out) == 0)
+			return 0;
+		aa_dns_answer_clear(out);
+	}
+	return -1;
+}
+
+/* The records of a packed into s->data: 0, or -1 when they do not fit. */
+static int pack(struct slot *s, const struct aa_dns_answer *a)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < a->count; i++) {
+		const struct aa_dns_rr *r = &a->rr[i];
+		struct packed_rr p;
+
+		memset(&p, 0, sizeof(p));
+		p.type = (uint16_t)r->type;
+		p.pref = r->pref;
+		p.chunks = r->chunks;
+		memcpy(p.a, &r->a, sizeof(p.a));
+		memcpy(p.aaaa, &r->aaaa, sizeof(p.aaaa));
+		p.has_text = r->text != NULL;
+		p.text_len = r->text != NULL ? (uint32_t)r->text_len : 0;
+		if (r->text != NULL && r->text_len > UINT32_MAX)
+			return -1;
+		if (SLOT_DATA_MAX - pos < sizeof(p) || SLOT_DATA_MAX - pos - sizeof(p) < p.text_len)
+			return -1;
+		memcpy(s->data + pos, &p, sizeof(p));
+		pos += sizeof(p);
+		if (p.text_len > 0)
+			memcpy(s->data + pos, r->text, p.text_len);
+		pos += p.text_len;
+	}
+	s->h.data_len = (uint32_t)pos;
+	return 0;
+}
+
+/* Claim s for writing: its odd sequence number, or 0 when another
+ * process is writing it (and has not been at it for SHARED_STALE_MS). */
+static uint32_t slot_claim(struct slot *s, uint64_t now)
+{
+	uint32_t seq = __atomic_load_n(&s->h.seq, __ATOMIC_ACQUIRE);
+	uint32_t want = seq & 1 ? seq + 2 : seq + 1;
+
+	if ((seq & 1) && now - __atomic_load_n(&s->h.claimed_ms, __ATOMIC_RELAXED) < SHARED_STALE_MS)
+		return 0;
+	if (!__atomic_compare_exchange_n(&s->h.seq, &seq, want, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return 0;
+	__atomic_store_n(&s->h.claimed_ms, now, __ATOMIC_RELAXED);
+	return want;
+}
+
+/* How long a may be served, in seconds (0: not at all). */
+static unsigned answer_ttl(const struct aa_dns_answer *a)
+{
+	unsigned ttl = AA_DNS_KEEP_TTL_MAX;
+
+	switch (a->status) {
+	case AA_DNS_OK:
+		for (size_t i = 0; i < a->count; i++)
+			if (a->rr[i].ttl < ttl)
+				ttl = a->rr[i].ttl;
+		return a->count > 0 ? ttl : 0;
+	case AA_DNS_NXDOMAIN:
+	case AA_DNS_NODATA:
+		return a->negative_ttl < ttl ? a->negative_ttl : ttl;
+	default:
+		return 0;	/* a failure is asked again */
+	}
+}
+
+/* Of the two slots a name may use: the one holding it, else an empty or
+ * expired one, else the one that expires first. Read without the lock:
+ * a wrong guess only costs an answer kept elsewhere. */
+static bool slot_holds(const struct slot *s, const char *key, size_t len, enum aa_dns_type type)
+{
+	return s->h.magic == SHARED_MAGIC && s->h.name_len == len && s->h.type == (uint16_t)type &&
+	       memcmp(s->h.name, key, len) == 0;
+}
+
+static struct slot *pick_slot(uint64_t hash, const char *key, size_t len, enum aa_dns_type type, uint64_t now)
+{
+	struct slot *s0 = slot_at(hash, 0), *s1 = slot_at(hash, 1);
+
+	if (slot_holds(s0, key, len, type))
+		return s0;
+	if (slot_holds(s1, key, len, type))
+		return s1;
+	if (s0->h.magic != SHARED_MAGIC || s0->h.expires_ms <= now)
+		return s0;
+	if (s1->h.magic != SHARED_MAGIC || s1->h.expires_ms <= now)
+		return s1;
+	return s0->h.expires_ms <= s1->h.expires_ms ? s0 : s1;
+}
+
+void aa_dns_shared_add(struct aa_dns *dns, const char *key, enum aa_dns_type type, const struct aa_dns_answer *a)
+{
+	size_t len = strlen(key);
+	unsigned ttl = answer_ttl(a);
+	uint64_t hash, now;
+	struct slot *s;
+	uint32_t seq;
+
+	if (table == NULL || ttl < 2 || len > AA_DNS_NAME_MAX || a->count > DNS_RR_MAX)
+		return;
+	hash = key_hash(key, len, type);
+	now = dns->clock(dns->clock_arg);
+	s = pick_slot(hash, key, len, type, now);
+	if ((seq = slot_claim(s, now)) == 0)
+		return;	/* another process is writing there: ask again next time */
+	s->h.magic = SHARED_MAGIC;
+	s->h.expires_ms = now + (uint64_t)ttl * 1000;
+	s->h.type = (uint16_t)type;
+	s->h.status = (uint16_t)a->status;
+	s->h.name_len = (uint16_t)len;
+	s->h.count = (uint16_t)a->count;
+	memcpy(s->h.name, key, len);
+	if (pack(s, a) < 0) {
+		s->h.magic = 0;	/* too big for a slot: leave it empty */
+		s->h.data_len = 0;
+		s->h.count = 0;
+	}
+	s->h.sum = slot_sum(s, s->h.data_len);
+	/* publish, unless a process took the slot over meanwhile */
+	__atomic_compare_exchange_n(&s->h.seq, &seq, seq + 1, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+}
