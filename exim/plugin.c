@@ -124,8 +124,9 @@ static void start_libraries(void)
 		  loaded > 0 ? "loaded"
 		  : loaded < 0 ? "left to each connection (Exim's loader crashed: see the line before)"
 			       : "left to each connection (local_scan_path is not this object)",
-		  shared ? "shared by the connections for their TTL (dns_shared_cache)"
-			 : "kept by each connection (no shared memory could be mapped)");
+		  !shared ? "kept by each connection (no shared memory could be mapped)"
+		  : plugin.cfg->dns.shared ? "shared by the connections for their TTL"
+					   : "kept by each connection (dns_shared_cache = no)");
 }
 
 int plugin_preload(const char *path, const char **err_r)

@@ -132,6 +132,13 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 		    uint64_t left_ms, struct aa_dns_answer *out);
 void aa_dns_resolver_close(struct aa_dns *dns);
 
+/* dns_resolve.c: an EDNS0 OPT record (RFC 6891; payload 1200, DO with
+ * RES_USE_DNSSEC) after the query of len bytes in a buffer of size, as
+ * res_nquery() adds one when options has RES_USE_EDNS0 or RES_USE_DNSSEC.
+ * The new length; len itself without those options; -1 when it does not
+ * fit or the query already has additional records. */
+int aa_dns_add_edns0(unsigned char *query, size_t len, size_t size, unsigned long options);
+
 /* The presentation form res_nquery() takes for the text name (len octets):
  * every '\' doubled, so the resolver reads no escape and the question
  * holds exactly the label octets given. Returns 0, or -1 when size is

@@ -51,6 +51,28 @@ static int res_prepare(struct aa_dns *dns)
 	return 0;
 }
 
+int aa_dns_add_edns0(unsigned char *query, size_t len, size_t size, unsigned long options)
+{
+	static const unsigned char opt[] = {
+		0,			/* the root */
+		0, 41,			/* OPT */
+		1200 >> 8, 1200 & 0xff,	/* UDP payload size, glibc's */
+		0, 0,			/* extended RCODE, version 0 */
+		0, 0,			/* flags: DO below */
+		0, 0,			/* no options */
+	};
+
+	if ((options & (RES_USE_EDNS0 | RES_USE_DNSSEC)) == 0)
+		return (int)len;
+	if (len < NS_HFIXEDSZ || size - len < sizeof(opt) || query[10] != 0 || query[11] != 0)
+		return -1;
+	memcpy(query + len, opt, sizeof(opt));
+	if (options & RES_USE_DNSSEC)
+		query[len + 7] = 0x80;	/* DO */
+	query[11] = 1;			/* ARCOUNT */
+	return (int)(len + sizeof(opt));
+}
+
 /* Time per try and tries for the next question: the settings, cut down
  * so that one question cannot run far past what is left of the budget
  * (the resolver counts whole seconds, so it may overrun by less than one). */
@@ -89,10 +111,11 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 	buf = dns->answer_buf;
 	/* res_nquery() without its rcode step, which keeps no length for a
 	 * negative answer: its SOA says how long it may be kept (RFC 2308).
+	 * Like it, an EDNS0 record when resolv.conf says "options edns0";
 	 * res_nsend() checks that the response answers this query and asks
 	 * again over TCP when it is truncated. */
 	qlen = res_nmkquery(&dns->res, ns_o_query, text, ns_c_in, (int)type, NULL, 0, NULL, query, sizeof(query));
-	if (qlen < 0)
+	if (qlen < 0 || (qlen = aa_dns_add_edns0(query, (size_t)qlen, sizeof(query), dns->res.options)) < 0)
 		return;
 	len = res_nsend(&dns->res, query, qlen, buf, DNS_ANSWER_MAX);
 	if (len < 0)

@@ -327,7 +327,7 @@ START_TEST(debian_preload_leaves_local_scan_path_by_another_name_to_each_connect
 	char *out = NULL, *other = NULL;
 	const char *last = NULL;
 	static const char left[] = "libraries warm (rehearsal passed); local_scan() left to each connection "
-				   "(local_scan_path is not this object)\n";
+				   "(local_scan_path is not this object); DNS answers ";
 
 	build("AUTHALIGN_PRELOAD=yes");
 	/* the package's main.conf with its local_scan_path line by the link,

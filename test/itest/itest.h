@@ -20,10 +20,10 @@ static inline void itest_settings(const char *mode, const char *extra)
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	f = fopen(tmp, "w");
 	ck_assert_ptr_nonnull(f);
+	/* the extra lines right after the first four: tests name their line numbers */
 	fprintf(f, "authserv_id = %s\nmode = %s\ndns_timeout = 1s\ndns_tries = 1\n%s%s",
-		ITEST_AUTHSERV_ID, mode,
-		extra != NULL && strstr(extra, "dns_shared_cache") != NULL ? "" : "dns_shared_cache = no\n",
-		extra != NULL ? extra : "");
+		ITEST_AUTHSERV_ID, mode, extra != NULL ? extra : "",
+		extra != NULL && strstr(extra, "dns_shared_cache") != NULL ? "" : "dns_shared_cache = no\n");
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(tmp, 0644), 0);
 	ck_assert_int_eq(rename(tmp, path), 0);

@@ -587,6 +587,39 @@ START_TEST(dns_built_in_wire_answer_reads_as_its_record)
 }
 END_TEST
 
+/* As res_nquery() does, a question carries an EDNS0 record (payload 1200)
+ * when resolv.conf says "options edns0", with DO for RES_USE_DNSSEC, and
+ * none otherwise. */
+START_TEST(dns_question_has_edns0_exactly_when_the_resolver_options_ask)
+{
+	unsigned char q[NS_PACKETSZ], plain[NS_PACKETSZ];
+	struct __res_state res;
+	int len, n;
+
+	memset(&res, 0, sizeof(res));
+	ck_assert_int_eq(res_ninit(&res), 0);
+	len = res_nmkquery(&res, ns_o_query, "a.example", ns_c_in, ns_t_txt, NULL, 0, NULL, q, sizeof(q));
+	ck_assert_int_gt(len, 12);
+	memcpy(plain, q, (size_t)len);
+	ck_assert_int_eq(aa_dns_add_edns0(q, (size_t)len, sizeof(q), 0), len);
+	ck_assert_mem_eq(q, plain, (size_t)len);
+	n = aa_dns_add_edns0(q, (size_t)len, sizeof(q), RES_USE_EDNS0);
+	ck_assert_int_eq(n, len + 11);
+	ck_assert_int_eq(q[10] << 8 | q[11], 1);	/* ARCOUNT */
+	ck_assert_int_eq(q[len], 0);			/* the root */
+	ck_assert_int_eq(q[len + 1] << 8 | q[len + 2], 41);	/* OPT */
+	ck_assert_int_eq(q[len + 3] << 8 | q[len + 4], 1200);
+	ck_assert_int_eq(q[len + 7], 0);		/* no DO */
+	memcpy(q, plain, (size_t)len);
+	ck_assert_int_eq(aa_dns_add_edns0(q, (size_t)len, sizeof(q), RES_USE_DNSSEC), len + 11);
+	ck_assert_int_eq(q[len + 7], 0x80);		/* DO */
+	memcpy(q, plain, (size_t)len);
+	ck_assert_int_eq(aa_dns_add_edns0(q, (size_t)len, (size_t)len + 10, RES_USE_EDNS0), -1);
+	ck_assert_int_eq(aa_dns_add_edns0(q, 5, sizeof(q), RES_USE_EDNS0), -1);
+	res_nclose(&res);
+}
+END_TEST
+
 /* The fixed zone is never kept: its lines change under the tests. */
 START_TEST(dns_fixed_zone_answers_are_never_kept)
 {
@@ -611,6 +644,7 @@ Suite *suite_dns(void)
 	tcase_add_test(tc, dns_kept_answers_are_bounded);
 	tcase_add_test(tc, dns_fixed_zone_answers_are_never_kept);
 	tcase_add_test(tc, dns_built_in_wire_answer_reads_as_its_record);
+	tcase_add_test(tc, dns_question_has_edns0_exactly_when_the_resolver_options_ask);
 	tcase_add_test(tc, dns_txt_keeps_nul_bytes_with_length);
 	tcase_add_test(tc, dns_missing_name_is_nxdomain_missing_type_is_nodata);
 	tcase_add_test(tc, dns_servfail_and_timeout_are_temporary);
