@@ -95,13 +95,17 @@ void aa_dns_keep_free(struct aa_dns *dns);
  * share an answer (records, NXDOMAIN or NODATA) for its TTL. */
 int aa_dns_shared_find(struct aa_dns *dns, const char *key, enum aa_dns_type type, struct aa_dns_answer *out);
 void aa_dns_shared_add(struct aa_dns *dns, const char *key, enum aa_dns_type type, const struct aa_dns_answer *a);
-/* The table's memory and size, NULL when none (tests that damage it). */
+/* The table's memory and size, NULL when none, and the slot a name takes
+ * first (tests that damage it or make names share slots). */
 void *aa_dns_shared_memory(size_t *size_r);
+size_t aa_dns_shared_slot(const char *key, enum aa_dns_type type);
 
-/* dns_wire.c: the negative TTL of a response (RFC 2308 5): the lower of
- * the TTL and the MINIMUM of the SOA in its authority section; 0 when it
- * has none or is malformed. */
+/* dns_wire.c: the negative TTL of a response (RFC 2308 5): the lowest of
+ * the TTL and the MINIMUM of the SOA in its authority section and the TTL
+ * of any record in its answer section (a CNAME); 0 when it has no SOA or
+ * is malformed. A TTL read off the wire: 0 when its top bit is set. */
 unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len);
+unsigned aa_dns_ttl(uint32_t wire);
 
 /* Drop what an answer holds (its memory stays in the arena until the
  * message ends). */
@@ -155,7 +159,7 @@ int aa_dns_unpack_name(const unsigned char *msg, const unsigned char *eom,
 /* The answer section of a response packet of len bytes (as res_nquery()
  * returns it) for a question of type into *out, which must start zeroed:
  * the records of that type (at most 64; CNAME links and other types are
- * skipped), else NODATA; a malformed packet or record is MALFORMED, a
+ * skipped, each record's TTL cut to the lowest in the section), else NODATA; a malformed packet or record is MALFORMED, a
  * truncated one TEMPFAIL. Returns 0 when the packet was read, -1 when not.
  * The records live in dns's arena (the message's, or the handle's own). */
 int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len,

@@ -118,6 +118,11 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 	if (qlen < 0 || (qlen = aa_dns_add_edns0(query, (size_t)qlen, sizeof(query), dns->res.options)) < 0)
 		return;
 	len = res_nsend(&dns->res, query, qlen, buf, DNS_ANSWER_MAX);
+	if (len >= (int)NS_HFIXEDSZ && (buf[3] & 0x0f) == ns_r_formerr && query[11] == 1) {
+		/* a server that does not know EDNS0: once more without it, as glibc does */
+		query[11] = 0;
+		len = res_nsend(&dns->res, query, qlen - 11, buf, DNS_ANSWER_MAX);
+	}
 	if (len < 0)
 		return;	/* timeouts, no server: TEMPFAIL */
 	if ((size_t)len < NS_HFIXEDSZ) {

@@ -11,17 +11,29 @@
  * are never written.
  *
  * Nothing here is trusted: a process may die while it writes, two may
- * write one slot, the bytes may be anything. A slot is published under a
- * sequence number (odd while written, claimed and released by
- * compare-and-swap) and a checksum of its contents; a reader copies the
- * slot, checks both, then every length against the slot, and takes it
- * only when the name and type are the ones asked. Anything else is a
- * miss, and a miss only means asking the resolver. A slot left odd by a
- * writer that died is claimed again after SHARED_STALE_MS.
+ * write one slot, the bytes may be anything. A writer builds the whole
+ * slot in its own memory, checksum included, then claims the shared slot
+ * (its sequence number made odd by compare-and-swap), copies it in and
+ * publishes it (even again, by compare-and-swap: not when another writer
+ * took the slot over meanwhile). A reader copies the slot, checks that
+ * the sequence number did not move and that the checksum matches, then
+ * every length and record type against the slot, and takes it only when
+ * the name and type are the ones asked. Anything else is a miss, and a
+ * miss only means asking the resolver. A slot left odd by a writer that
+ * died is claimed again after SHARED_STALE_MS: bytes that writer still
+ * copies can only break the checksum of the slot it lost. The slot's
+ * place and the checksum are keyed with a secret the daemon draws when
+ * it maps the table (kept in process memory, not in the table), so that
+ * names cannot be chosen to share slots or to match another's checksum.
+ * Negative answers are shared for at most SHARED_NEGATIVE_MAX seconds: a
+ * forged "no such name" would reach every connection.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include "aa_arena.h"
 #include "aa_dns_name.h"
@@ -31,18 +43,21 @@
 #define SHARED_SLOT_SIZE 4096
 #define SHARED_STALE_MS 2000	/* a writer holds a slot for microseconds */
 #define SHARED_MAGIC 0x61616e73u	/* "aans" */
+#define SHARED_NEGATIVE_MAX 60	/* seconds */
 
 struct slot_head {
 	uint32_t seq;		/* even: stable; odd: being written */
-	uint32_t magic;
+	uint32_t spare;
 	uint64_t claimed_ms;	/* when the writer claimed it (dns clock) */
-	uint64_t sum;		/* checksum of everything after it */
+	/* the body, written from the writer's own copy: */
+	uint64_t sum;		/* keyed checksum of what follows */
+	uint32_t magic;
+	uint32_t data_len;
 	uint64_t expires_ms;
 	uint16_t type;
 	uint16_t status;
 	uint16_t name_len;
 	uint16_t count;
-	uint32_t data_len;
 	char name[AA_DNS_NAME_MAX];
 };
 
@@ -66,17 +81,25 @@ struct slot {
 _Static_assert(sizeof(struct slot) == SHARED_SLOT_SIZE, "a slot is its size");
 
 static struct slot *table;	/* SHARED_SLOTS slots, or NULL: none mapped */
+static uint64_t secret;		/* keys slot places and checksums */
 
 int aa_dns_shared_start(void)
 {
+	struct timespec ts;
 	void *p;
 
 	if (table != NULL)
 		return 0;
+	if (getrandom(&secret, sizeof(secret), GRND_NONBLOCK) != (ssize_t)sizeof(secret)) {
+		clock_gettime(CLOCK_REALTIME, &ts);	/* no entropy yet: still unknown outside */
+		secret = ((uint64_t)ts.tv_nsec << 32) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 48) ^
+			 (uint64_t)(uintptr_t)&ts;
+	}
 	p = mmap(NULL, (size_t)SHARED_SLOTS * SHARED_SLOT_SIZE, PROT_READ | PROT_WRITE,
 		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
+	madvise(p, (size_t)SHARED_SLOTS * SHARED_SLOT_SIZE, MADV_DONTDUMP);
 	table = p;	/* zero pages: every seq even, every slot empty */
 	return 0;
 }
@@ -108,32 +131,46 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+/* FNV-1a started from the secret, then mixed (splitmix64's finaliser),
+ * so that neither a slot's place nor a checksum can be foretold. */
+static uint64_t keyed_end(uint64_t h)
+{
+	h ^= secret;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	return h ^ (h >> 31);
+}
+
 static uint64_t key_hash(const char *key, size_t len, enum aa_dns_type type)
 {
 	uint16_t t = (uint16_t)type;
 
-	return fnv(fnv(0xcbf29ce484222325ull, &t, sizeof(t)), key, len);
+	return keyed_end(fnv(fnv(0xcbf29ce484222325ull ^ secret, &t, sizeof(t)), key, len));
 }
 
-/* The checksum of a slot's contents after the sum itself. */
+/* The body after the sum, as far as it is used. */
+#define BODY_START offsetof(struct slot, h.magic)
+static size_t body_len(size_t data_len)
+{
+	return offsetof(struct slot, data) - BODY_START + data_len;
+}
+
+/* The keyed checksum of a slot's body (data_len already checked). */
 static uint64_t slot_sum(const struct slot *s, size_t data_len)
 {
-	const struct slot_head *h = &s->h;
-	uint64_t sum = 0xcbf29ce484222325ull;
+	const unsigned char *body = (const unsigned char *)s + BODY_START;
 
-	sum = fnv(sum, &h->expires_ms, sizeof(h->expires_ms));
-	sum = fnv(sum, &h->type, sizeof(h->type));
-	sum = fnv(sum, &h->status, sizeof(h->status));
-	sum = fnv(sum, &h->name_len, sizeof(h->name_len));
-	sum = fnv(sum, &h->count, sizeof(h->count));
-	sum = fnv(sum, &h->data_len, sizeof(h->data_len));
-	sum = fnv(sum, h->name, h->name_len <= AA_DNS_NAME_MAX ? h->name_len : 0);
-	return fnv(sum, s->data, data_len);
+	return keyed_end(fnv(0x84222325cbf29ce4ull ^ secret, body, body_len(data_len)));
 }
 
 static struct slot *slot_at(uint64_t hash, unsigned way)
 {
 	return &table[(hash + way) % SHARED_SLOTS];
+}
+
+size_t aa_dns_shared_slot(const char *key, enum aa_dns_type type)
+{
+	return (size_t)(key_hash(key, strlen(key), type) % SHARED_SLOTS);
 }
 
 /* A consistent copy of slot s into *copy: 0, or -1 while it is written. */
@@ -163,6 +200,11 @@ static int unpack(struct aa_dns *dns, const struct slot *copy, unsigned ttl_left
 			return -1;
 		memcpy(&p, copy->data + pos, sizeof(p));
 		pos += sizeof(p);
+		/* each record of the answer's type, with text exactly when the type has it */
+		if (p.type != copy->h.type || p.has_text > 1 ||
+		    p.has_text != (p.type == AA_DNS_TXT || p.type == AA_DNS_MX || p.type == AA_DNS_PTR ||
+				   p.type == AA_DNS_CNAME))
+			return -1;
 		memset(&rr[i], 0, sizeof(rr[i]));
 		rr[i].type = (enum aa_dns_type)p.type;
 		rr[i].ttl = ttl_left;
@@ -280,7 +322,7 @@ static unsigned answer_ttl(const struct aa_dns_answer *a)
 		return a->count > 0 ? ttl : 0;
 	case AA_DNS_NXDOMAIN:
 	case AA_DNS_NODATA:
-		return a->negative_ttl < ttl ? a->negative_ttl : ttl;
+		return a->negative_ttl < SHARED_NEGATIVE_MAX ? a->negative_ttl : SHARED_NEGATIVE_MAX;
 	default:
 		return 0;	/* a failure is asked again */
 	}
@@ -315,29 +357,31 @@ void aa_dns_shared_add(struct aa_dns *dns, const char *key, enum aa_dns_type typ
 	size_t len = strlen(key);
 	unsigned ttl = answer_ttl(a);
 	uint64_t hash, now;
-	struct slot *s;
+	struct slot mine, *s;
 	uint32_t seq;
 
 	if (table == NULL || ttl < 2 || len > AA_DNS_NAME_MAX || a->count > DNS_RR_MAX)
 		return;
-	hash = key_hash(key, len, type);
 	now = dns->clock(dns->clock_arg);
+	/* the whole slot in our own memory first, checksum included */
+	memset(&mine.h, 0, sizeof(mine.h));
+	mine.h.magic = SHARED_MAGIC;
+	mine.h.expires_ms = now + (uint64_t)ttl * 1000;
+	mine.h.type = (uint16_t)type;
+	mine.h.status = (uint16_t)a->status;
+	mine.h.name_len = (uint16_t)len;
+	mine.h.count = (uint16_t)a->count;
+	memcpy(mine.h.name, key, len);
+	if (pack(&mine, a) < 0)
+		return;	/* too big for a slot */
+	mine.h.sum = slot_sum(&mine, mine.h.data_len);
+	hash = key_hash(key, len, type);
 	s = pick_slot(hash, key, len, type, now);
 	if ((seq = slot_claim(s, now)) == 0)
 		return;	/* another process is writing there: ask again next time */
-	s->h.magic = SHARED_MAGIC;
-	s->h.expires_ms = now + (uint64_t)ttl * 1000;
-	s->h.type = (uint16_t)type;
-	s->h.status = (uint16_t)a->status;
-	s->h.name_len = (uint16_t)len;
-	s->h.count = (uint16_t)a->count;
-	memcpy(s->h.name, key, len);
-	if (pack(s, a) < 0) {
-		s->h.magic = 0;	/* too big for a slot: leave it empty */
-		s->h.data_len = 0;
-		s->h.count = 0;
-	}
-	s->h.sum = slot_sum(s, s->h.data_len);
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* the claim before the copy */
+	memcpy((unsigned char *)s + offsetof(struct slot, h.sum), (unsigned char *)&mine + offsetof(struct slot, h.sum),
+	       offsetof(struct slot, data) - offsetof(struct slot, h.sum) + mine.h.data_len);
 	/* publish, unless a process took the slot over meanwhile */
 	__atomic_compare_exchange_n(&s->h.seq, &seq, seq + 1, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }

@@ -42,7 +42,7 @@ static int parse_rr(struct aa_dns *dns, const ns_msg *msg, const ns_rr *rr, stru
 	char name[NS_MAXDNAME];
 
 	out->type = (enum aa_dns_type)ns_rr_type(*rr);
-	out->ttl = ns_rr_ttl(*rr);
+	out->ttl = aa_dns_ttl(ns_rr_ttl(*rr));
 	switch (out->type) {
 	case AA_DNS_A:
 		if (rdlen != 4)
@@ -95,9 +95,15 @@ static int parse_rr(struct aa_dns *dns, const ns_msg *msg, const ns_rr *rr, stru
 	return -1;
 }
 
+unsigned aa_dns_ttl(uint32_t wire)
+{
+	return wire > 0x7fffffffu ? 0 : wire;	/* RFC 2181 8: the top bit set means 0 */
+}
+
 int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len,
 			enum aa_dns_type type, struct aa_dns_answer *out)
 {
+	unsigned chain_ttl = 0x7fffffffu;	/* the lowest of the answer section: a CNAME's too */
 	ns_msg msg;
 	int count;
 
@@ -123,6 +129,8 @@ int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len
 			out->status = AA_DNS_MALFORMED;
 			return -1;
 		}
+		if (aa_dns_ttl(ns_rr_ttl(rr)) < chain_ttl)
+			chain_ttl = aa_dns_ttl(ns_rr_ttl(rr));
 		if (ns_rr_class(rr) != ns_c_in || (int)ns_rr_type(rr) != (int)type)
 			continue;	/* CNAME chain links and strays */
 		if (parse_rr(dns, &msg, &rr, &out->rr[out->count]) < 0) {
@@ -132,17 +140,31 @@ int aa_dns_parse_answer(struct aa_dns *dns, const unsigned char *buf, size_t len
 		}
 		out->count++;
 	}
+	/* an answer reached through a CNAME lasts no longer than the CNAME */
+	for (size_t i = 0; i < out->count; i++)
+		if (out->rr[i].ttl > chain_ttl)
+			out->rr[i].ttl = chain_ttl;
 	out->status = out->count > 0 ? AA_DNS_OK : AA_DNS_NODATA;
 	return 0;
 }
 
 unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len)
 {
+	unsigned chain_ttl = 0x7fffffffu;	/* a CNAME that led to the name that is not */
 	ns_msg msg;
 	int count;
 
 	if (len > DNS_ANSWER_MAX || ns_initparse(buf, (int)len, &msg) < 0)
 		return 0;
+	count = ns_msg_count(msg, ns_s_an);
+	for (int i = 0; i < count; i++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_an, i, &rr) < 0)
+			return 0;
+		if (aa_dns_ttl(ns_rr_ttl(rr)) < chain_ttl)
+			chain_ttl = aa_dns_ttl(ns_rr_ttl(rr));
+	}
 	count = ns_msg_count(msg, ns_s_ns);
 	for (int i = 0; i < count; i++) {
 		const unsigned char *rd, *end;
@@ -164,8 +186,10 @@ unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len)
 		}
 		if (end - rd != 20)
 			return 0;
-		minimum = (unsigned)rd[16] << 24 | (unsigned)rd[17] << 16 | (unsigned)rd[18] << 8 | rd[19];
-		return ns_rr_ttl(rr) < minimum ? ns_rr_ttl(rr) : minimum;
+		minimum = aa_dns_ttl((uint32_t)rd[16] << 24 | (uint32_t)rd[17] << 16 | (uint32_t)rd[18] << 8 | rd[19]);
+		if (aa_dns_ttl(ns_rr_ttl(rr)) < minimum)
+			minimum = aa_dns_ttl(ns_rr_ttl(rr));
+		return minimum < chain_ttl ? minimum : chain_ttl;
 	}
 	return 0;
 }

@@ -100,9 +100,9 @@ START_TEST(dns_shared_answer_serves_another_process_for_the_ttl_left)
 }
 END_TEST
 
-/* NXDOMAIN and NODATA are shared for their negative TTL; one without an
- * SOA, a failure, an unreadable answer or a TTL under 2 s is not; no TTL
- * runs past 300 seconds. */
+/* NXDOMAIN and NODATA are shared for their negative TTL, at most 60 s;
+ * one without an SOA, a failure, an unreadable answer or a TTL under 2 s
+ * is not; no positive TTL runs past 300 seconds. */
 START_TEST(dns_shared_negative_answers_last_their_negative_ttl_and_failures_are_never_shared)
 {
 	struct aa_dns *dns = handle();
@@ -111,6 +111,8 @@ START_TEST(dns_shared_negative_answers_last_their_negative_ttl_and_failures_are_
 
 	a = negative(AA_DNS_NXDOMAIN, 30);
 	aa_dns_shared_add(dns, "_dmarc.example", AA_DNS_TXT, &a);
+	a = negative(AA_DNS_NXDOMAIN, 3600);	/* a forged one would reach every connection: 60 s at most */
+	aa_dns_shared_add(dns, "long-negative.example", AA_DNS_TXT, &a);
 	a = negative(AA_DNS_NODATA, 10);
 	aa_dns_shared_add(dns, "nodata.example", AA_DNS_TXT, &a);
 	ck_assert_int_eq(aa_dns_shared_find(dns, "_dmarc.example", AA_DNS_TXT, &got), 0);
@@ -119,6 +121,8 @@ START_TEST(dns_shared_negative_answers_last_their_negative_ttl_and_failures_are_
 	ck_assert_uint_eq(got.negative_ttl, 30);
 	ck_assert_int_eq(aa_dns_shared_find(dns, "nodata.example", AA_DNS_TXT, &got), 0);
 	ck_assert_int_eq(got.status, AA_DNS_NODATA);
+	ck_assert_int_eq(aa_dns_shared_find(dns, "long-negative.example", AA_DNS_TXT, &got), 0);
+	ck_assert_uint_eq(got.negative_ttl, 60);
 	clock_now += 10000;
 	ck_assert_int_eq(aa_dns_shared_find(dns, "nodata.example", AA_DNS_TXT, &got), -1);
 	ck_assert_int_eq(aa_dns_shared_find(dns, "_dmarc.example", AA_DNS_TXT, &got), 0);
@@ -318,6 +322,65 @@ START_TEST(dns_shared_racing_writers_never_publish_a_mixed_answer)
 }
 END_TEST
 
+/* A writer that holds a slot past SHARED_STALE_MS (stalled, or racing the
+ * store of its claim time) is taken over while it still writes. Names
+ * that share a slot, each writer's clock jumping 3 s back and forth (so
+ * every claim it meets looks stale): a reader never gets one name's
+ * records for another. (From the attacker review of e375422.) */
+START_TEST(dns_shared_slot_taken_over_never_serves_another_names_records)
+{
+	char names[RACERS][64];
+	pid_t pids[RACERS];
+	int bad = 0, found = 0;
+	size_t first = 0;
+
+	for (int n = 0; found < RACERS && n < 1000000; n++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "_dmarc.d%d.example", n);
+		if (found == 0)
+			first = aa_dns_shared_slot(name, AA_DNS_TXT);
+		if (aa_dns_shared_slot(name, AA_DNS_TXT) == first)
+			snprintf(names[found++], sizeof(names[0]), "%s", name);
+	}
+	ck_assert_int_eq(found, RACERS);
+	for (int w = 0; w < RACERS; w++) {
+		pids[w] = fork();
+		ck_assert_int_ge(pids[w], 0);
+		if (pids[w] == 0) {
+			struct aa_dns *dns = handle();
+			uint64_t base = clock_now;
+			char mine[100];
+			int wrong = 0;
+
+			snprintf(mine, sizeof(mine), "owner=%s", names[w]);
+			for (int i = 0; i < RACE_ROUNDS * 4; i++) {
+				struct aa_dns_answer a = txt(60, mine), got;
+				const char *ask = names[(w + i) % RACERS];
+				char want[100];
+
+				clock_now = base + (uint64_t)(i & 1) * 3000;
+				aa_dns_shared_add(dns, names[w], AA_DNS_TXT, &a);
+				clock_now = base + 1500;
+				snprintf(want, sizeof(want), "owner=%s", ask);
+				if (aa_dns_shared_find(dns, ask, AA_DNS_TXT, &got) == 0 &&
+				    (got.count != 1 || got.rr[0].text == NULL || strcmp(got.rr[0].text, want) != 0))
+					wrong++;
+				aa_arena_reset(dns->arena);
+			}
+			_exit(wrong > 0);
+		}
+	}
+	for (int w = 0; w < RACERS; w++) {
+		int st;
+
+		ck_assert_int_eq(waitpid(pids[w], &st, 0), pids[w]);
+		bad += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+	}
+	ck_assert_int_eq(bad, 0);
+}
+END_TEST
+
 /* ---- the negative TTL of a response (RFC 2308 5) ---- */
 
 /* A response to "x.example TXT" with rcode and, when soa_ttl is not 0,
@@ -377,6 +440,44 @@ START_TEST(dns_negative_ttl_is_the_lower_of_the_soa_ttl_and_minimum)
 }
 END_TEST
 
+/* An answer reached through a CNAME lasts no longer than the CNAME, and a
+ * TTL with its top bit set is 0 (RFC 2181 8): positive and negative. */
+START_TEST(dns_answer_through_a_cname_lasts_no_longer_than_the_cname)
+{
+	/* x.example TXT: x.example CNAME y.example (TTL 5), y.example TXT "v" (3600) */
+	static const unsigned char pos[] = {
+		0x12, 0x34, 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 0,
+		1, 'x', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 16, 0, 1,
+		0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 5, 0, 4, 1, 'y', 0xc0, 14,
+		0xc0, 39, 0, 16, 0, 1, 0, 0, 0x0e, 0x10, 0, 2, 1, 'v',
+	};
+	/* the same CNAME, then NXDOMAIN with an SOA of TTL 60, MINIMUM 30 */
+	static const unsigned char neg[] = {
+		0x12, 0x34, 0x81, 0x83, 0, 1, 0, 1, 0, 1, 0, 0,
+		1, 'x', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0, 0, 16, 0, 1,
+		0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 5, 0, 4, 1, 'y', 0xc0, 14,
+		0xc0, 14, 0, 6, 0, 1, 0, 0, 0, 60, 0, 24, 0xc0, 14, 0xc0, 14,
+		0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 30,
+	};
+	unsigned char big[sizeof(pos)];
+	struct aa_dns *dns = handle();
+	struct aa_dns_answer a = { 0 };
+
+	ck_assert_int_eq(aa_dns_parse_answer(dns, pos, sizeof(pos), AA_DNS_TXT, &a), 0);
+	ck_assert_int_eq(a.status, AA_DNS_OK);
+	ck_assert_uint_eq(a.count, 1);
+	ck_assert_str_eq(a.rr[0].text, "v");
+	ck_assert_uint_eq(a.rr[0].ttl, 5);
+	ck_assert_uint_eq(aa_dns_negative_ttl(neg, sizeof(neg)), 5);
+	memcpy(big, pos, sizeof(pos));
+	big[33] = 0x80;	/* the CNAME's TTL: 2^31 + 5 */
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(aa_dns_parse_answer(dns, big, sizeof(big), AA_DNS_TXT, &a), 0);
+	ck_assert_uint_eq(a.rr[0].ttl, 0);
+	aa_dns_free(&dns);
+}
+END_TEST
+
 Suite *suite_dns_shared(void)
 {
 	Suite *s = suite_create("dns_shared");
@@ -390,7 +491,9 @@ Suite *suite_dns_shared(void)
 	tcase_add_test(tc, dns_shared_damaged_slot_is_a_miss_never_another_answer);
 	tcase_add_test(tc, dns_shared_slot_of_a_writer_that_died_is_taken_over);
 	tcase_add_test(tc, dns_shared_racing_writers_never_publish_a_mixed_answer);
+	tcase_add_test(tc, dns_shared_slot_taken_over_never_serves_another_names_records);
 	tcase_add_test(tc, dns_negative_ttl_is_the_lower_of_the_soa_ttl_and_minimum);
+	tcase_add_test(tc, dns_answer_through_a_cname_lasts_no_longer_than_the_cname);
 	suite_add_tcase(s, tc);
 	return s;
 }
