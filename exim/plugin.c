@@ -100,7 +100,9 @@ static int plugin_load_config(const char *path, int explicit, int by_daemon)
  * a process (OpenSSL's error strings, the DKIM library's handle, the
  * loader's bindings, the public suffix list) is every child's. Its context
  * goes with it: no resolver, socket or open file crosses the fork (the
- * DKIM library's handle, settings and callbacks only, does). */
+ * DKIM library's handle, settings and callbacks only, does). Then map the
+ * DNS answers the children share (aa_dns_shared_start()): the one thing
+ * made here that they all write. */
 static void start_libraries(void)
 {
 	static int started;

@@ -5,7 +5,7 @@
  * cached for the life of one message, counted, and mapped to one status
  * vocabulary; and all the questions of one message (SMTP transaction)
  * share a total time budget (RFC 7208 4.6.4 asks for an overall limit).
- * Two back ends: the system resolver (res_nquery with our own timeouts),
+ * Two back ends: the system resolver (res_nsend with our own timeouts),
  * or a fixed zone loaded from a text file for unit tests and the offline
  * tool.
  *
@@ -165,7 +165,7 @@ static inline int aa_dns_is_temp(enum aa_dns_status s)
 int aa_dns_rehearse_wire(struct aa_dns *dns);
 
 /* Answers shared by every process forked after this call, each served
- * for what is left of its TTL (at most 300 seconds), negative ones too:
+ * for what is left of its TTL (at most 300 seconds; negative ones, 60):
  * Exim's daemon maps the table before it forks a process per connection.
  * Only a dns whose config says shared uses it, and never the fixed zone.
  * Returns 0 (also when it is mapped already), or -1 when the memory

@@ -2,7 +2,8 @@
  *
  * core/dns is split by job: dns.c (the handle and the front: names
  * checked, cache, budget), dns_cache.c (the message's answers),
- * dns_keep.c (answers kept across messages for their TTL),
+ * dns_keep.c (answers kept across messages for their TTL), dns_shared.c
+ * (answers the daemon's processes share),
  * dns_resolve.c (the system resolver), dns_wire.c (response packets),
  * dns_zone.c (the fixed zone), dns_words.c (status and type words). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the interface is include/aa_dns.h. A name in
@@ -143,7 +144,7 @@ void aa_dns_resolver_close(struct aa_dns *dns);
  * fit or the query already has additional records. */
 int aa_dns_add_edns0(unsigned char *query, size_t len, size_t size, unsigned long options);
 
-/* The presentation form res_nquery() takes for the text name (len octets):
+/* The presentation form res_nmkquery() takes for the text name (len octets):
  * every '\' doubled, so the resolver reads no escape and the question
  * holds exactly the label octets given. Returns 0, or -1 when size is
  * too small. */
@@ -156,7 +157,7 @@ int aa_dns_escape_name(const char *name, size_t len, char *buf, size_t size);
 int aa_dns_unpack_name(const unsigned char *msg, const unsigned char *eom,
 		       const unsigned char *src, char *buf, size_t size);
 
-/* The answer section of a response packet of len bytes (as res_nquery()
+/* The answer section of a response packet of len bytes (as res_nsend()
  * returns it) for a question of type into *out, which must start zeroed:
  * the records of that type (at most 64; CNAME links and other types are
  * skipped, each record's TTL cut to the lowest in the section), else NODATA; a malformed packet or record is MALFORMED, a

@@ -1,4 +1,4 @@
-/* dns_resolve.c - the system resolver back end (res_nquery).
+/* dns_resolve.c - the system resolver back end (res_nmkquery, res_nsend).
  *
  * One question at a time through the libc resolver, with our own time
  * per try and number of tries, cut down to what is left of the
@@ -53,6 +53,7 @@ static int res_prepare(struct aa_dns *dns)
 
 int aa_dns_add_edns0(unsigned char *query, size_t len, size_t size, unsigned long options)
 {
+	enum { ARCOUNT_LOW = 11, OPT_FLAGS = 7 };	/* header byte; byte of the record */
 	static const unsigned char opt[] = {
 		0,			/* the root */
 		0, 41,			/* OPT */
@@ -64,12 +65,13 @@ int aa_dns_add_edns0(unsigned char *query, size_t len, size_t size, unsigned lon
 
 	if ((options & (RES_USE_EDNS0 | RES_USE_DNSSEC)) == 0)
 		return (int)len;
-	if (len < NS_HFIXEDSZ || size - len < sizeof(opt) || query[10] != 0 || query[11] != 0)
+	if (len < NS_HFIXEDSZ || len > size || size - len < sizeof(opt) || query[ARCOUNT_LOW - 1] != 0 ||
+	    query[ARCOUNT_LOW] != 0)
 		return -1;
 	memcpy(query + len, opt, sizeof(opt));
 	if (options & RES_USE_DNSSEC)
-		query[len + 7] = 0x80;	/* DO */
-	query[11] = 1;			/* ARCOUNT */
+		query[len + OPT_FLAGS] = 0x80;	/* DO */
+	query[ARCOUNT_LOW] = 1;
 	return (int)(len + sizeof(opt));
 }
 
@@ -118,18 +120,13 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 	if (qlen < 0 || (qlen = aa_dns_add_edns0(query, (size_t)qlen, sizeof(query), dns->res.options)) < 0)
 		return;
 	len = res_nsend(&dns->res, query, qlen, buf, DNS_ANSWER_MAX);
-	if (len >= (int)NS_HFIXEDSZ && (buf[3] & 0x0f) == ns_r_formerr && query[11] == 1) {
-		/* a server that does not know EDNS0: once more without it, as glibc does */
-		query[11] = 0;
-		len = res_nsend(&dns->res, query, qlen - 11, buf, DNS_ANSWER_MAX);
-	}
 	if (len < 0)
 		return;	/* timeouts, no server: TEMPFAIL */
 	if ((size_t)len < NS_HFIXEDSZ) {
 		out->status = AA_DNS_MALFORMED;
 		return;
 	}
-	switch (buf[3] & 0x0f) {	/* RCODE */
+	switch (buf[3] & 0x0f) {	/* RCODE; FORMERR too is TEMPFAIL, as with res_nquery() */
 	case ns_r_noerror:
 		if (aa_dns_parse_answer(dns, buf, (size_t)len, type, out) == 0 && out->status == AA_DNS_NODATA)
 			out->negative_ttl = aa_dns_negative_ttl(buf, (size_t)len);

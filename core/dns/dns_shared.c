@@ -47,8 +47,8 @@
 
 struct slot_head {
 	uint32_t seq;		/* even: stable; odd: being written */
-	uint32_t spare;
-	uint64_t claimed_ms;	/* when the writer claimed it (dns clock) */
+	uint32_t claimed_ms;	/* when the writer claimed it (dns clock, low 32 bits;
+				 * 32-bit atomics work across processes everywhere) */
 	/* the body, written from the writer's own copy: */
 	uint64_t sum;		/* keyed checksum of what follows */
 	uint32_t magic;
@@ -173,6 +173,12 @@ size_t aa_dns_shared_slot(const char *key, enum aa_dns_type type)
 	return (size_t)(key_hash(key, strlen(key), type) % SHARED_SLOTS);
 }
 
+/* The types whose records carry text (aa_dns.h): names and TXT. */
+static uint8_t type_has_text(uint16_t type)
+{
+	return type == AA_DNS_TXT || type == AA_DNS_MX || type == AA_DNS_PTR || type == AA_DNS_CNAME;
+}
+
 /* A consistent copy of slot s into *copy: 0, or -1 while it is written. */
 static int slot_read(const struct slot *s, struct slot *copy)
 {
@@ -185,7 +191,17 @@ static int slot_read(const struct slot *s, struct slot *copy)
 	return __atomic_load_n(&s->h.seq, __ATOMIC_RELAXED) == before ? 0 : -1;
 }
 
-/* The records of copy into out (in the arena), each with the TTL left. */
+/* Slot s (a reader's copy, or the table's read without the lock: a
+ * wrong guess there only costs an answer kept elsewhere) holds the name. */
+static bool slot_holds(const struct slot *s, const char *key, size_t len, enum aa_dns_type type)
+{
+	return s->h.magic == SHARED_MAGIC && s->h.name_len == len && s->h.type == (uint16_t)type &&
+	       memcmp(s->h.name, key, len) == 0;
+}
+
+/* The records of copy into out (in the arena), each with the TTL left.
+ * A slot gets here only as its writer built it (the keyed checksum held):
+ * the checks below are the last line, should a writer ever be wrong. */
 static int unpack(struct aa_dns *dns, const struct slot *copy, unsigned ttl_left, struct aa_dns_answer *out)
 {
 	size_t pos = 0, len = copy->h.data_len;
@@ -201,9 +217,7 @@ static int unpack(struct aa_dns *dns, const struct slot *copy, unsigned ttl_left
 		memcpy(&p, copy->data + pos, sizeof(p));
 		pos += sizeof(p);
 		/* each record of the answer's type, with text exactly when the type has it */
-		if (p.type != copy->h.type || p.has_text > 1 ||
-		    p.has_text != (p.type == AA_DNS_TXT || p.type == AA_DNS_MX || p.type == AA_DNS_PTR ||
-				   p.type == AA_DNS_CNAME))
+		if (p.type != copy->h.type || p.has_text != type_has_text(p.type))
 			return -1;
 		memset(&rr[i], 0, sizeof(rr[i]));
 		rr[i].type = (enum aa_dns_type)p.type;
@@ -248,8 +262,7 @@ int aa_dns_shared_find(struct aa_dns *dns, const char *key, enum aa_dns_type typ
 
 		if (slot_read(slot_at(hash, way), &copy) < 0)
 			continue;
-		if (h->magic != SHARED_MAGIC || h->type != (uint16_t)type || h->name_len != len ||
-		    memcmp(h->name, key, len) != 0 || h->data_len > SLOT_DATA_MAX || h->count > DNS_RR_MAX ||
+		if (!slot_holds(&copy, key, len, type) || h->data_len > SLOT_DATA_MAX || h->count > DNS_RR_MAX ||
 		    (h->status != AA_DNS_OK && h->status != AA_DNS_NXDOMAIN && h->status != AA_DNS_NODATA) ||
 		    (h->status == AA_DNS_OK) != (h->count > 0) || h->sum != slot_sum(&copy, h->data_len))
 			continue;
@@ -295,17 +308,19 @@ static int pack(struct slot *s, const struct aa_dns_answer *a)
 }
 
 /* Claim s for writing: its odd sequence number, or 0 when another
- * process is writing it (and has not been at it for SHARED_STALE_MS). */
+ * process is writing it and has not been at it for SHARED_STALE_MS (a
+ * claim time not in the past, wrapping counted, is a writer at work). */
 static uint32_t slot_claim(struct slot *s, uint64_t now)
 {
 	uint32_t seq = __atomic_load_n(&s->h.seq, __ATOMIC_ACQUIRE);
 	uint32_t want = seq & 1 ? seq + 2 : seq + 1;
+	uint32_t held = (uint32_t)now - __atomic_load_n(&s->h.claimed_ms, __ATOMIC_RELAXED);
 
-	if ((seq & 1) && now - __atomic_load_n(&s->h.claimed_ms, __ATOMIC_RELAXED) < SHARED_STALE_MS)
+	if ((seq & 1) && (held < SHARED_STALE_MS || held > UINT32_MAX / 2))
 		return 0;
 	if (!__atomic_compare_exchange_n(&s->h.seq, &seq, want, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return 0;
-	__atomic_store_n(&s->h.claimed_ms, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->h.claimed_ms, (uint32_t)now, __ATOMIC_RELAXED);
 	return want;
 }
 
@@ -329,14 +344,7 @@ static unsigned answer_ttl(const struct aa_dns_answer *a)
 }
 
 /* Of the two slots a name may use: the one holding it, else an empty or
- * expired one, else the one that expires first. Read without the lock:
- * a wrong guess only costs an answer kept elsewhere. */
-static bool slot_holds(const struct slot *s, const char *key, size_t len, enum aa_dns_type type)
-{
-	return s->h.magic == SHARED_MAGIC && s->h.name_len == len && s->h.type == (uint16_t)type &&
-	       memcmp(s->h.name, key, len) == 0;
-}
-
+ * expired one, else the one that expires first. */
 static struct slot *pick_slot(uint64_t hash, const char *key, size_t len, enum aa_dns_type type, uint64_t now)
 {
 	struct slot *s0 = slot_at(hash, 0), *s1 = slot_at(hash, 1);
@@ -376,6 +384,7 @@ void aa_dns_shared_add(struct aa_dns *dns, const char *key, enum aa_dns_type typ
 		return;	/* too big for a slot */
 	mine.h.sum = slot_sum(&mine, mine.h.data_len);
 	hash = key_hash(key, len, type);
+	now = dns->clock(dns->clock_arg);
 	s = pick_slot(hash, key, len, type, now);
 	if ((seq = slot_claim(s, now)) == 0)
 		return;	/* another process is writing there: ask again next time */

@@ -1,6 +1,6 @@
 /* dns_wire.c - DNS response packets (RFC 1035 4.1) into aa_dns answers.
  *
- * Reads what res_nquery() returned: the answer section's records of the
+ * Reads what res_nsend() returned: the answer section's records of the
  * type asked, names in the aa_dns text form, every length checked
  * against the packet. The records go in the dns's arena (the message's).
  */

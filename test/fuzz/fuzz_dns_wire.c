@@ -45,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&a, 0, sizeof(a));
 	a.type = type;
 	aa_dns_parse_answer(dns, data + 1, size - 1, type, &a);
+	if (aa_dns_negative_ttl(data + 1, size - 1) > 0x7fffffffu)
+		__builtin_trap();	/* a wire TTL with its top bit is 0 */
 	switch (a.status) {
 	case AA_DNS_OK:
 		if (a.count == 0 || a.count > 64)

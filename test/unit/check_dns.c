@@ -616,6 +616,8 @@ START_TEST(dns_question_has_edns0_exactly_when_the_resolver_options_ask)
 	memcpy(q, plain, (size_t)len);
 	ck_assert_int_eq(aa_dns_add_edns0(q, (size_t)len, (size_t)len + 10, RES_USE_EDNS0), -1);
 	ck_assert_int_eq(aa_dns_add_edns0(q, 5, sizeof(q), RES_USE_EDNS0), -1);
+	q[11] = 1;	/* already an additional record */
+	ck_assert_int_eq(aa_dns_add_edns0(q, (size_t)len, sizeof(q), RES_USE_EDNS0), -1);
 	res_nclose(&res);
 }
 END_TEST

@@ -148,8 +148,8 @@ START_TEST(dns_shared_negative_answers_last_their_negative_ttl_and_failures_are_
 }
 END_TEST
 
-/* Several records of every kind come back as they went in; an answer
- * too big for a slot is not shared (and leaves no half of itself). */
+/* Records of every kind come back as they went in; an answer too big for
+ * a slot is not shared. */
 START_TEST(dns_shared_keeps_every_record_field_and_refuses_what_does_not_fit)
 {
 	struct aa_dns *dns = handle();
@@ -167,6 +167,7 @@ START_TEST(dns_shared_keeps_every_record_field_and_refuses_what_does_not_fit)
 	ck_assert_int_eq(aa_dns_shared_find(dns, "a.example", AA_DNS_MX, &got), 0);
 	ck_assert_uint_eq(got.count, 3);
 	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(got.rr[i].type, AA_DNS_MX);
 		ck_assert_uint_eq(got.rr[i].pref, rr[i].pref);
 		ck_assert_uint_eq(got.rr[i].text_len, rr[i].text_len);
 		ck_assert_mem_eq(got.rr[i].text, rr[i].text, rr[i].text_len);
@@ -178,6 +179,17 @@ START_TEST(dns_shared_keeps_every_record_field_and_refuses_what_does_not_fit)
 	ck_assert_int_eq(aa_dns_shared_find(dns, "a.example", AA_DNS_AAAA, &got), 0);
 	ck_assert_mem_eq(&got.rr[0].aaaa, &addr.aaaa, sizeof(addr.aaaa));
 	ck_assert_ptr_null(got.rr[0].text);
+	addr = (struct aa_dns_rr){ .type = AA_DNS_A, .ttl = 60 };
+	memset(&addr.a, 0xc0, sizeof(addr.a));
+	a = (struct aa_dns_answer){ .status = AA_DNS_OK, .type = AA_DNS_A, .count = 1, .rr = &addr };
+	aa_dns_shared_add(dns, "a.example", AA_DNS_A, &a);
+	ck_assert_int_eq(aa_dns_shared_find(dns, "a.example", AA_DNS_A, &got), 0);
+	ck_assert_mem_eq(&got.rr[0].a, &addr.a, sizeof(addr.a));
+	a = txt(60, t1);
+	rr_one.chunks = 3;
+	aa_dns_shared_add(dns, "chunks.example", AA_DNS_TXT, &a);
+	ck_assert_int_eq(aa_dns_shared_find(dns, "chunks.example", AA_DNS_TXT, &got), 0);
+	ck_assert_uint_eq(got.rr[0].chunks, 3);
 
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'k', 4999);
@@ -224,7 +236,10 @@ START_TEST(dns_shared_damaged_slot_is_a_miss_never_another_answer)
 		}
 	}
 	ck_assert_uint_gt(misses, 100);	/* the damage was seen */
-	ck_assert_uint_gt(hits, 0);	/* the slot's unused tail is not read */
+	ck_assert_uint_gt(hits, 0);
+	slot[4095] ^= 0xff;	/* past the records: not part of the answer */
+	ck_assert_int_eq(aa_dns_shared_find(dns, "a.example", AA_DNS_TXT, &got), 0);
+	slot[4095] ^= 0xff;
 	srandom(11);
 	for (size_t i = 0; i < size; i++)
 		mem[i] = (unsigned char)random();
@@ -248,7 +263,7 @@ START_TEST(dns_shared_slot_of_a_writer_that_died_is_taken_over)
 	struct aa_dns_answer a = txt(60, text), got;
 	unsigned char *mem, *slot = NULL;
 	size_t size;
-	uint32_t seq;
+	uint32_t seq, claimed;
 
 	aa_dns_shared_add(dns, "a.example", AA_DNS_TXT, &a);
 	mem = aa_dns_shared_memory(&size);
@@ -260,7 +275,8 @@ START_TEST(dns_shared_slot_of_a_writer_that_died_is_taken_over)
 	ck_assert_uint_eq(seq & 1, 0);
 	seq++;	/* claimed by a writer that is gone */
 	memcpy(slot, &seq, sizeof(seq));
-	memcpy(slot + 8, &clock_now, sizeof(clock_now));
+	claimed = (uint32_t)clock_now;
+	memcpy(slot + 4, &claimed, sizeof(claimed));
 	ck_assert_int_eq(aa_dns_shared_find(dns, "a.example", AA_DNS_TXT, &got), -1);
 	clock_now += 1000;
 	aa_dns_shared_add(dns, "a.example", AA_DNS_TXT, &a);	/* still claimed */
@@ -478,6 +494,31 @@ START_TEST(dns_answer_through_a_cname_lasts_no_longer_than_the_cname)
 }
 END_TEST
 
+/* aa_dns_lookup() takes a shared answer without asking (no question
+ * counted, none sent); the fixed zone never writes the table. */
+START_TEST(dns_lookup_takes_the_shared_answer_and_the_zone_never_shares)
+{
+	static const char *const zone[] = { "z.example TXT v=spf1 -all", NULL };
+	struct aa_dns *dns = handle(), *z = aa_dns_new_zone();
+	char text[] = "v=spf1 ip4:192.0.2.1 -all";
+	struct aa_dns_answer a = txt(60, text), got;
+	const struct aa_dns_answer *r;
+
+	aa_dns_shared_add(dns, "s.example", AA_DNS_TXT, &a);
+	r = aa_dns_lookup(dns, "S.Example.", AA_DNS_TXT);
+	ck_assert_int_eq(r->status, AA_DNS_OK);
+	ck_assert_str_eq(r->rr[0].text, text);
+	ck_assert_uint_eq(aa_dns_queries(dns), 0);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_int_eq(aa_dns_zone_add_line(z, zone[0]), 0);
+	r = aa_dns_lookup(z, "z.example", AA_DNS_TXT);
+	ck_assert_int_eq(r->status, AA_DNS_OK);
+	ck_assert_int_eq(aa_dns_shared_find(dns, "z.example", AA_DNS_TXT, &got), -1);
+	aa_dns_free(&z);
+	aa_dns_free(&dns);
+}
+END_TEST
+
 Suite *suite_dns_shared(void)
 {
 	Suite *s = suite_create("dns_shared");
@@ -494,6 +535,7 @@ Suite *suite_dns_shared(void)
 	tcase_add_test(tc, dns_shared_slot_taken_over_never_serves_another_names_records);
 	tcase_add_test(tc, dns_negative_ttl_is_the_lower_of_the_soa_ttl_and_minimum);
 	tcase_add_test(tc, dns_answer_through_a_cname_lasts_no_longer_than_the_cname);
+	tcase_add_test(tc, dns_lookup_takes_the_shared_answer_and_the_zone_never_shares);
 	suite_add_tcase(s, tc);
 	return s;
 }
