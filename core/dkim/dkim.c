@@ -238,6 +238,7 @@ static DKIM_LIB *lib_get(void)
 		return NULL;
 	}
 	process_lib = lib;
+	aa_dkim_body_prepare();
 	return lib;
 }
 
@@ -414,6 +415,7 @@ static void verify_end(struct aa_dkim_verify *v)
 	if (v->dkim != NULL && !v->lib_unsafe)
 		dkim_free(v->dkim);
 	lib_free_all(v);	/* all of it when dkim_free() could not run */
+	aa_dkim_body_free(v);
 	v->dkim = NULL;
 	verify_open--;
 }
@@ -592,6 +594,8 @@ static void end_of_headers(struct aa_dkim_verify *v)
 		v->body_skipped = true;
 	else if (st != DKIM_STAT_OK)
 		v->lib_broken = true;
+	else if (!(v->body_ours = aa_dkim_body_begin(v)))
+		aa_dkim_body_free(v);	/* the library hashes the body */
 	/* libopendkim 2.11's dkim_siglist_setup() keeps freed and unset
 	 * pointers in its list when an allocation fails, and dkim_free()
 	 * then walks them */
@@ -605,6 +609,11 @@ static void body_flush(struct aa_dkim_verify *v)
 
 	if (v->body_len == 0)
 		return;
+	if (v->body_ours) {
+		aa_dkim_body_put(v, v->body, v->body_len);
+		v->body_len = 0;
+		return;
+	}
 	st = dkim_body(v->dkim, v->body, v->body_len);
 	if (st != DKIM_STAT_OK)
 		v->lib_broken = true;
@@ -713,6 +722,8 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	if (!v->body_skipped && !v->lib_broken) {
 		body_close(v);
 		body_flush(v);
+		if (v->body_ours)
+			aa_dkim_body_end(v);
 		if (!v->lib_broken) {
 			bool direct = aa_dkim_rsa_direct_begin();
 

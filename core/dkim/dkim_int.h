@@ -5,7 +5,7 @@
  * records), dkim_pub.c (our signing key against the published one),
  * dkim_hsel.c (the library's header selection kept in bounds) and
  * dkim_rsa_direct.c (RSA keys decoded without OpenSSL 3's decoder
- * search). Nothing here is exported from the plugin
+ * search) and dkim_body.c (the body hashes, made without the library). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the public interface is include/aa_dkim.h.
  */
 #ifndef AA_DKIM_INT_H
@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <opendkim/dkim.h>
+#include <openssl/evp.h>
 #include "aa_dkim.h"
 
 /* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
@@ -39,6 +40,32 @@ enum lib_state {
 	LIB_REFUSED,		/* dkim_header() refused it */
 };
 
+/* One canonicalization of the body and its SHA-256 (dkim_body.c): one
+ * per body canonicalization the message's signatures ask for. */
+#define DKIM_BODY_HASHES 2	/* simple, relaxed */
+
+struct dkim_body_hash {
+	dkim_canon_t canon;
+	EVP_MD_CTX *md;
+	unsigned char state;	/* relaxed: where in a line */
+	bool blank_line;	/* nothing but line ends (and CRs) on this line so far */
+	bool wrote;		/* bytes were hashed */
+	bool failed;		/* libcrypto failed, or the input was not as dkim.c gives it */
+	bool done;		/* digest holds the hash */
+	size_t blank_lines;	/* empty lines held back */
+	size_t crs;		/* simple: CRs held back */
+	unsigned int digest_len;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	size_t out_len;		/* out is last: not cleared */
+	unsigned char out[2048];	/* canonical bytes on their way to the hash */
+};
+
+enum dkim_body_verdict {
+	BODY_NOT_HASHED = 0,	/* no hash of ours: the library's comparison stands */
+	BODY_MATCH,
+	BODY_MISMATCH,
+};
+
 /* A (pointer, length) slice of the field being parsed. */
 struct slice {
 	const char *p;
@@ -59,6 +86,7 @@ struct sig_entry {
 	const char *early_reason;
 	enum key_state key;
 	const char *key_reason;
+	struct dkim_body_hash *hash;	/* its body hash, when made here */
 };
 
 union lib_block;
@@ -82,8 +110,12 @@ struct aa_dkim_verify {
 	size_t over_cap;	/* DKIM-Signature fields over AA_DKIM_SIGS_MAX */
 	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
 	char *scratch;		/* one header field in CRLF form */
+	bool body_ours;		/* the body goes to dkim_body.c, not the library */
+	size_t nhashes;
 	size_t body_len;
 	unsigned char body[DKIM_BODY_CHUNK];
+	/* from here on: not cleared by aa_dkim_verify_new() */
+	struct dkim_body_hash hashes[DKIM_BODY_HASHES];
 };
 
 /* ---- dkim_result.c ---- */
@@ -127,5 +159,26 @@ bool aa_dkim_rsa_direct_begin(void);
 void aa_dkim_rsa_direct_end(bool begun);
 /* How many times _begin() took effect in this process (tests). */
 unsigned long aa_dkim_rsa_direct_windows(void);
+
+/* ---- dkim_body.c ---- */
+
+/* After the library's end of headers: a hash for each body
+ * canonicalization the signatures it will verify ask for. false when the
+ * library must hash the body itself (l=, another algorithm, no memory):
+ * then aa_dkim_body_free() and the body goes to the library. */
+bool aa_dkim_body_begin(struct aa_dkim_verify *v);
+/* Body bytes with CRLF line ends, in any chunking. */
+void aa_dkim_body_put(struct aa_dkim_verify *v, const unsigned char *p, size_t n);
+/* After the last byte (the body ends in CRLF): the digests. */
+void aa_dkim_body_end(struct aa_dkim_verify *v);
+/* The entry's bh= against the hash made here. */
+enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e);
+void aa_dkim_body_free(struct aa_dkim_verify *v);
+/* Once per process, before the first message (the daemon's rehearsal). */
+void aa_dkim_body_prepare(void);
+/* Tests: true makes the library hash every body, as it did before;
+ * how many bodies were hashed here in this process. */
+void aa_dkim_body_to_library(bool on);
+unsigned long aa_dkim_body_hashed(void);
 
 #endif

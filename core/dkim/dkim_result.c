@@ -87,6 +87,25 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 		*reason_r = e->key_reason;
 		return AA_PERMERROR;
 	}
+	/* The library compared bh= only after the header signature verified
+	 * (it tests no body hash otherwise). When the body hash was made
+	 * here, the library hashed an empty body: its comparison, and the
+	 * errors that follow from it, give way to ours. */
+	if (v->body_ours && dkim_sig_getbh(sig) != DKIM_SIGBH_UNTESTED &&
+	    (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_UNKNOWN ||
+	     err == DKIM_SIGERROR_BADSIG || err == DKIM_SIGERROR_KEYTOOSMALL)) {
+		switch (aa_dkim_body_verdict(e)) {
+		case BODY_MATCH:	/* RFC 8301's key size: entry_result() */
+			*reason_r = "signature verified";
+			return AA_PASS;
+		case BODY_MISMATCH:
+			*reason_r = "body hash did not verify";
+			return AA_FAIL;
+		default:
+			*reason_r = "body not hashed";
+			return AA_TEMPERROR;
+		}
+	}
 	switch (err) {
 	case DKIM_SIGERROR_OK:
 	case DKIM_SIGERROR_UNKNOWN:
