@@ -39,14 +39,14 @@ static const EVP_MD *sha256(void)
 	return body_md;
 }
 
-static void out_flush(struct dkim_body_hash *h)
+static inline void out_flush(struct dkim_body_hash *h)
 {
 	if (h->out_len > 0 && EVP_DigestUpdate(h->md, h->out, h->out_len) != 1)
 		h->failed = true;
 	h->out_len = 0;
 }
 
-static void out_bytes(struct dkim_body_hash *h, const unsigned char *p, size_t n)
+static inline void out_bytes(struct dkim_body_hash *h, const unsigned char *p, size_t n)
 {
 	h->wrote = true;
 	if (h->out_len + n > sizeof(h->out))
@@ -60,7 +60,7 @@ static void out_bytes(struct dkim_body_hash *h, const unsigned char *p, size_t n
 	h->out_len += n;
 }
 
-static void out_byte(struct dkim_body_hash *h, unsigned char c)
+static inline void out_byte(struct dkim_body_hash *h, unsigned char c)
 {
 	h->wrote = true;
 	if (h->out_len == sizeof(h->out))
@@ -75,13 +75,13 @@ static void flush_blank_lines(struct dkim_body_hash *h)
 		out_bytes(h, (const unsigned char *)"\r\n", 2);
 }
 
-static bool is_wsp(unsigned char c)
+static inline bool is_wsp(unsigned char c)
 {
 	return c == ' ' || c == '\t';
 }
 
 /* Bytes that end no run of line content in relaxed mode. */
-static bool is_plain(unsigned char c)
+static inline bool is_plain(unsigned char c)
 {
 	return c != ' ' && c != '\t' && c != '\r' && c != '\n';
 }
@@ -99,14 +99,24 @@ static void relaxed(struct dkim_body_hash *h, const unsigned char *p, size_t n)
 	while (i < n) {
 		unsigned char c = p[i];
 
-		if (h->state == R_CONTENT && is_plain(c)) {
-			size_t run = i + 1;
+		if (h->state == R_CONTENT) {
+			/* Content and single spaces between content are
+			 * their own canonical form: hashed as they are. */
+			size_t run = i;
 
-			while (run < n && is_plain(p[run]))
-				run++;
-			out_bytes(h, p + i, run - i);
-			i = run;
-			continue;
+			while (run < n) {
+				if (is_plain(p[run]))
+					run++;
+				else if (p[run] == ' ' && run + 1 < n && is_plain(p[run + 1]))
+					run += 2;
+				else
+					break;
+			}
+			if (run > i) {
+				out_bytes(h, p + i, run - i);
+				i = run;
+				continue;
+			}
 		}
 		i++;
 		switch (h->state) {
