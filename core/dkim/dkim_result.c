@@ -94,8 +94,15 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 	if (v->body_ours && dkim_sig_getbh(sig) != DKIM_SIGBH_UNTESTED &&
 	    (err == DKIM_SIGERROR_OK || err == DKIM_SIGERROR_UNKNOWN ||
 	     err == DKIM_SIGERROR_BADSIG || err == DKIM_SIGERROR_KEYTOOSMALL)) {
+		dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+
 		switch (aa_dkim_body_verdict(e)) {
-		case BODY_MATCH:	/* RFC 8301's key size: entry_result() */
+		case BODY_MATCH:
+			/* the library's own key-size check runs only on a
+			 * signature whose body hash it matched: here, then */
+			if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK ||
+			    (alg != DKIM_SIGN_ED25519SHA256 && bits < DKIM_RSA_MIN_BITS))
+				return key_too_small(v, bits, reason_r);
 			*reason_r = "signature verified";
 			return AA_PASS;
 		case BODY_MISMATCH:
