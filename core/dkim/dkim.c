@@ -722,8 +722,8 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	if (!v->body_skipped && !v->lib_broken) {
 		body_close(v);
 		body_flush(v);
-		if (v->body_ours)
-			aa_dkim_body_end(v);
+		if (v->body_ours && !aa_dkim_body_end(v))
+			v->lib_broken = true;	/* undecided signatures: temperror */
 		if (!v->lib_broken) {
 			bool direct = aa_dkim_rsa_direct_begin();
 

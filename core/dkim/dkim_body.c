@@ -285,34 +285,35 @@ void aa_dkim_body_put(struct aa_dkim_verify *v, const unsigned char *p, size_t n
 	}
 }
 
-void aa_dkim_body_end(struct aa_dkim_verify *v)
+bool aa_dkim_body_end(struct aa_dkim_verify *v)
 {
+	bool all = true;
+
 	for (size_t i = 0; i < v->nhashes; i++) {
 		struct dkim_body_hash *h = &v->hashes[i];
 		unsigned int len = 0;
 
-		if (h->failed)
-			continue;
 		/* dkim.c ends the body with CRLF: anything still open is a
 		 * fault, never a hash of part of the body */
 		if (h->crs != 0 || (h->canon == DKIM_CANON_RELAXED && h->state != R_START) ||
-		    (h->canon == DKIM_CANON_SIMPLE && !h->blank_line)) {
+		    (h->canon == DKIM_CANON_SIMPLE && !h->blank_line))
 			h->failed = true;
-			continue;
-		}
-		if (h->canon == DKIM_CANON_SIMPLE && !h->wrote)
+		if (!h->failed && h->canon == DKIM_CANON_SIMPLE && !h->wrote)
 			out_bytes(h, (const unsigned char *)"\r\n", 2);	/* an empty body */
-		out_flush(h);
+		if (!h->failed)
+			out_flush(h);
 		if (h->failed || EVP_DigestFinal_ex(h->md, h->digest, &len) != 1 ||
 		    len > sizeof(h->digest)) {
 			h->failed = true;
+			all = false;
 			continue;
 		}
 		h->digest_len = len;
 		h->done = true;
 	}
-	if (v->nhashes > 0)
+	if (all && v->nhashes > 0)
 		bodies_hashed++;
+	return all;
 }
 
 enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e)
@@ -337,6 +338,8 @@ enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e)
 
 void aa_dkim_body_free(struct aa_dkim_verify *v)
 {
+	for (size_t i = 0; i < v->nsig; i++)
+		v->sigs[i].hash = NULL;
 	for (size_t i = 0; i < v->nhashes; i++) {
 		EVP_MD_CTX_free(v->hashes[i].md);
 		v->hashes[i].md = NULL;

@@ -169,8 +169,9 @@ unsigned long aa_dkim_rsa_direct_windows(void);
 bool aa_dkim_body_begin(struct aa_dkim_verify *v);
 /* Body bytes with CRLF line ends, in any chunking. */
 void aa_dkim_body_put(struct aa_dkim_verify *v, const unsigned char *p, size_t n);
-/* After the last byte (the body ends in CRLF): the digests. */
-void aa_dkim_body_end(struct aa_dkim_verify *v);
+/* After the last byte (the body ends in CRLF): the digests. false when
+ * one could not be made: verification could not run (dkim.c). */
+bool aa_dkim_body_end(struct aa_dkim_verify *v);
 /* The entry's bh= against the hash made here. */
 enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e);
 void aa_dkim_body_free(struct aa_dkim_verify *v);
