@@ -106,6 +106,9 @@ size_t aa_dns_shared_slot(const char *key, enum aa_dns_type type);
  * of any record in its answer section (a CNAME); 0 when it has no SOA or
  * is malformed. A TTL read off the wire: 0 when its top bit is set. */
 unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len);
+/* dns_wire.c: the upper 8 bits of an EDNS0 response's RCODE (RFC 6891
+ * 6.1.3: the OPT record's TTL field), 0 without an OPT record. */
+unsigned aa_dns_extended_rcode(const unsigned char *buf, size_t len);
 unsigned aa_dns_ttl(uint32_t wire);
 
 /* Drop what an answer holds (its memory stays in the arena until the

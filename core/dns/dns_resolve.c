@@ -126,7 +126,11 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 		out->status = AA_DNS_MALFORMED;
 		return;
 	}
-	switch (buf[3] & 0x0f) {	/* RCODE; FORMERR too is TEMPFAIL, as with res_nquery() */
+	/* an extended RCODE (BADVERS and the like) is no answer at all, and
+	 * its low 4 bits in the header must not pass for NXDOMAIN or NOERROR */
+	if (aa_dns_extended_rcode(buf, (size_t)len) != 0)
+		return;	/* TEMPFAIL */
+	switch (buf[3] & 0x0f) {	/* RCODE */
 	case ns_r_noerror:
 		if (aa_dns_parse_answer(dns, buf, (size_t)len, type, out) == 0 && out->status == AA_DNS_NODATA)
 			out->negative_ttl = aa_dns_negative_ttl(buf, (size_t)len);
@@ -135,7 +139,8 @@ void aa_dns_resolve(struct aa_dns *dns, const char *name, enum aa_dns_type type,
 		out->status = AA_DNS_NXDOMAIN;
 		out->negative_ttl = aa_dns_negative_ttl(buf, (size_t)len);
 		break;
-	default:	/* SERVFAIL, REFUSED, FORMERR, NOTIMP: ask again later */
+	default:	/* FORMERR, YXDOMAIN and the rest (res_nsend() itself fails on
+			 * SERVFAIL, REFUSED and NOTIMP): ask again later */
 		out->status = AA_DNS_TEMPFAIL;
 		break;
 	}

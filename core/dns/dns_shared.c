@@ -267,7 +267,9 @@ int aa_dns_shared_find(struct aa_dns *dns, const char *key, enum aa_dns_type typ
 		    (h->status == AA_DNS_OK) != (h->count > 0) || h->sum != slot_sum(&copy, h->data_len))
 			continue;
 		/* a whole second left, or it is as good as expired */
-		if (h->expires_ms < now + 1000 || h->expires_ms - now > (uint64_t)AA_DNS_KEEP_TTL_MAX * 1000)
+		if (h->expires_ms < now + 1000 ||
+		    h->expires_ms - now > (uint64_t)(h->status == AA_DNS_OK ? AA_DNS_KEEP_TTL_MAX
+									: SHARED_NEGATIVE_MAX) * 1000)
 			continue;
 		if (unpack(dns, &copy, (unsigned)((h->expires_ms - now) / 1000), out) == 0)
 			return 0;

@@ -194,6 +194,26 @@ unsigned aa_dns_negative_ttl(const unsigned char *buf, size_t len)
 	return 0;
 }
 
+unsigned aa_dns_extended_rcode(const unsigned char *buf, size_t len)
+{
+	ns_msg msg;
+	int count;
+
+	if (len > DNS_ANSWER_MAX || ns_initparse(buf, (int)len, &msg) < 0)
+		return 0;	/* unreadable: the answer's own parse says so */
+	count = ns_msg_count(msg, ns_s_ar);
+	for (int i = 0; i < count; i++) {
+		ns_rr rr;
+
+		if (ns_parserr(&msg, ns_s_ar, i, &rr) < 0)
+			return 0;
+		/* OPT: the TTL field's top byte is the RCODE's upper 8 bits */
+		if (ns_rr_type(rr) == ns_t_opt)
+			return (unsigned)(ns_rr_ttl(rr) >> 24);
+	}
+	return 0;
+}
+
 int aa_dns_rehearse_wire(struct aa_dns *dns)
 {
 	static const unsigned char packet[] = {
