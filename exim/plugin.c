@@ -126,7 +126,8 @@ static void start_libraries(void)
 		  loaded > 0 ? "loaded"
 		  : loaded < 0 ? "left to each connection (Exim's loader crashed: see the line before)"
 			       : "left to each connection (local_scan_path is not this object)",
-		  !shared ? "kept by each connection (no shared memory could be mapped)"
+		  plugin.cfg->dns.zone_file != NULL ? "from the fixed zone (dns_zone_file), never shared"
+		  : !shared ? "kept by each connection (no shared memory could be mapped)"
 		  : plugin.cfg->dns.shared ? "shared by the connections for their TTL"
 					   : "kept by each connection (dns_shared_cache = no)");
 }
