@@ -9,6 +9,7 @@
 #include "local_scan.h"
 #include "aa_exim.h"
 #include "aa_judge.h"
+#include "aa_spf.h"
 
 /* The one process-wide instance: Exim calls us from one thread. */
 static struct aa_plugin plugin;
@@ -102,7 +103,8 @@ static int plugin_load_config(const char *path, int explicit, int by_daemon)
  * goes with it: no resolver, socket or open file crosses the fork (the
  * DKIM library's handle, settings and callbacks only, does). Then map the
  * DNS answers the children share (aa_dns_shared_start()): the one thing
- * made here that they all write. */
+ * made here that they all write. What Exim's own SPF code calls in every
+ * child is bound here too (aa_spf_bind_text_setters()). */
 static void start_libraries(void)
 {
 	static int started;
@@ -117,6 +119,7 @@ static void start_libraries(void)
 		log_write(0, LOG_MAIN, "authalign: the daemon's rehearsal before it forks did not pass (%s): "
 			  "each connection starts the libraries itself", why != NULL ? why : "?");
 	loaded = plugin_load_scan_in_daemon();
+	(void)aa_spf_bind_text_setters();	/* Exim's own SPF calls, at every HELO */
 	/* mapped whatever dns_shared_cache says: each connection reads the
 	 * setting afresh, so turning it on takes no restart */
 	shared = aa_dns_shared_start() == 0;

@@ -56,6 +56,16 @@ int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn);
  * "unknown"). Returns 0, or -1 when out of memory. */
 int aa_spf_set_receiver(struct aa_ctx *ctx, const char *receiver);
 
+/* Calls, once, libspf2's setters that take the client's address as text
+ * (SPF_request_set_ipv4_str(), _ipv6_str()) on a request of its own.
+ * Exim's own SPF code calls them at every HELO, authalign never does: in
+ * the daemon, before it forks, this binds them (and what they call) in
+ * libspf2 once, instead of in every child, where the loader's first
+ * lookup touches the symbol table of each of Exim's libraries (about 14
+ * page faults a connection, measured with bench/run). Returns 0, or -1
+ * when libspf2 could not make the request. */
+int aa_spf_bind_text_setters(void);
+
 /* Value for a Received-SPF header (RFC 7208 9.1), escaped, in the arena. */
 const char *aa_spf_received_spf(struct aa_ctx *ctx, const struct aa_spf_result *r,
 				const char *ip, const char *helo, const char *receiver);

@@ -337,6 +337,18 @@ static struct aa_spf_lib *lib_get(struct aa_ctx *ctx)
 	return lib;
 }
 
+int aa_spf_bind_text_setters(void)
+{
+	SPF_request_t *req = SPF_request_new(NULL);	/* no server: nothing is checked */
+
+	if (req == NULL)
+		return -1;
+	(void)SPF_request_set_ipv4_str(req, "192.0.2.1");
+	(void)SPF_request_set_ipv6_str(req, "2001:db8::1");
+	SPF_request_free(req);
+	return 0;
+}
+
 int aa_spf_set_random(struct aa_ctx *ctx, aa_spf_random_fn *fn)
 {
 	struct aa_spf_lib *lib = lib_get(ctx);

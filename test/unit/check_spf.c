@@ -270,6 +270,24 @@ START_TEST(spf_helo_is_always_checked)
 }
 END_TEST
 
+/* The daemon's binding of the text setters Exim's own SPF code calls
+ * (exim/plugin.c) works without a server and leaves later checks as they
+ * were, before and after a context exists. */
+START_TEST(spf_binding_text_setters_leaves_checks_unchanged)
+{
+	struct aa_ctx *ctx;
+	struct aa_spf_result mf, helo;
+
+	ck_assert_int_eq(aa_spf_bind_text_setters(), 0);
+	ctx = aa_test_ctx(helo_zone);
+	ck_assert_int_eq(aa_spf_bind_text_setters(), 0);
+	ck_assert_int_eq(aa_spf_check(ctx, V4, "h.example", "u@s.example", &mf, &helo), 0);
+	ck_assert_int_eq(mf.result, AA_FAIL);
+	ck_assert_int_eq(helo.result, AA_PASS);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 START_TEST(spf_bad_client_address_gives_temperror)
 {
 	struct aa_ctx *ctx = aa_test_ctx(helo_zone);
@@ -421,6 +439,7 @@ Suite *suite_spf(void)
 	tcase_add_test(t, spf_explanation_with_hostile_bytes_gets_escaped);
 	tcase_add_test(t, spf_received_spf_has_the_rfc_7208_fields);
 	tcase_add_test(t, spf_handle_survives_many_messages);
+	tcase_add_test(t, spf_binding_text_setters_leaves_checks_unchanged);
 	suite_add_tcase(s, t);
 	return s;
 }
