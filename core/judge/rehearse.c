@@ -20,7 +20,12 @@
 #define MAIL_FROM "postmaster@rehearsal.invalid"
 
 static const char *const zone[] = {
-	"rehearsal.invalid TXT v=spf1 ip4:192.0.2.1 -all",
+	/* ip4 matches first; the rest is only compiled, so that libspf2
+	 * binds here what its compiler calls for CIDR lengths, macros and
+	 * each mechanism, not in every child */
+	"rehearsal.invalid TXT v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 a:mail.%{d}/24//64 mx/24 "
+	"include:_spf.%{d} exists:%{ir}.%{v}._spf.%{d2} ptr:%{d} -all exp=exp.%{d}",
+	"_spf.rehearsal.invalid TXT v=spf1 -all",
 	"mail.rehearsal.invalid A 192.0.2.1",
 	"mail.rehearsal.invalid TXT v=spf1 a -all",
 	"_dmarc.rehearsal.invalid TXT v=DMARC1; p=reject; adkim=s; aspf=r",
