@@ -58,10 +58,13 @@ int aa_spf_set_receiver(struct aa_ctx *ctx, const char *receiver);
 
 /* Calls, once, libspf2's setters that take the client's address as text
  * (SPF_request_set_ipv4_str(), _ipv6_str()) on a request of its own.
- * Exim's own SPF code calls them at every HELO, authalign never does: in
- * the daemon, before it forks, this binds them (and what they call) in
- * libspf2 once, instead of in every child, where the loader's first
- * lookup touches the symbol table of each of Exim's libraries. With the
+ * Exim's own SPF code calls them at every HELO (the second only for an
+ * IPv6 client), authalign never does. Exim and this object are bound at
+ * load; libspf2's own calls from them (SPF_request_set_ipv4(), _ipv6())
+ * are bound lazily, in each process that makes them. Called in the
+ * daemon, before it forks, this binds those once, instead of in every
+ * child, where the loader's first lookup touches the symbol table of
+ * each of Exim's libraries. With the
  * rehearsal's SPF record, which binds libspf2's record parser the same
  * way (core/judge/rehearse.c), 21 fewer page faults a connection in the
  * bench. Returns 0, or -1 when libspf2 could not make the request. */
