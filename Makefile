@@ -120,9 +120,13 @@ $(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h te
 # the adapter layer's files that need no Exim run in the unit tests too
 UNIT_EXIM_OBJ := $(BUILD)/exim/spf_memo.o
 $(BUILD)/test/run_unit: test/unit/run_suites.c $(BUILD)/test/unit_suites.h $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
-		$(BUILD)/libauthalign.a
+		$(BUILD)/libauthalign.a $(BUILD)/test/spf_bindings
 	$(CC) $(CFLAGS) -I$(BUILD)/test -o $@ test/unit/run_suites.c $(UNIT_OBJ) $(UNIT_EXIM_OBJ) \
 	    $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
+# run by the spf_binding suite, from beside run_unit
+$(BUILD)/test/spf_bindings: test/unit/spf_bindings.c $(BUILD)/libauthalign.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ test/unit/spf_bindings.c $(BUILD)/libauthalign.a $(LIBS)
 $(BUILD)/test/run_itest: test/unit/run_suites.c $(BUILD)/test/itest_suites.h $(ITEST_OBJ) $(BUILD)/libauthalign.a
 	$(CC) $(CFLAGS) -I$(BUILD)/test -DSUITES_HEADER='"itest_suites.h"' -o $@ test/unit/run_suites.c $(ITEST_OBJ) $(BUILD)/libauthalign.a $(LIBS) $(CHECK_LIBS)
 
