@@ -110,7 +110,7 @@ $(BUILD)/test/itest_suites.h: Makefile $(ITEST_SRC)
 	@{ for s in $(ITEST_SUITES); do echo "Suite *suite_$$s(void);"; done; \
 	   echo "#define UNIT_SUITES \\"; for s in $(ITEST_SUITES); do echo "	suite_$$s, \\"; done; echo; } > $@
 
-$(BUILD)/test/unit/%.o: test/unit/%.c $(wildcard include/*.h exim/aa_exim.h test/unit/*.h) $(VERSION_H)
+$(BUILD)/test/unit/%.o: test/unit/%.c $(CORE_HDR) $(wildcard exim/aa_exim.h test/unit/*.h) $(VERSION_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-error=unused-parameter -Itest/unit -Iexim -c $< -o $@
 $(BUILD)/test/itest/%.o: test/itest/%.c $(wildcard include/*.h test/itest/*.h test/unit/*.h) $(VERSION_H)

@@ -396,6 +396,14 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 	if (aa_dkim_key_record(a->rr[0].text, a->rr[0].text_len, (char *)buf, buflen, &why) < 0)
 		return key_perm(e, why);
 	e->key = KEY_FOUND;
+	/* checked in dkim_sig.c: the library must not decode the key again
+	 * ("no key" stops it there; dkim_result.c knows why) */
+	if (aa_dkim_sig_check(v, e, a->rr[0].text, a->rr[0].text_len))
+		return DKIM_CBSTAT_NOTFOUND;
+	/* the library decodes this key as soon as we return: with RSA's own
+	 * decoder, until dkim_eom() returns (aa_dkim_verify_finish) */
+	if (!v->direct)
+		v->direct = aa_dkim_rsa_direct_begin();
 	return DKIM_CBSTAT_CONTINUE;
 }
 
@@ -412,6 +420,8 @@ size_t aa_dkim_verify_open_count(void)
  * the message when the caller never finished). */
 static void verify_end(struct aa_dkim_verify *v)
 {
+	aa_dkim_rsa_direct_end(v->direct);	/* never left registered */
+	v->direct = false;
 	if (v->dkim != NULL && !v->lib_unsafe)
 		dkim_free(v->dkim);
 	lib_free_all(v);	/* all of it when dkim_free() could not run */
@@ -725,10 +735,9 @@ int aa_dkim_verify_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 		if (v->body_ours && !aa_dkim_body_end(v))
 			v->lib_broken = true;	/* undecided signatures: temperror */
 		if (!v->lib_broken) {
-			bool direct = aa_dkim_rsa_direct_begin();
-
 			st = dkim_eom(v->dkim, NULL);	/* fetches and decodes the keys */
-			aa_dkim_rsa_direct_end(direct);
+			aa_dkim_rsa_direct_end(v->direct);
+			v->direct = false;
 			if (!eom_ok(st))
 				v->lib_broken = true;
 		}

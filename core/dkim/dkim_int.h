@@ -5,7 +5,9 @@
  * records), dkim_pub.c (our signing key against the published one),
  * dkim_hsel.c (the library's header selection kept in bounds) and
  * dkim_rsa_direct.c (RSA keys decoded without OpenSSL 3's decoder
- * search) and dkim_body.c (the body hashes, made without the library). Nothing here is exported from the plugin
+ * search), dkim_body.c (the body hashes, made without the library) and
+ * dkim_sig.c (rsa-sha256 signatures checked here, their keys kept for
+ * the connection). Nothing here is exported from the plugin
  * (-fvisibility=hidden); the public interface is include/aa_dkim.h.
  */
 #ifndef AA_DKIM_INT_H
@@ -77,6 +79,13 @@ struct sig_tags {
 	bool duplicate;		/* a tag occurred twice (RFC 6376 3.2) */
 };
 
+/* A signature checked by dkim_sig.c rather than by the library. */
+enum own_check {
+	OWN_NONE = 0,		/* the library checked it (or nobody did) */
+	OWN_VERIFIED,		/* b= verified over the library's header hash */
+	OWN_BADSIG,		/* b= did not verify */
+};
+
 struct sig_entry {
 	struct sig_tags tags;	/* slices into field */
 	const char *field;	/* the value, a copy in the arena */
@@ -87,6 +96,9 @@ struct sig_entry {
 	enum key_state key;
 	const char *key_reason;
 	struct dkim_body_hash *hash;	/* its body hash, when made here */
+	enum own_check own;	/* checked here: the library never saw its key */
+	bool own_subdomain;	/* ... and the key's t=s refuses its i= */
+	unsigned own_bits;	/* ... with a key of this many bits */
 };
 
 union lib_block;
@@ -95,6 +107,7 @@ struct aa_dkim_verify {
 	struct aa_ctx *ctx;
 	DKIM *dkim;
 	bool lib_broken;	/* the library failed: undecided sigs are temperror */
+	bool direct;		/* RSA's own key decoder registered (dkim_rsa_direct.c) */
 	bool lib_unsafe;	/* ... and dkim_free() must not run (see finish) */
 	union lib_block *lib_blocks;	/* what the library allocated for this message */
 	struct aa_arena_hook *release;	/* frees the above if the message ends first */
@@ -145,6 +158,41 @@ int aa_dkim_key_tag(const char *text, size_t len, char tag, const char **v_r, si
  * present) allowing sha256, s= (when present) allowing email. 0, or -1
  * with *why_r. */
 int aa_dkim_key_record_check(const char *text, size_t len, const char **why_r);
+
+/* base64 (RFC 4648 4) as DKIM writes p= and b=: folding white space
+ * anywhere, padding only at the end; the unused bits of the last
+ * character are ignored, as libopendkim does. 0 with *len_r bytes in
+ * out, or -1 when it is not base64, empty, or longer than cap. */
+int aa_dkim_b64_decode(const char *v, size_t vlen, unsigned char *out, size_t cap, size_t *len_r);
+
+/* A key record for an rsa-sha256 signature written so plainly that
+ * libopendkim's reading of it and ours cannot differ: a tag list with no
+ * tag name twice in any case, v= (when present) first and DKIM1, h=
+ * (when present) of sha1 and sha256 naming sha256, k= (when present)
+ * rsa, s= (when present) allowing email, t= (when present) of the flags y
+ * and s, a p= that is not empty; no white space inside those values but
+ * p=. Anything else is left to the library. */
+struct dkim_key_plain {
+	struct slice p;		/* p=, as published */
+	bool no_subdomain;	/* t= holds s */
+};
+/* 1 when the record is plain (*out filled), 0 otherwise. */
+int aa_dkim_key_record_plain(const char *text, size_t len, struct dkim_key_plain *out);
+
+/* ---- dkim_sig.c ---- */
+
+/* From the key-lookup callback, the key record in hand: checks e's
+ * rsa-sha256 signature here when the record is plain, its body hash
+ * made here and its b= base64 (e->own is then set and the library must
+ * not get the key); false leaves the signature to the library. The
+ * decoded keys are kept for the process (one connection's messages). */
+bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
+		       const char *record, size_t len);
+/* Tests: true leaves every signature to the library, as before; how
+ * many signatures were checked here, and keys decoded, in this process. */
+void aa_dkim_sig_to_library(bool on);
+unsigned long aa_dkim_sig_checked(void);
+unsigned long aa_dkim_sig_keys_decoded(void);
 
 /* dkim_hsel.c: the library's header selection kept inside its array. */
 void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);

@@ -261,3 +261,158 @@ int aa_dkim_key_record(const char *text, size_t len, char *buf, size_t buflen,
 	}
 	return rebuild(text, len, buf, buflen, reason_r);
 }
+
+/* ---- base64, and a record plain enough to be read here ---- */
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int aa_dkim_b64_decode(const char *v, size_t vlen, unsigned char *out, size_t cap, size_t *len_r)
+{
+	unsigned long acc = 0;
+	size_t chars = 0, pad = 0, k = 0;
+
+	for (size_t i = 0; i < vlen; i++) {
+		unsigned char c = (unsigned char)v[i];
+		int d;
+
+		if (aa_is_fws(c))
+			continue;
+		if (c == '=') {
+			if (++pad > 2)
+				return -1;
+			continue;
+		}
+		d = b64_value(c);
+		if (d < 0 || pad > 0)	/* not base64, or data after padding */
+			return -1;
+		acc = acc << 6 | (unsigned long)d;
+		if (++chars % 4 == 0) {
+			if (cap - k < 3)
+				return -1;
+			out[k++] = (unsigned char)(acc >> 16);
+			out[k++] = (unsigned char)(acc >> 8);
+			out[k++] = (unsigned char)acc;
+			acc = 0;
+		}
+	}
+	if (chars == 0 || (chars + pad) % 4 != 0)
+		return -1;
+	switch (chars % 4) {
+	case 0:
+		break;
+	case 2:	/* 12 bits: one byte (the last 4 bits unused) */
+		if (cap - k < 1)
+			return -1;
+		out[k++] = (unsigned char)(acc >> 4);
+		break;
+	case 3:	/* 18 bits: two bytes */
+		if (cap - k < 2)
+			return -1;
+		out[k++] = (unsigned char)(acc >> 10);
+		out[k++] = (unsigned char)(acc >> 2);
+		break;
+	default:
+		return -1;
+	}
+	*len_r = k;
+	return 0;
+}
+
+/* Every item of a colon-separated list is one of words (NULL-ended); an
+ * empty item is not. */
+static bool list_only(struct slice list, const char *const *words)
+{
+	const char *p = list.p, *end = list.p + list.n;
+
+	for (;;) {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		const char *q = colon != NULL ? colon : end;
+		bool known = false;
+
+		for (const char *const *w = words; *w != NULL && !known; w++)
+			known = strlen(*w) == (size_t)(q - p) && memcmp(*w, p, (size_t)(q - p)) == 0;
+		if (!known)
+			return false;
+		if (colon == NULL)
+			return true;
+		p = colon + 1;
+	}
+}
+
+static bool has_space(struct slice s)
+{
+	for (size_t i = 0; i < s.n; i++)
+		if (aa_is_fws((unsigned char)s.p[i]))
+			return true;
+	return false;
+}
+
+int aa_dkim_key_record_plain(const char *text, size_t len, struct dkim_key_plain *out)
+{
+	static const char *const hashes[] = { "sha1", "sha256", NULL };
+	static const char *const flags[] = { "y", "s", NULL };
+	struct slice names[KEY_TAGS_MAX], name, value;
+	const char *p = text, *end = text + len;
+	bool have_p = false;
+	size_t n = 0;
+	int got;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end && (got = next_tag(&p, end, &name, &value)) != 0) {
+		if (got < 0 || n == KEY_TAGS_MAX)
+			return 0;
+		/* the library matches tag names in any case when it stores
+		 * them and in lower case when it reads them */
+		for (size_t i = 0; i < n; i++)
+			if (names[i].n == name.n && strncasecmp(names[i].p, name.p, name.n) == 0)
+				return 0;
+		names[n++] = name;
+		if (name.n != 1)
+			continue;
+		if (memchr("VHKSTP", *name.p, 6) != NULL)
+			return 0;
+		if (memchr("vhkst", *name.p, 5) != NULL && has_space(value))
+			return 0;
+		switch (*name.p) {
+		case 'v':
+			if (n != 1 || value.n != 5 || memcmp(value.p, "DKIM1", 5) != 0)
+				return 0;
+			break;
+		case 'h':
+			if (!list_only(value, hashes) || !list_has(value, "sha256"))
+				return 0;
+			break;
+		case 'k':
+			if (value.n != 3 || memcmp(value.p, "rsa", 3) != 0)
+				return 0;
+			break;
+		case 's':
+			if (!list_has(value, "*") && !list_has(value, "email"))
+				return 0;
+			break;
+		case 't':
+			if (!list_only(value, flags))
+				return 0;
+			out->no_subdomain = list_has(value, "s");
+			break;
+		case 'p':
+			if (value.n == 0)	/* revoked */
+				return 0;
+			out->p = value;
+			have_p = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return have_p ? 1 : 0;
+}

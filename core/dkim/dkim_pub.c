@@ -149,36 +149,7 @@ const char *aa_dkim_pub_record(struct aa_ctx *ctx, const struct aa_dkim_pub *k)
 /* p= decoded into k (its white space dropped); -1 when it is not base64. */
 static int decode_p(const char *v, size_t vlen, struct aa_dkim_pub *k)
 {
-	unsigned char clean[4 * (sizeof(k->key) / 3)];	/* decodes to at most sizeof(k->key) */
-	size_t n = 0, pad = 0;
-	int got;
-
-	for (size_t i = 0; i < vlen; i++) {
-		unsigned char c = (unsigned char)v[i];
-
-		if (aa_is_fws(c))
-			continue;
-		/* the base64 alphabet only (EVP_DecodeBlock would take '-' and
-		 * an inner '=' as bits); '=' is checked as padding below */
-		if (!aa_is_alnum(c) && c != '+' && c != '/' && c != '=')
-			return -1;
-		if (n == sizeof(clean))
-			return -1;
-		clean[n++] = c;
-	}
-	if (n == 0 || n % 4 != 0)
-		return -1;
-	pad = (clean[n - 1] == '=') + (clean[n - 2] == '=');
-	if (pad == 1 && clean[n - 2] == '=')
-		return -1;
-	for (size_t i = 0; i + pad < n; i++)
-		if (clean[i] == '=')
-			return -1;		/* '=' inside: not padding */
-	got = EVP_DecodeBlock(k->key, clean, (int)n);
-	if (got < 0 || (size_t)got < pad)
-		return -1;
-	k->len = (size_t)got - pad;
-	return 0;
+	return aa_dkim_b64_decode(v, vlen, k->key, sizeof(k->key), &k->len);
 }
 
 int aa_dkim_pub_from_record(const char *text, size_t len, struct aa_dkim_pub *k, const char **why_r)

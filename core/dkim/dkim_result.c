@@ -71,6 +71,46 @@ static enum aa_result key_too_small(struct aa_dkim_verify *v, unsigned bits, con
 	return AA_POLICY;
 }
 
+/* The body hash made here decides a header signature that verified. */
+static enum aa_result body_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
+				   unsigned bits, dkim_alg_t alg, const char **reason_r)
+{
+	switch (aa_dkim_body_verdict(e)) {
+	case BODY_MATCH:
+		/* the library's own key-size check runs only on a signature
+		 * whose body hash it matched: here, then */
+		if (alg != DKIM_SIGN_ED25519SHA256 && bits < DKIM_RSA_MIN_BITS)
+			return key_too_small(v, bits, reason_r);
+		*reason_r = "signature verified";
+		return AA_PASS;
+	case BODY_MISMATCH:
+		*reason_r = "body hash did not verify";
+		return AA_FAIL;
+	default:
+		*reason_r = "body not hashed";
+		return AA_TEMPERROR;
+	}
+}
+
+/* A signature checked in dkim_sig.c, judged as the library judges its
+ * own: the header signature, the body hash, then t=s, which the library
+ * applies to every outcome. */
+static enum aa_result own_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
+				  const char **reason_r)
+{
+	if (e->own_subdomain) {
+		*reason_r = dkim_sig_geterrorstr(DKIM_SIGERROR_SUBDOMAIN);
+		if (*reason_r == NULL)
+			*reason_r = "unusable signature";
+		return AA_PERMERROR;
+	}
+	if (e->own == OWN_BADSIG) {
+		*reason_r = "signature did not verify";
+		return AA_FAIL;
+	}
+	return body_verdict(v, e, e->own_bits, DKIM_SIGN_RSASHA256, reason_r);
+}
+
 /* The library's verdict on a signature that it processed. */
 static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 				  unsigned bits, const char **reason_r)
@@ -79,6 +119,8 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 	int err = dkim_sig_geterror(sig);
 	unsigned flags = dkim_sig_getflags(sig);
 
+	if (e->own != OWN_NONE)
+		return own_verdict(v, e, reason_r);
 	if (e->key == KEY_TEMP) {
 		*reason_r = e->key_reason;
 		return AA_TEMPERROR;
@@ -96,22 +138,9 @@ static enum aa_result lib_verdict(struct aa_dkim_verify *v, struct sig_entry *e,
 	     err == DKIM_SIGERROR_BADSIG || err == DKIM_SIGERROR_KEYTOOSMALL)) {
 		dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 
-		switch (aa_dkim_body_verdict(e)) {
-		case BODY_MATCH:
-			/* the library's own key-size check runs only on a
-			 * signature whose body hash it matched: here, then */
-			if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK ||
-			    (alg != DKIM_SIGN_ED25519SHA256 && bits < DKIM_RSA_MIN_BITS))
-				return key_too_small(v, bits, reason_r);
-			*reason_r = "signature verified";
-			return AA_PASS;
-		case BODY_MISMATCH:
-			*reason_r = "body hash did not verify";
-			return AA_FAIL;
-		default:
-			*reason_r = "body not hashed";
-			return AA_TEMPERROR;
-		}
+		if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
+			bits = 0;	/* an unknown algorithm: never a pass */
+		return body_verdict(v, e, bits, alg, reason_r);
 	}
 	switch (err) {
 	case DKIM_SIGERROR_OK:
@@ -194,8 +223,11 @@ static void entry_result(struct aa_dkim_verify *v, struct sig_entry *e,
 		out->reason = v->lib_broken ? "verifier failed" : "signature field not parsed as it reads";
 		return;
 	}
-	if (dkim_sig_getkeysize(e->lib_sig, &bits) == DKIM_STAT_OK)
-		out->key_bits = bits;
+	if (e->own != OWN_NONE)
+		bits = e->own_bits;	/* the library never had the key */
+	else if (dkim_sig_getkeysize(e->lib_sig, &bits) != DKIM_STAT_OK)
+		bits = 0;
+	out->key_bits = bits;
 	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK)
 		alg = DKIM_SIGN_UNKNOWN;
 	/* the library sizes Ed25519 keys as 0; RFC 8463 keys are 256 bits */

@@ -24,6 +24,7 @@ struct aa_test_sign {
 	bool body_simple;	/* c= .../simple, else relaxed */
 	bool with_l;		/* add l= (the whole body) */
 	bool oversign_from;	/* h= names From once more, as dkimpy does */
+	const char *signer;	/* i=, when set */
 };
 
 /* A base64 Ed25519 seed as a PEM private key, malloc'd; NULL if it is not one. */
@@ -145,6 +146,9 @@ static inline char *aa_test_sign(const struct aa_test_sign *o, const char *msg,
 			 o->body_simple ? DKIM_CANON_SIMPLE : DKIM_CANON_RELAXED,
 			 aa_test_sign_alg(o->algorithm), -1, &st);
 	if (dkim == NULL)
+		goto done;
+	if (o->signer != NULL &&
+	    (st = dkim_set_signer(dkim, (const unsigned char *)o->signer)) != DKIM_STAT_OK)
 		goto done;
 	st = aa_test_sign_feed(dkim, msg, len);
 	if (st != DKIM_STAT_OK)

@@ -1,0 +1,149 @@
+/* dkim_sig.c - rsa-sha256 header signatures checked here, each key
+ * decoded once per connection.
+ *
+ * libopendkim decodes the key of every signature afresh (its base64,
+ * then OpenSSL's SubjectPublicKeyInfo decoder, then a new Montgomery
+ * context in RSA_verify): most of the cost of a signature. Its
+ * dkim_sig_process() finishes the header hash before it asks our
+ * key-lookup callback for the record, so the callback can check the
+ * signature itself: RSA_verify() with the same hash, the same b= and the
+ * same key the library would take, a key kept (with its Montgomery
+ * context) for the process, which is one connection, and so for that
+ * connection's later messages. The callback then answers "no key", so
+ * that the library never decodes it, and dkim_result.c gives the verdict
+ * from here: the body hash made in dkim_body.c, then what the library
+ * checks after the signature (t=s against i=, the key size).
+ *
+ * Only what both read alike is taken: rsa-sha256, a body hashed here, a
+ * plain key record (dkim_key.c says which), b= and p= in strict base64,
+ * a key that is RSA in DER with nothing after it. Every other signature
+ * goes to the library as before, so verdicts never depend on which side
+ * checked (test/unit/check_dkim_sig.c compares both on every case). A
+ * key is found again by its exact DER bytes: the record itself is still
+ * looked up for every message, within its TTL (aa_dns).
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* RSA_verify(), as libopendkim calls it */
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include "dkim_int.h"
+
+/* Keys kept for the process: a connection's messages come from a few
+ * signers; a new key replaces the oldest. */
+#define KEPT_KEYS 8
+/* b= of a 16384-bit key; larger is left to the library. */
+#define SIG_MAX 2048
+
+struct kept_key {
+	size_t der_len;		/* 0: free */
+	unsigned char der[AA_DKIM_PUB_MAX];
+	RSA *rsa;
+};
+
+static struct kept_key kept[KEPT_KEYS];
+static size_t kept_next;	/* the slot a new key takes */
+static bool to_library;
+static unsigned long checked, decoded;
+
+void aa_dkim_sig_to_library(bool on)
+{
+	to_library = on;
+}
+
+unsigned long aa_dkim_sig_checked(void)
+{
+	return checked;
+}
+
+unsigned long aa_dkim_sig_keys_decoded(void)
+{
+	return decoded;
+}
+
+/* The RSA key of DER bytes, kept or decoded; NULL when they are not one
+ * RSA SubjectPublicKeyInfo and nothing more (the library's to judge). */
+static RSA *key_of(const unsigned char *der, size_t len)
+{
+	const unsigned char *in = der;
+	struct kept_key *k;
+	EVP_PKEY *pkey;
+	RSA *rsa;
+	bool direct;
+
+	for (size_t i = 0; i < KEPT_KEYS; i++)
+		if (kept[i].der_len == len && memcmp(kept[i].der, der, len) == 0)
+			return kept[i].rsa;
+	direct = aa_dkim_rsa_direct_begin();
+	pkey = d2i_PUBKEY(NULL, &in, (long)len);
+	aa_dkim_rsa_direct_end(direct);
+	decoded++;
+	rsa = pkey != NULL && in == der + len ? EVP_PKEY_get1_RSA(pkey) : NULL;
+	EVP_PKEY_free(pkey);
+	ERR_clear_error();
+	if (rsa == NULL)
+		return NULL;
+	k = &kept[kept_next];
+	kept_next = (kept_next + 1) % KEPT_KEYS;
+	RSA_free(k->rsa);
+	memcpy(k->der, der, len);
+	k->der_len = len;
+	k->rsa = rsa;
+	return rsa;
+}
+
+/* i= names d= itself (t=s, RFC 6376 3.6.1), as the library compares them. */
+static bool subdomain_refused(DKIM_SIGINFO *sig)
+{
+	const char *d = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"d");
+	const char *i = (const char *)dkim_sig_gettagvalue(sig, false, (u_char *)"i");
+	const char *at;
+
+	if (d == NULL || i == NULL)
+		return false;
+	at = strchr(i, '@');
+	return strcasecmp(at != NULL ? at + 1 : i, d) != 0;
+}
+
+bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
+		       const char *record, size_t len)
+{
+	unsigned char der[AA_DKIM_PUB_MAX], sigbytes[SIG_MAX];
+	size_t der_len, sig_len, hh_len = 0, bh_len = 0;
+	struct dkim_key_plain plain;
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+	const unsigned char *b;
+	void *hh = NULL, *bh = NULL;
+	RSA *rsa;
+	int ok;
+
+	if (to_library || !v->body_ours || e->hash == NULL || e->lib_sig == NULL)
+		return false;
+	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK || alg != DKIM_SIGN_RSASHA256)
+		return false;
+	if (dkim_sig_gethashes(e->lib_sig, &hh, &hh_len, &bh, &bh_len) != DKIM_STAT_OK ||
+	    hh == NULL || hh_len != 32)
+		return false;
+	b = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"b");
+	if (b == NULL ||
+	    aa_dkim_b64_decode((const char *)b, strlen((const char *)b), sigbytes,
+			       sizeof(sigbytes), &sig_len) < 0)
+		return false;
+	if (aa_dkim_key_record_plain(record, len, &plain) != 1 ||
+	    aa_dkim_b64_decode(plain.p.p, plain.p.n, der, sizeof(der), &der_len) < 0)
+		return false;
+	rsa = key_of(der, der_len);
+	if (rsa == NULL)
+		return false;
+	ok = RSA_verify(NID_sha256, hh, (unsigned int)hh_len, sigbytes, (unsigned int)sig_len, rsa);
+	ERR_clear_error();
+	checked++;
+	e->own = ok == 1 ? OWN_VERIFIED : OWN_BADSIG;
+	e->own_bits = 8 * (unsigned)RSA_size(rsa);
+	e->own_subdomain = plain.no_subdomain && subdomain_refused(e->lib_sig);
+	return true;
+}
