@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <string.h>
 #include <openssl/evp.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include "dkim_int.h"
 
 /* SHA-256, fetched once per process (in the daemon by its rehearsal). */
@@ -86,6 +89,43 @@ static inline bool is_plain(unsigned char c)
 	return c != ' ' && c != '\t' && c != '\r' && c != '\n';
 }
 
+/* How many bytes from p on relaxed canonicalization leaves as they are:
+ * content, and single spaces followed by content. Sixteen bytes at a
+ * time where SSE2 is (every amd64): there a byte up to 0x20 ends the run
+ * unless it is a space followed by a byte above 0x20, which stops early
+ * at the rare other control bytes; the byte-by-byte path after them
+ * hashes those as content, so the bytes hashed are the same. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+#ifdef __SSE2__
+	const __m128i space = _mm_set1_epi8(' ');
+
+	while (n - i >= 17) {	/* sixteen bytes, and the one after them */
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i next = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 1));
+		unsigned low = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, space), v));
+		unsigned low_next = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(next, space), next));
+		unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, space));
+		unsigned stop = (low & ~spaces) | (spaces & low_next);
+
+		if (stop != 0)
+			return i + (size_t)__builtin_ctz(stop);
+		i += 16;
+	}
+#endif
+	while (i < n) {
+		if (is_plain(p[i]))
+			i++;
+		else if (p[i] == ' ' && i + 1 < n && is_plain(p[i + 1]))
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
 /* Relaxed (RFC 6376 3.4.4) as libopendkim does it. States: at a line's
  * start, in blanks, after a CR, in content. Line content is hashed as it
  * comes, after the empty lines held back (the library holds the line
@@ -102,16 +142,8 @@ static void relaxed(struct dkim_body_hash *h, const unsigned char *p, size_t n)
 		if (h->state == R_CONTENT) {
 			/* Content and single spaces between content are
 			 * their own canonical form: hashed as they are. */
-			size_t run = i;
+			size_t run = i + plain_run(p + i, n - i);
 
-			while (run < n) {
-				if (is_plain(p[run]))
-					run++;
-				else if (p[run] == ' ' && run + 1 < n && is_plain(p[run + 1]))
-					run += 2;
-				else
-					break;
-			}
 			if (run > i) {
 				out_bytes(h, p + i, run - i);
 				i = run;

@@ -19,8 +19,9 @@
  * a key that is RSA in DER with nothing after it. Every other signature
  * goes to the library as before, so verdicts never depend on which side
  * checked (test/unit/check_dkim_sig.c compares both on every case). A
- * key is found again by its exact DER bytes: the record itself is still
- * looked up for every message, within its TTL (aa_dns).
+ * kept key is found again by its p= text, byte for byte: the same text
+ * is the same key, and the record itself is still looked up for every
+ * message, within its TTL (aa_dns).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED	/* RSA_verify(), as libopendkim calls it */
 #include <stdbool.h>
@@ -39,9 +40,13 @@
 /* b= of a 16384-bit key; larger is left to the library. */
 #define SIG_MAX 2048
 
+/* p= as published, white space and all: the same text is the same
+ * key. A longer one is decoded for every message. */
+#define KEPT_TEXT_MAX 2048
+
 struct kept_key {
-	size_t der_len;		/* 0: free */
-	unsigned char der[AA_DKIM_PUB_MAX];
+	size_t text_len;	/* 0: free */
+	char text[KEPT_TEXT_MAX];
 	RSA *rsa;
 };
 
@@ -65,35 +70,49 @@ unsigned long aa_dkim_sig_keys_decoded(void)
 	return decoded;
 }
 
-/* The RSA key of DER bytes, kept or decoded; NULL when they are not one
- * RSA SubjectPublicKeyInfo and nothing more (the library's to judge). */
-static RSA *key_of(const unsigned char *der, size_t len)
+/* The RSA key of p= (text[0..len)), kept or decoded; NULL when it is not
+ * base64 of one RSA SubjectPublicKeyInfo and nothing more (the library's
+ * to judge). */
+static RSA *key_of(const char *text, size_t len)
 {
+	unsigned char der[AA_DKIM_PUB_MAX];
 	const unsigned char *in = der;
+	size_t der_len;
 	struct kept_key *k;
 	EVP_PKEY *pkey;
 	RSA *rsa;
 	bool direct;
 
 	for (size_t i = 0; i < KEPT_KEYS; i++)
-		if (kept[i].der_len == len && memcmp(kept[i].der, der, len) == 0)
+		if (kept[i].text_len == len && memcmp(kept[i].text, text, len) == 0)
 			return kept[i].rsa;
+	if (aa_dkim_b64_decode(text, len, der, sizeof(der), &der_len) < 0)
+		return NULL;
 	direct = aa_dkim_rsa_direct_begin();
-	pkey = d2i_PUBKEY(NULL, &in, (long)len);
+	pkey = d2i_PUBKEY(NULL, &in, (long)der_len);
 	aa_dkim_rsa_direct_end(direct);
 	decoded++;
-	rsa = pkey != NULL && in == der + len ? EVP_PKEY_get1_RSA(pkey) : NULL;
+	rsa = pkey != NULL && in == der + der_len ? EVP_PKEY_get1_RSA(pkey) : NULL;
 	EVP_PKEY_free(pkey);
 	ERR_clear_error();
-	if (rsa == NULL)
-		return NULL;
+	if (rsa == NULL || len > KEPT_TEXT_MAX)
+		return rsa;	/* not kept: the caller frees it (key_done) */
 	k = &kept[kept_next];
 	kept_next = (kept_next + 1) % KEPT_KEYS;
 	RSA_free(k->rsa);
-	memcpy(k->der, der, len);
-	k->der_len = len;
+	memcpy(k->text, text, len);
+	k->text_len = len;
 	k->rsa = rsa;
 	return rsa;
+}
+
+/* After its use: a key that was not kept is freed. */
+static void key_done(RSA *rsa)
+{
+	for (size_t i = 0; i < KEPT_KEYS; i++)
+		if (kept[i].rsa == rsa)
+			return;
+	RSA_free(rsa);
 }
 
 /* i= names d= itself (t=s, RFC 6376 3.6.1), as the library compares them. */
@@ -112,8 +131,8 @@ static bool subdomain_refused(DKIM_SIGINFO *sig)
 bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 		       const char *record, size_t len)
 {
-	unsigned char der[AA_DKIM_PUB_MAX], sigbytes[SIG_MAX];
-	size_t der_len, sig_len, hh_len = 0, bh_len = 0;
+	unsigned char sigbytes[SIG_MAX];
+	size_t sig_len, hh_len = 0, bh_len = 0;
 	struct dkim_key_plain plain;
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 	const unsigned char *b;
@@ -133,10 +152,9 @@ bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 	    aa_dkim_b64_decode((const char *)b, strlen((const char *)b), sigbytes,
 			       sizeof(sigbytes), &sig_len) < 0)
 		return false;
-	if (aa_dkim_key_record_plain(record, len, &plain) != 1 ||
-	    aa_dkim_b64_decode(plain.p.p, plain.p.n, der, sizeof(der), &der_len) < 0)
+	if (aa_dkim_key_record_plain(record, len, &plain) != 1)
 		return false;
-	rsa = key_of(der, der_len);
+	rsa = key_of(plain.p.p, plain.p.n);
 	if (rsa == NULL)
 		return false;
 	ok = RSA_verify(NID_sha256, hh, (unsigned int)hh_len, sigbytes, (unsigned int)sig_len, rsa);
@@ -145,5 +163,6 @@ bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 	e->own = ok == 1 ? OWN_VERIFIED : OWN_BADSIG;
 	e->own_bits = 8 * (unsigned)RSA_size(rsa);
 	e->own_subdomain = plain.no_subdomain && subdomain_refused(e->lib_sig);
+	key_done(rsa);
 	return true;
 }
