@@ -398,8 +398,15 @@ static DKIM_CBSTAT dkim_key_lookup_cb(DKIM *dkim, DKIM_SIGINFO *sig,
 	e->key = KEY_FOUND;
 	/* checked in dkim_sig.c: the library must not decode the key again
 	 * ("no key" stops it there; dkim_result.c knows why) */
-	if (aa_dkim_sig_check(v, e, a->rr[0].text, a->rr[0].text_len))
+	switch (aa_dkim_sig_check(v, e, a->rr[0].text, a->rr[0].text_len)) {
+	case SIG_CHECKED:
 		return DKIM_CBSTAT_NOTFOUND;
+	case SIG_NO_MEMORY:
+		v->oom = true;
+		return key_temp(e, "out of memory");
+	default:
+		break;
+	}
 	/* the library decodes this key as soon as we return: with RSA's own
 	 * decoder, until dkim_eom() returns (aa_dkim_verify_finish) */
 	if (!v->direct)

@@ -183,16 +183,21 @@ int aa_dkim_key_record_plain(const char *text, size_t len, struct dkim_key_plain
 
 /* From the key-lookup callback, the key record in hand: checks e's
  * rsa-sha256 signature here when the record is plain, its body hash
- * made here and its b= base64 (e->own is then set and the library must
- * not get the key); false leaves the signature to the library. The
- * decoded keys are kept for the process (one connection's messages). */
-bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
-		       const char *record, size_t len);
+ * made here and its b= base64. SIG_CHECKED: e->own is set and the
+ * library must not get the key; SIG_TO_LIBRARY: the library checks it;
+ * SIG_NO_MEMORY: libcrypto ran out of memory checking it (temperror,
+ * never a fail). The decoded keys are kept for the process (one
+ * connection's messages). */
+enum sig_check { SIG_TO_LIBRARY, SIG_CHECKED, SIG_NO_MEMORY };
+enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
+				 const char *record, size_t len);
 /* Tests: true leaves every signature to the library, as before; how
  * many signatures were checked here, and keys decoded, in this process. */
 void aa_dkim_sig_to_library(bool on);
 unsigned long aa_dkim_sig_checked(void);
 unsigned long aa_dkim_sig_keys_decoded(void);
+/* Tests: the next check here fails as RSA_verify() does without memory. */
+void aa_dkim_sig_fail_next_for_memory(void);
 
 /* dkim_hsel.c: the library's header selection kept inside its array. */
 void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);
@@ -202,7 +207,7 @@ bool aa_dkim_hsel_takes_all(struct aa_dkim_verify *v, const unsigned char *h);
 /* dkim_rsa_direct.c: between _begin() and _end(begun), an RSA key record
  * is decoded by RSA's own decoder, not OpenSSL 3's decoder search (the
  * same key, some 50 times faster). _begin() returns whether it took
- * effect; the decoding is correct either way. */
+ * effect; the decoding is correct either way. Windows nest. */
 bool aa_dkim_rsa_direct_begin(void);
 void aa_dkim_rsa_direct_end(bool begun);
 /* How many times _begin() took effect in this process (tests). */

@@ -17,7 +17,8 @@
  *
  * The engine is made once per process (in the daemon by its rehearsal,
  * so every connection inherits it) and registered only between
- * aa_dkim_rsa_direct_begin() and _end(), so no other user of libcrypto
+ * aa_dkim_rsa_direct_begin() and _end() (windows nest: the outermost
+ * registers and unregisters), so no other user of libcrypto
  * in Exim's process (libpq's TLS, say) ever gets its method (once made,
  * OpenSSL's engine table stays, empty: their lookups find nothing). An
  * OpenSSL built without engines decodes as before.
@@ -33,7 +34,8 @@
 
 static ENGINE *direct_engine;
 static bool direct_failed;	/* made once and failed: not tried again */
-static unsigned long direct_windows;	/* begun and registered, for the tests */
+static unsigned long direct_windows;	/* registered, for the tests */
+static unsigned direct_depth;	/* windows begun and not ended: they nest */
 
 static int direct_pkey_meths(ENGINE *e, EVP_PKEY_METHOD **meth, const int **nids, int nid)
 {
@@ -70,15 +72,20 @@ bool aa_dkim_rsa_direct_begin(void)
 {
 	ENGINE *e = direct_engine_get();
 
-	if (e == NULL || ENGINE_register_pkey_meths(e) != 1)
+	if (e == NULL)
 		return false;
-	direct_windows++;
+	if (direct_depth == 0) {
+		if (ENGINE_register_pkey_meths(e) != 1)
+			return false;
+		direct_windows++;
+	}
+	direct_depth++;
 	return true;
 }
 
 void aa_dkim_rsa_direct_end(bool begun)
 {
-	if (begun)
+	if (begun && --direct_depth == 0)
 		ENGINE_unregister_pkey_meths(direct_engine);
 }
 

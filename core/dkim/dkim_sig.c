@@ -53,6 +53,7 @@ struct kept_key {
 static struct kept_key kept[KEPT_KEYS];
 static size_t kept_next;	/* the slot a new key takes */
 static bool to_library;
+static bool fail_for_memory;	/* tests */
 static unsigned long checked, decoded;
 
 void aa_dkim_sig_to_library(bool on)
@@ -68,6 +69,23 @@ unsigned long aa_dkim_sig_checked(void)
 unsigned long aa_dkim_sig_keys_decoded(void)
 {
 	return decoded;
+}
+
+void aa_dkim_sig_fail_next_for_memory(void)
+{
+	fail_for_memory = true;
+}
+
+/* Whether libcrypto's errors, now cleared, said it ran out of memory. */
+static bool errors_were_memory(void)
+{
+	bool memory = false;
+	unsigned long err;
+
+	while ((err = ERR_get_error()) != 0)
+		if (ERR_GET_REASON(err) == ERR_R_MALLOC_FAILURE)
+			memory = true;
+	return memory;
 }
 
 /* The RSA key of p= (text[0..len)), kept or decoded; NULL when it is not
@@ -92,17 +110,22 @@ static RSA *key_of(const char *text, size_t len)
 	pkey = d2i_PUBKEY(NULL, &in, (long)der_len);
 	aa_dkim_rsa_direct_end(direct);
 	decoded++;
-	rsa = pkey != NULL && in == der + der_len ? EVP_PKEY_get1_RSA(pkey) : NULL;
+	/* plain RSA only (an RSA-PSS key is the library's) */
+	rsa = pkey != NULL && in == der + der_len && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA ?
+	      EVP_PKEY_get1_RSA(pkey) : NULL;
 	EVP_PKEY_free(pkey);
 	ERR_clear_error();
 	if (rsa == NULL || len > KEPT_TEXT_MAX)
 		return rsa;	/* not kept: the caller frees it (key_done) */
+	/* the slot is free while it changes: were local_scan() cut short
+	 * here (Exim's timeout), no later message finds a freed key */
 	k = &kept[kept_next];
 	kept_next = (kept_next + 1) % KEPT_KEYS;
+	k->text_len = 0;
 	RSA_free(k->rsa);
+	k->rsa = rsa;
 	memcpy(k->text, text, len);
 	k->text_len = len;
-	k->rsa = rsa;
 	return rsa;
 }
 
@@ -128,8 +151,8 @@ static bool subdomain_refused(DKIM_SIGINFO *sig)
 	return strcasecmp(at != NULL ? at + 1 : i, d) != 0;
 }
 
-bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
-		       const char *record, size_t len)
+enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
+				 const char *record, size_t len)
 {
 	unsigned char sigbytes[SIG_MAX];
 	size_t sig_len, hh_len = 0, bh_len = 0;
@@ -141,28 +164,39 @@ bool aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 	int ok;
 
 	if (to_library || !v->body_ours || e->hash == NULL || e->lib_sig == NULL)
-		return false;
+		return SIG_TO_LIBRARY;
 	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK || alg != DKIM_SIGN_RSASHA256)
-		return false;
+		return SIG_TO_LIBRARY;
 	if (dkim_sig_gethashes(e->lib_sig, &hh, &hh_len, &bh, &bh_len) != DKIM_STAT_OK ||
 	    hh == NULL || hh_len != 32)
-		return false;
+		return SIG_TO_LIBRARY;
 	b = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"b");
 	if (b == NULL ||
 	    aa_dkim_b64_decode((const char *)b, strlen((const char *)b), sigbytes,
 			       sizeof(sigbytes), &sig_len) < 0)
-		return false;
+		return SIG_TO_LIBRARY;
 	if (aa_dkim_key_record_plain(record, len, &plain) != 1)
-		return false;
+		return SIG_TO_LIBRARY;
 	rsa = key_of(plain.p.p, plain.p.n);
 	if (rsa == NULL)
-		return false;
-	ok = RSA_verify(NID_sha256, hh, (unsigned int)hh_len, sigbytes, (unsigned int)sig_len, rsa);
-	ERR_clear_error();
+		return SIG_TO_LIBRARY;
+	if (fail_for_memory) {
+		fail_for_memory = false;
+		ERR_raise(ERR_LIB_RSA, ERR_R_MALLOC_FAILURE);
+		ok = 0;
+	} else {
+		ok = RSA_verify(NID_sha256, hh, (unsigned int)hh_len, sigbytes, (unsigned int)sig_len, rsa);
+	}
 	checked++;
+	/* not verified for want of memory is not "did not verify" */
+	if (ok != 1 && errors_were_memory()) {
+		key_done(rsa);
+		return SIG_NO_MEMORY;
+	}
+	ERR_clear_error();
 	e->own = ok == 1 ? OWN_VERIFIED : OWN_BADSIG;
 	e->own_bits = 8 * (unsigned)RSA_size(rsa);
 	e->own_subdomain = plain.no_subdomain && subdomain_refused(e->lib_sig);
 	key_done(rsa);
-	return true;
+	return SIG_CHECKED;
 }

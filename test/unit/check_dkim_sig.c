@@ -125,7 +125,17 @@ static bool variant_checked_here(enum variant w)
 	return w != WITH_L && w != B_LENIENT;
 }
 
+static char *signed_over(const char *in, size_t in_len, const char *key, const char *selector,
+			 enum variant w, size_t *len_r);
+
 static char *signed_message(const char *key, const char *selector, enum variant w, size_t *len_r)
+{
+	return signed_over(message, sizeof(message) - 1, key, selector, w, len_r);
+}
+
+/* in, signed once more (the new field on top, which w alters). */
+static char *signed_over(const char *in, size_t in_len, const char *key, const char *selector,
+			 enum variant w, size_t *len_r)
 {
 	struct aa_test_sign o = {
 		.key = key, .algorithm = "rsa-sha256", .domain = "example.com",
@@ -134,7 +144,7 @@ static char *signed_message(const char *key, const char *selector, enum variant 
 		.signer = w == I_SUBDOMAIN ? "alice@sub.example.com" :
 			  w == I_SAME_DOMAIN ? "alice@EXAMPLE.com" : NULL,
 	};
-	char *msg = aa_test_sign(&o, message, sizeof(message) - 1, len_r);
+	char *msg = aa_test_sign(&o, in, in_len, len_r);
 	char *b, *grown;
 
 	ck_assert_ptr_nonnull(msg);
@@ -378,6 +388,109 @@ START_TEST(dkim_sig_more_keys_than_kept_still_verify)
 }
 END_TEST
 
+/* Every signature's result, reason and key size, into out (up to n). */
+static size_t judge_all(struct aa_ctx *ctx, const char *msg, size_t len, bool by_library,
+			struct verdict *out, size_t n)
+{
+	struct aa_dkim_result r;
+	size_t k;
+
+	aa_dkim_sig_to_library(by_library);
+	aa_dkim_verify_message(ctx, msg, len, &r);
+	aa_dkim_sig_to_library(false);
+	for (k = 0; k < r.count && k < n; k++) {
+		memset(&out[k], 0, sizeof(out[k]));
+		out[k].result = r.sigs[k].result;
+		snprintf(out[k].reason, sizeof(out[k].reason), "%s", r.sigs[k].reason);
+		out[k].bits = r.sigs[k].key_bits;
+		out[k].incomplete = r.incomplete;
+	}
+	aa_ctx_end_message(ctx);
+	return r.count;
+}
+
+/* One message, three signatures: the library's (a b= only its lenient
+ * decoder reads), one checked here with a key not kept yet, the
+ * library's again; then two with one key (same d= and s=), checked here. Each gets the
+ * library's verdict, and RSA's own decoder is registered once for the
+ * whole message (windows nest: the key decoded here does not end the
+ * library's). */
+START_TEST(dkim_sig_mixed_signatures_get_the_librarys_verdicts_in_one_decoder_window)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *k2048 = aa_test_read_data("rsa2048.pem"), *k4096 = aa_test_read_data("rsa4096.pem");
+	char *pem, *p, rec[1024];
+	size_t l1, l2, l3, l4;
+	char *m1, *m2, *m3, *m4;
+	struct verdict lib[4], here[4];
+	unsigned long windows, checked;
+
+	new_key(&pem, &p);
+	snprintf(rec, sizeof(rec), "v=DKIM1; k=rsa; p=%s", p);
+	aa_test_publish_text(ctx, "fresh._domainkey.example.com", rec);
+	aa_test_publish(ctx, "la._domainkey.example.com", "rsa2048.txt");
+	aa_test_publish(ctx, "lc._domainkey.example.com", "rsa4096.txt");
+	m1 = signed_message(k4096, "lc", B_LENIENT, &l1);
+	m2 = signed_over(m1, l1, pem, "fresh", SIG_RELAXED, &l2);
+	m3 = signed_over(m2, l2, k2048, "la", B_LENIENT, &l3);
+	ck_assert_uint_eq(judge_all(ctx, m3, l3, true, lib, 4), 3);
+	windows = aa_dkim_rsa_direct_windows();
+	ck_assert_uint_eq(judge_all(ctx, m3, l3, false, here, 4), 3);
+	ck_assert_uint_eq(aa_dkim_rsa_direct_windows(), windows + 1);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(here[i].result, AA_PASS);
+		ck_assert_int_eq(lib[i].result, here[i].result);
+		ck_assert_str_eq(lib[i].reason, here[i].reason);
+		ck_assert_uint_eq(lib[i].bits, here[i].bits);
+	}
+	/* over the first two, one key's second signature (another
+	 * canonicalization): both of that key's checked here */
+	m4 = signed_over(m2, l2, pem, "fresh", SIG_SIMPLE, &l4);
+	ck_assert_uint_eq(judge_all(ctx, m4, l4, true, lib, 4), 3);
+	checked = aa_dkim_sig_checked();
+	ck_assert_uint_eq(judge_all(ctx, m4, l4, false, here, 4), 3);
+	ck_assert_uint_eq(aa_dkim_sig_checked() - checked, 2);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(here[i].result, AA_PASS);
+		ck_assert_int_eq(lib[i].result, here[i].result);
+		ck_assert_uint_eq(lib[i].bits, here[i].bits);
+	}
+	free(m1);
+	free(m2);
+	free(m3);
+	free(m4);
+	free(pem);
+	free(p);
+	free(k2048);
+	free(k4096);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* RSA_verify() failing for want of memory is not "did not verify": the
+ * signature is temperror and the result incomplete (DMARC defers), never
+ * a fail that could make a reject. */
+START_TEST(dkim_sig_check_without_memory_is_temperror_not_fail)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *key = aa_test_read_data("rsa2048.pem");
+	size_t len;
+	char *msg;
+	struct verdict v;
+
+	aa_test_publish(ctx, "oom._domainkey.example.com", "rsa2048.txt");
+	msg = signed_message(key, "oom", SIG_RELAXED, &len);
+	aa_dkim_sig_fail_next_for_memory();
+	v = judge(ctx, msg, len, false);
+	ck_assert_int_eq(v.result, AA_TEMPERROR);
+	ck_assert_int_eq(v.incomplete, 1);
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* the next one runs */
+	free(msg);
+	free(key);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* Strict base64 as DKIM writes it, and nothing looser. */
 START_TEST(dkim_b64_decode_takes_only_strict_base64)
 {
@@ -415,6 +528,8 @@ Suite *suite_dkim_sig(void)
 	tcase_add_test(tc, dkim_sig_key_is_decoded_once_for_a_connections_messages);
 	tcase_add_test(tc, dkim_sig_key_kept_follows_the_record_not_the_name);
 	tcase_add_test(tc, dkim_sig_more_keys_than_kept_still_verify);
+	tcase_add_test(tc, dkim_sig_mixed_signatures_get_the_librarys_verdicts_in_one_decoder_window);
+	tcase_add_test(tc, dkim_sig_check_without_memory_is_temperror_not_fail);
 	tcase_add_test(tc, dkim_b64_decode_takes_only_strict_base64);
 	suite_add_tcase(s, tc);
 	return s;
