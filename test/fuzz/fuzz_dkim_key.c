@@ -42,17 +42,12 @@ static size_t signed_lens[MESSAGES];
 
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 16384);
-	size_t n;
+	char *buf = aa_test_read_file(path);
 
-	if (f == NULL || buf == NULL) {
+	if (buf == NULL) {
 		fprintf(stderr, "fuzz_dkim_key: cannot read %s (run from the top directory)\n", path);
 		exit(1);
 	}
-	n = fread(buf, 1, 16383, f);
-	fclose(f);
-	buf[n] = '\0';
 	return buf;
 }
 

@@ -29,18 +29,12 @@ static const char message[] =
 
 static char *read_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = calloc(1, 8192);
-	size_t n;
+	char *buf = aa_test_read_file(path);
 
-	if (f == NULL || buf == NULL) {
+	if (buf == NULL) {
 		fprintf(stderr, "cannot read %s\n", path);
 		exit(1);
 	}
-	n = fread(buf, 1, 8191, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
 	return buf;
 }
 

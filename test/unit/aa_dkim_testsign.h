@@ -27,6 +27,26 @@ struct aa_test_sign {
 	const char *signer;	/* i=, when set */
 };
 
+/* A file read whole (at most 8 kB), without its final line ends,
+ * malloc'd; NULL when it cannot be read. */
+static inline char *aa_test_read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = f != NULL ? calloc(1, 8192) : NULL;
+	size_t n;
+
+	if (buf == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, 8191, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return buf;
+}
+
 /* A base64 Ed25519 seed as a PEM private key, malloc'd; NULL if it is not one. */
 static inline char *aa_test_seed_to_pem(const char *b64)
 {

@@ -9,6 +9,7 @@
 #include "aa_ctx.h"
 #include "aa_dns.h"
 #include "../../core/dns/dns_int.h"
+#include "aa_dkim_testsign.h"	/* aa_test_read_file() */
 
 /* A context whose DNS is a fixed zone made of the given lines
  * (aa_dns_zone_add_line format), terminated by NULL. */
@@ -50,18 +51,11 @@ static inline struct aa_ctx *aa_test_ctx_budget(const char *const *zone_lines, u
 static inline char *aa_test_read_data(const char *name)
 {
 	char path[256];
-	FILE *f;
-	char *buf = calloc(1, 8192);
-	size_t n;
+	char *buf;
 
 	snprintf(path, sizeof(path), AA_TEST_DKIM_DIR "%s", name);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "cannot read %s (run from the top directory)", path);
-	ck_assert_ptr_nonnull(buf);
-	n = fread(buf, 1, 8191, f);
-	fclose(f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
+	buf = aa_test_read_file(path);
+	ck_assert_msg(buf != NULL, "cannot read %s (run from the top directory)", path);
 	return buf;
 }
 
