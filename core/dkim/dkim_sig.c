@@ -53,7 +53,15 @@ struct kept_key {
 static struct kept_key kept[KEPT_KEYS];
 static size_t kept_next;	/* the slot a new key takes */
 static bool to_library;
-static bool fail_for_memory;	/* tests */
+static bool fail_for_memory, cut_short;	/* tests */
+/* The key being checked: still set at the next check when local_scan()
+ * was cut short inside RSA_verify() (Exim's timeout), whose first call
+ * with a key takes the key's lock: that key is then never used again. */
+static RSA *checking;
+/* Keys so forgotten, kept in sight (a cut-short check is rare; beyond
+ * these few they are simply not freed). */
+static RSA *forgotten[4];
+static size_t nforgotten;
 static unsigned long checked, decoded;
 
 void aa_dkim_sig_to_library(bool on)
@@ -74,6 +82,11 @@ unsigned long aa_dkim_sig_keys_decoded(void)
 void aa_dkim_sig_fail_next_for_memory(void)
 {
 	fail_for_memory = true;
+}
+
+void aa_dkim_sig_cut_next_short(void)
+{
+	cut_short = true;
 }
 
 /* Whether libcrypto's errors, now cleared, said it ran out of memory. */
@@ -101,6 +114,17 @@ static RSA *key_of(const char *text, size_t len)
 	RSA *rsa;
 	bool direct;
 
+	if (checking != NULL) {	/* a check cut short: forget its key (not
+				 * freed: its lock may be held) */
+		for (size_t i = 0; i < KEPT_KEYS; i++)
+			if (kept[i].rsa == checking) {
+				kept[i].text_len = 0;
+				kept[i].rsa = NULL;
+			}
+		if (nforgotten < sizeof(forgotten) / sizeof(forgotten[0]))
+			forgotten[nforgotten++] = checking;
+		checking = NULL;
+	}
 	for (size_t i = 0; i < KEPT_KEYS; i++)
 		if (kept[i].text_len == len && memcmp(kept[i].text, text, len) == 0)
 			return kept[i].rsa;
@@ -180,13 +204,18 @@ enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 	rsa = key_of(plain.p.p, plain.p.n);
 	if (rsa == NULL)
 		return SIG_TO_LIBRARY;
+	checking = rsa;
 	if (fail_for_memory) {
 		fail_for_memory = false;
 		ERR_raise(ERR_LIB_RSA, ERR_R_MALLOC_FAILURE);
 		ok = 0;
+	} else if (cut_short) {
+		cut_short = false;
+		return SIG_TO_LIBRARY;	/* as if local_scan() ended here */
 	} else {
 		ok = RSA_verify(NID_sha256, hh, (unsigned int)hh_len, sigbytes, (unsigned int)sig_len, rsa);
 	}
+	checking = NULL;
 	checked++;
 	/* not verified for want of memory is not "did not verify" */
 	if (ok != 1 && errors_were_memory()) {

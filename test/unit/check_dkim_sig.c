@@ -491,6 +491,35 @@ START_TEST(dkim_sig_check_without_memory_is_temperror_not_fail)
 }
 END_TEST
 
+/* A check cut short inside RSA_verify() (Exim's timeout ends
+ * local_scan() there; the key's lock may stay held): the next message
+ * never uses that key object again, but decodes the key afresh and
+ * passes. */
+START_TEST(dkim_sig_key_of_a_check_cut_short_is_decoded_again)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *key = aa_test_read_data("rsa2048.pem");
+	size_t len;
+	char *msg;
+	unsigned long decoded;
+
+	aa_test_publish(ctx, "cut._domainkey.example.com", "rsa2048.txt");
+	msg = signed_message(key, "cut", SIG_RELAXED, &len);
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* kept */
+	aa_dkim_sig_cut_next_short();
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* by the library */
+	decoded = aa_dkim_sig_keys_decoded();
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);
+	ck_assert_uint_eq(aa_dkim_sig_keys_decoded(), decoded + 1);
+	decoded = aa_dkim_sig_keys_decoded();
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* kept again */
+	ck_assert_uint_eq(aa_dkim_sig_keys_decoded(), decoded);
+	free(msg);
+	free(key);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* Strict base64 as DKIM writes it, and nothing looser. */
 START_TEST(dkim_b64_decode_takes_only_strict_base64)
 {
@@ -530,6 +559,7 @@ Suite *suite_dkim_sig(void)
 	tcase_add_test(tc, dkim_sig_more_keys_than_kept_still_verify);
 	tcase_add_test(tc, dkim_sig_mixed_signatures_get_the_librarys_verdicts_in_one_decoder_window);
 	tcase_add_test(tc, dkim_sig_check_without_memory_is_temperror_not_fail);
+	tcase_add_test(tc, dkim_sig_key_of_a_check_cut_short_is_decoded_again);
 	tcase_add_test(tc, dkim_b64_decode_takes_only_strict_base64);
 	suite_add_tcase(s, tc);
 	return s;
