@@ -251,18 +251,30 @@ START_TEST(dkim_sig_checked_here_gives_the_librarys_verdict_on_every_record_and_
 }
 END_TEST
 
+/* A zone with rsa2048's record at selector._domainkey.example.com and
+ * a message it signed (relaxed), malloc'd into *msg_r. */
+static struct aa_ctx *rsa2048_signed(const char *selector, char **msg_r, size_t *len_r)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *key = aa_test_read_data("rsa2048.pem");
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s._domainkey.example.com", selector);
+	aa_test_publish(ctx, name, "rsa2048.txt");
+	*msg_r = signed_message(key, selector, SIG_RELAXED, len_r);
+	free(key);
+	return ctx;
+}
+
 /* One key, decoded once for all the messages of a process (a
  * connection), and every message checked. */
 START_TEST(dkim_sig_key_is_decoded_once_for_a_connections_messages)
 {
-	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	char *key = aa_test_read_data("rsa2048.pem");
 	size_t len;
 	char *msg;
+	struct aa_ctx *ctx = rsa2048_signed("once", &msg, &len);
 	unsigned long checked, decoded;
 
-	aa_test_publish(ctx, "once._domainkey.example.com", "rsa2048.txt");
-	msg = signed_message(key, "once", SIG_RELAXED, &len);
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* the key is kept */
 	checked = aa_dkim_sig_checked();
 	decoded = aa_dkim_sig_keys_decoded();
@@ -271,7 +283,6 @@ START_TEST(dkim_sig_key_is_decoded_once_for_a_connections_messages)
 	ck_assert_uint_eq(aa_dkim_sig_checked() - checked, 5);
 	ck_assert_uint_eq(aa_dkim_sig_keys_decoded(), decoded);
 	free(msg);
-	free(key);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -472,21 +483,17 @@ END_TEST
  * a fail that could make a reject. */
 START_TEST(dkim_sig_check_without_memory_is_temperror_not_fail)
 {
-	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	char *key = aa_test_read_data("rsa2048.pem");
 	size_t len;
 	char *msg;
+	struct aa_ctx *ctx = rsa2048_signed("oom", &msg, &len);
 	struct verdict v;
 
-	aa_test_publish(ctx, "oom._domainkey.example.com", "rsa2048.txt");
-	msg = signed_message(key, "oom", SIG_RELAXED, &len);
 	aa_dkim_sig_fail_next_for_memory();
 	v = judge(ctx, msg, len, false);
 	ck_assert_int_eq(v.result, AA_TEMPERROR);
 	ck_assert_int_eq(v.incomplete, 1);
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* the next one runs */
 	free(msg);
-	free(key);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -497,14 +504,11 @@ END_TEST
  * passes. */
 START_TEST(dkim_sig_key_of_a_check_cut_short_is_decoded_again)
 {
-	struct aa_ctx *ctx = aa_test_ctx(NULL);
-	char *key = aa_test_read_data("rsa2048.pem");
 	size_t len;
 	char *msg;
+	struct aa_ctx *ctx = rsa2048_signed("cut", &msg, &len);
 	unsigned long decoded;
 
-	aa_test_publish(ctx, "cut._domainkey.example.com", "rsa2048.txt");
-	msg = signed_message(key, "cut", SIG_RELAXED, &len);
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* kept */
 	aa_dkim_sig_cut_next_short();
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* by the library */
@@ -515,7 +519,6 @@ START_TEST(dkim_sig_key_of_a_check_cut_short_is_decoded_again)
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* kept again */
 	ck_assert_uint_eq(aa_dkim_sig_keys_decoded(), decoded);
 	free(msg);
-	free(key);
 	aa_ctx_free(&ctx);
 }
 END_TEST
