@@ -66,6 +66,11 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 				     size_t len, enum aa_dmarc_mode mode,
 				     struct aa_dmarc_record *rec, const char **reason_r);
 
+/* Tests: how many times libopendmarc's parser ran in this process (a
+ * usable record met again at the same domain, in the same mode, is not
+ * parsed again). */
+unsigned long aa_dmarc_record_lib_parses(void);
+
 /* Just the psd= flag of a record, 'u' when absent or invalid. */
 char aa_dmarc_record_psd(const char *txt, size_t len);
 

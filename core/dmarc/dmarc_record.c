@@ -10,7 +10,8 @@
  * "DMARC Policy Record Format" says: it never makes the whole record a
  * permerror. Reporting tags (rua, ruf, rf, ri, fo) never decide a verdict
  * and are not given to the library; we only ask whether rua holds a
- * usable URI.
+ * usable URI. A usable record is kept for the process (one connection):
+ * a connection's messages parse each record once.
  */
 #include <opendmarc/dmarc.h>
 #include <stddef.h>
@@ -166,6 +167,32 @@ struct lib_out {
 	int p, sp, adkim, aspf, pct;
 };
 
+/* Usable records parsed in this process (one connection): the same text
+ * at the same domain in the same mode is the same record, so the
+ * messages of a connection parse each record once (the text itself is
+ * still asked of DNS, within its TTL). A slot is free (len 0) while it
+ * changes: were local_scan() cut short then, no half-written slot is
+ * ever matched. */
+#define MEMO_SLOTS 8
+#define MEMO_TEXT_MAX 512	/* longer records are parsed for every message */
+
+struct memo_slot {
+	size_t len;		/* of text; 0: free */
+	enum aa_dmarc_mode mode;
+	char domain[256];
+	char text[MEMO_TEXT_MAX];
+	struct aa_dmarc_record rec;	/* domain and raw are the caller's */
+};
+
+static struct memo_slot memo[MEMO_SLOTS];
+static size_t memo_next;
+static unsigned long lib_parses;
+
+unsigned long aa_dmarc_record_lib_parses(void)
+{
+	return lib_parses;
+}
+
 /* Run libopendmarc's parser on text. Returns its status, or -1 when it
  * could not start (no memory). */
 static int lib_parse(const char *domain, const char *text, struct lib_out *o)
@@ -173,6 +200,7 @@ static int lib_parse(const char *domain, const char *text, struct lib_out *o)
 	DMARC_POLICY_T *pctx = opendmarc_policy_connect_init((u_char *)"0.0.0.0", 0);
 	int st;
 
+	lib_parses++;
 	if (pctx == NULL)
 		return -1;
 	st = opendmarc_policy_parse_dmarc(pctx, (u_char *)domain, (u_char *)text);
@@ -302,9 +330,9 @@ static enum aa_result policy_fallback(const struct terms *t, struct aa_dmarc_rec
 	return AA_PASS;
 }
 
-enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
-				     size_t len, enum aa_dmarc_mode mode,
-				     struct aa_dmarc_record *rec, const char **reason_r)
+static enum aa_result parse(struct aa_ctx *ctx, const char *domain, const char *txt,
+			    size_t len, enum aa_dmarc_mode mode,
+			    struct aa_dmarc_record *rec, const char **reason_r)
 {
 	struct terms t;
 	struct lib_out o = { 0, 0, 0, 0, 100 };
@@ -359,6 +387,59 @@ enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, con
 	if (!policy_ok || np_bad)
 		return policy_fallback(&t, rec, mode, reason_r);
 	return AA_PASS;
+}
+
+static struct memo_slot *memo_find(const char *domain, const char *txt, size_t len,
+				   enum aa_dmarc_mode mode)
+{
+	for (size_t i = 0; i < MEMO_SLOTS; i++) {
+		struct memo_slot *m = &memo[i];
+
+		if (m->len == len && m->mode == mode && memcmp(m->text, txt, len) == 0 &&
+		    strcmp(m->domain, domain) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+static void memo_keep(const char *domain, const char *txt, size_t len, enum aa_dmarc_mode mode,
+		      const struct aa_dmarc_record *rec)
+{
+	size_t dlen = strlen(domain);
+	struct memo_slot *m;
+
+	if (len == 0 || len > MEMO_TEXT_MAX || dlen >= sizeof(m->domain))
+		return;
+	m = &memo[memo_next];
+	memo_next = (memo_next + 1) % MEMO_SLOTS;
+	m->len = 0;
+	m->mode = mode;
+	memcpy(m->domain, domain, dlen + 1);
+	memcpy(m->text, txt, len);
+	m->rec = *rec;
+	m->rec.domain = NULL;
+	m->rec.raw = NULL;
+	m->len = len;
+}
+
+enum aa_result aa_dmarc_record_parse(struct aa_ctx *ctx, const char *domain, const char *txt,
+				     size_t len, enum aa_dmarc_mode mode,
+				     struct aa_dmarc_record *rec, const char **reason_r)
+{
+	const struct memo_slot *m = domain != NULL && txt != NULL ? memo_find(domain, txt, len, mode) : NULL;
+	enum aa_result rc;
+
+	if (m != NULL) {
+		*rec = m->rec;
+		rec->domain = domain;
+		rec->raw = aa_arena_strndup(ctx->arena, txt, len);
+		*reason_r = NULL;
+		return rec->raw != NULL ? AA_PASS : AA_TEMPERROR;
+	}
+	rc = parse(ctx, domain, txt, len, mode, rec, reason_r);
+	if (rc == AA_PASS && domain != NULL && *reason_r == NULL)
+		memo_keep(domain, txt, len, mode, rec);
+	return rc;
 }
 
 char aa_dmarc_record_psd(const char *txt, size_t len)

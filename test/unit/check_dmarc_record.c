@@ -1,4 +1,5 @@
-/* check_dmarc_record.c - one DMARC record's tags: values, bad values discarded, case, space, repeats, limits. */
+/* check_dmarc_record.c - one DMARC record's tags: values, bad values discarded, case, space, repeats,
+ * limits; a usable record met again is not parsed again. */
 #include "aa_dmarc.h"
 #include "aa_test.h"
 #include "../../core/dmarc/dmarc_int.h"
@@ -155,6 +156,112 @@ START_TEST(dmarc_record_table)
 		ck_assert_str_eq(rec.domain, "example.com");
 		ck_assert_int_eq(memcmp(rec.raw, c->txt, len), 0);
 	}
+	/* met again in this process (a usable record comes from the memo):
+	 * the same verdict and the same record */
+	{
+		struct aa_dmarc_record again;
+		const char *reason2 = "unset";
+
+		ck_assert_int_eq(aa_dmarc_record_parse(ctx, "example.com", c->txt, len, c->mode, &again,
+						       &reason2), got);
+		ck_assert_msg((reason == NULL) == (reason2 == NULL) &&
+			      (reason == NULL || strcmp(reason, reason2) == 0), "%s: reason again", c->what);
+		if (got == AA_PASS) {
+			ck_assert_msg(again.p == rec.p && again.sp == rec.sp && again.np == rec.np &&
+				      again.adkim_strict == rec.adkim_strict &&
+				      again.aspf_strict == rec.aspf_strict && again.pct == rec.pct &&
+				      again.testing == rec.testing && again.psd == rec.psd,
+				      "%s: record again", c->what);
+			ck_assert_str_eq(again.domain, "example.com");
+			ck_assert_int_eq(memcmp(again.raw, c->txt, len), 0);
+		}
+	}
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+static enum aa_result parse_at(struct aa_ctx *ctx, const char *domain, const char *txt,
+			       enum aa_dmarc_mode mode, struct aa_dmarc_record *rec)
+{
+	const char *reason;
+
+	return aa_dmarc_record_parse(ctx, domain, txt, strlen(txt), mode, rec, &reason);
+}
+
+START_TEST(dmarc_record_met_again_at_the_same_domain_is_not_parsed_again)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_dmarc_record rec;
+	unsigned long n;
+
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=reject; adkim=s", R9, &rec), AA_PASS);
+	n = aa_dmarc_record_lib_parses();
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=reject; adkim=s", R9, &rec), AA_PASS);
+	ck_assert_int_eq(aa_dmarc_record_lib_parses(), n);
+	ck_assert_int_eq(rec.p, REJ);
+	ck_assert_int_eq(rec.adkim_strict, 1);
+	ck_assert_str_eq(rec.domain, "again.example");
+	/* another domain, another mode, one byte more or other: parsed */
+	ck_assert_int_eq(parse_at(ctx, "other.example", "v=DMARC1; p=reject; adkim=s", R9, &rec), AA_PASS);
+	ck_assert_uint_gt(aa_dmarc_record_lib_parses(), n);
+	n = aa_dmarc_record_lib_parses();
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=reject; adkim=s", R7, &rec), AA_PASS);
+	ck_assert_uint_gt(aa_dmarc_record_lib_parses(), n);
+	n = aa_dmarc_record_lib_parses();
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=reject; adkim=r", R9, &rec), AA_PASS);
+	ck_assert_uint_gt(aa_dmarc_record_lib_parses(), n);
+	ck_assert_int_eq(rec.adkim_strict, 0);
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=none", R9, &rec), AA_PASS);
+	ck_assert_int_eq(rec.p, NONE_P);
+	ck_assert_int_eq(parse_at(ctx, "again.example", "v=DMARC1; p=reject; adkim=s", R9, &rec), AA_PASS);
+	ck_assert_int_eq(rec.p, REJ);
+	ck_assert_int_eq(rec.adkim_strict, 1);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(dmarc_record_unusable_is_parsed_every_time)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	struct aa_dmarc_record rec;
+	const char *reason;
+	static const char txt[] = "v=DMARC1; p=bogus";
+	unsigned long n = aa_dmarc_record_lib_parses();
+
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(aa_dmarc_record_parse(ctx, "bogus.example", txt, sizeof(txt) - 1, R9, &rec,
+						       &reason), AA_NONE);
+		ck_assert_str_eq(reason, "record has an invalid policy");
+		ck_assert_uint_gt(aa_dmarc_record_lib_parses(), n);
+		n = aa_dmarc_record_lib_parses();
+	}
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
+/* Twelve domains' records, each p= by its number, more than are kept:
+ * every one read right, and the first pushed out is parsed again. */
+START_TEST(dmarc_record_more_than_are_kept_are_each_read_right)
+{
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	static const char *const policies[] = { "none", "quarantine", "reject" };
+	static const enum aa_dmarc_policy want[] = { NONE_P, QUAR, REJ };
+	struct aa_dmarc_record rec;
+	unsigned long n;
+
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 12; i++) {
+			char domain[32], txt[64];
+
+			snprintf(domain, sizeof(domain), "d%d.example", i);
+			snprintf(txt, sizeof(txt), "v=DMARC1; p=%s", policies[i % 3]);
+			ck_assert_int_eq(parse_at(ctx, domain, txt, R9, &rec), AA_PASS);
+			ck_assert_int_eq(rec.p, want[i % 3]);
+			ck_assert_str_eq(rec.domain, domain);
+		}
+	n = aa_dmarc_record_lib_parses();
+	ck_assert_int_eq(parse_at(ctx, "d0.example", "v=DMARC1; p=none", R9, &rec), AA_PASS);
+	ck_assert_uint_gt(aa_dmarc_record_lib_parses(), n);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -202,6 +309,10 @@ START_TEST(dmarc_record_without_memory_is_temperror)
 	aa_arena_reset(ctx->arena);
 	ck_assert_int_eq(aa_dmarc_record_parse(ctx, "example.com", txt, sizeof(txt) - 1, R9, &rec, &reason),
 			 AA_PASS);
+	/* the record kept: its copy for this message still needs memory */
+	aa_arena_fail_after(ctx->arena, 0, SIZE_MAX);
+	ck_assert_int_eq(aa_dmarc_record_parse(ctx, "example.com", txt, sizeof(txt) - 1, R9, &rec, &reason),
+			 AA_TEMPERROR);
 	aa_ctx_free(&ctx);
 }
 END_TEST
@@ -234,6 +345,9 @@ Suite *suite_dmarc_record(void)
 	tcase_add_loop_test(tc, dmarc_record_table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, dmarc_record_of_2048_bytes_is_read_and_one_more_is_a_permerror);
 	tcase_add_test(tc, dmarc_record_without_memory_is_temperror);
+	tcase_add_test(tc, dmarc_record_met_again_at_the_same_domain_is_not_parsed_again);
+	tcase_add_test(tc, dmarc_record_unusable_is_parsed_every_time);
+	tcase_add_test(tc, dmarc_record_more_than_are_kept_are_each_read_right);
 	tcase_add_loop_test(tc, dmarc_record_psd_reads_only_y_or_n, 0, (int)(sizeof(psds) / sizeof(psds[0])));
 	suite_add_tcase(s, tc);
 	return s;
