@@ -8,6 +8,7 @@
  * (aa_arena_on_reset), whoever resets it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -97,15 +98,33 @@ const struct aa_from *facts_from(struct aa_plugin *pl)
 	return &f->from;
 }
 
+/* A live header field is a DKIM-Signature. */
+static bool signed_message(void)
+{
+	for (const header_line *h = header_list; h != NULL; h = h->next)
+		if (!exim_header_deleted(h) && aa_dkim_is_signature_field((const char *)h->text, (size_t)h->slen))
+			return true;
+	return false;
+}
+
 /* Feed every live header and the body (spool data file) to DKIM. A
  * verifier that cannot start or a spool that cannot be read leaves the
- * result incomplete (dkim=temperror, DMARC defers), never dkim=none. */
+ * result incomplete (dkim=temperror, DMARC defers), never dkim=none; a
+ * message with no signature field at all is dkim=none at once. */
 static void verify_dkim(struct aa_ctx *ctx, int fd, struct aa_dkim_result *r)
 {
-	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
-	char *buf = aa_arena_alloc_uninit(ctx->arena, BODY_CHUNK);	/* read() fills it */
+	struct aa_dkim_verify *v;
+	char *buf;
 	ssize_t n;
 
+	/* no signature field: no signature (the verifier's own answer for
+	 * such a message), without starting it or reading the spool */
+	if (!signed_message()) {
+		memset(r, 0, sizeof(*r));
+		return;
+	}
+	v = aa_dkim_verify_new(ctx);
+	buf = aa_arena_alloc_uninit(ctx->arena, BODY_CHUNK);	/* read() fills it */
 	if (v == NULL || buf == NULL) {
 		aa_log(ctx, AA_LOG_PANIC, "cannot start DKIM verification");
 		aa_dkim_verify_abort(&v, r);

@@ -55,6 +55,12 @@ struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx);
  * without its final line end. */
 int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t len);
 
+/* 1 when the field is one aa_dkim_verify_header() takes for a
+ * DKIM-Signature (its name in any case, blanks before the colon allowed,
+ * as Exim allows them): a message with none has nothing to verify and
+ * its result is no signature at all (count 0). */
+int aa_dkim_is_signature_field(const char *field, size_t len);
+
 /* Body bytes in any chunking, LF or CRLF line ends. */
 int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len);
 

@@ -559,6 +559,16 @@ static bool signature_field(struct aa_dkim_verify *v, const char *f, size_t len,
 	return fits;
 }
 
+static bool signature_name(const char *field, size_t name_len)
+{
+	return name_len == 14 && strncasecmp(field, "DKIM-Signature", 14) == 0;
+}
+
+int aa_dkim_is_signature_field(const char *field, size_t len)
+{
+	return field != NULL && signature_name(field, field_name_len(field, len));
+}
+
 int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t len)
 {
 	struct sig_entry *e = NULL;
@@ -569,7 +579,7 @@ int aa_dkim_verify_header(struct aa_dkim_verify *v, const char *field, size_t le
 	if (v == NULL || v->eoh_done)
 		return -1;
 	name_len = field_name_len(field, len);
-	if (name_len == 14 && strncasecmp(field, "DKIM-Signature", 14) == 0) {
+	if (signature_name(field, name_len)) {
 		if (!signature_field(v, field, len, name_len, &e))
 			return 0;
 	} else if (len > DKIM_FIELD_MAX || v->fields >= DKIM_FIELDS_MAX ||

@@ -639,6 +639,38 @@ START_TEST(dkim_no_signature_counts_zero)
 }
 END_TEST
 
+/* What counts as a signature field (a message with none is not given to
+ * the verifier by the Exim side) is exactly what the verifier reports. */
+static const struct {
+	const char *field;
+	int signature;
+} signature_fields[] = {
+	{ "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=k; h=from; bh=AA==; b=AA==", 1 },
+	{ "dkim-signature: v=1; a=rsa-sha256; d=example.com; s=k; h=from; bh=AA==; b=AA==", 1 },
+	{ "DKIM-Signature\t: v=1; a=rsa-sha256; d=example.com; s=k; h=from; bh=AA==; b=AA==", 1 },
+	{ "DKIM-Signature : garbage", 1 },
+	{ "DKIM-Signature:", 1 },
+	{ "DKIM-Signatures: v=1; a=rsa-sha256; d=example.com; s=k; h=from; bh=AA==; b=AA==", 0 },
+	{ "X-DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=k; h=from; bh=AA==; b=AA==", 0 },
+	{ "DKIM-Signatur: v=1", 0 },
+	{ "DKIM-Signature v=1; no colon", 0 },
+};
+
+START_TEST(dkim_signature_fields_are_told_apart_as_the_verifier_reports_them)
+{
+	struct aa_ctx *ctx = keys_ctx();
+	struct aa_dkim_result r;
+	const char *f = signature_fields[_i].field;
+	char msg[512];
+	int n = snprintf(msg, sizeof(msg), "From: a@example.com\n%s\n\nbody\n", f);
+
+	ck_assert_int_eq(aa_dkim_is_signature_field(f, strlen(f)), signature_fields[_i].signature);
+	aa_dkim_verify_message(ctx, msg, (size_t)n, &r);
+	ck_assert_msg((r.count > 0) == signature_fields[_i].signature, "%s: %zu results", f, r.count);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* Feed a message field by field and the body in chunks of `step`
  * bytes starting at offset `first` of the body. */
 static void stream(struct aa_dkim_verify *v, const char *msg, size_t len,
@@ -1236,6 +1268,8 @@ Suite *suite_dkim(void)
 			    sizeof(odd_names) / sizeof(odd_names[0]));
 	tcase_add_test(tc, dkim_oversized_signature_field_is_permerror);
 	tcase_add_test(tc, dkim_no_signature_counts_zero);
+	tcase_add_loop_test(tc, dkim_signature_fields_are_told_apart_as_the_verifier_reports_them, 0,
+			    (int)(sizeof(signature_fields) / sizeof(signature_fields[0])));
 	tcase_add_test(tc, dkim_chunk_boundary_between_cr_and_lf);
 	tcase_add_test(tc, dkim_long_body_verifies_in_any_chunking);
 	tcase_add_test(tc, dkim_body_without_final_line_end_verifies);
