@@ -146,9 +146,11 @@ static RSA *key_of(const char *text, size_t len)
 	k = &kept[kept_next];
 	kept_next = (kept_next + 1) % KEPT_KEYS;
 	k->text_len = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* stores in this order, for a signal handler */
 	RSA_free(k->rsa);
 	k->rsa = rsa;
 	memcpy(k->text, text, len);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	k->text_len = len;
 	return rsa;
 }

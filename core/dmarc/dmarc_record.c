@@ -395,7 +395,7 @@ static struct memo_slot *memo_find(const char *domain, const char *txt, size_t l
 	for (size_t i = 0; i < MEMO_SLOTS; i++) {
 		struct memo_slot *m = &memo[i];
 
-		if (m->len == len && m->mode == mode && memcmp(m->text, txt, len) == 0 &&
+		if (m->len != 0 && m->len == len && m->mode == mode && memcmp(m->text, txt, len) == 0 &&
 		    strcmp(m->domain, domain) == 0)
 			return m;
 	}
@@ -413,12 +413,16 @@ static void memo_keep(const char *domain, const char *txt, size_t len, enum aa_d
 	m = &memo[memo_next];
 	memo_next = (memo_next + 1) % MEMO_SLOTS;
 	m->len = 0;
+	/* the stores stay in this order for a signal handler (Exim's
+	 * timeout): free first, filled, then in use */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	m->mode = mode;
 	memcpy(m->domain, domain, dlen + 1);
 	memcpy(m->text, txt, len);
 	m->rec = *rec;
 	m->rec.domain = NULL;
 	m->rec.raw = NULL;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	m->len = len;
 }
 
