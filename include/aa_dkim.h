@@ -64,6 +64,26 @@ int aa_dkim_is_signature_field(const char *field, size_t len);
 /* Body bytes in any chunking, LF or CRLF line ends. */
 int aa_dkim_verify_body(struct aa_dkim_verify *v, const char *data, size_t len);
 
+/* One header field, name and value, as aa_dkim_verify_header() takes it. */
+struct aa_dkim_field {
+	const char *text;
+	size_t len;
+};
+
+/* A message whose header fields are all in hand (fields[0..n), in
+ * order): when every DKIM-Signature among them is a plainly written
+ * rsa-sha256 signature and every field reads alike to authalign and to
+ * libopendkim, a verification without the library (core/dkim/dkim_own.c);
+ * else NULL, and the message takes aa_dkim_verify_new(). The fields are
+ * copied. Then the body through aa_dkim_verify_body(). */
+struct aa_dkim_verify *aa_dkim_verify_new_own(struct aa_ctx *ctx, const struct aa_dkim_field *fields,
+					      size_t n);
+
+/* 1: every signature passed, *r filled. 0: not decided here (*r
+ * cleared): verify the message again, from its first field, with
+ * aa_dkim_verify_new(), whose verdicts then stand. Frees v either way. */
+int aa_dkim_verify_own_finish(struct aa_dkim_verify **v, struct aa_dkim_result *r);
+
 /* Finish, fill *r, free v. Returns 0, or -1 when verification could not
  * run for every signature (r->incomplete; those are temperror). */
 int aa_dkim_verify_finish(struct aa_dkim_verify **v, struct aa_dkim_result *r);

@@ -40,24 +40,6 @@
 
 /* ---- small helpers ---- */
 
-static struct slice slice_trim(const char *p, size_t n)
-{
-	while (n > 0 && aa_is_fws((unsigned char)p[0])) {
-		p++;
-		n--;
-	}
-	while (n > 0 && aa_is_fws((unsigned char)p[n - 1]))
-		n--;
-	return (struct slice){ p, n };
-}
-
-/* Tag names are case-sensitive (RFC 6376 3.2), as in the library. */
-static bool slice_is(struct slice s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.p != NULL && s.n == n && memcmp(s.p, lit, n) == 0;
-}
 
 /* A slice equals the library's value of the same tag: the library drops
  * every white space byte (its dkim_collapse()); both absent is equal. */
@@ -100,7 +82,7 @@ static void tags_store(struct sig_tags *t, struct slice name, struct slice value
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		struct slice *slot = (struct slice *)((char *)t + known[i].off);
 
-		if (!slice_is(name, known[i].name))
+		if (!aa_dkim_slice_is(name, known[i].name))
 			continue;
 		if (slot->p != NULL)
 			t->duplicate = true;
@@ -120,8 +102,8 @@ static void tags_parse(const char *p, size_t n, struct sig_tags *t)
 		const char *eq = memchr(p, '=', (size_t)(stop - p));
 
 		if (eq != NULL)
-			tags_store(t, slice_trim(p, (size_t)(eq - p)),
-				   slice_trim(eq + 1, (size_t)(stop - eq - 1)));
+			tags_store(t, aa_dkim_slice_trim(p, (size_t)(eq - p)),
+				   aa_dkim_slice_trim(eq + 1, (size_t)(stop - eq - 1)));
 		p = semi != NULL ? semi + 1 : end;
 	}
 }
@@ -446,22 +428,29 @@ static void verify_release(void *arg)
 	verify_end(v);
 }
 
+/* A verification's state in the message's arena: the body buffer
+ * (body_len says how much holds bytes), the scratch copy of a field and
+ * the names (nnames of them) are written before they are read, so not
+ * zeroed. */
+static struct aa_dkim_verify *verify_alloc(struct aa_ctx *ctx)
+{
+	struct aa_dkim_verify *v = aa_arena_alloc_uninit(ctx->arena, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	memset(v, 0, offsetof(struct aa_dkim_verify, body));
+	v->ctx = ctx;
+	return v;
+}
+
 struct aa_dkim_verify *aa_dkim_verify_new(struct aa_ctx *ctx)
 {
 	struct aa_dkim_verify *v;
 	DKIM_LIB *lib = lib_get();
 	DKIM_STAT st = DKIM_STAT_INTERNAL;
 
-	if (lib == NULL)
+	if (lib == NULL || (v = verify_alloc(ctx)) == NULL)
 		return NULL;
-	/* the body buffer (body_len says how much holds bytes), the scratch
-	 * copy of a field and the names (nnames of them) are written before
-	 * they are read: not zeroed */
-	v = aa_arena_alloc_uninit(ctx->arena, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	memset(v, 0, offsetof(struct aa_dkim_verify, body));
-	v->ctx = ctx;
 	v->scratch = aa_arena_alloc_uninit(ctx->arena, 2 * DKIM_FIELD_MAX);
 	v->names = aa_arena_alloc_uninit(ctx->arena, DKIM_FIELDS_MAX * sizeof(*v->names));
 	if (v->scratch == NULL || v->names == NULL)
@@ -776,6 +765,95 @@ int aa_dkim_verify_abort(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
 	return -1;
 }
 
+/* ---- a message checked without the library (dkim_own.c) ---- */
+
+static unsigned long own_decided;	/* messages decided there, in this process */
+
+unsigned long aa_dkim_own_decided(void)
+{
+	return own_decided;
+}
+
+struct aa_dkim_verify *aa_dkim_verify_new_own(struct aa_ctx *ctx, const struct aa_dkim_field *fields,
+					      size_t n)
+{
+	struct aa_dkim_verify *v;
+
+	if (!aa_dkim_own_enabled() || aa_dkim_sig_all_to_library() || n > DKIM_FIELDS_MAX ||
+	    lib_get() == NULL || (v = verify_alloc(ctx)) == NULL)
+		return NULL;
+	v->own = true;
+	v->own_fields = aa_arena_alloc_uninit(ctx->arena, (n > 0 ? n : 1) * sizeof(*v->own_fields));
+	if (v->own_fields == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *f = fields[i].text;
+		size_t len = fields[i].len;
+		char *crlf;
+		size_t k;
+
+		/* as aa_dkim_verify_header() would hand it to the library */
+		if (len > DKIM_FIELD_MAX || !aa_dkim_own_plain_field(f, len))
+			return NULL;
+		crlf = aa_arena_alloc_uninit(ctx->arena, 2 * len + 1);
+		if (crlf == NULL)
+			return NULL;
+		k = field_to_crlf(f, len, crlf);
+		if (k == 0 || !aa_dkim_own_plain_field(crlf, k))
+			return NULL;
+		v->own_fields[v->own_nfields++] = (struct aa_dkim_field){ crlf, k };
+		if (!signature_name(crlf, field_name_len(crlf, k)))
+			continue;
+		if (v->nsig >= AA_DKIM_SIGS_MAX)
+			return NULL;
+		memset(&v->sigs[v->nsig], 0, sizeof(v->sigs[0]));
+		if (!aa_dkim_own_plain_signature(&v->sigs[v->nsig], crlf, k))
+			return NULL;
+		v->nsig++;
+	}
+	v->eoh_done = true;	/* aa_dkim_verify_body() hashes at once */
+	v->body_ours = true;
+	if (v->nsig == 0)
+		v->body_skipped = true;
+	verify_open++;
+	if (aa_arena_on_reset(ctx->arena, verify_release, v, &v->release) < 0 ||
+	    (v->nsig > 0 && !aa_dkim_body_begin_own(v))) {
+		aa_arena_hook_cancel(&v->release);
+		verify_end(v);
+		return NULL;
+	}
+	return v;
+}
+
+int aa_dkim_verify_own_finish(struct aa_dkim_verify **vp, struct aa_dkim_result *r)
+{
+	struct aa_dkim_verify *v = *vp;
+	bool decided = v != NULL && v->own;
+
+	memset(r, 0, sizeof(*r));
+	if (v == NULL)
+		return 0;
+	*vp = NULL;
+	if (decided && v->nsig > 0) {
+		body_close(v);
+		body_flush(v);
+		decided = aa_dkim_body_end(v);
+		for (size_t i = 0; decided && i < v->nsig; i++)
+			decided = aa_dkim_own_check(v, &v->sigs[i]);
+	}
+	if (decided) {
+		aa_dkim_results_fill_own(v, r);
+		decided = !v->oom && !r->incomplete;
+	}
+	if (!decided)
+		memset(r, 0, sizeof(*r));
+	else
+		own_decided++;
+	aa_arena_hook_cancel(&v->release);
+	verify_end(v);
+	return decided ? 1 : 0;
+}
+
 /* ---- a whole message ---- */
 
 /* End of the field that starts at p: the line end before a line that
@@ -799,13 +877,60 @@ static const char *field_end(const char *p, const char *end, const char **next_r
 	}
 }
 
+/* The fields of msg (up to DKIM_FIELDS_MAX + 1) and where its body
+ * starts; NULL when out of memory. */
+static struct aa_dkim_field *message_fields(struct aa_ctx *ctx, const char *msg, size_t len,
+					    size_t *n_r, const char **body_r)
+{
+	struct aa_dkim_field *f = aa_arena_alloc_uninit(ctx->arena, (DKIM_FIELDS_MAX + 1) * sizeof(*f));
+	const char *p = msg;
+	const char *end = msg + len;
+	size_t n = 0;
+
+	*body_r = NULL;
+	if (f == NULL)
+		return NULL;
+	while (p < end && n <= DKIM_FIELDS_MAX) {
+		const char *next;
+		const char *fe;
+
+		if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
+			*body_r = p + (*p == '\n' ? 1 : 2);	/* after the blank line */
+			break;
+		}
+		fe = field_end(p, end, &next);
+		f[n++] = (struct aa_dkim_field){ p, (size_t)(fe - p) };
+		p = next;
+	}
+	*n_r = n;
+	return f;
+}
+
+/* The message to dkim_own.c: 1 when decided there. */
+static int message_own(struct aa_ctx *ctx, const char *msg, size_t len, struct aa_dkim_result *r)
+{
+	const char *body;
+	size_t n;
+	struct aa_dkim_field *f = message_fields(ctx, msg, len, &n, &body);
+	struct aa_dkim_verify *v = f != NULL ? aa_dkim_verify_new_own(ctx, f, n) : NULL;
+
+	if (v == NULL)
+		return 0;
+	if (body != NULL)
+		aa_dkim_verify_body(v, body, (size_t)(msg + len - body));
+	return aa_dkim_verify_own_finish(&v, r);
+}
+
 int aa_dkim_verify_message(struct aa_ctx *ctx, const char *msg, size_t len,
 			   struct aa_dkim_result *r)
 {
-	struct aa_dkim_verify *v = aa_dkim_verify_new(ctx);
+	struct aa_dkim_verify *v;
 	const char *p = msg;
 	const char *end = msg + len;
 
+	if (message_own(ctx, msg, len, r) == 1)
+		return 0;
+	v = aa_dkim_verify_new(ctx);
 	if (v == NULL)
 		return aa_dkim_verify_abort(&v, r);
 	while (p < end) {

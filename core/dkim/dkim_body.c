@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include "aa_ctype.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -303,6 +304,20 @@ bool aa_dkim_body_begin(struct aa_dkim_verify *v)
 	return true;
 }
 
+bool aa_dkim_body_begin_own(struct aa_dkim_verify *v)
+{
+	if (library_only)
+		return false;
+	for (size_t i = 0; i < v->nsig; i++) {
+		struct sig_entry *e = &v->sigs[i];
+
+		e->hash = hash_for(v, e->plain.bcanon);
+		if (e->hash == NULL)
+			return false;
+	}
+	return true;
+}
+
 void aa_dkim_body_put(struct aa_dkim_verify *v, const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < v->nhashes; i++) {
@@ -348,24 +363,36 @@ bool aa_dkim_body_end(struct aa_dkim_verify *v)
 	return all;
 }
 
-enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e)
+enum dkim_body_verdict aa_dkim_body_verdict_of(const struct sig_entry *e, const char *bh, size_t len)
 {
-	const unsigned char *bh;
 	char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+	size_t k = 0;
 	int n;
 
-	if (e->hash == NULL || !e->hash->done)
-		return BODY_NOT_HASHED;
-	bh = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"bh");
-	if (bh == NULL)
+	if (e->hash == NULL || !e->hash->done || bh == NULL)
 		return BODY_NOT_HASHED;
 	/* as the library compares: its bh= value (white space removed)
-	 * against the base64 of the digest */
+	 * against the base64 of the digest, byte for byte */
 	n = EVP_EncodeBlock((unsigned char *)b64, e->hash->digest, (int)e->hash->digest_len);
 	if (n <= 0 || (size_t)n >= sizeof(b64))
 		return BODY_NOT_HASHED;
-	b64[n] = '\0';
-	return strcmp((const char *)bh, b64) == 0 ? BODY_MATCH : BODY_MISMATCH;
+	for (size_t i = 0; i < len; i++) {
+		if (aa_is_space((unsigned char)bh[i]))
+			continue;
+		if (k == (size_t)n || bh[i] != b64[k])
+			return BODY_MISMATCH;
+		k++;
+	}
+	return k == (size_t)n ? BODY_MATCH : BODY_MISMATCH;
+}
+
+enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e)
+{
+	const unsigned char *bh = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"bh");
+
+	if (bh == NULL)
+		return BODY_NOT_HASHED;
+	return aa_dkim_body_verdict_of(e, (const char *)bh, strlen((const char *)bh));
 }
 
 void aa_dkim_body_free(struct aa_dkim_verify *v)

@@ -15,8 +15,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <opendkim/dkim.h>
 #include <openssl/evp.h>
+#include "aa_ctype.h"
 #include "aa_dkim.h"
 
 /* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
@@ -74,6 +76,27 @@ struct slice {
 	size_t n;
 };
 
+/* p[0..n) without the folding white space at either end. */
+static inline struct slice aa_dkim_slice_trim(const char *p, size_t n)
+{
+	while (n > 0 && aa_is_fws((unsigned char)p[0])) {
+		p++;
+		n--;
+	}
+	while (n > 0 && aa_is_fws((unsigned char)p[n - 1]))
+		n--;
+	return (struct slice){ p, n };
+}
+
+/* The slice is lit, byte for byte (tag names are case-sensitive, RFC
+ * 6376 3.2, as in the library). */
+static inline bool aa_dkim_slice_is(struct slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	return s.p != NULL && s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
 struct sig_tags {
 	struct slice v, a, b, d, s, l;
 	bool duplicate;		/* a tag occurred twice (RFC 6376 3.2) */
@@ -84,6 +107,15 @@ enum own_check {
 	OWN_NONE = 0,		/* the library checked it (or nobody did) */
 	OWN_VERIFIED,		/* b= verified over the library's header hash */
 	OWN_BADSIG,		/* b= did not verify */
+};
+
+/* A plainly written rsa-sha256 signature, as dkim_own.c reads it: the
+ * tags other than those of sig_tags, slices into field. */
+struct own_sig {
+	struct slice bh, h, c, i, q, t;
+	dkim_canon_t hcanon, bcanon;
+	const char *field;	/* the whole field, CRLF line ends */
+	size_t field_len;
 };
 
 struct sig_entry {
@@ -99,6 +131,7 @@ struct sig_entry {
 	enum own_check own;	/* checked here: the library never saw its key */
 	bool own_subdomain;	/* ... and the key's t=s refuses its i= */
 	unsigned own_bits;	/* ... with a key of this many bits */
+	struct own_sig plain;	/* dkim_own.c: the message is checked without the library */
 };
 
 union lib_block;
@@ -124,6 +157,9 @@ struct aa_dkim_verify {
 	struct sig_entry sigs[AA_DKIM_SIGS_MAX];
 	char *scratch;		/* one header field in CRLF form */
 	bool body_ours;		/* the body goes to dkim_body.c, not the library */
+	bool own;		/* dkim_own.c checks it: no library handle */
+	struct aa_dkim_field *own_fields;	/* ... over these fields (CRLF form) */
+	size_t own_nfields;
 	size_t nhashes;
 	size_t body_len;
 	unsigned char body[DKIM_BODY_CHUNK];
@@ -139,6 +175,9 @@ const char *aa_dkim_dup(struct aa_dkim_verify *v, const char *p, size_t n, bool 
 
 /* One result per entry, plus one for the fields over the cap. */
 void aa_dkim_results_fill(struct aa_dkim_verify *v, struct aa_dkim_result *r);
+/* A message dkim_own.c found every signature of to pass: a pass per
+ * entry, named by its own reading (as the library names it). */
+void aa_dkim_results_fill_own(struct aa_dkim_verify *v, struct aa_dkim_result *r);
 
 /* ---- dkim_key.c ---- */
 
@@ -202,6 +241,42 @@ unsigned long aa_dkim_sig_keys_decoded(void);
 void aa_dkim_sig_fail_next_for_memory(void);
 void aa_dkim_sig_cut_next_short(void);
 
+/* The RSA check of dkim_sig.c for a signature read here or by the
+ * library: the header hash hh, b= as written (strict base64), the key
+ * record. SIG_CHECKED with *verified_r, the key's bits and whether its
+ * t= holds s; SIG_TO_LIBRARY when the record is not plain or b= or p= not
+ * strict base64; SIG_NO_MEMORY. */
+enum sig_check aa_dkim_sig_rsa(const void *hh, size_t hh_len, const char *b, size_t b_len,
+			       const char *record, size_t len, bool *verified_r, unsigned *bits_r,
+			       bool *no_subdomain_r);
+/* Tests: the header hash of the last signature the library handed to
+ * aa_dkim_sig_check(); false when none came since the last call. */
+bool aa_dkim_sig_last_header_hash(unsigned char out[32]);
+/* Whether tests sent every signature to the library (aa_dkim_sig_to_library). */
+bool aa_dkim_sig_all_to_library(void);
+
+/* ---- dkim_own.c ---- */
+
+/* A header field both this file and the library read alike. */
+bool aa_dkim_own_plain_field(const char *f, size_t len);
+/* A DKIM-Signature field (CRLF form) written plainly: e->tags and
+ * e->plain filled, true; false otherwise. */
+bool aa_dkim_own_plain_signature(struct sig_entry *e, const char *field, size_t len);
+/* e's header hash over fields[0..n) as libopendkim makes it; false when
+ * out of memory. */
+bool aa_dkim_own_header_hash(struct aa_dkim_verify *v, const struct sig_entry *e,
+			     const struct aa_dkim_field *fields, size_t n, unsigned char out[32]);
+/* Whether a message may be tried here at all; tests: true sends every
+ * message to the library path; how many messages were decided here in
+ * this process. */
+bool aa_dkim_own_enabled(void);
+void aa_dkim_own_to_library(bool on);
+unsigned long aa_dkim_own_decided(void);
+/* One signature of a message read here: true when it passes (key found
+ * and plain, signature verified, body hash equal, key of 1024 bits or
+ * more); anything else and the message goes to the library. */
+bool aa_dkim_own_check(struct aa_dkim_verify *v, struct sig_entry *e);
+
 /* dkim_hsel.c: the library's header selection kept inside its array. */
 void aa_dkim_hsel_add(struct aa_dkim_verify *v, const char *name, size_t len);
 int aa_dkim_hsel_guard(struct aa_dkim_verify *v);
@@ -230,6 +305,12 @@ void aa_dkim_body_put(struct aa_dkim_verify *v, const unsigned char *p, size_t n
 bool aa_dkim_body_end(struct aa_dkim_verify *v);
 /* The entry's bh= against the hash made here. */
 enum dkim_body_verdict aa_dkim_body_verdict(const struct sig_entry *e);
+/* The same for bh= as written (the library's value is it without white
+ * space). */
+enum dkim_body_verdict aa_dkim_body_verdict_of(const struct sig_entry *e, const char *bh, size_t n);
+/* For a message read by dkim_own.c: a hash for each body canonicalization
+ * its signatures ask for (none has l=). false when out of memory. */
+bool aa_dkim_body_begin_own(struct aa_dkim_verify *v);
 void aa_dkim_body_free(struct aa_dkim_verify *v);
 /* Once per process, before the first message (the daemon's rehearsal). */
 void aa_dkim_body_prepare(void);

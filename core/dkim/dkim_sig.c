@@ -63,6 +63,8 @@ static RSA *checking;
 static RSA *forgotten[4];
 static size_t nforgotten;
 static unsigned long checked, decoded;
+static unsigned char last_hash[32];	/* tests: the library's last header hash seen here */
+static bool last_hash_set;
 
 void aa_dkim_sig_to_library(bool on)
 {
@@ -177,29 +179,31 @@ static bool subdomain_refused(DKIM_SIGINFO *sig)
 	return strcasecmp(at != NULL ? at + 1 : i, d) != 0;
 }
 
-enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
-				 const char *record, size_t len)
+bool aa_dkim_sig_last_header_hash(unsigned char out[32])
+{
+	bool set = last_hash_set;
+
+	memcpy(out, last_hash, sizeof(last_hash));
+	last_hash_set = false;
+	return set;
+}
+
+bool aa_dkim_sig_all_to_library(void)
+{
+	return to_library;
+}
+
+enum sig_check aa_dkim_sig_rsa(const void *hh, size_t hh_len, const char *b, size_t b_len,
+			       const char *record, size_t len, bool *verified_r, unsigned *bits_r,
+			       bool *no_subdomain_r)
 {
 	unsigned char sigbytes[SIG_MAX];
-	size_t sig_len, hh_len = 0, bh_len = 0;
+	size_t sig_len;
 	struct dkim_key_plain plain;
-	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
-	const unsigned char *b;
-	void *hh = NULL, *bh = NULL;
 	RSA *rsa;
 	int ok;
 
-	if (to_library || !v->body_ours || e->hash == NULL || e->lib_sig == NULL)
-		return SIG_TO_LIBRARY;
-	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK || alg != DKIM_SIGN_RSASHA256)
-		return SIG_TO_LIBRARY;
-	if (dkim_sig_gethashes(e->lib_sig, &hh, &hh_len, &bh, &bh_len) != DKIM_STAT_OK ||
-	    hh == NULL || hh_len != 32)
-		return SIG_TO_LIBRARY;
-	b = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"b");
-	if (b == NULL ||
-	    aa_dkim_b64_decode((const char *)b, strlen((const char *)b), sigbytes,
-			       sizeof(sigbytes), &sig_len) < 0)
+	if (aa_dkim_b64_decode(b, b_len, sigbytes, sizeof(sigbytes), &sig_len) < 0)
 		return SIG_TO_LIBRARY;
 	if (aa_dkim_key_record_plain(record, len, &plain) != 1)
 		return SIG_TO_LIBRARY;
@@ -225,9 +229,42 @@ enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
 		return SIG_NO_MEMORY;
 	}
 	ERR_clear_error();
-	e->own = ok == 1 ? OWN_VERIFIED : OWN_BADSIG;
-	e->own_bits = 8 * (unsigned)RSA_size(rsa);
-	e->own_subdomain = plain.no_subdomain && subdomain_refused(e->lib_sig);
+	*verified_r = ok == 1;
+	*bits_r = 8 * (unsigned)RSA_size(rsa);
+	*no_subdomain_r = plain.no_subdomain;
 	key_done(rsa);
+	return SIG_CHECKED;
+}
+
+enum sig_check aa_dkim_sig_check(struct aa_dkim_verify *v, struct sig_entry *e,
+				 const char *record, size_t len)
+{
+	size_t hh_len = 0, bh_len = 0;
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+	const unsigned char *b;
+	void *hh = NULL, *bh = NULL;
+	bool verified = false, no_subdomain = false;
+	unsigned bits = 0;
+	enum sig_check rc;
+
+	if (to_library || !v->body_ours || e->hash == NULL || e->lib_sig == NULL)
+		return SIG_TO_LIBRARY;
+	if (dkim_sig_getsignalg(e->lib_sig, &alg) != DKIM_STAT_OK || alg != DKIM_SIGN_RSASHA256)
+		return SIG_TO_LIBRARY;
+	if (dkim_sig_gethashes(e->lib_sig, &hh, &hh_len, &bh, &bh_len) != DKIM_STAT_OK ||
+	    hh == NULL || hh_len != 32)
+		return SIG_TO_LIBRARY;
+	memcpy(last_hash, hh, sizeof(last_hash));
+	last_hash_set = true;
+	b = dkim_sig_gettagvalue(e->lib_sig, false, (u_char *)"b");
+	if (b == NULL)
+		return SIG_TO_LIBRARY;
+	rc = aa_dkim_sig_rsa(hh, hh_len, (const char *)b, strlen((const char *)b), record, len,
+			     &verified, &bits, &no_subdomain);
+	if (rc != SIG_CHECKED)
+		return rc;
+	e->own = verified ? OWN_VERIFIED : OWN_BADSIG;
+	e->own_bits = bits;
+	e->own_subdomain = no_subdomain && subdomain_refused(e->lib_sig);
 	return SIG_CHECKED;
 }

@@ -177,7 +177,11 @@ START_TEST(dkim_signature_over_an_empty_body_fails_when_text_is_added)
 	ck_assert_int_eq(aa_dkim_verify_message(ctx, longer, strlen(longer), &r), 0);
 	ck_assert_int_eq(r.sigs[0].result, AA_FAIL);
 	ck_assert_str_eq(r.sigs[0].reason, "body hash did not verify");
-	ck_assert_uint_eq(aa_dkim_body_hashed() - hashed, 2);
+	/* hashed here three times: the signed message (decided in
+	 * dkim_own.c), and the longer one there and again on the library
+	 * path its failing signature takes (Ed25519: twice, the library
+	 * path only) */
+	ck_assert_uint_eq(aa_dkim_body_hashed() - hashed, ed25519 ? 2 : 3);
 	aa_ctx_end_message(ctx);
 	ck_assert_int_eq(judge(ctx, longer, strlen(longer), true), AA_FAIL);
 	free(longer);

@@ -218,7 +218,10 @@ START_TEST(dkim_sig_checked_here_gives_the_librarys_verdict_on_every_record_and_
 			struct verdict lib = judge(ctx, msg, len, true);
 			unsigned long between = aa_dkim_sig_checked();
 			struct verdict here = judge(ctx, msg, len, false);
-			bool taken = aa_dkim_sig_checked() - between == 1;
+			/* checked here once, or twice when the message went on to
+			 * the library path after dkim_own.c (a signature that did
+			 * not pass there is checked again in the library's callback) */
+			bool taken = aa_dkim_sig_checked() - between >= 1;
 
 			ck_assert_uint_eq(between, before);
 			ck_assert_msg(lib.count == 1 && here.count == 1, "%s %zu/%d: one signature", key_names[_i], r, w);
@@ -488,11 +491,19 @@ START_TEST(dkim_sig_check_without_memory_is_temperror_not_fail)
 	struct aa_ctx *ctx = rsa2048_signed("oom", &msg, &len);
 	struct verdict v;
 
+	/* in the library's callback */
+	aa_dkim_own_to_library(true);
 	aa_dkim_sig_fail_next_for_memory();
 	v = judge(ctx, msg, len, false);
 	ck_assert_int_eq(v.result, AA_TEMPERROR);
 	ck_assert_int_eq(v.incomplete, 1);
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* the next one runs */
+	/* in dkim_own.c: not decided there, so the library path checks it */
+	aa_dkim_own_to_library(false);
+	aa_dkim_sig_fail_next_for_memory();
+	v = judge(ctx, msg, len, false);
+	ck_assert_int_eq(v.result, AA_PASS);
+	ck_assert_int_eq(v.incomplete, 0);
 	free(msg);
 	aa_ctx_free(&ctx);
 }
@@ -510,9 +521,11 @@ START_TEST(dkim_sig_key_of_a_check_cut_short_is_decoded_again)
 	unsigned long decoded;
 
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* kept */
-	aa_dkim_sig_cut_next_short();
-	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);	/* by the library */
 	decoded = aa_dkim_sig_keys_decoded();
+	aa_dkim_sig_cut_next_short();
+	/* the check after the cut (this message's next one, by the library
+	 * path, or the next message's) decodes the key afresh, once */
+	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);
 	ck_assert_int_eq(judge(ctx, msg, len, false).result, AA_PASS);
 	ck_assert_uint_eq(aa_dkim_sig_keys_decoded(), decoded + 1);
 	decoded = aa_dkim_sig_keys_decoded();

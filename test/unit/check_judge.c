@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include "aa_judge.h"
 #include "aa_test.h"
+#include "../../core/dkim/dkim_int.h"
 
 /* rows leave the trailing fields of judge_case out: NULL, 0 */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -376,16 +377,19 @@ START_TEST(judge_a_table_entry_softens_only_its_own_domain)
 END_TEST
 
 /* The message the Exim daemon judges before it forks passes under each
- * DMARC mode: its signatures, keys and records are still good. */
+ * DMARC mode: its signatures, keys and records are still good, and it
+ * takes both DKIM paths (the library's, and the one without it). */
 START_TEST(judge_rehearsal_of_the_built_in_message_passes)
 {
 	struct aa_config *cfg = NULL;
 	const char *why = NULL;
 	char err[128];
+	unsigned long own = aa_dkim_own_decided();
 
 	ck_assert_int_eq(aa_config_load(NULL, &cfg, err, sizeof(err)), 0);
 	cfg->dmarc_mode = _i ? AA_DMARC_RFC7489 : AA_DMARC_RFC9989;
 	ck_assert_msg(aa_judge_rehearse(cfg, getenv("AA_TEST_PSL_FILE"), &why) == 0, "%s", why);
+	ck_assert_uint_eq(aa_dkim_own_decided(), own + 1);
 	ck_assert_uint_eq(aa_dkim_verify_open_count(), 0);
 	aa_config_free(&cfg);
 }
