@@ -53,12 +53,14 @@ endif
 
 all: $(SO) $(BUILD)/authalign man
 
-# rewritten only when the version changes, so nothing rebuilds for nothing
+# Made from debian/changelog, whose every edit is newer: the same text is
+# only touched (so that the next make, and make -n in up-to-date, finds it
+# current), and what includes it rebuilds once.
 $(VERSION_H): debian/changelog
 	@mkdir -p $(dir $@)
 	@printf '/* generated from debian/changelog by the Makefile */\n#define AA_VERSION "%s"\n' \
 	    '$(VERSION)' >$@.tmp
-	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; touch $@; else mv $@.tmp $@; fi
 
 $(BUILD)/%.o: %.c $(CORE_HDR) $(VERSION_H)
 	@mkdir -p $(dir $@)
