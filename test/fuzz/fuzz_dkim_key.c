@@ -40,20 +40,9 @@ static const char message[] =
 static char *signed_msgs[MESSAGES];
 static size_t signed_lens[MESSAGES];
 
-static char *read_file(const char *path)
-{
-	char *buf = aa_test_read_file(path);
-
-	if (buf == NULL) {
-		fprintf(stderr, "fuzz_dkim_key: cannot read %s (run from the top directory)\n", path);
-		exit(1);
-	}
-	return buf;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *key = read_file("test/data/dkim/rsa2048.pem");
+	char *key = aa_test_read_file_or_exit("fuzz_dkim_key", "test/data/dkim/rsa2048.pem");
 
 	(void)argc;
 	(void)argv;

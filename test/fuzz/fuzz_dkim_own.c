@@ -43,21 +43,10 @@ static size_t sig_len[SIGNATURES];
 static const char *body;		/* after the blank line */
 static char *key_line;
 
-static char *read_file(const char *path)
-{
-	char *buf = aa_test_read_file(path);
-
-	if (buf == NULL) {
-		fprintf(stderr, "fuzz_dkim_own: cannot read %s (run from the top directory)\n", path);
-		exit(1);
-	}
-	return buf;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *key = read_file("test/data/dkim/rsa2048.pem");
-	char *txt = read_file("test/data/dkim/rsa2048.txt");
+	char *key = aa_test_read_file_or_exit("fuzz_dkim_own", "test/data/dkim/rsa2048.pem");
+	char *txt = aa_test_read_file_or_exit("fuzz_dkim_own", "test/data/dkim/rsa2048.txt");
 	size_t len;
 
 	(void)argc;

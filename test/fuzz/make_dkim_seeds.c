@@ -27,21 +27,10 @@ static const char message[] =
 	"\n"
 	"Carol\n";
 
-static char *read_file(const char *path)
-{
-	char *buf = aa_test_read_file(path);
-
-	if (buf == NULL) {
-		fprintf(stderr, "cannot read %s\n", path);
-		exit(1);
-	}
-	return buf;
-}
-
 static char *sign(const char *keyfile, const char *alg, const char *sel, bool with_l,
 		  const char *msg, size_t len, size_t *len_r)
 {
-	char *key = read_file(keyfile);
+	char *key = aa_test_read_file_or_exit("make_dkim_seeds", keyfile);
 	struct aa_test_sign o = {
 		.key = key, .algorithm = alg, .domain = "example.com", .selector = sel,
 		.with_l = with_l,

@@ -47,6 +47,19 @@ static inline char *aa_test_read_file(const char *path)
 	return buf;
 }
 
+/* aa_test_read_file(), or a line naming who and the file on stderr and
+ * exit(1): for the fuzz targets and tools, run from the top directory. */
+static inline char *aa_test_read_file_or_exit(const char *who, const char *path)
+{
+	char *buf = aa_test_read_file(path);
+
+	if (buf == NULL) {
+		fprintf(stderr, "%s: cannot read %s (run from the top directory)\n", who, path);
+		exit(1);
+	}
+	return buf;
+}
+
 /* A base64 Ed25519 seed as a PEM private key, malloc'd; NULL if it is not one. */
 static inline char *aa_test_seed_to_pem(const char *b64)
 {
