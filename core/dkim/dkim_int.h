@@ -23,6 +23,10 @@
 
 /* RFC 8301 3.2: RSA keys under 1024 bits must not be treated as valid. */
 #define DKIM_RSA_MIN_BITS 1024
+/* The buffer libopendkim 2.11's dkim_get_key() hands the key-lookup
+ * callback (BUFRSZ + 1): a record that does not fit it, even rebuilt
+ * (dkim_key.c), is "key record too long" on both paths. */
+#define DKIM_LIB_KEY_BUF (1024 + 1)
 /* Header fields per message handed to the library (the guard field of
  * dkim_hsel.c not counted). */
 #define DKIM_FIELDS_MAX 1000

@@ -436,6 +436,7 @@ bool aa_dkim_own_check(struct aa_dkim_verify *v, struct sig_entry *e)
 	bool verified = false, no_subdomain = false;
 	unsigned bits = 0;
 	const char *why = NULL;
+	char fitted[DKIM_LIB_KEY_BUF];
 	char *name;
 
 	if (aa_dkim_body_verdict_of(e, o->bh.p, o->bh.n) != BODY_MATCH)
@@ -445,8 +446,10 @@ bool aa_dkim_own_check(struct aa_dkim_verify *v, struct sig_entry *e)
 	if (name == NULL)
 		return false;
 	a = aa_dns_lookup(v->ctx->dns, name, AA_DNS_TXT);
+	/* the record as the library path's callback takes it: checked, and
+	 * fitting the library's buffer (else "key record too long" there) */
 	if (a->status != AA_DNS_OK || a->count != 1 ||
-	    aa_dkim_key_record_check(a->rr[0].text, a->rr[0].text_len, &why) < 0)
+	    aa_dkim_key_record(a->rr[0].text, a->rr[0].text_len, fitted, sizeof(fitted), &why) < 0)
 		return false;
 	if (!aa_dkim_own_header_hash(v, e, v->own_fields, v->own_nfields, hh))
 		return false;

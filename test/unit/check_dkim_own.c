@@ -385,6 +385,50 @@ START_TEST(dkim_own_leaves_every_other_outcome_to_the_library)
 }
 END_TEST
 
+/* A key record the library path cannot take whole nor rebuilt within the
+ * library's 1 KiB (a plain record made long by an h= of 101 names) is
+ * "key record too long" there: never a pass here. */
+START_TEST(dkim_own_key_record_too_long_for_the_library_is_never_a_pass_here)
+{
+	static const char msg[] = "From: alice@example.com\nSubject: pay\n\nPay 10 EUR.\n";
+	struct aa_ctx *ctx = aa_test_ctx(NULL);
+	char *key = aa_test_read_data("rsa2048.pem");
+	char *txt = aa_test_read_data("rsa2048.txt");
+	struct aa_test_sign o = { .key = key, .domain = "example.com", .selector = "k" };
+	static char rec[4096];
+	struct aa_dkim_result lib, here;
+	size_t len, n;
+	char *signed_msg = aa_test_sign(&o, msg, sizeof(msg) - 1, &len);
+	const char *p = strstr(txt, "p=");
+	unsigned long decided;
+
+	ck_assert_ptr_nonnull(signed_msg);
+	ck_assert_ptr_nonnull(p);
+	n = (size_t)snprintf(rec, sizeof(rec), "v=DKIM1; h=sha256");
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(rec + n, sizeof(rec) - n, ":sha256");
+	snprintf(rec + n, sizeof(rec) - n, "; k=rsa; %s", p);
+	ck_assert_uint_gt(strlen(rec), 1024);
+	aa_test_publish_text(ctx, "k._domainkey.example.com", rec);
+	aa_dkim_own_to_library(true);
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, signed_msg, len, &lib), 0);
+	aa_dkim_own_to_library(false);
+	decided = aa_dkim_own_decided();
+	ck_assert_int_eq(aa_dkim_verify_message(ctx, signed_msg, len, &here), 0);
+	ck_assert_uint_eq(aa_dkim_own_decided(), decided);
+	ck_assert_uint_eq(lib.count, 1);
+	ck_assert_uint_eq(here.count, 1);
+	ck_assert_int_eq(lib.sigs[0].result, AA_PERMERROR);
+	ck_assert_str_eq(lib.sigs[0].reason, "key record too long");
+	ck_assert_int_eq(here.sigs[0].result, lib.sigs[0].result);
+	ck_assert_str_eq(here.sigs[0].reason, lib.sigs[0].reason);
+	free(signed_msg);
+	free(txt);
+	free(key);
+	aa_ctx_free(&ctx);
+}
+END_TEST
+
 /* Fields and signatures not plain: never tried here. */
 START_TEST(dkim_own_takes_only_plain_fields_and_signatures)
 {
@@ -433,6 +477,7 @@ Suite *suite_dkim_own(void)
 	tcase_add_loop_test(tc, dkim_own_passes_real_signatures_with_the_librarys_report, 0, 8);
 	tcase_add_test(tc, dkim_own_leaves_every_other_outcome_to_the_library);
 	tcase_add_test(tc, dkim_own_takes_only_plain_fields_and_signatures);
+	tcase_add_test(tc, dkim_own_key_record_too_long_for_the_library_is_never_a_pass_here);
 	suite_add_tcase(s, tc);
 	return s;
 }
