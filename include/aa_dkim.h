@@ -29,6 +29,8 @@ struct aa_dkim_sig {
 	const char *reason;		/* short, human, not yet escaped */
 	unsigned key_bits;		/* 0 when unknown */
 	int body_length_limited;	/* l= was present */
+	int without_library;		/* a pass decided by core/dkim/dkim_own.c:
+					   libopendkim did not run for the message */
 };
 
 struct aa_dkim_result {

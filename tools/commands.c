@@ -201,6 +201,7 @@ static void json_verdict(struct json *j, const struct aa_spf_result *mf, const s
 		json_str(j, "algorithm", s->algorithm);
 		json_int(j, "key_bits", s->key_bits);
 		json_str(j, "reason", s->reason);
+		json_bool(j, "without_libopendkim", s->without_library);
 		json_close(j);
 	}
 	json_close(j);

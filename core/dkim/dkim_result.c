@@ -315,5 +315,6 @@ void aa_dkim_results_fill_own(struct aa_dkim_verify *v, struct aa_dkim_result *r
 		out->result = AA_PASS;
 		out->reason = "signature verified";
 		out->key_bits = e->own_bits;
+		out->without_library = 1;
 	}
 }

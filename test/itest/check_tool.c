@@ -484,6 +484,21 @@ static char *json_world(void)
 	put(dir, "m-reject", "From: a@reject.example\nSubject: x\n\nbody\n");
 	put(dir, "m-ok", "From: a@ok.example\nSubject: x\n\nbody\n");
 	put(dir, "m-tmp", "From: a@tmp.example\nSubject: x\n\nbody\n");
+	/* m-ok signed by ok.example with the world's RSA key (dkimpy), the key
+	 * in the zone: a plainly written signature */
+	{
+		char *b64 = NULL, *cmd, *out = NULL;
+
+		ck_assert_int_eq(world_sh(&b64, 10, "tr -d '\\n' <\"$AA_KEYS/rsa.pub.b64\""), 0);
+		ck_assert_uint_gt(strlen(b64), 300);
+		ck_assert_int_ge(asprintf(&cmd, "cd '%s' && printf 'rsa._domainkey.ok.example TXT \"v=DKIM1; k=rsa; "
+					  "p=%.200s\" \"%s\"\\n' >>z && \"$AA_ROOT/test/world/dkim-sign\" ok.example rsa "
+					  "<m-ok >m-signed", dir, b64, b64 + 200), 0);
+		ck_assert_int_eq(world_sh(&out, 20, "%s", cmd), 0);
+		free(cmd);
+		free(out);
+		free(b64);
+	}
 	put(dir, "m-hostile", "From: \"\x1b[31m\\\"\\\\ \xff\xc3\" <a@reject.example>\nSubject: \xc3\xa9\x01\n\nbody\n");
 	return dir;
 }
@@ -543,6 +558,12 @@ static const struct json_case json_cases[] = {
 	{ "verify with spf_helo = yes adds smtp.helo", "-c helo.conf verify 192.0.2.1 mail.ok.example a@ok.example < m-ok",
 	  0, "authentication_results", "'smtp.helo=mail.ok.example' in d['authentication_results'] and "
 	  "d['action'] == 'accept'" },
+	{ "verify of a plainly signed message passes DKIM without libopendkim",
+	  "verify 192.0.2.1 h.example a@ok.example < m-signed", 0, "dkim",
+	  "len(d['dkim']) == 1 and d['dkim'][0]['result'] == 'pass' and "
+	  "d['dkim'][0]['without_libopendkim'] is True and d['dkim'][0]['domain'] == 'ok.example'" },
+	{ "verify of an unsigned message has no DKIM result", "verify 192.0.2.1 h.example a@ok.example < m-ok", 0,
+	  "dkim", "d['dkim'] == []" },
 	{ "verify in a DNS failure exits 2", "verify 192.0.2.1 h.example a@tmp.example < m-tmp", 2, "action",
 	  "d['action'] == 'defer'" },
 	{ "verify of hostile input is valid JSON", "verify 192.0.2.9 " HOSTILE_HELO " " HOSTILE_SENDER " < m-hostile", 3,

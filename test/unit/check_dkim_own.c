@@ -314,6 +314,8 @@ START_TEST(dkim_own_passes_real_signatures_with_the_librarys_report)
 	ck_assert_uint_eq(here.sigs[0].key_bits, lib.sigs[0].key_bits);
 	ck_assert_int_eq(here.sigs[0].body_length_limited, 0);
 	ck_assert_int_eq(here.incomplete, 0);
+	ck_assert_int_eq(here.sigs[0].without_library, 1);
+	ck_assert_int_eq(lib.sigs[0].without_library, 0);
 	free(signed_msg);
 	free(key);
 	aa_ctx_free(&ctx);
@@ -376,6 +378,7 @@ START_TEST(dkim_own_leaves_every_other_outcome_to_the_library)
 		else
 			ck_assert_int_eq(here.sigs[0].result, AA_PASS);
 		ck_assert_uint_eq(aa_dkim_own_decided(), decided + (here.sigs[0].result == AA_PASS ? 1 : 0));
+		ck_assert_int_eq(here.sigs[0].without_library, here.sigs[0].result == AA_PASS);
 		aa_ctx_end_message(ctx);
 	}
 	free(forged);
