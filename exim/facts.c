@@ -145,7 +145,7 @@ static bool verify_dkim_own(struct aa_ctx *ctx, int fd, char *buf, struct aa_dki
 	if (v == NULL)
 		return false;
 	if (!feed_body(v, fd, buf)) {
-		aa_dkim_verify_own_finish(&v, r);	/* not decided: the library path says why */
+		aa_dkim_verify_abort(&v, r);	/* nothing checked; the library path says why */
 		return false;
 	}
 	return aa_dkim_verify_own_finish(&v, r) == 1;

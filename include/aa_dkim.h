@@ -77,7 +77,9 @@ struct aa_dkim_field {
  * rsa-sha256 signature and every field reads alike to authalign and to
  * libopendkim, a verification without the library (core/dkim/dkim_own.c);
  * else NULL, and the message takes aa_dkim_verify_new(). The fields are
- * copied. Then the body through aa_dkim_verify_body(). */
+ * copied. Then the body through aa_dkim_verify_body(), and
+ * aa_dkim_verify_own_finish() (or aa_dkim_verify_abort() when the body
+ * cannot be read: nothing is checked). */
 struct aa_dkim_verify *aa_dkim_verify_new_own(struct aa_ctx *ctx, const struct aa_dkim_field *fields,
 					      size_t n);
 

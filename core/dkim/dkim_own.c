@@ -72,7 +72,6 @@ bool aa_dkim_own_plain_field(const char *f, size_t len)
 
 /* ---- a plain DKIM-Signature (RFC 6376 3.5) ---- */
 
-
 /* Printable ASCII and nothing else (no white space inside). */
 static bool printable(struct slice s)
 {
